@@ -1,0 +1,46 @@
+/* crypto.c - OpenSSL wrappers; see crypto.h. */
+#include "crypto.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "banned.h"
+
+void crypto_hex(const unsigned char *in, size_t len, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = hex[in[i] >> 4];
+		out[2 * i + 1] = hex[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+void crypto_sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	crypto_hex(md, 32, out);
+}
+
+void crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+			unsigned char out[32])
+{
+	unsigned int outlen = 32;
+	HMAC(EVP_sha256(), key, (int)keylen, data, len, out, &outlen);
+}
+
+enum werr crypto_random(void *buf, size_t len)
+{
+	return RAND_bytes(buf, (int)len) == 1 ? WERR_OK : WERR_IO;
+}
+
+int crypto_equal(const void *a, size_t alen, const void *b, size_t blen)
+{
+	if (alen != blen)
+		return 0;
+	return CRYPTO_memcmp(a, b, alen) == 0;
+}

@@ -1,0 +1,107 @@
+/*
+ * event.h - the normalized event: what every source's input becomes.
+ *
+ * An event is immutable once accepted.  Strings are fixed-size, NUL-terminated
+ * fields whose sizes are the API's limits (a longer value is rejected by the
+ * validator, never truncated silently).  The only heap memory is the items
+ * array, owned by the event: release it with event_release().  Copying an
+ * event needs event_copy().
+ *
+ * Times are milliseconds since the epoch in UTC (see base/wtime.h); 0 means
+ * "not given".  seq is the store's arrival number and received_at the time the
+ * server received it; both are set by the ingest path, never by a source, and
+ * resolution never uses seq except where noted (so arrival order never
+ * decides).
+ */
+#ifndef WISMO_EVENT_H
+#define WISMO_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/err.h"
+#include "status.h"
+
+#define EV_KEY_MAX 64
+#define EV_SOURCE_MAX 64
+#define EV_ID_MAX 128
+#define EV_ORDER_MAX 64
+#define EV_PACKAGE_MAX 64
+#define EV_CARRIER_MAX 32
+#define EV_DETAIL_MAX 64
+#define EV_DESC_MAX 256
+#define EV_PLACE_MAX 64
+#define EV_NAME_MAX 128
+#define EV_EMAIL_MAX 254
+#define EV_PHONE_MAX 32
+#define EV_POSTAL_MAX 16
+#define EV_SKU_MAX 64
+#define EV_ITEMS_MAX 200
+
+struct event_item {
+	char sku[EV_SKU_MAX + 1];
+	char name[EV_NAME_MAX + 1];
+	int quantity;
+};
+
+struct event_location {
+	char city[EV_PLACE_MAX + 1];
+	char region[EV_PLACE_MAX + 1];
+	char country[EV_PLACE_MAX + 1];
+};
+
+struct event_customer {
+	char name[EV_NAME_MAX + 1];
+	char email[EV_EMAIL_MAX + 1];
+	char phone[EV_PHONE_MAX + 1];
+	char postal_code[EV_POSTAL_MAX + 1];
+};
+
+struct event {
+	char key[EV_KEY_MAX + 1];        /* unique event key (see event_make_key) */
+	char source[EV_SOURCE_MAX + 1];  /* required: who sent it */
+	char id[EV_ID_MAX + 1];          /* the source's own event id, may be "" */
+	char order[EV_ORDER_MAX + 1];    /* merchant's order number, required */
+	char package[EV_PACKAGE_MAX + 1];/* tracking number, "" for order events */
+	char carrier[EV_CARRIER_MAX + 1];
+	enum ev_status status;
+	char detail[EV_DETAIL_MAX + 1];  /* e.g. exception reason, "" if none */
+	char description[EV_DESC_MAX + 1]; /* the source's own words, for people */
+	int action_required;             /* -1 not given, 0 false, 1 true */
+	int64_t occurred_at;             /* event time (required) */
+	int64_t received_at;             /* set on ingest */
+	int64_t seq;                     /* store arrival number, set on ingest */
+	int64_t estimated_delivery;      /* carrier's estimate, 0 if none */
+	int64_t promised_by;             /* order events: promised delivery, 0 if none */
+	struct event_location location;
+	struct event_customer customer;  /* order events; fields may be "" */
+	bool has_items;                  /* items was present (possibly empty) */
+	size_t nitems;
+	struct event_item *items;        /* order items, or the items in a package */
+};
+
+/* Zero the event (action_required = -1, status unknown). */
+void event_init(struct event *ev);
+/* Free what the event owns and zero it again. */
+void event_release(struct event *ev);
+/* Deep copy; dst is overwritten (not released first). */
+enum werr event_copy(struct event *dst, const struct event *src);
+
+/* Copies src into a fixed field of size cap (including NUL).  Returns
+ * WERR_TOO_LARGE without writing when it does not fit. */
+enum werr event_set_str(char *field, size_t cap, const char *src);
+#define EVENT_SET(field, src) event_set_str((field), sizeof(field), (src))
+
+/*
+ * The event key.  With a source id: "i:" + first 32 hex digits of
+ * sha256(source NUL id).  Without: "h:" + first 32 hex of sha256(source NUL
+ * order NUL package NUL status NUL occurred_at-as-decimal).  The hash itself
+ * is computed by the caller (core stays free of crypto): event_key_material()
+ * fills a buffer with the bytes to hash and returns its length, and
+ * event_key_prefix() gives the prefix.
+ */
+size_t event_key_material(const struct event *ev, char *out, size_t cap);
+const char *event_key_prefix(const struct event *ev);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * order.h - the order aggregate and status resolution.
+ *
+ * An order's state is a pure function of its events: order_fold() takes all
+ * events of one order, in any order, and computes the order, its packages,
+ * flags, conflicts and the outcome of every event.  The result does not depend
+ * on the order of the input array (events are sorted by event time, then
+ * precedence, then progress, then key - never by arrival), so rebuilding from
+ * the log gives the same state byte for byte.
+ *
+ * Resolution rules (docs/status.md has the decision tables):
+ *  1. Per package, the latest event by event time decides.
+ *  2. A terminal package status (delivered, returned_to_sender, cancelled)
+ *     holds against non-terminal events up to policy->terminal_hold_ms after
+ *     it; a later non-terminal event moves the package on.
+ *  3. Attempt then out_for_delivery moves forward; exception then in_transit
+ *     resumes in_transit and clears the exception (both follow from rule 1).
+ *  4. Order milestones (placed ... ready_to_ship) keep the furthest one
+ *     reached; a storefront "cancelled" cancels the order.
+ *  5. For each package (and for the order's own milestones) and each
+ *     milestone class, only events at the highest trust level present are
+ *     applied; the others, and every TRUST_NONE event, are claims.  A claim
+ *     that is ahead of the resolved status, or newer than the newest applied
+ *     event of its class and different from the resolved status, is a
+ *     conflict.
+ *  6. unknown events create the package but never change a status.
+ *  7. Roll-up: no live package -> the order milestone; live packages none of
+ *     which the carrier has -> ready_to_ship (label_created never shows as
+ *     shipped); some shipped -> partially_shipped; all shipped -> shipped, or
+ *     out_for_delivery when one is out; some delivered -> partially_delivered;
+ *     all delivered (and every ordered item in a package, when packages list
+ *     items) -> delivered.
+ *
+ * Memory: an order_state owns its arrays; release it with order_release().
+ * Thread-safety: none needed; no globals.
+ */
+#ifndef WISMO_ORDER_H
+#define WISMO_ORDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/err.h"
+#include "event.h"
+#include "policy.h"
+#include "status.h"
+
+enum ev_outcome {
+	OUT_APPLIED = 0, /* took part in resolution */
+	OUT_CLAIM,       /* kept on the timeline, not applied */
+	OUT_UNMAPPED,    /* status unknown: recorded, changes nothing */
+};
+
+const char *ev_outcome_name(enum ev_outcome o);
+
+struct package_state {
+	char tracking[EV_PACKAGE_MAX + 1];
+	char carrier[EV_CARRIER_MAX + 1];
+	enum pkg_status status;
+	char detail[EV_DETAIL_MAX + 1];
+	bool action_required;
+	int64_t status_at;          /* event time of the deciding event, 0 if none */
+	char decided_by[EV_KEY_MAX + 1]; /* key of the deciding event, "" if none */
+	char decided_source[EV_SOURCE_MAX + 1];
+	int64_t shipped_at;         /* first carrier-possession event time, 0 if none */
+	int64_t delivered_at;       /* when status is delivered, else 0 */
+	int64_t estimated_delivery; /* latest estimate given, 0 if none */
+	struct event_location location; /* of the latest applied event with a city */
+	size_t nitems;
+	struct event_item *items;   /* items in this parcel, if a source said */
+};
+
+struct conflict {
+	char package[EV_PACKAGE_MAX + 1]; /* "" for an order-level conflict */
+	enum milestone milestone;
+	char claim_source[EV_SOURCE_MAX + 1];
+	enum ev_status claim_status;
+	int64_t claim_at;
+	char claim_key[EV_KEY_MAX + 1];
+	char owner_source[EV_SOURCE_MAX + 1]; /* "" when the owner said nothing */
+	enum ev_status owner_status;          /* the resolved status it contradicts */
+};
+
+struct order_state {
+	char order[EV_ORDER_MAX + 1];
+	enum ord_status status;
+	unsigned flags;                 /* enum ord_flag bits */
+	enum ev_status milestone;       /* resolved order-level milestone */
+	int64_t placed_at;              /* earliest placed event, else earliest event */
+	int64_t promised_by;
+	int64_t last_event_at;          /* latest event time */
+	int64_t updated_at;             /* latest received_at over all events */
+	struct event_customer customer; /* latest non-empty value of each field */
+	size_t nitems;
+	struct event_item *items;       /* ordered items */
+	size_t npackages;
+	struct package_state *packages; /* sorted by tracking number */
+	size_t nconflicts;
+	struct conflict *conflicts;
+	size_t nevents;
+};
+
+void order_init(struct order_state *o);
+void order_release(struct order_state *o);
+
+/*
+ * Folds n events (all with the same order number) into *out, which must be
+ * initialised; its previous contents are released.  outcomes, if not NULL,
+ * receives one entry per input event, indexed like events.  Returns
+ * WERR_NOMEM on allocation failure (out is then empty), WERR_INVALID if the
+ * events name more than one order.
+ */
+enum werr order_fold(const struct policy *pol, const struct event *events, size_t n,
+		     struct order_state *out, enum ev_outcome *outcomes);
+
+/* The roll-up of rule 7 from the packages and items already in o. */
+enum ord_status order_rollup(const struct order_state *o);
+
+/*
+ * Checks the invariants of a folded order (status equals the roll-up,
+ * package fields agree with their status, conflicts flag set iff there are
+ * conflicts, tracking numbers unique and sorted...).  Returns true when they
+ * hold; otherwise false with a reason in why (if not NULL).
+ */
+bool order_check(const struct order_state *o, char *why, size_t whycap);
+
+/* Finds a package by tracking number, or NULL. */
+const struct package_state *order_package(const struct order_state *o, const char *tracking);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * order_json.h - the JSON shape of an order as the API shows it.
+ *
+ * Pure formatting into a buf.  The same text is stored as the order's
+ * projection, so GET /v1/orders/{order} is one indexed read, and rebuild
+ * compares it byte for byte.  Field order is fixed.  Shape (docs/api.md):
+ *
+ *   {"order":"1001","status":"shipped","flags":["delayed"],
+ *    "customer_view":{"step":3,"step_name":"shipped","label":"Shipped"},
+ *    "placed_at":"...","promised_by":"..."|null,"updated_at":"...",
+ *    "last_event_at":"...","customer":{"first_name":"Ada"},
+ *    "items":[{"sku":"A1","name":"Mug","quantity":2}],
+ *    "packages":[{"tracking_number":"1Z...","carrier":"ups",
+ *       "status":"in_transit","detail":null,"action_required":false,
+ *       "status_at":"...","shipped_at":"...","delivered_at":null,
+ *       "estimated_delivery":null,"location":{"city":..,"region":..,"country":..},
+ *       "items":[...],"customer_view":{"step":3,...}}],
+ *    "conflicts":[{"package":"1Z..","milestone":"carrier","claim":{"source":"shopify",
+ *       "status":"delivered","at":"..."},"resolved":{"source":"ups","status":"in_transit"}}],
+ *    "events":12}
+ *
+ * Only the first name of the customer is shown (staff views that need more
+ * read the events).
+ */
+#ifndef WISMO_ORDER_JSON_H
+#define WISMO_ORDER_JSON_H
+
+#include "../base/buf.h"
+#include "order.h"
+
+enum werr order_to_json(const struct order_state *o, struct buf *out);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * store.h - the storage interface (DESIGN.md section 6).
+ *
+ * One interface, a table of function pointers, with one implementation per
+ * backend (store_sqlite.c now, store_pg.c later), and one conformance suite
+ * (tests/store/test_store.c) that every backend must pass.
+ *
+ * What is stored:
+ *  - events: append-only, unique by key; a repeated key is a duplicate and
+ *    only bumps a counter in the duplicates table;
+ *  - raw payloads: each request body as received, referenced by its events;
+ *  - projections: one row per order (status, updated_at, lookup fields and
+ *    the order's JSON) and one per package; always recomputable from the
+ *    events (store_clear_projections + refold = rebuild);
+ *  - API keys: SHA-256 of the key, role, optional source.
+ *
+ * Threads: a struct store is used by one thread at a time.  Open one per
+ * thread (readers) and exactly one for the writer; SQLite's WAL lets readers
+ * run beside the writer.  Writes happen between store_begin() and
+ * store_commit(); on any error inside, call store_rollback().
+ *
+ * Memory: functions that return strings or arrays allocate them; the caller
+ * frees them with the matching *_free() or free().  Inputs are copied.
+ * Errors: WERR_NOT_FOUND for a missing object, WERR_DB for a backend error
+ * (the message is in store_errmsg()), WERR_BUSY when the database is locked
+ * beyond the busy timeout.
+ */
+#ifndef WISMO_STORE_H
+#define WISMO_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/buf.h"
+#include "../base/err.h"
+#include "../core/event.h"
+#include "../core/order.h"
+
+#define STORE_READONLY   1 /* open for reading only */
+#define STORE_NO_MIGRATE 2 /* do not apply pending migrations on open */
+
+struct store;
+
+struct order_row {
+	char order[EV_ORDER_MAX + 1];
+	char status[32];
+	int64_t updated_at;
+	char *json; /* the stored projection */
+};
+
+struct order_query {
+	const char *status;    /* NULL: any */
+	int64_t updated_since; /* 0: any; else updated_at >= this */
+	const char *cursor;    /* NULL or "" for the first page */
+	int limit;             /* 1..1000 */
+};
+
+struct order_page {
+	size_t n;
+	struct order_row *rows;
+	char next_cursor[160]; /* "" when this is the last page */
+};
+
+struct dup_row {
+	char key[EV_KEY_MAX + 1];
+	char source[EV_SOURCE_MAX + 1];
+	int64_t count;           /* repeats after the first delivery */
+	int64_t first_received;
+	int64_t last_received;
+};
+
+enum key_role { ROLE_ADMIN = 1, ROLE_INGEST = 2, ROLE_AGENT = 3 };
+
+struct api_key {
+	int64_t id;
+	enum key_role role;
+	char source[EV_SOURCE_MAX + 1]; /* ingest keys bound to one source, else "" */
+	int64_t created_at;
+	int64_t revoked_at; /* 0 while valid */
+	char prefix[16];    /* first characters of the key, for people */
+};
+
+struct store_ops {
+	const char *name;
+	void (*close)(struct store *st);
+	enum werr (*migrate)(struct store *st, int *from, int *to);
+	enum werr (*begin)(struct store *st);
+	enum werr (*commit)(struct store *st);
+	enum werr (*rollback)(struct store *st);
+
+	enum werr (*put_raw)(struct store *st, const char *source, const char *content_type,
+			     const void *body, size_t len, int64_t received_at, int64_t *raw_id);
+	/* Inserts ev (its key, source, order, ... and event_to_json(with_meta)).
+	 * Sets ev->seq on insert.  When the key exists: *duplicate = true, the
+	 * duplicates row is created or bumped, and nothing else changes. */
+	enum werr (*append_event)(struct store *st, struct event *ev, int64_t raw_id, bool *duplicate);
+	/* Every event of one order, in seq order.  Free with event_array_free(). */
+	enum werr (*order_events)(struct store *st, const char *order, struct event **evs, size_t *n);
+	enum werr (*order_duplicates)(struct store *st, const char *order, struct dup_row **rows, size_t *n);
+
+	/* Replaces the projection rows of one order (order + its packages). */
+	enum werr (*put_order)(struct store *st, const struct order_state *o, const char *json);
+	enum werr (*get_order)(struct store *st, const char *order, char **json);
+	/* Order number of the order holding this tracking number. */
+	enum werr (*find_package)(struct store *st, const char *tracking, char order[EV_ORDER_MAX + 1]);
+	enum werr (*list_orders)(struct store *st, const struct order_query *q, struct order_page *page);
+	/* Calls fn for every distinct order number in the event log. */
+	enum werr (*each_order)(struct store *st, enum werr (*fn)(const char *order, void *ctx), void *ctx);
+	enum werr (*clear_projections)(struct store *st);
+	/* Writes every projection row in a canonical order, for comparison. */
+	enum werr (*dump_projections)(struct store *st, struct buf *out);
+	/* Counts for /metrics and tests. */
+	enum werr (*count_events)(struct store *st, int64_t *events, int64_t *duplicates);
+
+	enum werr (*key_put)(struct store *st, const char *hash, const struct api_key *k, int64_t *id);
+	/* A valid (not revoked) key by hash, or WERR_NOT_FOUND. */
+	enum werr (*key_find)(struct store *st, const char *hash, struct api_key *out);
+	enum werr (*key_list)(struct store *st, struct api_key **keys, size_t *n);
+	enum werr (*key_revoke)(struct store *st, int64_t id, int64_t at);
+};
+
+/* Every backend's struct starts with this. */
+struct store {
+	const struct store_ops *ops;
+	char errmsg[256];
+};
+
+/*
+ * Opens a store from a URL: "sqlite:PATH" (PATH may be relative).  Applies
+ * pending migrations unless STORE_NO_MIGRATE or STORE_READONLY.  On failure
+ * returns an error, *out is NULL and errbuf (if not NULL) says why.
+ */
+enum werr store_open(const char *url, int flags, struct store **out, char *errbuf, size_t errcap);
+void store_close(struct store *st);
+const char *store_errmsg(const struct store *st);
+
+/* The latest schema version this build knows. */
+int store_schema_version(void);
+
+void event_array_free(struct event *evs, size_t n);
+void order_page_release(struct order_page *page);
+
+const char *key_role_name(enum key_role r);
+int key_role_from_name(const char *name);
+
+/* Backends. */
+enum werr store_sqlite_open(const char *path, int flags, struct store **out, char *errbuf, size_t errcap);
+
+/* Convenience wrappers so call sites read store_begin(st) rather than
+ * st->ops->begin(st). */
+#define store_migrate(st, a, b)        ((st)->ops->migrate((st), (a), (b)))
+#define store_begin(st)                ((st)->ops->begin(st))
+#define store_commit(st)               ((st)->ops->commit(st))
+#define store_rollback(st)             ((st)->ops->rollback(st))
+#define store_put_raw(st, ...)         ((st)->ops->put_raw((st), __VA_ARGS__))
+#define store_append_event(st, ...)    ((st)->ops->append_event((st), __VA_ARGS__))
+#define store_order_events(st, ...)    ((st)->ops->order_events((st), __VA_ARGS__))
+#define store_order_duplicates(st, ...) ((st)->ops->order_duplicates((st), __VA_ARGS__))
+#define store_put_order(st, ...)       ((st)->ops->put_order((st), __VA_ARGS__))
+#define store_get_order(st, ...)       ((st)->ops->get_order((st), __VA_ARGS__))
+#define store_find_package(st, ...)    ((st)->ops->find_package((st), __VA_ARGS__))
+#define store_list_orders(st, ...)     ((st)->ops->list_orders((st), __VA_ARGS__))
+#define store_each_order(st, ...)      ((st)->ops->each_order((st), __VA_ARGS__))
+#define store_clear_projections(st)    ((st)->ops->clear_projections(st))
+#define store_dump_projections(st, ...) ((st)->ops->dump_projections((st), __VA_ARGS__))
+#define store_count_events(st, ...)    ((st)->ops->count_events((st), __VA_ARGS__))
+#define store_key_put(st, ...)         ((st)->ops->key_put((st), __VA_ARGS__))
+#define store_key_find(st, ...)        ((st)->ops->key_find((st), __VA_ARGS__))
+#define store_key_list(st, ...)        ((st)->ops->key_list((st), __VA_ARGS__))
+#define store_key_revoke(st, ...)      ((st)->ops->key_revoke((st), __VA_ARGS__))
+
+#endif
