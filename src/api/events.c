@@ -1,1 +1,274 @@
-/* placeholder until written */
+/*
+ * events.c - POST /v1/events: validate a batch of normalized events, hand
+ * the valid ones to the writer, answer after the commit.
+ *
+ * Every event gets its own outcome (accepted, duplicate, rejected with an
+ * error); nothing of a rejected event is stored.  A batch in which nothing
+ * could be accepted is answered 422; a body that is not a batch at all, 400.
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../base/crypto.h"
+#include "../core/event_json.h"
+#include "../http/http.h"
+#include "../http/metrics.h"
+#include "../base/banned.h"
+
+struct item_result {
+	enum ev_result outcome;
+	size_t slot;             /* index into events[] when valid */
+	struct ev_error err;
+};
+
+struct ingest {
+	size_t n;                /* events in the request */
+	struct item_result *res;   /* n */
+	size_t nvalid;
+	struct event *events;    /* nvalid */
+	bool *dup;               /* nvalid */
+	struct writer_job job;
+	struct http_req *req;
+};
+
+static void ingest_free(void *p)
+{
+	struct ingest *in = p;
+	if (!in)
+		return;
+	for (size_t i = 0; i < in->nvalid; i++)
+		event_release(&in->events[i]);
+	free(in->events);
+	free(in->dup);
+	free(in->res);
+	free(in);
+}
+
+/* Nesting depth of a JSON text, counted without parsing it, so that a deep
+ * body is refused before a tree is built.  Brackets inside strings do not
+ * count. */
+static bool json_too_deep(const char *s, size_t len, int max)
+{
+	int depth = 0;
+	bool in_str = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max)
+				return true;
+		} else if (c == ']' || c == '}') {
+			depth--;
+		}
+	}
+	return false;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void make_key(struct event *ev)
+{
+	char material[1024];
+	char hex[SHA256_HEX_LEN + 1];
+	size_t n = event_key_material(ev, material, sizeof(material));
+
+	crypto_sha256_hex(material, n < sizeof(material) ? n : sizeof(material), hex);
+	memcpy(ev->key, event_key_prefix(ev), 2);
+	memcpy(ev->key + 2, hex, 32);
+	ev->key[34] = '\0';
+}
+
+static void write_results(struct http_req *r, struct ingest *in)
+{
+	struct buf *b = &r->out;
+	size_t counts[EVR__COUNT] = { 0 };
+	const struct ev_error *first_err = NULL;
+	struct metrics *m = server_metrics(r->srv);
+
+	for (size_t i = 0; i < in->n; i++) {
+		struct item_result *res = &in->res[i];
+		if (res->outcome != EVR_REJECTED)
+			res->outcome = in->dup[res->slot] ? EVR_DUPLICATE : EVR_ACCEPTED;
+		else if (!first_err)
+			first_err = &res->err;
+		counts[res->outcome]++;
+	}
+	buf_reset(b);
+	buf_putc(b, '{');
+	if (!counts[EVR_ACCEPTED] && !counts[EVR_DUPLICATE]) {
+		r->status = 422;
+		buf_puts(b, "\"error\":{\"code\":");
+		buf_json_str(b, first_err->code);
+		buf_puts(b, ",\"message\":");
+		buf_json_str(b, first_err->message);
+		buf_puts(b, "},");
+	} else {
+		r->status = 200;
+	}
+	buf_printf(b, "\"accepted\":%zu,\"duplicates\":%zu,\"rejected\":%zu,\"results\":[",
+		   counts[EVR_ACCEPTED], counts[EVR_DUPLICATE], counts[EVR_REJECTED]);
+	for (size_t i = 0; i < in->n; i++) {
+		struct item_result *res = &in->res[i];
+		static const char *names[] = { "accepted", "duplicate", "rejected" };
+		buf_printf(b, "%s{\"index\":%zu,\"outcome\":\"%s\"", i ? "," : "", i, names[res->outcome]);
+		if (res->outcome == EVR_REJECTED) {
+			buf_puts(b, ",\"error\":{\"code\":");
+			buf_json_str(b, res->err.code);
+			buf_puts(b, ",\"message\":");
+			buf_json_str(b, res->err.message);
+			buf_puts(b, "}}");
+		} else {
+			buf_printf(b, ",\"key\":\"%s\"}", in->events[res->slot].key);
+		}
+	}
+	buf_puts(b, "]}");
+
+	for (size_t i = 0; i < in->n; i++) {
+		struct item_result *res = &in->res[i];
+		const char *src = res->outcome == EVR_REJECTED ? "" : in->events[res->slot].source;
+		metrics_events(m, src[0] ? src : "unknown", res->outcome, 1);
+	}
+}
+
+static void job_done(struct writer_job *job)
+{
+	struct ingest *in = job->ctx;
+	http_resume(in->req);
+}
+
+static enum http_result after_commit(struct http_req *r)
+{
+	struct ingest *in = r->api_state;
+
+	if (in->job.result) {
+		http_werr(r, in->job.result == WERR_BUSY ? WERR_BUSY : WERR_DB,
+			  "the events could not be stored; nothing was kept, retry the request");
+		return HTTP_DONE;
+	}
+	write_results(r, in);
+	return HTTP_DONE;
+}
+
+enum http_result api_post_events(struct http_req *r)
+{
+	const struct server_config *cfg = server_cfg(r->srv);
+	const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+	const char *end = NULL;
+	cJSON *root = NULL;
+	const cJSON *arr, *it;
+	struct ingest *in;
+	size_t i = 0;
+	enum werr err;
+
+	if (!http_require(r, ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_INGEST)))
+		return HTTP_DONE;
+	if (ct && !strstr(ct, "json")) {
+		http_error(r, 415, "unsupported_media_type", "send the batch as application/json");
+		return HTTP_DONE;
+	}
+	if (json_too_deep(r->body.p, r->body.len, cfg->max_depth)) {
+		http_error(r, 400, "too_deep", "the JSON nests deeper than %d levels", cfg->max_depth);
+		return HTTP_DONE;
+	}
+	root = cJSON_ParseWithLengthOpts(r->body.p, r->body.len, &end, 0);
+	if (!root) {
+		http_error(r, 400, "malformed_json", "the body is not valid JSON (near byte %zu)",
+			   end ? (size_t)(end - r->body.p) : (size_t)0);
+		return HTTP_DONE;
+	}
+	arr = cJSON_GetObjectItemCaseSensitive(root, "events");
+	if (!cJSON_IsObject(root) || !cJSON_IsArray(arr)) {
+		http_error(r, 400, "invalid_body", "the body must be an object with an 'events' array");
+		goto out;
+	}
+	size_t n = (size_t)cJSON_GetArraySize(arr);
+	if (n == 0) {
+		http_error(r, 400, "invalid_body", "'events' must not be empty");
+		goto out;
+	}
+	if (n > (size_t)cfg->max_batch) {
+		http_error(r, 413, "too_many_events", "at most %d events per request", cfg->max_batch);
+		goto out;
+	}
+	in = calloc(1, sizeof(*in));
+	if (!in || !(in->res = calloc(n, sizeof(*in->res))) ||
+	    !(in->events = calloc(n, sizeof(*in->events))) || !(in->dup = calloc(n, sizeof(*in->dup)))) {
+		ingest_free(in);
+		http_werr(r, WERR_NOMEM, NULL);
+		goto out;
+	}
+	r->api_state = in;
+	r->api_free = ingest_free;
+	in->n = n;
+	in->req = r;
+	cJSON_ArrayForEach(it, arr) {
+		struct item_result *res = &in->res[i++];
+		struct event *ev = &in->events[in->nvalid];
+
+		event_init(ev);
+		err = event_from_json(it, false, ev, &res->err);
+		if (err == WERR_NOMEM) {
+			http_werr(r, err, NULL);
+			goto out;
+		}
+		if (!err && r->key.role == ROLE_INGEST && r->key.source[0] &&
+		    strcmp(r->key.source, ev->source)) {
+			res->err.code = "source_not_allowed";
+			snprintf(res->err.message, sizeof(res->err.message),
+				 "this key may only send events from source '%s'", r->key.source);
+			event_release(ev);
+			err = WERR_FORBIDDEN;
+		}
+		if (err) {
+			res->outcome = EVR_REJECTED;
+			continue;
+		}
+		make_key(ev);
+		res->slot = in->nvalid++;
+	}
+	if (!in->nvalid) {
+		write_results(r, in);
+		goto out;
+	}
+	in->job.source = r->key.source[0] ? r->key.source : in->events[0].source;
+	in->job.content_type = ct ? ct : "application/json";
+	in->job.raw = r->body.p;
+	in->job.rawlen = r->body.len;
+	in->job.events = in->events;
+	in->job.nevents = in->nvalid;
+	in->job.duplicate = in->dup;
+	in->job.received_at = wall_ms();
+	in->job.done = job_done;
+	in->job.ctx = in;
+	r->resume = after_commit;
+	pthread_mutex_lock(&r->mu);
+	err = writer_submit(server_writer(r->srv), &in->job);
+	if (!err)
+		http_suspend(r);
+	pthread_mutex_unlock(&r->mu);
+	cJSON_Delete(root);
+	if (err) {
+		http_werr(r, err, err == WERR_BUSY ? "the writer queue is full; retry after a second"
+						   : "the server is stopping; retry on another instance");
+		return HTTP_DONE;
+	}
+	return HTTP_SUSPENDED;
+out:
+	cJSON_Delete(root);
+	return HTTP_DONE;
+}

@@ -1,1 +1,159 @@
-/* placeholder until written */
+/*
+ * config.c - the INI file (inih), environment overrides and listen address.
+ */
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "../base/banned.h"
+
+struct load_ctx {
+	struct server_config *cfg;
+	const char *file;
+	int bad;
+};
+
+static int num(const char *v, long min, long max, long *out)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (!*v || *end || n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_ctx *c = user;
+	struct server_config *cfg = c->cfg;
+	long n = 0;
+
+	if (!strcmp(section, "server")) {
+		if (!strcmp(name, "listen")) {
+			if (config_set_listen(cfg, value))
+				goto bad;
+		} else if (!strcmp(name, "store")) {
+			if (strlen(value) >= sizeof(cfg->store_url))
+				goto bad;
+			snprintf(cfg->store_url, sizeof(cfg->store_url), "%s", value);
+		} else if (!strcmp(name, "threads")) {
+			if (num(value, 1, 64, &n))
+				goto bad;
+			cfg->threads = (unsigned)n;
+		} else {
+			goto unknown;
+		}
+	} else if (!strcmp(section, "limits")) {
+		if (!strcmp(name, "max_body") && !num(value, 1024, 64L << 20, &n))
+			cfg->max_body = (size_t)n;
+		else if (!strcmp(name, "max_depth") && !num(value, 2, 512, &n))
+			cfg->max_depth = (int)n;
+		else if (!strcmp(name, "max_batch") && !num(value, 1, 10000, &n))
+			cfg->max_batch = (int)n;
+		else if (!strcmp(name, "connections") && !num(value, 1, 100000, &n))
+			cfg->conn_limit = (unsigned)n;
+		else if (!strcmp(name, "timeout") && !num(value, 1, 3600, &n))
+			cfg->conn_timeout = (unsigned)n;
+		else if (!strcmp(name, "queue") && !num(value, 1, 10000000, &n))
+			cfg->queue_max = (size_t)n;
+		else
+			goto bad;
+	} else if (!strcmp(section, "resolution")) {
+		if (!strcmp(name, "terminal_hold_hours") && !num(value, 0, 24 * 30, &n))
+			cfg->policy.terminal_hold_ms = (int64_t)n * 3600 * 1000;
+		else
+			goto bad;
+	} else if (!strncmp(section, "source ", 7)) {
+		if (!strcmp(name, "kind")) {
+			int k = source_kind_from_name(value);
+			if (k < 0 || policy_set_kind(&cfg->policy, section + 7, (enum source_kind)k))
+				goto bad;
+		}
+		/* secrets and credentials are read by the adapters */
+	} else {
+		goto unknown;
+	}
+	return 1;
+bad:
+	fprintf(stderr, "wismo: %s: bad value for '%s' in [%s]\n", c->file, name, section);
+	c->bad = 1;
+	return 1;
+unknown:
+	fprintf(stderr, "wismo: %s: unknown setting '%s' in [%s]\n", c->file, name, section);
+	c->bad = 1;
+	return 1;
+}
+
+int config_set_listen(struct server_config *cfg, const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	const char *host = s;
+	size_t hlen;
+	long port;
+
+	if (!colon || num(colon + 1, 0, 65535, &port))
+		return -1;
+	hlen = (size_t)(colon - s);
+	if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
+		host++;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(cfg->listen_host))
+		return -1;
+	if (hlen == 0) {
+		snprintf(cfg->listen_host, sizeof(cfg->listen_host), "127.0.0.1");
+	} else {
+		memcpy(cfg->listen_host, host, hlen);
+		cfg->listen_host[hlen] = '\0';
+		if (!strcmp(cfg->listen_host, "localhost"))
+			snprintf(cfg->listen_host, sizeof(cfg->listen_host), "127.0.0.1");
+	}
+	cfg->port = (int)port;
+	return 0;
+}
+
+int config_load(struct server_config *cfg, const struct cli_opts *o)
+{
+	const char *file = o->config;
+	const char *env;
+
+	server_config_defaults(cfg);
+	if (!file && access("wismo.ini", R_OK) == 0)
+		file = "wismo.ini";
+	if (file) {
+		struct load_ctx c = { cfg, file, 0 };
+		int rc = ini_parse(file, on_entry, &c);
+		if (rc < 0) {
+			fprintf(stderr, "wismo: unable to read config '%s'\n", file);
+			return -1;
+		}
+		if (rc > 0) {
+			fprintf(stderr, "wismo: %s:%d: syntax error\n", file, rc);
+			return -1;
+		}
+		if (c.bad)
+			return -1;
+	}
+	if ((env = getenv("WISMO_STORE")) && *env)
+		snprintf(cfg->store_url, sizeof(cfg->store_url), "%s", env);
+	if ((env = getenv("WISMO_LISTEN")) && *env && config_set_listen(cfg, env)) {
+		fprintf(stderr, "wismo: WISMO_LISTEN: bad address '%s'\n", env);
+		return -1;
+	}
+	if (o->store) {
+		if (strlen(o->store) >= sizeof(cfg->store_url)) {
+			fprintf(stderr, "wismo: --store: too long\n");
+			return -1;
+		}
+		snprintf(cfg->store_url, sizeof(cfg->store_url), "%s", o->store);
+	}
+	if (o->listen && config_set_listen(cfg, o->listen)) {
+		fprintf(stderr, "wismo: --listen: expected HOST:PORT, got '%s'\n", o->listen);
+		return -1;
+	}
+	return 0;
+}

@@ -1,1 +1,394 @@
-/* placeholder until written */
+/*
+ * demo.c - "wismo demo": the server plus a simulator that feeds it through
+ * its own HTTP API, the way a store, a warehouse and carriers would.
+ *
+ * Each simulated order follows a script in simulated hours (placed, paid,
+ * picked, packed, labels, carrier scans, delivery), with variants: split
+ * shipments, failed attempts, weather exceptions, labels never handed over,
+ * pickup points, a storefront relaying carrier status (a claim), late and
+ * duplicated deliveries of events.  --speed sets simulated hours per real
+ * second; event times are the real times at which the step fell due, so the
+ * timeline reads as a compressed but real day.
+ */
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../base/buf.h"
+#include "../base/log.h"
+#include "../base/wtime.h"
+#include "../http/auth.h"
+#include "../http/server.h"
+#include "cli.h"
+#include "../base/banned.h"
+
+#define MAX_STEPS 40
+#define MAX_LIVE 2000
+
+struct step {
+	double at_h;         /* simulated hours after the order was placed */
+	double late_h;       /* posted this much later than it happened */
+	const char *source;
+	const char *status;
+	const char *detail;
+	int pkg;             /* -1: order event */
+	int city;            /* index into cities, -1 none */
+	bool posted;
+	bool again;          /* post a second time (duplicate delivery) */
+};
+
+struct sim_order {
+	long number;
+	int64_t start_ms;
+	int nsteps;
+	struct step steps[MAX_STEPS];
+	int npkg;
+	char tracking[2][32];
+	const char *carrier[2];
+	int customer;
+	int product[2]; /* the first and (split orders) second line */
+	int qty;
+};
+
+struct sim {
+	char url[128];
+	char auth[128];
+	double speed, rate;
+	atomic_bool stop;
+	unsigned seed;
+	long next_number;
+	long orders, events, failures;
+	struct sim_order *live[MAX_LIVE];
+	int nlive;
+};
+
+static const struct { const char *city, *region, *country; } cities[] = {
+	{ "Louisville", "KY", "US" }, { "Memphis", "TN", "US" }, { "Chicago", "IL", "US" },
+	{ "Denver", "CO", "US" },     { "Portland", "OR", "US" }, { "Austin", "TX", "US" },
+	{ "Atlanta", "GA", "US" },    { "Columbus", "OH", "US" }, { "Reno", "NV", "US" },
+};
+#define NCITIES ((int)(sizeof(cities) / sizeof(cities[0])))
+
+static const struct { const char *name, *email, *postal; } customers[] = {
+	{ "Ada Lovelace", "ada@example.com", "40202" },  { "Grace Hopper", "grace@example.com", "10001" },
+	{ "Alan Turing", "alan@example.com", "97201" },   { "Katherine Johnson", "kj@example.com", "23666" },
+	{ "Edsger Dijkstra", "ed@example.com", "78701" }, { "Barbara Liskov", "bl@example.com", "02139" },
+};
+#define NCUSTOMERS ((int)(sizeof(customers) / sizeof(customers[0])))
+
+static const struct { const char *sku, *name; } products[] = {
+	{ "MUG-01", "Stoneware mug" }, { "TEE-M", "Organic tee (M)" }, { "CAP-02", "Canvas cap" },
+	{ "BAG-10", "Tote bag" },      { "PEN-03", "Fountain pen" },
+};
+
+static const char *carriers[] = { "ups", "fedex", "usps", "dhl" };
+
+static int rnd(struct sim *s, int n)
+{
+	return (int)(rand_r(&s->seed) % (unsigned)n);
+}
+
+static void make_tracking(struct sim *s, const char *carrier, char out[32])
+{
+	static const char alnum[] = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ";
+	int i, n = 0;
+	if (!strcmp(carrier, "ups")) {
+		memcpy(out, "1Z", 2);
+		for (i = 2; i < 18; i++)
+			out[i] = alnum[rnd(s, 33)];
+		n = 18;
+	} else {
+		int len = !strcmp(carrier, "fedex") ? 12 : !strcmp(carrier, "usps") ? 22 : 10;
+		if (!strcmp(carrier, "usps"))
+			memcpy(out, "9400", 4), n = 4;
+		for (; n < len; n++)
+			out[n] = (char)('0' + rnd(s, 10));
+	}
+	out[n] = '\0';
+}
+
+static void add(struct sim_order *o, double at, const char *src, const char *status, const char *detail,
+		int pkg, int city)
+{
+	if (o->nsteps >= MAX_STEPS)
+		return;
+	o->steps[o->nsteps++] = (struct step){ at, 0, src, status, detail, pkg, city, false, false };
+}
+
+static struct sim_order *new_order(struct sim *s, int64_t now)
+{
+	struct sim_order *o = calloc(1, sizeof(*o));
+	int origin = rnd(s, NCITIES);
+
+	if (!o)
+		return NULL;
+	o->number = s->next_number++;
+	o->start_ms = now;
+	o->customer = rnd(s, NCUSTOMERS);
+	o->npkg = rnd(s, 100) < 20 ? 2 : 1;
+	o->product[0] = rnd(s, 5);
+	o->product[1] = (o->product[0] + 1 + rnd(s, 4)) % 5;
+	o->qty = 1 + rnd(s, 2);
+	add(o, 0, "shopify", "placed", NULL, -1, -1);
+	add(o, 0.2, "shopify", "confirmed", NULL, -1, -1);
+	add(o, 1, "scans", "processing", NULL, -1, origin);
+	add(o, 2, "scans", "picked", NULL, -1, origin);
+	add(o, 3, "scans", "packed", NULL, -1, origin);
+	for (int p = 0; p < o->npkg; p++) {
+		const char *c = carriers[rnd(s, 4)];
+		int dest = rnd(s, NCITIES), hub = rnd(s, NCITIES), v = rnd(s, 100);
+		double d = p * 6.0; /* the second parcel of a split leaves later */
+		o->carrier[p] = c;
+		make_tracking(s, c, o->tracking[p]);
+		add(o, 4 + d, "shipstation", "label_created", NULL, p, -1);
+		if (v < 4)
+			continue; /* label never handed to the carrier */
+		add(o, 7 + d, c, "in_transit", "picked_up", p, origin);
+		add(o, 18 + d, c, "in_transit", "arrived_at_facility", p, hub);
+		if (rnd(s, 100) < 10)
+			add(o, 8 + d, "shopify", "in_transit", NULL, p, -1); /* relayed: a claim */
+		if (v < 14) {
+			add(o, 30 + d, c, "out_for_delivery", NULL, p, dest);
+			add(o, 33 + d, c, "delivery_attempted", "recipient_unavailable", p, dest);
+			add(o, 54 + d, c, "out_for_delivery", NULL, p, dest);
+			add(o, 56 + d, c, "delivered", NULL, p, dest);
+		} else if (v < 22) {
+			add(o, 24 + d, c, "exception", "weather_delay", p, hub);
+			add(o, 40 + d, c, "in_transit", "departed_facility", p, hub);
+			add(o, 54 + d, c, "out_for_delivery", NULL, p, dest);
+			add(o, 57 + d, c, "delivered", NULL, p, dest);
+		} else if (v < 25) {
+			add(o, 32 + d, c, "available_for_pickup", NULL, p, dest);
+			add(o, 60 + d, c, "delivered", "picked_up_by_customer", p, dest);
+		} else {
+			add(o, 30 + d, c, "out_for_delivery", NULL, p, dest);
+			add(o, 32 + d, c, "delivered", rnd(s, 4) ? NULL : "front_door", p, dest);
+		}
+	}
+	for (int i = 1; i < o->nsteps; i++) {
+		if (rnd(s, 100) < 8)
+			o->steps[i].late_h = 2 + rnd(s, 4); /* arrives out of order */
+		if (rnd(s, 100) < 5)
+			o->steps[i].again = true; /* the source delivers it twice */
+	}
+	s->orders++;
+	return o;
+}
+
+static void event_json(struct sim *s, struct buf *b, struct sim_order *o, int i, int64_t at)
+{
+	struct step *st = &o->steps[i];
+	char ts[WTIME_BUFSZ];
+
+	buf_printf(b, "%s{\"source\":\"%s\",\"id\":\"demo-%ld-%d\",\"order\":\"%ld\",\"status\":\"%s\","
+		      "\"occurred_at\":\"%s\"", b->len > 11 ? "," : "", st->source, o->number, i, o->number,
+		   st->status, wtime_format(at, ts));
+	if (st->detail)
+		buf_printf(b, ",\"detail\":\"%s\"", st->detail);
+	if (st->pkg >= 0)
+		buf_printf(b, ",\"package\":\"%s\",\"carrier\":\"%s\"", o->tracking[st->pkg],
+			   o->carrier[st->pkg]);
+	if (st->city >= 0)
+		buf_printf(b, ",\"location\":{\"city\":\"%s\",\"region\":\"%s\",\"country\":\"%s\"}",
+			   cities[st->city].city, cities[st->city].region, cities[st->city].country);
+	if (!strcmp(st->status, "placed")) {
+		int a = o->product[0], c = o->product[1];
+		buf_printf(b, ",\"customer\":{\"name\":\"%s\",\"email\":\"%s\",\"postal_code\":\"%s\"}",
+			   customers[o->customer].name, customers[o->customer].email,
+			   customers[o->customer].postal);
+		buf_printf(b, ",\"promised_by\":\"%s\"",
+			   wtime_format(at + (int64_t)(72 * 3600 * 1000 / (s->speed * 3600)), ts));
+		buf_printf(b, ",\"items\":[{\"sku\":\"%s\",\"name\":\"%s\",\"quantity\":%d}",
+			   products[a].sku, products[a].name, o->qty);
+		if (o->npkg > 1)
+			buf_printf(b, ",{\"sku\":\"%s\",\"name\":\"%s\",\"quantity\":1}", products[c].sku,
+				   products[c].name);
+		buf_putc(b, ']');
+	}
+	if (st->pkg >= 0 && !strcmp(st->status, "label_created") && o->npkg > 1) {
+		int k = o->product[st->pkg]; /* each parcel of a split carries one line */
+		buf_printf(b, ",\"items\":[{\"sku\":\"%s\",\"quantity\":%d}]", products[k].sku,
+			   st->pkg ? 1 : o->qty);
+	}
+	buf_putc(b, '}');
+}
+
+static int post(struct sim *s, CURL *curl, struct buf *body)
+{
+	struct curl_slist *h = NULL;
+	long code = 0;
+	CURLcode rc;
+
+	h = curl_slist_append(h, "Content-Type: application/json");
+	h = curl_slist_append(h, s->auth);
+	curl_easy_setopt(curl, CURLOPT_URL, s->url);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->p);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)body->len);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+	rc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	curl_slist_free_all(h);
+	if (rc != CURLE_OK || code != 200) {
+		s->failures++;
+		return -1;
+	}
+	return 0;
+}
+
+static size_t discard(char *p, size_t size, size_t n, void *u)
+{
+	return size * n;
+}
+
+static void *sim_main(void *p)
+{
+	struct sim *s = p;
+	CURL *curl = curl_easy_init();
+	struct buf body = BUF_INIT;
+	double owed = 1; /* start with one order at once */
+	int64_t last = cli_now_ms(), last_report = last;
+
+	if (!curl)
+		return NULL;
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+	while (!atomic_load(&s->stop)) {
+		int64_t now = cli_now_ms();
+		double ms_per_h = 1000.0 / s->speed;
+		int n = 0;
+
+		owed += (double)(now - last) / 1000.0 * s->rate;
+		last = now;
+		while (owed >= 1 && s->nlive < MAX_LIVE) {
+			struct sim_order *o = new_order(s, now);
+			owed -= 1;
+			if (o)
+				s->live[s->nlive++] = o;
+		}
+		buf_reset(&body);
+		buf_puts(&body, "{\"events\":[");
+		for (int k = 0; k < s->nlive; k++) {
+			struct sim_order *o = s->live[k];
+			bool left = false;
+			for (int i = 0; i < o->nsteps; i++) {
+				struct step *st = &o->steps[i];
+				int64_t at = o->start_ms + (int64_t)(st->at_h * ms_per_h);
+				int64_t post_at = at + (int64_t)(st->late_h * ms_per_h);
+				if (st->posted) {
+					if (st->again && now >= post_at + (int64_t)ms_per_h) {
+						event_json(s, &body, o, i, at);
+						st->again = false;
+						n++;
+					}
+					left |= st->again;
+					continue;
+				}
+				left = true;
+				if (now >= post_at && n < 500) {
+					event_json(s, &body, o, i, at);
+					st->posted = true;
+					n++;
+				}
+			}
+			if (!left) {
+				free(o);
+				s->live[k--] = s->live[--s->nlive];
+			}
+		}
+		if (n) {
+			buf_puts(&body, "]}");
+			if (!post(s, curl, &body))
+				s->events += n;
+		}
+		if (now - last_report >= 10000) {
+			char a[24], b[24], c[24];
+			snprintf(a, sizeof(a), "%ld", s->orders);
+			snprintf(b, sizeof(b), "%ld", s->events);
+			snprintf(c, sizeof(c), "%ld", s->failures);
+			wlog(LOG_INFO, "demo_progress", "orders", a, "events_posted", b, "failed_posts", c, NULL);
+			last_report = now;
+		}
+		usleep(100000);
+	}
+	for (int k = 0; k < s->nlive; k++)
+		free(s->live[k]);
+	buf_release(&body);
+	curl_easy_cleanup(curl);
+	return NULL;
+}
+
+static int make_key(struct store *st, enum key_role role, char key[AUTH_KEY_LEN + 1])
+{
+	char hash[65];
+	struct api_key k;
+	int64_t id;
+
+	if (auth_key_new(role, NULL, cli_now_ms(), key, hash, &k) || store_begin(st) ||
+	    store_key_put(st, hash, &k, &id) || store_commit(st))
+		return -1;
+	return 0;
+}
+
+int cmd_demo(struct server_config *cfg, const struct cli_opts *o)
+{
+	struct server *srv;
+	struct store *st;
+	struct sim *s;
+	pthread_t th;
+	char msg[512], admin[AUTH_KEY_LEN + 1], ingest[AUTH_KEY_LEN + 1];
+
+	cli_block_signals();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (store_open(cfg->store_url, 0, &st, msg, sizeof(msg))) {
+		fprintf(stderr, "wismo: %s\n", msg);
+		return 1;
+	}
+	if (make_key(st, ROLE_ADMIN, admin) || make_key(st, ROLE_INGEST, ingest)) {
+		fprintf(stderr, "wismo: demo: unable to create keys: %s\n", store_errmsg(st));
+		store_close(st);
+		return 1;
+	}
+	store_close(st);
+	if (server_start(cfg, &srv, msg, sizeof(msg))) {
+		fprintf(stderr, "wismo: %s\n", msg);
+		return 1;
+	}
+	if (!(s = calloc(1, sizeof(*s)))) {
+		server_stop(srv);
+		return 1;
+	}
+	snprintf(s->url, sizeof(s->url), "http://%s%s%s:%d/v1/events", strchr(cfg->listen_host, ':') ? "[" : "",
+		 cfg->listen_host, strchr(cfg->listen_host, ':') ? "]" : "", server_port(srv));
+	snprintf(s->auth, sizeof(s->auth), "Authorization: Bearer %s", ingest);
+	s->speed = o->speed;
+	s->rate = o->rate;
+	s->seed = (unsigned)cli_now_ms();
+	s->next_number = 1001 + (long)(cli_now_ms() / 1000 % 90000) * 10;
+	if (pthread_create(&th, NULL, sim_main, s)) {
+		free(s);
+		server_stop(srv);
+		return 1;
+	}
+	printf("wismo demo: serving http://%s:%d  (store %s)\n"
+	       "  simulated feed: %.2f new orders/s, %.1f simulated hours per second\n"
+	       "  admin key: %s\n"
+	       "  try:  curl -H 'Authorization: Bearer %s' http://%s:%d/v1/orders\n"
+	       "        curl -H 'Authorization: Bearer %s' http://%s:%d/v1/orders/%ld/timeline\n"
+	       "  stop with Ctrl-C\n",
+	       cfg->listen_host, server_port(srv), cfg->store_url, s->rate, s->speed, admin, admin,
+	       cfg->listen_host, server_port(srv), admin, cfg->listen_host, server_port(srv),
+	       s->next_number);
+	fflush(stdout);
+	cli_wait_signal();
+	atomic_store(&s->stop, true);
+	pthread_join(th, NULL);
+	server_stop(srv);
+	free(s);
+	curl_global_cleanup();
+	return 0;
+}

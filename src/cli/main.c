@@ -1,1 +1,284 @@
-int main(void) { return 0; }
+/*
+ * main.c - the wismo command: option parsing and the small subcommands
+ * (serve, migrate, rebuild, order); keys and demo live in their own files.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../base/log.h"
+#include "../base/wtime.h"
+#include "../core/order.h"
+#include "../http/server.h"
+#include "cli.h"
+#include "../base/banned.h"
+
+static const char usage[] =
+	"usage: wismo <command> [options]\n"
+	"\n"
+	"commands:\n"
+	"  serve    run the HTTP server            [--listen HOST:PORT] [--store URL] [--config FILE]\n"
+	"  demo     serve plus a simulated store, warehouse and carriers feeding it\n"
+	"           [--listen HOST:PORT] [--store URL] [--speed HOURS_PER_SEC] [--rate ORDERS_PER_SEC]\n"
+	"  migrate  apply pending schema migrations [--store URL]\n"
+	"  rebuild  recompute every projection from the event log [--store URL] [--verify]\n"
+	"  order    print an order's timeline       ORDER [--store URL]\n"
+	"  keys     API keys: create --role admin|ingest|agent [--source S] | list | revoke ID\n"
+	"\n"
+	"--store defaults to the config file's [server] store, else sqlite:./wismo.db.\n"
+	"Config: --config FILE, else ./wismo.ini if present; WISMO_STORE and WISMO_LISTEN override it.\n";
+
+int64_t cli_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cli_block_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int cli_wait_signal(void)
+{
+	sigset_t set;
+	int sig = 0;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigwait(&set, &sig);
+	return sig;
+}
+
+static int cmd_serve(struct server_config *cfg)
+{
+	struct server *srv;
+	char msg[512] = "";
+	char port[16];
+
+	cli_block_signals();
+	if (server_start(cfg, &srv, msg, sizeof(msg))) {
+		fprintf(stderr, "wismo: %s\n", msg);
+		return 1;
+	}
+	snprintf(port, sizeof(port), "%d", server_port(srv));
+	wlog(LOG_INFO, "listening", "host", cfg->listen_host, "port", port, NULL);
+	cli_wait_signal();
+	wlog(LOG_INFO, "stopping", NULL);
+	server_stop(srv);
+	wlog(LOG_INFO, "stopped", NULL);
+	return 0;
+}
+
+static int cmd_migrate(const struct server_config *cfg)
+{
+	struct store *st;
+	char msg[256];
+	int from = 0, to = 0;
+
+	if (store_open(cfg->store_url, STORE_NO_MIGRATE, &st, msg, sizeof(msg))) {
+		fprintf(stderr, "wismo: %s\n", msg);
+		return 1;
+	}
+	if (store_migrate(st, &from, &to)) {
+		fprintf(stderr, "wismo: migrate: %s\n", store_errmsg(st));
+		store_close(st);
+		return 1;
+	}
+	printf("schema version %d -> %d\n", from, to);
+	store_close(st);
+	return 0;
+}
+
+static int cmd_rebuild(const struct server_config *cfg, int verify)
+{
+	struct store *st;
+	struct buf before = BUF_INIT, after = BUF_INIT;
+	char msg[256];
+	size_t n = 0;
+	int rc = 1;
+
+	if (store_open(cfg->store_url, 0, &st, msg, sizeof(msg))) {
+		fprintf(stderr, "wismo: %s\n", msg);
+		return 1;
+	}
+	before.max = after.max = (size_t)4 << 30;
+	if (verify && store_dump_projections(st, &before)) {
+		fprintf(stderr, "wismo: rebuild: %s\n", store_errmsg(st));
+		goto out;
+	}
+	if (store_rebuild(st, &cfg->policy, &n)) {
+		fprintf(stderr, "wismo: rebuild: %s\n", store_errmsg(st));
+		goto out;
+	}
+	printf("rebuilt %zu orders\n", n);
+	if (verify) {
+		if (store_dump_projections(st, &after)) {
+			fprintf(stderr, "wismo: rebuild: %s\n", store_errmsg(st));
+			goto out;
+		}
+		if (before.len != after.len || memcmp(before.p, after.p, before.len)) {
+			printf("projections differ from the live ones (%zu bytes before, %zu after)\n",
+			       before.len, after.len);
+			goto out;
+		}
+		printf("projections identical to the live ones (%zu bytes)\n", after.len);
+	}
+	rc = 0;
+out:
+	buf_release(&before);
+	buf_release(&after);
+	store_close(st);
+	return rc;
+}
+
+static int cmd_order(const struct server_config *cfg, const struct cli_opts *o)
+{
+	struct store *st;
+	struct event *evs = NULL;
+	enum ev_outcome *outc = NULL;
+	struct order_state os;
+	char msg[256], order[EV_ORDER_MAX + 1], t1[WTIME_BUFSZ], t2[WTIME_BUFSZ];
+	size_t n = 0;
+	int rc = 1;
+
+	if (o->nargs < 1) {
+		fprintf(stderr, "usage: wismo order ORDER [--store URL]\n");
+		return 2;
+	}
+	if (EVENT_SET(order, o->args[0])) {
+		fprintf(stderr, "wismo: order number too long\n");
+		return 2;
+	}
+	if (store_open(cfg->store_url, STORE_READONLY, &st, msg, sizeof(msg))) {
+		fprintf(stderr, "wismo: %s\n", msg);
+		return 1;
+	}
+	order_init(&os);
+	if (store_order_events(st, order, &evs, &n)) {
+		fprintf(stderr, "wismo: order: %s\n", store_errmsg(st));
+		goto out;
+	}
+	if (!n && !store_find_package(st, o->args[0], order) && store_order_events(st, order, &evs, &n)) {
+		fprintf(stderr, "wismo: order: %s\n", store_errmsg(st));
+		goto out;
+	}
+	if (!n) {
+		fprintf(stderr, "wismo: no order '%s'\n", o->args[0]);
+		goto out;
+	}
+	if (!(outc = calloc(n, sizeof(*outc))) || order_fold(&cfg->policy, evs, n, &os, outc)) {
+		fprintf(stderr, "wismo: out of memory\n");
+		goto out;
+	}
+	printf("order %s: %s (%s)\n", os.order, ord_status_name(os.status),
+	       ord_customer_label(os.status));
+	for (size_t i = 0; i < os.npackages; i++)
+		printf("  package %s %s: %s%s%s\n", os.packages[i].tracking, os.packages[i].carrier,
+		       pkg_status_name(os.packages[i].status), os.packages[i].detail[0] ? " / " : "",
+		       os.packages[i].detail);
+	for (size_t i = 0; i < os.nconflicts; i++)
+		printf("  conflict: %s says %s, resolved %s\n", os.conflicts[i].claim_source,
+		       ev_status_name(os.conflicts[i].claim_status), ev_status_name(os.conflicts[i].owner_status));
+	printf("%-24s %-24s %-12s %-20s %-20s %-14s %s\n", "OCCURRED", "RECEIVED", "SOURCE", "PACKAGE",
+	       "STATUS", "DETAIL", "OUTCOME");
+	/* events come in arrival order; print them in event-time order */
+	for (size_t done = 0; done < n; done++) {
+		size_t best = n;
+		for (size_t i = 0; i < n; i++) {
+			if (!evs[i].key[0])
+				continue;
+			if (best == n || evs[i].occurred_at < evs[best].occurred_at ||
+			    (evs[i].occurred_at == evs[best].occurred_at && strcmp(evs[i].key, evs[best].key) < 0))
+				best = i;
+		}
+		printf("%-24s %-24s %-12s %-20s %-20s %-14s %s\n", wtime_format(evs[best].occurred_at, t1),
+		       wtime_format(evs[best].received_at, t2), evs[best].source,
+		       evs[best].package[0] ? evs[best].package : "-", ev_status_name(evs[best].status),
+		       evs[best].detail[0] ? evs[best].detail : "-", ev_outcome_name(outc[best]));
+		evs[best].key[0] = '\0';
+	}
+	rc = 0;
+out:
+	free(outc);
+	order_release(&os);
+	event_array_free(evs, n);
+	store_close(st);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "store", required_argument, NULL, 's' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "source", required_argument, NULL, 'S' },
+		{ "speed", required_argument, NULL, 'p' },
+		{ "rate", required_argument, NULL, 'R' },
+		{ "verify", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_opts o = { 0 };
+	struct server_config cfg;
+	const char *cmd;
+	int c;
+
+	o.speed = 1.0;
+	o.rate = 0.5;
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	cmd = argv[1];
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o.config = optarg; break;
+		case 's': o.store = optarg; break;
+		case 'l': o.listen = optarg; break;
+		case 'r': o.role = optarg; break;
+		case 'S': o.source = optarg; break;
+		case 'p': o.speed = strtod(optarg, NULL); break;
+		case 'R': o.rate = strtod(optarg, NULL); break;
+		case 'v': o.verify = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	o.args = argv + optind;
+	o.nargs = argc - optind;
+	if (o.speed <= 0 || o.speed > 10000 || o.rate <= 0 || o.rate > 1000) {
+		fprintf(stderr, "wismo: --speed and --rate must be positive (speed <= 10000, rate <= 1000)\n");
+		return 2;
+	}
+	if (!strcmp(cmd, "demo") && !o.store && !getenv("WISMO_STORE"))
+		o.store = "sqlite:./wismo-demo.db";
+	if (config_load(&cfg, &o))
+		return 2;
+	if (!strcmp(cmd, "serve"))
+		return cmd_serve(&cfg);
+	if (!strcmp(cmd, "demo"))
+		return cmd_demo(&cfg, &o);
+	if (!strcmp(cmd, "migrate"))
+		return cmd_migrate(&cfg);
+	if (!strcmp(cmd, "rebuild"))
+		return cmd_rebuild(&cfg, o.verify);
+	if (!strcmp(cmd, "order"))
+		return cmd_order(&cfg, &o);
+	if (!strcmp(cmd, "keys"))
+		return cmd_keys(&cfg, &o);
+	fprintf(stderr, "wismo: unknown command '%s'\n\n%s", cmd, usage);
+	return 2;
+}

@@ -1,1 +1,332 @@
-/* placeholder until written */
+/*
+ * event_json.c - validate an event object from the API and write an event
+ * back as JSON; see event_json.h.  The contract is the table in docs/api.md.
+ */
+#include "event_json.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../base/wtime.h"
+#include "../base/banned.h"
+
+#define MAX_SAFE_INT 9007199254740992.0 /* 2^53: larger ids lose precision */
+
+static enum werr fail(struct ev_error *err, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum werr fail(struct ev_error *err, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		err->code = code;
+		va_start(ap, fmt);
+		vsnprintf(err->message, sizeof(err->message), fmt, ap);
+		va_end(ap);
+	}
+	return WERR_INVALID;
+}
+
+/* Reads an optional string (or an exactly representable integer, for ids and
+ * order numbers that some platforms send as numbers) into a fixed field. */
+static enum werr get_str(const cJSON *obj, const char *name, char *field, size_t cap, bool required,
+			 bool allow_number, struct ev_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	char num[32];
+	const char *s;
+
+	if (!v || cJSON_IsNull(v)) {
+		if (required)
+			return fail(err, "missing_field", "'%s' is required", name);
+		field[0] = '\0';
+		return WERR_OK;
+	}
+	if (cJSON_IsString(v)) {
+		s = v->valuestring;
+	} else if (allow_number && cJSON_IsNumber(v)) {
+		double d = v->valuedouble;
+		if (d != floor(d) || fabs(d) >= MAX_SAFE_INT)
+			return fail(err, "invalid_field",
+				    "'%s' must be a string, or an integer below 2^53", name);
+		snprintf(num, sizeof(num), "%.0f", d);
+		s = num;
+	} else {
+		return fail(err, "invalid_field", "'%s' must be a string", name);
+	}
+	if (required && !s[0])
+		return fail(err, "missing_field", "'%s' must not be empty", name);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20)
+			return fail(err, "invalid_field", "'%s' holds a control character", name);
+	if (event_set_str(field, cap, s))
+		return fail(err, "too_long", "'%s' is too long", name);
+	return WERR_OK;
+}
+
+static enum werr get_time(const cJSON *obj, const char *name, int64_t *out, bool required, int flags,
+			  struct ev_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	*out = 0;
+	if (!v || cJSON_IsNull(v)) {
+		if (required)
+			return fail(err, "missing_field", "'%s' is required", name);
+		return WERR_OK;
+	}
+	if (!cJSON_IsString(v))
+		return fail(err, "invalid_time", "'%s' must be an RFC 3339 time string", name);
+	switch (wtime_parse(v->valuestring, flags, out)) {
+	case WTIME_OK:
+		return WERR_OK;
+	case WTIME_NO_OFFSET:
+		return fail(err, "time_without_offset",
+			    "'%s' has no zone offset: add Z or +HH:MM", name);
+	default:
+		return fail(err, "invalid_time", "'%s' is not an RFC 3339 time", name);
+	}
+}
+
+static enum werr get_int(const cJSON *obj, const char *name, int64_t *out, struct ev_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	if (!v)
+		return WERR_OK;
+	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+	    fabs(v->valuedouble) >= MAX_SAFE_INT)
+		return fail(err, "invalid_field", "'%s' must be an integer", name);
+	*out = (int64_t)v->valuedouble;
+	return WERR_OK;
+}
+
+static const cJSON *get_obj(const cJSON *obj, const char *name, enum werr *e, struct ev_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	*e = WERR_OK;
+	if (!v || cJSON_IsNull(v))
+		return NULL;
+	if (!cJSON_IsObject(v)) {
+		*e = fail(err, "invalid_field", "'%s' must be an object", name);
+		return NULL;
+	}
+	return v;
+}
+
+static enum werr get_items(const cJSON *obj, struct event *ev, struct ev_error *err)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, "items");
+	const cJSON *it;
+	size_t n, i = 0;
+	enum werr e;
+
+	if (!arr || cJSON_IsNull(arr))
+		return WERR_OK;
+	if (!cJSON_IsArray(arr))
+		return fail(err, "invalid_field", "'%s' must be an array", "items");
+	n = (size_t)cJSON_GetArraySize(arr);
+	if (n > EV_ITEMS_MAX)
+		return fail(err, "too_many_items", "'%s' holds more than 200 entries", "items");
+	ev->has_items = true;
+	if (!n)
+		return WERR_OK;
+	ev->items = calloc(n, sizeof(*ev->items));
+	if (!ev->items)
+		return WERR_NOMEM;
+	cJSON_ArrayForEach(it, arr) {
+		struct event_item *item = &ev->items[i];
+		const cJSON *q;
+		if (!cJSON_IsObject(it))
+			return fail(err, "invalid_field", "'%s' entries must be objects", "items");
+		if ((e = get_str(it, "sku", item->sku, sizeof(item->sku), true, true, err)) ||
+		    (e = get_str(it, "name", item->name, sizeof(item->name), false, false, err)))
+			return e;
+		item->quantity = 1;
+		q = cJSON_GetObjectItemCaseSensitive(it, "quantity");
+		if (q) {
+			if (!cJSON_IsNumber(q) || q->valuedouble != floor(q->valuedouble) ||
+			    q->valuedouble < 1 || q->valuedouble > 1000000)
+				return fail(err, "invalid_field",
+					    "'%s' must be an integer from 1 to 1000000", "items[].quantity");
+			item->quantity = (int)q->valuedouble;
+		}
+		ev->nitems = ++i;
+	}
+	return WERR_OK;
+}
+
+static bool source_name_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
+			return false;
+	return true;
+}
+
+static enum werr parse(const cJSON *obj, bool with_meta, struct event *ev, struct ev_error *err)
+{
+	char status[32];
+	const cJSON *loc, *cust, *ar;
+	enum werr e;
+	int st;
+
+	if (!cJSON_IsObject(obj))
+		return fail(err, "invalid_field", "%s must be a JSON object", "an event");
+	if ((e = get_str(obj, "source", ev->source, sizeof(ev->source), true, false, err)))
+		return e;
+	if (!source_name_ok(ev->source))
+		return fail(err, "invalid_field", "'%s' may hold only letters, digits, '_', '-' and '.'",
+			    "source");
+	if ((e = get_str(obj, "id", ev->id, sizeof(ev->id), false, true, err)) ||
+	    (e = get_str(obj, "order", ev->order, sizeof(ev->order), true, true, err)) ||
+	    (e = get_str(obj, "package", ev->package, sizeof(ev->package), false, true, err)) ||
+	    (e = get_str(obj, "carrier", ev->carrier, sizeof(ev->carrier), false, false, err)) ||
+	    (e = get_str(obj, "status", status, sizeof(status), true, false, err)) ||
+	    (e = get_str(obj, "detail", ev->detail, sizeof(ev->detail), false, false, err)) ||
+	    (e = get_str(obj, "description", ev->description, sizeof(ev->description), false, false, err)))
+		return e;
+	st = ev_status_from_name(status);
+	if (st < 0)
+		return fail(err, "unknown_status",
+			    "'status' is not a word of the shared status language (docs/status.md): '%s'",
+			    status);
+	ev->status = (enum ev_status)st;
+	if (ev_status_needs_package(ev->status) && !ev->package[0])
+		return fail(err, "package_required", "status '%s' needs a 'package' (tracking number)",
+			    status);
+	if (ev_status_is_order_level(ev->status) && ev->package[0])
+		return fail(err, "invalid_field",
+			    "status '%s' is an order milestone and must not name a 'package'", status);
+	ar = cJSON_GetObjectItemCaseSensitive(obj, "action_required");
+	if (ar && !cJSON_IsNull(ar)) {
+		if (!cJSON_IsBool(ar))
+			return fail(err, "invalid_field", "'%s' must be true or false", "action_required");
+		ev->action_required = cJSON_IsTrue(ar) ? 1 : 0;
+	}
+	if ((e = get_time(obj, "occurred_at", &ev->occurred_at, true, 0, err)) ||
+	    (e = get_time(obj, "estimated_delivery", &ev->estimated_delivery, false, WTIME_FLAG_DATE_OK, err)) ||
+	    (e = get_time(obj, "promised_by", &ev->promised_by, false, WTIME_FLAG_DATE_OK, err)))
+		return e;
+	if ((loc = get_obj(obj, "location", &e, err)) != NULL) {
+		if ((e = get_str(loc, "city", ev->location.city, sizeof(ev->location.city), false, false, err)) ||
+		    (e = get_str(loc, "region", ev->location.region, sizeof(ev->location.region), false, false, err)) ||
+		    (e = get_str(loc, "country", ev->location.country, sizeof(ev->location.country), false, false, err)))
+			return e;
+	} else if (e) {
+		return e;
+	}
+	if ((cust = get_obj(obj, "customer", &e, err)) != NULL) {
+		if ((e = get_str(cust, "name", ev->customer.name, sizeof(ev->customer.name), false, false, err)) ||
+		    (e = get_str(cust, "email", ev->customer.email, sizeof(ev->customer.email), false, false, err)) ||
+		    (e = get_str(cust, "phone", ev->customer.phone, sizeof(ev->customer.phone), false, false, err)) ||
+		    (e = get_str(cust, "postal_code", ev->customer.postal_code, sizeof(ev->customer.postal_code), false, true, err)))
+			return e;
+	} else if (e) {
+		return e;
+	}
+	if ((e = get_items(obj, ev, err)))
+		return e;
+	if (with_meta) {
+		if ((e = get_str(obj, "key", ev->key, sizeof(ev->key), false, false, err)) ||
+		    (e = get_int(obj, "seq", &ev->seq, err)) ||
+		    (e = get_int(obj, "received_at", &ev->received_at, err)))
+			return e;
+	}
+	return WERR_OK;
+}
+
+enum werr event_from_json(const cJSON *obj, bool with_meta, struct event *ev, struct ev_error *err)
+{
+	enum werr e;
+
+	event_release(ev);
+	e = parse(obj, with_meta, ev, err);
+	if (e)
+		event_release(ev);
+	return e;
+}
+
+static void put_str(struct buf *b, bool *first, const char *name, const char *v)
+{
+	if (!v[0])
+		return;
+	buf_puts(b, *first ? "" : ",");
+	*first = false;
+	buf_json_str(b, name);
+	buf_putc(b, ':');
+	buf_json_str(b, v);
+}
+
+static void put_time(struct buf *b, bool *first, const char *name, int64_t ms)
+{
+	char ts[WTIME_BUFSZ];
+	if (!ms)
+		return;
+	put_str(b, first, name, wtime_format(ms, ts));
+}
+
+enum werr event_to_json(const struct event *ev, bool with_meta, struct buf *b)
+{
+	bool first = true;
+	enum werr e;
+
+	/* The fixed field sizes bound an event's JSON well below this, so once
+	 * the room is there no append below can fail. */
+	if ((e = buf_grow(b, EVENT_JSON_MAX)))
+		return e;
+	buf_putc(b, '{');
+	if (with_meta)
+		put_str(b, &first, "key", ev->key);
+	put_str(b, &first, "source", ev->source);
+	put_str(b, &first, "id", ev->id);
+	put_str(b, &first, "order", ev->order);
+	put_str(b, &first, "package", ev->package);
+	put_str(b, &first, "carrier", ev->carrier);
+	put_str(b, &first, "status", ev_status_name(ev->status));
+	put_str(b, &first, "detail", ev->detail);
+	put_str(b, &first, "description", ev->description);
+	if (ev->action_required >= 0)
+		buf_puts(b, ev->action_required ? ",\"action_required\":true" : ",\"action_required\":false");
+	put_time(b, &first, "occurred_at", ev->occurred_at);
+	put_time(b, &first, "estimated_delivery", ev->estimated_delivery);
+	put_time(b, &first, "promised_by", ev->promised_by);
+	if (ev->location.city[0] || ev->location.region[0] || ev->location.country[0]) {
+		bool f = true;
+		buf_puts(b, ",\"location\":{");
+		put_str(b, &f, "city", ev->location.city);
+		put_str(b, &f, "region", ev->location.region);
+		put_str(b, &f, "country", ev->location.country);
+		buf_putc(b, '}');
+	}
+	if (ev->customer.name[0] || ev->customer.email[0] || ev->customer.phone[0] ||
+	    ev->customer.postal_code[0]) {
+		bool f = true;
+		buf_puts(b, ",\"customer\":{");
+		put_str(b, &f, "name", ev->customer.name);
+		put_str(b, &f, "email", ev->customer.email);
+		put_str(b, &f, "phone", ev->customer.phone);
+		put_str(b, &f, "postal_code", ev->customer.postal_code);
+		buf_putc(b, '}');
+	}
+	if (ev->has_items) {
+		buf_puts(b, ",\"items\":[");
+		for (size_t i = 0; i < ev->nitems; i++) {
+			bool f = true;
+			buf_puts(b, i ? ",{" : "{");
+			put_str(b, &f, "sku", ev->items[i].sku);
+			put_str(b, &f, "name", ev->items[i].name);
+			buf_printf(b, ",\"quantity\":%d}", ev->items[i].quantity);
+		}
+		buf_putc(b, ']');
+	}
+	if (with_meta)
+		buf_printf(b, ",\"seq\":%lld,\"received_at\":%lld", (long long)ev->seq,
+			   (long long)ev->received_at);
+	buf_putc(b, '}');
+	return WERR_OK;
+}

@@ -34,6 +34,9 @@ struct ev_error {
  * "received_at" are read too (stored form). */
 enum werr event_from_json(const cJSON *obj, bool with_meta, struct event *ev, struct ev_error *err);
 
+/* An upper bound of event_to_json's output, items included. */
+#define EVENT_JSON_MAX ((size_t)160 * 1024)
+
 enum werr event_to_json(const struct event *ev, bool with_meta, struct buf *out);
 
 #endif

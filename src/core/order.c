@@ -1,1 +1,718 @@
-/* placeholder until written */
+/*
+ * order.c - status resolution: folds all events of one order into the order's
+ * state (packages, milestone, roll-up, flags, conflicts); see order.h for the
+ * rules and docs/status.md for their decision tables.
+ *
+ * The fold runs in three steps, none of which looks at the input order:
+ *
+ *   1. classify  each event gets a slot (one of the order's packages, or the
+ *                order itself), a milestone class, a trust level and a
+ *                precedence; per (slot, class) the highest trust present
+ *                decides which events are applied and which are claims;
+ *   2. sort      events by (occurred_at, precedence, progress, key, ...);
+ *   3. replay    the sorted applied events per package (with the terminal
+ *                hold), take the furthest order milestone, and then look at
+ *                the claims to find conflicts.
+ *
+ * The package state machine replayed in step 3 is "the latest event wins",
+ * with one guard:
+ *
+ *        any status --(event e)--> e.status
+ *
+ *        terminal at T --(non-terminal e, e.at <= T + hold)--> unchanged
+ *
+ * so attempt -> out_for_delivery and exception -> in_transit need no special
+ * case (rule 3).  order_check() holds the invariants the tests assert on
+ * every folded order.
+ */
+#include "order.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/banned.h"
+
+const char *ev_outcome_name(enum ev_outcome o)
+{
+	switch (o) {
+	case OUT_APPLIED: return "applied";
+	case OUT_CLAIM: return "claim";
+	case OUT_UNMAPPED: return "unmapped";
+	}
+	return "unmapped";
+}
+
+void order_init(struct order_state *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->status = ORD_PLACED;
+	o->milestone = EV_PLACED;
+}
+
+void order_release(struct order_state *o)
+{
+	for (size_t i = 0; i < o->npackages; i++)
+		free(o->packages[i].items);
+	free(o->packages);
+	free(o->conflicts);
+	free(o->items);
+	order_init(o);
+}
+
+/* One event as the fold sees it. */
+struct fev {
+	const struct event *ev;
+	size_t idx;             /* position in the caller's array */
+	enum ev_status status;  /* clamped to the language */
+	int pkg;                /* index of the package it names, -1 for none */
+	int slot;               /* what it resolves: a package index, npk for the
+	                           order's milestones, -1 for nothing */
+	enum milestone ms;
+	enum trust trust;
+	int prec;
+	int prog;
+	enum ev_outcome out;
+};
+
+/* Per-package accumulators of the replay. */
+struct pkg_work {
+	const struct fev *cur;         /* deciding event */
+	const struct fev *items;       /* latest event for the package with items */
+	const struct fev *carrier_any; /* latest event naming a carrier */
+	const struct fev *carrier;     /* latest applied event naming a carrier */
+	const struct fev *loc;         /* latest applied event with a city */
+	const struct fev *eta;         /* latest applied event with an estimate */
+	int64_t shipped_at;
+};
+
+static enum ev_status clamp_status(enum ev_status s)
+{
+	return (unsigned)s < EV__COUNT ? s : EV_UNKNOWN;
+}
+
+static int status_progress(enum ev_status s)
+{
+	if (ev_status_is_order_level(s))
+		return ev_order_progress(s);
+	return pkg_status_progress((enum pkg_status)s);
+}
+
+static int cmp_i64(int64_t a, int64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+/* The total order of the fold: event time, then precedence of the source,
+ * then progress, then the (unique) key.  The rest only matters for duplicate
+ * keys, which the log does not hold, but keeps the order total. */
+static int fev_cmp(const void *pa, const void *pb)
+{
+	const struct fev *a = pa, *b = pb;
+	int c;
+
+	if ((c = cmp_i64(a->ev->occurred_at, b->ev->occurred_at)))
+		return c;
+	if ((c = (a->prec > b->prec) - (a->prec < b->prec)))
+		return c;
+	if ((c = (a->prog > b->prog) - (a->prog < b->prog)))
+		return c;
+	if ((c = strcmp(a->ev->key, b->ev->key)))
+		return c;
+	if ((c = strcmp(a->ev->source, b->ev->source)))
+		return c;
+	if ((c = strcmp(a->ev->package, b->ev->package)))
+		return c;
+	if ((c = ((int)a->status > (int)b->status) - ((int)a->status < (int)b->status)))
+		return c;
+	if ((c = cmp_i64(a->ev->received_at, b->ev->received_at)))
+		return c;
+	return cmp_i64(a->ev->seq, b->ev->seq);
+}
+
+/* Customer fields: latest by event time, then key (then as fev_cmp). */
+static int cust_cmp(const void *pa, const void *pb)
+{
+	const struct fev *a = *(const struct fev *const *)pa, *b = *(const struct fev *const *)pb;
+	int c;
+
+	if ((c = cmp_i64(a->ev->occurred_at, b->ev->occurred_at)))
+		return c;
+	if ((c = strcmp(a->ev->key, b->ev->key)))
+		return c;
+	return fev_cmp(a, b);
+}
+
+static int str_ptr_cmp(const void *pa, const void *pb)
+{
+	return strcmp(*(const char *const *)pa, *(const char *const *)pb);
+}
+
+static enum werr dup_items(const struct event_item *src, size_t n, struct event_item **dst,
+			   size_t *ndst)
+{
+	*dst = NULL;
+	*ndst = 0;
+	if (!n)
+		return WERR_OK;
+	*dst = malloc(n * sizeof(*src));
+	if (!*dst)
+		return WERR_NOMEM;
+	memcpy(*dst, src, n * sizeof(*src));
+	*ndst = n;
+	return WERR_OK;
+}
+
+static void copy_field(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+#define COPY_FIELD(dst, src) copy_field((dst), sizeof(dst), (src))
+
+static int find_package(const struct order_state *o, const char *tracking)
+{
+	size_t lo = 0, hi = o->npackages;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(tracking, o->packages[mid].tracking);
+		if (!c)
+			return (int)mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+const struct package_state *order_package(const struct order_state *o, const char *tracking)
+{
+	int i = tracking ? find_package(o, tracking) : -1;
+	return i < 0 ? NULL : &o->packages[i];
+}
+
+static enum ord_status milestone_ord_status(enum ev_status m)
+{
+	switch (m) {
+	case EV_CONFIRMED: return ORD_CONFIRMED;
+	case EV_PROCESSING: return ORD_PROCESSING;
+	case EV_PICKED: return ORD_PICKED;
+	case EV_PACKED: return ORD_PACKED;
+	case EV_READY_TO_SHIP: return ORD_READY_TO_SHIP;
+	case EV_CANCELLED: return ORD_CANCELLED;
+	default: return ORD_PLACED;
+	}
+}
+
+static bool pkg_live(const struct package_state *p)
+{
+	return p->status != PKG_CANCELLED;
+}
+
+/* Every ordered quantity (summed per sku) is in some live package.  Only
+ * asked when the order lists items and at least one live package does;
+ * otherwise nothing says a part is missing. */
+static bool items_covered(const struct order_state *o)
+{
+	bool listed = false;
+
+	if (!o->nitems)
+		return true;
+	for (size_t i = 0; i < o->npackages; i++)
+		if (pkg_live(&o->packages[i]) && o->packages[i].nitems)
+			listed = true;
+	if (!listed)
+		return true;
+	for (size_t i = 0; i < o->nitems; i++) {
+		const char *sku = o->items[i].sku;
+		long long ordered = 0, packed = 0;
+
+		for (size_t j = 0; j < o->nitems; j++)
+			if (!strcmp(o->items[j].sku, sku))
+				ordered += o->items[j].quantity;
+		for (size_t k = 0; k < o->npackages; k++) {
+			const struct package_state *p = &o->packages[k];
+			if (!pkg_live(p))
+				continue;
+			for (size_t j = 0; j < p->nitems; j++)
+				if (!strcmp(p->items[j].sku, sku))
+					packed += p->items[j].quantity;
+		}
+		if (packed < ordered)
+			return false;
+	}
+	return true;
+}
+
+enum ord_status order_rollup(const struct order_state *o)
+{
+	size_t n = 0, d = 0, s = 0, ofd = 0;
+	bool covered;
+
+	if (o->milestone == EV_CANCELLED)
+		return ORD_CANCELLED;
+	for (size_t i = 0; i < o->npackages; i++) {
+		const struct package_state *p = &o->packages[i];
+		if (!pkg_live(p))
+			continue;
+		n++;
+		if (p->status == PKG_DELIVERED)
+			d++;
+		/* possession: an exception after a carrier scan still counts as
+		 * shipped, one before any scan does not */
+		if (p->shipped_at != 0)
+			s++;
+		if (p->status == PKG_OUT_FOR_DELIVERY)
+			ofd++;
+	}
+	if (n == 0)
+		return milestone_ord_status(o->milestone);
+	covered = items_covered(o);
+	if (d == n && covered)
+		return ORD_DELIVERED;
+	if (d > 0)
+		return ORD_PARTIALLY_DELIVERED;
+	if (s == 0)
+		return ORD_READY_TO_SHIP;
+	if (s < n || !covered)
+		return ORD_PARTIALLY_SHIPPED;
+	return ofd ? ORD_OUT_FOR_DELIVERY : ORD_SHIPPED;
+}
+
+/* The attention flags that follow from the packages (all but conflict). */
+static unsigned package_flags(const struct order_state *o)
+{
+	unsigned flags = 0;
+
+	for (size_t i = 0; i < o->npackages; i++) {
+		const struct package_state *p = &o->packages[i];
+		if (!pkg_live(p))
+			continue;
+		if (p->status == PKG_EXCEPTION || p->status == PKG_DELIVERY_ATTEMPTED ||
+		    p->status == PKG_RETURNED_TO_SENDER)
+			flags |= FLAG_EXCEPTION;
+		if (p->action_required)
+			flags |= FLAG_ACTION_REQUIRED;
+		if (p->status != PKG_DELIVERED) {
+			if (p->status == PKG_EXCEPTION && detail_is_delay(p->detail))
+				flags |= FLAG_DELAYED;
+			if (p->estimated_delivery && o->promised_by &&
+			    p->estimated_delivery > o->promised_by)
+				flags |= FLAG_DELAYED;
+		}
+	}
+	return flags;
+}
+
+/* Step 1: slot, class, trust and precedence of one event. */
+static void classify(const struct policy *pol, struct fev *f, int npk)
+{
+	const struct event *e = f->ev;
+	bool has_pkg = e->package[0] != '\0';
+
+	f->status = clamp_status(e->status);
+	f->ms = ev_milestone(f->status, has_pkg);
+	f->prec = policy_precedence(pol, e->source);
+	f->prog = status_progress(f->status);
+	f->slot = -1;
+	if (f->status == EV_UNKNOWN) {
+		f->out = OUT_UNMAPPED; /* rule 6: creates the package, nothing more */
+	} else if (ev_status_is_order_level(f->status) ||
+		   (f->status == EV_CANCELLED && !has_pkg)) {
+		f->ms = ev_milestone(f->status, false);
+		f->slot = npk;
+	} else if (has_pkg) {
+		f->slot = f->pkg;
+	}
+	/* a package status without a package cannot be placed anywhere: it
+	 * stays on the timeline as a claim (the validator rejects it anyway) */
+	f->trust = policy_trust(pol, e->source, f->ms);
+}
+
+static bool is_conflict(const struct order_state *o, const struct fev *f, int npk,
+			bool has_newest, int64_t newest)
+{
+	bool ahead, differ;
+
+	if (f->slot == npk) {
+		ahead = ev_order_progress(f->status) > ev_order_progress(o->milestone);
+		differ = f->status != o->milestone;
+	} else {
+		const struct package_state *p = &o->packages[f->slot];
+		ahead = pkg_status_progress((enum pkg_status)f->status) > pkg_status_progress(p->status);
+		differ = f->status != (enum ev_status)p->status;
+	}
+	/* with no applied event in the class, the claim is the newest word */
+	return ahead || (differ && (!has_newest || f->ev->occurred_at >= newest));
+}
+
+enum werr order_fold(const struct policy *pol, const struct event *events, size_t n,
+		     struct order_state *out, enum ev_outcome *outcomes)
+{
+	struct fev *fv = NULL;
+	const struct fev **byc = NULL;
+	const char **names = NULL;
+	struct pkg_work *pw = NULL;
+	enum trust (*level)[MS__COUNT] = NULL;
+	int64_t (*newest)[MS__COUNT] = NULL;
+	bool (*has_newest)[MS__COUNT] = NULL;
+	const struct fev *(*cand)[MS__COUNT] = NULL;
+	const struct fev *mile = NULL, *oitems = NULL;
+	size_t npk = 0, nslots, ncf = 0;
+	enum werr err = WERR_OK;
+
+	order_release(out);
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(events[i].order, events[0].order))
+			return WERR_INVALID;
+	if (n == 0)
+		return WERR_OK;
+	COPY_FIELD(out->order, events[0].order);
+	out->nevents = n;
+
+	/* the packages: every tracking number any event names */
+	names = malloc(n * sizeof(*names));
+	fv = calloc(n, sizeof(*fv));
+	byc = malloc(n * sizeof(*byc));
+	if (!names || !fv || !byc)
+		goto nomem;
+	for (size_t i = 0; i < n; i++)
+		if (events[i].package[0])
+			names[npk++] = events[i].package;
+	qsort(names, npk, sizeof(*names), str_ptr_cmp);
+	{
+		size_t u = 0;
+		for (size_t i = 0; i < npk; i++)
+			if (u == 0 || strcmp(names[u - 1], names[i]))
+				names[u++] = names[i];
+		npk = u;
+	}
+	if (npk) {
+		out->packages = calloc(npk, sizeof(*out->packages));
+		if (!out->packages)
+			goto nomem;
+		out->npackages = npk;
+		for (size_t i = 0; i < npk; i++) {
+			COPY_FIELD(out->packages[i].tracking, names[i]);
+			out->packages[i].status = PKG_UNKNOWN;
+		}
+	}
+	nslots = npk + 1;
+	pw = calloc(nslots, sizeof(*pw));
+	level = calloc(nslots, sizeof(*level));
+	newest = calloc(nslots, sizeof(*newest));
+	has_newest = calloc(nslots, sizeof(*has_newest));
+	cand = calloc(nslots, sizeof(*cand));
+	if (!pw || !level || !newest || !has_newest || !cand)
+		goto nomem;
+
+	/* step 1: classify; the highest trust present per (slot, class) */
+	for (size_t i = 0; i < n; i++) {
+		struct fev *f = &fv[i];
+		f->ev = &events[i];
+		f->idx = i;
+		f->pkg = events[i].package[0] ? find_package(out, events[i].package) : -1;
+		classify(pol, f, (int)npk);
+		if (f->slot >= 0 && f->trust > level[f->slot][f->ms])
+			level[f->slot][f->ms] = f->trust;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct fev *f = &fv[i];
+		if (f->out == OUT_UNMAPPED)
+			continue;
+		if (f->slot >= 0 && f->trust > TRUST_NONE && f->trust == level[f->slot][f->ms])
+			f->out = OUT_APPLIED;
+		else
+			f->out = OUT_CLAIM;
+	}
+	if (outcomes)
+		for (size_t i = 0; i < n; i++)
+			outcomes[i] = fv[i].out;
+
+	/* step 2 */
+	qsort(fv, n, sizeof(*fv), fev_cmp);
+
+	/* step 3: replay */
+	for (size_t i = 0; i < n; i++) {
+		const struct fev *f = &fv[i];
+		const struct event *e = f->ev;
+
+		if (e->received_at > out->updated_at)
+			out->updated_at = e->received_at;
+		if (i == 0 || e->occurred_at > out->last_event_at)
+			out->last_event_at = e->occurred_at;
+		if (f->status == EV_PLACED && !out->placed_at)
+			out->placed_at = e->occurred_at;
+		if (e->promised_by)
+			out->promised_by = e->promised_by;
+		if (f->pkg < 0 && e->has_items)
+			oitems = f;
+		if (f->pkg >= 0) {
+			if (e->has_items)
+				pw[f->pkg].items = f;
+			if (e->carrier[0])
+				pw[f->pkg].carrier_any = f;
+		}
+		if (f->out != OUT_APPLIED)
+			continue;
+		newest[f->slot][f->ms] = e->occurred_at;
+		has_newest[f->slot][f->ms] = true;
+		if (f->slot == (int)npk) {
+			/* rule 4: the furthest milestone; cancelled is furthest */
+			if (!mile || f->prog >= mile->prog)
+				mile = f;
+			continue;
+		}
+
+		struct pkg_work *w = &pw[f->slot];
+		/* rules 1 and 2 */
+		if (w->cur && pkg_status_is_terminal((enum pkg_status)w->cur->status) &&
+		    !pkg_status_is_terminal((enum pkg_status)f->status) &&
+		    e->occurred_at - w->cur->ev->occurred_at <= pol->terminal_hold_ms) {
+			/* held: the terminal status stands */
+		} else {
+			w->cur = f;
+		}
+		if (pkg_status_is_possession((enum pkg_status)f->status) &&
+		    (!w->shipped_at || e->occurred_at < w->shipped_at))
+			w->shipped_at = e->occurred_at;
+		if (e->estimated_delivery)
+			w->eta = f;
+		if (e->carrier[0])
+			w->carrier = f;
+		if (e->location.city[0])
+			w->loc = f;
+	}
+	if (!out->placed_at)
+		out->placed_at = fv[0].ev->occurred_at;
+	if (mile)
+		out->milestone = mile->status;
+
+	for (size_t k = 0; k < npk; k++) {
+		struct package_state *p = &out->packages[k];
+		struct pkg_work *w = &pw[k];
+
+		if (w->cur) {
+			const struct event *d = w->cur->ev;
+			p->status = (enum pkg_status)w->cur->status;
+			COPY_FIELD(p->detail, d->detail);
+			if (d->action_required >= 0)
+				p->action_required = d->action_required != 0;
+			else
+				p->action_required = pkg_default_action_required(p->status, p->detail);
+			p->status_at = d->occurred_at;
+			COPY_FIELD(p->decided_by, d->key);
+			COPY_FIELD(p->decided_source, d->source);
+		}
+		p->shipped_at = w->shipped_at;
+		p->delivered_at = p->status == PKG_DELIVERED ? p->status_at : 0;
+		if (w->eta)
+			p->estimated_delivery = w->eta->ev->estimated_delivery;
+		if (w->carrier)
+			COPY_FIELD(p->carrier, w->carrier->ev->carrier);
+		else if (w->carrier_any)
+			COPY_FIELD(p->carrier, w->carrier_any->ev->carrier);
+		if (w->loc)
+			p->location = w->loc->ev->location;
+		if (w->items && dup_items(w->items->ev->items, w->items->ev->nitems, &p->items,
+					  &p->nitems))
+			goto nomem;
+	}
+	if (oitems && dup_items(oitems->ev->items, oitems->ev->nitems, &out->items, &out->nitems))
+		goto nomem;
+
+	/* customer fields: per field the latest non-empty value */
+	for (size_t i = 0; i < n; i++)
+		byc[i] = &fv[i];
+	qsort(byc, n, sizeof(*byc), cust_cmp);
+	for (size_t i = 0; i < n; i++) {
+		const struct event_customer *c = &byc[i]->ev->customer;
+		if (c->name[0])
+			COPY_FIELD(out->customer.name, c->name);
+		if (c->email[0])
+			COPY_FIELD(out->customer.email, c->email);
+		if (c->phone[0])
+			COPY_FIELD(out->customer.phone, c->phone);
+		if (c->postal_code[0])
+			COPY_FIELD(out->customer.postal_code, c->postal_code);
+	}
+
+	/* rule 5: claims against the resolved state; the latest per class */
+	for (size_t i = 0; i < n; i++) {
+		const struct fev *f = &fv[i];
+		if (f->out != OUT_CLAIM || f->slot < 0)
+			continue;
+		if (is_conflict(out, f, (int)npk, has_newest[f->slot][f->ms], newest[f->slot][f->ms]))
+			cand[f->slot][f->ms] = f;
+	}
+	for (size_t s = 0; s < nslots; s++)
+		for (int m = 0; m < MS__COUNT; m++)
+			ncf += cand[s][m] != NULL;
+	if (ncf) {
+		out->conflicts = calloc(ncf, sizeof(*out->conflicts));
+		if (!out->conflicts)
+			goto nomem;
+		/* the order's own first (package ""), then packages by tracking */
+		for (size_t j = 0; j < nslots; j++) {
+			size_t s = (j + npk) % nslots;
+			for (int m = 0; m < MS__COUNT; m++) {
+				const struct fev *f = cand[s][m];
+				struct conflict *c;
+				if (!f)
+					continue;
+				c = &out->conflicts[out->nconflicts++];
+				COPY_FIELD(c->package, s == npk ? "" : out->packages[s].tracking);
+				c->milestone = (enum milestone)m;
+				COPY_FIELD(c->claim_source, f->ev->source);
+				c->claim_status = f->status;
+				c->claim_at = f->ev->occurred_at;
+				COPY_FIELD(c->claim_key, f->ev->key);
+				if (s == npk) {
+					c->owner_status = out->milestone;
+					if (mile)
+						COPY_FIELD(c->owner_source, mile->ev->source);
+				} else {
+					c->owner_status = (enum ev_status)out->packages[s].status;
+					COPY_FIELD(c->owner_source, out->packages[s].decided_source);
+				}
+			}
+		}
+	}
+
+	/* rule 7 and the flags */
+	out->status = order_rollup(out);
+	out->flags = package_flags(out) | (out->nconflicts ? FLAG_CONFLICT : 0);
+	goto done;
+
+nomem:
+	err = WERR_NOMEM;
+	order_release(out);
+done:
+	free(names);
+	free(fv);
+	free(byc);
+	free(pw);
+	free(level);
+	free(newest);
+	free(has_newest);
+	free(cand);
+	return err;
+}
+
+static bool fail(char *why, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static bool fail(char *why, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && cap) {
+		va_start(ap, fmt);
+		vsnprintf(why, cap, fmt, ap);
+		va_end(ap);
+	}
+	return false;
+}
+
+bool order_check(const struct order_state *o, char *why, size_t whycap)
+{
+	enum ord_status roll;
+	enum cust_step step, maxstep = STEP_ORDERED;
+	size_t live = 0, shipped = 0;
+	unsigned want;
+
+	if (why && whycap)
+		why[0] = '\0';
+	if (!ev_status_is_order_level(o->milestone) && o->milestone != EV_CANCELLED)
+		return fail(why, whycap, "milestone '%s' is not an order milestone",
+			    ev_status_name(o->milestone));
+	if ((unsigned)o->status >= ORD__COUNT)
+		return fail(why, whycap, "status %d out of range", (int)o->status);
+	roll = order_rollup(o);
+	if (o->status != roll)
+		return fail(why, whycap, "status '%s' but roll-up gives '%s'",
+			    ord_status_name(o->status), ord_status_name(roll));
+	if (!o->nevents && (o->npackages || o->nconflicts))
+		return fail(why, whycap, "packages or conflicts without events");
+	if (o->nevents && o->last_event_at < o->placed_at)
+		return fail(why, whycap, "last_event_at before placed_at");
+
+	for (size_t i = 0; i < o->npackages; i++) {
+		const struct package_state *p = &o->packages[i];
+		const char *t = p->tracking;
+
+		if (!t[0])
+			return fail(why, whycap, "package %zu has no tracking number", i);
+		if (i && strcmp(o->packages[i - 1].tracking, t) >= 0)
+			return fail(why, whycap, "packages not sorted or not unique at '%s'", t);
+		if ((unsigned)p->status >= PKG__COUNT)
+			return fail(why, whycap, "package '%s' status out of range", t);
+		if ((p->delivered_at != 0) != (p->status == PKG_DELIVERED))
+			return fail(why, whycap, "package '%s' delivered_at does not match '%s'", t,
+				    pkg_status_name(p->status));
+		if (p->status == PKG_DELIVERED && p->delivered_at != p->status_at)
+			return fail(why, whycap, "package '%s' delivered_at differs from status_at", t);
+		if (p->shipped_at && p->delivered_at && p->shipped_at > p->delivered_at)
+			return fail(why, whycap, "package '%s' shipped after it was delivered", t);
+		if (p->status == PKG_DELIVERED && !p->shipped_at)
+			return fail(why, whycap, "package '%s' delivered but never shipped", t);
+		if ((p->status_at == 0) != (p->decided_by[0] == '\0'))
+			return fail(why, whycap, "package '%s' status_at and decided_by disagree", t);
+		if ((p->decided_by[0] == '\0') != (p->status == PKG_UNKNOWN))
+			return fail(why, whycap, "package '%s' has status '%s' decided by '%s'", t,
+				    pkg_status_name(p->status), p->decided_by);
+		if (!pkg_live(p))
+			continue;
+		live++;
+		if (p->shipped_at)
+			shipped++;
+		if (pkg_customer_step(p->status) > maxstep)
+			maxstep = pkg_customer_step(p->status);
+	}
+
+	if (((o->flags & FLAG_CONFLICT) != 0) != (o->nconflicts > 0))
+		return fail(why, whycap, "conflict flag with %zu conflicts", o->nconflicts);
+	want = package_flags(o);
+	if ((o->flags & ~(unsigned)FLAG_CONFLICT) != want)
+		return fail(why, whycap, "flags %#x but packages give %#x",
+			    o->flags & ~(unsigned)FLAG_CONFLICT, want);
+	for (size_t i = 0; i < o->nconflicts; i++) {
+		const struct conflict *c = &o->conflicts[i];
+		bool order_level = c->package[0] == '\0';
+
+		if (!order_level && !order_package(o, c->package))
+			return fail(why, whycap, "conflict on unknown package '%s'", c->package);
+		if (order_level != (c->milestone == MS_ORDER || c->milestone == MS_WAREHOUSE))
+			return fail(why, whycap, "conflict on '%s' has milestone '%s'", c->package,
+				    milestone_name(c->milestone));
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(o->conflicts[j].package, c->package) &&
+			    o->conflicts[j].milestone == c->milestone)
+				return fail(why, whycap, "two conflicts for '%s' %s", c->package,
+					    milestone_name(c->milestone));
+	}
+
+	/* the customer's view: never ahead of the parcels */
+	if (o->status != ORD_CANCELLED) {
+		step = ord_customer_step(o->status);
+		if (!live && step > STEP_PREPARING)
+			return fail(why, whycap, "customer step %s without a package",
+				    cust_step_name(step));
+		if (live && step > maxstep)
+			return fail(why, whycap, "customer step %s ahead of the packages' %s",
+				    cust_step_name(step), cust_step_name(maxstep));
+		if (step >= STEP_SHIPPED && !shipped)
+			return fail(why, whycap, "customer step %s but no package was shipped",
+				    cust_step_name(step));
+		if (step < STEP_SHIPPED && shipped)
+			return fail(why, whycap, "customer step %s but a package was shipped",
+				    cust_step_name(step));
+	} else if (strcmp(ord_customer_label(o->status), "Cancelled")) {
+		return fail(why, whycap, "cancelled order not labelled cancelled");
+	}
+	return true;
+}

@@ -1,1 +1,263 @@
-/* placeholder until written */
+/*
+ * order_json.c - writes an order_state as the API's JSON object; see
+ * order_json.h for the shape.
+ *
+ * The text is stored as the order's projection and compared byte for byte by
+ * rebuild, so everything here is deterministic: fixed field order, times in
+ * one format (wtime_format), null for a time of 0 or an empty string, and no
+ * floating point.
+ */
+#include "order_json.h"
+
+#include <string.h>
+
+#include "../base/wtime.h"
+#include "../base/banned.h"
+
+/* Errors stick: every helper does nothing once one failed, so the writer
+ * below reads as a straight list of fields and checks once at the end. */
+struct jw {
+	struct buf *b;
+	enum werr err;
+};
+
+static void raw(struct jw *w, const char *s)
+{
+	if (!w->err)
+		w->err = buf_puts(w->b, s);
+}
+
+static void str(struct jw *w, const char *s)
+{
+	if (!w->err)
+		w->err = buf_json_str(w->b, s);
+}
+
+static void str_or_null(struct jw *w, const char *s)
+{
+	if (s && s[0])
+		str(w, s);
+	else
+		raw(w, "null");
+}
+
+static void time_or_null(struct jw *w, int64_t ms)
+{
+	char t[WTIME_BUFSZ];
+
+	if (ms)
+		str(w, wtime_format(ms, t));
+	else
+		raw(w, "null");
+}
+
+static void num(struct jw *w, long long v)
+{
+	if (!w->err)
+		w->err = buf_printf(w->b, "%lld", v);
+}
+
+/* "name": with the comma before every field but the first of an object. */
+static void key(struct jw *w, const char *k, bool first)
+{
+	if (!first)
+		raw(w, ",");
+	str(w, k);
+	raw(w, ":");
+}
+
+static void items(struct jw *w, const struct event_item *it, size_t n)
+{
+	raw(w, "[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			raw(w, ",");
+		raw(w, "{");
+		key(w, "sku", true);
+		str(w, it[i].sku);
+		key(w, "name", false);
+		str(w, it[i].name);
+		key(w, "quantity", false);
+		num(w, it[i].quantity);
+		raw(w, "}");
+	}
+	raw(w, "]");
+}
+
+static void customer_view(struct jw *w, enum cust_step step, const char *label)
+{
+	raw(w, "{");
+	key(w, "step", true);
+	num(w, step);
+	key(w, "step_name", false);
+	str(w, cust_step_name(step));
+	key(w, "label", false);
+	str(w, label);
+	raw(w, "}");
+}
+
+static void location(struct jw *w, const struct event_location *l)
+{
+	if (!l->city[0] && !l->region[0] && !l->country[0]) {
+		raw(w, "null");
+		return;
+	}
+	raw(w, "{");
+	key(w, "city", true);
+	str_or_null(w, l->city);
+	key(w, "region", false);
+	str_or_null(w, l->region);
+	key(w, "country", false);
+	str_or_null(w, l->country);
+	raw(w, "}");
+}
+
+/* The first word of the name: templates and pages greet, never address. */
+static void customer(struct jw *w, const struct event_customer *c)
+{
+	const char *s = c->name;
+	size_t n = 0;
+	char first[EV_NAME_MAX + 1];
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	while (s[n] && s[n] != ' ' && s[n] != '\t' && n < EV_NAME_MAX)
+		n++;
+	raw(w, "{");
+	if (n) {
+		memcpy(first, s, n);
+		first[n] = '\0';
+		key(w, "first_name", true);
+		str(w, first);
+	}
+	raw(w, "}");
+}
+
+static void package(struct jw *w, const struct package_state *p)
+{
+	raw(w, "{");
+	key(w, "tracking_number", true);
+	str(w, p->tracking);
+	key(w, "carrier", false);
+	str_or_null(w, p->carrier);
+	key(w, "status", false);
+	str(w, pkg_status_name(p->status));
+	key(w, "detail", false);
+	str_or_null(w, p->detail);
+	key(w, "action_required", false);
+	raw(w, p->action_required ? "true" : "false");
+	key(w, "status_at", false);
+	time_or_null(w, p->status_at);
+	key(w, "shipped_at", false);
+	time_or_null(w, p->shipped_at);
+	key(w, "delivered_at", false);
+	time_or_null(w, p->delivered_at);
+	key(w, "estimated_delivery", false);
+	time_or_null(w, p->estimated_delivery);
+	key(w, "location", false);
+	location(w, &p->location);
+	key(w, "items", false);
+	items(w, p->items, p->nitems);
+	key(w, "customer_view", false);
+	customer_view(w, pkg_customer_step(p->status), pkg_customer_label(p->status));
+	raw(w, "}");
+}
+
+static void conflict(struct jw *w, const struct conflict *c)
+{
+	raw(w, "{");
+	key(w, "package", true);
+	str_or_null(w, c->package);
+	key(w, "milestone", false);
+	str(w, milestone_name(c->milestone));
+	key(w, "claim", false);
+	raw(w, "{");
+	key(w, "source", true);
+	str(w, c->claim_source);
+	key(w, "status", false);
+	str(w, ev_status_name(c->claim_status));
+	key(w, "at", false);
+	time_or_null(w, c->claim_at);
+	raw(w, "}");
+	key(w, "resolved", false);
+	raw(w, "{");
+	key(w, "source", true);
+	str_or_null(w, c->owner_source);
+	key(w, "status", false);
+	str(w, ev_status_name(c->owner_status));
+	raw(w, "}");
+	raw(w, "}");
+}
+
+enum werr order_to_json(const struct order_state *o, struct buf *out)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} flag_names[] = {
+		{ FLAG_DELAYED, "delayed" },
+		{ FLAG_ACTION_REQUIRED, "action_required" },
+		{ FLAG_EXCEPTION, "exception" },
+		{ FLAG_CONFLICT, "conflict" },
+	};
+	struct jw w = { out, WERR_OK };
+	size_t start = out->len;
+	bool first = true;
+
+	raw(&w, "{");
+	key(&w, "order", true);
+	str(&w, o->order);
+	key(&w, "status", false);
+	str(&w, ord_status_name(o->status));
+	key(&w, "flags", false);
+	raw(&w, "[");
+	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
+		if (!(o->flags & flag_names[i].bit))
+			continue;
+		if (!first)
+			raw(&w, ",");
+		str(&w, flag_names[i].name);
+		first = false;
+	}
+	raw(&w, "]");
+	key(&w, "customer_view", false);
+	customer_view(&w, ord_customer_step(o->status), ord_customer_label(o->status));
+	key(&w, "placed_at", false);
+	time_or_null(&w, o->placed_at);
+	key(&w, "promised_by", false);
+	time_or_null(&w, o->promised_by);
+	key(&w, "updated_at", false);
+	time_or_null(&w, o->updated_at);
+	key(&w, "last_event_at", false);
+	time_or_null(&w, o->last_event_at);
+	key(&w, "customer", false);
+	customer(&w, &o->customer);
+	key(&w, "items", false);
+	items(&w, o->items, o->nitems);
+	key(&w, "packages", false);
+	raw(&w, "[");
+	for (size_t i = 0; i < o->npackages; i++) {
+		if (i)
+			raw(&w, ",");
+		package(&w, &o->packages[i]);
+	}
+	raw(&w, "]");
+	key(&w, "conflicts", false);
+	raw(&w, "[");
+	for (size_t i = 0; i < o->nconflicts; i++) {
+		if (i)
+			raw(&w, ",");
+		conflict(&w, &o->conflicts[i]);
+	}
+	raw(&w, "]");
+	key(&w, "events", false);
+	num(&w, (long long)o->nevents);
+	raw(&w, "}");
+	if (w.err) {
+		/* leave the buffer as it was */
+		out->len = start;
+		if (out->cap)
+			out->p[start] = '\0';
+	}
+	return w.err;
+}

@@ -1,1 +1,142 @@
-/* placeholder until written */
+/*
+ * auth.c - API key creation and lookup with a small cache of valid keys.
+ */
+#include "auth.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "../base/crypto.h"
+#include "http.h"
+#include "../base/banned.h"
+
+#define CACHE_SLOTS 256
+
+static struct {
+	char hash[65];
+	struct api_key key;
+	int64_t until;
+} cache[CACHE_SLOTS];
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static unsigned hexval(char c)
+{
+	return c <= '9' ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10);
+}
+
+static void b64url(const unsigned char *in, size_t n, char *out)
+{
+	static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t o = 0, i;
+	for (i = 0; i + 2 < n; i += 3) {
+		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
+		out[o++] = t[v >> 18 & 63];
+		out[o++] = t[v >> 12 & 63];
+		out[o++] = t[v >> 6 & 63];
+		out[o++] = t[v & 63];
+	}
+	if (n - i == 2) {
+		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8;
+		out[o++] = t[v >> 18 & 63];
+		out[o++] = t[v >> 12 & 63];
+		out[o++] = t[v >> 6 & 63];
+	} else if (n - i == 1) {
+		unsigned v = (unsigned)in[i] << 16;
+		out[o++] = t[v >> 18 & 63];
+		out[o++] = t[v >> 12 & 63];
+	}
+	out[o] = '\0';
+}
+
+enum werr auth_key_new(enum key_role role, const char *source, int64_t now_ms,
+		       char key[AUTH_KEY_LEN + 1], char hash[65], struct api_key *k)
+{
+	unsigned char rnd[32];
+	enum werr err;
+
+	if ((err = crypto_random(rnd, sizeof(rnd))))
+		return err;
+	memcpy(key, "wsm_", 4);
+	b64url(rnd, sizeof(rnd), key + 4);
+	crypto_sha256_hex(key, strlen(key), hash);
+	memset(k, 0, sizeof(*k));
+	k->role = role;
+	if (source && EVENT_SET(k->source, source))
+		return WERR_INVALID;
+	k->created_at = now_ms;
+	memcpy(k->prefix, key, 10);
+	k->prefix[10] = '\0';
+	return WERR_OK;
+}
+
+enum werr auth_lookup(struct store *reader, const char *key, int64_t now_ms, struct api_key *out)
+{
+	char hash[65];
+	unsigned slot;
+	enum werr err;
+
+	if (strlen(key) != AUTH_KEY_LEN || strncmp(key, "wsm_", 4))
+		return WERR_UNAUTHORIZED;
+	crypto_sha256_hex(key, strlen(key), hash);
+	slot = (hexval(hash[0]) << 4 | hexval(hash[1])) % CACHE_SLOTS;
+	pthread_mutex_lock(&cache_mu);
+	if (cache[slot].until > now_ms && !strcmp(cache[slot].hash, hash)) {
+		*out = cache[slot].key;
+		pthread_mutex_unlock(&cache_mu);
+		return WERR_OK;
+	}
+	pthread_mutex_unlock(&cache_mu);
+
+	err = store_key_find(reader, hash, out);
+	if (err == WERR_NOT_FOUND)
+		return WERR_UNAUTHORIZED;
+	if (err)
+		return err;
+	pthread_mutex_lock(&cache_mu);
+	memcpy(cache[slot].hash, hash, sizeof(hash));
+	cache[slot].key = *out;
+	cache[slot].until = now_ms + AUTH_CACHE_MS;
+	pthread_mutex_unlock(&cache_mu);
+	return WERR_OK;
+}
+
+void auth_cache_clear(void)
+{
+	pthread_mutex_lock(&cache_mu);
+	memset(cache, 0, sizeof(cache));
+	pthread_mutex_unlock(&cache_mu);
+}
+
+bool http_require(struct http_req *r, unsigned roles_mask)
+{
+	const char *h = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+	struct store *reader;
+	struct timespec ts;
+	enum werr err;
+
+	if (!h || strncasecmp(h, "Bearer ", 7)) {
+		http_error(r, 401, "unauthorized", "send an API key as 'Authorization: Bearer KEY'");
+		return false;
+	}
+	if (!(reader = server_reader(r)))
+		return false;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	err = auth_lookup(reader, h + 7, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &r->key);
+	if (err == WERR_UNAUTHORIZED) {
+		http_error(r, 401, "unauthorized", "the API key is unknown or revoked");
+		return false;
+	}
+	if (err) {
+		http_werr(r, err, "unable to check the API key");
+		return false;
+	}
+	r->authed = true;
+	if (!(roles_mask & ROLE_BIT(r->key.role))) {
+		http_error(r, 403, "forbidden", "a key with role '%s' may not do this",
+			   key_role_name(r->key.role));
+		return false;
+	}
+	return true;
+}

@@ -1,1 +1,70 @@
-/* placeholder until written */
+/*
+ * reply.c - JSON replies and the one mapping from errors to HTTP answers.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http.h"
+#include "../base/banned.h"
+
+void http_json(struct http_req *r, unsigned status, const char *json, size_t len)
+{
+	r->status = status;
+	buf_reset(&r->out);
+	if (buf_append(&r->out, json, len)) {
+		r->status = 500;
+		buf_reset(&r->out);
+		buf_puts(&r->out, "{\"error\":{\"code\":\"internal\",\"message\":\"reply too large\"}}");
+	}
+}
+
+void http_error(struct http_req *r, unsigned status, const char *code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->status = status;
+	buf_reset(&r->out);
+	buf_puts(&r->out, "{\"error\":{\"code\":");
+	buf_json_str(&r->out, code);
+	buf_puts(&r->out, ",\"message\":");
+	buf_json_str(&r->out, msg);
+	buf_puts(&r->out, "}}");
+}
+
+void http_werr(struct http_req *r, enum werr err, const char *message)
+{
+	unsigned status;
+
+	switch (err) {
+	case WERR_OK: status = 200; break;
+	case WERR_INVALID: status = 400; break;
+	case WERR_UNAUTHORIZED: status = 401; break;
+	case WERR_FORBIDDEN: status = 403; break;
+	case WERR_NOT_FOUND: status = 404; break;
+	case WERR_EXISTS: status = 409; break;
+	case WERR_TOO_LARGE: status = 413; break;
+	case WERR_UNSUPPORTED: status = 415; break;
+	case WERR_BUSY:
+	case WERR_SHUTDOWN:
+		status = 503;
+		r->retry_after = "1";
+		break;
+	default: status = 500; break;
+	}
+	http_error(r, status, werr_name(err), "%s", message ? message : werr_name(err));
+}
+
+const char *http_query(struct http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_header(struct http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}

@@ -1,1 +1,378 @@
-/* placeholder until written */
+/*
+ * server.c - the libmicrohttpd daemon: request lifecycle, limits, routing.
+ *
+ * A request goes through the access handler several times (libmicrohttpd's
+ * pattern): the first call only allocates the http_req (answering on the
+ * first call would cost keep-alive), the next ones collect the body up to
+ * max_body, and the last one routes it.  A handler that waits for the writer
+ * suspends the connection; the writer's done callback resumes it and the
+ * access handler is called once more to send the answer.
+ *
+ * Readers: each thread of the pool opens its own read-only store handle on
+ * first use (thread-specific data, closed when the thread ends), so reads
+ * never wait for the writer.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../base/log.h"
+#include "auth.h"
+#include "metrics.h"
+#include "../base/banned.h"
+
+struct server {
+	struct server_config cfg;
+	struct MHD_Daemon *daemon;
+	struct writer *writer;
+	struct metrics *metrics;
+	pthread_key_t reader_key;
+	bool key_made;
+	atomic_int active; /* requests allocated and not yet completed */
+	int port;
+};
+
+void server_config_defaults(struct server_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->listen_host, sizeof(c->listen_host), "127.0.0.1");
+	c->port = 8080;
+	snprintf(c->store_url, sizeof(c->store_url), "sqlite:./wismo.db");
+	c->max_body = 1 << 20;
+	c->max_depth = 32;
+	c->max_batch = 1000;
+	c->conn_limit = 1000;
+	c->conn_timeout = 30;
+	c->threads = 2;
+	c->queue_max = 100000;
+	policy_init_defaults(&c->policy);
+}
+
+struct writer *server_writer(struct server *s)
+{
+	return s->writer;
+}
+
+const struct server_config *server_cfg(struct server *s)
+{
+	return &s->cfg;
+}
+
+struct metrics *server_metrics(struct server *s)
+{
+	return s->metrics;
+}
+
+int server_port(const struct server *s)
+{
+	return s->port;
+}
+
+static void reader_close(void *p)
+{
+	store_close(p);
+}
+
+struct store *server_reader(struct http_req *r)
+{
+	struct server *s = r->srv;
+	struct store *st = pthread_getspecific(s->reader_key);
+	char msg[256];
+
+	if (st)
+		return st;
+	if (store_open(s->cfg.store_url, STORE_READONLY, &st, msg, sizeof(msg))) {
+		wlog(LOG_ERROR, "reader_open_failed", "detail", msg, NULL);
+		http_error(r, 503, "storage_unavailable", "the store cannot be read now");
+		r->retry_after = "1";
+		return NULL;
+	}
+	pthread_setspecific(s->reader_key, st);
+	return st;
+}
+
+void http_suspend(struct http_req *r)
+{
+	r->suspended = true;
+	MHD_suspend_connection(r->conn);
+}
+
+void http_resume(struct http_req *r)
+{
+	pthread_mutex_lock(&r->mu);
+	r->resumed = true;
+	if (r->suspended)
+		MHD_resume_connection(r->conn);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void req_free(struct http_req *r)
+{
+	if (r->api_free)
+		r->api_free(r->api_state);
+	buf_release(&r->body);
+	buf_release(&r->out);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
+
+static enum MHD_Result send_reply(struct http_req *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	size_t len = r->out.len;
+	char *body = buf_detach(&r->out);
+
+	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				r->content_type ? r->content_type : "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (r->retry_after)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, r->retry_after);
+	if (r->allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	ret = MHD_queue_response(r->conn, r->status ? r->status : 500, resp);
+	MHD_destroy_response(resp);
+	metrics_request(r->srv->metrics, (enum route)r->route, r->status);
+	return ret;
+}
+
+static bool method_is(struct http_req *r, const char *m, const char *allow)
+{
+	if (!strcmp(r->method, m) || (!strcmp(m, "GET") && !strcmp(r->method, "HEAD")))
+		return true;
+	r->allow = allow;
+	http_error(r, 405, "method_not_allowed", "use %s on this path", allow);
+	return false;
+}
+
+static const char *suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+	return n > m && !strcmp(s + n - m, suf) ? s + n - m : NULL;
+}
+
+static enum http_result route(struct http_req *r)
+{
+	const char *u = r->url;
+	static const char orders[] = "/v1/orders/";
+
+	if (!strcmp(u, "/v1/events")) {
+		r->route = ROUTE_EVENTS;
+		return method_is(r, "POST", "POST") ? api_post_events(r) : HTTP_DONE;
+	}
+	if (!strncmp(u, orders, sizeof(orders) - 1) && u[sizeof(orders) - 1]) {
+		const char *order = u + sizeof(orders) - 1;
+		const char *tl = suffix(order, "/timeline");
+		char num[EV_ORDER_MAX + 1];
+		size_t n = tl ? (size_t)(tl - order) : strlen(order);
+
+		r->route = tl ? ROUTE_TIMELINE : ROUTE_ORDER;
+		if (!method_is(r, "GET", "GET, HEAD"))
+			return HTTP_DONE;
+		if (n == 0 || n > EV_ORDER_MAX) {
+			http_error(r, 404, "not_found", "no such order");
+			return HTTP_DONE;
+		}
+		memcpy(num, order, n);
+		num[n] = '\0';
+		return tl ? api_get_timeline(r, num) : api_get_order(r, num);
+	}
+	if (!strcmp(u, "/v1/orders") || !strcmp(u, "/v1/orders/")) {
+		r->route = ROUTE_ORDERS;
+		return method_is(r, "GET", "GET, HEAD") ? api_list_orders(r) : HTTP_DONE;
+	}
+	if (!strcmp(u, "/healthz")) {
+		r->route = ROUTE_HEALTHZ;
+		return method_is(r, "GET", "GET, HEAD") ? api_healthz(r) : HTTP_DONE;
+	}
+	if (!strcmp(u, "/readyz")) {
+		r->route = ROUTE_READYZ;
+		return method_is(r, "GET", "GET, HEAD") ? api_readyz(r) : HTTP_DONE;
+	}
+	if (!strcmp(u, "/metrics")) {
+		r->route = ROUTE_METRICS;
+		return method_is(r, "GET", "GET, HEAD") ? api_metrics(r) : HTTP_DONE;
+	}
+	http_error(r, 404, "not_found", "no such path; see docs/api.md");
+	return HTTP_DONE;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+				 const char *method, const char *version, const char *upload_data,
+				 size_t *upload_data_size, void **con_cls)
+{
+	struct server *s = cls;
+	struct http_req *r = *con_cls;
+
+	if (!r) {
+		const char *cl;
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return MHD_NO;
+		r->srv = s;
+		r->conn = conn;
+		r->method = method;
+		r->url = url;
+		buf_init(&r->body, s->cfg.max_body);
+		buf_init(&r->out, 0);
+		pthread_mutex_init(&r->mu, NULL);
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > s->cfg.max_body)
+			r->body_too_large = true;
+		atomic_fetch_add(&s->active, 1);
+		*con_cls = r;
+		return MHD_YES;
+	}
+	if (r->resumed) {
+		r->resumed = false;
+		r->suspended = false;
+		if (r->resume(r) == HTTP_SUSPENDED)
+			return MHD_YES;
+		return send_reply(r);
+	}
+	if (*upload_data_size) {
+		if (!r->body_too_large && buf_append(&r->body, upload_data, *upload_data_size))
+			r->body_too_large = true;
+		*upload_data_size = 0;
+		if (!r->body_too_large)
+			return MHD_YES;
+	}
+	if (r->body_too_large) {
+		r->route = !strcmp(url, "/v1/events") ? ROUTE_EVENTS : ROUTE_OTHER;
+		http_error(r, 413, "body_too_large", "the request body is over the limit of %zu bytes",
+			   s->cfg.max_body);
+		return send_reply(r);
+	}
+	if (route(r) == HTTP_SUSPENDED)
+		return MHD_YES;
+	return send_reply(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct server *s = cls;
+	struct http_req *r = *con_cls;
+
+	if (!r)
+		return;
+	*con_cls = NULL;
+	req_free(r);
+	atomic_fetch_sub(&s->active, 1);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum werr server_start(const struct server_config *cfg, struct server **out, char *errbuf, size_t errcap)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	struct sockaddr *sa;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	enum werr err;
+	const union MHD_DaemonInfo *info;
+
+	*out = NULL;
+	if (!s)
+		return WERR_NOMEM;
+	s->cfg = *cfg;
+	memset(&sin, 0, sizeof(sin));
+	memset(&sin6, 0, sizeof(sin6));
+	if (inet_pton(AF_INET, cfg->listen_host, &sin.sin_addr) == 1) {
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)cfg->port);
+		sa = (struct sockaddr *)&sin;
+	} else if (inet_pton(AF_INET6, cfg->listen_host, &sin6.sin6_addr) == 1) {
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons((uint16_t)cfg->port);
+		sa = (struct sockaddr *)&sin6;
+		flags |= MHD_USE_IPv6;
+	} else {
+		snprintf(errbuf, errcap, "listen address '%s' is not an IP address", cfg->listen_host);
+		free(s);
+		return WERR_INVALID;
+	}
+	if (!(s->metrics = metrics_new())) {
+		free(s);
+		return WERR_NOMEM;
+	}
+	if (pthread_key_create(&s->reader_key, reader_close)) {
+		err = WERR_INTERNAL;
+		goto fail;
+	}
+	s->key_made = true;
+	if ((err = writer_new(cfg->store_url, &cfg->policy, cfg->queue_max, &s->writer, errbuf, errcap)))
+		goto fail;
+	s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_access, s,
+				     MHD_OPTION_SOCK_ADDR, sa,
+				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 1),
+				     MHD_OPTION_CONNECTION_LIMIT, cfg->conn_limit,
+				     MHD_OPTION_CONNECTION_TIMEOUT, cfg->conn_timeout,
+				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+				     MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+				     MHD_OPTION_END);
+	if (!s->daemon) {
+		snprintf(errbuf, errcap, "unable to listen on %s:%d: %s", cfg->listen_host, cfg->port,
+			 strerror(errno));
+		err = WERR_IO;
+		goto fail;
+	}
+	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : cfg->port;
+	*out = s;
+	return WERR_OK;
+fail:
+	writer_free(s->writer);
+	if (s->key_made)
+		pthread_key_delete(s->reader_key);
+	metrics_free(s->metrics);
+	free(s);
+	return err;
+}
+
+void server_stop(struct server *s)
+{
+	MHD_socket fd;
+	int64_t deadline;
+
+	if (!s)
+		return;
+	/* 1. stop accepting */
+	fd = MHD_quiesce_daemon(s->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	/* 2. commit what is queued; every waiting request is resumed */
+	writer_stop(s->writer);
+	/* 3. let the answers go out */
+	deadline = mono_ms() + 5000;
+	while (atomic_load(&s->active) > 0 && mono_ms() < deadline)
+		usleep(10000);
+	MHD_stop_daemon(s->daemon);
+	writer_free(s->writer);
+	pthread_key_delete(s->reader_key);
+	metrics_free(s->metrics);
+	auth_cache_clear();
+	free(s);
+}

@@ -1,1 +1,129 @@
-/* placeholder until written */
+/*
+ * store.c - the backend-independent part of the storage interface: opening a
+ * store by URL (the only place that knows which backends exist), the schema
+ * version every backend migrates to, and the helpers that free what the
+ * interface returns.  See store.h.
+ */
+#include "store.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/banned.h"
+
+/*
+ * The number of the newest migration.  Migrations are numbered the same in
+ * every backend (migration N means the same schema change in SQLite and in
+ * PostgreSQL), so one number serves all; a backend whose list of migrations
+ * disagrees refuses to open.
+ */
+#define STORE_SCHEMA_VERSION 1
+
+int store_schema_version(void)
+{
+	return STORE_SCHEMA_VERSION;
+}
+
+static void set_err(char *errbuf, size_t errcap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(char *errbuf, size_t errcap, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!errbuf || !errcap)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errcap, fmt, ap);
+	va_end(ap);
+}
+
+enum werr store_open(const char *url, int flags, struct store **out, char *errbuf, size_t errcap)
+{
+	static const char sqlite_scheme[] = "sqlite:";
+
+	*out = NULL;
+	if (errbuf && errcap)
+		errbuf[0] = '\0';
+	if (!url || !*url) {
+		set_err(errbuf, errcap, "no store url given");
+		return WERR_INVALID;
+	}
+	if (!strncmp(url, sqlite_scheme, sizeof(sqlite_scheme) - 1)) {
+		const char *path = url + sizeof(sqlite_scheme) - 1;
+
+		if (!*path) {
+			set_err(errbuf, errcap, "store url '%s' names no file", url);
+			return WERR_INVALID;
+		}
+		return store_sqlite_open(path, flags, out, errbuf, errcap);
+	}
+	if (!strncmp(url, "postgres:", 9) || !strncmp(url, "postgresql:", 11)) {
+		/* The URL may hold a password: do not echo it. */
+		set_err(errbuf, errcap, "postgresql store is not built in this version");
+		return WERR_UNSUPPORTED;
+	}
+	set_err(errbuf, errcap, "unknown store url '%s' (expected sqlite:PATH)", url);
+	return WERR_INVALID;
+}
+
+void store_close(struct store *st)
+{
+	if (st)
+		st->ops->close(st);
+}
+
+const char *store_errmsg(const struct store *st)
+{
+	return st ? st->errmsg : "no store";
+}
+
+void event_array_free(struct event *evs, size_t n)
+{
+	size_t i;
+
+	if (!evs)
+		return;
+	for (i = 0; i < n; i++)
+		event_release(&evs[i]);
+	free(evs);
+}
+
+void order_page_release(struct order_page *page)
+{
+	size_t i;
+
+	if (!page)
+		return;
+	for (i = 0; i < page->n; i++)
+		free(page->rows[i].json);
+	free(page->rows);
+	page->rows = NULL;
+	page->n = 0;
+	page->next_cursor[0] = '\0';
+}
+
+const char *key_role_name(enum key_role r)
+{
+	switch (r) {
+	case ROLE_ADMIN: return "admin";
+	case ROLE_INGEST: return "ingest";
+	case ROLE_AGENT: return "agent";
+	}
+	return "unknown";
+}
+
+int key_role_from_name(const char *name)
+{
+	if (!name)
+		return -1;
+	if (!strcmp(name, "admin"))
+		return ROLE_ADMIN;
+	if (!strcmp(name, "ingest"))
+		return ROLE_INGEST;
+	if (!strcmp(name, "agent"))
+		return ROLE_AGENT;
+	return -1;
+}

@@ -1,1 +1,336 @@
-/* placeholder until written */
+/*
+ * writer.c - the single writer thread with group commit; see writer.h.
+ *
+ *   request threads --submit--> queue --(take all)--> BEGIN
+ *                                                      put_raw, append_event ...
+ *                                                      project each touched order
+ *                                                      COMMIT
+ *                                  done(job) <--------- for every job in the batch
+ *
+ * The batch is whatever queued while the previous commit was running, capped
+ * at BATCH_MAX_EVENTS, so the number of fsyncs follows the load: one request
+ * alone commits at once, many requests share one commit.
+ */
+#include "writer.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../base/buf.h"
+#include "../base/log.h"
+#include "../core/order.h"
+#include "../core/order_json.h"
+#include "../base/banned.h"
+
+#define BATCH_MAX_EVENTS 4096
+
+struct writer {
+	struct store *st;
+	struct policy pol;
+	size_t queue_max;
+
+	pthread_mutex_t mu;
+	pthread_cond_t nonempty;  /* signalled on submit and stop */
+	struct writer_job *head, *tail;
+	bool stopping;
+	bool started;
+	pthread_t thread;
+	struct writer_stats stats;
+};
+
+static double now_ms_f(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static int bucket(double v)
+{
+	double bound = 1;
+	for (int i = 0; i < WRITER_HIST_BUCKETS - 1; i++, bound *= 2)
+		if (v <= bound)
+			return i;
+	return WRITER_HIST_BUCKETS - 1;
+}
+
+enum werr project_order(struct store *st, const struct policy *pol, const char *order)
+{
+	struct event *evs = NULL;
+	size_t n = 0;
+	struct order_state o;
+	struct buf json = BUF_INIT;
+	enum werr err;
+
+	order_init(&o);
+	if ((err = store_order_events(st, order, &evs, &n)))
+		goto out;
+	if ((err = order_fold(pol, evs, n, &o, NULL)))
+		goto out;
+	if ((err = order_to_json(&o, &json)))
+		goto out;
+	err = store_put_order(st, &o, json.p);
+out:
+	buf_release(&json);
+	order_release(&o);
+	event_array_free(evs, n);
+	return err;
+}
+
+struct rebuild_ctx {
+	struct store *st;
+	const struct policy *pol;
+	size_t n;
+};
+
+static enum werr rebuild_one(const char *order, void *p)
+{
+	struct rebuild_ctx *c = p;
+	c->n++;
+	return project_order(c->st, c->pol, order);
+}
+
+enum werr store_rebuild(struct store *st, const struct policy *pol, size_t *norders)
+{
+	struct rebuild_ctx c = { st, pol, 0 };
+	enum werr err;
+
+	if ((err = store_begin(st)))
+		return err;
+	if ((err = store_clear_projections(st)) || (err = store_each_order(st, rebuild_one, &c))) {
+		store_rollback(st);
+		return err;
+	}
+	if ((err = store_commit(st)))
+		return err;
+	if (norders)
+		*norders = c.n;
+	return WERR_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Runs one batch in one transaction.  Returns the batch's result. */
+static enum werr run_batch(struct writer *w, struct writer_job *batch, size_t nev)
+{
+	const char **orders = malloc((nev ? nev : 1) * sizeof(*orders));
+	size_t norders = 0;
+	enum werr err;
+
+	if (!orders)
+		return WERR_NOMEM;
+	if ((err = store_begin(w->st)))
+		goto out;
+	for (struct writer_job *j = batch; j; j = j->next) {
+		int64_t raw_id = 0;
+		if (j->raw &&
+		    (err = store_put_raw(w->st, j->source, j->content_type, j->raw, j->rawlen,
+					 j->received_at, &raw_id)))
+			goto fail;
+		for (size_t i = 0; i < j->nevents; i++) {
+			struct event *ev = &j->events[i];
+			ev->received_at = j->received_at;
+			if ((err = store_append_event(w->st, ev, raw_id, &j->duplicate[i])))
+				goto fail;
+			if (!j->duplicate[i])
+				orders[norders++] = ev->order;
+		}
+	}
+	qsort(orders, norders, sizeof(*orders), cmp_str);
+	for (size_t i = 0; i < norders; i++) {
+		if (i && !strcmp(orders[i], orders[i - 1]))
+			continue;
+		if ((err = project_order(w->st, &w->pol, orders[i])))
+			goto fail;
+	}
+	err = store_commit(w->st);
+	if (!err)
+		goto out;
+fail:
+	wlog(LOG_ERROR, "writer_batch_failed", "error", werr_name(err), "detail", store_errmsg(w->st), NULL);
+	store_rollback(w->st);
+out:
+	free(orders);
+	return err;
+}
+
+static void *writer_main(void *p)
+{
+	struct writer *w = p;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		struct writer_job *batch, *last, *j;
+		size_t nev, njobs;
+		enum werr err;
+		double t0;
+
+		while (!w->head && !w->stopping)
+			pthread_cond_wait(&w->nonempty, &w->mu);
+		if (!w->head)
+			break; /* stopping and drained */
+		/* Take jobs up to the batch cap (always at least one). */
+		batch = last = w->head;
+		nev = batch->nevents;
+		njobs = 1;
+		while (last->next && nev + last->next->nevents <= BATCH_MAX_EVENTS) {
+			last = last->next;
+			nev += last->nevents;
+			njobs++;
+		}
+		w->head = last->next;
+		if (!w->head)
+			w->tail = NULL;
+		last->next = NULL;
+		w->stats.queue_events -= nev;
+		w->stats.queue_jobs -= njobs;
+		pthread_mutex_unlock(&w->mu);
+
+		t0 = now_ms_f();
+		err = run_batch(w, batch, nev);
+		double dt = now_ms_f() - t0;
+
+		pthread_mutex_lock(&w->mu);
+		w->stats.commits++;
+		w->stats.jobs += njobs;
+		w->stats.events += nev;
+		if (err)
+			w->stats.failures++;
+		w->stats.batch_hist[bucket((double)nev)]++;
+		w->stats.batch_sum += nev;
+		w->stats.latency_hist[bucket(dt)]++;
+		w->stats.latency_sum_ms += dt;
+		pthread_mutex_unlock(&w->mu);
+
+		for (j = batch; j;) {
+			struct writer_job *next = j->next;
+			j->next = NULL;
+			j->result = err;
+			j->done(j); /* may free or reuse j */
+			j = next;
+		}
+		pthread_mutex_lock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+enum werr writer_new(const char *url, const struct policy *pol, size_t queue_max, struct writer **out,
+		     char *errbuf, size_t errcap)
+{
+	struct writer *w = calloc(1, sizeof(*w));
+	enum werr err;
+
+	*out = NULL;
+	if (!w)
+		return WERR_NOMEM;
+	if ((err = store_open(url, 0, &w->st, errbuf, errcap))) {
+		free(w);
+		return err;
+	}
+	w->pol = *pol;
+	w->queue_max = queue_max ? queue_max : 100000;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->nonempty, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, w)) {
+		store_close(w->st);
+		free(w);
+		return WERR_INTERNAL;
+	}
+	w->started = true;
+	*out = w;
+	return WERR_OK;
+}
+
+enum werr writer_submit(struct writer *w, struct writer_job *job)
+{
+	enum werr err = WERR_OK;
+
+	job->next = NULL;
+	job->result = WERR_OK;
+	for (size_t i = 0; i < job->nevents; i++)
+		job->duplicate[i] = false;
+	pthread_mutex_lock(&w->mu);
+	if (w->stopping)
+		err = WERR_SHUTDOWN;
+	else if (w->stats.queue_events && w->stats.queue_events + job->nevents > w->queue_max)
+		err = WERR_BUSY;
+	if (!err) {
+		if (w->tail)
+			w->tail->next = job;
+		else
+			w->head = job;
+		w->tail = job;
+		w->stats.queue_events += job->nevents;
+		w->stats.queue_jobs++;
+		pthread_cond_signal(&w->nonempty);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return err;
+}
+
+struct waiter {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	bool done;
+};
+
+static void wake_waiter(struct writer_job *job)
+{
+	struct waiter *wt = job->ctx;
+	pthread_mutex_lock(&wt->mu);
+	wt->done = true;
+	pthread_cond_signal(&wt->cond);
+	pthread_mutex_unlock(&wt->mu);
+}
+
+enum werr writer_submit_wait(struct writer *w, struct writer_job *job)
+{
+	struct waiter wt = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false };
+	enum werr err;
+
+	job->done = wake_waiter;
+	job->ctx = &wt;
+	if ((err = writer_submit(w, job)))
+		return err;
+	pthread_mutex_lock(&wt.mu);
+	while (!wt.done)
+		pthread_cond_wait(&wt.cond, &wt.mu);
+	pthread_mutex_unlock(&wt.mu);
+	return job->result;
+}
+
+void writer_stats(struct writer *w, struct writer_stats *out)
+{
+	pthread_mutex_lock(&w->mu);
+	*out = w->stats;
+	pthread_mutex_unlock(&w->mu);
+}
+
+void writer_stop(struct writer *w)
+{
+	if (!w || !w->started)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stopping = true;
+	pthread_cond_signal(&w->nonempty);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	w->started = false;
+}
+
+void writer_free(struct writer *w)
+{
+	if (!w)
+		return;
+	writer_stop(w);
+	store_close(w->st);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->nonempty);
+	free(w);
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian packages wismo needs that are missing.
+#   scripts/deps.sh build   what building and running needs
+#   scripts/deps.sh test    that plus what the test suites need
+#   scripts/deps.sh bench   that plus the load generator
+# Runs apt-get (as root, or through sudo) only when something is missing.
+set -euo pipefail
+
+build_pkgs=(gcc libc6-dev make pkg-config meson ninja-build
+	libmicrohttpd-dev libcjson-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev libinih-dev
+	ca-certificates)
+test_pkgs=(libcmocka-dev python3 curl sqlite3)
+bench_pkgs=(wrk)
+
+want=("${build_pkgs[@]}")
+case "${1:-build}" in
+build) ;;
+test) want+=("${test_pkgs[@]}") ;;
+bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+	sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

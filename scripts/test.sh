@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds wismo twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer)
+# and runs every test suite against both.  Exits non-zero on any failure.
+# Prints one closing line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh test || exit 1
+
+passed=0
+failed=0
+run_suite() { # dir label [meson setup options...]
+	local dir=$1 label=$2; shift 2
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >/dev/null || { echo "$label: meson setup failed"; failed=$((failed + 1)); return; }
+	fi
+	if ! ninja -C "$dir" >"$dir.log" 2>&1; then
+		cat "$dir.log"; echo "$label: build failed"; failed=$((failed + 1)); return
+	fi
+	meson test -C "$dir" --print-errorlogs --no-rebuild 2>&1 | tee "$dir-test.log" | grep -E '^ *[0-9]+/[0-9]+ |FAIL|ERROR' || true
+	local ok fail
+	ok=$(grep -cE '^ *[0-9]+/[0-9]+ .* (OK|EXPECTEDFAIL|SKIP) ' "$dir-test.log")
+	fail=$(grep -cE '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS) ' "$dir-test.log")
+	echo "$label: $ok suites passed, $fail failed"
+	passed=$((passed + ok)); failed=$((failed + fail))
+}
+
+run_suite build "plain"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	run_suite build-asan "asan+ubsan" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,113 @@
+/*
+ * http.h - what the HTTP server and the API handlers share.
+ *
+ * The server (server.c) owns the libmicrohttpd daemon, reads request bodies
+ * within the limits, authenticates, routes, and sends what a handler put in
+ * the request's reply.  A handler (src/api/) either answers at once
+ * (HTTP_DONE) or hands work to the writer and returns HTTP_SUSPENDED; the
+ * server then suspends the connection until the writer's done callback calls
+ * http_resume(), and calls req->resume(req) to build the answer.
+ *
+ * One struct http_req lives for one request and is freed with it, with
+ * everything it owns (body, reply, api_state through api_free).
+ */
+#ifndef WISMO_HTTP_H
+#define WISMO_HTTP_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../base/buf.h"
+#include "../base/err.h"
+#include "../core/policy.h"
+#include "../store/store.h"
+#include "../store/writer.h"
+
+struct server_config {
+	char listen_host[64];   /* "127.0.0.1", "0.0.0.0" or "::1" */
+	int port;               /* 0: any free port */
+	char store_url[1024];
+	size_t max_body;        /* bytes; 413 above */
+	int max_depth;          /* JSON nesting; 400 above */
+	int max_batch;          /* events per request; 413 above */
+	unsigned conn_limit;    /* concurrent connections */
+	unsigned conn_timeout;  /* seconds of inactivity before a connection closes */
+	unsigned threads;       /* libmicrohttpd thread pool */
+	size_t queue_max;       /* writer queue, events; 503 above */
+	struct policy policy;
+};
+
+void server_config_defaults(struct server_config *c);
+
+struct server;
+struct metrics;
+
+enum http_result { HTTP_DONE = 0, HTTP_SUSPENDED = 1 };
+
+struct http_req {
+	struct server *srv;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *url;
+	struct buf body;
+	bool body_too_large;
+	bool authed;
+	struct api_key key;
+	int route;                      /* metrics label index */
+
+	/* reply */
+	unsigned status;
+	struct buf out;
+	const char *retry_after;        /* Retry-After header value, or NULL */
+	const char *allow;              /* Allow header value for 405, or NULL */
+	const char *content_type;       /* default application/json */
+
+	/* suspension */
+	pthread_mutex_t mu;
+	bool suspended;
+	bool resumed;
+	enum http_result (*resume)(struct http_req *r);
+	void *api_state;
+	void (*api_free)(void *api_state);
+};
+
+/* Server accessors for handlers. */
+struct writer *server_writer(struct server *s);
+const struct server_config *server_cfg(struct server *s);
+struct metrics *server_metrics(struct server *s);
+/* This thread's read-only store handle (opened on first use), or NULL with
+ * an error reply already set on r. */
+struct store *server_reader(struct http_req *r);
+
+/* Suspends r's connection; call with r->mu held, right after handing the
+ * work over.  http_resume() is called from the done callback. */
+void http_suspend(struct http_req *r);
+void http_resume(struct http_req *r);
+
+/* Replies (reply.c).  http_error maps an error code to its JSON body:
+ * {"error":{"code":"...","message":"..."}}. */
+void http_json(struct http_req *r, unsigned status, const char *json, size_t len);
+void http_error(struct http_req *r, unsigned status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* The one place that maps an enum werr to an HTTP status and error code. */
+void http_werr(struct http_req *r, enum werr err, const char *message);
+const char *http_query(struct http_req *r, const char *name);
+const char *http_header(struct http_req *r, const char *name);
+
+/* Auth (auth.c): checks the Authorization header.  Returns true when the
+ * request may go on; otherwise the 401/403 reply is set. */
+bool http_require(struct http_req *r, unsigned roles_mask);
+#define ROLE_BIT(r) (1u << (r))
+
+/* Handlers (src/api/). */
+enum http_result api_post_events(struct http_req *r);
+enum http_result api_get_order(struct http_req *r, const char *order);
+enum http_result api_get_timeline(struct http_req *r, const char *order);
+enum http_result api_list_orders(struct http_req *r);
+enum http_result api_healthz(struct http_req *r);
+enum http_result api_readyz(struct http_req *r);
+enum http_result api_metrics(struct http_req *r);
+
+#endif

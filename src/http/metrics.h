@@ -1,0 +1,41 @@
+/*
+ * metrics.h - counters for /metrics, written in Prometheus text format.
+ *
+ * Counters are updated from any thread (a mutex; updates are a few per
+ * request).  Per-source series are capped at METRICS_MAX_SOURCES names;
+ * later names are counted under source="other" so a flood of made-up source
+ * names cannot grow memory.
+ */
+#ifndef WISMO_METRICS_H
+#define WISMO_METRICS_H
+
+#include <stdint.h>
+
+#include "../base/buf.h"
+#include "../store/writer.h"
+
+enum route {
+	ROUTE_OTHER = 0,
+	ROUTE_EVENTS,
+	ROUTE_ORDER,
+	ROUTE_TIMELINE,
+	ROUTE_ORDERS,
+	ROUTE_HEALTHZ,
+	ROUTE_READYZ,
+	ROUTE_METRICS,
+	ROUTE__COUNT
+};
+
+enum ev_result { EVR_ACCEPTED = 0, EVR_DUPLICATE, EVR_REJECTED, EVR__COUNT };
+
+#define METRICS_MAX_SOURCES 64
+
+struct metrics;
+
+struct metrics *metrics_new(void);
+void metrics_free(struct metrics *m);
+void metrics_request(struct metrics *m, enum route route, unsigned status);
+void metrics_events(struct metrics *m, const char *source, enum ev_result r, uint64_t n);
+enum werr metrics_render(struct metrics *m, const struct writer_stats *ws, struct buf *out);
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * server.h - start and stop the HTTP server.
+ *
+ * server_start() opens the writer and the daemon and returns once the server
+ * listens.  server_stop() stops accepting, lets the writer commit what is
+ * queued, answers the requests waiting for it, and frees everything: the
+ * SIGTERM path.  One server per process is the normal case, but nothing here
+ * is global except the signal handling the caller does.
+ */
+#ifndef WISMO_SERVER_H
+#define WISMO_SERVER_H
+
+#include "http.h"
+
+enum werr server_start(const struct server_config *cfg, struct server **out, char *errbuf, size_t errcap);
+int server_port(const struct server *s);
+void server_stop(struct server *s);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * writer.h - the one writer of a database, with group commit.
+ *
+ * Request threads hand over validated events in a writer_job and are told
+ * when the job's transaction has committed; the writer thread takes every job
+ * that is queued, commits them all in one transaction (one fsync for many
+ * requests), refolds the orders they touched, and calls each job's done
+ * callback.  A job is only reported done after its commit, so an answer sent
+ * from the callback is durable.
+ *
+ * Jobs: the caller owns a job and everything it points to until done() has
+ * been called; done() runs on the writer thread and must be quick (wake or
+ * resume someone).  The writer fills seq/received_at of each accepted event,
+ * duplicate[i] for each event, and job->result.
+ *
+ * Back-pressure: writer_submit() refuses with WERR_BUSY (and does not take
+ * the job) while the queue holds more than queue_max events; with
+ * WERR_SHUTDOWN once writer_stop() has begun.
+ *
+ * Thread-safety: writer_submit, writer_stats and writer_submit_wait may be
+ * called from any thread; writer_stop/writer_free from one.
+ */
+#ifndef WISMO_WRITER_H
+#define WISMO_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/err.h"
+#include "../core/event.h"
+#include "../core/policy.h"
+#include "store.h"
+
+struct writer_job {
+	/* input */
+	const char *source;        /* raw payload's source (may be NULL: no raw kept) */
+	const char *content_type;
+	const void *raw;           /* the request body as received, or NULL */
+	size_t rawlen;
+	struct event *events;      /* keys set; the writer sets seq, received_at */
+	size_t nevents;
+	int64_t received_at;
+	void (*done)(struct writer_job *job); /* called on the writer thread */
+	void *ctx;                 /* the caller's */
+	/* output */
+	bool *duplicate;           /* nevents entries, caller-allocated */
+	enum werr result;
+	/* private */
+	struct writer_job *next;
+};
+
+#define WRITER_HIST_BUCKETS 12
+
+struct writer_stats {
+	uint64_t commits;
+	uint64_t jobs;
+	uint64_t events;
+	uint64_t failures;
+	size_t queue_events;             /* events waiting now */
+	size_t queue_jobs;
+	/* batch size (events per commit) histogram, upper bounds 1,2,4,...,2048,+Inf */
+	uint64_t batch_hist[WRITER_HIST_BUCKETS];
+	uint64_t batch_sum;
+	/* commit latency histogram in ms, upper bounds 1,2,4,...,2048,+Inf */
+	uint64_t latency_hist[WRITER_HIST_BUCKETS];
+	double latency_sum_ms;
+};
+
+struct writer;
+
+/* Opens its own store handle on url and starts the thread. */
+enum werr writer_new(const char *url, const struct policy *pol, size_t queue_max, struct writer **out,
+		     char *errbuf, size_t errcap);
+enum werr writer_submit(struct writer *w, struct writer_job *job);
+/* Submits and blocks until done (for the CLI and tests). */
+enum werr writer_submit_wait(struct writer *w, struct writer_job *job);
+void writer_stats(struct writer *w, struct writer_stats *out);
+/* Refuses new jobs, commits every queued one, joins the thread. */
+void writer_stop(struct writer *w);
+void writer_free(struct writer *w);
+
+/*
+ * Refolds one order from its events and writes its projection, inside the
+ * caller's transaction.  Used by the writer and by rebuild.
+ */
+enum werr project_order(struct store *st, const struct policy *pol, const char *order);
+/* Recomputes every projection from the event log in one transaction. */
+enum werr store_rebuild(struct store *st, const struct policy *pol, size_t *norders);
+
+#endif
