@@ -211,6 +211,14 @@ static enum http_result route(struct http_req *r)
 	return HTTP_DONE;
 }
 
+static enum MHD_Result too_large(struct http_req *r)
+{
+	r->route = !strcmp(r->url, "/v1/events") ? ROUTE_EVENTS : ROUTE_OTHER;
+	http_error(r, 413, "body_too_large", "the request body is over the limit of %zu bytes",
+		   r->srv->cfg.max_body);
+	return send_reply(r);
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
 				 const char *method, const char *version, const char *upload_data,
 				 size_t *upload_data_size, void **con_cls)
@@ -230,11 +238,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		buf_init(&r->body, s->cfg.max_body);
 		buf_init(&r->out, 0);
 		pthread_mutex_init(&r->mu, NULL);
-		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && strtoull(cl, NULL, 10) > s->cfg.max_body)
-			r->body_too_large = true;
 		atomic_fetch_add(&s->active, 1);
 		*con_cls = r;
+		/* A declared length over the limit is refused before the body is
+		 * read; answering now also closes the connection, which is what
+		 * should happen to such a client. */
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > s->cfg.max_body)
+			return too_large(r);
 		return MHD_YES;
 	}
 	if (r->resumed) {
@@ -245,18 +256,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		return send_reply(r);
 	}
 	if (*upload_data_size) {
+		/* a chunked body over the limit is read to its end and dropped */
 		if (!r->body_too_large && buf_append(&r->body, upload_data, *upload_data_size))
 			r->body_too_large = true;
 		*upload_data_size = 0;
-		if (!r->body_too_large)
-			return MHD_YES;
+		return MHD_YES;
 	}
-	if (r->body_too_large) {
-		r->route = !strcmp(url, "/v1/events") ? ROUTE_EVENTS : ROUTE_OTHER;
-		http_error(r, 413, "body_too_large", "the request body is over the limit of %zu bytes",
-			   s->cfg.max_body);
-		return send_reply(r);
-	}
+	if (r->body_too_large)
+		return too_large(r);
 	if (route(r) == HTTP_SUSPENDED)
 		return MHD_YES;
 	return send_reply(r);

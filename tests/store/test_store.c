@@ -333,6 +333,26 @@ static void test_newer_schema_refused(void **state)
 	assert_null(st);
 }
 
+/* SQLite-specific: the benchmark-only override of synchronous. */
+static void test_sqlite_sync_env(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	char why[256];
+
+	if (!is_sqlite(state))
+		skip();
+	assert_int_equal(setenv("WISMO_SQLITE_SYNC", "sometimes", 1), 0);
+	assert_int_equal(store_open(f->url, 0, &st, why, sizeof(why)), WERR_INVALID);
+	assert_null(st);
+	assert_non_null(strstr(why, "WISMO_SQLITE_SYNC"));
+	assert_int_equal(setenv("WISMO_SQLITE_SYNC", "normal", 1), 0);
+	st = open_store(state, 0);
+	append(st, 1, "1001", NULL, EV_PLACED, NULL);
+	store_close(st);
+	assert_int_equal(unsetenv("WISMO_SQLITE_SYNC"), 0);
+}
+
 static void test_append_and_duplicates(void **state)
 {
 	struct store *st = open_store(state, 0);
@@ -1012,6 +1032,7 @@ int main(void)
 		T(test_open_no_migrate),
 		T(test_open_errors),
 		T(test_newer_schema_refused),
+		T(test_sqlite_sync_env),
 		T(test_append_and_duplicates),
 		T(test_rollback_leaves_nothing),
 		T(test_order_events_roundtrip),

@@ -1,0 +1,133 @@
+"""Starts a real wismo server for integration tests and talks to it over HTTP.
+
+Each Server gets its own temporary directory and SQLite file, a free port on
+127.0.0.1, and admin/ingest/agent keys made with `wismo keys create`.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+WISMO = os.environ.get("WISMO_BIN", "build/wismo")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server:
+    def __init__(self, tmp=None, config=None):
+        self.tmp = tmp or tempfile.mkdtemp(prefix="wismo-it-")
+        self.db = os.path.join(self.tmp, "wismo.db")
+        self.store = "sqlite:" + self.db
+        self.config = config
+        self.proc = None
+        self.port = None
+        self.keys = {}
+
+    def cli(self, *args, check=True):
+        cmd = [WISMO, *args, "--store", self.store]
+        if self.config:
+            cmd += ["--config", self.config]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if check and r.returncode != 0:
+            raise RuntimeError(f"{cmd} failed: {r.returncode} {r.stderr}")
+        return r
+
+    def make_key(self, role, source=None):
+        args = ["keys", "create", "--role", role]
+        if source:
+            args += ["--source", source]
+        key = self.cli(*args).stdout.strip()
+        assert key.startswith("wsm_") and "\n" not in key, key
+        return key
+
+    def start(self):
+        if not self.keys:
+            self.keys = {r: self.make_key(r) for r in ("admin", "ingest", "agent")}
+        self.port = free_port()
+        cmd = [WISMO, "serve", "--listen", f"127.0.0.1:{self.port}", "--store", self.store]
+        if self.config:
+            cmd += ["--config", self.config]
+        self.log = open(os.path.join(self.tmp, "server.log"), "ab")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited: " + self.read_log())
+            try:
+                st, _ = self.get("/healthz", key=None)
+                if st == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("server did not start: " + self.read_log())
+
+    def read_log(self):
+        with open(os.path.join(self.tmp, "server.log"), "rb") as f:
+            return f.read().decode(errors="replace")[-4000:]
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc is None:
+            return None
+        self.proc.send_signal(sig)
+        rc = self.proc.wait(timeout=timeout)
+        self.proc = None
+        self.log.close()
+        return rc
+
+    def request(self, method, path, body=None, key="admin", headers=None, raw=None, timeout=30):
+        url = f"http://127.0.0.1:{self.port}{path}"
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        h = {"Content-Type": "application/json"} if data is not None else {}
+        if key:
+            h["Authorization"] = "Bearer " + self.keys.get(key, key)
+        h.update(headers or {})
+        req = urllib.request.Request(url, data=data, method=method, headers=h)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                text = resp.read().decode()
+                status = resp.status
+                ctype = resp.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as e:
+            text = e.read().decode()
+            status = e.code
+            ctype = e.headers.get("Content-Type", "")
+        if "json" in ctype and text:
+            return status, json.loads(text)
+        return status, text
+
+    def get(self, path, key="agent"):
+        return self.request("GET", path, key=key)
+
+    def post_events(self, events, key="ingest"):
+        return self.request("POST", "/v1/events", {"events": events}, key=key)
+
+
+def ev(order, status, at, source="ups", package=None, **kw):
+    e = {"source": source, "order": str(order), "status": status, "occurred_at": at}
+    if package:
+        e["package"] = package
+    e.update(kw)
+    return e
+
+
+def main():
+    """Runs the unittest module and prints a closing 'N passed, N failed' line."""
+    prog = unittest.main(exit=False, verbosity=2)
+    r = prog.result
+    failed = len(r.failures) + len(r.errors)
+    print(f"{r.testsRun - failed - len(r.skipped)} passed, {failed} failed, {len(r.skipped)} skipped")
+    sys.exit(1 if failed else 0)
