@@ -18,10 +18,19 @@ run_suite() { # dir label [meson setup options...]
 		cat "$dir.log"; echo "$label: build failed"; failed=$((failed + 1)); return
 	fi
 	meson test -C "$dir" --print-errorlogs --no-rebuild 2>&1 | tee "$dir-test.log" | grep -E '^ *[0-9]+/[0-9]+ |FAIL|ERROR' || true
-	local ok fail
-	ok=$(grep -cE '^ *[0-9]+/[0-9]+ .* (OK|EXPECTEDFAIL|SKIP) ' "$dir-test.log")
-	fail=$(grep -cE '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS) ' "$dir-test.log")
-	echo "$label: $ok suites passed, $fail failed"
+	# Count single tests from what the runners printed: cmocka's "[  PASSED  ] N test(s)." and
+	# "[  FAILED  ] N test(s)", and the integration tests' "N passed, N failed" line.
+	local counts ok fail suites_failed
+	counts=$(awk '
+		/^\[  PASSED  \] [0-9]+ test/ { p += $4 }
+		/^\[  FAILED  \] [0-9]+ test/ { f += $4 }
+		/^[0-9]+ passed, [0-9]+ failed/ { p += $1; f += $3 }
+		END { printf "%d %d", p, f }' "$dir/meson-logs/testlog.txt")
+	ok=${counts% *}; fail=${counts#* }
+	suites_failed=$(grep -cE '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS) ' "$dir-test.log")
+	# a suite that died before printing its counts still counts as a failure
+	if [ "$suites_failed" -gt 0 ] && [ "$fail" -eq 0 ]; then fail=$suites_failed; fi
+	echo "$label: $ok tests passed, $fail failed ($suites_failed of the suites failed)"
 	passed=$((passed + ok)); failed=$((failed + fail))
 }
 

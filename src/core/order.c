@@ -346,7 +346,11 @@ static bool is_conflict(const struct order_state *o, const struct fev *f, int np
 		ahead = pkg_status_progress((enum pkg_status)f->status) > pkg_status_progress(p->status);
 		differ = f->status != (enum ev_status)p->status;
 	}
-	/* with no applied event in the class, the claim is the newest word */
+	/* "Newer" is against the newest applied event of the whole package (or
+	 * of the order's milestones), not only of the claim's class: a relayed
+	 * label_created older than the carrier's first scan is old news, not a
+	 * contradiction.  With no applied event at all the claim is the newest
+	 * word there is. */
 	return ahead || (differ && (!has_newest || f->ev->occurred_at >= newest));
 }
 
@@ -358,8 +362,8 @@ enum werr order_fold(const struct policy *pol, const struct event *events, size_
 	const char **names = NULL;
 	struct pkg_work *pw = NULL;
 	enum trust (*level)[MS__COUNT] = NULL;
-	int64_t (*newest)[MS__COUNT] = NULL;
-	bool (*has_newest)[MS__COUNT] = NULL;
+	int64_t *newest = NULL;    /* per slot: time of the newest applied event */
+	bool *has_newest = NULL;
 	const struct fev *(*cand)[MS__COUNT] = NULL;
 	const struct fev *mile = NULL, *oitems = NULL;
 	size_t npk = 0, nslots, ncf = 0;
@@ -459,8 +463,8 @@ enum werr order_fold(const struct policy *pol, const struct event *events, size_
 		}
 		if (f->out != OUT_APPLIED)
 			continue;
-		newest[f->slot][f->ms] = e->occurred_at;
-		has_newest[f->slot][f->ms] = true;
+		newest[f->slot] = e->occurred_at;
+		has_newest[f->slot] = true;
 		if (f->slot == (int)npk) {
 			/* rule 4: the furthest milestone; cancelled is furthest */
 			if (!mile || f->prog >= mile->prog)
@@ -546,7 +550,7 @@ enum werr order_fold(const struct policy *pol, const struct event *events, size_
 		const struct fev *f = &fv[i];
 		if (f->out != OUT_CLAIM || f->slot < 0)
 			continue;
-		if (is_conflict(out, f, (int)npk, has_newest[f->slot][f->ms], newest[f->slot][f->ms]))
+		if (is_conflict(out, f, (int)npk, has_newest[f->slot], newest[f->slot]))
 			cand[f->slot][f->ms] = f;
 	}
 	for (size_t s = 0; s < nslots; s++)

@@ -21,8 +21,8 @@
  *     milestone class, only events at the highest trust level present are
  *     applied; the others, and every TRUST_NONE event, are claims.  A claim
  *     that is ahead of the resolved status, or newer than the newest applied
- *     event of its class and different from the resolved status, is a
- *     conflict.
+ *     event of its package (or of the order's milestones) and different from
+ *     the resolved status, is a conflict.
  *  6. unknown events create the package but never change a status.
  *  7. Roll-up: no live package -> the order milestone; live packages none of
  *     which the carrier has -> ready_to_ship (label_created never shows as
