@@ -37,6 +37,7 @@ struct server {
 	pthread_key_t reader_key;
 	bool key_made;
 	atomic_int active; /* requests allocated and not yet completed */
+	atomic_int conns;  /* open connections */
 	int port;
 };
 
@@ -240,6 +241,15 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		pthread_mutex_init(&r->mu, NULL);
 		atomic_fetch_add(&s->active, 1);
 		*con_cls = r;
+		/* Over the connection limit: answer at once (which also closes
+		 * the connection) instead of letting the client hang at accept. */
+		if ((unsigned)atomic_load(&s->conns) > s->cfg.conn_limit) {
+			r->retry_after = "1";
+			http_error(r, 503, "too_many_connections",
+				   "the server holds its limit of %u connections; retry shortly",
+				   s->cfg.conn_limit);
+			return send_reply(r);
+		}
 		/* A declared length over the limit is refused before the body is
 		 * read; answering now also closes the connection, which is what
 		 * should happen to such a client. */
@@ -280,6 +290,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 	req_free(r);
 	atomic_fetch_sub(&s->active, 1);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct server *s = cls;
+	atomic_fetch_add(&s->conns, toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
 }
 
 static int64_t mono_ms(void)
@@ -335,7 +352,9 @@ enum werr server_start(const struct server_config *cfg, struct server **out, cha
 				     MHD_OPTION_SOCK_ADDR, sa,
 				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 1),
-				     MHD_OPTION_CONNECTION_LIMIT, cfg->conn_limit,
+				     MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+				     /* the hard limit leaves room to answer 503 above the soft one */
+				     MHD_OPTION_CONNECTION_LIMIT, cfg->conn_limit + 64,
 				     MHD_OPTION_CONNECTION_TIMEOUT, cfg->conn_timeout,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
 				     MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
