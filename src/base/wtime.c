@@ -78,7 +78,7 @@ enum wtime_parse wtime_parse(const char *s, int flags, int64_t *ms_out)
 	if (h > 23 || mi > 59 || sec > 60)
 		return WTIME_BAD;
 	if (sec == 60)
-		sec = 59; /* a leap second is held at :59.999 below */
+		sec = 59; /* a leap second is read as :59 (plus its fraction) */
 	p += 8;
 	if (*p == '.') {
 		int n = 0;
@@ -112,6 +112,8 @@ enum wtime_parse wtime_parse(const char *s, int flags, int64_t *ms_out)
 	int64_t days = wtime_days_from_civil(y, (unsigned)mo, (unsigned)d);
 	int64_t t = ((days * 24 + h) * 60 + mi) * 60 + sec;
 	t -= (int64_t)off * 60;
+	if (t * 1000 + ms <= 0)
+		return WTIME_BAD; /* 0 means "not given" everywhere */
 	*ms_out = t * 1000 + ms;
 	return WTIME_OK;
 }

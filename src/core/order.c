@@ -64,7 +64,6 @@ void order_release(struct order_state *o)
 /* One event as the fold sees it. */
 struct fev {
 	const struct event *ev;
-	size_t idx;             /* position in the caller's array */
 	enum ev_status status;  /* clamped to the language */
 	int pkg;                /* index of the package it names, -1 for none */
 	int slot;               /* what it resolves: a package index, npk for the
@@ -418,7 +417,6 @@ enum werr order_fold(const struct policy *pol, const struct event *events, size_
 	for (size_t i = 0; i < n; i++) {
 		struct fev *f = &fv[i];
 		f->ev = &events[i];
-		f->idx = i;
 		f->pkg = events[i].package[0] ? find_package(out, events[i].package) : -1;
 		classify(pol, f, (int)npk);
 		if (f->slot >= 0 && f->trust > level[f->slot][f->ms])

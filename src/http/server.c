@@ -29,6 +29,9 @@
 #include "metrics.h"
 #include "../base/banned.h"
 
+/* Bodies declared larger than this are not even read before the 413. */
+#define DISCARD_MAX ((unsigned long long)64 << 20)
+
 struct server {
 	struct server_config cfg;
 	struct MHD_Daemon *daemon;
@@ -250,12 +253,16 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 				   s->cfg.conn_limit);
 			return send_reply(r);
 		}
-		/* A declared length over the limit is refused before the body is
-		 * read; answering now also closes the connection, which is what
-		 * should happen to such a client. */
+		/* A declared length over the limit: the body is read and dropped,
+		 * then refused (answering first and closing would make the kernel
+		 * reset the connection under the client's feet, losing the 413).
+		 * A length far beyond any sane body is refused at once. */
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && strtoull(cl, NULL, 10) > s->cfg.max_body)
-			return too_large(r);
+		if (cl && strtoull(cl, NULL, 10) > s->cfg.max_body) {
+			r->body_too_large = true;
+			if (strtoull(cl, NULL, 10) > DISCARD_MAX)
+				return too_large(r);
+		}
 		return MHD_YES;
 	}
 	if (r->resumed) {

@@ -797,6 +797,7 @@ static void fold_specs(const struct ev_spec *specs, size_t n, struct event *ev,
 		make_event(&ev[i], &specs[i], i);
 	order_init(o);
 	assert_int_equal(order_fold(&pol, ev, n, o, NULL), WERR_OK);
+	expect_valid("fold_specs", "as written", o);
 }
 
 static void release_events(struct event *ev, size_t n)
@@ -1077,6 +1078,7 @@ static void test_refold_replaces(void **state)
 	policy_init_defaults(&pol);
 	make_event(&eb[0], &b[0], 0);
 	assert_int_equal(order_fold(&pol, eb, 1, &o, NULL), WERR_OK);
+	expect_valid("refold", "as written", &o);
 	assert_int_equal(o.npackages, 0);
 	assert_int_equal(o.nconflicts, 0);
 	assert_int_equal(o.nitems, 0);
@@ -1103,6 +1105,7 @@ static void test_outcomes_indexed(void **state)
 	fold_specs(specs, 3, ev, &o);
 	policy_init_defaults(&pol);
 	assert_int_equal(order_fold(&pol, ev, 3, &o, out), WERR_OK);
+	expect_valid("outcomes", "as written", &o);
 	assert_int_equal(out[0], OUT_CLAIM);
 	assert_int_equal(out[1], OUT_UNMAPPED);
 	assert_int_equal(out[2], OUT_APPLIED);

@@ -170,9 +170,12 @@ class Api(unittest.TestCase):
 
     def test_oversized_body(self):
         key = self.s.keys["ingest"]
-        # declared too large: refused before the body is read
+        # a body over the limit is read, dropped and refused
+        st, r = self.s.request("POST", "/v1/events", key="ingest", raw=b'{"events":[' + b" " * (2 << 20) + b"]}")
+        self.assertEqual((st, r["error"]["code"]), (413, "body_too_large"))
+        # declared far too large (over 64 MiB): refused before the body is read
         head = (f"POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {4 << 20}\r\n\r\n").encode()
+                f"Content-Type: application/json\r\nContent-Length: {100 << 20}\r\n\r\n").encode()
         reply = self.raw_exchange(head)
         self.assertTrue(reply.startswith("HTTP/1.1 413"), reply[:200])
         self.assertIn('"body_too_large"', reply)
