@@ -32,7 +32,11 @@ static const struct {
 	{ "2024-03-10 06:30:00Z", 0, WTIME_OK, "2024-03-10T06:30:00Z" },
 	{ "2024-03-10T06:30:00+00:00", 0, WTIME_OK, "2024-03-10T06:30:00Z" },
 	{ "2024-03-10T06:30:00-00:00", 0, WTIME_OK, "2024-03-10T06:30:00Z" },
-	{ "1970-01-01T00:00:00Z", 0, WTIME_OK, "1970-01-01T00:00:00Z" },
+	{ "1970-01-01T00:00:00.001Z", 0, WTIME_OK, "1970-01-01T00:00:00.001Z" },
+	/* the epoch itself and anything before it: 0 means "not given" */
+	{ "1970-01-01T00:00:00Z", 0, WTIME_BAD, NULL },
+	{ "1970-01-01T00:30:00+01:00", 0, WTIME_BAD, NULL },
+	{ "1970-01-01T01:00:00+01:00", 0, WTIME_BAD, NULL },
 	{ "9999-12-31T23:59:59.999Z", 0, WTIME_OK, "9999-12-31T23:59:59.999Z" },
 	/* fractions: milliseconds kept, the rest truncated */
 	{ "2024-03-10T06:30:00.1Z", 0, WTIME_OK, "2024-03-10T06:30:00.100Z" },
