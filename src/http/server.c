@@ -111,11 +111,19 @@ void http_suspend(struct http_req *r)
 
 void http_resume(struct http_req *r)
 {
+	struct MHD_Connection *conn = r->conn;
+	bool suspended;
+
 	pthread_mutex_lock(&r->mu);
 	r->resumed = true;
-	if (r->suspended)
-		MHD_resume_connection(r->conn);
+	suspended = r->suspended;
 	pthread_mutex_unlock(&r->mu);
+	/* Once resumed, a pool thread may send the answer, complete the request
+	 * and free r (and its mutex) at once: r must not be touched after this
+	 * call.  Resuming while still holding r->mu did exactly that and
+	 * crashed under load. */
+	if (suspended)
+		MHD_resume_connection(conn);
 }
 
 static void req_free(struct http_req *r)

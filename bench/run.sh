@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# bench/run.sh - wismo's benchmark suite: one table, every wismo figure next
+# to its ceiling measured in the same run, on loopback, the load generator
+# sharing the machine with the server.  See docs/performance.md.
+#
+#   bench/run.sh            full run (sizes 10^4, 10^6, 10^7 events; ~10 min)
+#   bench/run.sh --quick    sizes 10^4, 10^5, 10^6 events, shorter runs (< 2 min)
+#   options: --build DIR (default build), --port N (first of 3 ports, default 18600),
+#            --secs S (seconds per measurement), --keep (keep the work directory)
+#
+# Every server and load generator runs on 127.0.0.1, every run is bounded in
+# time.  The bulk preload of the growth databases runs with
+# WISMO_SQLITE_SYNC=OFF (it is not measured); every measured ingest runs with
+# the default synchronous=FULL.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+MODE=full
+BUILD=build
+PORT=18600
+SECS=""
+KEEP=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) MODE=quick ;;
+	--full) MODE=full ;;
+	--build) BUILD=$2; shift ;;
+	--port) PORT=$2; shift ;;
+	--secs) SECS=$2; shift ;;
+	--keep) KEEP=1 ;;
+	-h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+	*) echo "run.sh: unknown option '$1'" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+if [ "$MODE" = quick ]; then
+	SIZES=(10000 100000 1000000)
+	: "${SECS:=4}"
+else
+	SIZES=(10000 1000000 10000000)
+	: "${SECS:=10}"
+fi
+WARM=1
+CONNS=64
+PER_ORDER=10 # events per preloaded order (bench/loader.c)
+
+BIN="$ROOT/$BUILD/wismo"
+BB="$ROOT/$BUILD/bench"
+for p in "$BIN" "$BB/loadgen" "$BB/hello" "$BB/sqlite_ceiling" "$BB/loader"; do
+	[ -x "$p" ] || { echo "run.sh: $p is missing; build first (make, or meson -Dbench=true)" >&2; exit 1; }
+done
+command -v wrk >/dev/null || { echo "run.sh: wrk is missing (scripts/deps.sh bench)" >&2; exit 1; }
+command -v curl >/dev/null || { echo "run.sh: curl is missing (scripts/deps.sh bench)" >&2; exit 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/wismo-bench.XXXXXX")
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	if [ "$KEEP" = 1 ]; then echo "work directory kept: $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+# kv "a=1 b=2" b -> 2
+kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -1; }
+fmt_int() { printf '%s' "${1%.*}" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
+# ratio A B -> A/B in percent, one decimal
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else printf "-" }'; }
+# ge A B -> exit 0 when A >= B
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+
+# start_server NAME CMD... : starts it in the background, waits for the port
+start_server() {
+	local port=$1; shift
+	"$@" >"$WORK/server-$port.log" 2>&1 &
+	SPID=$!
+	PIDS+=("$SPID")
+	for _ in $(seq 100); do
+		if curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; then return 0; fi
+		kill -0 "$SPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "run.sh: the server on port $port did not start:" >&2
+	cat "$WORK/server-$port.log" >&2
+	exit 1
+}
+stop_server() {
+	kill -TERM "$1" 2>/dev/null || true
+	for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+	local keep=()
+	for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	PIDS=("${keep[@]+"${keep[@]}"}")
+}
+peak_rss_mib() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+new_key() { "$BIN" keys create --role admin --store "sqlite:$1" 2>/dev/null | tail -1; }
+wrk_lookup() { # PORT KEY NORDERS
+	timeout $((SECS + WARM + 30)) wrk -t2 -c$CONNS -d"${SECS}s" -s "$ROOT/bench/lookup.lua" \
+		"http://127.0.0.1:$1" -- "$2" "$3" o | tail -1
+}
+loadgen() { timeout $((SECS + WARM + 30)) "$BB/loadgen" "$@" --secs "$SECS" --warmup "$WARM"; }
+
+log "mode $MODE: sizes ${SIZES[*]} events, ${SECS}s per measurement, $CONNS connections"
+
+# ---- ceilings ----
+log "ceiling: SQLite inserts, synchronous=FULL, 64x50 and 64x1 rows per commit"
+CEIL50=$("$BB/sqlite_ceiling" "$WORK/ceiling.db" $((CONNS * 50)) "$SECS")
+CEIL1=$("$BB/sqlite_ceiling" "$WORK/ceiling.db" $((CONNS * 1)) "$SECS")
+rm -f "$WORK"/ceiling.db*
+
+log "ceiling: hello-world libmicrohttpd server"
+start_server $((PORT + 1)) "$BB/hello" $((PORT + 1))
+HELLO=$(wrk_lookup $((PORT + 1)) none 1000)
+stop_server "$SPID"
+
+# ---- durable ingest and event to visible, on a fresh database ----
+log "ingest: 64 clients, 50 and 1 events per request, synchronous=FULL"
+DB="$WORK/ingest.db"
+KEY=$(new_key "$DB")
+start_server "$PORT" "$BIN" serve --listen "127.0.0.1:$PORT" --store "sqlite:$DB"
+ING50=$(loadgen ingest --port "$PORT" --key "$KEY" --conns $CONNS --batch 50 --tag a)
+ING1=$(loadgen ingest --port "$PORT" --key "$KEY" --conns $CONNS --batch 1 --tag b)
+HALF=$(awk -v r="$(kv "$ING50" events_per_s)" 'BEGIN { printf "%d", r / 2 }')
+log "event to visible under $HALF events/s (half the 50-per-request peak)"
+VIS=$(loadgen visible --port "$PORT" --key "$KEY" --rate "$HALF" --batch 50 --tag v)
+stop_server "$SPID"
+rm -f "$DB" "$DB"-*
+
+# ---- growth ----
+declare -A G_ING G_P99 G_RPS G_P50 G_RSS G_RSSI G_BPE
+for n in "${SIZES[@]}"; do
+	orders=$((n / PER_ORDER))
+	DB="$WORK/growth-$n.db"
+	log "growth: preloading $n events ($orders orders) with WISMO_SQLITE_SYNC=OFF"
+	WISMO_SQLITE_SYNC=OFF "$BB/loader" --store "sqlite:$DB" --orders "$orders"
+	bytes=$(($(stat -c %s "$DB") + $(stat -c %s "$DB-wal" 2>/dev/null || echo 0)))
+	G_BPE[$n]=$((bytes / n))
+	KEY=$(new_key "$DB")
+	start_server "$PORT" "$BIN" serve --listen "127.0.0.1:$PORT" --store "sqlite:$DB"
+	log "growth $n: lookups (wrk), then ingest of 50 per request"
+	L=$(wrk_lookup "$PORT" "$KEY" "$orders")
+	# peak RSS while the database holds n events (the ingest below adds more)
+	G_RSS[$n]=$(peak_rss_mib "$SPID")
+	I=$(loadgen ingest --port "$PORT" --key "$KEY" --conns $CONNS --batch 50 --tag "g$n-")
+	G_RSSI[$n]=$(peak_rss_mib "$SPID")
+	stop_server "$SPID"
+	G_RPS[$n]=$(kv "$L" requests_per_s)
+	G_P50[$n]=$(kv "$L" p50_ms)
+	G_P99[$n]=$(kv "$L" p99_ms)
+	G_ING[$n]=$(kv "$I" events_per_s)
+	[ "$(kv "$L" non2xx)" = 0 ] && [ "$(kv "$L" errors)" = 0 ] ||
+		{ echo "run.sh: lookups at $n had errors: $L" >&2; exit 1; }
+	rm -f "$DB" "$DB"-*
+done
+SMALL=${SIZES[0]}
+BIG=${SIZES[${#SIZES[@]} - 1]}
+
+# ---- the table ----
+ROWS=()
+FAILS=0
+# row FIGURE WISMO CEILING RATIO TARGET PASS(0/1/-)
+row() {
+	local res=-
+	if [ "$6" = 1 ]; then res=pass; elif [ "$6" = 0 ]; then res=FAIL; FAILS=$((FAILS + 1)); fi
+	ROWS+=("$1"$'\x1f'"$2"$'\x1f'"$3"$'\x1f'"$4"$'\x1f'"$5"$'\x1f'"$res")
+}
+ok() { if "$@"; then echo 1; else echo 0; fi; }
+
+r50=$(kv "$ING50" events_per_s); c50=$(kv "$CEIL50" rows_per_s)
+row "Ingest, 50 ev/request, events/s" "$(fmt_int "$r50")" "$(fmt_int "$c50")" "$(pct "$r50" "$c50")" \
+	">= 20,000 and >= 40%" "$(ok eval 'ge "$r50" 20000 && ge "$(awk -v a="$r50" -v b="$c50" "BEGIN{print a/b}")" 0.4')"
+row "  request p50 / p99, ms" "$(kv "$ING50" p50_ms) / $(kv "$ING50" p99_ms)" "" "" "" -
+r1=$(kv "$ING1" events_per_s); c1=$(kv "$CEIL1" rows_per_s)
+row "Ingest, 1 ev/request, events/s" "$(fmt_int "$r1")" "$(fmt_int "$c1")" "$(pct "$r1" "$c1")" \
+	">= 5,000" "$(ok ge "$r1" 5000)"
+row "  request p50 / p99, ms" "$(kv "$ING1" p50_ms) / $(kv "$ING1" p99_ms)" "" "" "" -
+lr=${G_RPS[$BIG]}; hr=$(kv "$HELLO" requests_per_s)
+row "Lookups ($((BIG / PER_ORDER)) orders), requests/s" "$(fmt_int "$lr")" "$(fmt_int "$hr")" \
+	"$(pct "$lr" "$hr")" ">= 40,000 and >= 50%" \
+	"$(ok eval 'ge "$lr" 40000 && ge "$(awk -v a="$lr" -v b="$hr" "BEGIN{print a/b}")" 0.5')"
+row "  p50 / p99, ms" "${G_P50[$BIG]} / ${G_P99[$BIG]}" "$(kv "$HELLO" p50_ms) / $(kv "$HELLO" p99_ms)" "" \
+	"p99 < 10" "$(ok eval '! ge "${G_P99[$BIG]}" 10')"
+row "Event to visible at $(fmt_int "$HALF") ev/s, p50 / p99 / max, ms" \
+	"$(kv "$VIS" p50_ms) / $(kv "$VIS" p99_ms) / $(kv "$VIS" max_ms)" "" "" "p99 < 50" \
+	"$(ok eval '! ge "$(kv "$VIS" p99_ms)" 50')"
+for n in "${SIZES[@]}"; do
+	row "Growth $(printf '%.0e' "$n" | sed 's/e+0*/e/'): ingest ev/s; lookup p99 ms" \
+		"$(fmt_int "${G_ING[$n]}"); ${G_P99[$n]}" "$(fmt_int "$c50"); $(kv "$HELLO" p99_ms)" \
+		"$(pct "${G_ING[$n]}" "$c50")" "" -
+	row "  peak RSS MiB (after lookups / after ingest); DB bytes/event" \
+		"${G_RSS[$n]} / ${G_RSSI[$n]}; ${G_BPE[$n]}" "" "" "" -
+done
+row "Lookup p99, ${BIG} vs ${SMALL} events" "$(awk -v a="${G_P99[$BIG]}" -v b="${G_P99[$SMALL]}" \
+	'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')" "" "" "<= 2x" \
+	"$(ok ge "$(awk -v a="${G_P99[$SMALL]}" 'BEGIN{print 2 * (a > 0.5 ? a : 0.5)}')" "${G_P99[$BIG]}")"
+row "Peak RSS, ${BIG} vs ${SMALL} events" "$(awk -v a="${G_RSS[$BIG]}" -v b="${G_RSS[$SMALL]}" \
+	'BEGIN { printf "%.2fx", a / b }')" "" "" "flat (<= 1.5x)" \
+	"$(ok ge "$(awk -v a="${G_RSS[$SMALL]}" 'BEGIN{print 1.5 * a}')" "${G_RSS[$BIG]}")"
+
+echo
+echo "wismo bench ($MODE) $(date -u +%Y-%m-%dT%H:%MZ) - $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), Linux $(uname -r)"
+echo "ceilings: SQLite synchronous=FULL at ${CONNS}x50 and ${CONNS}x1 rows per commit; hello-world libmicrohttpd (same flags, pool of 2)"
+echo
+printf '| %s | %s | %s | %s | %s | %s |\n' figure wismo ceiling ratio target result
+printf '|---|---|---|---|---|---|\n'
+for r in "${ROWS[@]}"; do
+	IFS=$'\x1f' read -r a b c d e f <<<"$r"
+	printf '| %s | %s | %s | %s | %s | %s |\n' "$a" "$b" "$c" "$d" "$e" "$f"
+done
+echo
+echo "probes: $(kv "$VIS" probes), background ingest $(fmt_int "$(kv "$VIS" bg_events_per_s)") ev/s; lookups with wrk -t2 -c$CONNS; ingest with bench/loadgen, $CONNS connections"
+[ "$FAILS" = 0 ] && echo "all targets met" || echo "$FAILS target(s) missed"
