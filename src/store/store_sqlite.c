@@ -885,51 +885,88 @@ static enum werr parse_event(struct sqlite_store *s, sqlite3_stmt *q, struct eve
 	return WERR_OK;
 }
 
-static enum werr sqlite_order_events(struct store *st, const char *order, struct event **evs, size_t *n)
+/*
+ * Steps q to its end, reading each row with read() into a growing array of
+ * elem-sized entries.  On success *out and *n hold the rows (the caller
+ * frees them).  On failure they hold the rows read so far, also for the
+ * caller to free, and the error is returned.  Does not reset q.
+ */
+static enum werr collect_rows(struct sqlite_store *s, sqlite3_stmt *q, size_t elem,
+			      enum werr (*read)(struct sqlite_store *s, sqlite3_stmt *q, void *row),
+			      const char *what, void **out, size_t *n)
 {
-	struct sqlite_store *s = sq(st);
-	struct event *arr = NULL, *grown;
+	char *arr = NULL, *grown;
 	size_t len = 0, cap = 0;
-	sqlite3_stmt *q = NULL;
-	enum werr err;
+	enum werr err = WERR_OK;
 	int rc;
 
-	*evs = NULL;
-	*n = 0;
-	err = stmt_get(s, ST_ORDER_EVENTS, &q);
-	if (err)
-		return err;
-	rc = BIND_CSTR(q, 1, order);
-	if (rc != SQLITE_OK) {
-		err = db_fail(s, rc, "unable to read events");
-		goto out;
-	}
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		if (len == cap) {
 			cap = cap ? 2 * cap : 16;
-			grown = realloc(arr, cap * sizeof(*arr));
+			grown = realloc(arr, cap * elem);
 			if (!grown) {
-				set_msg(s, "out of memory reading events");
+				set_msg(s, "out of memory: %s", what);
 				err = WERR_NOMEM;
 				goto out;
 			}
 			arr = grown;
 		}
-		err = parse_event(s, q, &arr[len]);
-		if (err)
+		memset(arr + len * elem, 0, elem);
+		if ((err = read(s, q, arr + len * elem)))
 			goto out;
 		len++;
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != SQLITE_DONE)
+		err = db_fail(s, rc, what);
+out:
+	*out = arr;
+	*n = len;
+	return err;
+}
+
+static enum werr read_event_row(struct sqlite_store *s, sqlite3_stmt *q, void *row)
+{
+	return parse_event(s, q, row);
+}
+
+static enum werr sqlite_order_events(struct store *st, const char *order, struct event **evs, size_t *n)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q = NULL;
+	void *arr = NULL;
+	size_t len = 0;
+	enum werr err;
+	int rc;
+
+	*evs = NULL;
+	*n = 0;
+	if ((err = stmt_get(s, ST_ORDER_EVENTS, &q)))
+		return err;
+	rc = BIND_CSTR(q, 1, order);
+	if (rc != SQLITE_OK)
 		err = db_fail(s, rc, "unable to read events");
-		goto out;
+	else
+		err = collect_rows(s, q, sizeof(struct event), read_event_row, "unable to read events", &arr, &len);
+	stmt_done(q);
+	if (err) {
+		event_array_free(arr, len);
+		return err;
 	}
 	*evs = arr;
 	*n = len;
-	arr = NULL;
-out:
-	stmt_done(q);
-	event_array_free(arr, len);
+	return WERR_OK;
+}
+
+static enum werr read_dup_row(struct sqlite_store *s, sqlite3_stmt *q, void *row)
+{
+	struct dup_row *r = row;
+	enum werr err = COL_FIELD(s, q, 0, r->key);
+
+	if (!err)
+		err = COL_FIELD(s, q, 1, r->source);
+	r->count = sqlite3_column_int64(q, 2);
+	r->first_received = sqlite3_column_int64(q, 3);
+	r->last_received = sqlite3_column_int64(q, 4);
 	return err;
 }
 
@@ -937,56 +974,30 @@ static enum werr sqlite_order_duplicates(struct store *st, const char *order, st
 					 size_t *n)
 {
 	struct sqlite_store *s = sq(st);
-	struct dup_row *arr = NULL, *grown, *r;
-	size_t len = 0, cap = 0;
 	sqlite3_stmt *q = NULL;
+	void *arr = NULL;
+	size_t len = 0;
 	enum werr err;
 	int rc;
 
 	*rows = NULL;
 	*n = 0;
-	err = stmt_get(s, ST_ORDER_DUPS, &q);
-	if (err)
+	if ((err = stmt_get(s, ST_ORDER_DUPS, &q)))
 		return err;
 	rc = BIND_CSTR(q, 1, order);
-	if (rc != SQLITE_OK) {
+	if (rc != SQLITE_OK)
 		err = db_fail(s, rc, "unable to read duplicates");
-		goto out;
-	}
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (len == cap) {
-			cap = cap ? 2 * cap : 8;
-			grown = realloc(arr, cap * sizeof(*arr));
-			if (!grown) {
-				set_msg(s, "out of memory reading duplicates");
-				err = WERR_NOMEM;
-				goto out;
-			}
-			arr = grown;
-		}
-		r = &arr[len];
-		memset(r, 0, sizeof(*r));
-		err = COL_FIELD(s, q, 0, r->key);
-		if (!err)
-			err = COL_FIELD(s, q, 1, r->source);
-		if (err)
-			goto out;
-		r->count = sqlite3_column_int64(q, 2);
-		r->first_received = sqlite3_column_int64(q, 3);
-		r->last_received = sqlite3_column_int64(q, 4);
-		len++;
-	}
-	if (rc != SQLITE_DONE) {
-		err = db_fail(s, rc, "unable to read duplicates");
-		goto out;
+	else
+		err = collect_rows(s, q, sizeof(struct dup_row), read_dup_row, "unable to read duplicates",
+				   &arr, &len);
+	stmt_done(q);
+	if (err) {
+		free(arr);
+		return err;
 	}
 	*rows = arr;
 	*n = len;
-	arr = NULL;
-out:
-	stmt_done(q);
-	free(arr);
-	return err;
+	return WERR_OK;
 }
 
 /* ---- projections ---- */
@@ -1486,47 +1497,32 @@ static enum werr sqlite_key_find(struct store *st, const char *hash, struct api_
 	return err;
 }
 
+static enum werr read_key_row(struct sqlite_store *s, sqlite3_stmt *q, void *row)
+{
+	return read_key(s, q, row);
+}
+
 static enum werr sqlite_key_list(struct store *st, struct api_key **keys, size_t *n)
 {
 	struct sqlite_store *s = sq(st);
-	struct api_key *arr = NULL, *grown;
-	size_t len = 0, cap = 0;
 	sqlite3_stmt *q = NULL;
+	void *arr = NULL;
+	size_t len = 0;
 	enum werr err;
-	int rc;
 
 	*keys = NULL;
 	*n = 0;
-	err = stmt_get(s, ST_KEY_LIST, &q);
-	if (err)
+	if ((err = stmt_get(s, ST_KEY_LIST, &q)))
 		return err;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (len == cap) {
-			cap = cap ? 2 * cap : 8;
-			grown = realloc(arr, cap * sizeof(*arr));
-			if (!grown) {
-				set_msg(s, "out of memory listing keys");
-				err = WERR_NOMEM;
-				goto out;
-			}
-			arr = grown;
-		}
-		err = read_key(s, q, &arr[len]);
-		if (err)
-			goto out;
-		len++;
-	}
-	if (rc != SQLITE_DONE) {
-		err = db_fail(s, rc, "unable to list keys");
-		goto out;
+	err = collect_rows(s, q, sizeof(struct api_key), read_key_row, "unable to list keys", &arr, &len);
+	stmt_done(q);
+	if (err) {
+		free(arr);
+		return err;
 	}
 	*keys = arr;
 	*n = len;
-	arr = NULL;
-out:
-	stmt_done(q);
-	free(arr);
-	return err;
+	return WERR_OK;
 }
 
 static enum werr sqlite_key_revoke(struct store *st, int64_t id, int64_t at)
