@@ -1,6 +1,7 @@
 /* wtime.c - RFC 3339 parsing and formatting without libc time zones. */
 #include "wtime.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,6 +54,7 @@ static int days_in_month(int y, int m)
 enum wtime_parse wtime_parse(const char *s, int flags, int64_t *ms_out)
 {
 	int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0, off = 0;
+	bool no_offset = false;
 	const char *p;
 
 	if (!s || strlen(s) < 10)
@@ -103,7 +105,7 @@ enum wtime_parse wtime_parse(const char *s, int flags, int64_t *ms_out)
 		off = sign * (oh * 60 + om);
 		p += 6;
 	} else if (*p == '\0') {
-		return WTIME_NO_OFFSET;
+		no_offset = true;
 	} else {
 		return WTIME_BAD;
 	}
@@ -115,7 +117,7 @@ enum wtime_parse wtime_parse(const char *s, int flags, int64_t *ms_out)
 	if (t * 1000 + ms <= 0)
 		return WTIME_BAD; /* 0 means "not given" everywhere */
 	*ms_out = t * 1000 + ms;
-	return WTIME_OK;
+	return no_offset ? WTIME_NO_OFFSET : WTIME_OK;
 }
 
 char *wtime_format(int64_t ms, char out[WTIME_BUFSZ])

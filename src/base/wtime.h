@@ -15,7 +15,8 @@
 enum wtime_parse {
 	WTIME_OK = 0,
 	WTIME_BAD = -1,       /* not a time stamp, or out of range */
-	WTIME_NO_OFFSET = -2, /* a valid local time without a zone offset */
+	WTIME_NO_OFFSET = -2, /* a valid local time without a zone offset; *ms_out
+	                         holds it read as if it were UTC */
 };
 
 #define WTIME_FLAG_DATE_OK 1 /* accept "YYYY-MM-DD" alone */

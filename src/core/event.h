@@ -30,6 +30,7 @@
 #define EV_PACKAGE_MAX 64
 #define EV_CARRIER_MAX 32
 #define EV_DETAIL_MAX 64
+#define EV_CODE_MAX 64
 #define EV_DESC_MAX 256
 #define EV_PLACE_MAX 64
 #define EV_NAME_MAX 128
@@ -64,9 +65,14 @@ struct event {
 	char id[EV_ID_MAX + 1];          /* the source's own event id, may be "" */
 	char order[EV_ORDER_MAX + 1];    /* merchant's order number, required */
 	char package[EV_PACKAGE_MAX + 1];/* tracking number, "" for order events */
+	char ref[EV_ID_MAX + 1];         /* adapters: what the body names when it does not
+	                                    name the order ("fulfillment:255858046"),
+	                                    resolved by the writer (adapters/adapter.h) */
 	char carrier[EV_CARRIER_MAX + 1];
 	enum ev_status status;
 	char detail[EV_DETAIL_MAX + 1];  /* e.g. exception reason, "" if none */
+	char code[EV_CODE_MAX + 1];      /* the source's own status code, "" if none;
+	                                    with status unknown it feeds the unmapped queue */
 	char description[EV_DESC_MAX + 1]; /* the source's own words, for people */
 	int action_required;             /* -1 not given, 0 false, 1 true */
 	int64_t occurred_at;             /* event time (required) */

@@ -183,11 +183,14 @@ static enum werr parse(const cJSON *obj, bool with_meta, struct event *ev, struc
 		return fail(err, "invalid_field", "'%s' may hold only letters, digits, '_', '-' and '.'",
 			    "source");
 	if ((e = get_str(obj, "id", ev->id, sizeof(ev->id), false, true, err)) ||
-	    (e = get_str(obj, "order", ev->order, sizeof(ev->order), true, true, err)) ||
+	    /* the stored form of a parked event has no order yet (writer.h) */
+	    (e = get_str(obj, "order", ev->order, sizeof(ev->order), !with_meta, true, err)) ||
 	    (e = get_str(obj, "package", ev->package, sizeof(ev->package), false, true, err)) ||
+	    (e = get_str(obj, "ref", ev->ref, sizeof(ev->ref), false, true, err)) ||
 	    (e = get_str(obj, "carrier", ev->carrier, sizeof(ev->carrier), false, false, err)) ||
 	    (e = get_str(obj, "status", status, sizeof(status), true, false, err)) ||
 	    (e = get_str(obj, "detail", ev->detail, sizeof(ev->detail), false, false, err)) ||
+	    (e = get_str(obj, "code", ev->code, sizeof(ev->code), false, false, err)) ||
 	    (e = get_str(obj, "description", ev->description, sizeof(ev->description), false, false, err)))
 		return e;
 	st = ev_status_from_name(status);
@@ -196,7 +199,7 @@ static enum werr parse(const cJSON *obj, bool with_meta, struct event *ev, struc
 			    "'status' is not a word of the shared status language (docs/status.md): '%s'",
 			    status);
 	ev->status = (enum ev_status)st;
-	if (ev_status_needs_package(ev->status) && !ev->package[0])
+	if (ev_status_needs_package(ev->status) && !ev->package[0] && !(with_meta && ev->ref[0]))
 		return fail(err, "package_required", "status '%s' needs a 'package' (tracking number)",
 			    status);
 	if (ev_status_is_order_level(ev->status) && ev->package[0])
@@ -286,9 +289,11 @@ enum werr event_to_json(const struct event *ev, bool with_meta, struct buf *b)
 	put_str(b, &first, "id", ev->id);
 	put_str(b, &first, "order", ev->order);
 	put_str(b, &first, "package", ev->package);
+	put_str(b, &first, "ref", ev->ref);
 	put_str(b, &first, "carrier", ev->carrier);
 	put_str(b, &first, "status", ev_status_name(ev->status));
 	put_str(b, &first, "detail", ev->detail);
+	put_str(b, &first, "code", ev->code);
 	put_str(b, &first, "description", ev->description);
 	if (ev->action_required >= 0)
 		buf_puts(b, ev->action_required ? ",\"action_required\":true" : ",\"action_required\":false");

@@ -30,7 +30,9 @@ struct ev_error {
 };
 
 /* Returns WERR_OK or WERR_INVALID (with err filled) or WERR_NOMEM.  ev must
- * be initialised; on failure it is released. With with_meta, "key", "seq" and
+ * be initialised; on failure it is released. With with_meta (the stored form),
+ * "order" may be absent and a package status may name a "ref" instead of a
+ * "package" (a parked event, store/writer.h), and "key", "seq" and
  * "received_at" are read too (stored form). */
 enum werr event_from_json(const cJSON *obj, bool with_meta, struct event *ev, struct ev_error *err);
 

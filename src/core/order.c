@@ -463,6 +463,15 @@ enum werr order_fold(const struct policy *pol, const struct event *events, size_
 			continue;
 		newest[f->slot] = e->occurred_at;
 		has_newest[f->slot] = true;
+		if (f->status == EV_REFUNDED) {
+			/* money back moves no status; the order shows it apart */
+			if (e->occurred_at > out->refunded_at)
+				out->refunded_at = e->occurred_at;
+			if (strcmp(out->refund, "full"))
+				snprintf(out->refund, sizeof(out->refund), "%s",
+					 strcmp(e->detail, "full") ? "partial" : "full");
+			continue;
+		}
 		if (f->slot == (int)npk) {
 			/* rule 4: the furthest milestone; cancelled is furthest */
 			if (!mile || f->prog >= mile->prog)

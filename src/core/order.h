@@ -89,6 +89,8 @@ struct order_state {
 	enum ev_status milestone;       /* resolved order-level milestone */
 	int64_t placed_at;              /* earliest placed event, else earliest event */
 	int64_t promised_by;
+	int64_t refunded_at;            /* latest applied refund, 0 if none */
+	char refund[EV_DETAIL_MAX + 1]; /* "full" once any refund says so, else "partial" */
 	int64_t last_event_at;          /* latest event time */
 	int64_t updated_at;             /* latest received_at over all events */
 	struct event_customer customer; /* latest non-empty value of each field */

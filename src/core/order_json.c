@@ -226,6 +226,16 @@ enum werr order_to_json(const struct order_state *o, struct buf *out)
 	time_or_null(&w, o->placed_at);
 	key(&w, "promised_by", false);
 	time_or_null(&w, o->promised_by);
+	key(&w, "refund", false);
+	if (o->refunded_at) {
+		raw(&w, "{\"status\":");
+		str(&w, o->refund);
+		raw(&w, ",\"at\":");
+		time_or_null(&w, o->refunded_at);
+		raw(&w, "}");
+	} else {
+		raw(&w, "null");
+	}
 	key(&w, "updated_at", false);
 	time_or_null(&w, o->updated_at);
 	key(&w, "last_event_at", false);

@@ -31,6 +31,7 @@ static const char *const ev_names[] = {
 	[EV_PICKED] = "picked",
 	[EV_PACKED] = "packed",
 	[EV_READY_TO_SHIP] = "ready_to_ship",
+	[EV_REFUNDED] = "refunded",
 };
 _Static_assert(ARRAY_SIZE(ev_names) == EV__COUNT, "one name per ev_status");
 
@@ -121,7 +122,7 @@ bool ev_status_needs_package(enum ev_status s)
 
 bool ev_status_is_order_level(enum ev_status s)
 {
-	return s >= EV_PLACED && s <= EV_READY_TO_SHIP;
+	return s >= EV_PLACED && s <= EV_REFUNDED;
 }
 
 enum milestone ev_milestone(enum ev_status s, bool has_package)
@@ -129,6 +130,7 @@ enum milestone ev_milestone(enum ev_status s, bool has_package)
 	switch (s) {
 	case EV_PLACED:
 	case EV_CONFIRMED:
+	case EV_REFUNDED:
 		return MS_ORDER;
 	case EV_PROCESSING:
 	case EV_PICKED:

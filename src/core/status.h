@@ -42,6 +42,9 @@ enum ev_status {
 	EV_PICKED,
 	EV_PACKED,
 	EV_READY_TO_SHIP,
+	/* money back to the customer (storefront); detail "full" or "partial".
+	 * Kept on the timeline and in the order's "refund"; it moves no status. */
+	EV_REFUNDED,
 	EV__COUNT
 };
 
@@ -111,7 +114,7 @@ const char *milestone_name(enum milestone m);
 /* True for statuses that only make sense on a package (label_created and the
  * carrier statuses, but not cancelled or unknown, which fit both). */
 bool ev_status_needs_package(enum ev_status s);
-/* True for order milestones (placed ... ready_to_ship). */
+/* True for order milestones (placed ... ready_to_ship, refunded). */
 bool ev_status_is_order_level(enum ev_status s);
 
 /* The milestone class of an event: depends on whether it names a package

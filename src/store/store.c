@@ -19,7 +19,7 @@
  * PostgreSQL), so one number serves all; a backend whose list of migrations
  * disagrees refuses to open.
  */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 int store_schema_version(void)
 {
@@ -126,4 +126,22 @@ int key_role_from_name(const char *name)
 	if (!strcmp(name, "agent"))
 		return ROLE_AGENT;
 	return -1;
+}
+
+void parked_events_free(struct parked_event *p, size_t n)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < n; i++)
+		event_release(&p[i].ev);
+	free(p);
+}
+
+void unmapped_rows_free(struct unmapped_row *rows, size_t n)
+{
+	if (!rows)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].sample_event);
+	free(rows);
 }

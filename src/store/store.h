@@ -12,7 +12,12 @@
  *  - projections: one row per order (status, updated_at, lookup fields and
  *    the order's JSON) and one per package; always recomputable from the
  *    events (store_clear_projections + refold = rebuild);
- *  - API keys: SHA-256 of the key, role, optional source.
+ *  - API keys: SHA-256 of the key, role, optional source;
+ *  - what sources need (adapters/adapter.h): aliases (a source's reference
+ *    -> order / package), parked events (waiting for their reference or
+ *    tracking number to become known), unmapped codes (one row per source,
+ *    carrier and code, counted) and rejected bodies (the reason and the raw
+ *    payload's id).
  *
  * Threads: a struct store is used by one thread at a time.  Open one per
  * thread (readers) and exactly one for the writer; SQLite's WAL lets readers
@@ -81,6 +86,38 @@ struct api_key {
 	char prefix[16];    /* first characters of the key, for people */
 };
 
+struct store_alias {
+	char ref[EV_ID_MAX + 1];
+	char order[EV_ORDER_MAX + 1];     /* "" when the source did not say */
+	char package[EV_PACKAGE_MAX + 1];
+	char carrier[EV_CARRIER_MAX + 1];
+};
+
+struct unmapped_row {
+	char source[EV_SOURCE_MAX + 1];
+	char carrier[EV_CARRIER_MAX + 1];
+	char code[EV_CODE_MAX + 1];
+	char description[EV_DESC_MAX + 1];
+	int64_t count;
+	int64_t first_seen, last_seen;
+	int64_t sample_raw_id;   /* 0: none */
+	char *sample_event;      /* the first such event's JSON; free with unmapped_rows_free */
+};
+
+struct rejected_row {
+	int64_t id;
+	char source[EV_SOURCE_MAX + 1];
+	char reason[256];
+	int64_t received_at;
+	int64_t raw_id;
+};
+
+/* A parked event and the raw payload it came in. */
+struct parked_event {
+	struct event ev;
+	int64_t raw_id;
+};
+
 struct store_ops {
 	const char *name;
 	void (*close)(struct store *st);
@@ -118,6 +155,26 @@ struct store_ops {
 	enum werr (*key_find)(struct store *st, const char *hash, struct api_key *out);
 	enum werr (*key_list)(struct store *st, struct api_key **keys, size_t *n);
 	enum werr (*key_revoke)(struct store *st, int64_t id, int64_t at);
+
+	/* Records (source, ref) -> order/package/carrier; a later call fills or
+	 * changes fields but never blanks one. */
+	enum werr (*alias_put)(struct store *st, const char *source, const struct store_alias *a, int64_t at);
+	enum werr (*alias_find)(struct store *st, const char *source, const char *ref, struct store_alias *out);
+	/* Keeps an event whose order is not known yet (its key set).  A key
+	 * parked before: *duplicate = true. */
+	enum werr (*park_event)(struct store *st, const struct event *ev, int64_t raw_id, bool *duplicate);
+	/* Removes and returns the events parked for this package or this
+	 * (source, ref); either may be NULL.  Free with parked_events_free(). */
+	enum werr (*unpark)(struct store *st, const char *package, const char *source, const char *ref,
+			    struct parked_event **out, size_t *n);
+	/* Counts one event whose code no table maps (ev->status unknown). */
+	enum werr (*unmapped_bump)(struct store *st, const struct event *ev, int64_t raw_id);
+	enum werr (*unmapped_list)(struct store *st, int limit, struct unmapped_row **rows, size_t *n);
+	enum werr (*reject_put)(struct store *st, const char *source, const char *reason, int64_t raw_id,
+				int64_t at);
+	/* Newest first; source NULL for all. */
+	enum werr (*rejected_list)(struct store *st, const char *source, int limit, struct rejected_row **rows,
+				   size_t *n);
 };
 
 /* Every backend's struct starts with this. */
@@ -140,6 +197,8 @@ int store_schema_version(void);
 
 void event_array_free(struct event *evs, size_t n);
 void order_page_release(struct order_page *page);
+void parked_events_free(struct parked_event *p, size_t n);
+void unmapped_rows_free(struct unmapped_row *rows, size_t n);
 
 const char *key_role_name(enum key_role r);
 int key_role_from_name(const char *name);
@@ -169,5 +228,13 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_key_find(st, ...)        ((st)->ops->key_find((st), __VA_ARGS__))
 #define store_key_list(st, ...)        ((st)->ops->key_list((st), __VA_ARGS__))
 #define store_key_revoke(st, ...)      ((st)->ops->key_revoke((st), __VA_ARGS__))
+#define store_alias_put(st, ...)       ((st)->ops->alias_put((st), __VA_ARGS__))
+#define store_alias_find(st, ...)      ((st)->ops->alias_find((st), __VA_ARGS__))
+#define store_park_event(st, ...)      ((st)->ops->park_event((st), __VA_ARGS__))
+#define store_unpark(st, ...)          ((st)->ops->unpark((st), __VA_ARGS__))
+#define store_unmapped_bump(st, ...)   ((st)->ops->unmapped_bump((st), __VA_ARGS__))
+#define store_unmapped_list(st, ...)   ((st)->ops->unmapped_list((st), __VA_ARGS__))
+#define store_reject_put(st, ...)      ((st)->ops->reject_put((st), __VA_ARGS__))
+#define store_rejected_list(st, ...)   ((st)->ops->rejected_list((st), __VA_ARGS__))
 
 #endif

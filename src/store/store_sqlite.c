@@ -103,6 +103,42 @@ static const char *const migrations[] = {
 	"  source TEXT,"
 	"  created_at INTEGER NOT NULL,"
 	"  revoked_at INTEGER);",
+	/* 2: sources: aliases, parked events, unmapped codes, rejected bodies */
+	"CREATE TABLE aliases ("
+	"  source TEXT NOT NULL,"
+	"  ref TEXT NOT NULL,"
+	"  order_no TEXT,"
+	"  package TEXT,"
+	"  carrier TEXT,"
+	"  updated_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(source, ref)) WITHOUT ROWID;"
+	"CREATE TABLE parked ("
+	"  key TEXT PRIMARY KEY,"
+	"  source TEXT NOT NULL,"
+	"  ref TEXT,"
+	"  package TEXT,"
+	"  raw_id INTEGER,"
+	"  received_at INTEGER NOT NULL,"
+	"  body TEXT NOT NULL);"
+	"CREATE INDEX parked_package ON parked(package);"
+	"CREATE INDEX parked_ref ON parked(source, ref);"
+	"CREATE TABLE unmapped ("
+	"  source TEXT NOT NULL,"
+	"  carrier TEXT NOT NULL,"
+	"  code TEXT NOT NULL,"
+	"  description TEXT,"
+	"  count INTEGER NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  sample_raw_id INTEGER,"
+	"  sample_event TEXT,"
+	"  PRIMARY KEY(source, carrier, code)) WITHOUT ROWID;"
+	"CREATE TABLE rejected ("
+	"  id INTEGER PRIMARY KEY,"
+	"  source TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  received_at INTEGER NOT NULL,"
+	"  raw_id INTEGER);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -141,6 +177,15 @@ enum stmt_id {
 	ST_KEY_FIND,
 	ST_KEY_LIST,
 	ST_KEY_REVOKE,
+	ST_ALIAS_PUT,
+	ST_ALIAS_FIND,
+	ST_PARK,
+	ST_PARKED_TAKE,
+	ST_PARKED_DELETE,
+	ST_UNMAPPED_BUMP,
+	ST_UNMAPPED_LIST,
+	ST_REJECT_PUT,
+	ST_REJECTED_LIST,
 	ST__COUNT
 };
 
@@ -224,6 +269,36 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_KEY_LIST] = "SELECT " KEY_COLUMNS " FROM api_keys ORDER BY id",
 	/* Revoking twice keeps the first time. */
 	[ST_KEY_REVOKE] = "UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1",
+	/* A later body's word for a reference wins, but never blanks a field. */
+	[ST_ALIAS_PUT] =
+		"INSERT INTO aliases(source, ref, order_no, package, carrier, updated_at)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(source, ref) DO UPDATE SET"
+		" order_no = coalesce(excluded.order_no, order_no),"
+		" package = coalesce(excluded.package, package),"
+		" carrier = coalesce(excluded.carrier, carrier), updated_at = excluded.updated_at",
+	[ST_ALIAS_FIND] =
+		"SELECT order_no, package, carrier FROM aliases WHERE source = ?1 AND ref = ?2",
+	[ST_PARK] =
+		"INSERT INTO parked(key, source, ref, package, raw_id, received_at, body)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(key) DO NOTHING",
+	[ST_PARKED_TAKE] =
+		"SELECT body, raw_id, received_at, key FROM parked"
+		" WHERE package = ?1 OR (source = ?2 AND ref = ?3) ORDER BY received_at, key",
+	[ST_PARKED_DELETE] = "DELETE FROM parked WHERE key = ?1",
+	[ST_UNMAPPED_BUMP] =
+		"INSERT INTO unmapped(source, carrier, code, description, count, first_seen, last_seen,"
+		" sample_raw_id, sample_event) VALUES(?1, ?2, ?3, ?4, 1, ?5, ?5, ?6, ?7)"
+		" ON CONFLICT(source, carrier, code) DO UPDATE SET count = count + 1,"
+		" first_seen = min(first_seen, excluded.first_seen),"
+		" last_seen = max(last_seen, excluded.last_seen)",
+	[ST_UNMAPPED_LIST] =
+		"SELECT source, carrier, code, description, count, first_seen, last_seen, sample_raw_id,"
+		" sample_event FROM unmapped ORDER BY last_seen DESC, source, carrier, code LIMIT ?1",
+	[ST_REJECT_PUT] =
+		"INSERT INTO rejected(source, reason, received_at, raw_id) VALUES(?1, ?2, ?3, ?4)",
+	[ST_REJECTED_LIST] =
+		"SELECT id, source, reason, received_at, raw_id FROM rejected"
+		" WHERE (?1 IS NULL OR source = ?1) ORDER BY id DESC LIMIT ?2",
 };
 
 struct sqlite_store {
@@ -1550,6 +1625,287 @@ static enum werr sqlite_key_revoke(struct store *st, int64_t id, int64_t at)
 	return err;
 }
 
+/* ---- sources: aliases, parked events, unmapped codes, rejected bodies ---- */
+
+/*
+ * Binds parameters 1.. from a format: 's' a string ("" or NULL binds NULL),
+ * 'i' an int64_t, 'o' an int64_t where 0 binds NULL.
+ */
+static int bind_args(sqlite3_stmt *q, const char *fmt, ...)
+{
+	va_list ap;
+	int rc = SQLITE_OK;
+
+	va_start(ap, fmt);
+	for (int i = 1; *fmt && rc == SQLITE_OK; fmt++, i++) {
+		if (*fmt == 's') {
+			const char *v = va_arg(ap, const char *);
+			rc = v && v[0] ? BIND_CSTR(q, i, v) : sqlite3_bind_null(q, i);
+		} else if (*fmt == 'i') {
+			rc = sqlite3_bind_int64(q, i, va_arg(ap, int64_t));
+		} else {
+			rc = bind_opt_int(q, i, va_arg(ap, int64_t));
+		}
+	}
+	va_end(ap);
+	return rc;
+}
+
+/* Steps a write statement once; *changed (may be NULL) says whether a row
+ * changed. */
+static enum werr step_write(struct sqlite_store *s, sqlite3_stmt *q, int rc, const char *what, bool *changed)
+{
+	enum werr err = WERR_OK;
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	if (rc != SQLITE_DONE)
+		err = db_fail(s, rc, what);
+	else if (changed)
+		*changed = sqlite3_changes(s->db) > 0;
+	stmt_done(q);
+	return err;
+}
+
+static enum werr sqlite_alias_put(struct store *st, const char *source, const struct store_alias *a, int64_t at)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	enum werr err = stmt_get(s, ST_ALIAS_PUT, &q);
+
+	if (err)
+		return err;
+	return step_write(s, q, bind_args(q, "sssssi", source, a->ref, a->order, a->package, a->carrier, at),
+			  "unable to store alias", NULL);
+}
+
+static enum werr sqlite_alias_find(struct store *st, const char *source, const char *ref, struct store_alias *out)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	enum werr err = stmt_get(s, ST_ALIAS_FIND, &q);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (err)
+		return err;
+	rc = bind_args(q, "ss", source, ref);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		if (!(err = COL_FIELD(s, q, 0, out->order)) && !(err = COL_FIELD(s, q, 1, out->package)))
+			err = COL_FIELD(s, q, 2, out->carrier);
+		snprintf(out->ref, sizeof(out->ref), "%s", ref);
+	} else if (rc == SQLITE_DONE) {
+		set_msg(s, "no alias '%s' of source '%s'", ref, source);
+		err = WERR_NOT_FOUND;
+	} else {
+		err = db_fail(s, rc, "unable to find alias");
+	}
+	stmt_done(q);
+	return err;
+}
+
+static enum werr sqlite_park_event(struct store *st, const struct event *ev, int64_t raw_id, bool *duplicate)
+{
+	struct sqlite_store *s = sq(st);
+	struct buf body = BUF_INIT;
+	sqlite3_stmt *q;
+	bool changed = false;
+	enum werr err;
+
+	if ((err = event_to_json(ev, true, &body)))
+		return err;
+	if (!(err = stmt_get(s, ST_PARK, &q)))
+		err = step_write(s, q,
+				 bind_args(q, "ssssois", ev->key, ev->source, ev->ref, ev->package, raw_id,
+					   ev->received_at, body.p),
+				 "unable to park event", &changed);
+	buf_release(&body);
+	if (!err && duplicate)
+		*duplicate = !changed;
+	return err;
+}
+
+static enum werr read_parked_row(struct sqlite_store *s, sqlite3_stmt *q, void *row)
+{
+	struct parked_event *p = row;
+	enum werr err = parse_event(s, q, &p->ev);
+
+	p->raw_id = sqlite3_column_int64(q, 1);
+	p->ev.seq = 0;
+	return err;
+}
+
+static enum werr sqlite_unpark(struct store *st, const char *package, const char *source, const char *ref,
+			       struct parked_event **out, size_t *n)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q, *del;
+	void *arr = NULL;
+	size_t len = 0;
+	enum werr err;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((err = stmt_get(s, ST_PARKED_TAKE, &q)))
+		return err;
+	rc = bind_args(q, "sss", package, source, ref);
+	if (rc != SQLITE_OK)
+		err = db_fail(s, rc, "unable to read parked events");
+	else
+		err = collect_rows(s, q, sizeof(struct parked_event), read_parked_row,
+				   "unable to read parked events", &arr, &len);
+	stmt_done(q);
+	for (size_t i = 0; !err && i < len; i++) {
+		struct parked_event *p = (struct parked_event *)arr + i;
+		if (!(err = stmt_get(s, ST_PARKED_DELETE, &del)))
+			err = step_write(s, del, bind_args(del, "s", p->ev.key), "unable to unpark event", NULL);
+	}
+	if (err) {
+		parked_events_free(arr, len);
+		return err;
+	}
+	*out = arr;
+	*n = len;
+	return WERR_OK;
+}
+
+static enum werr sqlite_unmapped_bump(struct store *st, const struct event *ev, int64_t raw_id)
+{
+	struct sqlite_store *s = sq(st);
+	struct buf body = BUF_INIT;
+	sqlite3_stmt *q;
+	enum werr err;
+
+	if ((err = event_to_json(ev, false, &body)))
+		return err;
+	if (!(err = stmt_get(s, ST_UNMAPPED_BUMP, &q))) {
+		/* carrier "" is a value here (part of the key), not NULL */
+		int rc = bind_args(q, "s", ev->source);
+		if (rc == SQLITE_OK)
+			rc = BIND_FIELD(q, 2, ev->carrier, false);
+		if (rc == SQLITE_OK)
+			rc = BIND_FIELD(q, 3, ev->code, false);
+		if (rc == SQLITE_OK)
+			rc = BIND_FIELD(q, 4, ev->description, true);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(q, 5, ev->received_at);
+		if (rc == SQLITE_OK)
+			rc = bind_opt_int(q, 6, raw_id);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_text(q, 7, body.p, (int)body.len, SQLITE_STATIC);
+		err = step_write(s, q, rc, "unable to count unmapped code", NULL);
+	}
+	buf_release(&body);
+	return err;
+}
+
+static enum werr read_unmapped_row(struct sqlite_store *s, sqlite3_stmt *q, void *row)
+{
+	struct unmapped_row *r = row;
+	enum werr err;
+
+	if ((err = COL_FIELD(s, q, 0, r->source)) || (err = COL_FIELD(s, q, 1, r->carrier)) ||
+	    (err = COL_FIELD(s, q, 2, r->code)) || (err = COL_FIELD(s, q, 3, r->description)))
+		return err;
+	r->count = sqlite3_column_int64(q, 4);
+	r->first_seen = sqlite3_column_int64(q, 5);
+	r->last_seen = sqlite3_column_int64(q, 6);
+	r->sample_raw_id = sqlite3_column_int64(q, 7);
+	r->sample_event = col_strdup(q, 8);
+	if (!r->sample_event) {
+		set_msg(s, "out of memory reading unmapped codes");
+		return WERR_NOMEM;
+	}
+	return WERR_OK;
+}
+
+static enum werr sqlite_unmapped_list(struct store *st, int limit, struct unmapped_row **rows, size_t *n)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	void *arr = NULL;
+	size_t len = 0;
+	enum werr err;
+
+	*rows = NULL;
+	*n = 0;
+	if ((err = stmt_get(s, ST_UNMAPPED_LIST, &q)))
+		return err;
+	if (sqlite3_bind_int(q, 1, limit) != SQLITE_OK)
+		err = db_fail(s, SQLITE_ERROR, "unable to list unmapped codes");
+	else
+		err = collect_rows(s, q, sizeof(struct unmapped_row), read_unmapped_row,
+				   "unable to list unmapped codes", &arr, &len);
+	stmt_done(q);
+	if (err) {
+		unmapped_rows_free(arr, len);
+		return err;
+	}
+	*rows = arr;
+	*n = len;
+	return WERR_OK;
+}
+
+static enum werr sqlite_reject_put(struct store *st, const char *source, const char *reason, int64_t raw_id,
+				   int64_t at)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	enum werr err = stmt_get(s, ST_REJECT_PUT, &q);
+
+	if (err)
+		return err;
+	return step_write(s, q, bind_args(q, "ssio", source, reason, at, raw_id), "unable to store rejection",
+			  NULL);
+}
+
+static enum werr read_rejected_row(struct sqlite_store *s, sqlite3_stmt *q, void *row)
+{
+	struct rejected_row *r = row;
+	enum werr err;
+
+	r->id = sqlite3_column_int64(q, 0);
+	if ((err = COL_FIELD(s, q, 1, r->source)))
+		return err;
+	snprintf(r->reason, sizeof(r->reason), "%s", col_text(q, 2));
+	r->received_at = sqlite3_column_int64(q, 3);
+	r->raw_id = sqlite3_column_int64(q, 4);
+	return WERR_OK;
+}
+
+static enum werr sqlite_rejected_list(struct store *st, const char *source, int limit, struct rejected_row **rows,
+				      size_t *n)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	void *arr = NULL;
+	size_t len = 0;
+	enum werr err;
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	if ((err = stmt_get(s, ST_REJECTED_LIST, &q)))
+		return err;
+	rc = bind_args(q, "si", source, (int64_t)limit);
+	if (rc != SQLITE_OK)
+		err = db_fail(s, rc, "unable to list rejected payloads");
+	else
+		err = collect_rows(s, q, sizeof(struct rejected_row), read_rejected_row,
+				   "unable to list rejected payloads", &arr, &len);
+	stmt_done(q);
+	if (err) {
+		free(arr);
+		return err;
+	}
+	*rows = arr;
+	*n = len;
+	return WERR_OK;
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sqlite_close,
@@ -1573,4 +1929,12 @@ static const struct store_ops sqlite_ops = {
 	.key_find = sqlite_key_find,
 	.key_list = sqlite_key_list,
 	.key_revoke = sqlite_key_revoke,
+	.alias_put = sqlite_alias_put,
+	.alias_find = sqlite_alias_find,
+	.park_event = sqlite_park_event,
+	.unpark = sqlite_unpark,
+	.unmapped_bump = sqlite_unmapped_bump,
+	.unmapped_list = sqlite_unmapped_list,
+	.reject_put = sqlite_reject_put,
+	.rejected_list = sqlite_rejected_list,
 };

@@ -14,6 +14,7 @@
 #include "writer.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -110,20 +111,179 @@ enum werr store_rebuild(struct store *st, const struct policy *pol, size_t *nord
 	return WERR_OK;
 }
 
-static int cmp_str(const void *a, const void *b)
+/*
+ * Fills a missing order (and package, carrier) from the source's alias for
+ * ev->ref, then from the package's tracking number.  *ok says whether the
+ * event can be applied now.
+ */
+static enum werr resolve(struct store *st, struct event *ev, bool *ok)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	struct store_alias a;
+	enum werr err = WERR_OK;
+
+	if (!ev->order[0] && ev->ref[0]) {
+		err = store_alias_find(st, ev->source, ev->ref, &a);
+		if (!err) {
+			if (!ev->package[0] && !ev_status_is_order_level(ev->status))
+				memcpy(ev->package, a.package, sizeof(ev->package));
+			if (!ev->carrier[0])
+				memcpy(ev->carrier, a.carrier, sizeof(ev->carrier));
+			memcpy(ev->order, a.order, sizeof(ev->order));
+		} else if (err != WERR_NOT_FOUND) {
+			return err;
+		}
+		err = WERR_OK;
+	}
+	if (!ev->order[0] && ev->package[0]) {
+		err = store_find_package(st, ev->package, ev->order);
+		if (err == WERR_NOT_FOUND)
+			err = WERR_OK;
+	}
+	*ok = ev->order[0] && (ev->package[0] || !ev_status_needs_package(ev->status));
+	return err;
+}
+
+/* What became known in a batch: a package, or a source's reference. */
+struct tkey {
+	char package[EV_PACKAGE_MAX + 1];
+	char source[EV_SOURCE_MAX + 1];
+	char ref[EV_ID_MAX + 1];
+};
+
+/* The orders a batch touched, kept until they are refolded, and the keys
+ * whose parked events to release. */
+struct touched {
+	char (*orders)[EV_ORDER_MAX + 1];
+	size_t n, cap;
+	struct tkey *keys;
+	size_t nkeys, keycap;
+};
+
+static int cmp_tkey(const void *a, const void *b)
+{
+	const struct tkey *x = a, *y = b;
+	int c = strcmp(x->package, y->package);
+	if (!c)
+		c = strcmp(x->source, y->source);
+	return c ? c : strcmp(x->ref, y->ref);
+}
+
+static enum werr grow(void **p, size_t *cap, size_t n, size_t elem)
+{
+	if (n < *cap)
+		return WERR_OK;
+	size_t nc = *cap ? *cap * 2 : 64;
+	void *q = realloc(*p, nc * elem);
+	if (!q)
+		return WERR_NOMEM;
+	*p = q;
+	*cap = nc;
+	return WERR_OK;
+}
+
+static enum werr touch(struct touched *t, const char *order, const char *package, const char *source,
+		       const char *ref)
+{
+	if (order) {
+		if (grow((void **)&t->orders, &t->cap, t->n, sizeof(*t->orders)))
+			return WERR_NOMEM;
+		snprintf(t->orders[t->n++], sizeof(t->orders[0]), "%s", order);
+	}
+	if ((package && package[0]) || (ref && ref[0])) {
+		if (grow((void **)&t->keys, &t->keycap, t->nkeys, sizeof(*t->keys)))
+			return WERR_NOMEM;
+		snprintf(t->keys[t->nkeys].package, sizeof(t->keys[0].package), "%s", package ? package : "");
+		snprintf(t->keys[t->nkeys].source, sizeof(t->keys[0].source), "%s", source ? source : "");
+		snprintf(t->keys[t->nkeys].ref, sizeof(t->keys[0].ref), "%s", ref ? ref : "");
+		t->nkeys++;
+	}
+	return WERR_OK;
+}
+
+/* Appends one resolved event, or parks it. */
+static enum werr apply_event(struct writer *w, struct event *ev, int64_t raw_id, bool *dup, bool *parked,
+			     struct touched *t)
+{
+	bool ok;
+	enum werr err;
+
+	*parked = false;
+	if ((err = resolve(w->st, ev, &ok)))
+		return err;
+	if (!ok) {
+		*parked = true;
+		return store_park_event(w->st, ev, raw_id, dup);
+	}
+	if ((err = store_append_event(w->st, ev, raw_id, dup)) || *dup)
+		return err;
+	if (ev->status == EV_UNKNOWN && ev->code[0] && (err = store_unmapped_bump(w->st, ev, raw_id)))
+		return err;
+	return touch(t, ev->order, ev->package, NULL, NULL);
+}
+
+static int cmp_order(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Refolds every order touched since the last call, once each. */
+static enum werr project_touched(struct writer *w, struct touched *t)
+{
+	enum werr err = WERR_OK;
+
+	qsort(t->orders, t->n, sizeof(*t->orders), cmp_order);
+	for (size_t i = 0; i < t->n && !err; i++)
+		if (!i || strcmp(t->orders[i], t->orders[i - 1]))
+			err = project_order(w->st, &w->pol, t->orders[i]);
+	t->n = 0;
+	return err;
+}
+
+/*
+ * Applies the events parked for what this batch made known.  A released
+ * event may make more known (a package), so this runs until nothing more
+ * comes out, at most a few rounds.
+ */
+static enum werr release_parked(struct writer *w, struct touched *t)
+{
+	enum werr err = WERR_OK;
+
+	for (int round = 0; round < 4 && t->nkeys && !err; round++) {
+		size_t nkeys = t->nkeys;
+		struct tkey *keys = t->keys;
+
+		t->keys = NULL;
+		t->nkeys = t->keycap = 0;
+		qsort(keys, nkeys, sizeof(*keys), cmp_tkey);
+		for (size_t k = 0; k < nkeys && !err; k++) {
+			struct parked_event *p = NULL;
+			size_t n = 0;
+
+			if (k && !cmp_tkey(&keys[k], &keys[k - 1]))
+				continue;
+
+			err = store_unpark(w->st, keys[k].package[0] ? keys[k].package : NULL,
+					   keys[k].source[0] ? keys[k].source : NULL,
+					   keys[k].ref[0] ? keys[k].ref : NULL, &p, &n);
+			for (size_t i = 0; i < n && !err; i++) {
+				bool dup, parked;
+				err = apply_event(w, &p[i].ev, p[i].raw_id, &dup, &parked, t);
+			}
+			parked_events_free(p, n);
+		}
+		free(keys);
+		if (!err)
+			err = project_touched(w, t);
+	}
+	return err;
 }
 
 /* Runs one batch in one transaction.  Returns the batch's result. */
-static enum werr run_batch(struct writer *w, struct writer_job *batch, size_t nev)
+static enum werr run_batch(struct writer *w, struct writer_job *batch)
 {
-	const char **orders = malloc((nev ? nev : 1) * sizeof(*orders));
-	size_t norders = 0;
+	struct touched t = { 0 };
 	enum werr err;
 
-	if (!orders)
-		return WERR_NOMEM;
 	if ((err = store_begin(w->st)))
 		goto out;
 	for (struct writer_job *j = batch; j; j = j->next) {
@@ -132,22 +292,27 @@ static enum werr run_batch(struct writer *w, struct writer_job *batch, size_t ne
 		    (err = store_put_raw(w->st, j->source, j->content_type, j->raw, j->rawlen,
 					 j->received_at, &raw_id)))
 			goto fail;
-		for (size_t i = 0; i < j->nevents; i++) {
-			struct event *ev = &j->events[i];
-			ev->received_at = j->received_at;
-			if ((err = store_append_event(w->st, ev, raw_id, &j->duplicate[i])))
+		if (j->reject_reason) {
+			if ((err = store_reject_put(w->st, j->source ? j->source : "", j->reject_reason, raw_id,
+						    j->received_at)))
 				goto fail;
-			if (!j->duplicate[i])
-				orders[norders++] = ev->order;
+			continue;
+		}
+		for (size_t i = 0; i < j->naliases; i++)
+			if ((err = store_alias_put(w->st, j->source, &j->aliases[i], j->received_at)) ||
+			    (err = touch(&t, NULL, j->aliases[i].package, j->source, j->aliases[i].ref)))
+				goto fail;
+		for (size_t i = 0; i < j->nevents; i++) {
+			bool parked;
+			j->events[i].received_at = j->received_at;
+			if ((err = apply_event(w, &j->events[i], raw_id, &j->duplicate[i], &parked, &t)))
+				goto fail;
+			if (j->parked)
+				j->parked[i] = parked;
 		}
 	}
-	qsort(orders, norders, sizeof(*orders), cmp_str);
-	for (size_t i = 0; i < norders; i++) {
-		if (i && !strcmp(orders[i], orders[i - 1]))
-			continue;
-		if ((err = project_order(w->st, &w->pol, orders[i])))
-			goto fail;
-	}
+	if ((err = project_touched(w, &t)) || (err = release_parked(w, &t)))
+		goto fail;
 	err = store_commit(w->st);
 	if (!err)
 		goto out;
@@ -155,7 +320,8 @@ fail:
 	wlog(LOG_ERROR, "writer_batch_failed", "error", werr_name(err), "detail", store_errmsg(w->st), NULL);
 	store_rollback(w->st);
 out:
-	free(orders);
+	free(t.orders);
+	free(t.keys);
 	return err;
 }
 
@@ -192,7 +358,7 @@ static void *writer_main(void *p)
 		pthread_mutex_unlock(&w->mu);
 
 		t0 = now_ms_f();
-		err = run_batch(w, batch, nev);
+		err = run_batch(w, batch);
 		double dt = now_ms_f() - t0;
 
 		pthread_mutex_lock(&w->mu);

@@ -13,6 +13,15 @@
  * resume someone).  The writer fills seq/received_at of each accepted event,
  * duplicate[i] for each event, and job->result.
  *
+ * Events from adapters may not name their order yet (adapters/adapter.h):
+ * the writer resolves it, in the batch's transaction, from the job's aliases
+ * and earlier ones, or from the package's tracking number; an event it
+ * cannot resolve is parked (kept, parked[i] set) and applied in the batch in
+ * which its reference or tracking number becomes known.  An event whose
+ * status is unknown but that carries a source code is counted in the
+ * unmapped-codes table.  A job with reject_reason set stores its raw body
+ * and the reason in the rejected list, and no events.
+ *
  * Back-pressure: writer_submit() refuses with WERR_BUSY (and does not take
  * the job) while the queue holds more than queue_max events; with
  * WERR_SHUTDOWN once writer_stop() has begun.
@@ -40,11 +49,15 @@ struct writer_job {
 	size_t rawlen;
 	struct event *events;      /* keys set; the writer sets seq, received_at */
 	size_t nevents;
+	const struct store_alias *aliases; /* recorded under `source` */
+	size_t naliases;
+	const char *reject_reason; /* non-NULL: store the body as rejected */
 	int64_t received_at;
 	void (*done)(struct writer_job *job); /* called on the writer thread */
 	void *ctx;                 /* the caller's */
 	/* output */
 	bool *duplicate;           /* nevents entries, caller-allocated */
+	bool *parked;              /* nevents entries or NULL */
 	enum werr result;
 	/* private */
 	struct writer_job *next;

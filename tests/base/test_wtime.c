@@ -78,8 +78,8 @@ static const struct {
 	{ "2024-03-10", 0, WTIME_BAD, NULL },
 	{ "2024-02-30", WTIME_FLAG_DATE_OK, WTIME_BAD, NULL },
 	/* a local time without an offset is valid but not an instant */
-	{ "2024-03-10T06:30:00", 0, WTIME_NO_OFFSET, NULL },
-	{ "2024-03-10T06:30:00.250", 0, WTIME_NO_OFFSET, NULL },
+	{ "2024-03-10T06:30:00", 0, WTIME_NO_OFFSET, "2024-03-10T06:30:00Z" },
+	{ "2024-03-10T06:30:00.250", 0, WTIME_NO_OFFSET, "2024-03-10T06:30:00.250Z" },
 	/* out of range */
 	{ "1969-12-31T23:59:59Z", 0, WTIME_BAD, NULL },
 	{ "0000-01-01T00:00:00Z", 0, WTIME_BAD, NULL },
@@ -125,7 +125,7 @@ static void test_parse_table(void **state)
 
 		if (r != parse_rows[i].want)
 			fail_msg("'%s': result %d, want %d", parse_rows[i].in, r, parse_rows[i].want);
-		if (r != WTIME_OK)
+		if (r != WTIME_OK && r != WTIME_NO_OFFSET)
 			continue;
 		wtime_format(ms, out);
 		if (strcmp(out, parse_rows[i].utc))

@@ -826,7 +826,7 @@ static void test_fold_empty(void **state)
 	assert_string_equal(b.p,
 		"{\"order\":\"\",\"status\":\"placed\",\"flags\":[],"
 		"\"customer_view\":{\"step\":1,\"step_name\":\"ordered\",\"label\":\"Ordered\"},"
-		"\"placed_at\":null,\"promised_by\":null,\"updated_at\":null,\"last_event_at\":null,"
+		"\"placed_at\":null,\"promised_by\":null,\"refund\":null,\"updated_at\":null,\"last_event_at\":null,"
 		"\"customer\":{},\"items\":[],\"packages\":[],\"conflicts\":[],\"events\":0}");
 	buf_release(&b);
 	order_release(&o);
@@ -911,7 +911,7 @@ static void test_json_golden(void **state)
 		"\"flags\":[\"delayed\",\"conflict\"],"
 		"\"customer_view\":{\"step\":3,\"step_name\":\"shipped\",\"label\":\"Partially delivered\"},"
 		"\"placed_at\":\"2024-03-10T00:00:00Z\",\"promised_by\":\"2024-03-13T00:00:00Z\","
-		"\"updated_at\":\"2024-03-10T03:21:00Z\",\"last_event_at\":\"2024-03-10T03:20:00Z\","
+		"\"refund\":null,\"updated_at\":\"2024-03-10T03:21:00Z\",\"last_event_at\":\"2024-03-10T03:20:00Z\","
 		"\"customer\":{\"first_name\":\"Ada\"},"
 		"\"items\":[{\"sku\":\"A1\",\"name\":\"Item A1\",\"quantity\":2},"
 		"{\"sku\":\"B1\",\"name\":\"Item B1\",\"quantity\":1}],"
@@ -967,6 +967,37 @@ static void test_json_cancelled_and_appends(void **state)
 	buf_release(&b);
 	order_release(&o);
 	release_events(ev, 2);
+}
+
+/* A refund moves no status; "full" wins over "partial" whatever the order. */
+static void test_refunds(void **state)
+{
+	static const struct ev_spec specs[] = {
+		{ .src = "shopify", .st = EV_CONFIRMED, .at = 0 },
+		{ .src = "shopify", .st = EV_REFUNDED, .at = 30, .detail = "full" },
+		{ .src = "shopify", .st = EV_REFUNDED, .at = 20, .detail = "partial" },
+		{ .src = "scans", .st = EV_PROCESSING, .at = 10 },
+	};
+	struct event ev[4];
+	struct order_state o;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	fold_specs(specs, 3, ev, &o);
+	assert_int_equal(o.status, ORD_CONFIRMED);
+	assert_string_equal(o.refund, "full");
+	assert_int_equal(order_to_json(&o, &b), WERR_OK);
+	assert_non_null(strstr(b.p, "\"refund\":{\"status\":\"full\",\"at\":\"2024-03-10T00:30:00Z\"}"));
+	order_release(&o);
+	release_events(ev, 3);
+	/* a partial refund alone, and a later warehouse milestone still moves on */
+	fold_specs(specs + 2, 2, ev, &o);
+	assert_int_equal(o.status, ORD_PROCESSING);
+	assert_string_equal(o.refund, "partial");
+	assert_int_equal(o.refunded_at, ev[0].occurred_at);
+	order_release(&o);
+	release_events(ev, 2);
+	buf_release(&b);
 }
 
 /* order_check catches each broken invariant. */
@@ -1122,6 +1153,7 @@ int main(void)
 		cmocka_unit_test(test_outcome_names),
 		cmocka_unit_test(test_json_golden),
 		cmocka_unit_test(test_json_cancelled_and_appends),
+		cmocka_unit_test(test_refunds),
 		cmocka_unit_test(test_check_catches),
 		cmocka_unit_test(test_refold_replaces),
 		cmocka_unit_test(test_outcomes_indexed),

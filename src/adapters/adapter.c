@@ -1,0 +1,216 @@
+/*
+ * adapter.c - what every adapter shares: growing the output, failing with a
+ * reason, reading time stamps, checking HMAC signatures.
+ */
+#include "adapter.h"
+
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../base/crypto.h"
+#include "../base/wtime.h"
+#include "zones.h"
+#include "../base/banned.h"
+
+struct event *adapter_push(struct adapter_out *out, const struct adapter_env *env)
+{
+	struct event *ev;
+
+	if (out->nevents == out->evcap) {
+		size_t cap = out->evcap ? out->evcap * 2 : 8;
+		struct event *p = realloc(out->events, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		out->events = p;
+		out->evcap = cap;
+	}
+	ev = &out->events[out->nevents++];
+	event_init(ev);
+	if (env && env->source)
+		EVENT_SET(ev->source, env->source);
+	return ev;
+}
+
+void adapter_pop(struct adapter_out *out)
+{
+	if (out->nevents)
+		event_release(&out->events[--out->nevents]);
+}
+
+enum werr adapter_alias(struct adapter_out *out, const char *ref, const char *order, const char *package,
+			const char *carrier)
+{
+	struct adapter_alias *a;
+
+	if (out->naliases == out->alcap) {
+		size_t cap = out->alcap ? out->alcap * 2 : 4;
+		struct adapter_alias *p = realloc(out->aliases, cap * sizeof(*p));
+		if (!p)
+			return WERR_NOMEM;
+		out->aliases = p;
+		out->alcap = cap;
+	}
+	a = &out->aliases[out->naliases];
+	memset(a, 0, sizeof(*a));
+	if (event_set_str(a->ref, sizeof(a->ref), ref ? ref : "") ||
+	    event_set_str(a->order, sizeof(a->order), order ? order : "") ||
+	    event_set_str(a->package, sizeof(a->package), package ? package : "") ||
+	    event_set_str(a->carrier, sizeof(a->carrier), carrier ? carrier : ""))
+		return WERR_TOO_LARGE;
+	if (!a->ref[0] || (!a->order[0] && !a->package[0]))
+		return WERR_INVALID;
+	out->naliases++;
+	return WERR_OK;
+}
+
+enum werr adapter_fail(struct adapter_out *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+	va_end(ap);
+	return WERR_INVALID;
+}
+
+void adapter_out_free(struct adapter_out *out)
+{
+	for (size_t i = 0; i < out->nevents; i++)
+		event_release(&out->events[i]);
+	free(out->events);
+	free(out->aliases);
+	memset(out, 0, sizeof(*out));
+}
+
+bool adapter_time(const struct adapter_env *env, const char *s, const char *country, const char *region,
+		  int64_t *ms, bool *local_guess)
+{
+	const char *zone = NULL;
+	int64_t t;
+
+	if (local_guess)
+		*local_guess = false;
+	switch (wtime_parse(s, 0, &t)) {
+	case WTIME_OK:
+		*ms = t;
+		return true;
+	case WTIME_NO_OFFSET:
+		break;
+	default:
+		return false;
+	}
+	if (env && env->zones)
+		zone = zones_lookup(env->zones, country ? country : "", region ? region : "");
+	if (zone && zones_to_utc(env->zones, zone, t, ms) == WERR_OK)
+		return *ms > 0;
+	if (local_guess)
+		*local_guess = true;
+	*ms = t;
+	return true;
+}
+
+static void hmac(const char *secret, const void *body, size_t len, unsigned char mac[32])
+{
+	crypto_hmac_sha256(secret, strlen(secret), body, len, mac);
+}
+
+bool sig_hmac_b64_ok(const char *secret, const void *body, size_t len, const char *header)
+{
+	unsigned char mac[32];
+	unsigned char b64[48];
+
+	if (!secret || !secret[0] || !header)
+		return false;
+	hmac(secret, body, len, mac);
+	int n = EVP_EncodeBlock(b64, mac, 32);
+	return crypto_equal(b64, (size_t)n, header, strlen(header)) == 1;
+}
+
+bool sig_hmac_hex_ok(const char *secret, const void *body, size_t len, const char *header)
+{
+	unsigned char mac[32];
+	char hex[65], low[65];
+	size_t n;
+
+	if (!secret || !secret[0] || !header)
+		return false;
+	n = strlen(header);
+	if (n != 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = header[i];
+		low[i] = (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
+	}
+	low[64] = '\0';
+	hmac(secret, body, len, mac);
+	crypto_hex(mac, 32, hex);
+	return crypto_equal(hex, 64, low, 64) == 1;
+}
+
+static void generic_mac(const char *secret, const char *ts, const void *body, size_t len, char hex[65])
+{
+	unsigned char mac[32];
+	size_t tslen = strlen(ts);
+	unsigned char *msg = malloc(tslen + 1 + len + 1);
+
+	if (!msg) {
+		hex[0] = '\0';
+		return;
+	}
+	memcpy(msg, ts, tslen);
+	msg[tslen] = '.';
+	if (len)
+		memcpy(msg + tslen + 1, body, len);
+	crypto_hmac_sha256(secret, strlen(secret), msg, tslen + 1 + len, mac);
+	free(msg);
+	crypto_hex(mac, 32, hex);
+}
+
+enum werr sig_generic_check(const char *secret, const void *body, size_t len, const char *timestamp,
+			    const char *signature, int64_t now_ms, char *why, size_t whycap)
+{
+	char hex[65];
+	char *end = NULL;
+	long long ts;
+
+	if (!secret || !secret[0]) {
+		snprintf(why, whycap, "no secret is configured for this source");
+		return WERR_UNAUTHORIZED;
+	}
+	if (!timestamp || !signature) {
+		snprintf(why, whycap, "missing %s", !timestamp ? "X-Wismo-Timestamp" : "X-Wismo-Signature");
+		return WERR_UNAUTHORIZED;
+	}
+	ts = strtoll(timestamp, &end, 10);
+	if (!*timestamp || *end || ts <= 0) {
+		snprintf(why, whycap, "X-Wismo-Timestamp is not unix seconds");
+		return WERR_UNAUTHORIZED;
+	}
+	if (ts * 1000 < now_ms - SIG_GENERIC_WINDOW_S * 1000LL || ts * 1000 > now_ms + SIG_GENERIC_WINDOW_S * 1000LL) {
+		snprintf(why, whycap, "X-Wismo-Timestamp is more than %d s away from now", SIG_GENERIC_WINDOW_S);
+		return WERR_UNAUTHORIZED;
+	}
+	if (strncmp(signature, "sha256=", 7) || strlen(signature + 7) != 64) {
+		snprintf(why, whycap, "X-Wismo-Signature must be sha256=<64 hex digits>");
+		return WERR_UNAUTHORIZED;
+	}
+	generic_mac(secret, timestamp, body, len, hex);
+	if (crypto_equal(hex, 64, signature + 7, 64) != 1) {
+		snprintf(why, whycap, "signature mismatch");
+		return WERR_UNAUTHORIZED;
+	}
+	return WERR_OK;
+}
+
+void sig_generic_sign(const char *secret, const void *body, size_t len, int64_t now_ms, char ts[24], char sig[80])
+{
+	char hex[65];
+
+	snprintf(ts, 24, "%lld", (long long)(now_ms / 1000));
+	generic_mac(secret, ts, body, len, hex);
+	snprintf(sig, 80, "sha256=%s", hex);
+}

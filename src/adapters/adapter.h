@@ -1,0 +1,144 @@
+/*
+ * adapter.h - a source adapter: verify one request from a source and turn its
+ * body into normalized events.
+ *
+ * One adapter per file in src/adapters/ (shopify.c, easypost.c, ups.c, ...),
+ * each exporting one `const struct adapter adapter_NAME`, listed in
+ * registry.c.  An adapter is pure with respect to the server: it reads the
+ * body and headers it is given, the mapping tables and the time zone table,
+ * and writes events into an adapter_out.  It never touches the store, the
+ * network or the clock; what it needs from outside comes through
+ * adapter_env (ShipStation's resource_url fetch is the one callback).
+ *
+ * Rules every adapter follows (tests/adapters check them):
+ *  - every event it emits has `id` set to a natural, stable id of the fact
+ *    (e.g. "order:450789469:placed", "fulfillment_event:944956394"), so that
+ *    the same fact delivered twice, by any topic, has the same key;
+ *  - status codes go through the mapping tables (mapping_apply): a code no
+ *    table knows gives status unknown with `code` and `description` kept, never
+ *    a guess;
+ *  - when the body does not name the order (carrier responses, Shopify
+ *    fulfillment events) the event's `order` is left "" and `ref` names what
+ *    the body does give ("fulfillment:255858046"); the writer resolves it from
+ *    the aliases an earlier body recorded (adapter_alias) or from the package's
+ *    tracking number, and parks the event until it can;
+ *  - a body it cannot read returns WERR_INVALID with out->reason set (shown in
+ *    the rejected-payloads list); events already pushed are discarded by the
+ *    caller.  A body that is valid but says nothing wismo tracks returns
+ *    WERR_OK with no events.
+ *
+ * Signatures: verify() returns WERR_OK, or WERR_UNAUTHORIZED with `why` set
+ * ("missing X-Shopify-Hmac-Sha256", "signature mismatch", "timestamp too
+ * old").  A source with no secret configured is refused (the caller does not
+ * call verify without a secret).
+ */
+#ifndef WISMO_ADAPTER_H
+#define WISMO_ADAPTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/buf.h"
+#include "../base/err.h"
+#include "../core/event.h"
+#include "../core/policy.h"
+
+struct mappings;
+struct zones;
+
+struct hook_request {
+	const char *body;           /* not NUL-terminated */
+	size_t len;
+	const char *content_type;   /* may be NULL */
+	/* Case-insensitive header lookup; NULL when absent.  header may be
+	 * NULL (no headers: `wismo parse`, the poller). */
+	const char *(*header)(const void *hctx, const char *name);
+	const void *hctx;
+};
+
+struct adapter_env {
+	const char *source;            /* the source name events get ("shopify") */
+	const struct mappings *maps;   /* loaded mapping tables */
+	const struct zones *zones;     /* location -> time zone table */
+	int64_t now_ms;                /* for signature timestamp windows only */
+	/* GET url with the source's credentials (ShipStation resource_url).
+	 * NULL when not available: the adapter returns WERR_UNSUPPORTED. */
+	enum werr (*fetch)(void *fctx, const char *url, struct buf *out, char *why, size_t whycap);
+	void *fctx;
+};
+
+/* What an earlier body said a reference stands for. */
+struct adapter_alias {
+	char ref[EV_ID_MAX + 1];        /* "order:450789469", "fulfillment:255858046" */
+	char order[EV_ORDER_MAX + 1];
+	char package[EV_PACKAGE_MAX + 1];
+	char carrier[EV_CARRIER_MAX + 1];
+};
+
+struct adapter_out {
+	struct event *events;
+	size_t nevents, evcap;
+	struct adapter_alias *aliases;
+	size_t naliases, alcap;
+	char reason[256];               /* why the body cannot be read */
+};
+
+struct adapter {
+	const char *name;               /* built-in source name; route /hooks/NAME */
+	enum source_kind kind;
+	/* NULL for sources that are polled, not pushed (direct carriers). */
+	enum werr (*verify)(const struct hook_request *rq, const char *secret, int64_t now_ms,
+			    char *why, size_t whycap);
+	enum werr (*parse)(const struct adapter_env *env, const struct hook_request *rq,
+			   struct adapter_out *out);
+};
+
+/* The registry (registry.c). */
+const struct adapter *adapter_find(const char *name);
+/* NULL-terminated list of every built-in adapter. */
+extern const struct adapter *const adapters_all[];
+
+/* adapter_out helpers (adapter.c). */
+/* Appends an initialised event with source = env->source; NULL on ENOMEM. */
+struct event *adapter_push(struct adapter_out *out, const struct adapter_env *env);
+/* Drops the last pushed event (a fact the body turned out not to hold). */
+void adapter_pop(struct adapter_out *out);
+enum werr adapter_alias(struct adapter_out *out, const char *ref, const char *order,
+			const char *package, const char *carrier);
+/* Sets out->reason and returns WERR_INVALID. */
+enum werr adapter_fail(struct adapter_out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void adapter_out_free(struct adapter_out *out);
+
+/*
+ * Reads a source's time stamp: RFC 3339 with an offset (or Z) as it is; a
+ * local time without an offset ("2024-03-10T01:30:00", a space for the T is
+ * fine) in the zone of (country, region) when env->zones knows it, otherwise
+ * as UTC.  Sets *local_guess when the zone was unknown and UTC was assumed
+ * (may be NULL).  Returns false when s is not a time.
+ */
+bool adapter_time(const struct adapter_env *env, const char *s, const char *country,
+		  const char *region, int64_t *ms, bool *local_guess);
+
+/* Signature checks shared by adapters (constant time). */
+/* header == base64(HMAC-SHA256(secret, body)) */
+bool sig_hmac_b64_ok(const char *secret, const void *body, size_t len, const char *header);
+/* header == hex(HMAC-SHA256(secret, body)), either case */
+bool sig_hmac_hex_ok(const char *secret, const void *body, size_t len, const char *header);
+
+/*
+ * wismo's generic scheme (the scan feed, outbound webhooks):
+ *   X-Wismo-Timestamp: unix seconds
+ *   X-Wismo-Signature: sha256=hex(HMAC-SHA256(secret, timestamp + "." + body))
+ * valid within SIG_GENERIC_WINDOW_S of now either way.  Returns WERR_OK or
+ * WERR_UNAUTHORIZED with why set.
+ */
+#define SIG_GENERIC_WINDOW_S 300
+enum werr sig_generic_check(const char *secret, const void *body, size_t len, const char *timestamp,
+			    const char *signature, int64_t now_ms, char *why, size_t whycap);
+/* Writes the two header values for body at now_ms (for senders and tests):
+ * ts must hold 24 bytes, sig 80. */
+void sig_generic_sign(const char *secret, const void *body, size_t len, int64_t now_ms, char ts[24],
+		      char sig[80]);
+
+#endif

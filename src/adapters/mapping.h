@@ -1,0 +1,55 @@
+/*
+ * mapping.h - the code -> shared-status tables under mappings/.
+ *
+ * One table per file: mappings/NAME.tsv gives table NAME ("ups", "fedex",
+ * "shopify_fulfillment_event", ...).  Each line:
+ *
+ *     code <TAB> status <TAB> detail <TAB> action_required <TAB> note
+ *
+ * `status` is a word of the shared language (docs/status.md); `detail` and
+ * `action_required` ("yes", "no" or empty) may be empty; `note` is for
+ * people.  '#' starts a comment line; blank lines are skipped.  Codes are
+ * matched exactly (case-sensitive) after trimming spaces.  A table a user puts
+ * in the override directory replaces the built-in table of the same name
+ * whole.
+ *
+ * A loaded set is read-only and may be shared between threads.
+ */
+#ifndef WISMO_MAPPING_H
+#define WISMO_MAPPING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../base/err.h"
+#include "../core/event.h"
+
+struct mappings;
+
+/* Loads every NAME.tsv in dir, then (if override_dir is not NULL and
+ * exists) every NAME.tsv in override_dir, replacing tables of the same name.
+ * On a bad line: WERR_INVALID with "file:line: what" in err. */
+enum werr mappings_load(const char *dir, const char *override_dir, struct mappings **out, char *err,
+			size_t errcap);
+/* Parses one table from text (tests, `wismo check`). */
+enum werr mappings_add_text(struct mappings *m, const char *table, const char *text, size_t len,
+			    const char *origin, char *err, size_t errcap);
+struct mappings *mappings_new(void);
+void mappings_free(struct mappings *m);
+
+/* Number of tables and of rows in table (0 when absent). */
+size_t mappings_ntables(const struct mappings *m);
+size_t mappings_nrows(const struct mappings *m, const char *table);
+bool mappings_has_table(const struct mappings *m, const char *table);
+
+/*
+ * Maps code through table into ev: on a hit sets status, detail (when the
+ * row has one) and action_required (when the row says) and returns true; on
+ * a miss (or an absent table) sets status unknown and returns false.  In both
+ * cases ev->code receives the code (cut to EV_CODE_MAX) and, when
+ * ev->description is empty, description is copied there.
+ */
+bool mapping_apply(const struct mappings *m, const char *table, const char *code,
+		   const char *description, struct event *ev);
+
+#endif

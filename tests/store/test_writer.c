@@ -1,0 +1,230 @@
+/*
+ * test_writer.c - what the writer does for adapters (store/writer.c): events
+ * that do not name their order are resolved from aliases or tracking numbers
+ * or parked until they can be; unknown codes are counted; unreadable bodies
+ * are kept as rejected.  Runs against a fresh SQLite file per case.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/writer.h"
+
+#include "base/banned.h"
+
+struct fx {
+	char dir[64], path[128], url[160];
+	struct writer *w;
+	struct store *st;
+	struct policy pol;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char why[256];
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/wismo-writer-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/x.db", f->dir);
+	snprintf(f->url, sizeof(f->url), "sqlite:%s", f->path);
+	policy_init_defaults(&f->pol);
+	if (writer_new(f->url, &f->pol, 0, &f->w, why, sizeof(why)))
+		return -1;
+	if (store_open(f->url, STORE_READONLY, &f->st, why, sizeof(why)))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char p[160];
+
+	store_close(f->st);
+	writer_stop(f->w);
+	writer_free(f->w);
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s%s", f->path, (const char *[]){ "", "-wal", "-shm" }[i]);
+		unlink(p);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void ev_make(struct event *ev, const char *source, const char *id, const char *order, const char *package,
+		    const char *ref, enum ev_status st, int minute)
+{
+	event_init(ev);
+	snprintf(ev->source, sizeof(ev->source), "%s", source);
+	snprintf(ev->id, sizeof(ev->id), "%s", id);
+	snprintf(ev->key, sizeof(ev->key), "i:%s", id);
+	snprintf(ev->order, sizeof(ev->order), "%s", order);
+	snprintf(ev->package, sizeof(ev->package), "%s", package);
+	snprintf(ev->ref, sizeof(ev->ref), "%s", ref);
+	ev->status = st;
+	ev->occurred_at = 1700000000000 + (int64_t)minute * 60000;
+}
+
+/* Submits events (and aliases) as one job and waits for the commit. */
+static void submit(struct fx *f, const char *source, struct event *evs, size_t n, const struct store_alias *al,
+		   size_t nal, bool *dup, bool *parked)
+{
+	struct writer_job job = { 0 };
+
+	job.source = source;
+	job.events = evs;
+	job.nevents = n;
+	job.aliases = al;
+	job.naliases = nal;
+	job.duplicate = dup;
+	job.parked = parked;
+	job.received_at = 1700000100000;
+	assert_int_equal(writer_submit_wait(f->w, &job), WERR_OK);
+}
+
+static char *order_json(struct fx *f, const char *order)
+{
+	char *json = NULL;
+	enum werr e = store_get_order(f->st, order, &json);
+	return e ? NULL : json;
+}
+
+static void test_ref_parked_until_alias(void **state)
+{
+	struct fx *f = *state;
+	struct event ev[2];
+	bool dup[2], parked[2];
+	struct store_alias al = { .ref = "order:450789469", .order = "1001" };
+
+	/* a refund that only names the store's internal order id */
+	ev_make(&ev[0], "shopify", "refund:1", "", "", "order:450789469", EV_REFUNDED, 5);
+	submit(f, "shopify", ev, 1, NULL, 0, dup, parked);
+	assert_true(parked[0]);
+	assert_false(dup[0]);
+	assert_null(order_json(f, "1001"));
+	/* delivered again before the order is known: still one parked event */
+	ev_make(&ev[0], "shopify", "refund:1", "", "", "order:450789469", EV_REFUNDED, 5);
+	submit(f, "shopify", ev, 1, NULL, 0, dup, parked);
+	assert_true(parked[0]);
+	assert_true(dup[0]);
+	/* the order arrives with its alias: the parked refund is applied too */
+	ev_make(&ev[1], "shopify", "order:450789469:placed", "1001", "", "", EV_PLACED, 0);
+	submit(f, "shopify", &ev[1], 1, &al, 1, dup, parked);
+	assert_false(parked[0]);
+	char *json = order_json(f, "1001");
+	assert_non_null(json);
+	assert_non_null(strstr(json, "\"refund\":{\"status\":\"partial\""));
+	assert_non_null(strstr(json, "\"events\":2"));
+	free(json);
+	/* and a later event with the same ref resolves at once */
+	ev_make(&ev[0], "shopify", "order:450789469:confirmed", "", "", "order:450789469", EV_CONFIRMED, 1);
+	submit(f, "shopify", ev, 1, NULL, 0, dup, parked);
+	assert_false(parked[0]);
+	json = order_json(f, "1001");
+	assert_non_null(strstr(json, "\"status\":\"confirmed\""));
+	free(json);
+	/* another source's alias of the same name is not used */
+	ev_make(&ev[0], "woocommerce", "wc:1", "", "", "order:450789469", EV_CONFIRMED, 1);
+	submit(f, "woocommerce", ev, 1, NULL, 0, dup, parked);
+	assert_true(parked[0]);
+}
+
+static void test_tracking_number_parked_until_package_known(void **state)
+{
+	struct fx *f = *state;
+	struct event ev[3];
+	bool dup[3], parked[3];
+
+	/* the aggregator reports before the shipping software named the package */
+	ev_make(&ev[0], "easypost", "ep:1", "", "1ZX", "", EV_IN_TRANSIT, 30);
+	ev_make(&ev[1], "easypost", "ep:2", "", "1ZX", "", EV_DELIVERED, 90);
+	submit(f, "easypost", ev, 2, NULL, 0, dup, parked);
+	assert_true(parked[0] && parked[1]);
+	/* the label (and the order) in one batch: both parked events follow */
+	ev_make(&ev[0], "shopify", "o:placed", "2002", "", "", EV_PLACED, 0);
+	ev_make(&ev[1], "shipstation", "ss:1", "2002", "1ZX", "", EV_LABEL_CREATED, 10);
+	submit(f, "x", ev, 2, NULL, 0, dup, parked);
+	char *json = order_json(f, "2002");
+	assert_non_null(json);
+	assert_non_null(strstr(json, "\"status\":\"delivered\""));
+	assert_non_null(strstr(json, "\"events\":4"));
+	free(json);
+	/* a fulfillment alias naming only the package resolves through it */
+	struct store_alias al = { .ref = "fulfillment:77", .package = "1ZX", .carrier = "ups" };
+	ev_make(&ev[0], "shopify", "fe:1", "", "", "fulfillment:77", EV_OUT_FOR_DELIVERY, 60);
+	submit(f, "shopify", ev, 1, &al, 1, dup, parked);
+	assert_false(parked[0]);
+	json = order_json(f, "2002");
+	assert_non_null(strstr(json, "\"events\":5"));
+	free(json);
+}
+
+static void test_unmapped_and_rejected(void **state)
+{
+	struct fx *f = *state;
+	struct event ev[2];
+	bool dup[2], parked[2];
+	struct unmapped_row *rows = NULL;
+	struct rejected_row *rej = NULL;
+	size_t n = 0;
+	struct writer_job job = { 0 };
+
+	ev_make(&ev[0], "ups", "u:1", "3003", "1ZU", "", EV_UNKNOWN, 0);
+	snprintf(ev[0].code, sizeof(ev[0].code), "I/ZZ");
+	snprintf(ev[0].carrier, sizeof(ev[0].carrier), "ups");
+	snprintf(ev[0].description, sizeof(ev[0].description), "Mystery scan");
+	ev_make(&ev[1], "ups", "u:2", "3003", "1ZU", "", EV_UNKNOWN, 5);
+	snprintf(ev[1].code, sizeof(ev[1].code), "I/ZZ");
+	snprintf(ev[1].carrier, sizeof(ev[1].carrier), "ups");
+	submit(f, "ups", ev, 2, NULL, 0, dup, parked);
+	/* a duplicate is not counted again */
+	ev_make(&ev[0], "ups", "u:1", "3003", "1ZU", "", EV_UNKNOWN, 0);
+	snprintf(ev[0].code, sizeof(ev[0].code), "I/ZZ");
+	submit(f, "ups", ev, 1, NULL, 0, dup, parked);
+	assert_true(dup[0]);
+	assert_int_equal(store_unmapped_list(f->st, 100, &rows, &n), WERR_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].code, "I/ZZ");
+	assert_string_equal(rows[0].carrier, "ups");
+	assert_string_equal(rows[0].description, "Mystery scan");
+	assert_int_equal(rows[0].count, 2);
+	assert_non_null(strstr(rows[0].sample_event, "\"code\":\"I/ZZ\""));
+	unmapped_rows_free(rows, n);
+
+	job.source = "woocommerce";
+	job.raw = "not json";
+	job.rawlen = 8;
+	job.reject_reason = "the body is not JSON";
+	job.received_at = 1700000200000;
+	assert_int_equal(writer_submit_wait(f->w, &job), WERR_OK);
+	assert_int_equal(store_rejected_list(f->st, NULL, 10, &rej, &n), WERR_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(rej[0].source, "woocommerce");
+	assert_string_equal(rej[0].reason, "the body is not JSON");
+	assert_true(rej[0].raw_id > 0);
+	free(rej);
+	assert_int_equal(store_rejected_list(f->st, "shopify", 10, &rej, &n), WERR_OK);
+	assert_int_equal(n, 0);
+	free(rej);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ref_parked_until_alias, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tracking_number_parked_until_package_known, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unmapped_and_rejected, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
