@@ -21,7 +21,8 @@
  *    fulfillment events) the event's `order` is left "" and `ref` names what
  *    the body does give ("fulfillment:255858046"); the writer resolves it from
  *    the aliases an earlier body recorded (adapter_alias) or from the package's
- *    tracking number, and parks the event until it can;
+ *    tracking number, and parks the event until it can.  A ref of the form
+ *    "tracking:NUMBER" names the order holding that parcel;
  *  - a body it cannot read returns WERR_INVALID with out->reason set (shown in
  *    the rejected-payloads list); events already pushed are discarded by the
  *    caller.  A body that is valid but says nothing wismo tracks returns

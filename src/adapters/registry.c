@@ -7,18 +7,31 @@
 #include "../base/banned.h"
 
 /* storefront adapters */
+extern const struct adapter adapter_shopify;
+extern const struct adapter adapter_woocommerce;
 /* warehouse and shipping adapters */
 extern const struct adapter adapter_scans, adapter_shipstation;
 /* aggregator adapters */
+extern const struct adapter adapter_easypost, adapter_aftership, adapter_shippo;
 /* carrier adapters */
+extern const struct adapter adapter_ups, adapter_fedex, adapter_usps, adapter_dhl;
 
 const struct adapter *const adapters_all[] = {
 	/* storefront list */
+	&adapter_shopify,
+	&adapter_woocommerce,
 	/* warehouse and shipping list */
 	&adapter_shipstation,
 	&adapter_scans,
 	/* aggregator list */
+	&adapter_easypost,
+	&adapter_aftership,
+	&adapter_shippo,
 	/* carrier list */
+	&adapter_ups,
+	&adapter_fedex,
+	&adapter_usps,
+	&adapter_dhl,
 	NULL,
 };
 

@@ -44,7 +44,7 @@ struct zone {
 };
 
 struct zrow {
-	char country[8];
+	char country[48];     /* ISO code or a name as carriers write it */
 	char region[16];
 	char zone[ZONE_NAME_MAX + 1];
 };
@@ -390,7 +390,7 @@ enum werr zones_load(const char *table_path, const char *zoneinfo_dir, struct zo
 			continue;
 		for (char *tok = strtok_r(p, "\t", &save); tok && n < 3; tok = strtok_r(NULL, "\t", &save))
 			cols[n++] = tok;
-		if (n != 3 || !field_ok(cols[0], 7) || !field_ok(cols[1], 15) || !field_ok(cols[2], ZONE_NAME_MAX)) {
+		if (n != 3 || !field_ok(cols[0], 47) || !field_ok(cols[1], 15) || !field_ok(cols[2], ZONE_NAME_MAX)) {
 			snprintf(err, errcap, "%s:%zu: expected 'country<TAB>region<TAB>zone'", table_path, lineno);
 			fclose(f);
 			zones_free(zs);

@@ -74,14 +74,14 @@ static bool json_too_deep(const char *s, size_t len, int max)
 	return false;
 }
 
-static int64_t wall_ms(void)
+int64_t api_wall_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void make_key(struct event *ev)
+void api_event_key(struct event *ev)
 {
 	char material[1024];
 	char hex[SHA256_HEX_LEN + 1];
@@ -238,7 +238,7 @@ enum http_result api_post_events(struct http_req *r)
 			res->outcome = EVR_REJECTED;
 			continue;
 		}
-		make_key(ev);
+		api_event_key(ev);
 		res->slot = in->nvalid++;
 	}
 	if (!in->nvalid) {
@@ -252,7 +252,7 @@ enum http_result api_post_events(struct http_req *r)
 	in->job.events = in->events;
 	in->job.nevents = in->nvalid;
 	in->job.duplicate = in->dup;
-	in->job.received_at = wall_ms();
+	in->job.received_at = api_wall_ms();
 	in->job.done = job_done;
 	in->job.ctx = in;
 	r->resume = after_commit;

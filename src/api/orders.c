@@ -13,7 +13,8 @@
 
 #define READ_ROLES (ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_AGENT))
 
-/* The order by its number, or by the tracking number of one of its parcels. */
+/* The order by its number, or by the tracking number of one of its parcels.
+ * A store's order name ("#1001") is the order number with a '#' in front. */
 static enum werr find_order(struct store *st, const char *id, char **json)
 {
 	char order[EV_ORDER_MAX + 1];
@@ -21,6 +22,8 @@ static enum werr find_order(struct store *st, const char *id, char **json)
 
 	if (err == WERR_NOT_FOUND && !store_find_package(st, id, order))
 		return store_get_order(st, order, json);
+	if (err == WERR_NOT_FOUND && id[0] == '#' && id[1])
+		return store_get_order(st, id + 1, json);
 	return err;
 }
 
@@ -151,6 +154,8 @@ enum http_result api_get_timeline(struct http_req *r, const char *id)
 	err = store_order_events(st, order, &evs, &n);
 	if (!err && n == 0 && !store_find_package(st, id, order))
 		err = store_order_events(st, order, &evs, &n);
+	if (!err && n == 0 && id[0] == '#' && id[1])
+		err = store_order_events(st, id + 1, &evs, &n);
 	if (!err && n == 0) {
 		http_error(r, 404, "not_found", "no order or tracking number '%s'", id);
 		goto out;

@@ -19,6 +19,9 @@ struct cli_opts {
 	double speed;        /* demo: simulated hours per real second */
 	double rate;         /* demo: new orders per real second */
 	int verify;          /* rebuild --verify */
+#define CLI_HEADERS_MAX 16
+	const char *headers[CLI_HEADERS_MAX]; /* parse --header 'Name: value' */
+	int nheaders;
 	int nargs;
 	char **args;         /* positional arguments after the subcommand */
 };
@@ -31,6 +34,8 @@ int config_set_listen(struct server_config *cfg, const char *s);
 
 int cmd_keys(const struct server_config *cfg, const struct cli_opts *o);
 int cmd_demo(struct server_config *cfg, const struct cli_opts *o);
+int cmd_parse(const struct server_config *cfg, const struct cli_opts *o);
+int cmd_check(const struct server_config *cfg);
 
 /* Blocks SIGINT and SIGTERM in the calling thread (and threads it starts
  * later), then cli_wait_signal() waits for one of them. */

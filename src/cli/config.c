@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "../adapters/adapter.h"
 #include "../base/banned.h"
 
 struct load_ctx {
@@ -23,6 +24,51 @@ static int num(const char *v, long min, long max, long *out)
 	if (!*v || *end || n < min || n > max)
 		return -1;
 	*out = n;
+	return 0;
+}
+
+/* The value of WISMO_SOURCE_<NAME>_SECRET, its name left in var. */
+static const char *getenv_source(const char *name, char *var, size_t cap)
+{
+	size_t at = (size_t)snprintf(var, cap, "WISMO_SOURCE_");
+	const char *v;
+
+	for (const char *c = name; *c && at + 8 < cap; c++)
+		var[at++] = (*c >= 'a' && *c <= 'z') ? (char)(*c - 'a' + 'A') : (*c == '-' || *c == '.') ? '_' : *c;
+	snprintf(var + at, cap - at, "_SECRET");
+	v = getenv(var);
+	return v && v[0] ? v : NULL;
+}
+
+static int set_field(char *dst, size_t cap, const char *v)
+{
+	if (strlen(v) >= cap)
+		return -1;
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+/*
+ * WISMO_SOURCE_<NAME>_SECRET (the name upper-cased, '-' and '.' as '_')
+ * for every source the file names and every built-in adapter: the
+ * environment wins over the file.
+ */
+static int secrets_from_env(struct server_config *cfg)
+{
+	char var[EV_SOURCE_MAX + 32];
+
+	for (size_t i = 0; adapters_all[i]; i++)
+		if (!server_source(cfg, adapters_all[i]->name) && getenv_source(adapters_all[i]->name, var, sizeof(var)) &&
+		    !server_source_add(cfg, adapters_all[i]->name))
+			return -1;
+	for (int i = 0; i < cfg->nsources; i++) {
+		struct source_cfg *sc = &cfg->sources[i];
+		const char *v = getenv_source(sc->name, var, sizeof(var));
+		if (v && set_field(sc->secret, sizeof(sc->secret), v)) {
+			fprintf(stderr, "wismo: %s: too long\n", var);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -67,13 +113,43 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 			cfg->policy.terminal_hold_ms = (int64_t)n * 3600 * 1000;
 		else
 			goto bad;
+	} else if (!strcmp(section, "adapters")) {
+		if (!strcmp(name, "mappings") && strlen(value) < sizeof(cfg->mappings_dir))
+			snprintf(cfg->mappings_dir, sizeof(cfg->mappings_dir), "%s", value);
+		else if (!strcmp(name, "overrides") && strlen(value) < sizeof(cfg->mappings_override))
+			snprintf(cfg->mappings_override, sizeof(cfg->mappings_override), "%s", value);
+		else
+			goto bad;
 	} else if (!strncmp(section, "source ", 7)) {
+		struct source_cfg *sc = server_source_add(cfg, section + 7);
+		if (!sc)
+			goto bad;
 		if (!strcmp(name, "kind")) {
 			int k = source_kind_from_name(value);
 			if (k < 0 || policy_set_kind(&cfg->policy, section + 7, (enum source_kind)k))
 				goto bad;
+		} else if (!strcmp(name, "adapter")) {
+			if (set_field(sc->adapter, sizeof(sc->adapter), value))
+				goto bad;
+		} else if (!strcmp(name, "secret")) {
+			if (set_field(sc->secret, sizeof(sc->secret), value))
+				goto bad;
+		} else if (!strcmp(name, "api_base")) {
+			if (set_field(sc->api_base, sizeof(sc->api_base), value))
+				goto bad;
+		} else if (!strcmp(name, "api_key")) {
+			if (set_field(sc->api_key, sizeof(sc->api_key), value))
+				goto bad;
+		} else if (!strcmp(name, "api_secret")) {
+			if (set_field(sc->api_secret, sizeof(sc->api_secret), value))
+				goto bad;
+		} else if (!strcmp(name, "rate_per_minute")) {
+			if (num(value, 1, 100000, &n))
+				goto bad;
+			sc->rate_per_minute = (int)n;
+		} else {
+			goto unknown;
 		}
-		/* secrets and credentials are read by the adapters */
 	} else {
 		goto unknown;
 	}
@@ -138,6 +214,8 @@ int config_load(struct server_config *cfg, const struct cli_opts *o)
 		if (c.bad)
 			return -1;
 	}
+	if (secrets_from_env(cfg))
+		return -1;
 	if ((env = getenv("WISMO_STORE")) && *env)
 		snprintf(cfg->store_url, sizeof(cfg->store_url), "%s", env);
 	if ((env = getenv("WISMO_LISTEN")) && *env && config_set_listen(cfg, env)) {

@@ -27,6 +27,9 @@ static const char usage[] =
 	"  rebuild  recompute every projection from the event log [--store URL] [--verify]\n"
 	"  order    print an order's timeline       ORDER [--store URL]\n"
 	"  keys     API keys: create --role admin|ingest|agent [--source S] | list | revoke ID\n"
+	"  parse    print the normalized events a source's payload yields, one JSON object per line\n"
+	"           --source S FILE [--header 'Name: value' ...]\n"
+	"  check    validate the configuration, the mapping tables and the zone table\n"
 	"\n"
 	"--store defaults to the config file's [server] store, else sqlite:./wismo.db.\n"
 	"Config: --config FILE, else ./wismo.ini if present; WISMO_STORE and WISMO_LISTEN override it.\n";
@@ -227,6 +230,7 @@ int main(int argc, char **argv)
 		{ "speed", required_argument, NULL, 'p' },
 		{ "rate", required_argument, NULL, 'R' },
 		{ "verify", no_argument, NULL, 'v' },
+		{ "header", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -253,6 +257,13 @@ int main(int argc, char **argv)
 		case 'p': o.speed = strtod(optarg, NULL); break;
 		case 'R': o.rate = strtod(optarg, NULL); break;
 		case 'v': o.verify = 1; break;
+		case 'H':
+			if (o.nheaders == CLI_HEADERS_MAX) {
+				fprintf(stderr, "wismo: at most %d --header options\n", CLI_HEADERS_MAX);
+				return 2;
+			}
+			o.headers[o.nheaders++] = optarg;
+			break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
 		}
@@ -279,6 +290,10 @@ int main(int argc, char **argv)
 		return cmd_order(&cfg, &o);
 	if (!strcmp(cmd, "keys"))
 		return cmd_keys(&cfg, &o);
+	if (!strcmp(cmd, "parse"))
+		return cmd_parse(&cfg, &o);
+	if (!strcmp(cmd, "check"))
+		return cmd_check(&cfg);
 	fprintf(stderr, "wismo: unknown command '%s'\n\n%s", cmd, usage);
 	return 2;
 }

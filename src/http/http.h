@@ -25,6 +25,18 @@
 #include "../store/store.h"
 #include "../store/writer.h"
 
+/* One configured source ([source NAME] in the INI file, docs/config.md). */
+#define SOURCES_MAX 32
+struct source_cfg {
+	char name[EV_SOURCE_MAX + 1];
+	char adapter[EV_SOURCE_MAX + 1];  /* built-in adapter it speaks; "" = its name */
+	char secret[256];        /* webhook secret; WISMO_SOURCE_<NAME>_SECRET wins */
+	char api_base[512];      /* ShipStation, carriers: the API's base URL */
+	char api_key[256];       /* API key, user or OAuth client id */
+	char api_secret[256];    /* API secret, password or OAuth client secret */
+	int rate_per_minute;     /* carriers: polling budget (requests per minute) */
+};
+
 struct server_config {
 	char listen_host[64];   /* "127.0.0.1", "0.0.0.0" or "::1" */
 	int port;               /* 0: any free port */
@@ -37,7 +49,16 @@ struct server_config {
 	unsigned threads;       /* libmicrohttpd thread pool */
 	size_t queue_max;       /* writer queue, events; 503 above */
 	struct policy policy;
+	char mappings_dir[1024];      /* "" = the installed or source tree's mappings/ */
+	char mappings_override[1024]; /* tables here replace built-in ones of the same name */
+	struct source_cfg sources[SOURCES_MAX];
+	int nsources;
 };
+
+/* The configured source of this name, or NULL. */
+const struct source_cfg *server_source(const struct server_config *c, const char *name);
+/* Adds (or finds) a source entry; NULL when the table is full. */
+struct source_cfg *server_source_add(struct server_config *c, const char *name);
 
 void server_config_defaults(struct server_config *c);
 
@@ -77,6 +98,9 @@ struct http_req {
 struct writer *server_writer(struct server *s);
 const struct server_config *server_cfg(struct server *s);
 struct metrics *server_metrics(struct server *s);
+/* The mapping tables and zone table loaded at start (read-only). */
+const struct mappings *server_mappings(struct server *s);
+const struct zones *server_zones(struct server *s);
 /* This thread's read-only store handle (opened on first use), or NULL with
  * an error reply already set on r. */
 struct store *server_reader(struct http_req *r);
@@ -103,6 +127,12 @@ bool http_require(struct http_req *r, unsigned roles_mask);
 
 /* Handlers (src/api/). */
 enum http_result api_post_events(struct http_req *r);
+enum http_result api_post_hook(struct http_req *r, const char *source);
+enum http_result api_list_unmapped(struct http_req *r);
+enum http_result api_list_rejected(struct http_req *r);
+/* The key of an event (event.h): a hash of its key material. */
+void api_event_key(struct event *ev);
+int64_t api_wall_ms(void);
 enum http_result api_get_order(struct http_req *r, const char *order);
 enum http_result api_get_timeline(struct http_req *r, const char *order);
 enum http_result api_list_orders(struct http_req *r);

@@ -10,8 +10,10 @@
 
 static const char *route_names[ROUTE__COUNT] = {
 	"other", "events", "order", "timeline", "orders", "healthz", "readyz", "metrics",
+	"hooks", "unmapped", "rejected",
 };
-static const char *result_names[EVR__COUNT] = { "accepted", "duplicate", "rejected" };
+static const char *result_names[EVR__COUNT] = { "accepted", "duplicate", "rejected", "parked" };
+static const char *hook_names[HOOK__COUNT] = { "accepted", "unauthorized", "rejected", "failed" };
 
 /* status classes counted: 2xx, 4xx by code, 5xx */
 static const unsigned codes[] = { 200, 400, 401, 403, 404, 405, 413, 415, 422, 500, 503 };
@@ -23,6 +25,7 @@ struct metrics {
 	int nsources;
 	char sources[METRICS_MAX_SOURCES + 1][EV_SOURCE_MAX + 1];
 	uint64_t events[METRICS_MAX_SOURCES + 1][EVR__COUNT];
+	uint64_t hooks[METRICS_MAX_SOURCES + 1][HOOK__COUNT];
 };
 
 struct metrics *metrics_new(void)
@@ -51,12 +54,11 @@ void metrics_request(struct metrics *m, enum route route, unsigned status)
 	pthread_mutex_unlock(&m->mu);
 }
 
-void metrics_events(struct metrics *m, const char *source, enum ev_result r, uint64_t n)
+/* The series index of a source name; call with mu held. */
+static int source_index(struct metrics *m, const char *source)
 {
 	int i;
-	if (!n)
-		return;
-	pthread_mutex_lock(&m->mu);
+
 	for (i = 0; i < m->nsources && strcmp(m->sources[i], source); i++)
 		;
 	if (i == m->nsources) {
@@ -67,7 +69,22 @@ void metrics_events(struct metrics *m, const char *source, enum ev_result r, uin
 			i = METRICS_MAX_SOURCES; /* "other" */
 		}
 	}
-	m->events[i][r] += n;
+	return i;
+}
+
+void metrics_events(struct metrics *m, const char *source, enum ev_result r, uint64_t n)
+{
+	if (!n)
+		return;
+	pthread_mutex_lock(&m->mu);
+	m->events[source_index(m, source)][r] += n;
+	pthread_mutex_unlock(&m->mu);
+}
+
+void metrics_hook(struct metrics *m, const char *source, enum hook_result r)
+{
+	pthread_mutex_lock(&m->mu);
+	m->hooks[source_index(m, source)][r]++;
 	pthread_mutex_unlock(&m->mu);
 }
 
@@ -109,6 +126,17 @@ enum werr metrics_render(struct metrics *m, const struct writer_stats *ws, struc
 				buf_printf(b, "wismo_events_total{source=\"%s\",outcome=\"%s\"} %llu\n",
 					   s == METRICS_MAX_SOURCES ? "other" : m->sources[s], result_names[r],
 					   (unsigned long long)m->events[s][r]);
+	}
+	buf_puts(b, "# HELP wismo_hook_deliveries_total Webhook deliveries, by source and outcome.\n"
+		    "# TYPE wismo_hook_deliveries_total counter\n");
+	for (int s = 0; s <= METRICS_MAX_SOURCES; s++) {
+		if (s >= m->nsources && s != METRICS_MAX_SOURCES)
+			continue;
+		for (int r = 0; r < HOOK__COUNT; r++)
+			if (m->hooks[s][r])
+				buf_printf(b, "wismo_hook_deliveries_total{source=\"%s\",outcome=\"%s\"} %llu\n",
+					   s == METRICS_MAX_SOURCES ? "other" : m->sources[s], hook_names[r],
+					   (unsigned long long)m->hooks[s][r]);
 	}
 	pthread_mutex_unlock(&m->mu);
 

@@ -23,10 +23,22 @@ enum route {
 	ROUTE_HEALTHZ,
 	ROUTE_READYZ,
 	ROUTE_METRICS,
+	ROUTE_HOOKS,
+	ROUTE_UNMAPPED,
+	ROUTE_REJECTED,
 	ROUTE__COUNT
 };
 
-enum ev_result { EVR_ACCEPTED = 0, EVR_DUPLICATE, EVR_REJECTED, EVR__COUNT };
+enum ev_result { EVR_ACCEPTED = 0, EVR_DUPLICATE, EVR_REJECTED, EVR_PARKED, EVR__COUNT };
+
+/* What became of one webhook delivery. */
+enum hook_result {
+	HOOK_ACCEPTED = 0,  /* stored (possibly with no events) */
+	HOOK_UNAUTHORIZED,  /* missing or bad signature, or no secret configured */
+	HOOK_REJECTED,      /* a body the adapter could not read (kept in the rejected list) */
+	HOOK_FAILED,        /* fetch or storage failure: the source should retry */
+	HOOK__COUNT
+};
 
 #define METRICS_MAX_SOURCES 64
 
@@ -36,6 +48,7 @@ struct metrics *metrics_new(void);
 void metrics_free(struct metrics *m);
 void metrics_request(struct metrics *m, enum route route, unsigned status);
 void metrics_events(struct metrics *m, const char *source, enum ev_result r, uint64_t n);
+void metrics_hook(struct metrics *m, const char *source, enum hook_result r);
 enum werr metrics_render(struct metrics *m, const struct writer_stats *ws, struct buf *out);
 
 #endif

@@ -24,7 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../adapters/mapping.h"
+#include "../adapters/zones.h"
 #include "../base/log.h"
+#include "../poll/poller.h"
 #include "auth.h"
 #include "metrics.h"
 #include "../base/banned.h"
@@ -42,6 +45,9 @@ struct server {
 	atomic_int active; /* requests allocated and not yet completed */
 	atomic_int conns;  /* open connections */
 	int port;
+	struct mappings *maps;
+	struct zones *zones;
+	struct poller *poller;
 };
 
 void server_config_defaults(struct server_config *c)
@@ -58,6 +64,72 @@ void server_config_defaults(struct server_config *c)
 	c->threads = 2;
 	c->queue_max = 100000;
 	policy_init_defaults(&c->policy);
+}
+
+const struct source_cfg *server_source(const struct server_config *c, const char *name)
+{
+	for (int i = 0; i < c->nsources; i++)
+		if (!strcmp(c->sources[i].name, name))
+			return &c->sources[i];
+	return NULL;
+}
+
+struct source_cfg *server_source_add(struct server_config *c, const char *name)
+{
+	struct source_cfg *sc = (struct source_cfg *)server_source(c, name);
+
+	if (sc)
+		return sc;
+	if (c->nsources >= SOURCES_MAX || strlen(name) > EV_SOURCE_MAX || !name[0])
+		return NULL;
+	sc = &c->sources[c->nsources++];
+	memset(sc, 0, sizeof(*sc));
+	memcpy(sc->name, name, strlen(name) + 1);
+	return sc;
+}
+
+static const char *mappings_dir(const struct server_config *cfg)
+{
+	static const char *const builtin[] = { WISMO_DATADIR "/mappings", WISMO_SOURCE_ROOT "/mappings" };
+	const char *env = getenv("WISMO_MAPPINGS");
+
+	if (cfg->mappings_dir[0])
+		return cfg->mappings_dir;
+	if (env && env[0])
+		return env;
+	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
+		if (access(builtin[i], R_OK) == 0)
+			return builtin[i];
+	return builtin[0];
+}
+
+enum werr server_load_tables(const struct server_config *cfg, struct mappings **maps, struct zones **zones,
+			     char *errbuf, size_t errcap)
+{
+	const char *dir = mappings_dir(cfg);
+	char zpath[1100];
+	enum werr err;
+
+	*maps = NULL;
+	*zones = NULL;
+	if ((err = mappings_load(dir, cfg->mappings_override, maps, errbuf, errcap)))
+		return err;
+	snprintf(zpath, sizeof(zpath), "%s/zones.tsv", dir);
+	if ((err = zones_load(zpath, NULL, zones, errbuf, errcap))) {
+		mappings_free(*maps);
+		*maps = NULL;
+	}
+	return err;
+}
+
+const struct mappings *server_mappings(struct server *s)
+{
+	return s->maps;
+}
+
+const struct zones *server_zones(struct server *s)
+{
+	return s->zones;
 }
 
 struct writer *server_writer(struct server *s)
@@ -181,6 +253,7 @@ static enum http_result route(struct http_req *r)
 {
 	const char *u = r->url;
 	static const char orders[] = "/v1/orders/";
+	static const char hooks[] = "/hooks/";
 
 	if (!strcmp(u, "/v1/events")) {
 		r->route = ROUTE_EVENTS;
@@ -206,6 +279,18 @@ static enum http_result route(struct http_req *r)
 	if (!strcmp(u, "/v1/orders") || !strcmp(u, "/v1/orders/")) {
 		r->route = ROUTE_ORDERS;
 		return method_is(r, "GET", "GET, HEAD") ? api_list_orders(r) : HTTP_DONE;
+	}
+	if (!strncmp(u, hooks, sizeof(hooks) - 1) && u[sizeof(hooks) - 1] && !strchr(u + sizeof(hooks) - 1, '/')) {
+		r->route = ROUTE_HOOKS;
+		return method_is(r, "POST", "POST") ? api_post_hook(r, u + sizeof(hooks) - 1) : HTTP_DONE;
+	}
+	if (!strcmp(u, "/v1/unmapped")) {
+		r->route = ROUTE_UNMAPPED;
+		return method_is(r, "GET", "GET, HEAD") ? api_list_unmapped(r) : HTTP_DONE;
+	}
+	if (!strcmp(u, "/v1/rejected")) {
+		r->route = ROUTE_REJECTED;
+		return method_is(r, "GET", "GET, HEAD") ? api_list_rejected(r) : HTTP_DONE;
 	}
 	if (!strcmp(u, "/healthz")) {
 		r->route = ROUTE_HEALTHZ;
@@ -361,6 +446,8 @@ enum werr server_start(const struct server_config *cfg, struct server **out, cha
 		goto fail;
 	}
 	s->key_made = true;
+	if ((err = server_load_tables(cfg, &s->maps, &s->zones, errbuf, errcap)))
+		goto fail;
 	if ((err = writer_new(cfg->store_url, &cfg->policy, cfg->queue_max, &s->writer, errbuf, errcap)))
 		goto fail;
 	s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_access, s,
@@ -380,12 +467,18 @@ enum werr server_start(const struct server_config *cfg, struct server **out, cha
 		err = WERR_IO;
 		goto fail;
 	}
+	if ((err = poller_start(&s->cfg, s->writer, s->maps, s->zones, &s->poller, errbuf, errcap)))
+		goto fail;
 	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : cfg->port;
 	*out = s;
 	return WERR_OK;
 fail:
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon);
 	writer_free(s->writer);
+	mappings_free(s->maps);
+	zones_free(s->zones);
 	if (s->key_made)
 		pthread_key_delete(s->reader_key);
 	metrics_free(s->metrics);
@@ -404,7 +497,9 @@ void server_stop(struct server *s)
 	fd = MHD_quiesce_daemon(s->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
-	/* 2. commit what is queued; every waiting request is resumed */
+	/* 2. no more carrier asks; commit what is queued, every waiting
+	 * request is resumed */
+	poller_stop(s->poller);
 	writer_stop(s->writer);
 	/* 3. let the answers go out */
 	deadline = mono_ms() + 5000;
@@ -414,6 +509,8 @@ void server_stop(struct server *s)
 	writer_free(s->writer);
 	pthread_key_delete(s->reader_key);
 	metrics_free(s->metrics);
+	mappings_free(s->maps);
+	zones_free(s->zones);
 	auth_cache_clear();
 	free(s);
 }

@@ -14,6 +14,16 @@
 
 enum werr server_start(const struct server_config *cfg, struct server **out, char *errbuf, size_t errcap);
 int server_port(const struct server *s);
+
+struct mappings;
+struct zones;
+/*
+ * Loads the mapping tables and the zone table: from cfg->mappings_dir, else
+ * $WISMO_MAPPINGS, else the installed data directory, else the source tree's
+ * mappings/ (a build that was not installed); the override directory on top.
+ */
+enum werr server_load_tables(const struct server_config *cfg, struct mappings **maps, struct zones **zones,
+			     char *errbuf, size_t errcap);
 void server_stop(struct server *s);
 
 #endif

@@ -112,6 +112,13 @@ struct rejected_row {
 	int64_t raw_id;
 };
 
+/* A package the poller should ask its carrier about. */
+struct poll_row {
+	char tracking[EV_PACKAGE_MAX + 1];
+	enum pkg_status status;
+	int failures;            /* polls in a row that failed */
+};
+
 /* A parked event and the raw payload it came in. */
 struct parked_event {
 	struct event ev;
@@ -175,6 +182,11 @@ struct store_ops {
 	/* Newest first; source NULL for all. */
 	enum werr (*rejected_list)(struct store *st, const char *source, int limit, struct rejected_row **rows,
 				   size_t *n);
+	/* Packages of carrier that are not final and due at now (never polled
+	 * first, then by their next time); free *rows with free(). */
+	enum werr (*poll_due)(struct store *st, const char *carrier, int64_t now, int limit, struct poll_row **rows,
+			      size_t *n);
+	enum werr (*poll_done)(struct store *st, const char *tracking, int64_t next_at, int failures, int64_t at);
 };
 
 /* Every backend's struct starts with this. */
@@ -236,5 +248,7 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_unmapped_list(st, ...)   ((st)->ops->unmapped_list((st), __VA_ARGS__))
 #define store_reject_put(st, ...)      ((st)->ops->reject_put((st), __VA_ARGS__))
 #define store_rejected_list(st, ...)   ((st)->ops->rejected_list((st), __VA_ARGS__))
+#define store_poll_due(st, ...)        ((st)->ops->poll_due((st), __VA_ARGS__))
+#define store_poll_done(st, ...)       ((st)->ops->poll_done((st), __VA_ARGS__))
 
 #endif

@@ -134,6 +134,14 @@ static enum werr resolve(struct store *st, struct event *ev, bool *ok)
 		}
 		err = WERR_OK;
 	}
+	/* "tracking:NUMBER": an order-level fact about the order holding that
+	 * parcel (a warehouse scan of a label's barcode) */
+	if (!ev->order[0] && !strncmp(ev->ref, "tracking:", 9) && ev->ref[9]) {
+		err = store_find_package(st, ev->ref + 9, ev->order);
+		if (err != WERR_NOT_FOUND && err)
+			return err;
+		err = WERR_OK;
+	}
 	if (!ev->order[0] && ev->package[0]) {
 		err = store_find_package(st, ev->package, ev->order);
 		if (err == WERR_NOT_FOUND)

@@ -1,0 +1,134 @@
+/*
+ * carrier_scan.c - one carrier scan -> one normalized event, the same way for
+ * UPS, FedEx, USPS and DHL (see carrier_scan.h for the shape of the event).
+ */
+#include "carrier_scan.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../base/wtime.h"
+#include "mapping.h"
+#include "../base/banned.h"
+
+static bool is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+void carrier_scan_text(char *dst, size_t cap, const char *src)
+{
+	size_t n = 0;
+	bool pending_space = false;
+
+	if (!cap)
+		return;
+	dst[0] = '\0';
+	if (!src)
+		return;
+	for (const unsigned char *p = (const unsigned char *)src; *p; p++) {
+		if (is_space(*p)) {
+			pending_space = n > 0;
+			continue;
+		}
+		if (pending_space) {
+			if (n + 1 >= cap)
+				break;
+			dst[n++] = ' ';
+			pending_space = false;
+		}
+		if (n + 1 >= cap)
+			break;
+		dst[n++] = (char)*p;
+	}
+	/* Never leave half a UTF-8 sequence at a cut: drop trailing continuation
+	 * bytes and the lead byte they belong to when the sequence is short. */
+	if (n) {
+		size_t i = n;
+		while (i > 0 && ((unsigned char)dst[i - 1] & 0xC0) == 0x80)
+			i--;
+		if (i > 0 && ((unsigned char)dst[i - 1] & 0x80)) {
+			unsigned char lead = (unsigned char)dst[i - 1];
+			size_t want = (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 1;
+			if (n - (i - 1) < want)
+				n = i - 1;
+		}
+	}
+	dst[n] = '\0';
+}
+
+const char *carrier_scan_str(const cJSON *obj, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	return cJSON_IsString(v) && v->valuestring ? v->valuestring : "";
+}
+
+bool carrier_scan_id(const cJSON *obj, const char *name, char *out, size_t cap)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	out[0] = '\0';
+	if (cJSON_IsString(v) && v->valuestring) {
+		if (strlen(v->valuestring) >= cap)
+			return false;
+		carrier_scan_text(out, cap, v->valuestring);
+		return out[0] != '\0';
+	}
+	if (cJSON_IsNumber(v)) {
+		double d = v->valuedouble;
+		/* Above 2^53 a double no longer holds every integer: the id would be
+		 * silently another one. */
+		if (d < 0 || d != floor(d) || d >= 9007199254740992.0)
+			return false;
+		snprintf(out, cap, "%.0f", d);
+		return true;
+	}
+	return false;
+}
+
+enum werr carrier_scan_emit(const struct adapter_env *env, struct adapter_out *out, const struct carrier_scan *s)
+{
+	char tracking[EV_PACKAGE_MAX + 2];
+	char when[WTIME_BUFSZ];
+	const char *code = s->code ? s->code : "";
+	struct event *ev;
+	bool hit;
+	int n;
+
+	carrier_scan_text(tracking, sizeof(tracking), s->tracking);
+	if (!tracking[0])
+		return adapter_fail(out, "%s: a scan without a tracking number", s->carrier);
+	if (strlen(tracking) > EV_PACKAGE_MAX)
+		return adapter_fail(out, "%s: tracking number longer than %d characters", s->carrier, EV_PACKAGE_MAX);
+	if (s->at <= 0)
+		return adapter_fail(out, "%s: scan of %s without a valid time", s->carrier, tracking);
+
+	ev = adapter_push(out, env);
+	if (!ev)
+		return WERR_NOMEM;
+	EVENT_SET(ev->package, tracking);
+	EVENT_SET(ev->carrier, s->carrier);
+	ev->occurred_at = s->at;
+	ev->estimated_delivery = s->estimated;
+	carrier_scan_text(ev->description, sizeof(ev->description), s->description);
+	carrier_scan_text(ev->location.city, sizeof(ev->location.city), s->city);
+	carrier_scan_text(ev->location.region, sizeof(ev->location.region), s->region);
+	carrier_scan_text(ev->location.country, sizeof(ev->location.country), s->country);
+
+	hit = mapping_apply(env->maps, s->carrier, code, NULL, ev);
+	if (!hit && s->fallback && s->fallback[0] && strcmp(s->fallback, code)) {
+		/* The coarse code decides the status, but the event keeps the most
+		 * specific one so that people (and the unmapped list) see it. */
+		mapping_apply(env->maps, s->carrier, s->fallback, NULL, ev);
+		carrier_scan_text(ev->code, sizeof(ev->code), code[0] ? code : s->fallback);
+	}
+
+	n = snprintf(ev->id, sizeof(ev->id), "%s:%s:%s:%s", s->carrier, tracking, wtime_format(s->at, when), ev->code);
+	if (n < 0 || (size_t)n >= sizeof(ev->id)) {
+		adapter_pop(out);
+		return adapter_fail(out, "%s: event id for %s is longer than %d characters", s->carrier, tracking,
+				    EV_ID_MAX);
+	}
+	return WERR_OK;
+}

@@ -1,0 +1,63 @@
+/*
+ * carrier_scan.h - what the direct-carrier parsers (ups.c, fedex.c, usps.c,
+ * dhl.c) share: turning one carrier scan into one normalized event, keyed and
+ * mapped the same way for every carrier.
+ *
+ * The poller GETs a carrier's tracking API and hands the response body to the
+ * carrier adapter's parse(); each scan (UPS activity, FedEx scanEvent, USPS
+ * trackingEvent, DHL event) becomes one event:
+ *
+ *   id       "<carrier>:<tracking number>:<UTC time>:<code>"
+ *   package  the tracking number; order "" (the writer resolves it)
+ *   status   through mappings/<carrier>.tsv: the most specific code first
+ *            ("X/SR", "DE/08"), then the coarser fallback ("X", "DE"); a code
+ *            no row knows is status unknown with the specific code kept
+ *
+ * Pure: no I/O, no clock.  Strings are copied; text longer than a field is cut
+ * at a UTF-8 boundary and runs of white space become one space (carrier text
+ * is for people, and XML bodies break it over lines).
+ */
+#ifndef WISMO_CARRIER_SCAN_H
+#define WISMO_CARRIER_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "adapter.h"
+
+struct carrier_scan {
+	const char *carrier;     /* "ups": the event's carrier and the table name */
+	const char *tracking;    /* tracking number (required) */
+	const char *code;        /* most specific code, "" when the carrier gave none */
+	const char *fallback;    /* coarser code tried when code has no row; may be NULL */
+	const char *description; /* the carrier's words; may be NULL */
+	const char *city, *region, *country; /* may be NULL */
+	int64_t at;              /* UTC ms (required, > 0) */
+	int64_t estimated;       /* carrier's delivery estimate, 0 when none */
+};
+
+/*
+ * Appends the event for one scan to out.  Returns WERR_OK, WERR_NOMEM, or
+ * WERR_INVALID with out->reason set (tracking number empty or longer than a
+ * package id, id too long).
+ */
+enum werr carrier_scan_emit(const struct adapter_env *env, struct adapter_out *out,
+			    const struct carrier_scan *s);
+
+/* Copies src into dst (cap bytes with the NUL): white space runs become one
+ * space, ends trimmed, cut at a UTF-8 boundary.  src NULL gives "". */
+void carrier_scan_text(char *dst, size_t cap, const char *src);
+
+/* The string value of obj[name], or "" when absent, null or not a string. */
+const char *carrier_scan_str(const cJSON *obj, const char *name);
+
+/*
+ * Reads obj[name] as an identifier: a string as is, or a number that is an
+ * exact integer below 2^53 (cJSON keeps doubles) formatted with "%.0f".
+ * Returns false when absent or not an exact integer; out gets "" then.
+ */
+bool carrier_scan_id(const cJSON *obj, const char *name, char *out, size_t cap);
+
+#endif

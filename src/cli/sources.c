@@ -1,0 +1,159 @@
+/*
+ * sources.c - `wismo parse` (what a source's payload becomes) and `wismo
+ * check` (is the configuration, are the mapping tables usable).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../adapters/adapter.h"
+#include "../adapters/mapping.h"
+#include "../adapters/zones.h"
+#include "../core/event_json.h"
+#include "../http/server.h"
+#include "cli.h"
+#include "../base/banned.h"
+
+#define PARSE_FILE_MAX (64u << 20)
+
+static const char *cli_header(const void *ctx, const char *name)
+{
+	const struct cli_opts *o = ctx;
+	size_t n = strlen(name);
+
+	for (int i = 0; i < o->nheaders; i++) {
+		const char *h = o->headers[i];
+		if (!strncasecmp(h, name, n) && h[n] == ':') {
+			h += n + 1;
+			while (*h == ' ')
+				h++;
+			return h;
+		}
+	}
+	return NULL;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	char *buf;
+
+	if (!f)
+		return NULL;
+	buf = malloc(PARSE_FILE_MAX);
+	*len = buf ? fread(buf, 1, PARSE_FILE_MAX, f) : 0;
+	if (f != stdin)
+		fclose(f);
+	if (buf && *len == PARSE_FILE_MAX) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+int cmd_parse(const struct server_config *cfg, const struct cli_opts *o)
+{
+	const struct source_cfg *sc;
+	const struct adapter *ad;
+	struct mappings *maps = NULL;
+	struct zones *zones = NULL;
+	struct adapter_out out = { 0 };
+	struct adapter_env env = { 0 };
+	struct hook_request rq = { 0 };
+	struct buf line = BUF_INIT;
+	char why[512];
+	size_t len = 0;
+	char *body;
+	enum werr err;
+	int rc = 1;
+
+	if (!o->source || o->nargs != 1) {
+		fprintf(stderr, "usage: wismo parse --source S FILE [--header 'Name: value' ...]\n");
+		return 2;
+	}
+	sc = server_source(cfg, o->source);
+	ad = adapter_find(sc && sc->adapter[0] ? sc->adapter : o->source);
+	if (!ad) {
+		fprintf(stderr, "wismo: no adapter for source '%s'\n", o->source);
+		return 2;
+	}
+	if (!(body = read_file(o->args[0], &len))) {
+		fprintf(stderr, "wismo: unable to read '%s' (or larger than 64 MiB)\n", o->args[0]);
+		return 1;
+	}
+	if ((err = server_load_tables(cfg, &maps, &zones, why, sizeof(why)))) {
+		fprintf(stderr, "wismo: %s\n", why);
+		goto out;
+	}
+	env.source = o->source;
+	env.maps = maps;
+	env.zones = zones;
+	env.now_ms = cli_now_ms();
+	rq.body = body;
+	rq.len = len;
+	rq.content_type = cli_header(o, "Content-Type");
+	rq.header = cli_header;
+	rq.hctx = o;
+	err = ad->parse(&env, &rq, &out);
+	if (err) {
+		fprintf(stderr, "wismo: %s: %s\n", werr_name(err), out.reason[0] ? out.reason : "cannot parse");
+		goto out;
+	}
+	for (size_t i = 0; i < out.nevents; i++) {
+		buf_reset(&line);
+		if (event_to_json(&out.events[i], false, &line)) {
+			fprintf(stderr, "wismo: unable to encode event %zu\n", i);
+			goto out;
+		}
+		printf("%s\n", line.p);
+	}
+	rc = 0;
+out:
+	buf_release(&line);
+	adapter_out_free(&out);
+	mappings_free(maps);
+	zones_free(zones);
+	free(body);
+	return rc;
+}
+
+int cmd_check(const struct server_config *cfg)
+{
+	struct mappings *maps = NULL;
+	struct zones *zones = NULL;
+	char why[512];
+	int problems = 0;
+
+	if (server_load_tables(cfg, &maps, &zones, why, sizeof(why))) {
+		fprintf(stderr, "wismo: %s\n", why);
+		return 1;
+	}
+	printf("mappings: %zu tables loaded\n", mappings_ntables(maps));
+	for (int i = 0; i < cfg->nsources; i++) {
+		const struct source_cfg *sc = &cfg->sources[i];
+		const struct adapter *ad = adapter_find(sc->adapter[0] ? sc->adapter : sc->name);
+		if (!ad) {
+			if (sc->adapter[0]) {
+				printf("source %s: unknown adapter '%s'\n", sc->name, sc->adapter);
+				problems++;
+			} else {
+				printf("source %s: generic (events through POST /v1/events)\n", sc->name);
+			}
+			continue;
+		}
+		if (ad->verify && !sc->secret[0]) {
+			printf("source %s: no secret: its webhooks will be refused (401)\n", sc->name);
+			problems++;
+		} else if (!ad->verify && !sc->api_base[0]) {
+			printf("source %s: no api_base: it will not be polled\n", sc->name);
+			problems++;
+		} else {
+			printf("source %s: %s adapter, ok\n", sc->name, ad->name);
+		}
+	}
+	mappings_free(maps);
+	zones_free(zones);
+	printf("%s\n", problems ? "problems found" : "ok");
+	return problems ? 1 : 0;
+}

@@ -1,0 +1,427 @@
+/*
+ * poller.c - the carrier poller (see poller.h for the schedule).
+ *
+ * Per carrier source: a token bucket (rate_per_minute, burst of a tenth of
+ * a minute's budget), an OAuth token with its expiry, and a pause until time
+ * after a 429.  Each tick asks poll_due for at most as many packages as the
+ * bucket holds, asks the carrier about each, hands the events to the writer
+ * (they name the package, not the order: the writer resolves it) and
+ * records the next time.
+ */
+#include "poller.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <strings.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../adapters/adapter.h"
+#include "../base/log.h"
+#include "../base/banned.h"
+
+#define MINUTE_MS (60 * 1000LL)
+#define HOUR_MS (60 * MINUTE_MS)
+#define RESPONSE_MAX (4u << 20)
+#define HTTP_TIMEOUT_S 20
+#define DUE_MAX 64
+
+int64_t poll_interval_ms(enum pkg_status status, int failures)
+{
+	if (failures > 0) {
+		int64_t d = 5 * MINUTE_MS;
+		for (int i = 1; i < failures && d < 12 * HOUR_MS; i++)
+			d *= 2;
+		return d < 12 * HOUR_MS ? d : 12 * HOUR_MS;
+	}
+	switch (status) {
+	case PKG_LABEL_CREATED:
+		return 4 * HOUR_MS;
+	case PKG_OUT_FOR_DELIVERY:
+	case PKG_AVAILABLE_FOR_PICKUP:
+	case PKG_DELIVERY_ATTEMPTED:
+		return 30 * MINUTE_MS;
+	default:
+		return 2 * HOUR_MS;
+	}
+}
+
+struct carrier {
+	const struct source_cfg *sc;
+	const struct adapter *ad;
+	double tokens;
+	double per_ms;             /* tokens added per millisecond */
+	double burst;
+	int64_t paused_until;
+	char token[2048];          /* OAuth bearer token, "" when none */
+	int64_t token_expires;
+};
+
+struct poller {
+	struct server_config cfg;  /* a copy: the sources outlive the caller's */
+	struct writer *w;
+	const struct mappings *maps;
+	const struct zones *zones;
+	struct store *st;
+	struct carrier carriers[SOURCES_MAX];
+	int ncarriers;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	bool stopping;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct response {
+	struct buf body;
+	bool too_big;
+	long retry_after;          /* seconds, 0 when not given */
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+	struct response *r = ctx;
+
+	if (r->body.len + size * n > RESPONSE_MAX || buf_append(&r->body, p, size * n)) {
+		r->too_big = true;
+		return 0;
+	}
+	return size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ctx)
+{
+	struct response *r = ctx;
+
+	if (size * n > 12 && !strncasecmp(p, "Retry-After:", 12))
+		r->retry_after = strtol(p + 12, NULL, 10);
+	return size * n;
+}
+
+/* One HTTP exchange; returns the status (0 on a transport error). */
+static long http_call(const char *method, const char *url, struct curl_slist *headers, const char *body,
+		      const char *userpwd, struct response *resp)
+{
+	CURL *c = curl_easy_init();
+	long status = 0;
+
+	if (!c)
+		return 0;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)HTTP_TIMEOUT_S);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
+	if (userpwd) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
+	}
+	if (!strcmp(method, "POST"))
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	return status;
+}
+
+/* The OAuth token endpoint of a carrier, or NULL when it takes an API key. */
+static const char *token_path(const char *adapter)
+{
+	if (!strcmp(adapter, "ups"))
+		return "/security/v1/oauth/token";
+	if (!strcmp(adapter, "fedex"))
+		return "/oauth/token";
+	if (!strcmp(adapter, "usps"))
+		return "/oauth2/v3/token";
+	return NULL;
+}
+
+/* Fetches a client-credentials token when there is none or it is about to
+ * expire.  Sent as a form with the credentials both in the body (FedEx,
+ * USPS) and as basic auth (UPS). */
+static enum werr ensure_token(struct carrier *c, int64_t now)
+{
+	const char *path = token_path(c->ad->name);
+	struct response resp = { BUF_INIT, false, 0 };
+	char url[1024], auth[600];
+	struct buf form = BUF_INIT;
+	CURL *esc = curl_easy_init();
+	long status;
+	enum werr err = WERR_IO;
+
+	if (!path || (c->token[0] && now < c->token_expires - MINUTE_MS)) {
+		if (esc)
+			curl_easy_cleanup(esc);
+		return WERR_OK;
+	}
+	if (!esc)
+		return WERR_NOMEM;
+	char *id = curl_easy_escape(esc, c->sc->api_key, 0), *secret = curl_easy_escape(esc, c->sc->api_secret, 0);
+	buf_printf(&form, "grant_type=client_credentials&client_id=%s&client_secret=%s", id ? id : "",
+		   secret ? secret : "");
+	curl_free(id);
+	curl_free(secret);
+	curl_easy_cleanup(esc);
+	snprintf(url, sizeof(url), "%s%s", c->sc->api_base, path);
+	snprintf(auth, sizeof(auth), "%s:%s", c->sc->api_key, c->sc->api_secret);
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded");
+	status = http_call("POST", url, h, form.p, auth, &resp);
+	curl_slist_free_all(h);
+	if (status == 200 && resp.body.len) {
+		cJSON *j = cJSON_ParseWithLength(resp.body.p, resp.body.len);
+		const cJSON *tok = cJSON_GetObjectItemCaseSensitive(j, "access_token");
+		const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "expires_in");
+		if (cJSON_IsString(tok) && strlen(tok->valuestring) < sizeof(c->token)) {
+			double secs = cJSON_IsNumber(exp) ? exp->valuedouble
+				    : cJSON_IsString(exp) ? strtod(exp->valuestring, NULL) : 3600;
+			snprintf(c->token, sizeof(c->token), "%s", tok->valuestring);
+			c->token_expires = now + (int64_t)(secs > 60 ? secs : 60) * 1000;
+			err = WERR_OK;
+		}
+		cJSON_Delete(j);
+	}
+	if (err)
+		wlog(LOG_WARN, "carrier_token_failed", "source", c->sc->name, NULL);
+	buf_release(&form);
+	buf_release(&resp.body);
+	return err;
+}
+
+/* Asks the carrier about one tracking number; the answer's body in resp. */
+static long ask(struct carrier *c, const char *tracking, struct response *resp)
+{
+	char url[1200], auth[2100], key[300];
+	struct curl_slist *h = NULL;
+	struct buf body = BUF_INIT;
+	const char *name = c->ad->name, *method = "GET";
+	CURL *esc = curl_easy_init();
+	char *tn = esc ? curl_easy_escape(esc, tracking, 0) : NULL;
+	long status;
+
+	if (!tn) {
+		if (esc)
+			curl_easy_cleanup(esc);
+		return 0;
+	}
+	if (c->token[0]) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", c->token);
+		h = curl_slist_append(h, auth);
+	}
+	if (!strcmp(name, "ups")) {
+		snprintf(url, sizeof(url), "%s/api/track/v1/details/%s?locale=en_US", c->sc->api_base, tn);
+		h = curl_slist_append(h, "transId: wismo");
+		h = curl_slist_append(h, "transactionSrc: wismo");
+	} else if (!strcmp(name, "fedex")) {
+		snprintf(url, sizeof(url), "%s/track/v1/trackingnumbers", c->sc->api_base);
+		method = "POST";
+		buf_puts(&body, "{\"includeDetailedScans\":true,\"trackingInfo\":[{\"trackingNumberInfo\":"
+				"{\"trackingNumber\":");
+		buf_json_str(&body, tracking);
+		buf_puts(&body, "}}]}");
+		h = curl_slist_append(h, "Content-Type: application/json");
+	} else if (!strcmp(name, "usps")) {
+		snprintf(url, sizeof(url), "%s/tracking/v3/tracking/%s?expand=DETAIL", c->sc->api_base, tn);
+	} else {
+		snprintf(url, sizeof(url), "%s/track/shipments?trackingNumber=%s", c->sc->api_base, tn);
+		snprintf(key, sizeof(key), "DHL-API-Key: %s", c->sc->api_key);
+		h = curl_slist_append(h, key);
+	}
+	h = curl_slist_append(h, "Accept: application/json");
+	status = http_call(method, url, h, body.p, NULL, resp);
+	curl_slist_free_all(h);
+	curl_free(tn);
+	curl_easy_cleanup(esc);
+	buf_release(&body);
+	return status;
+}
+
+/* Parses an answer and hands its events to the writer.  Returns false when
+ * the answer could not be used (counted as a failed ask). */
+static bool feed(struct poller *p, struct carrier *c, const char *tracking, const struct response *resp,
+		 int64_t now)
+{
+	struct hook_request rq = { resp->body.p, resp->body.len, "application/json", NULL, NULL };
+	struct adapter_env env = { c->sc->name, p->maps, p->zones, now, NULL, NULL };
+	struct adapter_out out = { 0 };
+	struct writer_job job = { 0 };
+	bool *dup = NULL, ok = false;
+
+	if (c->ad->parse(&env, &rq, &out)) {
+		wlog(LOG_WARN, "carrier_answer_unreadable", "source", c->sc->name, "tracking", tracking, "reason",
+		     out.reason, NULL);
+		goto out;
+	}
+	if (!out.nevents) {
+		ok = true;
+		goto out;
+	}
+	if (!(dup = calloc(out.nevents, sizeof(*dup))))
+		goto out;
+	for (size_t i = 0; i < out.nevents; i++) {
+		struct event *ev = &out.events[i];
+		if (!ev->package[0])
+			EVENT_SET(ev->package, tracking);
+		api_event_key(ev);
+	}
+	job.source = c->sc->name;
+	job.content_type = "application/json";
+	job.raw = resp->body.p;
+	job.rawlen = resp->body.len;
+	job.events = out.events;
+	job.nevents = out.nevents;
+	job.duplicate = dup;
+	job.received_at = now;
+	ok = writer_submit_wait(p->w, &job) == WERR_OK;
+out:
+	free(dup);
+	adapter_out_free(&out);
+	return ok;
+}
+
+static void poll_carrier(struct poller *p, struct carrier *c, int64_t now)
+{
+	struct poll_row *rows = NULL;
+	size_t n = 0;
+	int want;
+
+	if (now < c->paused_until)
+		return;
+	c->tokens = c->tokens + c->per_ms * 1000;
+	if (c->tokens > c->burst)
+		c->tokens = c->burst;
+	want = (int)c->tokens;
+	if (want <= 0)
+		return;
+	if (want > DUE_MAX)
+		want = DUE_MAX;
+	if (store_poll_due(p->st, c->ad->name, now, want, &rows, &n) || !n) {
+		free(rows);
+		return;
+	}
+	if (ensure_token(c, now)) {
+		c->paused_until = now + 5 * MINUTE_MS;
+		free(rows);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct response resp = { BUF_INIT, false, 0 };
+		long status;
+		bool ok = false;
+
+		c->tokens -= 1;
+		status = ask(c, rows[i].tracking, &resp);
+		if (status == 200)
+			ok = feed(p, c, rows[i].tracking, &resp, now_ms());
+		else if (status == 401)
+			c->token[0] = '\0'; /* fetch a new token next time */
+		else if (status == 429)
+			c->paused_until = now + (resp.retry_after > 0 ? resp.retry_after * 1000 : MINUTE_MS);
+		if (!ok) {
+			char st[16];
+			snprintf(st, sizeof(st), "%ld", status);
+			wlog(LOG_WARN, "carrier_poll_failed", "source", c->sc->name, "tracking", rows[i].tracking,
+			     "status", st, NULL);
+		}
+		int failures = ok ? 0 : rows[i].failures + 1;
+		store_poll_done(p->st, rows[i].tracking, now + poll_interval_ms(rows[i].status, failures), failures,
+				now);
+		buf_release(&resp.body);
+		if (status == 429)
+			break;
+	}
+	free(rows);
+}
+
+static void *poller_main(void *arg)
+{
+	struct poller *p = arg;
+
+	pthread_mutex_lock(&p->mu);
+	while (!p->stopping) {
+		struct timespec until;
+		pthread_mutex_unlock(&p->mu);
+		int64_t now = now_ms();
+		for (int i = 0; i < p->ncarriers; i++)
+			poll_carrier(p, &p->carriers[i], now);
+		pthread_mutex_lock(&p->mu);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		if (!p->stopping)
+			pthread_cond_timedwait(&p->cond, &p->mu, &until);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+enum werr poller_start(const struct server_config *cfg, struct writer *w, const struct mappings *maps,
+		       const struct zones *zones, struct poller **out, char *errbuf, size_t errcap)
+{
+	struct poller *p;
+	enum werr err;
+
+	*out = NULL;
+	if (!(p = calloc(1, sizeof(*p))))
+		return WERR_NOMEM;
+	p->cfg = *cfg;
+	for (int i = 0; i < p->cfg.nsources; i++) {
+		const struct source_cfg *sc = &p->cfg.sources[i];
+		const struct adapter *ad = adapter_find(sc->adapter[0] ? sc->adapter : sc->name);
+		if (!ad || ad->kind != KIND_CARRIER || !sc->api_base[0])
+			continue;
+		struct carrier *c = &p->carriers[p->ncarriers++];
+		int rate = sc->rate_per_minute > 0 ? sc->rate_per_minute : 60;
+		c->sc = sc;
+		c->ad = ad;
+		c->per_ms = rate / 60000.0;
+		c->burst = rate / 10.0 > 1 ? rate / 10.0 : 1;
+		c->tokens = 0;
+	}
+	if (!p->ncarriers) {
+		free(p);
+		return WERR_OK;
+	}
+	p->w = w;
+	p->maps = maps;
+	p->zones = zones;
+	if ((err = store_open(cfg->store_url, 0, &p->st, errbuf, errcap))) {
+		free(p);
+		return err;
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	if (pthread_create(&p->thread, NULL, poller_main, p)) {
+		store_close(p->st);
+		free(p);
+		return WERR_INTERNAL;
+	}
+	*out = p;
+	return WERR_OK;
+}
+
+void poller_stop(struct poller *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stopping = true;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->thread, NULL);
+	store_close(p->st);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cond);
+	free(p);
+}

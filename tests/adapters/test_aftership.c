@@ -1,0 +1,271 @@
+/* test_aftership.c - the AfterShip adapter (adapters/aftership.c): aftership-hmac-sha256, tracking_update
+ * checkpoints mapped subtag first and tag second, local checkpoint times across the March DST change, the
+ * store's order number, estimates, redeliveries in another order, webhooks without checkpoints, and the public
+ * AfterShip samples of ../shared/corpora. */
+#include "agg_harness.h"
+
+#include <openssl/evp.h>
+
+#include "base/crypto.h"
+
+extern const struct adapter adapter_aftership;
+
+#define SECRET "as_webhook_secret_5b1f"
+
+/* base64(HMAC-SHA256(secret, body)) */
+static void sign(const char *secret, const char *body, size_t len, char out[64])
+{
+	unsigned char mac[32];
+
+	crypto_hmac_sha256(secret, strlen(secret), body, len, mac);
+	EVP_EncodeBlock((unsigned char *)out, mac, 32);
+}
+
+static enum werr verify(const char *secret, const char *sig, const char *body, size_t len, char *why, size_t cap)
+{
+	struct hdrs h = { { sig ? "Aftership-Hmac-Sha256" : NULL }, { sig } };
+	struct hook_request rq = { .body = body, .len = len, .header = hdr_get, .hctx = &h };
+
+	why[0] = '\0';
+	return adapter_aftership.verify(&rq, secret, 0, why, cap);
+}
+
+static void test_signature_good_bad_missing(void **state)
+{
+	size_t len = 0;
+	char *body = fixture("aftership", "tracking_update.json", &len);
+	char sig[64], why[200];
+
+	(void)state;
+	assert_non_null(body);
+	sign(SECRET, body, len, sig);
+	assert_int_equal(strlen(sig), 44);
+	assert_int_equal(verify(SECRET, sig, body, len, why, sizeof(why)), WERR_OK);
+	assert_int_equal(verify("another_secret", sig, body, len, why, sizeof(why)), WERR_UNAUTHORIZED);
+	assert_string_equal(why, "signature mismatch");
+	assert_int_equal(verify(SECRET, sig, body, len - 1, why, sizeof(why)), WERR_UNAUTHORIZED);
+	sig[10] = sig[10] == 'A' ? 'B' : 'A';
+	assert_int_equal(verify(SECRET, sig, body, len, why, sizeof(why)), WERR_UNAUTHORIZED);
+	assert_int_equal(verify(SECRET, "", body, len, why, sizeof(why)), WERR_UNAUTHORIZED);
+	assert_int_equal(verify(SECRET, NULL, body, len, why, sizeof(why)), WERR_UNAUTHORIZED);
+	assert_string_equal(why, "missing aftership-hmac-sha256");
+	assert_int_equal(verify("", sig, body, len, why, sizeof(why)), WERR_UNAUTHORIZED);
+	{
+		struct hook_request rq = { .body = body, .len = len };
+		assert_int_equal(adapter_aftership.verify(&rq, SECRET, 0, why, sizeof(why)), WERR_UNAUTHORIZED);
+	}
+	free(body);
+}
+
+static void test_tracking_update(void **state)
+{
+	struct adapter_out out;
+	char *body = fixture("aftership", "tracking_update.json", NULL);
+	const struct event *ev;
+
+	(void)state;
+	assert_int_equal(run_case(&adapter_aftership, "tracking_update", NULL), 7);
+	assert_int_equal(parse_text(&adapter_aftership, body, &out), WERR_OK);
+	ev = &out.events[0];
+	assert_string_equal(ev->id, "aftership:usps:9400111899223197428490:2024-03-08T09:12:00-05:00:InfoReceived_001");
+	assert_int_equal(ev->status, EV_LABEL_CREATED);
+	assert_string_equal(ev->carrier, "usps");
+	/* the store's order number, without its '#'; order_id (the store's internal id) is not an order number */
+	assert_string_equal(ev->order, "1001");
+	/* countries arrive as alpha-3 and leave as alpha-2 */
+	assert_string_equal(ev->location.country, "US");
+	/* local times without offset, in San Francisco on the night clocks went forward: 01:30 PST and 03:30 PDT
+	 * are one hour apart */
+	ev = find_event(&out, ":2024-03-10T01:30:00:InTransit_003");
+	assert_int_equal(ev->occurred_at, 1710063000000LL); /* 09:30Z */
+	ev = find_event(&out, ":2024-03-10T03:30:00:InTransit_007");
+	assert_int_equal(ev->occurred_at, 1710066600000LL); /* 10:30Z */
+	/* the estimate shown to customers now wins over the older fields, on the newest event only */
+	ev = &out.events[6];
+	assert_int_equal(ev->status, EV_DELIVERED);
+	assert_int_equal(ev->estimated_delivery, 1710115200000LL); /* 2024-03-11 */
+	assert_int_equal(out.events[5].estimated_delivery, 0);
+	adapter_out_free(&out);
+	free(body);
+}
+
+static void test_checkpoints_newest_first_give_the_same_events(void **state)
+{
+	(void)state;
+	run_case(&adapter_aftership, "tracking_update.reversed", "tracking_update.expected.jsonl");
+}
+
+static void test_exceptions_subtags_and_unknown_codes(void **state)
+{
+	struct adapter_out out;
+	char *body = fixture("aftership", "tracking_exceptions.json", NULL);
+	const struct event *ev;
+
+	(void)state;
+	assert_int_equal(run_case(&adapter_aftership, "tracking_exceptions", NULL), 7);
+	assert_int_equal(parse_text(&adapter_aftership, body, &out), WERR_OK);
+	assert_string_equal(out.events[0].order, "1002");
+	assert_string_equal(out.events[0].location.country, "FR");
+	ev = find_event(&out, ":Exception_004");
+	assert_int_equal(ev->status, EV_EXCEPTION);
+	assert_string_equal(ev->detail, "customs_hold");
+	/* a checkpoint with only a free-text location keeps it as the place */
+	assert_string_equal(ev->location.city, "MEMPHIS, TN");
+	/* held for payment: the customer must act, said by the table */
+	ev = find_event(&out, ":Exception_006");
+	assert_string_equal(ev->detail, "held_by_carrier");
+	assert_int_equal(ev->action_required, 1);
+	ev = find_event(&out, ":AttemptFail_002");
+	assert_int_equal(ev->status, EV_DELIVERY_ATTEMPTED);
+	assert_string_equal(ev->detail, "recipient_unavailable");
+	/* a subtag the table does not list falls back to its tag, keeping the subtag as the code */
+	ev = find_event(&out, ":Exception_099");
+	assert_int_equal(ev->status, EV_EXCEPTION);
+	assert_string_equal(ev->code, "Exception_099");
+	/* ... and with no place to find a zone, a local time is read as UTC */
+	assert_int_equal(ev->occurred_at, 1712649600000LL); /* 2024-04-09T08:00:00Z */
+	/* a tag nobody knows: unknown, code kept */
+	ev = find_event(&out, ":Teleported");
+	assert_int_equal(ev->status, EV_UNKNOWN);
+	assert_string_equal(ev->code, "Teleported");
+	assert_string_equal(ev->description, "Shipment is in a state nobody has a word for");
+	ev = find_event(&out, ":Exception_011");
+	assert_int_equal(ev->status, EV_RETURNED_TO_SENDER);
+	/* only the carrier's estimate is given */
+	assert_int_equal(ev->estimated_delivery, 1712707200000LL); /* 2024-04-10 */
+	adapter_out_free(&out);
+	free(body);
+}
+
+static void test_webhooks_without_checkpoints(void **state)
+{
+	struct adapter_out out;
+	const char *nothing[] = {
+		"{\"event\":\"edd_revise\",\"msg\":{\"tracking_number\":\"0000000000000000\",\"slug\":\"usps\","
+		"\"tag\":\"InTransit\",\"aftership_estimated_delivery_date\":{\"estimated_delivery_date\":\"2026-10-02\"}},"
+		"\"ts\":1712741700}",
+		"{\"event\":\"tracking_pending_time\",\"msg\":{\"tracking_number\":\"0000000000000000\",\"slug\":\"usps\","
+		"\"tag\":\"Pending\"},\"ts\":1712741800}",
+		"{\"event\":\"tracking_update\",\"msg\":{\"tracking_number\":\"1Z\",\"tag\":\"Pending\",\"checkpoints\":[]}}",
+		"{\"event\":\"tracking_update\",\"msg\":{\"tracking_number\":\"1Z\",\"checkpoints\":null}}",
+		"{\"meta\":{\"code\":200},\"data\":{}}",
+		"{\"event\":\"return_update\",\"msg\":{\"rma_number\":\"R1\"}}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(nothing) / sizeof(nothing[0]); i++) {
+		if (parse_text(&adapter_aftership, nothing[i], &out) != WERR_OK)
+			fail_msg("%s: %s", nothing[i], out.reason);
+		assert_int_equal(out.nevents, 0);
+		adapter_out_free(&out);
+	}
+}
+
+static void test_other_shapes(void **state)
+{
+	struct adapter_out out;
+	const char *cp = "\"checkpoints\":[{\"checkpoint_time\":\"2024-05-01T10:00:00+01:00\",\"country_iso3\":\"GBR\","
+			 "\"city\":\"LONDON\",\"message\":\"Out for delivery\",\"tag\":\"OutForDelivery\","
+			 "\"subtag\":\"OutForDelivery_001\"}]";
+	char body[1024];
+
+	(void)state;
+	/* the API's answer, and a bare tracking: the same event */
+	snprintf(body, sizeof(body),
+		 "{\"meta\":{\"code\":200},\"data\":{\"tracking\":{\"tracking_number\":\"RM123456789GB\","
+		 "\"slug\":\"royal-mail\",%s}}}",
+		 cp);
+	assert_int_equal(parse_text(&adapter_aftership, body, &out), WERR_OK);
+	assert_int_equal(out.nevents, 1);
+	assert_string_equal(out.events[0].carrier, "royal_mail");
+	assert_string_equal(out.events[0].location.country, "GB");
+	assert_string_equal(out.events[0].order, "");
+	assert_string_equal(out.events[0].id,
+			    "aftership:royal-mail:RM123456789GB:2024-05-01T10:00:00+01:00:OutForDelivery_001");
+	adapter_out_free(&out);
+	snprintf(body, sizeof(body), "{\"tracking_number\":\"RM123456789GB\",\"slug\":\"royal-mail\",%s}", cp);
+	assert_int_equal(parse_text(&adapter_aftership, body, &out), WERR_OK);
+	assert_int_equal(out.nevents, 1);
+	assert_int_equal(out.events[0].status, EV_OUT_FOR_DELIVERY);
+	adapter_out_free(&out);
+}
+
+static void test_bodies_it_cannot_read(void **state)
+{
+	struct adapter_out out;
+	static const struct {
+		const char *body, *reason;
+	} bad[] = {
+		{ "tracking_update", "body is not JSON" },
+		{ "{\"event\":", "body is not JSON" },
+		{ "\"tracking_update\"", "body is not a JSON object" },
+		{ "{\"msg\":{\"tracking_number\":\"1Z\",\"checkpoints\":{}}}", "checkpoints is not an array" },
+		{ "{\"msg\":{\"checkpoints\":[{\"checkpoint_time\":\"2024-05-01T10:00:00Z\",\"tag\":\"InTransit\"}]}}",
+		  "tracking has checkpoints but no tracking_number" },
+		{ "{\"msg\":{\"tracking_number\":\"1Z\",\"checkpoints\":[\"x\"]}}", "checkpoints[0] is not an object" },
+		{ "{\"msg\":{\"tracking_number\":\"1Z\",\"checkpoints\":[{\"tag\":\"InTransit\"}]}}",
+		  "checkpoints[0]: checkpoint_time is missing or not a time" },
+		{ "{\"msg\":{\"tracking_number\":\"1Z\",\"checkpoints\":[{\"checkpoint_time\":\"soon\"}]}}",
+		  "checkpoints[0]: checkpoint_time is missing or not a time" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse_text(&adapter_aftership, bad[i].body, &out) != WERR_INVALID)
+			fail_msg("%s: accepted", bad[i].body);
+		assert_string_equal(out.reason, bad[i].reason);
+		adapter_out_free(&out);
+	}
+}
+
+/* Every AfterShip tag the public samples exercise has a row, and so has each tag's first subtag. */
+static void test_every_tag_is_mapped(void **state)
+{
+	static const char *const tags[] = { "Pending",   "InfoReceived",	"InTransit", "OutForDelivery", "AttemptFail",
+					    "Delivered", "AvailableForPickup", "Exception", "Expired" };
+	char sub[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		struct event ev;
+
+		event_init(&ev);
+		if (!mapping_apply(maps, "aftership", tags[i], NULL, &ev))
+			fail_msg("tag %s has no row", tags[i]);
+		snprintf(sub, sizeof(sub), "%s_001", tags[i]);
+		if (!mapping_apply(maps, "aftership", sub, NULL, &ev))
+			fail_msg("subtag %s has no row", sub);
+	}
+}
+
+static void test_corpus_payloads_parse(void **state)
+{
+	char dir[1024];
+	size_t nevents = 0;
+	int files;
+
+	(void)state;
+	corpus_dir("aftership", dir, sizeof(dir));
+	files = parse_dir(&adapter_aftership, dir, &nevents);
+	print_message("aftership corpus: %d files, %zu events\n", files, nevents);
+	assert_true(files >= 4);
+	/* the in-transit sample has one checkpoint, without an offset or a place (read as UTC) */
+	assert_int_equal(nevents, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_signature_good_bad_missing),
+		cmocka_unit_test(test_tracking_update),
+		cmocka_unit_test(test_checkpoints_newest_first_give_the_same_events),
+		cmocka_unit_test(test_exceptions_subtags_and_unknown_codes),
+		cmocka_unit_test(test_webhooks_without_checkpoints),
+		cmocka_unit_test(test_other_shapes),
+		cmocka_unit_test(test_bodies_it_cannot_read),
+		cmocka_unit_test(test_every_tag_is_mapped),
+		cmocka_unit_test(test_corpus_payloads_parse),
+	};
+
+	return cmocka_run_group_tests(tests, harness_setup, harness_teardown);
+}

@@ -1,0 +1,440 @@
+/* test_carriers.c - the direct-carrier parsers (adapters/ups.c, fedex.c, usps.c, dhl.c, carrier_scan.c).
+ *
+ * Each fixture under tests/data/<carrier>/ is a carrier response written by hand in the carrier's public
+ * format; a readable one is compared line for line with <fixture>.expected.jsonl (event_to_json of every
+ * event), an unreadable one with the reason it must give.  WISMO_UPDATE_EXPECTED=1 rewrites the expected
+ * files (then read the diff: the expected files are the specification).  The DST instants are also checked
+ * as numbers below, so that a rewritten file cannot hide a wrong zone rule. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapters/adapter.h"
+#include "adapters/carrier_scan.h"
+#include "adapters/mapping.h"
+#include "adapters/zones.h"
+#include "base/wtime.h"
+#include "core/event_json.h"
+
+extern const struct adapter adapter_ups, adapter_fedex, adapter_usps, adapter_dhl;
+
+static const char *srcdir;
+static struct mappings *maps;
+static struct zones *zones;
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *p;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	p = malloc((size_t)n + 1);
+	if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
+		free(p);
+		p = NULL;
+	}
+	fclose(f);
+	if (p) {
+		p[n] = '\0';
+		*len = (size_t)n;
+	}
+	return p;
+}
+
+static enum werr parse_file(const struct adapter *a, const char *rel, struct adapter_out *out)
+{
+	struct adapter_env env = { .source = a->name, .maps = maps, .zones = zones };
+	char path[1024];
+	size_t len = 0;
+	char *body;
+	enum werr e;
+
+	snprintf(path, sizeof(path), "%s/tests/data/%s", srcdir, rel);
+	body = slurp(path, &len);
+	if (!body)
+		fail_msg("cannot read %s", path);
+	struct hook_request rq = { .body = body, .len = len };
+	memset(out, 0, sizeof(*out));
+	e = a->parse(&env, &rq, out);
+	free(body);
+	return e;
+}
+
+static void events_text(const struct adapter_out *out, struct buf *b)
+{
+	for (size_t i = 0; i < out->nevents; i++) {
+		assert_int_equal(event_to_json(&out->events[i], false, b), WERR_OK);
+		assert_int_equal(buf_putc(b, '\n'), WERR_OK);
+	}
+}
+
+/* Parses fixture rel and compares with rel.expected.jsonl. */
+static void expect_events(const struct adapter *a, const char *rel, size_t nevents)
+{
+	struct adapter_out out;
+	struct buf got = BUF_INIT;
+	char path[1024];
+	size_t len = 0;
+	char *want;
+	enum werr e = parse_file(a, rel, &out);
+
+	if (e)
+		fail_msg("%s: %s (%s)", rel, werr_name(e), out.reason);
+	assert_int_equal(out.nevents, nevents);
+	events_text(&out, &got);
+	snprintf(path, sizeof(path), "%s/tests/data/%s.expected.jsonl", srcdir, rel);
+	if (getenv("WISMO_UPDATE_EXPECTED")) {
+		FILE *f = fopen(path, "wb");
+		assert_non_null(f);
+		fwrite(got.p, 1, got.len, f);
+		fclose(f);
+	}
+	want = slurp(path, &len);
+	if (!want)
+		fail_msg("cannot read %s", path);
+	if (strcmp(want, got.p)) {
+		fprintf(stderr, "--- %s\n+++ got\n%s", path, got.p);
+		fail_msg("%s: events differ from %s", rel, path);
+	}
+	free(want);
+	buf_release(&got);
+	adapter_out_free(&out);
+}
+
+/* Parses fixture rel: no events, and rc; with WERR_INVALID the reason contains why. */
+static void expect_answer(const struct adapter *a, const char *rel, enum werr rc, const char *why)
+{
+	struct adapter_out out;
+	enum werr e = parse_file(a, rel, &out);
+
+	if (e != rc)
+		fail_msg("%s: got %s (%s), want %s", rel, werr_name(e), out.reason, werr_name(rc));
+	if (why && !strstr(out.reason, why))
+		fail_msg("%s: reason '%s' does not say '%s'", rel, out.reason, why);
+	if (rc == WERR_OK)
+		assert_int_equal(out.nevents, 0);
+	adapter_out_free(&out);
+}
+
+static enum werr parse_text(const struct adapter *a, const char *text, struct adapter_out *out)
+{
+	struct adapter_env env = { .source = a->name, .maps = maps, .zones = zones };
+	struct hook_request rq = { .body = text, .len = strlen(text) };
+
+	memset(out, 0, sizeof(*out));
+	return a->parse(&env, &rq, out);
+}
+
+static int64_t at(const char *rfc3339)
+{
+	int64_t ms = 0;
+	assert_int_equal(wtime_parse(rfc3339, 0, &ms), WTIME_OK);
+	return ms;
+}
+
+/* ---- UPS ---- */
+
+static void test_ups_dst(void **state)
+{
+	struct adapter_out out;
+
+	(void)state;
+	expect_events(&adapter_ups, "ups/dst.json", 8);
+	/* The instants themselves: 2024-03-10 is the spring-forward night in New York. */
+	assert_int_equal(parse_file(&adapter_ups, "ups/dst.json", &out), WERR_OK);
+	assert_int_equal(out.events[4].occurred_at, at("2024-03-10T06:30:00Z")); /* 01:30 EST */
+	assert_int_equal(out.events[3].occurred_at, at("2024-03-10T07:30:00Z")); /* 03:30 EDT */
+	assert_int_equal(out.events[3].occurred_at - out.events[4].occurred_at, 3600 * 1000); /* one hour apart */
+	assert_int_equal(out.events[0].occurred_at, at("2024-03-11T18:05:00Z"));  /* 14:05 EDT */
+	assert_int_equal(out.events[6].occurred_at, at("2024-03-09T23:00:00Z"));  /* gmtDate/gmtTime win */
+	assert_int_equal(out.events[7].occurred_at, at("2024-03-09T09:00:00Z"));  /* no zone known: as UTC */
+	/* Type fallback, unknown kept, never a guess. */
+	assert_int_equal(out.events[2].status, EV_EXCEPTION);
+	assert_string_equal(out.events[2].code, "X/U5");
+	assert_string_equal(out.events[2].description, "Severe weather conditions have delayed delivery.");
+	assert_int_equal(out.events[5].status, EV_UNKNOWN);
+	assert_string_equal(out.events[5].code, "NA/ZZ");
+	assert_int_equal(out.events[1].status, EV_OUT_FOR_DELIVERY);
+	assert_int_equal(out.events[7].status, EV_LABEL_CREATED);
+	for (size_t i = 0; i < out.nevents; i++) {
+		assert_string_equal(out.events[i].package, "1Z5R89390357567127");
+		assert_string_equal(out.events[i].order, "");
+		assert_string_equal(out.events[i].source, "ups");
+		assert_int_equal(out.events[i].estimated_delivery, at("2024-03-11T00:00:00Z"));
+	}
+	assert_string_equal(out.events[4].id, "ups:1Z5R89390357567127:2024-03-10T06:30:00Z:I/DP");
+	adapter_out_free(&out);
+}
+
+static void test_ups_answers(void **state)
+{
+	struct adapter_out out;
+
+	(void)state;
+	expect_answer(&adapter_ups, "ups/not_found.json", WERR_OK, NULL);
+	expect_answer(&adapter_ups, "ups/auth_error.json", WERR_INVALID,
+		      "ups reported error 250003: Invalid Access License number");
+	expect_answer(&adapter_ups, "ups/bad_time.json", WERR_INVALID, "date/time");
+	assert_int_equal(parse_text(&adapter_ups, "{\"output\": {}}", &out), WERR_INVALID);
+	assert_non_null(strstr(out.reason, "not a track response"));
+	adapter_out_free(&out);
+	assert_int_equal(parse_text(&adapter_ups, "<html>gateway timeout</html>", &out), WERR_INVALID);
+	adapter_out_free(&out);
+}
+
+/* ---- FedEx ---- */
+
+static void test_fedex_reused_number(void **state)
+{
+	struct adapter_out out;
+
+	(void)state;
+	expect_events(&adapter_fedex, "fedex/reused_number.json", 8);
+	assert_int_equal(parse_file(&adapter_fedex, "fedex/reused_number.json", &out), WERR_OK);
+	/* Only the newest of the two shipments that share the number. */
+	for (size_t i = 0; i < out.nevents; i++) {
+		assert_string_equal(out.events[i].package, "790535312317");
+		assert_true(out.events[i].occurred_at >= at("2024-11-01T00:00:00Z"));
+		/* The window's end, 20:00 in Fresno (PST, -8). */
+		assert_int_equal(out.events[i].estimated_delivery, at("2024-11-05T04:00:00Z"));
+	}
+	/* A date without an offset: 02:10 in Memphis is CDT (-5) on 2 Nov 2024. */
+	assert_int_equal(out.events[5].occurred_at, at("2024-11-02T07:10:00Z"));
+	assert_int_equal(out.events[4].status, EV_DELIVERY_ATTEMPTED);
+	assert_string_equal(out.events[4].detail, "recipient_unavailable");
+	assert_string_equal(out.events[4].code, "DE/08");
+	assert_int_equal(out.events[3].status, EV_EXCEPTION); /* DY/A99 falls back to DY */
+	assert_string_equal(out.events[3].detail, "delayed");
+	assert_int_equal(out.events[2].status, EV_UNKNOWN);
+	assert_string_equal(out.events[2].code, "ZZ");
+	assert_int_equal(out.events[1].status, EV_AVAILABLE_FOR_PICKUP);
+	assert_int_equal(out.events[7].status, EV_LABEL_CREATED);
+	adapter_out_free(&out);
+}
+
+static void test_fedex_answers(void **state)
+{
+	(void)state;
+	expect_answer(&adapter_fedex, "fedex/not_found.json", WERR_OK, NULL);
+	expect_answer(&adapter_fedex, "fedex/error.json", WERR_INVALID,
+		      "fedex reported error TRACKING.TRACKINGNUMBER.EMPTY: Please provide tracking number.");
+}
+
+/* ---- USPS ---- */
+
+static void test_usps_track(void **state)
+{
+	struct adapter_out out;
+
+	(void)state;
+	expect_events(&adapter_usps, "usps/track.json", 5);
+	assert_int_equal(parse_file(&adapter_usps, "usps/track.json", &out), WERR_OK);
+	assert_int_equal(out.events[0].occurred_at, at("2024-11-05T18:58:40Z")); /* GMTTimestamp */
+	assert_int_equal(out.events[1].occurred_at, at("2024-11-04T15:00:00Z")); /* eventTimestamp + GMTOffset */
+	/* 2024-11-03 01:30 happens twice in New York: the first (EDT) is taken. */
+	assert_int_equal(out.events[3].occurred_at, at("2024-11-03T05:30:00Z"));
+	assert_int_equal(out.events[4].occurred_at, at("2024-11-01T16:00:00Z")); /* PDT in CA */
+	assert_int_equal(out.events[1].status, EV_EXCEPTION);
+	assert_string_equal(out.events[1].detail, "address_issue");
+	assert_int_equal(out.events[1].action_required, 1);
+	assert_int_equal(out.events[2].status, EV_UNKNOWN); /* no eventCode: eventType is the code */
+	assert_string_equal(out.events[2].code, "Arrived at Hub");
+	assert_int_equal(out.events[4].status, EV_LABEL_CREATED);
+	adapter_out_free(&out);
+}
+
+static void test_usps_answers(void **state)
+{
+	(void)state;
+	expect_answer(&adapter_usps, "usps/not_found.json", WERR_OK, NULL);
+	expect_answer(&adapter_usps, "usps/auth_error.json", WERR_INVALID,
+		      "usps reported error invalid_client: Client authentication failed.");
+	expect_answer(&adapter_usps, "usps/bad_request.json", WERR_INVALID, "usps reported error 400");
+	expect_answer(&adapter_usps, "ups/dst.json", WERR_INVALID, "no trackingNumber");
+}
+
+/* ---- DHL ---- */
+
+static void test_dhl_unified(void **state)
+{
+	struct adapter_out out;
+
+	(void)state;
+	expect_events(&adapter_dhl, "dhl/unified.json", 5);
+	assert_int_equal(parse_file(&adapter_dhl, "dhl/unified.json", &out), WERR_OK);
+	assert_string_equal(out.events[0].package, "3318810025"); /* a numeric id, exact */
+	/* 02:30 on 27 Oct 2024 happens twice in Germany: the first (CEST, +2). */
+	assert_int_equal(out.events[3].occurred_at, at("2024-10-27T00:30:00Z"));
+	assert_int_equal(out.events[1].occurred_at, at("2024-10-27T13:00:00Z")); /* CET after the change */
+	assert_int_equal(out.events[2].status, EV_EXCEPTION);
+	assert_int_equal(out.events[1].status, EV_UNKNOWN);
+	assert_string_equal(out.events[1].code, "unknown");
+	assert_string_equal(out.events[1].description, "Status update");
+	assert_int_equal(out.events[4].status, EV_LABEL_CREATED);
+	adapter_out_free(&out);
+}
+
+static void test_dhl_mydhl(void **state)
+{
+	struct adapter_out out;
+
+	(void)state;
+	expect_events(&adapter_dhl, "dhl/mydhl.json", 5);
+	assert_int_equal(parse_file(&adapter_dhl, "dhl/mydhl.json", &out), WERR_OK);
+	assert_int_equal(out.events[0].occurred_at, at("2024-06-12T02:02:00Z")); /* GMTOffset +09:00 */
+	assert_int_equal(out.events[1].occurred_at, at("2024-06-11T23:15:00Z")); /* "Tokyo-JP": Asia/Tokyo */
+	assert_string_equal(out.events[1].location.city, "Tokyo");
+	assert_string_equal(out.events[1].location.country, "JP");
+	assert_int_equal(out.events[2].status, EV_EXCEPTION);
+	assert_string_equal(out.events[2].detail, "customs_hold");
+	assert_int_equal(out.events[2].action_required, 1);
+	assert_int_equal(out.events[4].status, EV_IN_TRANSIT);
+	adapter_out_free(&out);
+}
+
+static void test_dhl_express_xml(void **state)
+{
+	struct adapter_out out;
+
+	(void)state;
+	expect_events(&adapter_dhl, "dhl/express.xml", 5);
+	assert_int_equal(parse_file(&adapter_dhl, "dhl/express.xml", &out), WERR_OK);
+	assert_string_equal(out.events[1].description, "Departed from DHL facility in Barcelona - Spain");
+	assert_string_equal(out.events[2].description, "Checkpoint <new> & unlisted");
+	assert_int_equal(out.events[2].status, EV_UNKNOWN);
+	assert_string_equal(out.events[3].description, "With delivery courier \xE2\x80\x93 Milan");
+	assert_int_equal(out.events[0].occurred_at, at("2024-06-10T11:26:00Z")); /* Barcelona-ES: CEST */
+	assert_int_equal(out.events[1].occurred_at, at("2024-06-10T20:01:00Z")); /* "Spain": the name, CEST */
+	assert_int_equal(out.events[4].estimated_delivery, at("2024-06-12T16:59:00Z"));
+	assert_int_equal(out.events[4].status, EV_DELIVERED);
+	adapter_out_free(&out);
+}
+
+static void test_dhl_answers(void **state)
+{
+	struct adapter_out out;
+
+	(void)state;
+	expect_answer(&adapter_dhl, "dhl/not_found.json", WERR_OK, NULL);
+	expect_answer(&adapter_dhl, "dhl/unauthorized.json", WERR_INVALID,
+		      "dhl reported error 401: Unauthorized: Invalid API key.");
+	expect_answer(&adapter_dhl, "dhl/express_error.xml", WERR_INVALID,
+		      "dhl reported error 111: Error Parsing incoming request XML: 'Password' is too short");
+	expect_answer(&adapter_dhl, "dhl/truncated.xml", WERR_INVALID, "not well-formed");
+	expect_answer(&adapter_dhl, "dhl/doctype.xml", WERR_INVALID, "DOCTYPE");
+	assert_int_equal(parse_text(&adapter_dhl, "<a><b></a></b>", &out), WERR_INVALID);
+	assert_non_null(strstr(out.reason, "mismatched end tag"));
+	adapter_out_free(&out);
+	assert_int_equal(parse_text(&adapter_dhl, "<Other/>", &out), WERR_INVALID);
+	assert_non_null(strstr(out.reason, "not an XML-PI TrackingResponse"));
+	adapter_out_free(&out);
+	assert_int_equal(parse_text(&adapter_dhl, "<a>&bogus;</a>", &out), WERR_INVALID);
+	adapter_out_free(&out);
+	assert_int_equal(parse_text(&adapter_dhl, "{\"shipments\": [{\"id\": 1.5, \"events\": []}]}", &out),
+			 WERR_INVALID);
+	adapter_out_free(&out);
+	assert_int_equal(parse_text(&adapter_dhl, "[1, 2]", &out), WERR_INVALID);
+	adapter_out_free(&out);
+}
+
+/* Deeply nested XML is refused, not a stack overflow. */
+static void test_dhl_xml_depth(void **state)
+{
+	struct adapter_out out;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	for (int i = 0; i < 10000; i++)
+		assert_int_equal(buf_puts(&b, "<a>"), WERR_OK);
+	assert_int_equal(parse_text(&adapter_dhl, b.p, &out), WERR_INVALID);
+	assert_non_null(strstr(out.reason, "too deep"));
+	adapter_out_free(&out);
+	buf_release(&b);
+}
+
+/* ---- shared ---- */
+
+static void test_long_text_is_cut_at_a_character(void **state)
+{
+	char dst[8];
+
+	(void)state;
+	carrier_scan_text(dst, sizeof(dst), "  a\n\tb  ");
+	assert_string_equal(dst, "a b");
+	carrier_scan_text(dst, sizeof(dst), "abcdef\xC3\xA9"); /* é would straddle the cut */
+	assert_string_equal(dst, "abcdef");
+	carrier_scan_text(dst, sizeof(dst), "abcd\xE2\x80\x93z"); /* a whole 3-byte – fits */
+	assert_string_equal(dst, "abcd\xE2\x80\x93");
+	carrier_scan_text(dst, sizeof(dst), NULL);
+	assert_string_equal(dst, "");
+}
+
+static void test_every_code_row_is_a_known_word(void **state)
+{
+	/* Loading the tables already refuses a bad status word; this checks that they are there and
+	 * non-trivial, so a misnamed file is not silently an empty table. */
+	(void)state;
+	assert_true(mappings_nrows(maps, "ups") >= 12);
+	assert_true(mappings_nrows(maps, "fedex") >= 40);
+	assert_true(mappings_nrows(maps, "usps") >= 50);
+	assert_true(mappings_nrows(maps, "dhl") >= 40);
+}
+
+static int setup(void **state)
+{
+	char dir[1024], err[512] = "";
+
+	(void)state;
+	srcdir = getenv("WISMO_SRCDIR");
+	if (!srcdir)
+		srcdir = ".";
+	snprintf(dir, sizeof(dir), "%s/mappings", srcdir);
+	if (mappings_load(dir, NULL, &maps, err, sizeof(err))) {
+		fprintf(stderr, "mappings: %s\n", err);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s/mappings/zones.tsv", srcdir);
+	if (zones_load(dir, NULL, &zones, err, sizeof(err))) {
+		fprintf(stderr, "zones: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	mappings_free(maps);
+	zones_free(zones);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ups_dst),
+		cmocka_unit_test(test_ups_answers),
+		cmocka_unit_test(test_fedex_reused_number),
+		cmocka_unit_test(test_fedex_answers),
+		cmocka_unit_test(test_usps_track),
+		cmocka_unit_test(test_usps_answers),
+		cmocka_unit_test(test_dhl_unified),
+		cmocka_unit_test(test_dhl_mydhl),
+		cmocka_unit_test(test_dhl_express_xml),
+		cmocka_unit_test(test_dhl_answers),
+		cmocka_unit_test(test_dhl_xml_depth),
+		cmocka_unit_test(test_long_text_is_cut_at_a_character),
+		cmocka_unit_test(test_every_code_row_is_a_known_word),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,478 @@
+/* test_conformance_karrio.c - our carrier parsers against the Karrio project's recorded carrier responses
+ * and its parse results (../shared/corpora/karrio; skipped when absent).  docs/conformance.md is the
+ * report; the tables below are copies of its tables, so neither can change alone.
+ *
+ * For every carrier directory we read, every case of cases.json that has an expected parse result:
+ *  - the case's first carrier response is parsed with our adapter (a second one is Karrio's proof-of-
+ *    delivery download, not a tracking response: only the listed ones are accepted as such);
+ *  - an expected result without trackers (Karrio reports an error) must give no events, and either
+ *    WERR_OK ("not found yet") or WERR_INVALID naming the carrier's error code;
+ *  - otherwise the parse must succeed, give exactly Karrio's events for each tracking number, and each
+ *    event that Karrio gave a normalized status is compared with ours through KARRIO_TO_WISMO; a
+ *    disagreement must be one of ALLOWED (with the reason in the doc), and agreement must be >= 95%.
+ * Events are matched by code and by rank in time among the events of that code (Karrio's times ignore
+ * offsets, ours are UTC, so the instants themselves are not comparable; the order is). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+#include "adapters/adapter.h"
+#include "adapters/mapping.h"
+#include "adapters/zones.h"
+
+extern const struct adapter adapter_ups, adapter_fedex, adapter_usps, adapter_dhl;
+
+/* Karrio's normalized vocabulary -> ours (docs/conformance.md, "Vocabulary"). */
+static const struct {
+	const char *karrio, *ours;
+} KARRIO_TO_WISMO[] = {
+	{ "pending", "label_created" },
+	{ "picked_up", "in_transit" },
+	{ "in_transit", "in_transit" },
+	{ "out_for_delivery", "out_for_delivery" },
+	{ "ready_for_pickup", "available_for_pickup" },
+	{ "delivery_failed", "delivery_attempted" },
+	{ "delivery_delayed", "exception" },
+	{ "on_hold", "exception" },
+	{ "return_to_sender", "returned_to_sender" },
+	{ "delivered", "delivered" },
+	{ "cancelled", "cancelled" },
+	{ "unknown", "unknown" },
+};
+
+/* The carrier directories we read (docs/conformance.md, "What is read"). */
+static const struct {
+	const char *dir;
+	const struct adapter *adapter;
+} READ[] = {
+	{ "ups", &adapter_ups },
+	{ "fedex", &adapter_fedex },
+	{ "usps", &adapter_usps },
+	{ "usps_international", &adapter_usps },
+	{ "dhl_express", &adapter_dhl },
+	{ "mydhl", &adapter_dhl },
+	{ "dhl_universal", &adapter_dhl },
+};
+
+/* Directories of carriers we poll whose responses are in an API we do not read ("Not read"). */
+static const char *const NOT_READ[] = { "dhl_parcel_de", "dhl_poland" };
+
+/* Second responses of a case that are proof-of-delivery documents, not tracking responses. */
+static const char *const NOT_TRACKING[] = {
+	"fedex/raw/ProofOfDeliveryResponse.json",
+	"mydhl/raw/ProofOfDeliveryResponse.json",
+};
+
+/* Every difference we stand by (docs/conformance.md, "Differences"). */
+static const struct {
+	const char *dir, *tracking, *code, *karrio, *ours;
+} ALLOWED[] = {
+	{ "mydhl", "9356579890", "PU", "pending", "in_transit" },
+	{ "dhl_universal", "7777777770", "pre-transit", "delivered", "label_created" },
+};
+
+#define AGREEMENT_MIN 95.0
+
+struct tally {
+	int responses, tracking_responses, error_responses, pod_skipped, not_read;
+	int karrio_events, compared, agree, no_status;
+	int allowed_used[sizeof(ALLOWED) / sizeof(ALLOWED[0])];
+};
+
+static const char *corpus;
+static struct mappings *maps;
+static struct zones *zones;
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *p;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	p = malloc((size_t)n + 1);
+	if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
+		free(p);
+		p = NULL;
+	}
+	fclose(f);
+	if (p) {
+		p[n] = '\0';
+		*len = (size_t)n;
+	}
+	return p;
+}
+
+static cJSON *load_json(const char *dir, const char *rel)
+{
+	char path[1024];
+	size_t len = 0;
+	char *text;
+	cJSON *j;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", corpus, dir, rel);
+	text = slurp(path, &len);
+	if (!text)
+		fail_msg("cannot read %s", path);
+	j = cJSON_ParseWithLength(text, len);
+	free(text);
+	if (!j)
+		fail_msg("%s is not JSON", path);
+	return j;
+}
+
+static const char *ours_for(const char *karrio)
+{
+	for (size_t i = 0; i < sizeof(KARRIO_TO_WISMO) / sizeof(KARRIO_TO_WISMO[0]); i++)
+		if (!strcmp(KARRIO_TO_WISMO[i].karrio, karrio))
+			return KARRIO_TO_WISMO[i].ours;
+	fail_msg("karrio status '%s' is not in the vocabulary table", karrio);
+	return NULL;
+}
+
+/* Our code names Karrio's: equal, "TYPE/CODE" for Karrio's CODE (UPS), "CODE/EXCEPTION" for CODE (FedEx). */
+static bool code_matches(const char *ours, const char *karrio)
+{
+	size_t k = strlen(karrio), o = strlen(ours);
+
+	if (!strcmp(ours, karrio))
+		return true;
+	if (o > k && !strncmp(ours, karrio, k) && ours[k] == '/')
+		return true;
+	return o > k && !strcmp(ours + o - k, karrio) && ours[o - k - 1] == '/';
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* The rank of ev among Karrio's events of the same code, by time. */
+static int karrio_rank(const cJSON *events, const cJSON *ev)
+{
+	const char *code = str(ev, "code"), *ts = str(ev, "timestamp");
+	const cJSON *e;
+	int rank = 0;
+	bool before = true;
+
+	cJSON_ArrayForEach(e, events) {
+		if (e == ev) {
+			before = false;
+			continue;
+		}
+		if (strcmp(str(e, "code"), code))
+			continue;
+		int c = strcmp(str(e, "timestamp"), ts);
+		if (c < 0 || (c == 0 && before)) /* same code at the same minute: Karrio's own order */
+			rank++;
+	}
+	return rank;
+}
+
+static const struct event *our_ranked(const struct adapter_out *out, const char *tracking, const char *code,
+				      int rank)
+{
+	const struct event *found[256];
+	size_t n = 0;
+
+	for (size_t i = 0; i < out->nevents && n < 256; i++)
+		if (!strcmp(out->events[i].package, tracking) && code_matches(out->events[i].code, code))
+			found[n++] = &out->events[i];
+	/* order by time, stable on the carrier's order */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && found[j]->occurred_at < found[j - 1]->occurred_at; j--) {
+			const struct event *t = found[j];
+			found[j] = found[j - 1];
+			found[j - 1] = t;
+		}
+	return rank >= 0 && (size_t)rank < n ? found[rank] : NULL;
+}
+
+static size_t our_count(const struct adapter_out *out, const char *tracking)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < out->nevents; i++)
+		n += !strcmp(out->events[i].package, tracking);
+	return n;
+}
+
+static bool is_not_tracking(const char *dir, const char *rel)
+{
+	char both[512];
+	snprintf(both, sizeof(both), "%s/%s", dir, rel);
+	for (size_t i = 0; i < sizeof(NOT_TRACKING) / sizeof(NOT_TRACKING[0]); i++)
+		if (!strcmp(NOT_TRACKING[i], both))
+			return true;
+	return false;
+}
+
+static void compare_tracker(const char *dir, const cJSON *tracker, const struct adapter_out *out, struct tally *t)
+{
+	const char *tracking = str(tracker, "tracking_number");
+	const cJSON *events = cJSON_GetObjectItemCaseSensitive(tracker, "events");
+	const cJSON *ev;
+
+	if ((size_t)cJSON_GetArraySize(events) != our_count(out, tracking))
+		fail_msg("%s %s: karrio has %d events, we have %zu", dir, tracking, cJSON_GetArraySize(events),
+			 our_count(out, tracking));
+	cJSON_ArrayForEach(ev, events) {
+		const char *code = str(ev, "code"), *kst = str(ev, "status");
+		const struct event *ours = our_ranked(out, tracking, code, karrio_rank(events, ev));
+		const char *want, *got;
+		bool allowed = false;
+
+		t->karrio_events++;
+		if (!ours)
+			fail_msg("%s %s: no event of ours matches karrio's %s at %s", dir, tracking, code,
+				 str(ev, "timestamp"));
+		if (!kst[0]) {
+			t->no_status++;
+			continue;
+		}
+		t->compared++;
+		want = ours_for(kst);
+		got = ev_status_name(ours->status);
+		if (!strcmp(want, got)) {
+			t->agree++;
+			continue;
+		}
+		for (size_t i = 0; i < sizeof(ALLOWED) / sizeof(ALLOWED[0]); i++)
+			if (!strcmp(ALLOWED[i].dir, dir) && !strcmp(ALLOWED[i].tracking, tracking) &&
+			    !strcmp(ALLOWED[i].code, code) && !strcmp(ALLOWED[i].karrio, kst) &&
+			    !strcmp(ALLOWED[i].ours, got)) {
+				t->allowed_used[i]++;
+				allowed = true;
+			}
+		printf("  difference: %s %s %s: karrio %s (-> %s), wismo %s%s\n", dir, tracking, code, kst, want, got,
+		       allowed ? " [documented]" : " [NOT DOCUMENTED]");
+		if (!allowed)
+			fail_msg("%s %s %s: karrio says %s (our %s), we say %s: not in docs/conformance.md", dir,
+				 tracking, code, kst, want, got);
+	}
+}
+
+static void run_case(const char *dir, const struct adapter *a, const cJSON *c, struct tally *t)
+{
+	const cJSON *responses = cJSON_GetObjectItemCaseSensitive(c, "carrier_responses");
+	const cJSON *expected_files = cJSON_GetObjectItemCaseSensitive(c, "expected_parsed");
+	const cJSON *r;
+	const char *raw_rel, *exp_rel;
+	char path[1024];
+	size_t len = 0;
+	char *body;
+	cJSON *expected;
+	const cJSON *trackers, *messages;
+	struct adapter_out out;
+	struct adapter_env env = { .source = a->name, .maps = maps, .zones = zones };
+	enum werr e;
+	int idx = 0;
+
+	if (cJSON_GetArraySize(responses) == 0 || cJSON_GetArraySize(expected_files) == 0)
+		return;
+	cJSON_ArrayForEach(r, responses) {
+		if (idx++ == 0)
+			continue;
+		if (!is_not_tracking(dir, r->valuestring))
+			fail_msg("%s: %s is a second response that is not listed as a proof of delivery", dir,
+				 r->valuestring);
+		t->pod_skipped++;
+	}
+	raw_rel = cJSON_GetArrayItem(responses, 0)->valuestring;
+	exp_rel = cJSON_GetArrayItem(expected_files, 0)->valuestring;
+	snprintf(path, sizeof(path), "%s/%s/%s", corpus, dir, raw_rel);
+	body = slurp(path, &len);
+	if (!body)
+		fail_msg("cannot read %s", path);
+	expected = load_json(dir, exp_rel);
+	trackers = cJSON_GetArrayItem(expected, 0);
+	messages = cJSON_GetArrayItem(expected, 1);
+
+	struct hook_request rq = { .body = body, .len = len };
+	memset(&out, 0, sizeof(out));
+	e = a->parse(&env, &rq, &out);
+	t->responses++;
+	if (cJSON_GetArraySize(trackers) == 0) {
+		/* Karrio reports an error: no events, and "not found" (OK) or the carrier's error code. */
+		const char *kcode = str(cJSON_GetArrayItem(messages, 0), "code");
+		t->error_responses++;
+		if (out.nevents)
+			fail_msg("%s %s: karrio reports an error, we gave %zu events", dir, raw_rel, out.nevents);
+		if (e == WERR_OK)
+			printf("  %s %s: karrio error %s, wismo: not found yet, no events\n", dir, raw_rel, kcode);
+		else if (e == WERR_INVALID && strstr(out.reason, "reported error") && strstr(out.reason, kcode))
+			printf("  %s %s: karrio error %s, wismo: %s\n", dir, raw_rel, kcode, out.reason);
+		else
+			fail_msg("%s %s: karrio error %s, we gave %s (%s)", dir, raw_rel, kcode, werr_name(e),
+				 out.reason);
+	} else {
+		const cJSON *tracker;
+		t->tracking_responses++;
+		if (e)
+			fail_msg("%s %s: parse error %s: %s", dir, raw_rel, werr_name(e), out.reason);
+		cJSON_ArrayForEach(tracker, trackers)
+			compare_tracker(dir, tracker, &out, t);
+	}
+	adapter_out_free(&out);
+	cJSON_Delete(expected);
+	free(body);
+}
+
+static void test_karrio(void **state)
+{
+	struct tally t;
+	double pct;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	for (size_t d = 0; d < sizeof(READ) / sizeof(READ[0]); d++) {
+		cJSON *cases = load_json(READ[d].dir, "cases.json");
+		const cJSON *c;
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cases, "cases"))
+			run_case(READ[d].dir, READ[d].adapter, c, &t);
+		cJSON_Delete(cases);
+	}
+	for (size_t d = 0; d < sizeof(NOT_READ) / sizeof(NOT_READ[0]); d++) {
+		cJSON *cases = load_json(NOT_READ[d], "cases.json");
+		const cJSON *c;
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cases, "cases"))
+			if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(c, "expected_parsed")) > 0)
+				t.not_read++;
+		cJSON_Delete(cases);
+	}
+	pct = t.compared ? 100.0 * t.agree / t.compared : 0;
+	printf("karrio conformance: %d responses parsed (%d tracking, %d carrier errors), 0 parse errors; "
+	       "%d proof-of-delivery documents skipped; %d responses of DHL APIs we do not read\n",
+	       t.responses, t.tracking_responses, t.error_responses, t.pod_skipped, t.not_read);
+	printf("karrio conformance: %d karrio events matched, %d without a karrio status, %d compared, "
+	       "%d agree (%.1f%%), %d documented differences\n",
+	       t.karrio_events, t.no_status, t.compared, t.agree, pct, t.compared - t.agree);
+	for (size_t i = 0; i < sizeof(ALLOWED) / sizeof(ALLOWED[0]); i++)
+		if (!t.allowed_used[i])
+			fail_msg("documented difference %s %s %s no longer occurs: update docs/conformance.md",
+				 ALLOWED[i].dir, ALLOWED[i].tracking, ALLOWED[i].code);
+	assert_true(t.compared > 0);
+	if (pct < AGREEMENT_MIN)
+		fail_msg("agreement %.1f%% is below %.0f%%", pct, AGREEMENT_MIN);
+}
+
+static int setup(void **state)
+{
+	const char *src = getenv("WISMO_SRCDIR");
+	static char path[1024];
+	char dir[1024], err[512] = "";
+	struct stat st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/../shared/corpora/karrio", src ? src : ".");
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		corpus = path;
+	snprintf(dir, sizeof(dir), "%s/mappings", src ? src : ".");
+	if (mappings_load(dir, NULL, &maps, err, sizeof(err))) {
+		fprintf(stderr, "mappings: %s\n", err);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s/mappings/zones.tsv", src ? src : ".");
+	if (zones_load(dir, NULL, &zones, err, sizeof(err))) {
+		fprintf(stderr, "zones: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	mappings_free(maps);
+	zones_free(zones);
+	return 0;
+}
+
+static void test_karrio_or_skip(void **state)
+{
+	if (!corpus) {
+		printf("karrio conformance: ../shared/corpora/karrio is absent, skipped\n");
+		skip();
+	}
+	test_karrio(state);
+}
+
+/* Every recorded response of every carrier in the corpus, fed to each of our four parsers: each answer is
+ * WERR_OK or WERR_INVALID with a reason, and nothing else (under ASan: no bad memory access on any of them). */
+static void test_every_body_is_answered(void **state)
+{
+	static const struct adapter *const all[] = { &adapter_ups, &adapter_fedex, &adapter_usps, &adapter_dhl };
+	DIR *top;
+	struct dirent *c;
+	int bodies = 0;
+
+	(void)state;
+	if (!corpus)
+		skip();
+	top = opendir(corpus);
+	assert_non_null(top);
+	while ((c = readdir(top)) != NULL) {
+		char rawdir[1024];
+		DIR *raw;
+		struct dirent *f;
+
+		if (c->d_name[0] == '.')
+			continue;
+		snprintf(rawdir, sizeof(rawdir), "%s/%s/raw", corpus, c->d_name);
+		raw = opendir(rawdir);
+		if (!raw)
+			continue;
+		while ((f = readdir(raw)) != NULL) {
+			char path[1400];
+			size_t len = 0;
+			char *body;
+
+			if (f->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", rawdir, f->d_name);
+			body = slurp(path, &len);
+			if (!body)
+				continue;
+			bodies++;
+			for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+				struct adapter_env env = { .source = all[i]->name, .maps = maps, .zones = zones };
+				struct hook_request rq = { .body = body, .len = len };
+				struct adapter_out out;
+				enum werr e;
+
+				memset(&out, 0, sizeof(out));
+				e = all[i]->parse(&env, &rq, &out);
+				if (e != WERR_OK && !(e == WERR_INVALID && out.reason[0]))
+					fail_msg("%s on %s: %s without a reason", all[i]->name, path, werr_name(e));
+				adapter_out_free(&out);
+			}
+			free(body);
+		}
+		closedir(raw);
+	}
+	closedir(top);
+	printf("karrio corpus: %d recorded responses of all carriers fed to the 4 carrier parsers\n", bodies);
+	assert_true(bodies > 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_karrio_or_skip),
+		cmocka_unit_test(test_every_body_is_answered),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
