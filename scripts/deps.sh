@@ -8,7 +8,8 @@ set -euo pipefail
 
 build_pkgs=(gcc libc6-dev make pkg-config meson ninja-build
 	libmicrohttpd-dev libcjson-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev libinih-dev
-	libcmocka-dev ca-certificates)
+	libcmocka-dev ca-certificates tzdata)
+# (tzdata: carriers give local times without an offset; their zone rules come from it)
 # (cmocka is in the build set: build/ is configured once, with its unit tests, by whichever
 # of `make demo` and `make test` comes first)
 test_pkgs=(python3 curl sqlite3)

@@ -566,7 +566,7 @@ static enum werr xmlpi_awb(const struct adapter_env *env, struct adapter_out *ou
 		char utc[40];
 		carrier_scan_text(utc, sizeof(utc), xpath(info, "EstDlvyDateUTC", NULL));
 		if (utc[0] && strlen(utc) < 30) {
-			char z[40];
+			char z[48];
 			snprintf(z, sizeof(z), "%sZ", utc); /* "2021-05-08 03:59:00" is UTC */
 			if (wtime_parse(z, 0, &estimated) != WTIME_OK)
 				estimated = 0;

@@ -387,6 +387,8 @@ bool mapping_apply(const struct mappings *m, const char *table, const char *code
 	ev->status = hit->status;
 	if (hit->detail)
 		copy_cut(ev->detail, sizeof(ev->detail), hit->detail);
+	else if (hit->status == EV_UNKNOWN)
+		copy_cut(ev->detail, sizeof(ev->detail), MAPPING_SAID_UNKNOWN);
 	if (hit->action_required >= 0)
 		ev->action_required = hit->action_required;
 	return true;

@@ -26,6 +26,8 @@
 
 struct mappings;
 
+#define MAPPING_SAID_UNKNOWN "source_unknown"
+
 /* Loads every NAME.tsv in dir, then (if override_dir is not NULL and
  * exists) every NAME.tsv in override_dir, replacing tables of the same name.
  * On a bad line: WERR_INVALID with "file:line: what" in err. */
@@ -45,7 +47,11 @@ bool mappings_has_table(const struct mappings *m, const char *table);
 /*
  * Maps code through table into ev: on a hit sets status, detail (when the
  * row has one) and action_required (when the row says) and returns true; on
- * a miss (or an absent table) sets status unknown and returns false.  In both
+ * a miss (or an absent table) sets status unknown and returns false.  A row
+ * that maps a code to `unknown` on purpose (the source itself says it does
+ * not know) gives detail MAPPING_SAID_UNKNOWN when the row names none, so the
+ * unmapped-codes queue, which counts unknown events without a detail, holds
+ * only codes no table has.  In both
  * cases ev->code receives the code (cut to EV_CODE_MAX) and, when
  * ev->description is empty, description is copied there.
  */

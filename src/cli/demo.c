@@ -9,8 +9,18 @@
  * duplicated deliveries of events.  --speed sets simulated hours per real
  * second; event times are the real times at which the step fell due, so the
  * timeline reads as a compressed but real day.
+ *
+ * Each source speaks its own format to its own webhook, signed with a secret
+ * the demo configures: Shopify orders/create and orders/updated
+ * (X-Shopify-Hmac-Sha256), the warehouse scan feed as JSON lines (wismo's
+ * generic signature), ShipStation shipments (?token=), and EasyPost
+ * tracker.updated for about half of the parcels (X-Hmac-Signature, every
+ * update carrying the tracker's whole history).  The other parcels' carrier
+ * scans, and the storefront's relayed claims, go through POST /v1/events as
+ * a carrier integration of one's own would.
  */
 #include <curl/curl.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -19,7 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../adapters/adapter.h"
+#include "../adapters/zones.h"
 #include "../base/buf.h"
+#include "../base/crypto.h"
 #include "../base/log.h"
 #include "../base/wtime.h"
 #include "../http/auth.h"
@@ -50,14 +63,18 @@ struct sim_order {
 	int npkg;
 	char tracking[2][32];
 	const char *carrier[2];
+	bool easypost[2];     /* this parcel's scans come through EasyPost */
 	int customer;
 	int product[2]; /* the first and (split orders) second line */
 	int qty;
 };
 
 struct sim {
-	char url[128];
+	char base[128];      /* http://host:port */
+	char url[160];       /* POST /v1/events */
 	char auth[128];
+	char secret[4][33];  /* shopify, scans, shipstation, easypost */
+	struct zones *zones; /* for ShipStation's Pacific times */
 	double speed, rate;
 	atomic_bool stop;
 	unsigned seed;
@@ -144,6 +161,8 @@ static struct sim_order *new_order(struct sim *s, int64_t now)
 		int dest = rnd(s, NCITIES), hub = rnd(s, NCITIES), v = rnd(s, 100);
 		double d = p * 6.0; /* the second parcel of a split leaves later */
 		o->carrier[p] = c;
+		/* EasyPost relays what the carrier says; its table has no attempts */
+		o->easypost[p] = rnd(s, 2) && !(v >= 4 && v < 14);
 		make_tracking(s, c, o->tracking[p]);
 		add(o, 4 + d, "shipstation", "label_created", NULL, p, -1);
 		if (v < 4)
@@ -218,15 +237,17 @@ static void event_json(struct sim *s, struct buf *b, struct sim_order *o, int i,
 	buf_putc(b, '}');
 }
 
-static int post(struct sim *s, CURL *curl, struct buf *body)
+/* POSTs body to url with extra headers (may be NULL; freed here); 0 on a 200. */
+static int post_to(struct sim *s, CURL *curl, const char *url, struct curl_slist *h, const char *ctype,
+		   struct buf *body)
 {
-	struct curl_slist *h = NULL;
+	char ct[80];
 	long code = 0;
 	CURLcode rc;
 
-	h = curl_slist_append(h, "Content-Type: application/json");
-	h = curl_slist_append(h, s->auth);
-	curl_easy_setopt(curl, CURLOPT_URL, s->url);
+	snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
+	h = curl_slist_append(h, ct);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->p);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)body->len);
@@ -239,6 +260,170 @@ static int post(struct sim *s, CURL *curl, struct buf *body)
 		return -1;
 	}
 	return 0;
+}
+
+static int post(struct sim *s, CURL *curl, struct buf *body)
+{
+	return post_to(s, curl, s->url, curl_slist_append(NULL, s->auth), "application/json", body);
+}
+
+static void hook_url(struct sim *s, char *url, size_t cap, const char *source, const char *token)
+{
+	snprintf(url, cap, "%s/hooks/%s%s%s", s->base, source, token ? "?token=" : "", token ? token : "");
+}
+
+/* The wall clock in Los Angeles at UTC instant at, read as if it were UTC
+ * (ShipStation's way of writing times). */
+static int64_t pacific_time(struct sim *s, int64_t at)
+{
+	for (int off = 7; off <= 8; off++) {
+		int64_t local = at - off * 3600 * 1000LL, back;
+		if (!zones_to_utc(s->zones, "America/Los_Angeles", local, &back) && back == at)
+			return local;
+	}
+	return at - 8 * 3600 * 1000LL;
+}
+
+/* The order as a Shopify orders/create or orders/updated body. */
+static void shopify_order(struct sim *s, struct buf *b, struct sim_order *o, int64_t placed, int64_t paid)
+{
+	char t1[WTIME_BUFSZ], t2[WTIME_BUFSZ];
+	const char *name = customers[o->customer].name;
+	int first = (int)strcspn(name, " ");
+
+	buf_printf(b, "{\"id\":%ld,\"order_number\":%ld,\"name\":\"#%ld\",\"created_at\":\"%s\"",
+		   o->number * 7, o->number, o->number, wtime_format(placed, t1));
+	if (paid)
+		buf_printf(b, ",\"processed_at\":\"%s\",\"financial_status\":\"paid\"", wtime_format(paid, t2));
+	else
+		buf_puts(b, ",\"financial_status\":\"pending\"");
+	buf_printf(b, ",\"email\":\"%s\",\"customer\":{\"first_name\":\"%.*s\"},"
+		      "\"shipping_address\":{\"first_name\":\"%.*s\",\"zip\":\"%s\"},\"line_items\":[",
+		   customers[o->customer].email, first, name, first, name, customers[o->customer].postal);
+	buf_printf(b, "{\"id\":1,\"sku\":\"%s\",\"name\":\"%s\",\"quantity\":%d}", products[o->product[0]].sku,
+		   products[o->product[0]].name, o->qty);
+	if (o->npkg > 1)
+		buf_printf(b, ",{\"id\":2,\"sku\":\"%s\",\"name\":\"%s\",\"quantity\":1}",
+			   products[o->product[1]].sku, products[o->product[1]].name);
+	buf_puts(b, "]}");
+}
+
+/* The statuses EasyPost would report for one of our carrier steps. */
+static void easypost_words(const struct step *st, const char **status, const char **detail)
+{
+	*status = st->status;
+	*detail = st->detail ? st->detail : "";
+	if (!strcmp(st->status, "exception"))
+		*status = "in_transit"; /* in_transit/weather_delay: the table says exception */
+	else if (!strcmp(st->status, "available_for_pickup"))
+		*detail = "";
+}
+
+/* A tracker.updated event carrying every step of the parcel up to step i. */
+static void easypost_body(struct buf *b, struct sim_order *o, int i, double ms_per_h)
+{
+	const struct step *st = &o->steps[i];
+	char ts[WTIME_BUFSZ];
+	const char *status, *detail;
+	bool first = true;
+
+	easypost_words(st, &status, &detail);
+	buf_printf(b, "{\"object\":\"Event\",\"id\":\"evt_%ld_%d\",\"description\":\"tracker.updated\","
+		      "\"result\":{\"object\":\"Tracker\",\"id\":\"trk_%s\",\"tracking_code\":\"%s\","
+		      "\"carrier\":\"%s\",\"status\":\"%s\",\"tracking_details\":[",
+		   o->number, i, o->tracking[st->pkg], o->tracking[st->pkg], o->carrier[st->pkg], status);
+	for (int k = 0; k <= i; k++) {
+		const struct step *d = &o->steps[k];
+		if (d->pkg != st->pkg || !strcmp(d->source, "shopify") || !strcmp(d->source, "shipstation"))
+			continue;
+		int64_t at = o->start_ms + (int64_t)(d->at_h * ms_per_h);
+		if (k != i && !d->posted)
+			continue;
+		easypost_words(d, &status, &detail);
+		buf_printf(b, "%s{\"object\":\"TrackingDetail\",\"datetime\":\"%s\",\"status\":\"%s\","
+			      "\"status_detail\":\"%s\",\"message\":\"%s\"",
+			   first ? "" : ",", wtime_format(at, ts), status, detail, d->status);
+		if (d->city >= 0)
+			buf_printf(b, ",\"tracking_location\":{\"city\":\"%s\",\"state\":\"%s\",\"country\":\"%s\"}",
+				   cities[d->city].city, cities[d->city].region, cities[d->city].country);
+		buf_putc(b, '}');
+		first = false;
+	}
+	buf_puts(b, "]}}");
+}
+
+/*
+ * Sends step i of o in its source's own format, signed.  Returns 1 when it
+ * went as a webhook, 0 when the caller should put it in the /v1/events batch.
+ */
+static int send_webhook(struct sim *s, CURL *curl, struct sim_order *o, int i, double ms_per_h)
+{
+	struct step *st = &o->steps[i];
+	int64_t at = o->start_ms + (int64_t)(st->at_h * ms_per_h);
+	const char *ctype = "application/json";
+	struct buf b = BUF_INIT;
+	struct curl_slist *h = NULL;
+	char url[256], hdr[160], ts[24], sig[80];
+	int64_t now = cli_now_ms();
+
+	if (!strcmp(st->source, "shopify") && st->pkg < 0) {
+		unsigned char mac[32], b64[48];
+		bool paid = !strcmp(st->status, "confirmed");
+		shopify_order(s, &b, o, o->start_ms, paid ? at : 0);
+		crypto_hmac_sha256(s->secret[0], strlen(s->secret[0]), b.p, b.len, mac);
+		EVP_EncodeBlock(b64, mac, 32);
+		snprintf(hdr, sizeof(hdr), "X-Shopify-Hmac-Sha256: %s", b64);
+		h = curl_slist_append(h, hdr);
+		h = curl_slist_append(h, paid ? "X-Shopify-Topic: orders/updated" : "X-Shopify-Topic: orders/create");
+		hook_url(s, url, sizeof(url), "shopify", NULL);
+	} else if (!strcmp(st->source, "scans")) {
+		char t[WTIME_BUFSZ];
+		buf_printf(&b, "{\"scan_id\":\"demo-%ld-%d\",\"order\":\"%ld\",\"event\":\"%s\",\"time\":\"%s\","
+			       "\"scanner\":\"RF-%d\",\"location\":\"DOCK-%d\"",
+			   o->number, i, o->number,
+			   !strcmp(st->status, "processing") ? "received" : st->status, wtime_format(at, t), 1 + i % 4,
+			   1 + (int)(o->number % 3));
+		if (st->city >= 0)
+			buf_printf(&b, ",\"city\":\"%s\",\"region\":\"%s\",\"country\":\"%s\"",
+				   cities[st->city].city, cities[st->city].region, cities[st->city].country);
+		buf_puts(&b, "}\n");
+		sig_generic_sign(s->secret[1], b.p, b.len, now, ts, sig);
+		snprintf(hdr, sizeof(hdr), "X-Wismo-Timestamp: %s", ts);
+		h = curl_slist_append(h, hdr);
+		snprintf(hdr, sizeof(hdr), "X-Wismo-Signature: %s", sig);
+		h = curl_slist_append(h, hdr);
+		hook_url(s, url, sizeof(url), "scans", NULL);
+		ctype = "application/x-ndjson";
+	} else if (!strcmp(st->source, "shipstation")) {
+		char t[WTIME_BUFSZ];
+		int k = o->product[st->pkg];
+		/* ShipStation writes Pacific time without an offset */
+		wtime_format(pacific_time(s, at), t);
+		t[strlen(t) - 1] = '\0'; /* no Z, and seven digits of fraction */
+		buf_printf(&b, "{\"shipmentId\":%ld%d,\"orderNumber\":\"%ld\",\"createDate\":\"%s%s\","
+			       "\"trackingNumber\":\"%s\",\"carrierCode\":\"%s\",\"voided\":false,"
+			       "\"shipmentItems\":[{\"sku\":\"%s\",\"name\":\"%s\",\"quantity\":%d}",
+			   o->number, st->pkg, o->number, t, strchr(t, '.') ? "0000" : ".0000000", o->tracking[st->pkg], o->carrier[st->pkg], products[k].sku,
+			   products[k].name, st->pkg ? 1 : o->qty);
+		buf_puts(&b, "]}");
+		hook_url(s, url, sizeof(url), "shipstation", s->secret[2]);
+	} else if (st->pkg >= 0 && o->easypost[st->pkg] && strcmp(st->source, "shopify")) {
+		unsigned char mac[32];
+		char hex[65];
+		easypost_body(&b, o, i, ms_per_h);
+		crypto_hmac_sha256(s->secret[3], strlen(s->secret[3]), b.p, b.len, mac);
+		crypto_hex(mac, 32, hex);
+		snprintf(hdr, sizeof(hdr), "X-Hmac-Signature: hmac-sha256-hex=%s", hex);
+		h = curl_slist_append(h, hdr);
+		hook_url(s, url, sizeof(url), "easypost", NULL);
+	} else {
+		buf_release(&b);
+		return 0;
+	}
+	if (!post_to(s, curl, url, h, ctype, &b))
+		s->events++;
+	buf_release(&b);
+	return 1;
 }
 
 static size_t discard(char *p, size_t size, size_t n, void *u)
@@ -281,18 +466,22 @@ static void *sim_main(void *p)
 				int64_t post_at = at + (int64_t)(st->late_h * ms_per_h);
 				if (st->posted) {
 					if (st->again && now >= post_at + (int64_t)ms_per_h) {
-						event_json(s, &body, o, i, at);
+						if (!send_webhook(s, curl, o, i, ms_per_h)) {
+							event_json(s, &body, o, i, at);
+							n++;
+						}
 						st->again = false;
-						n++;
 					}
 					left |= st->again;
 					continue;
 				}
 				left = true;
 				if (now >= post_at && n < 500) {
-					event_json(s, &body, o, i, at);
+					if (!send_webhook(s, curl, o, i, ms_per_h)) {
+						event_json(s, &body, o, i, at);
+						n++;
+					}
 					st->posted = true;
-					n++;
 				}
 			}
 			if (!left) {
@@ -341,6 +530,7 @@ int cmd_demo(struct server_config *cfg, const struct cli_opts *o)
 	struct sim *s;
 	pthread_t th;
 	char msg[512], admin[AUTH_KEY_LEN + 1], ingest[AUTH_KEY_LEN + 1];
+	char secrets[4][33];
 
 	cli_block_signals();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -354,6 +544,18 @@ int cmd_demo(struct server_config *cfg, const struct cli_opts *o)
 		return 1;
 	}
 	store_close(st);
+	/* the simulated sources sign with secrets made for this run */
+	for (int i = 0; i < 4; i++) {
+		static const char *const names[] = { "shopify", "scans", "shipstation", "easypost" };
+		unsigned char rnd_bytes[16];
+		struct source_cfg *sc = server_source_add(cfg, names[i]);
+		if (!sc || crypto_random(rnd_bytes, sizeof(rnd_bytes))) {
+			fprintf(stderr, "wismo: demo: unable to configure sources\n");
+			return 1;
+		}
+		crypto_hex(rnd_bytes, sizeof(rnd_bytes), secrets[i]);
+		snprintf(sc->secret, sizeof(sc->secret), "%s", secrets[i]);
+	}
 	if (server_start(cfg, &srv, msg, sizeof(msg))) {
 		fprintf(stderr, "wismo: %s\n", msg);
 		return 1;
@@ -362,8 +564,15 @@ int cmd_demo(struct server_config *cfg, const struct cli_opts *o)
 		server_stop(srv);
 		return 1;
 	}
-	snprintf(s->url, sizeof(s->url), "http://%s%s%s:%d/v1/events", strchr(cfg->listen_host, ':') ? "[" : "",
+	snprintf(s->base, sizeof(s->base), "http://%s%s%s:%d", strchr(cfg->listen_host, ':') ? "[" : "",
 		 cfg->listen_host, strchr(cfg->listen_host, ':') ? "]" : "", server_port(srv));
+	snprintf(s->url, sizeof(s->url), "%s/v1/events", s->base);
+	memcpy(s->secret, secrets, sizeof(secrets));
+	if (zones_load(NULL, NULL, &s->zones, msg, sizeof(msg))) {
+		free(s);
+		server_stop(srv);
+		return 1;
+	}
 	snprintf(s->auth, sizeof(s->auth), "Authorization: Bearer %s", ingest);
 	s->speed = o->speed;
 	s->rate = o->rate;
@@ -388,6 +597,7 @@ int cmd_demo(struct server_config *cfg, const struct cli_opts *o)
 	atomic_store(&s->stop, true);
 	pthread_join(th, NULL);
 	server_stop(srv);
+	zones_free(s->zones);
 	free(s);
 	curl_global_cleanup();
 	return 0;

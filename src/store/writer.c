@@ -224,7 +224,9 @@ static enum werr apply_event(struct writer *w, struct event *ev, int64_t raw_id,
 	}
 	if ((err = store_append_event(w->st, ev, raw_id, dup)) || *dup)
 		return err;
-	if (ev->status == EV_UNKNOWN && ev->code[0] && (err = store_unmapped_bump(w->st, ev, raw_id)))
+	/* a code no table knows (a table row that says unknown sets a detail) */
+	if (ev->status == EV_UNKNOWN && ev->code[0] && !ev->detail[0] &&
+	    (err = store_unmapped_bump(w->st, ev, raw_id)))
 		return err;
 	return touch(t, ev->order, ev->package, NULL, NULL);
 }
@@ -239,7 +241,8 @@ static enum werr project_touched(struct writer *w, struct touched *t)
 {
 	enum werr err = WERR_OK;
 
-	qsort(t->orders, t->n, sizeof(*t->orders), cmp_order);
+	if (t->n > 1)
+		qsort(t->orders, t->n, sizeof(*t->orders), cmp_order);
 	for (size_t i = 0; i < t->n && !err; i++)
 		if (!i || strcmp(t->orders[i], t->orders[i - 1]))
 			err = project_order(w->st, &w->pol, t->orders[i]);

@@ -18,8 +18,9 @@
  * and earlier ones, or from the package's tracking number; an event it
  * cannot resolve is parked (kept, parked[i] set) and applied in the batch in
  * which its reference or tracking number becomes known.  An event whose
- * status is unknown but that carries a source code is counted in the
- * unmapped-codes table.  A job with reject_reason set stores its raw body
+ * status is unknown, that carries a source code and no detail (a code no
+ * mapping table has, adapters/mapping.h) is counted in the unmapped-codes
+ * table.  A job with reject_reason set stores its raw body
  * and the reason in the rejected list, and no events.
  *
  * Back-pressure: writer_submit() refuses with WERR_BUSY (and does not take

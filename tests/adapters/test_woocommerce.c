@@ -343,7 +343,7 @@ static void test_status_rows(void **state)
 		{ "completed", "confirmed", "completed" },
 		{ "cancelled", "cancelled", "" },
 		{ "refunded", "refunded", "full" },
-		{ "trash", "unknown", "" },
+		{ "trash", "unknown", "source_unknown" }, /* on purpose: not in the unmapped queue */
 		{ "Processing", "unknown", "" },
 		{ "wc-shipped", "unknown", "" },
 	};
