@@ -162,6 +162,10 @@ for n in "${SIZES[@]}"; do
 done
 SMALL=${SIZES[0]}
 BIG=${SIZES[${#SIZES[@]} - 1]}
+# Memory is compared between the two largest sizes: below the caches' bounds
+# (16 MiB of SQLite page cache per connection) the smallest database fits in
+# them whole, so growth from there says nothing about flatness.
+MID=${SIZES[${#SIZES[@]} - 2]}
 
 # ---- the table ----
 ROWS=()
@@ -201,9 +205,9 @@ done
 row "Lookup p99, ${BIG} vs ${SMALL} events" "$(awk -v a="${G_P99[$BIG]}" -v b="${G_P99[$SMALL]}" \
 	'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')" "" "" "<= 2x" \
 	"$(ok ge "$(awk -v a="${G_P99[$SMALL]}" 'BEGIN{print 2 * (a > 0.5 ? a : 0.5)}')" "${G_P99[$BIG]}")"
-row "Peak RSS, ${BIG} vs ${SMALL} events" "$(awk -v a="${G_RSS[$BIG]}" -v b="${G_RSS[$SMALL]}" \
-	'BEGIN { printf "%.2fx", a / b }')" "" "" "flat (<= 1.5x)" \
-	"$(ok ge "$(awk -v a="${G_RSS[$SMALL]}" 'BEGIN{print 1.5 * a}')" "${G_RSS[$BIG]}")"
+row "Peak RSS, ${BIG} vs ${MID} events" "$(awk -v a="${G_RSS[$BIG]}" -v b="${G_RSS[$MID]}" \
+	'BEGIN { printf "%.2fx", a / b }')" "" "" "flat (<= 1.25x)" \
+	"$(ok ge "$(awk -v a="${G_RSS[$MID]}" 'BEGIN{print 1.25 * a}')" "${G_RSS[$BIG]}")"
 
 echo
 echo "wismo bench ($MODE) $(date -u +%Y-%m-%dT%H:%MZ) - $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), Linux $(uname -r)"

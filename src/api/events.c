@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../adapters/detect.h"
 #include "../base/crypto.h"
 #include "../core/event_json.h"
 #include "../http/http.h"
@@ -83,6 +84,12 @@ int64_t api_wall_ms(void)
 
 void api_event_key(struct event *ev)
 {
+	/* a parcel whose source named no carrier: tell it from the number */
+	if (ev->package[0] && !ev->carrier[0]) {
+		const char *c = carrier_detect(ev->package);
+		if (c)
+			EVENT_SET(ev->carrier, c);
+	}
 	char material[1024];
 	char hex[SHA256_HEX_LEN + 1];
 	size_t n = event_key_material(ev, material, sizeof(material));

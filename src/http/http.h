@@ -130,7 +130,8 @@ enum http_result api_post_events(struct http_req *r);
 enum http_result api_post_hook(struct http_req *r, const char *source);
 enum http_result api_list_unmapped(struct http_req *r);
 enum http_result api_list_rejected(struct http_req *r);
-/* The key of an event (event.h): a hash of its key material. */
+/* Sets the key of an event (event.h), a hash of its key material, and the
+ * carrier from the tracking number's format when the source named none. */
 void api_event_key(struct event *ev);
 int64_t api_wall_ms(void);
 enum http_result api_get_order(struct http_req *r, const char *order);

@@ -259,6 +259,47 @@ class Hooks(unittest.TestCase):
         self.assertEqual(o["status"], "shipped")
 
 
+class Cli(unittest.TestCase):
+    def test_parse_prints_one_event_per_line(self):
+        tmp = tempfile.mkdtemp(prefix="wismo-parse-")
+        path = os.path.join(tmp, "order.json")
+        with open(path, "w") as f:
+            json.dump(shopify_order(), f)
+        s = Server(tmp=tmp)
+        r = s.cli("parse", "--source", "shopify", path, "--header", "X-Shopify-Topic: orders/create")
+        lines = [json.loads(l) for l in r.stdout.splitlines()]
+        self.assertEqual([e["status"] for e in lines], ["placed", "confirmed"])
+        self.assertTrue(all(e["order"] == "1001" and e["source"] == "shopify" for e in lines))
+        self.assertEqual(lines[0]["customer"], {"name": "Ada", "email": "ada@example.org",
+                                                "phone": "+15555550100", "postal_code": "40202"})
+        with open(path, "w") as f:
+            f.write('{"order_number": ')
+        r = s.cli("parse", "--source", "shopify", path, check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("invalid", r.stderr)
+        r = s.cli("parse", "--source", "nosuch", path, check=False)
+        self.assertEqual(r.returncode, 2)
+
+    def test_check_reports_sources(self):
+        tmp = tempfile.mkdtemp(prefix="wismo-check-")
+        cfg = os.path.join(tmp, "wismo.ini")
+        with open(cfg, "w") as f:
+            f.write("[source shopify]\nsecret = x\n[source fedex]\nkind = carrier\n")
+        s = Server(tmp=tmp, config=cfg)
+        r = s.cli("check", check=False)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("source shopify: shopify adapter, ok", r.stdout)
+        self.assertIn("source fedex: no api_base", r.stdout)
+        self.assertNotIn("x\n", r.stdout.replace("fedex", ""))
+        with open(cfg, "w") as f:
+            f.write("[source shopify]\nsecret = x\n[adapters]\noverrides = " + tmp + "\n")
+        with open(os.path.join(tmp, "ups.tsv"), "w") as f:
+            f.write("I/OR\tshipped\n")
+        r = s.cli("check", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("'shipped' is not a status word", r.stderr)
+
+
 class UpsApi(http.server.BaseHTTPRequestHandler):
     """A UPS-shaped tracking API: an OAuth token endpoint and track details."""
     requests = []
