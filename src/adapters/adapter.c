@@ -77,6 +77,30 @@ enum werr adapter_fail(struct adapter_out *out, const char *fmt, ...)
 	return WERR_INVALID;
 }
 
+enum werr adapter_set_id(struct adapter_out *out, struct event *ev, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(ev->id, sizeof(ev->id), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(ev->id))
+		return adapter_fail(out, "event id '%.40s...' is longer than %d bytes", ev->id, EV_ID_MAX);
+	return WERR_OK;
+}
+
+void adapter_set_contact(char *field, size_t cap, const char *s)
+{
+	field[0] = '\0';
+	if (!s)
+		return;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return;
+	(void)event_set_str(field, cap, s);
+}
+
 void adapter_out_free(struct adapter_out *out)
 {
 	for (size_t i = 0; i < out->nevents; i++)

@@ -107,6 +107,14 @@ struct event *adapter_push(struct adapter_out *out, const struct adapter_env *en
 void adapter_pop(struct adapter_out *out);
 enum werr adapter_alias(struct adapter_out *out, const char *ref, const char *order,
 			const char *package, const char *carrier);
+/* Writes ev->id from a format; an id that does not fit fails the body
+ * (WERR_INVALID with the reason set): a fact we cannot key is not stored. */
+enum werr adapter_set_id(struct adapter_out *out, struct event *ev, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Sets a contact field (e-mail, phone, postal code) only whole and only
+ * without control characters: a cut e-mail address is a wrong one. */
+void adapter_set_contact(char *field, size_t cap, const char *s);
+#define ADAPTER_SET_CONTACT(field, s) adapter_set_contact((field), sizeof(field), (s))
 /* Sets out->reason and returns WERR_INVALID. */
 enum werr adapter_fail(struct adapter_out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void adapter_out_free(struct adapter_out *out);

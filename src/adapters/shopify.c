@@ -144,45 +144,15 @@ static void set_text(char *field, size_t cap, const char *s)
 }
 #define TEXT_SET(field, s) set_text((field), sizeof(field), (s))
 
-/* Contact fields are kept only whole: a cut e-mail address is a wrong one. */
-static void set_contact(char *field, size_t cap, const char *s)
-{
-	field[0] = '\0';
-	if (!s)
-		return;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return;
-	(void)event_set_str(field, cap, s);
-}
-#define CONTACT_SET(field, s) set_contact((field), sizeof(field), (s))
-
-/* Writes an event id; an id that does not fit is a body we cannot key. */
-__attribute__((format(printf, 3, 4)))
-static enum werr set_id(struct adapter_out *out, struct event *ev, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(ev->id, sizeof(ev->id), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(ev->id))
-		return adapter_fail(out, "event id '%.40s...' is longer than %d bytes", ev->id, EV_ID_MAX);
-	return WERR_OK;
-}
-
 /*
  * Shopify's tracking_company is a display name ("UPS", "FedEx", "DHL
  * Express", "Canada Post").  wismo's carrier ids come from the shared table
- * (carrier_names.h), so a carrier has one id whichever source names it; on
- * top of it every DHL division is "dhl" (one tracking API serves them all).
+ * (carrier_names.h), so a carrier has one id whichever source names it
+ * (every DHL division is "dhl": one tracking API serves them all).
  */
 static void carrier_norm(const char *name, char out[EV_CARRIER_MAX + 1])
 {
 	carrier_normalize(name, out, EV_CARRIER_MAX + 1);
-	if (!strncmp(out, "dhl", 3))
-		memcpy(out, "dhl", 4);
 }
 
 /*
@@ -301,7 +271,7 @@ static enum werr refund_events(const struct ctx *c, const cJSON *r, const struct
 	EVENT_SET(ev->detail, "partial");
 	ev->occurred_at = at;
 	TEXT_SET(ev->description, jstr(r, "note"));
-	if ((e = set_id(c->out, ev, "refund:%s", id)) || (e = set_owner(c->out, ev, &ow)))
+	if ((e = adapter_set_id(c->out, ev, "refund:%s", id)) || (e = set_owner(c->out, ev, &ow)))
 		return e;
 	return WERR_OK;
 }
@@ -387,7 +357,7 @@ static enum werr fulfillment_events(const struct ctx *c, const cJSON *f, const s
 		ev->occurred_at = created;
 		EVENT_SET(ev->package, t);
 		EVENT_SET(ev->carrier, carrier);
-		if ((e = set_id(c->out, ev, "fulfillment:%s:%s:label_created", id, t)) ||
+		if ((e = adapter_set_id(c->out, ev, "fulfillment:%s:%s:label_created", id, t)) ||
 		    (e = set_owner(c->out, ev, &ow)) || (e = get_items(c->out, f, "fulfillment", ev)))
 			return e;
 
@@ -401,7 +371,7 @@ static enum werr fulfillment_events(const struct ctx *c, const cJSON *f, const s
 				ev->occurred_at = updated;
 				EVENT_SET(ev->package, t);
 				EVENT_SET(ev->carrier, carrier);
-				if ((e = set_id(c->out, ev, "fulfillment:%s:%s:status:%s", id, t, status)) ||
+				if ((e = adapter_set_id(c->out, ev, "fulfillment:%s:%s:status:%s", id, t, status)) ||
 				    (e = set_owner(c->out, ev, &ow)))
 					return e;
 			}
@@ -414,7 +384,7 @@ static enum werr fulfillment_events(const struct ctx *c, const cJSON *f, const s
 			ev->occurred_at = updated;
 			EVENT_SET(ev->package, t);
 			EVENT_SET(ev->carrier, carrier);
-			if ((e = set_id(c->out, ev, "fulfillment:%s:%s:shipment_status:%s", id, t, shipment)) ||
+			if ((e = adapter_set_id(c->out, ev, "fulfillment:%s:%s:shipment_status:%s", id, t, shipment)) ||
 			    (e = set_owner(c->out, ev, &ow)))
 				return e;
 		}
@@ -460,7 +430,7 @@ static enum werr fulfillment_event_events(const struct ctx *c, const cJSON *o)
 	TEXT_SET(ev->location.city, jstr(o, "city"));
 	TEXT_SET(ev->location.region, jstr(o, "province"));
 	TEXT_SET(ev->location.country, jstr(o, "country"));
-	if ((e = set_id(c->out, ev, "fulfillment_event:%s", id)))
+	if ((e = adapter_set_id(c->out, ev, "fulfillment_event:%s", id)))
 		return e;
 	snprintf(ev->ref, sizeof(ev->ref), "fulfillment:%s", fid);
 	return WERR_OK;
@@ -484,11 +454,11 @@ static void order_customer(const cJSON *o, struct event_customer *cu)
 	TEXT_SET(cu->name, s ? s : ship ? jstr(ship, "first_name") : NULL);
 	if (!(s = jstr(o, "email")) && !(s = jstr(o, "contact_email")) && cust)
 		s = jstr(cust, "email");
-	CONTACT_SET(cu->email, s);
+	ADAPTER_SET_CONTACT(cu->email, s);
 	if (!(s = jstr(o, "phone")) && !(s = ship ? jstr(ship, "phone") : NULL) && cust)
 		s = jstr(cust, "phone");
-	CONTACT_SET(cu->phone, s);
-	CONTACT_SET(cu->postal_code, ship ? jstr(ship, "zip") : NULL);
+	ADAPTER_SET_CONTACT(cu->phone, s);
+	ADAPTER_SET_CONTACT(cu->postal_code, ship ? jstr(ship, "zip") : NULL);
 }
 
 /* The time of the order's full refund: its latest refund, else the order's
@@ -544,7 +514,7 @@ static enum werr order_events(const struct ctx *c, const cJSON *o, bool cancelle
 	ev->status = EV_PLACED;
 	ev->occurred_at = created;
 	order_customer(o, &ev->customer);
-	if ((e = set_id(c->out, ev, "order:%s:placed", id)) || (e = set_owner(c->out, ev, &ow)) ||
+	if ((e = adapter_set_id(c->out, ev, "order:%s:placed", id)) || (e = set_owner(c->out, ev, &ow)) ||
 	    (e = get_items(c->out, o, "order", ev)))
 		return e;
 
@@ -560,10 +530,10 @@ static enum werr order_events(const struct ctx *c, const cJSON *o, bool cancelle
 		} else {
 			if (ev->status == EV_CONFIRMED) {
 				ev->occurred_at = processed ? processed : created;
-				e = set_id(c->out, ev, "order:%s:confirmed", id);
+				e = adapter_set_id(c->out, ev, "order:%s:confirmed", id);
 			} else {
 				ev->occurred_at = updated;
-				e = set_id(c->out, ev, "order:%s:financial_status:%s", id, fs);
+				e = adapter_set_id(c->out, ev, "order:%s:financial_status:%s", id, fs);
 			}
 			if (e || (e = set_owner(c->out, ev, &ow)))
 				return e;
@@ -576,7 +546,7 @@ static enum werr order_events(const struct ctx *c, const cJSON *o, bool cancelle
 			ev->status = EV_REFUNDED;
 			EVENT_SET(ev->detail, "full");
 			if ((e = full_refund_time(c, o, updated, &ev->occurred_at)) ||
-			    (e = set_id(c->out, ev, "order:%s:refunded", id)) || (e = set_owner(c->out, ev, &ow)))
+			    (e = adapter_set_id(c->out, ev, "order:%s:refunded", id)) || (e = set_owner(c->out, ev, &ow)))
 				return e;
 		}
 	}
@@ -587,7 +557,7 @@ static enum werr order_events(const struct ctx *c, const cJSON *o, bool cancelle
 		ev->status = EV_CANCELLED;
 		ev->occurred_at = cancelled ? cancelled : updated;
 		TEXT_SET(ev->detail, jstr(o, "cancel_reason"));
-		if ((e = set_id(c->out, ev, "order:%s:cancelled", id)) || (e = set_owner(c->out, ev, &ow)))
+		if ((e = adapter_set_id(c->out, ev, "order:%s:cancelled", id)) || (e = set_owner(c->out, ev, &ow)))
 			return e;
 	}
 

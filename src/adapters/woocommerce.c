@@ -220,41 +220,11 @@ static void html_unescape(const char *s, char *out, size_t cap)
 	out[n] = '\0';
 }
 
-/* Contact fields are kept only whole: a cut e-mail address is a wrong one. */
-static void set_contact(char *field, size_t cap, const char *s)
-{
-	field[0] = '\0';
-	if (!s)
-		return;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return;
-	(void)event_set_str(field, cap, s);
-}
-#define CONTACT_SET(field, s) set_contact((field), sizeof(field), (s))
-
-__attribute__((format(printf, 3, 4)))
-static enum werr set_id(struct adapter_out *out, struct event *ev, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(ev->id, sizeof(ev->id), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(ev->id))
-		return adapter_fail(out, "event id '%.40s...' is longer than %d bytes", ev->id, EV_ID_MAX);
-	return WERR_OK;
-}
-
 /* Tracking providers are names or slugs ("UPS", "fedex", "dhl-us", "Canada
- * Post"): the shared carrier ids (carrier_names.h), every DHL as "dhl", as
- * for Shopify. */
+ * Post"): the shared carrier ids (carrier_names.h), every DHL as "dhl". */
 static void carrier_norm(const char *name, char out[EV_CARRIER_MAX + 1])
 {
 	carrier_normalize(name, out, EV_CARRIER_MAX + 1);
-	if (!strncmp(out, "dhl", 3))
-		memcpy(out, "dhl", 4);
 }
 
 /* A money amount ("29.35", or a number) in cents; false when not one. */
@@ -371,11 +341,11 @@ static void order_customer(const cJSON *o, struct event_customer *cu)
 	/* First name, contact and postal code only: never a street (DESIGN.md 3). */
 	s = bill ? jstr(bill, "first_name") : NULL;
 	TEXT_SET(cu->name, s ? s : ship ? jstr(ship, "first_name") : NULL);
-	CONTACT_SET(cu->email, bill ? jstr(bill, "email") : NULL);
+	ADAPTER_SET_CONTACT(cu->email, bill ? jstr(bill, "email") : NULL);
 	if (!(s = bill ? jstr(bill, "phone") : NULL) && ship)
 		s = jstr(ship, "phone");
-	CONTACT_SET(cu->phone, s);
-	CONTACT_SET(cu->postal_code, ship ? jstr(ship, "postcode") : NULL);
+	ADAPTER_SET_CONTACT(cu->phone, s);
+	ADAPTER_SET_CONTACT(cu->postal_code, ship ? jstr(ship, "postcode") : NULL);
 }
 
 /* The Shipment Tracking extension's items, one label_created each. */
@@ -442,7 +412,7 @@ static enum werr tracking_events(const struct ctx *c, const cJSON *o, const stru
 		ev->occurred_at = at;
 		memcpy(ev->package, number, sizeof(ev->package));
 		memcpy(ev->carrier, carrier, sizeof(ev->carrier));
-		if ((e = set_id(c->out, ev, "wc_order:%s:tracking:%s:label_created", od->id, number)))
+		if ((e = adapter_set_id(c->out, ev, "wc_order:%s:tracking:%s:label_created", od->id, number)))
 			return e;
 	}
 	return WERR_OK;
@@ -493,7 +463,7 @@ static enum werr refund_events(const struct ctx *c, const cJSON *o, const struct
 		EVENT_SET(ev->detail, "partial");
 		ev->occurred_at = od->modified;
 		TEXT_SET(ev->description, jstr(r, "reason"));
-		if ((e = set_id(c->out, ev, "wc_order:%s:refund:%s", od->id, rid)))
+		if ((e = adapter_set_id(c->out, ev, "wc_order:%s:refund:%s", od->id, rid)))
 			return e;
 	}
 	return WERR_OK;
@@ -544,7 +514,7 @@ static enum werr order_events(const struct ctx *c, const cJSON *o, bool deleted_
 	ev->status = EV_PLACED;
 	ev->occurred_at = od.created;
 	order_customer(o, &ev->customer);
-	if ((e = set_id(c->out, ev, "wc_order:%s:placed", od.id)) || (e = get_items(c->out, o, ev)))
+	if ((e = adapter_set_id(c->out, ev, "wc_order:%s:placed", od.id)) || (e = get_items(c->out, o, ev)))
 		return e;
 
 	/* The current status.  One that only restates "placed" (pending) adds
@@ -561,7 +531,7 @@ static enum werr order_events(const struct ctx *c, const cJSON *o, bool deleted_
 			ev->occurred_at = od.completed;
 		else
 			ev->occurred_at = od.modified;
-		if ((e = set_id(c->out, ev, "wc_order:%s:%s", od.id, status)))
+		if ((e = adapter_set_id(c->out, ev, "wc_order:%s:%s", od.id, status)))
 			return e;
 	}
 
