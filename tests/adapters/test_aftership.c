@@ -2,7 +2,7 @@
  * checkpoints mapped subtag first and tag second, local checkpoint times across the March DST change, the
  * store's order number, estimates, redeliveries in another order, webhooks without checkpoints, and the public
  * AfterShip samples of ../shared/corpora. */
-#include "agg_harness.h"
+#include "fixture.h"
 
 #include <openssl/evp.h>
 
@@ -23,8 +23,8 @@ static void sign(const char *secret, const char *body, size_t len, char out[64])
 
 static enum werr verify(const char *secret, const char *sig, const char *body, size_t len, char *why, size_t cap)
 {
-	struct hdrs h = { { sig ? "Aftership-Hmac-Sha256" : NULL }, { sig } };
-	struct hook_request rq = { .body = body, .len = len, .header = hdr_get, .hctx = &h };
+	struct fx_hdrs h = { { sig ? "Aftership-Hmac-Sha256" : NULL }, { sig } };
+	struct hook_request rq = { .body = body, .len = len, .header = fx_hdr_get, .hctx = &h };
 
 	why[0] = '\0';
 	return adapter_aftership.verify(&rq, secret, 0, why, cap);
@@ -33,7 +33,7 @@ static enum werr verify(const char *secret, const char *sig, const char *body, s
 static void test_signature_good_bad_missing(void **state)
 {
 	size_t len = 0;
-	char *body = fixture("aftership", "tracking_update.json", &len);
+	char *body = fx_data("aftership", "tracking_update.json", &len);
 	char sig[64], why[200];
 
 	(void)state;
@@ -60,12 +60,10 @@ static void test_signature_good_bad_missing(void **state)
 static void test_tracking_update(void **state)
 {
 	struct adapter_out out;
-	char *body = fixture("aftership", "tracking_update.json", NULL);
 	const struct event *ev;
 
 	(void)state;
-	assert_int_equal(run_case(&adapter_aftership, "tracking_update", NULL), 7);
-	assert_int_equal(parse_text(&adapter_aftership, body, &out), WERR_OK);
+	assert_int_equal(fx_agg_case(&adapter_aftership, "tracking_update", NULL, &out), 7);
 	ev = &out.events[0];
 	assert_string_equal(ev->id, "aftership:usps:9400111899223197428490:2024-03-08T09:12:00-05:00:InfoReceived_001");
 	assert_int_equal(ev->status, EV_LABEL_CREATED);
@@ -76,9 +74,9 @@ static void test_tracking_update(void **state)
 	assert_string_equal(ev->location.country, "US");
 	/* local times without offset, in San Francisco on the night clocks went forward: 01:30 PST and 03:30 PDT
 	 * are one hour apart */
-	ev = find_event(&out, ":2024-03-10T01:30:00:InTransit_003");
+	ev = fx_find_event(&out, ":2024-03-10T01:30:00:InTransit_003");
 	assert_int_equal(ev->occurred_at, 1710063000000LL); /* 09:30Z */
-	ev = find_event(&out, ":2024-03-10T03:30:00:InTransit_007");
+	ev = fx_find_event(&out, ":2024-03-10T03:30:00:InTransit_007");
 	assert_int_equal(ev->occurred_at, 1710066600000LL); /* 10:30Z */
 	/* the estimate shown to customers now wins over the older fields, on the newest event only */
 	ev = &out.events[6];
@@ -86,55 +84,51 @@ static void test_tracking_update(void **state)
 	assert_int_equal(ev->estimated_delivery, 1710115200000LL); /* 2024-03-11 */
 	assert_int_equal(out.events[5].estimated_delivery, 0);
 	adapter_out_free(&out);
-	free(body);
 }
 
 static void test_checkpoints_newest_first_give_the_same_events(void **state)
 {
 	(void)state;
-	run_case(&adapter_aftership, "tracking_update.reversed", "tracking_update.expected.jsonl");
+	fx_agg_case(&adapter_aftership, "tracking_update.reversed", "tracking_update.expected.jsonl", NULL);
 }
 
 static void test_exceptions_subtags_and_unknown_codes(void **state)
 {
 	struct adapter_out out;
-	char *body = fixture("aftership", "tracking_exceptions.json", NULL);
 	const struct event *ev;
 
 	(void)state;
-	assert_int_equal(run_case(&adapter_aftership, "tracking_exceptions", NULL), 7);
-	assert_int_equal(parse_text(&adapter_aftership, body, &out), WERR_OK);
+	assert_int_equal(fx_agg_case(&adapter_aftership, "tracking_exceptions", NULL, &out), 7);
 	assert_string_equal(out.events[0].order, "1002");
 	assert_string_equal(out.events[0].location.country, "FR");
-	ev = find_event(&out, ":Exception_004");
+	ev = fx_find_event(&out, ":Exception_004");
 	assert_int_equal(ev->status, EV_EXCEPTION);
 	assert_string_equal(ev->detail, "customs_hold");
 	/* a checkpoint with only a free-text location keeps it as the place */
 	assert_string_equal(ev->location.city, "MEMPHIS, TN");
 	/* held for payment: the customer must act, said by the table */
-	ev = find_event(&out, ":Exception_006");
+	ev = fx_find_event(&out, ":Exception_006");
 	assert_string_equal(ev->detail, "held_by_carrier");
 	assert_int_equal(ev->action_required, 1);
-	ev = find_event(&out, ":AttemptFail_002");
+	ev = fx_find_event(&out, ":AttemptFail_002");
 	assert_int_equal(ev->status, EV_DELIVERY_ATTEMPTED);
 	assert_string_equal(ev->detail, "recipient_unavailable");
 	/* a subtag the table does not list falls back to its tag, keeping the subtag as the code */
-	ev = find_event(&out, ":Exception_099");
+	ev = fx_find_event(&out, ":Exception_099");
 	assert_int_equal(ev->status, EV_EXCEPTION);
 	assert_string_equal(ev->code, "Exception_099");
 	/* ... and with no place to find a zone, a local time is read as UTC */
 	assert_int_equal(ev->occurred_at, 1712649600000LL); /* 2024-04-09T08:00:00Z */
 	/* a tag nobody knows: unknown, code kept */
-	ev = find_event(&out, ":Teleported");
+	ev = fx_find_event(&out, ":Teleported");
 	assert_int_equal(ev->status, EV_UNKNOWN);
 	assert_string_equal(ev->code, "Teleported");
 	assert_string_equal(ev->description, "Shipment is in a state nobody has a word for");
-	ev = find_event(&out, ":Exception_011");
+	ev = fx_find_event(&out, ":Exception_011");
 	assert_int_equal(ev->status, EV_RETURNED_TO_SENDER);
 	/* only the carrier's estimate is given */
 	assert_int_equal(ev->estimated_delivery, 1712707200000LL); /* 2024-04-10 */
 	adapter_out_free(&out);
-	free(body);
 }
 
 static void test_webhooks_without_checkpoints(void **state)
@@ -154,7 +148,7 @@ static void test_webhooks_without_checkpoints(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(nothing) / sizeof(nothing[0]); i++) {
-		if (parse_text(&adapter_aftership, nothing[i], &out) != WERR_OK)
+		if (fx_parse_text(&adapter_aftership, nothing[i], &out) != WERR_OK)
 			fail_msg("%s: %s", nothing[i], out.reason);
 		assert_int_equal(out.nevents, 0);
 		adapter_out_free(&out);
@@ -175,7 +169,7 @@ static void test_other_shapes(void **state)
 		 "{\"meta\":{\"code\":200},\"data\":{\"tracking\":{\"tracking_number\":\"RM123456789GB\","
 		 "\"slug\":\"royal-mail\",%s}}}",
 		 cp);
-	assert_int_equal(parse_text(&adapter_aftership, body, &out), WERR_OK);
+	assert_int_equal(fx_parse_text(&adapter_aftership, body, &out), WERR_OK);
 	assert_int_equal(out.nevents, 1);
 	assert_string_equal(out.events[0].carrier, "royal_mail");
 	assert_string_equal(out.events[0].location.country, "GB");
@@ -184,7 +178,7 @@ static void test_other_shapes(void **state)
 			    "aftership:royal-mail:RM123456789GB:2024-05-01T10:00:00+01:00:OutForDelivery_001");
 	adapter_out_free(&out);
 	snprintf(body, sizeof(body), "{\"tracking_number\":\"RM123456789GB\",\"slug\":\"royal-mail\",%s}", cp);
-	assert_int_equal(parse_text(&adapter_aftership, body, &out), WERR_OK);
+	assert_int_equal(fx_parse_text(&adapter_aftership, body, &out), WERR_OK);
 	assert_int_equal(out.nevents, 1);
 	assert_int_equal(out.events[0].status, EV_OUT_FOR_DELIVERY);
 	adapter_out_free(&out);
@@ -211,7 +205,7 @@ static void test_bodies_it_cannot_read(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (parse_text(&adapter_aftership, bad[i].body, &out) != WERR_INVALID)
+		if (fx_parse_text(&adapter_aftership, bad[i].body, &out) != WERR_INVALID)
 			fail_msg("%s: accepted", bad[i].body);
 		assert_string_equal(out.reason, bad[i].reason);
 		adapter_out_free(&out);
@@ -230,10 +224,10 @@ static void test_every_tag_is_mapped(void **state)
 		struct event ev;
 
 		event_init(&ev);
-		if (!mapping_apply(maps, "aftership", tags[i], NULL, &ev))
+		if (!mapping_apply(fx_maps, "aftership", tags[i], NULL, &ev))
 			fail_msg("tag %s has no row", tags[i]);
 		snprintf(sub, sizeof(sub), "%s_001", tags[i]);
-		if (!mapping_apply(maps, "aftership", sub, NULL, &ev))
+		if (!mapping_apply(fx_maps, "aftership", sub, NULL, &ev))
 			fail_msg("subtag %s has no row", sub);
 	}
 }
@@ -245,8 +239,8 @@ static void test_corpus_payloads_parse(void **state)
 	int files;
 
 	(void)state;
-	corpus_dir("aftership", dir, sizeof(dir));
-	files = parse_dir(&adapter_aftership, dir, &nevents);
+	fx_corpus_dir("aftership", dir, sizeof(dir));
+	files = fx_parse_dir(&adapter_aftership, dir, fx_check_aggregator_event, &nevents);
 	print_message("aftership corpus: %d files, %zu events\n", files, nevents);
 	assert_true(files >= 4);
 	/* the in-transit sample has one checkpoint, without an offset or a place (read as UTC) */
@@ -267,5 +261,5 @@ int main(void)
 		cmocka_unit_test(test_corpus_payloads_parse),
 	};
 
-	return cmocka_run_group_tests(tests, harness_setup, harness_teardown);
+	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }

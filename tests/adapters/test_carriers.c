@@ -5,110 +5,41 @@
  * event), an unreadable one with the reason it must give.  WISMO_UPDATE_EXPECTED=1 rewrites the expected
  * files (then read the diff: the expected files are the specification).  The DST instants are also checked
  * as numbers below, so that a rewritten file cannot hide a wrong zone rule. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fixture.h"
 
-#include "adapters/adapter.h"
 #include "adapters/carrier_scan.h"
-#include "adapters/mapping.h"
-#include "adapters/zones.h"
 #include "base/wtime.h"
-#include "core/event_json.h"
 
 extern const struct adapter adapter_ups, adapter_fedex, adapter_usps, adapter_dhl;
 
-static const char *srcdir;
-static struct mappings *maps;
-static struct zones *zones;
-
-static char *slurp(const char *path, size_t *len)
+/* Carrier responses come without headers, and these parsers never look at the time. */
+static void env_carrier(struct adapter_env *env, const struct adapter *a)
 {
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc((size_t)n + 1);
-	if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
-		free(p);
-		p = NULL;
-	}
-	fclose(f);
-	if (p) {
-		p[n] = '\0';
-		*len = (size_t)n;
-	}
-	return p;
+	fx_env_init(env, a->name, true, 0);
 }
 
+/* Parses tests/data/<rel>. */
 static enum werr parse_file(const struct adapter *a, const char *rel, struct adapter_out *out)
 {
-	struct adapter_env env = { .source = a->name, .maps = maps, .zones = zones };
-	char path[1024];
+	struct adapter_env env;
 	size_t len = 0;
-	char *body;
+	char *body = fx_data_must(NULL, rel, &len);
 	enum werr e;
 
-	snprintf(path, sizeof(path), "%s/tests/data/%s", srcdir, rel);
-	body = slurp(path, &len);
-	if (!body)
-		fail_msg("cannot read %s", path);
-	struct hook_request rq = { .body = body, .len = len };
-	memset(out, 0, sizeof(*out));
-	e = a->parse(&env, &rq, out);
+	env_carrier(&env, a);
+	e = fx_parse(a, &env, NULL, body, len, out);
 	free(body);
 	return e;
-}
-
-static void events_text(const struct adapter_out *out, struct buf *b)
-{
-	for (size_t i = 0; i < out->nevents; i++) {
-		assert_int_equal(event_to_json(&out->events[i], false, b), WERR_OK);
-		assert_int_equal(buf_putc(b, '\n'), WERR_OK);
-	}
 }
 
 /* Parses fixture rel and compares with rel.expected.jsonl. */
 static void expect_events(const struct adapter *a, const char *rel, size_t nevents)
 {
-	struct adapter_out out;
-	struct buf got = BUF_INIT;
-	char path[1024];
-	size_t len = 0;
-	char *want;
-	enum werr e = parse_file(a, rel, &out);
+	struct adapter_env env;
+	const struct fx_case c = { .adapter = a, .env = &env, .name = rel };
 
-	if (e)
-		fail_msg("%s: %s (%s)", rel, werr_name(e), out.reason);
-	assert_int_equal(out.nevents, nevents);
-	events_text(&out, &got);
-	snprintf(path, sizeof(path), "%s/tests/data/%s.expected.jsonl", srcdir, rel);
-	if (getenv("WISMO_UPDATE_EXPECTED")) {
-		FILE *f = fopen(path, "wb");
-		assert_non_null(f);
-		fwrite(got.p, 1, got.len, f);
-		fclose(f);
-	}
-	want = slurp(path, &len);
-	if (!want)
-		fail_msg("cannot read %s", path);
-	if (strcmp(want, got.p)) {
-		fprintf(stderr, "--- %s\n+++ got\n%s", path, got.p);
-		fail_msg("%s: events differ from %s", rel, path);
-	}
-	free(want);
-	buf_release(&got);
-	adapter_out_free(&out);
+	env_carrier(&env, a);
+	assert_int_equal(fx_run_case(&c, NULL, NULL), nevents);
 }
 
 /* Parses fixture rel: no events, and rc; with WERR_INVALID the reason contains why. */
@@ -128,11 +59,10 @@ static void expect_answer(const struct adapter *a, const char *rel, enum werr rc
 
 static enum werr parse_text(const struct adapter *a, const char *text, struct adapter_out *out)
 {
-	struct adapter_env env = { .source = a->name, .maps = maps, .zones = zones };
-	struct hook_request rq = { .body = text, .len = strlen(text) };
+	struct adapter_env env;
 
-	memset(out, 0, sizeof(*out));
-	return a->parse(&env, &rq, out);
+	env_carrier(&env, a);
+	return fx_parse(a, &env, NULL, text, strlen(text), out);
 }
 
 static int64_t at(const char *rfc3339)
@@ -384,39 +314,10 @@ static void test_every_code_row_is_a_known_word(void **state)
 	/* Loading the tables already refuses a bad status word; this checks that they are there and
 	 * non-trivial, so a misnamed file is not silently an empty table. */
 	(void)state;
-	assert_true(mappings_nrows(maps, "ups") >= 12);
-	assert_true(mappings_nrows(maps, "fedex") >= 40);
-	assert_true(mappings_nrows(maps, "usps") >= 50);
-	assert_true(mappings_nrows(maps, "dhl") >= 40);
-}
-
-static int setup(void **state)
-{
-	char dir[1024], err[512] = "";
-
-	(void)state;
-	srcdir = getenv("WISMO_SRCDIR");
-	if (!srcdir)
-		srcdir = ".";
-	snprintf(dir, sizeof(dir), "%s/mappings", srcdir);
-	if (mappings_load(dir, NULL, &maps, err, sizeof(err))) {
-		fprintf(stderr, "mappings: %s\n", err);
-		return -1;
-	}
-	snprintf(dir, sizeof(dir), "%s/mappings/zones.tsv", srcdir);
-	if (zones_load(dir, NULL, &zones, err, sizeof(err))) {
-		fprintf(stderr, "zones: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	mappings_free(maps);
-	zones_free(zones);
-	return 0;
+	assert_true(mappings_nrows(fx_maps, "ups") >= 12);
+	assert_true(mappings_nrows(fx_maps, "fedex") >= 40);
+	assert_true(mappings_nrows(fx_maps, "usps") >= 50);
+	assert_true(mappings_nrows(fx_maps, "dhl") >= 40);
 }
 
 int main(void)
@@ -436,5 +337,5 @@ int main(void)
 		cmocka_unit_test(test_long_text_is_cut_at_a_character),
 		cmocka_unit_test(test_every_code_row_is_a_known_word),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }

@@ -12,22 +12,11 @@
  *    disagreement must be one of ALLOWED (with the reason in the doc), and agreement must be >= 95%.
  * Events are matched by code and by rank in time among the events of that code (Karrio's times ignore
  * offsets, ours are UTC, so the instants themselves are not comparable; the order is). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fixture.h"
+
 #include <dirent.h>
-#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
-
-#include "adapters/adapter.h"
-#include "adapters/mapping.h"
-#include "adapters/zones.h"
 
 extern const struct adapter adapter_ups, adapter_fedex, adapter_usps, adapter_dhl;
 
@@ -89,33 +78,6 @@ struct tally {
 };
 
 static const char *corpus;
-static struct mappings *maps;
-static struct zones *zones;
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc((size_t)n + 1);
-	if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
-		free(p);
-		p = NULL;
-	}
-	fclose(f);
-	if (p) {
-		p[n] = '\0';
-		*len = (size_t)n;
-	}
-	return p;
-}
-
 static cJSON *load_json(const char *dir, const char *rel)
 {
 	char path[1024];
@@ -124,7 +86,7 @@ static cJSON *load_json(const char *dir, const char *rel)
 	cJSON *j;
 
 	snprintf(path, sizeof(path), "%s/%s/%s", corpus, dir, rel);
-	text = slurp(path, &len);
+	text = fx_slurp(path, &len);
 	if (!text)
 		fail_msg("cannot read %s", path);
 	j = cJSON_ParseWithLength(text, len);
@@ -277,7 +239,7 @@ static void run_case(const char *dir, const struct adapter *a, const cJSON *c, s
 	cJSON *expected;
 	const cJSON *trackers, *messages;
 	struct adapter_out out;
-	struct adapter_env env = { .source = a->name, .maps = maps, .zones = zones };
+	struct adapter_env env;
 	enum werr e;
 	int idx = 0;
 
@@ -294,16 +256,15 @@ static void run_case(const char *dir, const struct adapter *a, const cJSON *c, s
 	raw_rel = cJSON_GetArrayItem(responses, 0)->valuestring;
 	exp_rel = cJSON_GetArrayItem(expected_files, 0)->valuestring;
 	snprintf(path, sizeof(path), "%s/%s/%s", corpus, dir, raw_rel);
-	body = slurp(path, &len);
+	body = fx_slurp(path, &len);
 	if (!body)
 		fail_msg("cannot read %s", path);
 	expected = load_json(dir, exp_rel);
 	trackers = cJSON_GetArrayItem(expected, 0);
 	messages = cJSON_GetArrayItem(expected, 1);
 
-	struct hook_request rq = { .body = body, .len = len };
-	memset(&out, 0, sizeof(out));
-	e = a->parse(&env, &rq, &out);
+	fx_env_init(&env, a->name, true, 0);
+	e = fx_parse(a, &env, NULL, body, len, &out);
 	t->responses++;
 	if (cJSON_GetArraySize(trackers) == 0) {
 		/* Karrio reports an error: no events, and "not found" (OK) or the carrier's error code. */
@@ -369,36 +330,14 @@ static void test_karrio(void **state)
 		fail_msg("agreement %.1f%% is below %.0f%%", pct, AGREEMENT_MIN);
 }
 
+/* The corpus when it is there (its tests skip otherwise), then the tables. */
 static int setup(void **state)
 {
-	const char *src = getenv("WISMO_SRCDIR");
 	static char path[1024];
-	char dir[1024], err[512] = "";
-	struct stat st;
 
-	(void)state;
-	snprintf(path, sizeof(path), "%s/../shared/corpora/karrio", src ? src : ".");
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+	if (fx_corpus_path("karrio", path, sizeof(path)))
 		corpus = path;
-	snprintf(dir, sizeof(dir), "%s/mappings", src ? src : ".");
-	if (mappings_load(dir, NULL, &maps, err, sizeof(err))) {
-		fprintf(stderr, "mappings: %s\n", err);
-		return -1;
-	}
-	snprintf(dir, sizeof(dir), "%s/mappings/zones.tsv", src ? src : ".");
-	if (zones_load(dir, NULL, &zones, err, sizeof(err))) {
-		fprintf(stderr, "zones: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	mappings_free(maps);
-	zones_free(zones);
-	return 0;
+	return fx_setup(state);
 }
 
 static void test_karrio_or_skip(void **state)
@@ -443,18 +382,17 @@ static void test_every_body_is_answered(void **state)
 			if (f->d_name[0] == '.')
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", rawdir, f->d_name);
-			body = slurp(path, &len);
+			body = fx_slurp(path, &len);
 			if (!body)
 				continue;
 			bodies++;
 			for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-				struct adapter_env env = { .source = all[i]->name, .maps = maps, .zones = zones };
-				struct hook_request rq = { .body = body, .len = len };
+				struct adapter_env env;
 				struct adapter_out out;
 				enum werr e;
 
-				memset(&out, 0, sizeof(out));
-				e = all[i]->parse(&env, &rq, &out);
+				fx_env_init(&env, all[i]->name, true, 0);
+				e = fx_parse(all[i], &env, NULL, body, len, &out);
 				if (e != WERR_OK && !(e == WERR_INVALID && out.reason[0]))
 					fail_msg("%s on %s: %s without a reason", all[i]->name, path, werr_name(e));
 				adapter_out_free(&out);
@@ -474,5 +412,5 @@ int main(void)
 		cmocka_unit_test(test_karrio_or_skip),
 		cmocka_unit_test(test_every_body_is_answered),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, fx_teardown);
 }

@@ -2,7 +2,7 @@
  * (and EasyPost's own vector from ../shared/corpora), tracker.updated Events and Trackers posted alone, the
  * status/status_detail table with its fallbacks, redeliveries in another order, every public EasyPost payload,
  * and the shared carrier names (adapters/carrier_names.c) and NFKD (adapters/nfkd.c) it relies on. */
-#include "agg_harness.h"
+#include "fixture.h"
 
 #include <cjson/cJSON.h>
 
@@ -27,8 +27,8 @@ static void sign(const char *key, const char *body, size_t len, char out[96])
 
 static enum werr verify(const char *secret, const char *sig, const char *body, size_t len, char *why, size_t cap)
 {
-	struct hdrs h = { { sig ? "x-hmac-signature" : NULL }, { sig } };
-	struct hook_request rq = { .body = body, .len = len, .header = hdr_get, .hctx = &h };
+	struct fx_hdrs h = { { sig ? "x-hmac-signature" : NULL }, { sig } };
+	struct hook_request rq = { .body = body, .len = len, .header = fx_hdr_get, .hctx = &h };
 
 	why[0] = '\0';
 	return adapter_easypost.verify(&rq, secret, 0, why, cap);
@@ -39,7 +39,7 @@ static enum werr verify(const char *secret, const char *sig, const char *body, s
 static void test_signature_good_bad_missing(void **state)
 {
 	size_t len = 0;
-	char *body = fixture("easypost", "tracker_updated.json", &len);
+	char *body = fx_data("easypost", "tracker_updated.json", &len);
 	char sig[96], why[200];
 
 	(void)state;
@@ -102,11 +102,11 @@ static void test_corpus_hmac_vector(void **state)
 	const char *secret, *sig;
 
 	(void)state;
-	corpus_dir("easypost/webhook_events", dir, sizeof(dir));
+	fx_corpus_dir("easypost/webhook_events", dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/event-body.tracker.updated.json", dir);
-	body = slurp_path(path, &len);
+	body = fx_slurp(path, &len);
 	snprintf(path, sizeof(path), "%s/webhook-hmac-vector.json", dir);
-	vec = slurp_path(path, NULL);
+	vec = fx_slurp(path, NULL);
 	assert_non_null(body);
 	assert_non_null(vec);
 	j = cJSON_Parse(vec);
@@ -127,8 +127,8 @@ static void test_corpus_hmac_vector(void **state)
 		struct adapter_env env;
 		struct adapter_out out;
 
-		env_init(&env, "easypost", true);
-		assert_int_equal(parse_with(&adapter_easypost, &env, body, len, &out), WERR_OK);
+		fx_env_init(&env, "easypost", true, FX_NOW_MS);
+		assert_int_equal(fx_parse(&adapter_easypost, &env, &fx_json_request, body, len, &out), WERR_OK);
 		assert_int_equal(out.nevents, 7);
 		assert_string_equal(out.events[0].carrier, "fedex");
 		assert_string_equal(out.events[0].package, "1");
@@ -148,19 +148,17 @@ static void test_corpus_hmac_vector(void **state)
 static void test_tracker_updated(void **state)
 {
 	struct adapter_out out;
-	char *body = fixture("easypost", "tracker_updated.json", NULL);
 	const struct event *ev;
 
 	(void)state;
-	assert_int_equal(run_case(&adapter_easypost, "tracker_updated", NULL), 7);
-	assert_int_equal(parse_text(&adapter_easypost, body, &out), WERR_OK);
+	assert_int_equal(fx_agg_case(&adapter_easypost, "tracker_updated", NULL, &out), 7);
 	ev = &out.events[0];
 	assert_string_equal(ev->id,
 			    "easypost:trk_3b9e5c1a7d2f4e6a8c0b2d4f6a8c0e2f:2024-03-08T14:02:00Z:pre_transit:label_created");
 	assert_int_equal(ev->status, EV_LABEL_CREATED);
 	assert_string_equal(ev->carrier, "ups");
 	assert_string_equal(ev->order, "");
-	ev = find_event(&out, ":in_transit:weather_delay");
+	ev = fx_find_event(&out, ":in_transit:weather_delay");
 	assert_int_equal(ev->status, EV_EXCEPTION);
 	assert_string_equal(ev->detail, "weather_delay");
 	assert_string_equal(ev->code, "in_transit/weather_delay");
@@ -169,58 +167,54 @@ static void test_tracker_updated(void **state)
 	assert_int_equal(out.events[6].status, EV_DELIVERED);
 	assert_int_equal(out.events[6].estimated_delivery, 1710115200000LL); /* 2024-03-11 */
 	adapter_out_free(&out);
-	free(body);
 }
 
 static void test_details_newest_first_give_the_same_events(void **state)
 {
 	(void)state;
-	run_case(&adapter_easypost, "tracker_updated.reversed", "tracker_updated.expected.jsonl");
+	fx_agg_case(&adapter_easypost, "tracker_updated.reversed", "tracker_updated.expected.jsonl", NULL);
 }
 
 static void test_exceptions_fallbacks_and_unknown_codes(void **state)
 {
 	struct adapter_out out;
-	char *body = fixture("easypost", "tracker_exceptions.json", NULL);
 	const struct event *ev;
 
 	(void)state;
-	assert_int_equal(run_case(&adapter_easypost, "tracker_exceptions", NULL), 7);
-	assert_int_equal(parse_text(&adapter_easypost, body, &out), WERR_OK);
+	assert_int_equal(fx_agg_case(&adapter_easypost, "tracker_exceptions", NULL, &out), 7);
 	/* a Tracker posted alone, FedEx spelled as EasyPost's account name */
 	assert_string_equal(out.events[0].carrier, "fedex");
 	/* the carrier corrects the address itself: an exception that asks nothing of the customer */
-	ev = find_event(&out, ":in_transit:address_correction");
+	ev = fx_find_event(&out, ":in_transit:address_correction");
 	assert_int_equal(ev->status, EV_EXCEPTION);
 	assert_string_equal(ev->detail, "address_issue");
 	assert_int_equal(ev->action_required, 0);
 	/* the carrier waits for the recipient: action required, said by the table */
-	ev = find_event(&out, ":failure:awaiting_information");
+	ev = fx_find_event(&out, ":failure:awaiting_information");
 	assert_int_equal(ev->status, EV_EXCEPTION);
 	assert_string_equal(ev->detail, "held_by_carrier");
 	assert_int_equal(ev->action_required, 1);
 	/* failure/address_correction: address_issue, action_required left to the default (yes) */
-	ev = find_event(&out, ":failure:address_correction");
+	ev = fx_find_event(&out, ":failure:address_correction");
 	assert_int_equal(ev->status, EV_EXCEPTION);
 	assert_string_equal(ev->detail, "address_issue");
 	assert_int_equal(ev->action_required, -1);
 	assert_true(pkg_default_action_required(PKG_EXCEPTION, ev->detail));
 	/* a status_detail the table does not know falls back to its status, keeping the finer code */
-	ev = find_event(&out, ":in_transit:teleported_to_hub");
+	ev = fx_find_event(&out, ":in_transit:teleported_to_hub");
 	assert_int_equal(ev->status, EV_IN_TRANSIT);
 	assert_string_equal(ev->code, "in_transit/teleported_to_hub");
 	/* a status nobody knows: unknown, code and words kept, never a guess */
-	ev = find_event(&out, ":quantum_superposition:unknown");
+	ev = fx_find_event(&out, ":quantum_superposition:unknown");
 	assert_int_equal(ev->status, EV_UNKNOWN);
 	assert_string_equal(ev->code, "quantum_superposition/unknown");
 	assert_string_equal(ev->description, "Held in a parallel universe");
 	assert_string_equal(ev->location.city, "");
 	/* returned, refused */
-	ev = find_event(&out, ":return_to_sender:refused");
+	ev = fx_find_event(&out, ":return_to_sender:refused");
 	assert_int_equal(ev->status, EV_RETURNED_TO_SENDER);
 	assert_string_equal(ev->detail, "refused");
 	adapter_out_free(&out);
-	free(body);
 }
 
 static void test_other_shapes(void **state)
@@ -241,13 +235,13 @@ static void test_other_shapes(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(nothing) / sizeof(nothing[0]); i++) {
-		if (parse_text(&adapter_easypost, nothing[i], &out) != WERR_OK)
+		if (fx_parse_text(&adapter_easypost, nothing[i], &out) != WERR_OK)
 			fail_msg("%s: %s", nothing[i], out.reason);
 		assert_int_equal(out.nevents, 0);
 		adapter_out_free(&out);
 	}
 	/* the API's lists, and a Shipment with its tracker */
-	assert_int_equal(parse_text(&adapter_easypost,
+	assert_int_equal(fx_parse_text(&adapter_easypost,
 				    "{\"trackers\":[{\"object\":\"Tracker\",\"id\":\"trk_a\",\"tracking_code\":\"EZ1\","
 				    "\"carrier\":\"USPS\",\"tracking_details\":[{\"status\":\"pre_transit\","
 				    "\"status_detail\":\"status_update\",\"datetime\":\"2025-04-09T20:40:17Z\"}]},"
@@ -264,7 +258,7 @@ static void test_other_shapes(void **state)
 	assert_string_equal(out.events[1].code, "delivered");
 	assert_int_equal(out.events[1].status, EV_DELIVERED);
 	adapter_out_free(&out);
-	assert_int_equal(parse_text(&adapter_easypost,
+	assert_int_equal(fx_parse_text(&adapter_easypost,
 				    "{\"object\":\"Shipment\",\"id\":\"shp_1\",\"tracker\":{\"object\":\"Tracker\","
 				    "\"tracking_code\":\"9400100000000000000000\",\"carrier\":\"USPS\",\"tracking_details\":"
 				    "[{\"status\":\"in_transit\",\"status_detail\":\"arrived_at_facility\","
@@ -309,8 +303,8 @@ static void test_bodies_it_cannot_read(void **state)
 		struct adapter_env env;
 		enum werr e;
 
-		env_init(&env, "easypost", true);
-		e = parse_with(&adapter_easypost, &env, bad[i].body, strlen(bad[i].body), &out);
+		fx_env_init(&env, "easypost", true, FX_NOW_MS);
+		e = fx_parse(&adapter_easypost, &env, &fx_json_request, bad[i].body, strlen(bad[i].body), &out);
 		if (e != WERR_INVALID)
 			fail_msg("%s: %s", bad[i].body, werr_name(e));
 		assert_string_equal(out.reason, bad[i].reason);
@@ -331,7 +325,7 @@ static void test_long_ids_are_hashed_not_refused(void **state)
 		 "{\"object\":\"Tracker\",\"id\":\"trk_1\",\"tracking_code\":\"1Z\",\"tracking_details\":[{\"status\":"
 		 "\"in_transit\",\"status_detail\":\"%s\",\"datetime\":\"2025-04-10T10:00:00Z\"}]}",
 		 detail);
-	assert_int_equal(parse_text(&adapter_easypost, body, &out), WERR_OK);
+	assert_int_equal(fx_parse_text(&adapter_easypost, body, &out), WERR_OK);
 	assert_int_equal(out.nevents, 1);
 	assert_int_equal(strncmp(out.events[0].id, "easypost:h:", 11), 0);
 	assert_int_equal(strlen(out.events[0].id), 11 + 40);
@@ -347,14 +341,14 @@ static void test_corpus_payloads_parse(void **state)
 	int files = 0;
 
 	(void)state;
-	corpus_dir("easypost", dir, sizeof(dir));
-	files += parse_dir(&adapter_easypost, dir, &nevents);
-	corpus_dir("easypost/webhook_events", dir, sizeof(dir));
-	files += parse_dir(&adapter_easypost, dir, &nevents);
-	corpus_dir("easypost/api_responses", dir, sizeof(dir));
-	files += parse_dir(&adapter_easypost, dir, &nevents);
-	corpus_dir("easypost/cassette_responses", dir, sizeof(dir));
-	files += parse_dir(&adapter_easypost, dir, &nevents);
+	fx_corpus_dir("easypost", dir, sizeof(dir));
+	files += fx_parse_dir(&adapter_easypost, dir, fx_check_aggregator_event, &nevents);
+	fx_corpus_dir("easypost/webhook_events", dir, sizeof(dir));
+	files += fx_parse_dir(&adapter_easypost, dir, fx_check_aggregator_event, &nevents);
+	fx_corpus_dir("easypost/api_responses", dir, sizeof(dir));
+	files += fx_parse_dir(&adapter_easypost, dir, fx_check_aggregator_event, &nevents);
+	fx_corpus_dir("easypost/cassette_responses", dir, sizeof(dir));
+	files += fx_parse_dir(&adapter_easypost, dir, fx_check_aggregator_event, &nevents);
 	print_message("easypost corpus: %d files, %zu events\n", files, nevents);
 	assert_true(files >= 20);
 	assert_true(nevents >= 20);
@@ -369,7 +363,7 @@ static void test_registry(void **state)
 	assert_int_equal(adapter_easypost.kind, KIND_AGGREGATOR);
 	assert_non_null(adapter_find("aftership"));
 	assert_non_null(adapter_find("shippo"));
-	assert_true(mappings_nrows(maps, "easypost") > 10);
+	assert_true(mappings_nrows(fx_maps, "easypost") > 10);
 }
 
 static void test_carrier_names(void **state)
@@ -460,5 +454,5 @@ int main(void)
 		cmocka_unit_test(test_nfkd),
 	};
 
-	return cmocka_run_group_tests(tests, harness_setup, harness_teardown);
+	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }

@@ -5,82 +5,18 @@
  * Each good case parses tests/data/scans/<file> and compares the events, one event_to_json() line each,
  * with <file>.expected.jsonl.  WISMO_UPDATE_EXPECTED=1 rewrites the expected files (then read the diff:
  * the expected files are the specification). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
-
-#include "adapters/adapter.h"
-#include "adapters/mapping.h"
-#include "adapters/zones.h"
-#include "core/event_json.h"
+#include "fixture.h"
 
 extern const struct adapter adapter_scans;
-
-static struct mappings *maps;
-static struct zones *zones;
-static const char *srcdir;
-
-static char *slurp_path(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc((size_t)n + 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	p[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return p;
-}
-
-static char *fixture(const char *name, size_t *len)
-{
-	char path[1024];
-	char *p;
-
-	snprintf(path, sizeof(path), "%s/tests/data/scans/%s", srcdir, name);
-	p = slurp_path(path, len);
-	if (!p)
-		fail_msg("missing %s", path);
-	return p;
-}
-
-struct hdrs {
-	const char *name[4], *value[4];
-};
-
-static const char *hdr_get(const void *ctx, const char *name)
-{
-	const struct hdrs *h = ctx;
-
-	for (int i = 0; i < 4 && h->name[i]; i++)
-		if (!strcasecmp(h->name[i], name))
-			return h->value[i];
-	return NULL;
-}
 
 static enum werr parse_body(const char *body, size_t len, const char *content_type, bool with_zones,
 			    struct adapter_out *out)
 {
-	struct adapter_env env = { .source = "scans", .maps = maps, .zones = with_zones ? zones : NULL };
-	struct hook_request rq = { .body = body, .len = len, .content_type = content_type };
+	struct adapter_env env;
+	const struct hook_request rq = { .content_type = content_type };
 
-	memset(out, 0, sizeof(*out));
-	return adapter_scans.parse(&env, &rq, out);
+	fx_env_init(&env, "scans", with_zones, 0);
+	return fx_parse(&adapter_scans, &env, &rq, body, len, out);
 }
 
 static void check_event(const struct event *ev)
@@ -96,44 +32,30 @@ static void check_event(const struct event *ev)
 	assert_true(ev->code[0] != '\0');
 }
 
+static void check_out(const struct fx_case *c, const struct adapter_out *out)
+{
+	(void)c;
+	for (size_t i = 0; i < out->nevents; i++)
+		check_event(&out->events[i]);
+}
+
+/* tests/data/scans/<file> against <file>.expected.jsonl. */
 static void run_case(const char *file, const char *content_type)
 {
-	char path[1024];
-	struct adapter_out out;
-	struct buf got = BUF_INIT;
-	size_t len;
-	char *body = fixture(file, &len), *want;
-	enum werr e = parse_body(body, len, content_type, true, &out);
+	struct adapter_env env;
+	const struct hook_request rq = { .content_type = content_type };
+	const struct fx_case c = { .adapter = &adapter_scans, .env = &env, .rq = &rq, .dir = "scans", .name = file,
+				   .check = check_out };
 
-	if (e)
-		fail_msg("%s: %s: %s", file, werr_name(e), out.reason);
-	for (size_t i = 0; i < out.nevents; i++) {
-		check_event(&out.events[i]);
-		assert_int_equal(event_to_json(&out.events[i], false, &got), WERR_OK);
-		buf_putc(&got, '\n');
-	}
-	snprintf(path, sizeof(path), "%s/tests/data/scans/%s.expected.jsonl", srcdir, file);
-	if (getenv("WISMO_UPDATE_EXPECTED")) {
-		FILE *f = fopen(path, "wb");
-		assert_non_null(f);
-		fwrite(got.p, 1, got.len, f);
-		fclose(f);
-	}
-	want = slurp_path(path, NULL);
-	if (!want)
-		fail_msg("missing %s", path);
-	assert_string_equal(got.p, want);
-	free(want);
-	adapter_out_free(&out);
-	buf_release(&got);
-	free(body);
+	fx_env_init(&env, "scans", true, 0);
+	fx_run_case(&c, NULL, NULL);
 }
 
 static void expect_invalid(const char *file, const char *content_type, const char *reason)
 {
 	struct adapter_out out;
 	size_t len;
-	char *body = fixture(file, &len);
+	char *body = fx_data_must("scans", file, &len);
 
 	assert_int_equal(parse_body(body, len, content_type, true, &out), WERR_INVALID);
 	assert_string_equal(out.reason, reason);
@@ -145,8 +67,8 @@ static void expect_invalid(const char *file, const char *content_type, const cha
 
 static enum werr verify(const char *ts, const char *sig, const char *body, int64_t now_ms, char *why, size_t cap)
 {
-	struct hdrs h = { { "X-Wismo-Timestamp", "X-Wismo-Signature" }, { ts, sig } };
-	struct hook_request rq = { .body = body, .len = strlen(body), .header = hdr_get, .hctx = &h };
+	struct fx_hdrs h = { { "X-Wismo-Timestamp", "X-Wismo-Signature" }, { ts, sig } };
+	struct hook_request rq = { .body = body, .len = strlen(body), .header = fx_hdr_get, .hctx = &h };
 
 	if (!ts) {
 		h.name[0] = "X-None";
@@ -205,7 +127,7 @@ static void test_jsonl_sniffed_and_jsonl_type(void **state)
 {
 	struct adapter_out a, b;
 	size_t len;
-	char *body = fixture("scans.jsonl", &len);
+	char *body = fx_data_must("scans", "scans.jsonl", &len);
 
 	(void)state;
 	assert_int_equal(parse_body(body, len, NULL, true, &a), WERR_OK);
@@ -344,7 +266,7 @@ static void test_package_status_from_user_table(void **state)
 {
 	static const char table[] = "voided\tcancelled\nlabel_printed\tlabel_created\n";
 	struct mappings *m = mappings_new();
-	struct adapter_env env = { .source = "scans", .zones = zones };
+	struct adapter_env env = { .source = "scans", .zones = fx_zones };
 	const char *ok = "order,barcode,event,time\n7,1Z1,label_printed,2024-05-01T09:00:00Z\n"
 			 "7,1Z1,voided,2024-05-01T09:05:00Z\n7,,voided,2024-05-01T09:06:00Z\n";
 	const char *bad = "order,barcode,event,time\n7,,label_printed,2024-05-01T09:00:00Z\n";
@@ -392,35 +314,6 @@ static void test_at_most_10000_scans(void **state)
 	buf_release(&b);
 }
 
-static int setup(void **state)
-{
-	char path[1024], err[256] = "";
-
-	(void)state;
-	srcdir = getenv("WISMO_SRCDIR");
-	if (!srcdir)
-		srcdir = ".";
-	snprintf(path, sizeof(path), "%s/mappings", srcdir);
-	if (mappings_load(path, NULL, &maps, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/mappings/zones.tsv", srcdir);
-	if (zones_load(path, NULL, &zones, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	mappings_free(maps);
-	zones_free(zones);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,5 +331,5 @@ int main(void)
 		cmocka_unit_test(test_package_status_from_user_table),
 		cmocka_unit_test(test_at_most_10000_scans),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }

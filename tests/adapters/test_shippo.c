@@ -2,15 +2,15 @@
  * signs nothing), track_updated with its history and latest status, substatus first and status second, Shippo's
  * own action_required, order numbers from metadata, redeliveries in another order, bare Track objects, and the
  * public Shippo recordings of ../shared/corpora. */
-#include "agg_harness.h"
+#include "fixture.h"
 
 extern const struct adapter adapter_shippo;
 
 #define SECRET "shippo-hook-token-7c41"
 
-static enum werr verify(const struct hdrs *h, const char *body, int64_t now_ms, char *why, size_t cap)
+static enum werr verify(const struct fx_hdrs *h, const char *body, int64_t now_ms, char *why, size_t cap)
 {
-	struct hook_request rq = { .body = body, .len = strlen(body), .header = hdr_get, .hctx = h };
+	struct hook_request rq = { .body = body, .len = strlen(body), .header = fx_hdr_get, .hctx = h };
 
 	why[0] = '\0';
 	return adapter_shippo.verify(&rq, SECRET, now_ms, why, cap);
@@ -19,11 +19,11 @@ static enum werr verify(const struct hdrs *h, const char *body, int64_t now_ms, 
 static void test_token_good_bad_missing(void **state)
 {
 	const char *body = "{\"event\":\"track_updated\",\"data\":{}}";
-	struct hdrs good = { { "X-Wismo-Query-Token" }, { SECRET } };
-	struct hdrs bad = { { "x-wismo-query-token" }, { "shippo-hook-token-7c42" } };
-	struct hdrs prefix = { { "X-Wismo-Query-Token" }, { "shippo" } };
-	struct hdrs empty = { { "X-Wismo-Query-Token" }, { "" } };
-	struct hdrs none = { { NULL }, { NULL } };
+	struct fx_hdrs good = { { "X-Wismo-Query-Token" }, { SECRET } };
+	struct fx_hdrs bad = { { "x-wismo-query-token" }, { "shippo-hook-token-7c42" } };
+	struct fx_hdrs prefix = { { "X-Wismo-Query-Token" }, { "shippo" } };
+	struct fx_hdrs empty = { { "X-Wismo-Query-Token" }, { "" } };
+	struct fx_hdrs none = { { NULL }, { NULL } };
 	char why[200];
 
 	(void)state;
@@ -38,7 +38,7 @@ static void test_token_good_bad_missing(void **state)
 		struct hook_request rq = { .body = body, .len = strlen(body) };
 		assert_int_equal(adapter_shippo.verify(&rq, SECRET, 0, why, sizeof(why)), WERR_UNAUTHORIZED);
 		/* no secret configured: refused whatever is presented */
-		rq.header = hdr_get;
+		rq.header = fx_hdr_get;
 		rq.hctx = &good;
 		assert_int_equal(adapter_shippo.verify(&rq, "", 0, why, sizeof(why)), WERR_UNAUTHORIZED);
 	}
@@ -49,8 +49,8 @@ static void test_generic_signature(void **state)
 	const char *body = "{\"event\":\"track_updated\",\"data\":{}}";
 	int64_t now = 1717900000000LL;
 	char ts[24], sig[80], why[200];
-	struct hdrs h = { { "X-Wismo-Timestamp", "X-Wismo-Signature" }, { ts, sig } };
-	struct hdrs both = { { "X-Wismo-Timestamp", "X-Wismo-Signature", "X-Wismo-Query-Token" }, { ts, sig, "nope" } };
+	struct fx_hdrs h = { { "X-Wismo-Timestamp", "X-Wismo-Signature" }, { ts, sig } };
+	struct fx_hdrs both = { { "X-Wismo-Timestamp", "X-Wismo-Signature", "X-Wismo-Query-Token" }, { ts, sig, "nope" } };
 
 	(void)state;
 	sig_generic_sign(SECRET, body, strlen(body), now, ts, sig);
@@ -70,54 +70,49 @@ static void test_generic_signature(void **state)
 static void test_track_updated(void **state)
 {
 	struct adapter_out out;
-	char *body = fixture("shippo", "track_updated.json", NULL);
 	const struct event *ev;
 
 	(void)state;
 	/* seven history entries; the latest status repeats the last one and adds nothing */
-	assert_int_equal(run_case(&adapter_shippo, "track_updated", NULL), 7);
-	assert_int_equal(parse_text(&adapter_shippo, body, &out), WERR_OK);
+	assert_int_equal(fx_agg_case(&adapter_shippo, "track_updated", NULL, &out), 7);
 	ev = &out.events[0];
 	assert_string_equal(ev->id, "shippo:usps:9205590164917312751089:2024-06-03T15:12:00Z:PRE_TRANSIT:information_received");
 	assert_int_equal(ev->status, EV_LABEL_CREATED);
 	/* metadata "Order #1003" names the order */
 	assert_string_equal(ev->order, "1003");
 	/* address_issue with Shippo's action_required true */
-	ev = find_event(&out, ":TRANSIT:address_issue");
+	ev = fx_find_event(&out, ":TRANSIT:address_issue");
 	assert_int_equal(ev->status, EV_EXCEPTION);
 	assert_string_equal(ev->detail, "address_issue");
 	assert_int_equal(ev->action_required, 1);
 	/* delayed: Shippo says no action */
-	ev = find_event(&out, ":TRANSIT:delayed");
+	ev = fx_find_event(&out, ":TRANSIT:delayed");
 	assert_string_equal(ev->detail, "delayed");
 	assert_int_equal(ev->action_required, 0);
 	/* substatus "other" has no row: the status decides, the finer code is kept */
-	ev = find_event(&out, ":TRANSIT:other");
+	ev = fx_find_event(&out, ":TRANSIT:other");
 	assert_int_equal(ev->status, EV_IN_TRANSIT);
 	assert_string_equal(ev->code, "other");
 	ev = &out.events[6];
 	assert_int_equal(ev->status, EV_DELIVERED);
 	assert_int_equal(ev->estimated_delivery, 1717804800000LL); /* eta 2024-06-08 */
 	adapter_out_free(&out);
-	free(body);
 }
 
 static void test_history_newest_first_gives_the_same_events(void **state)
 {
 	(void)state;
-	run_case(&adapter_shippo, "track_updated.reversed", "track_updated.expected.jsonl");
+	fx_agg_case(&adapter_shippo, "track_updated.reversed", "track_updated.expected.jsonl", NULL);
 }
 
 static void test_exceptions_and_unknown_codes(void **state)
 {
 	struct adapter_out out;
-	char *body = fixture("shippo", "track_exceptions.json", NULL);
 	const struct event *ev;
 
 	(void)state;
 	/* a bare Track; five history entries and a latest status that is not among them */
-	assert_int_equal(run_case(&adapter_shippo, "track_exceptions", NULL), 6);
-	assert_int_equal(parse_text(&adapter_shippo, body, &out), WERR_OK);
+	assert_int_equal(fx_agg_case(&adapter_shippo, "track_exceptions", NULL, &out), 6);
 	/* metadata that is no order number names no order */
 	assert_string_equal(out.events[0].order, "");
 	/* no status_date: Shippo's own record time stands in */
@@ -126,30 +121,29 @@ static void test_exceptions_and_unknown_codes(void **state)
 	assert_int_equal(ev->status, EV_UNKNOWN);
 	assert_string_equal(ev->code, "UNKNOWN");
 	/* an unknown substatus falls back to its status, keeping its code */
-	ev = find_event(&out, ":TRANSIT:teleportation_hub");
+	ev = fx_find_event(&out, ":TRANSIT:teleportation_hub");
 	assert_int_equal(ev->status, EV_IN_TRANSIT);
 	assert_string_equal(ev->code, "teleportation_hub");
-	ev = find_event(&out, ":TRANSIT:contact_carrier");
+	ev = fx_find_event(&out, ":TRANSIT:contact_carrier");
 	assert_int_equal(ev->status, EV_EXCEPTION);
 	assert_string_equal(ev->detail, "held_by_carrier");
 	assert_int_equal(ev->action_required, 1);
 	assert_string_equal(ev->location.country, "CA");
 	assert_string_equal(ev->location.region, "ON");
 	/* a status nobody knows: unknown, code and words kept */
-	ev = find_event(&out, ":SCHRODINGER");
+	ev = fx_find_event(&out, ":SCHRODINGER");
 	assert_int_equal(ev->status, EV_UNKNOWN);
 	assert_string_equal(ev->code, "SCHRODINGER");
 	assert_string_equal(ev->description, "Both delivered and not");
-	ev = find_event(&out, ":RETURNED:package_unclaimed");
+	ev = fx_find_event(&out, ":RETURNED:package_unclaimed");
 	assert_int_equal(ev->status, EV_RETURNED_TO_SENDER);
 	assert_int_equal(ev->action_required, 0);
-	ev = find_event(&out, ":FAILURE:package_undeliverable");
+	ev = fx_find_event(&out, ":FAILURE:package_undeliverable");
 	assert_int_equal(ev->status, EV_EXCEPTION);
 	assert_string_equal(ev->detail, "undeliverable");
 	assert_int_equal(ev->action_required, 1);
 	assert_int_equal(ev->estimated_delivery, 0); /* eta null */
 	adapter_out_free(&out);
-	free(body);
 }
 
 static void test_order_number_from_metadata(void **state)
@@ -180,7 +174,7 @@ static void test_order_number_from_metadata(void **state)
 			 "{\"carrier\":\"ups\",\"tracking_number\":\"1Z999\",\"metadata\":\"%s\",\"tracking_history\":"
 			 "[{\"status\":\"TRANSIT\",\"status_date\":\"2024-06-03T23:05:00Z\"}]}",
 			 cases[i][0]);
-		assert_int_equal(parse_text(&adapter_shippo, body, &out), WERR_OK);
+		assert_int_equal(fx_parse_text(&adapter_shippo, body, &out), WERR_OK);
 		assert_int_equal(out.nevents, 1);
 		if (strcmp(out.events[0].order, cases[i][1]))
 			fail_msg("metadata '%s': order '%s', want '%s'", cases[i][0], out.events[0].order, cases[i][1]);
@@ -201,13 +195,13 @@ static void test_other_events_and_shapes(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(nothing) / sizeof(nothing[0]); i++) {
-		if (parse_text(&adapter_shippo, nothing[i], &out) != WERR_OK)
+		if (fx_parse_text(&adapter_shippo, nothing[i], &out) != WERR_OK)
 			fail_msg("%s: %s", nothing[i], out.reason);
 		assert_int_equal(out.nevents, 0);
 		adapter_out_free(&out);
 	}
 	/* test-mode webhooks parse like live ones */
-	assert_int_equal(parse_text(&adapter_shippo,
+	assert_int_equal(fx_parse_text(&adapter_shippo,
 				    "{\"event\":\"track_updated\",\"test\":true,\"data\":{\"carrier\":\"shippo\","
 				    "\"tracking_number\":\"SHIPPO_TRANSIT\",\"tracking_status\":{\"status\":\"TRANSIT\","
 				    "\"status_date\":\"2019-09-12T19:38:42.117Z\"}}}",
@@ -239,7 +233,7 @@ static void test_bodies_it_cannot_read(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (parse_text(&adapter_shippo, bad[i].body, &out) != WERR_INVALID)
+		if (fx_parse_text(&adapter_shippo, bad[i].body, &out) != WERR_INVALID)
 			fail_msg("%s: accepted", bad[i].body);
 		assert_string_equal(out.reason, bad[i].reason);
 		adapter_out_free(&out);
@@ -256,7 +250,7 @@ static void test_every_status_is_mapped(void **state)
 		struct event ev;
 
 		event_init(&ev);
-		if (!mapping_apply(maps, "shippo", statuses[i], NULL, &ev))
+		if (!mapping_apply(fx_maps, "shippo", statuses[i], NULL, &ev))
 			fail_msg("status %s has no row", statuses[i]);
 	}
 }
@@ -269,13 +263,13 @@ static void test_corpus_payloads_parse(void **state)
 	int files;
 
 	(void)state;
-	corpus_dir("shippo/api_responses", dir, sizeof(dir));
-	files = parse_dir(&adapter_shippo, dir, &nevents);
+	fx_corpus_dir("shippo/api_responses", dir, sizeof(dir));
+	files = fx_parse_dir(&adapter_shippo, dir, fx_check_aggregator_event, &nevents);
 	print_message("shippo corpus: %d files, %zu events\n", files, nevents);
 	assert_true(files >= 4);
 	assert_true(nevents >= 20);
-	corpus_dir("shippo", dir, sizeof(dir));
-	parse_dir(&adapter_shippo, dir, &nevents);
+	fx_corpus_dir("shippo", dir, sizeof(dir));
+	fx_parse_dir(&adapter_shippo, dir, fx_check_aggregator_event, &nevents);
 	/* wrapped in the webhook envelope, a corpus Track gives the same events as bare */
 	{
 		char path[1200], *track, *wrapped;
@@ -284,15 +278,19 @@ static void test_corpus_payloads_parse(void **state)
 		struct buf ta = BUF_INIT, tb = BUF_INIT;
 
 		snprintf(path, sizeof(path), "%s/api_responses/python_test_get_status.0.json", dir);
-		track = slurp_path(path, &len);
+		track = fx_slurp(path, &len);
 		assert_non_null(track);
 		wrapped = malloc(len + 64);
 		assert_non_null(wrapped);
 		snprintf(wrapped, len + 64, "{\"event\":\"track_updated\",\"test\":true,\"data\":%s}", track);
-		assert_int_equal(parse_text(&adapter_shippo, track, &a), WERR_OK);
-		assert_int_equal(parse_text(&adapter_shippo, wrapped, &b), WERR_OK);
-		events_text(&a, "shippo", &ta);
-		events_text(&b, "shippo", &tb);
+		assert_int_equal(fx_parse_text(&adapter_shippo, track, &a), WERR_OK);
+		assert_int_equal(fx_parse_text(&adapter_shippo, wrapped, &b), WERR_OK);
+		for (size_t i = 0; i < a.nevents; i++)
+			fx_check_aggregator_event(&a.events[i], "shippo");
+		for (size_t i = 0; i < b.nevents; i++)
+			fx_check_aggregator_event(&b.events[i], "shippo");
+		fx_events_json(&a, &ta);
+		fx_events_json(&b, &tb);
 		assert_string_equal(ta.p, tb.p);
 		assert_true(a.nevents >= 8);
 		assert_int_equal(a.events[a.nevents - 1].status, EV_DELIVERED);
@@ -321,5 +319,5 @@ int main(void)
 		cmocka_unit_test(test_corpus_payloads_parse),
 	};
 
-	return cmocka_run_group_tests(tests, harness_setup, harness_teardown);
+	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }

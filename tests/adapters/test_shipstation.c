@@ -5,73 +5,15 @@
  * Each case parses tests/data/shipstation/<case>.json and compares the events, one event_to_json() line
  * each, with <case>.expected.jsonl.  WISMO_UPDATE_EXPECTED=1 rewrites the expected files (then read the
  * diff: the expected files are the specification). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
+#include "fixture.h"
 
-#include "adapters/adapter.h"
-#include "adapters/mapping.h"
-#include "adapters/zones.h"
-#include "core/event_json.h"
+#include <dirent.h>
 
 extern const struct adapter adapter_shipstation;
 
-static struct mappings *maps;
-static struct zones *zones;
-static const char *srcdir;
-
-/* ---- fixtures ---- */
-
-static char *slurp_path(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc((size_t)n + 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	p[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return p;
-}
-
 static char *fixture(const char *name, size_t *len)
 {
-	char path[1024];
-
-	snprintf(path, sizeof(path), "%s/tests/data/shipstation/%s", srcdir, name);
-	return slurp_path(path, len);
-}
-
-/* ---- headers ---- */
-
-struct hdrs {
-	const char *name[4], *value[4];
-};
-
-static const char *hdr_get(const void *ctx, const char *name)
-{
-	const struct hdrs *h = ctx;
-
-	for (int i = 0; i < 4 && h->name[i]; i++)
-		if (!strcasecmp(h->name[i], name))
-			return h->value[i];
-	return NULL;
+	return fx_data("shipstation", name, len);
 }
 
 /* ---- the fetch stub: resource_url -> a fixture file ---- */
@@ -112,11 +54,7 @@ static enum werr stub_fetch(void *fctx, const char *url, struct buf *out, char *
 
 static void env_init(struct adapter_env *env, bool with_zones, struct stub *stub)
 {
-	memset(env, 0, sizeof(*env));
-	env->source = "shipstation";
-	env->maps = maps;
-	env->zones = with_zones ? zones : NULL;
-	env->now_ms = 1710000000000LL;
+	fx_env_init(env, "shipstation", with_zones, FX_NOW_MS);
 	if (stub) {
 		env->fetch = stub_fetch;
 		env->fctx = stub;
@@ -139,78 +77,34 @@ static void check_event(const struct event *ev)
 
 static enum werr parse_body(const struct adapter_env *env, const char *body, size_t len, struct adapter_out *out)
 {
-	struct hook_request rq = { .body = body, .len = len, .content_type = "application/json" };
-
-	memset(out, 0, sizeof(*out));
-	return adapter_shipstation.parse(env, &rq, out);
+	return fx_parse(&adapter_shipstation, env, &fx_json_request, body, len, out);
 }
 
-static void events_text(const struct adapter_out *out, struct buf *b)
+static void check_out(const struct fx_case *c, const struct adapter_out *out)
 {
-	for (size_t i = 0; i < out->nevents; i++) {
+	(void)c;
+	for (size_t i = 0; i < out->nevents; i++)
 		check_event(&out->events[i]);
-		assert_int_equal(event_to_json(&out->events[i], false, b), WERR_OK);
-		buf_putc(b, '\n');
-	}
 }
 
-static void compare_expected(const char *expected_name, const struct buf *got)
+/* Each parse starts with a stub that has not been asked yet. */
+static void stub_reset(const struct adapter_env *env)
 {
-	char path[1024];
-	char *want;
-
-	snprintf(path, sizeof(path), "%s/tests/data/shipstation/%s", srcdir, expected_name);
-	if (getenv("WISMO_UPDATE_EXPECTED")) {
-		FILE *f = fopen(path, "wb");
-		assert_non_null(f);
-		fwrite(got->p, 1, got->len, f);
-		fclose(f);
-	}
-	want = slurp_path(path, NULL);
-	if (!want)
-		fail_msg("missing %s", path);
-	assert_string_equal(got->p, want);
-	free(want);
+	if (env->fctx)
+		((struct stub *)env->fctx)->nasked = 0;
 }
 
-/* Parses <name>.json and compares with expected (NULL: <name>.expected.jsonl). */
+/* Parses <name>.json and compares with expected (NULL: <name>.expected.jsonl); then the same body parsed
+ * again gives the same events (ids are stable). */
 static void run_case(const char *name, const char *expected, bool with_zones, struct stub *stub)
 {
-	char file[256], exp[256];
 	struct adapter_env env;
-	struct adapter_out out;
-	struct buf got = BUF_INIT;
-	size_t len;
-	char *body;
-	enum werr e;
+	const struct fx_case c = { .adapter = &adapter_shipstation, .env = &env, .rq = &fx_json_request,
+				   .dir = "shipstation", .name = name, .ext = ".json", .expected = expected,
+				   .check = check_out, .again = true, .before_again = stub_reset };
 
-	snprintf(file, sizeof(file), "%s.json", name);
-	snprintf(exp, sizeof(exp), "%s", expected ? expected : "");
-	if (!expected)
-		snprintf(exp, sizeof(exp), "%s.expected.jsonl", name);
-	body = fixture(file, &len);
-	assert_non_null(body);
 	env_init(&env, with_zones, stub);
-	e = parse_body(&env, body, len, &out);
-	if (e)
-		fail_msg("%s: %s: %s", name, werr_name(e), out.reason);
-	events_text(&out, &got);
-	compare_expected(exp, &got);
-	/* the same body parsed again gives the same events (ids are stable) */
-	if (stub)
-		stub->nasked = 0;
-	{
-		struct adapter_out again;
-		struct buf got2 = BUF_INIT;
-		assert_int_equal(parse_body(&env, body, len, &again), WERR_OK);
-		events_text(&again, &got2);
-		assert_string_equal(got.p, got2.p);
-		adapter_out_free(&again);
-		buf_release(&got2);
-	}
-	adapter_out_free(&out);
-	buf_release(&got);
-	free(body);
+	fx_run_case(&c, NULL, NULL);
 }
 
 static enum werr parse_text(const char *text, bool with_zones, struct stub *stub, struct adapter_out *out)
@@ -223,9 +117,9 @@ static enum werr parse_text(const char *text, bool with_zones, struct stub *stub
 
 /* ---- verify ---- */
 
-static enum werr verify(const struct hdrs *h, const char *body, int64_t now_ms, char *why, size_t cap)
+static enum werr verify(const struct fx_hdrs *h, const char *body, int64_t now_ms, char *why, size_t cap)
 {
-	struct hook_request rq = { .body = body, .len = strlen(body), .header = hdr_get, .hctx = h };
+	struct hook_request rq = { .body = body, .len = strlen(body), .header = fx_hdr_get, .hctx = h };
 
 	why[0] = '\0';
 	return adapter_shipstation.verify(&rq, "s3cret-token", now_ms, why, cap);
@@ -234,15 +128,15 @@ static enum werr verify(const struct hdrs *h, const char *body, int64_t now_ms, 
 static void test_token_header_and_query_token(void **state)
 {
 	const char *body = "{\"resource_url\":\"x\",\"resource_type\":\"SHIP_NOTIFY\"}";
-	struct hdrs good = { { "x-shipstation-token" }, { "s3cret-token" } };
-	struct hdrs query = { { "X-Wismo-Query-Token" }, { "s3cret-token" } };
-	struct hdrs bad = { { "X-Shipstation-Token" }, { "s3cret-tokem" } };
-	struct hdrs prefix = { { "X-Shipstation-Token" }, { "s3cret" } };
-	struct hdrs empty = { { "X-Shipstation-Token" }, { "" } };
-	struct hdrs bad_query = { { "X-Wismo-Query-Token" }, { "nope" } };
+	struct fx_hdrs good = { { "x-shipstation-token" }, { "s3cret-token" } };
+	struct fx_hdrs query = { { "X-Wismo-Query-Token" }, { "s3cret-token" } };
+	struct fx_hdrs bad = { { "X-Shipstation-Token" }, { "s3cret-tokem" } };
+	struct fx_hdrs prefix = { { "X-Shipstation-Token" }, { "s3cret" } };
+	struct fx_hdrs empty = { { "X-Shipstation-Token" }, { "" } };
+	struct fx_hdrs bad_query = { { "X-Wismo-Query-Token" }, { "nope" } };
 	/* a wrong token is refused even next to a right one */
-	struct hdrs mixed = { { "X-Shipstation-Token", "X-Wismo-Query-Token" }, { "s3cret-token", "nope" } };
-	struct hdrs none = { { NULL }, { NULL } };
+	struct fx_hdrs mixed = { { "X-Shipstation-Token", "X-Wismo-Query-Token" }, { "s3cret-token", "nope" } };
+	struct fx_hdrs none = { { NULL }, { NULL } };
 	char why[200];
 
 	(void)state;
@@ -263,7 +157,7 @@ static void test_token_header_and_query_token(void **state)
 		assert_int_equal(adapter_shipstation.verify(&rq, "s3cret-token", 0, why, sizeof(why)),
 				 WERR_UNAUTHORIZED);
 		/* no secret configured: refused whatever is presented */
-		rq.header = hdr_get;
+		rq.header = fx_hdr_get;
 		rq.hctx = &good;
 		assert_int_equal(adapter_shipstation.verify(&rq, "", 0, why, sizeof(why)), WERR_UNAUTHORIZED);
 	}
@@ -274,7 +168,7 @@ static void test_generic_signature_is_accepted(void **state)
 	const char *body = "{\"shipmentId\":1}";
 	int64_t now = 1710000000000LL;
 	char ts[24], sig[80], why[200];
-	struct hdrs h = { { "X-Wismo-Timestamp", "X-Wismo-Signature" }, { ts, sig } };
+	struct fx_hdrs h = { { "X-Wismo-Timestamp", "X-Wismo-Signature" }, { ts, sig } };
 
 	(void)state;
 	sig_generic_sign("s3cret-token", body, strlen(body), now, ts, sig);
@@ -539,7 +433,7 @@ static void test_corpora_bodies_parse(void **state)
 	int parsed = 0, events = 0;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/../shared/corpora/shipstation", srcdir);
+	fx_corpus_dir("shipstation", dir, sizeof(dir));
 	d = opendir(dir);
 	if (!d)
 		skip();
@@ -553,7 +447,7 @@ static void test_corpora_bodies_parse(void **state)
 		if (!strstr(de->d_name, ".json") || !strcmp(de->d_name, "webhook-note.json"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		text = slurp_path(path, &len);
+		text = fx_slurp(path, &len);
 		assert_non_null(text);
 		if (!shaped(text)) {
 			free(text);
@@ -578,35 +472,6 @@ static void test_corpora_bodies_parse(void **state)
 	assert_true(parsed >= 4);
 }
 
-static int setup(void **state)
-{
-	char path[1024], err[256] = "";
-
-	(void)state;
-	srcdir = getenv("WISMO_SRCDIR");
-	if (!srcdir)
-		srcdir = ".";
-	snprintf(path, sizeof(path), "%s/mappings", srcdir);
-	if (mappings_load(path, NULL, &maps, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/mappings/zones.tsv", srcdir);
-	if (zones_load(path, NULL, &zones, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	mappings_free(maps);
-	zones_free(zones);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -629,5 +494,5 @@ int main(void)
 		cmocka_unit_test(test_label_response_without_time_is_refused),
 		cmocka_unit_test(test_corpora_bodies_parse),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }

@@ -7,100 +7,30 @@
  * fixture is also parsed a second time (same ids, same bytes), without its
  * topic header (the topic inferred from the body must give the same result),
  * and checked against the rules every adapter follows (adapter.h).  Set
- * WISMO_REGEN=1 to rewrite the expected files after a deliberate change, and
+ * WISMO_UPDATE_EXPECTED=1 to rewrite the expected files after a deliberate change, and
  * read the diff.
  *
  * When ../shared/corpora exists next to the source tree, the conformance test
  * parses every public Shopify webhook body there and checks the collector's
  * HMAC vector; otherwise it is skipped.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "fixture.h"
+
 #include <cjson/cJSON.h>
 #include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
-
-#include "adapters/adapter.h"
-#include "adapters/mapping.h"
-#include "adapters/zones.h"
-#include "base/buf.h"
-#include "core/event_json.h"
 
 extern const struct adapter adapter_shopify;
 
-static struct mappings *maps;
-static struct zones *zones;
+/* --- harness (the shared part is fixture.h) --------------------------------- */
 
-/* --- harness ----------------------------------------------------------------- */
-
-struct hdrs {
-	const char *name[4];
-	const char *value[4];
-	int n;
-};
-
-static const char *get_header(const void *ctx, const char *name)
-{
-	const struct hdrs *h = ctx;
-	for (int i = 0; i < h->n; i++)
-		if (!strcasecmp(h->name[i], name))
-			return h->value[i];
-	return NULL;
-}
-
-static const char *srcdir(void)
-{
-	const char *s = getenv("WISMO_SRCDIR");
-	return s ? s : ".";
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc((size_t)n + 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	p[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
-
-static char *fixture(const char *name, const char *ext, size_t *len)
-{
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/tests/data/shopify/%s%s", srcdir(), name, ext);
-	return slurp(path, len);
-}
-
-/* Parses body as Shopify would deliver it under topic (NULL: no headers at
- * all, as `wismo parse` gives). */
 static enum werr run(const char *body, size_t len, const char *topic, struct adapter_out *out)
 {
-	struct adapter_env env = { .source = "shopify", .maps = maps, .zones = zones };
-	struct hdrs h = { { "X-Shopify-Topic" }, { topic }, 1 };
-	struct hook_request rq = { .body = body, .len = len };
+	struct adapter_env env;
+	const struct fx_hdrs h = { { "X-Shopify-Topic" }, { topic } };
+	const struct hook_request rq = { .header = fx_hdr_get, .hctx = &h };
 
-	if (topic) {
-		rq.header = get_header;
-		rq.hctx = &h;
-	}
-	memset(out, 0, sizeof(*out));
-	return adapter_shopify.parse(&env, &rq, out);
+	fx_env_init(&env, "shopify", true, 0);
+	return fx_parse(&adapter_shopify, &env, topic ? &rq : NULL, body, len, out);
 }
 
 static void render(const struct adapter_out *out, struct buf *b)
@@ -150,51 +80,26 @@ struct fx {
 	const char *topic;
 };
 
+static void check_out(const struct fx_case *c, const struct adapter_out *out)
+{
+	(void)c;
+	check_rules(out);
+}
+
+/* The fixture against its expected file; parsed again (the same facts, the same ids, the same bytes) and
+ * without X-Shopify-Topic (the body's shape tells the topic). */
 static void test_fixture(void **state)
 {
 	const struct fx *fx = *state;
-	struct adapter_out out, again, bare;
-	struct buf got = BUF_INIT, got2 = BUF_INIT, got3 = BUF_INIT;
-	size_t len, elen;
-	char *body = fixture(fx->name, ".json", &len);
-	char *want;
+	struct adapter_env env;
+	const struct fx_hdrs h = { { "X-Shopify-Topic" }, { fx->topic } };
+	const struct hook_request rq = { .header = fx_hdr_get, .hctx = &h };
+	const struct fx_case c = { .adapter = &adapter_shopify, .env = &env, .rq = fx->topic ? &rq : NULL,
+				   .dir = "shopify", .name = fx->name, .ext = ".json", .check = check_out,
+				   .render = render, .again = true, .bare = true };
 
-	assert_non_null(body);
-	assert_int_equal(run(body, len, fx->topic, &out), WERR_OK);
-	check_rules(&out);
-	render(&out, &got);
-
-	if (getenv("WISMO_REGEN")) {
-		char path[1024];
-		FILE *f;
-		snprintf(path, sizeof(path), "%s/tests/data/shopify/%s.expected.jsonl", srcdir(), fx->name);
-		f = fopen(path, "wb");
-		assert_non_null(f);
-		fwrite(got.p, 1, got.len, f);
-		fclose(f);
-	}
-	want = fixture(fx->name, ".expected.jsonl", &elen);
-	assert_non_null(want);
-	assert_string_equal(got.p, want);
-
-	/* the same body again: the same facts, the same ids, the same bytes */
-	assert_int_equal(run(body, len, fx->topic, &again), WERR_OK);
-	render(&again, &got2);
-	assert_string_equal(got.p, got2.p);
-
-	/* without X-Shopify-Topic the body's shape tells the topic */
-	assert_int_equal(run(body, len, NULL, &bare), WERR_OK);
-	render(&bare, &got3);
-	assert_string_equal(got.p, got3.p);
-
-	adapter_out_free(&out);
-	adapter_out_free(&again);
-	adapter_out_free(&bare);
-	buf_release(&got);
-	buf_release(&got2);
-	buf_release(&got3);
-	free(body);
-	free(want);
+	fx_env_init(&env, "shopify", true, 0);
+	fx_run_case(&c, NULL, NULL);
 }
 
 static const struct fx fx_orders_create = { "orders_create", "orders/create" };
@@ -212,7 +117,7 @@ static const struct fx fx_refund = { "refunds_create", "refunds/create" };
 static void parse_fixture(const struct fx *fx, struct adapter_out *out)
 {
 	size_t len;
-	char *body = fixture(fx->name, ".json", &len);
+	char *body = fx_dataf(&len, "shopify/%s.json", fx->name);
 	assert_non_null(body);
 	assert_int_equal(run(body, len, fx->topic, out), WERR_OK);
 	free(body);
@@ -553,22 +458,15 @@ static void test_truncated_bodies(void **state)
 
 	(void)state;
 	for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++) {
+		struct adapter_env env;
+		const struct fx_hdrs h = { { "X-Shopify-Topic" }, { all[k]->topic } };
+		const struct hook_request rq = { .header = fx_hdr_get, .hctx = &h };
 		size_t len;
-		char *body = fixture(all[k]->name, ".json", &len);
+		char *body = fx_dataf(&len, "shopify/%s.json", all[k]->name);
+
 		assert_non_null(body);
-		for (size_t cut = 0; cut < len; cut++) {
-			char *p = malloc(cut ? cut : 1);
-			struct adapter_out out;
-			enum werr e;
-			assert_non_null(p);
-			memcpy(p, body, cut);
-			e = run(p, cut, (cut & 1) ? all[k]->topic : NULL, &out);
-			assert_true(e == WERR_OK || e == WERR_INVALID);
-			if (e == WERR_INVALID)
-				assert_true(out.reason[0]);
-			adapter_out_free(&out);
-			free(p);
-		}
+		fx_env_init(&env, "shopify", true, 0);
+		fx_every_prefix(&adapter_shopify, &env, &rq, body, len);
 		free(body);
 	}
 }
@@ -581,8 +479,8 @@ static const char sig_good[] = "ka6PXM9qsYOgc2yVLS9P7fXbFBg3K6c3/iyC1E9mS2Y=";
 
 static enum werr verify(const char *body, size_t len, const char *sig, const char *secret, char *why, size_t cap)
 {
-	struct hdrs h = { { "X-Shopify-Hmac-Sha256", "X-Shopify-Topic" }, { sig, "orders/create" }, 2 };
-	struct hook_request rq = { .body = body, .len = len, .header = get_header, .hctx = &h };
+	struct fx_hdrs h = { { "X-Shopify-Hmac-Sha256", "X-Shopify-Topic" }, { sig, "orders/create" } };
+	struct hook_request rq = { .body = body, .len = len, .header = fx_hdr_get, .hctx = &h };
 	why[0] = '\0';
 	return adapter_shopify.verify(&rq, secret, 0, why, cap);
 }
@@ -622,10 +520,10 @@ static void test_registry(void **state)
 	(void)state;
 	assert_ptr_equal(adapter_find("shopify"), &adapter_shopify);
 	assert_int_equal(adapter_shopify.kind, KIND_STOREFRONT);
-	assert_true(mappings_nrows(maps, "shopify_fulfillment_event") > 0);
-	assert_true(mappings_nrows(maps, "shopify_shipment_status") > 0);
-	assert_true(mappings_nrows(maps, "shopify_fulfillment_status") > 0);
-	assert_true(mappings_nrows(maps, "shopify_financial_status") > 0);
+	assert_true(mappings_nrows(fx_maps, "shopify_fulfillment_event") > 0);
+	assert_true(mappings_nrows(fx_maps, "shopify_shipment_status") > 0);
+	assert_true(mappings_nrows(fx_maps, "shopify_fulfillment_status") > 0);
+	assert_true(mappings_nrows(fx_maps, "shopify_financial_status") > 0);
 }
 
 /* --- the public corpus ------------------------------------------------------- */
@@ -643,7 +541,7 @@ static void test_corpus(void **state)
 	char rel[512], why[128];
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/../shared/corpora/shopify", srcdir());
+	fx_corpus_path("shopify", dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/webhook_bodies_derived", dir);
 	d = opendir(path);
 	if (!d) {
@@ -664,7 +562,7 @@ static void test_corpus(void **state)
 		assert_non_null(us);
 		*us = '/';
 		snprintf(path, sizeof(path), "%s/webhook_bodies_derived/%s", dir, de->d_name);
-		body = slurp(path, &len);
+		body = fx_slurp(path, &len);
 		assert_non_null(body);
 		if (run(body, len, topic, &out) != WERR_OK)
 			fail_msg("%s as %s: %s", de->d_name, topic, out.reason);
@@ -686,7 +584,7 @@ static void test_corpus(void **state)
 
 	/* the collector's signature vector */
 	snprintf(path, sizeof(path), "%s/webhook-hmac-note.json", dir);
-	note = slurp(path, &len);
+	note = fx_slurp(path, &len);
 	assert_non_null(note);
 	j = cJSON_Parse(note);
 	assert_non_null(j);
@@ -700,7 +598,7 @@ static void test_corpus(void **state)
 	/* "shopify/webhook_bodies_derived/orders_create.json (exact file bytes ...)" */
 	snprintf(rel, sizeof(rel), "%.*s", (int)strcspn(file, " "), file);
 	snprintf(path, sizeof(path), "%s/../%s", dir, rel);
-	body = slurp(path, &len);
+	body = fx_slurp(path, &len);
 	assert_non_null(body);
 	assert_int_equal(verify(body, len, sig, secret, why, sizeof(why)), WERR_OK);
 	body[len / 2] ^= 1;
@@ -711,32 +609,6 @@ static void test_corpus(void **state)
 }
 
 /* --- main -------------------------------------------------------------------- */
-
-static int setup(void **state)
-{
-	char dir[1024], path[1100], err[256] = "";
-
-	(void)state;
-	snprintf(dir, sizeof(dir), "%s/mappings", srcdir());
-	if (mappings_load(dir, NULL, &maps, err, sizeof(err)) != WERR_OK) {
-		fprintf(stderr, "mappings: %s\n", err);
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/zones.tsv", dir);
-	if (zones_load(path, NULL, &zones, err, sizeof(err)) != WERR_OK) {
-		fprintf(stderr, "zones: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	mappings_free(maps);
-	zones_free(zones);
-	return 0;
-}
 
 #define FIXTURE(fx) { "fixture " #fx, test_fixture, NULL, NULL, (void *)&(fx) }
 
@@ -770,5 +642,5 @@ int main(void)
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_corpus),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }

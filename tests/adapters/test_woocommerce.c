@@ -5,87 +5,24 @@
  * hand-written order webhook body and <case>.expected.jsonl the exact events
  * (event_to_json() lines; empty when the body yields nothing).  Every fixture
  * is parsed twice (same ids, same bytes) and, where the body is an order,
- * once more without headers (the topic inferred from the body).  WISMO_REGEN=1
+ * once more without headers (the topic inferred from the body).  WISMO_UPDATE_EXPECTED=1
  * rewrites the expected files after a deliberate change.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
+#include "fixture.h"
 
-#include "adapters/adapter.h"
-#include "adapters/mapping.h"
-#include "adapters/zones.h"
-#include "base/buf.h"
-#include "core/event_json.h"
 
 extern const struct adapter adapter_woocommerce;
 
-static struct mappings *maps;
-static struct zones *zones;
-
-/* --- harness ----------------------------------------------------------------- */
-
-struct hdrs {
-	const char *name[4];
-	const char *value[4];
-	int n;
-};
-
-static const char *get_header(const void *ctx, const char *name)
-{
-	const struct hdrs *h = ctx;
-	for (int i = 0; i < h->n; i++)
-		if (!strcasecmp(h->name[i], name))
-			return h->value[i];
-	return NULL;
-}
-
-static const char *srcdir(void)
-{
-	const char *s = getenv("WISMO_SRCDIR");
-	return s ? s : ".";
-}
-
-static char *fixture(const char *name, const char *ext, size_t *len)
-{
-	char path[1024];
-	FILE *f;
-	char *p;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/tests/data/woocommerce/%s%s", srcdir(), name, ext);
-	if (!(f = fopen(path, "rb")))
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc((size_t)n + 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	p[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
+/* --- harness (the shared part is fixture.h) --------------------------------- */
 
 static enum werr run(const char *body, size_t len, const char *topic, struct adapter_out *out)
 {
-	struct adapter_env env = { .source = "woocommerce", .maps = maps, .zones = zones };
-	struct hdrs h = { { "X-WC-Webhook-Topic", "X-WC-Webhook-Resource" }, { topic, "order" }, 2 };
-	struct hook_request rq = { .body = body, .len = len };
+	struct adapter_env env;
+	const struct fx_hdrs h = { { "X-WC-Webhook-Topic", "X-WC-Webhook-Resource" }, { topic, "order" } };
+	const struct hook_request rq = { .header = fx_hdr_get, .hctx = &h };
 
-	if (topic) {
-		rq.header = get_header;
-		rq.hctx = &h;
-	}
-	memset(out, 0, sizeof(*out));
-	return adapter_woocommerce.parse(&env, &rq, out);
+	fx_env_init(&env, "woocommerce", true, 0);
+	return fx_parse(&adapter_woocommerce, &env, topic ? &rq : NULL, body, len, out);
 }
 
 static void render(const struct adapter_out *out, struct buf *b)
@@ -128,51 +65,26 @@ struct fx {
 	bool infer; /* the body is an order: no headers must give the same */
 };
 
+static void check_out(const struct fx_case *c, const struct adapter_out *out)
+{
+	(void)c;
+	check_rules(out);
+}
+
+/* The fixture against its expected file; parsed again (same ids, same bytes) and, where the body is an
+ * order, without headers (the topic inferred from the body). */
 static void test_fixture(void **state)
 {
 	const struct fx *fx = *state;
-	struct adapter_out out, again;
-	struct buf got = BUF_INIT, got2 = BUF_INIT;
-	size_t len, elen;
-	char *body = fixture(fx->name, ".json", &len);
-	char *want;
+	struct adapter_env env;
+	const struct fx_hdrs h = { { "X-WC-Webhook-Topic", "X-WC-Webhook-Resource" }, { fx->topic, "order" } };
+	const struct hook_request rq = { .header = fx_hdr_get, .hctx = &h };
+	const struct fx_case c = { .adapter = &adapter_woocommerce, .env = &env, .rq = fx->topic ? &rq : NULL,
+				   .dir = "woocommerce", .name = fx->name, .ext = ".json", .check = check_out,
+				   .render = render, .again = true, .bare = fx->infer };
 
-	assert_non_null(body);
-	if (run(body, len, fx->topic, &out) != WERR_OK)
-		fail_msg("%s: %s", fx->name, out.reason);
-	check_rules(&out);
-	render(&out, &got);
-
-	if (getenv("WISMO_REGEN")) {
-		char path[1024];
-		FILE *f;
-		snprintf(path, sizeof(path), "%s/tests/data/woocommerce/%s.expected.jsonl", srcdir(), fx->name);
-		f = fopen(path, "wb");
-		assert_non_null(f);
-		fwrite(got.p, 1, got.len, f);
-		fclose(f);
-	}
-	want = fixture(fx->name, ".expected.jsonl", &elen);
-	assert_non_null(want);
-	assert_string_equal(got.p, want);
-
-	assert_int_equal(run(body, len, fx->topic, &again), WERR_OK);
-	render(&again, &got2);
-	assert_string_equal(got.p, got2.p);
-	adapter_out_free(&again);
-	if (fx->infer) {
-		buf_reset(&got2);
-		assert_int_equal(run(body, len, NULL, &again), WERR_OK);
-		render(&again, &got2);
-		assert_string_equal(got.p, got2.p);
-		adapter_out_free(&again);
-	}
-
-	adapter_out_free(&out);
-	buf_release(&got);
-	buf_release(&got2);
-	free(body);
-	free(want);
+	fx_env_init(&env, "woocommerce", true, 0);
+	fx_run_case(&c, NULL, NULL);
 }
 
 static const struct fx fx_created = { "order_created", "order.created", true };
@@ -192,7 +104,7 @@ static const struct fx fx_ping = { "ping", NULL, false };
 static void parse_fixture(const struct fx *fx, struct adapter_out *out)
 {
 	size_t len;
-	char *body = fixture(fx->name, ".json", &len);
+	char *body = fx_dataf(&len, "woocommerce/%s.json", fx->name);
 	assert_non_null(body);
 	assert_int_equal(run(body, len, fx->topic, out), WERR_OK);
 	free(body);
@@ -415,22 +327,15 @@ static void test_truncated_bodies(void **state)
 
 	(void)state;
 	for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++) {
+		struct adapter_env env;
+		const struct fx_hdrs h = { { "X-WC-Webhook-Topic", "X-WC-Webhook-Resource" }, { all[k]->topic, "order" } };
+		const struct hook_request rq = { .header = fx_hdr_get, .hctx = &h };
 		size_t len;
-		char *body = fixture(all[k]->name, ".json", &len);
+		char *body = fx_dataf(&len, "woocommerce/%s.json", all[k]->name);
+
 		assert_non_null(body);
-		for (size_t cut = 0; cut < len; cut++) {
-			char *p = malloc(cut ? cut : 1);
-			struct adapter_out out;
-			enum werr e;
-			assert_non_null(p);
-			memcpy(p, body, cut);
-			e = run(p, cut, (cut & 1) ? all[k]->topic : NULL, &out);
-			assert_true(e == WERR_OK || e == WERR_INVALID);
-			if (e == WERR_INVALID)
-				assert_true(out.reason[0]);
-			adapter_out_free(&out);
-			free(p);
-		}
+		fx_env_init(&env, "woocommerce", true, 0);
+		fx_every_prefix(&adapter_woocommerce, &env, &rq, body, len);
 		free(body);
 	}
 }
@@ -443,8 +348,8 @@ static const char sig_good[] = "7Ck7ehMbZr8+Iy0F9Y+kbyeVPXnGlpddUOBjO1aGEkw=";
 
 static enum werr verify(const char *body, const char *sig, const char *secret, char *why, size_t cap)
 {
-	struct hdrs h = { { "X-WC-Webhook-Signature", "X-WC-Webhook-Topic" }, { sig, "order.updated" }, 2 };
-	struct hook_request rq = { .body = body, .len = strlen(body), .header = get_header, .hctx = &h };
+	struct fx_hdrs h = { { "X-WC-Webhook-Signature", "X-WC-Webhook-Topic" }, { sig, "order.updated" } };
+	struct hook_request rq = { .body = body, .len = strlen(body), .header = fx_hdr_get, .hctx = &h };
 	why[0] = '\0';
 	return adapter_woocommerce.verify(&rq, secret, 0, why, cap);
 }
@@ -477,36 +382,10 @@ static void test_registry(void **state)
 	(void)state;
 	assert_ptr_equal(adapter_find("woocommerce"), &adapter_woocommerce);
 	assert_int_equal(adapter_woocommerce.kind, KIND_STOREFRONT);
-	assert_true(mappings_nrows(maps, "woocommerce_order_status") > 0);
+	assert_true(mappings_nrows(fx_maps, "woocommerce_order_status") > 0);
 }
 
 /* --- main -------------------------------------------------------------------- */
-
-static int setup(void **state)
-{
-	char dir[1024], path[1100], err[256] = "";
-
-	(void)state;
-	snprintf(dir, sizeof(dir), "%s/mappings", srcdir());
-	if (mappings_load(dir, NULL, &maps, err, sizeof(err)) != WERR_OK) {
-		fprintf(stderr, "mappings: %s\n", err);
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/zones.tsv", dir);
-	if (zones_load(path, NULL, &zones, err, sizeof(err)) != WERR_OK) {
-		fprintf(stderr, "zones: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	mappings_free(maps);
-	zones_free(zones);
-	return 0;
-}
 
 #define FIXTURE(fx) { "fixture " #fx, test_fixture, NULL, NULL, (void *)&(fx) }
 
@@ -537,5 +416,5 @@ int main(void)
 		cmocka_unit_test(test_signature),
 		cmocka_unit_test(test_registry),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
