@@ -1038,6 +1038,49 @@ out:
 	return err;
 }
 
+static void release_plain(void *rows, size_t n)
+{
+	(void)n;
+	free(rows);
+}
+
+/*
+ * The whole of a list query: q is the prepared statement (err its
+ * stmt_get's result) and rc the result of binding its parameters.  Reads
+ * every row with collect_rows() and resets q.  On success *out and *n hold
+ * the rows, for the caller to free; on failure they are NULL and 0, what was
+ * read is handed to release(), and the error is returned.
+ */
+static enum werr query_rows(struct sqlite_store *s, sqlite3_stmt *q, enum werr err, int rc, size_t elem,
+			    enum werr (*read)(struct sqlite_store *s, sqlite3_stmt *q, void *row), const char *what,
+			    void (*release)(void *rows, size_t n), void **out, size_t *n)
+{
+	void *arr = NULL;
+	size_t len = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (err)
+		return err;
+	if (rc != SQLITE_OK)
+		err = db_fail(s, rc, what);
+	else
+		err = collect_rows(s, q, elem, read, what, &arr, &len);
+	stmt_done(q);
+	if (err) {
+		release(arr, len);
+		return err;
+	}
+	*out = arr;
+	*n = len;
+	return WERR_OK;
+}
+
+static void release_events(void *rows, size_t n)
+{
+	event_array_free(rows, n);
+}
+
 static enum werr read_event_row(struct sqlite_store *s, sqlite3_stmt *q, void *row)
 {
 	return parse_event(s, q, row);
@@ -1047,28 +1090,10 @@ static enum werr sqlite_order_events(struct store *st, const char *order, struct
 {
 	struct sqlite_store *s = sq(st);
 	sqlite3_stmt *q = NULL;
-	void *arr = NULL;
-	size_t len = 0;
-	enum werr err;
-	int rc;
+	enum werr err = stmt_get(s, ST_ORDER_EVENTS, &q);
 
-	*evs = NULL;
-	*n = 0;
-	if ((err = stmt_get(s, ST_ORDER_EVENTS, &q)))
-		return err;
-	rc = BIND_CSTR(q, 1, order);
-	if (rc != SQLITE_OK)
-		err = db_fail(s, rc, "unable to read events");
-	else
-		err = collect_rows(s, q, sizeof(struct event), read_event_row, "unable to read events", &arr, &len);
-	stmt_done(q);
-	if (err) {
-		event_array_free(arr, len);
-		return err;
-	}
-	*evs = arr;
-	*n = len;
-	return WERR_OK;
+	return query_rows(s, q, err, err ? 0 : BIND_CSTR(q, 1, order), sizeof(struct event), read_event_row,
+			  "unable to read events", release_events, (void **)evs, n);
 }
 
 static enum werr read_dup_row(struct sqlite_store *s, sqlite3_stmt *q, void *row)
@@ -1089,29 +1114,10 @@ static enum werr sqlite_order_duplicates(struct store *st, const char *order, st
 {
 	struct sqlite_store *s = sq(st);
 	sqlite3_stmt *q = NULL;
-	void *arr = NULL;
-	size_t len = 0;
-	enum werr err;
-	int rc;
+	enum werr err = stmt_get(s, ST_ORDER_DUPS, &q);
 
-	*rows = NULL;
-	*n = 0;
-	if ((err = stmt_get(s, ST_ORDER_DUPS, &q)))
-		return err;
-	rc = BIND_CSTR(q, 1, order);
-	if (rc != SQLITE_OK)
-		err = db_fail(s, rc, "unable to read duplicates");
-	else
-		err = collect_rows(s, q, sizeof(struct dup_row), read_dup_row, "unable to read duplicates",
-				   &arr, &len);
-	stmt_done(q);
-	if (err) {
-		free(arr);
-		return err;
-	}
-	*rows = arr;
-	*n = len;
-	return WERR_OK;
+	return query_rows(s, q, err, err ? 0 : BIND_CSTR(q, 1, order), sizeof(struct dup_row), read_dup_row,
+			  "unable to read duplicates", release_plain, (void **)rows, n);
 }
 
 /* ---- projections ---- */
@@ -1620,23 +1626,10 @@ static enum werr sqlite_key_list(struct store *st, struct api_key **keys, size_t
 {
 	struct sqlite_store *s = sq(st);
 	sqlite3_stmt *q = NULL;
-	void *arr = NULL;
-	size_t len = 0;
-	enum werr err;
+	enum werr err = stmt_get(s, ST_KEY_LIST, &q);
 
-	*keys = NULL;
-	*n = 0;
-	if ((err = stmt_get(s, ST_KEY_LIST, &q)))
-		return err;
-	err = collect_rows(s, q, sizeof(struct api_key), read_key_row, "unable to list keys", &arr, &len);
-	stmt_done(q);
-	if (err) {
-		free(arr);
-		return err;
-	}
-	*keys = arr;
-	*n = len;
-	return WERR_OK;
+	return query_rows(s, q, err, SQLITE_OK, sizeof(struct api_key), read_key_row, "unable to list keys",
+			  release_plain, (void **)keys, n);
 }
 
 static enum werr sqlite_key_revoke(struct store *st, int64_t id, int64_t at)
@@ -1776,39 +1769,29 @@ static enum werr read_parked_row(struct sqlite_store *s, sqlite3_stmt *q, void *
 	return err;
 }
 
+static void release_parked(void *rows, size_t n)
+{
+	parked_events_free(rows, n);
+}
+
 static enum werr sqlite_unpark(struct store *st, const char *package, const char *source, const char *ref,
 			       struct parked_event **out, size_t *n)
 {
 	struct sqlite_store *s = sq(st);
-	sqlite3_stmt *q, *del;
-	void *arr = NULL;
-	size_t len = 0;
-	enum werr err;
-	int rc;
+	sqlite3_stmt *q = NULL, *del;
+	enum werr err = stmt_get(s, ST_PARKED_TAKE, &q);
 
-	*out = NULL;
-	*n = 0;
-	if ((err = stmt_get(s, ST_PARKED_TAKE, &q)))
-		return err;
-	rc = bind_args(q, "sss", package, source, ref);
-	if (rc != SQLITE_OK)
-		err = db_fail(s, rc, "unable to read parked events");
-	else
-		err = collect_rows(s, q, sizeof(struct parked_event), read_parked_row,
-				   "unable to read parked events", &arr, &len);
-	stmt_done(q);
-	for (size_t i = 0; !err && i < len; i++) {
-		struct parked_event *p = (struct parked_event *)arr + i;
+	err = query_rows(s, q, err, err ? 0 : bind_args(q, "sss", package, source, ref), sizeof(struct parked_event),
+			 read_parked_row, "unable to read parked events", release_parked, (void **)out, n);
+	for (size_t i = 0; !err && i < *n; i++)
 		if (!(err = stmt_get(s, ST_PARKED_DELETE, &del)))
-			err = step_write(s, del, bind_args(del, "s", p->ev.key), "unable to unpark event", NULL);
+			err = step_write(s, del, bind_args(del, "s", (*out)[i].ev.key), "unable to unpark event", NULL);
+	if (err && *out) {
+		parked_events_free(*out, *n);
+		*out = NULL;
+		*n = 0;
 	}
-	if (err) {
-		parked_events_free(arr, len);
-		return err;
-	}
-	*out = arr;
-	*n = len;
-	return WERR_OK;
+	return err;
 }
 
 static enum werr sqlite_unmapped_bump(struct store *st, const struct event *ev, int64_t raw_id)
@@ -1861,31 +1844,19 @@ static enum werr read_unmapped_row(struct sqlite_store *s, sqlite3_stmt *q, void
 	return WERR_OK;
 }
 
+static void release_unmapped(void *rows, size_t n)
+{
+	unmapped_rows_free(rows, n);
+}
+
 static enum werr sqlite_unmapped_list(struct store *st, int limit, struct unmapped_row **rows, size_t *n)
 {
 	struct sqlite_store *s = sq(st);
-	sqlite3_stmt *q;
-	void *arr = NULL;
-	size_t len = 0;
-	enum werr err;
+	sqlite3_stmt *q = NULL;
+	enum werr err = stmt_get(s, ST_UNMAPPED_LIST, &q);
 
-	*rows = NULL;
-	*n = 0;
-	if ((err = stmt_get(s, ST_UNMAPPED_LIST, &q)))
-		return err;
-	if (sqlite3_bind_int(q, 1, limit) != SQLITE_OK)
-		err = db_fail(s, SQLITE_ERROR, "unable to list unmapped codes");
-	else
-		err = collect_rows(s, q, sizeof(struct unmapped_row), read_unmapped_row,
-				   "unable to list unmapped codes", &arr, &len);
-	stmt_done(q);
-	if (err) {
-		unmapped_rows_free(arr, len);
-		return err;
-	}
-	*rows = arr;
-	*n = len;
-	return WERR_OK;
+	return query_rows(s, q, err, err ? 0 : sqlite3_bind_int(q, 1, limit), sizeof(struct unmapped_row),
+			  read_unmapped_row, "unable to list unmapped codes", release_unmapped, (void **)rows, n);
 }
 
 static enum werr sqlite_reject_put(struct store *st, const char *source, const char *reason, int64_t raw_id,
@@ -1919,30 +1890,11 @@ static enum werr sqlite_rejected_list(struct store *st, const char *source, int 
 				      size_t *n)
 {
 	struct sqlite_store *s = sq(st);
-	sqlite3_stmt *q;
-	void *arr = NULL;
-	size_t len = 0;
-	enum werr err;
-	int rc;
+	sqlite3_stmt *q = NULL;
+	enum werr err = stmt_get(s, ST_REJECTED_LIST, &q);
 
-	*rows = NULL;
-	*n = 0;
-	if ((err = stmt_get(s, ST_REJECTED_LIST, &q)))
-		return err;
-	rc = bind_args(q, "si", source, (int64_t)limit);
-	if (rc != SQLITE_OK)
-		err = db_fail(s, rc, "unable to list rejected payloads");
-	else
-		err = collect_rows(s, q, sizeof(struct rejected_row), read_rejected_row,
-				   "unable to list rejected payloads", &arr, &len);
-	stmt_done(q);
-	if (err) {
-		free(arr);
-		return err;
-	}
-	*rows = arr;
-	*n = len;
-	return WERR_OK;
+	return query_rows(s, q, err, err ? 0 : bind_args(q, "si", source, (int64_t)limit), sizeof(struct rejected_row),
+			  read_rejected_row, "unable to list rejected payloads", release_plain, (void **)rows, n);
 }
 
 static enum werr read_poll_row(struct sqlite_store *s, sqlite3_stmt *q, void *row)
@@ -1960,30 +1912,12 @@ static enum werr sqlite_poll_due(struct store *st, const char *carrier, int64_t 
 				 size_t *n)
 {
 	struct sqlite_store *s = sq(st);
-	sqlite3_stmt *q;
-	void *arr = NULL;
-	size_t len = 0;
-	enum werr err;
-	int rc;
+	sqlite3_stmt *q = NULL;
+	enum werr err = stmt_get(s, ST_POLL_DUE, &q);
 
-	*rows = NULL;
-	*n = 0;
-	if ((err = stmt_get(s, ST_POLL_DUE, &q)))
-		return err;
-	rc = bind_args(q, "sii", carrier, now, (int64_t)limit);
-	if (rc != SQLITE_OK)
-		err = db_fail(s, rc, "unable to read the poll schedule");
-	else
-		err = collect_rows(s, q, sizeof(struct poll_row), read_poll_row, "unable to read the poll schedule",
-				   &arr, &len);
-	stmt_done(q);
-	if (err) {
-		free(arr);
-		return err;
-	}
-	*rows = arr;
-	*n = len;
-	return WERR_OK;
+	return query_rows(s, q, err, err ? 0 : bind_args(q, "sii", carrier, now, (int64_t)limit),
+			  sizeof(struct poll_row), read_poll_row, "unable to read the poll schedule", release_plain,
+			  (void **)rows, n);
 }
 
 static enum werr sqlite_poll_done(struct store *st, const char *tracking, int64_t next_at, int failures, int64_t at)
