@@ -90,6 +90,25 @@ enum werr adapter_set_id(struct adapter_out *out, struct event *ev, const char *
 	return WERR_OK;
 }
 
+void adapter_set_text(char *field, size_t cap, const char *s)
+{
+	size_t n = 0;
+
+	field[0] = '\0';
+	if (!s)
+		return;
+	while (s[n] && n < cap - 1)
+		n++;
+	if (s[n])
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		field[i] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+	}
+	field[n] = '\0';
+}
+
 void adapter_set_contact(char *field, size_t cap, const char *s)
 {
 	field[0] = '\0';

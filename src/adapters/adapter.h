@@ -111,6 +111,12 @@ enum werr adapter_alias(struct adapter_out *out, const char *ref, const char *or
  * (WERR_INVALID with the reason set): a fact we cannot key is not stored. */
 enum werr adapter_set_id(struct adapter_out *out, struct event *ev, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Copies text meant for people (names, messages, places) into a fixed
+ * field: control characters become spaces, and an over-long value is cut at
+ * a UTF-8 character boundary rather than refused (losing the end of a
+ * product name must not lose the event).  Never for identifiers. */
+void adapter_set_text(char *field, size_t cap, const char *s);
+#define ADAPTER_SET_TEXT(field, s) adapter_set_text((field), sizeof(field), (s))
 /* Sets a contact field (e-mail, phone, postal code) only whole and only
  * without control characters: a cut e-mail address is a wrong one. */
 void adapter_set_contact(char *field, size_t cap, const char *s);

@@ -118,31 +118,6 @@ static enum werr get_time(const struct ctx *c, const cJSON *o, const char *key, 
 	return WERR_OK;
 }
 
-/*
- * Copies text meant for people (names, messages, places) into a fixed field:
- * control characters become spaces, and an over-long value is cut at a UTF-8
- * character boundary rather than refused, since losing the end of a product
- * name must not lose the event.  Identifiers never go through here.
- */
-static void set_text(char *field, size_t cap, const char *s)
-{
-	size_t n = 0;
-
-	field[0] = '\0';
-	if (!s)
-		return;
-	while (s[n] && n < cap - 1)
-		n++;
-	if (s[n])
-		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-			n--;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		field[i] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
-	}
-	field[n] = '\0';
-}
-#define TEXT_SET(field, s) set_text((field), sizeof(field), (s))
 
 /*
  * Shopify's tracking_company is a display name ("UPS", "FedEx", "DHL
@@ -194,7 +169,7 @@ static enum werr get_items(struct adapter_out *out, const cJSON *o, const char *
 		    q->valuedouble > 1000000)
 			continue;
 		item->quantity = (int)q->valuedouble;
-		TEXT_SET(item->sku, jstr(it, "sku"));
+		ADAPTER_SET_TEXT(item->sku, jstr(it, "sku"));
 		if (!item->sku[0]) {
 			if ((e = get_id(out, it, "variant_id", what, false, num, sizeof(num))))
 				return e;
@@ -209,7 +184,7 @@ static enum werr get_items(struct adapter_out *out, const cJSON *o, const char *
 			}
 		}
 		name = jstr(it, "name");
-		TEXT_SET(item->name, name ? name : jstr(it, "title"));
+		ADAPTER_SET_TEXT(item->name, name ? name : jstr(it, "title"));
 		n++;
 	}
 	ev->nitems = n;
@@ -270,7 +245,7 @@ static enum werr refund_events(const struct ctx *c, const cJSON *r, const struct
 	ev->status = EV_REFUNDED;
 	EVENT_SET(ev->detail, "partial");
 	ev->occurred_at = at;
-	TEXT_SET(ev->description, jstr(r, "note"));
+	ADAPTER_SET_TEXT(ev->description, jstr(r, "note"));
 	if ((e = adapter_set_id(c->out, ev, "refund:%s", id)) || (e = set_owner(c->out, ev, &ow)))
 		return e;
 	return WERR_OK;
@@ -423,13 +398,13 @@ static enum werr fulfillment_event_events(const struct ctx *c, const cJSON *o)
 		return adapter_fail(c->out, "fulfillment event: 'status' is missing");
 	if (!(ev = push(c)))
 		return WERR_NOMEM;
-	TEXT_SET(ev->description, jstr(o, "message"));
+	ADAPTER_SET_TEXT(ev->description, jstr(o, "message"));
 	mapping_apply(c->env->maps, T_FULFILLMENT_EVENT, status, NULL, ev);
 	ev->occurred_at = at;
 	ev->estimated_delivery = eta;
-	TEXT_SET(ev->location.city, jstr(o, "city"));
-	TEXT_SET(ev->location.region, jstr(o, "province"));
-	TEXT_SET(ev->location.country, jstr(o, "country"));
+	ADAPTER_SET_TEXT(ev->location.city, jstr(o, "city"));
+	ADAPTER_SET_TEXT(ev->location.region, jstr(o, "province"));
+	ADAPTER_SET_TEXT(ev->location.country, jstr(o, "country"));
 	if ((e = adapter_set_id(c->out, ev, "fulfillment_event:%s", id)))
 		return e;
 	snprintf(ev->ref, sizeof(ev->ref), "fulfillment:%s", fid);
@@ -451,7 +426,7 @@ static void order_customer(const cJSON *o, struct event_customer *cu)
 	/* First name only, and of the address only the postal code: wismo keeps
 	 * what lookup and notifications need, never a street (DESIGN.md 3). */
 	s = cust ? jstr(cust, "first_name") : NULL;
-	TEXT_SET(cu->name, s ? s : ship ? jstr(ship, "first_name") : NULL);
+	ADAPTER_SET_TEXT(cu->name, s ? s : ship ? jstr(ship, "first_name") : NULL);
 	if (!(s = jstr(o, "email")) && !(s = jstr(o, "contact_email")) && cust)
 		s = jstr(cust, "email");
 	ADAPTER_SET_CONTACT(cu->email, s);
@@ -556,7 +531,7 @@ static enum werr order_events(const struct ctx *c, const cJSON *o, bool cancelle
 			return WERR_NOMEM;
 		ev->status = EV_CANCELLED;
 		ev->occurred_at = cancelled ? cancelled : updated;
-		TEXT_SET(ev->detail, jstr(o, "cancel_reason"));
+		ADAPTER_SET_TEXT(ev->detail, jstr(o, "cancel_reason"));
 		if ((e = adapter_set_id(c->out, ev, "order:%s:cancelled", id)) || (e = set_owner(c->out, ev, &ow)))
 			return e;
 	}

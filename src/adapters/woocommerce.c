@@ -124,27 +124,6 @@ static enum werr get_time(const struct ctx *c, const cJSON *o, const char *gmt, 
 	return WERR_OK;
 }
 
-/* Display text: control characters become spaces, too long is cut at a
- * UTF-8 boundary (a product name's end is not worth the event). */
-static void set_text(char *field, size_t cap, const char *s)
-{
-	size_t n = 0;
-
-	field[0] = '\0';
-	if (!s)
-		return;
-	while (s[n] && n < cap - 1)
-		n++;
-	if (s[n])
-		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-			n--;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		field[i] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
-	}
-	field[n] = '\0';
-}
-#define TEXT_SET(field, s) set_text((field), sizeof(field), (s))
 
 /* Appends code point cp as UTF-8; 0 when it is not a character. */
 static size_t utf8_put(unsigned long cp, char *o)
@@ -287,7 +266,7 @@ static enum werr get_items(struct adapter_out *out, const cJSON *o, struct event
 		    q->valuedouble > 1000000)
 			continue;
 		item->quantity = (int)q->valuedouble;
-		TEXT_SET(item->sku, jstr(it, "sku"));
+		ADAPTER_SET_TEXT(item->sku, jstr(it, "sku"));
 		for (size_t i = 0; !item->sku[0] && i < sizeof(fallback) / sizeof(fallback[0]); i++) {
 			char num[NUM_MAX];
 			enum werr e = get_id(out, it, fallback[i][0], "order line item", false, num, sizeof(num));
@@ -301,7 +280,7 @@ static enum werr get_items(struct adapter_out *out, const cJSON *o, struct event
 		plain[0] = '\0';
 		if ((name = jstr(it, "name")))
 			html_unescape(name, plain, sizeof(plain));
-		TEXT_SET(item->name, plain);
+		ADAPTER_SET_TEXT(item->name, plain);
 		n++;
 	}
 	ev->nitems = n;
@@ -340,7 +319,7 @@ static void order_customer(const cJSON *o, struct event_customer *cu)
 
 	/* First name, contact and postal code only: never a street (DESIGN.md 3). */
 	s = bill ? jstr(bill, "first_name") : NULL;
-	TEXT_SET(cu->name, s ? s : ship ? jstr(ship, "first_name") : NULL);
+	ADAPTER_SET_TEXT(cu->name, s ? s : ship ? jstr(ship, "first_name") : NULL);
 	ADAPTER_SET_CONTACT(cu->email, bill ? jstr(bill, "email") : NULL);
 	if (!(s = bill ? jstr(bill, "phone") : NULL) && ship)
 		s = jstr(ship, "phone");
@@ -462,7 +441,7 @@ static enum werr refund_events(const struct ctx *c, const cJSON *o, const struct
 		ev->status = EV_REFUNDED;
 		EVENT_SET(ev->detail, "partial");
 		ev->occurred_at = od->modified;
-		TEXT_SET(ev->description, jstr(r, "reason"));
+		ADAPTER_SET_TEXT(ev->description, jstr(r, "reason"));
 		if ((e = adapter_set_id(c->out, ev, "wc_order:%s:refund:%s", od->id, rid)))
 			return e;
 	}
