@@ -300,6 +300,68 @@ class Cli(unittest.TestCase):
         self.assertIn("'shipped' is not a status word", r.stderr)
 
 
+class ShipStationApi(http.server.BaseHTTPRequestHandler):
+    """ShipStation's V1 API, as much as SHIP_NOTIFY needs: GET /shipments with basic auth."""
+    requests = []
+
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):
+        ShipStationApi.requests.append((self.path, self.headers.get("Authorization", "")))
+        want = "Basic " + base64.b64encode(b"ss-key:ss-secret").decode()
+        if self.headers.get("Authorization") != want:
+            self.send_response(401)
+            self.end_headers()
+            return
+        ship = shipstation_shipment()
+        ship.update(shipmentId=7100, orderNumber="6001", trackingNumber="1Z999AA10123456811")
+        data = json.dumps({"shipments": [ship], "total": 1, "page": 1, "pages": 1}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class ShipNotify(unittest.TestCase):
+    def test_resource_url_is_fetched_from_the_configured_api(self):
+        api = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ShipStationApi)
+        threading.Thread(target=api.serve_forever, daemon=True).start()
+        tmp = tempfile.mkdtemp(prefix="wismo-ssn-")
+        cfg = os.path.join(tmp, "wismo.ini")
+        with open(cfg, "w") as f:
+            f.write(f"[source shipstation]\nsecret = {SHIPSTATION_TOKEN}\n"
+                    f"api_base = http://127.0.0.1:{api.server_address[1]}\n"
+                    "api_key = ss-key\napi_secret = ss-secret\n")
+        s = Server(tmp=tmp, config=cfg).start()
+        try:
+            # the host in resource_url is ShipStation's; wismo asks the configured api_base
+            note = {"resource_url": "https://ssapi.shipstation.com/shipments?storeID=1&batchId=42",
+                    "resource_type": "SHIP_NOTIFY"}
+            st, body = s.request("POST", "/hooks/shipstation?token=" + SHIPSTATION_TOKEN,
+                                 raw=json.dumps(note).encode(), key=None)
+            self.assertEqual(st, 200, body)
+            self.assertEqual(ShipStationApi.requests[0][0].split("?")[0], "/shipments")
+            self.assertIn("batchId=42", ShipStationApi.requests[0][0])
+            _, o = s.get("/v1/orders/6001")
+            self.assertEqual(o["status"], "ready_to_ship")
+            self.assertEqual(o["packages"][0]["tracking_number"], "1Z999AA10123456811")
+            # the API refusing the credentials: 502, ShipStation retries later
+            s.stop()
+            with open(cfg, "w") as f:
+                f.write(f"[source shipstation]\nsecret = {SHIPSTATION_TOKEN}\n"
+                        f"api_base = http://127.0.0.1:{api.server_address[1]}\n"
+                        "api_key = ss-key\napi_secret = wrong\n")
+            s.start()
+            st, body = s.request("POST", "/hooks/shipstation?token=" + SHIPSTATION_TOKEN,
+                                 raw=json.dumps(note).encode(), key=None)
+            self.assertEqual((st, body["error"]["code"]), (502, "fetch_failed"), body)
+        finally:
+            s.stop()
+            api.shutdown()
+
+
 class UpsApi(http.server.BaseHTTPRequestHandler):
     """A UPS-shaped tracking API: an OAuth token endpoint and track details."""
     requests = []
