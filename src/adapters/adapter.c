@@ -4,6 +4,7 @@
  */
 #include "adapter.h"
 
+#include <cjson/cJSON.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -75,6 +76,29 @@ enum werr adapter_fail(struct adapter_out *out, const char *fmt, ...)
 	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
 	va_end(ap);
 	return WERR_INVALID;
+}
+
+const char *adapter_json_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
+}
+
+bool adapter_json_has(const cJSON *o, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, key) != NULL;
+}
+
+const cJSON *adapter_json_arr(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsArray(v) ? v : NULL;
+}
+
+const cJSON *adapter_json_obj(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsObject(v) ? v : NULL;
 }
 
 enum werr adapter_set_id(struct adapter_out *out, struct event *ev, const char *fmt, ...)

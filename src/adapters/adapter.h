@@ -107,6 +107,15 @@ struct event *adapter_push(struct adapter_out *out, const struct adapter_env *en
 void adapter_pop(struct adapter_out *out);
 enum werr adapter_alias(struct adapter_out *out, const char *ref, const char *order,
 			const char *package, const char *carrier);
+/* Members of a JSON object (cJSON), typed: NULL when absent or of another
+ * type.  adapter_json_str gives only non-empty strings.  An array or object
+ * NULL works with cJSON_ArrayForEach (as empty). */
+struct cJSON;
+const char *adapter_json_str(const struct cJSON *o, const char *key);
+bool adapter_json_has(const struct cJSON *o, const char *key);
+const struct cJSON *adapter_json_arr(const struct cJSON *o, const char *key);
+const struct cJSON *adapter_json_obj(const struct cJSON *o, const char *key);
+
 /* Writes ev->id from a format; an id that does not fit fails the body
  * (WERR_INVALID with the reason set): a fact we cannot key is not stored. */
 enum werr adapter_set_id(struct adapter_out *out, struct event *ev, const char *fmt, ...)

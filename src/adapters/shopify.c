@@ -47,25 +47,6 @@ struct ctx {
 
 /* --- reading the body ------------------------------------------------------- */
 
-/* A non-empty string member, or NULL. */
-static const char *jstr(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
-}
-
-static bool jhas(const cJSON *o, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, key) != NULL;
-}
-
-/* An array member, or NULL (cJSON_ArrayForEach takes NULL as empty). */
-static const cJSON *jarr(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsArray(v) ? v : NULL;
-}
-
 /*
  * Reads an id (a JSON number, or a string from apps that send them so) into
  * buf.  Absent or null gives "" unless required.  A number must be an exact
@@ -118,7 +99,6 @@ static enum werr get_time(const struct ctx *c, const cJSON *o, const char *key, 
 	return WERR_OK;
 }
 
-
 /*
  * Shopify's tracking_company is a display name ("UPS", "FedEx", "DHL
  * Express", "Canada Post").  wismo's carrier ids come from the shared table
@@ -169,7 +149,7 @@ static enum werr get_items(struct adapter_out *out, const cJSON *o, const char *
 		    q->valuedouble > 1000000)
 			continue;
 		item->quantity = (int)q->valuedouble;
-		ADAPTER_SET_TEXT(item->sku, jstr(it, "sku"));
+		ADAPTER_SET_TEXT(item->sku, adapter_json_str(it, "sku"));
 		if (!item->sku[0]) {
 			if ((e = get_id(out, it, "variant_id", what, false, num, sizeof(num))))
 				return e;
@@ -183,8 +163,8 @@ static enum werr get_items(struct adapter_out *out, const cJSON *o, const char *
 				snprintf(item->sku, sizeof(item->sku), "line_item:%s", num);
 			}
 		}
-		name = jstr(it, "name");
-		ADAPTER_SET_TEXT(item->name, name ? name : jstr(it, "title"));
+		name = adapter_json_str(it, "name");
+		ADAPTER_SET_TEXT(item->name, name ? name : adapter_json_str(it, "title"));
 		n++;
 	}
 	ev->nitems = n;
@@ -245,7 +225,7 @@ static enum werr refund_events(const struct ctx *c, const cJSON *r, const struct
 	ev->status = EV_REFUNDED;
 	EVENT_SET(ev->detail, "partial");
 	ev->occurred_at = at;
-	ADAPTER_SET_TEXT(ev->description, jstr(r, "note"));
+	ADAPTER_SET_TEXT(ev->description, adapter_json_str(r, "note"));
 	if ((e = adapter_set_id(c->out, ev, "refund:%s", id)) || (e = set_owner(c->out, ev, &ow)))
 		return e;
 	return WERR_OK;
@@ -258,7 +238,7 @@ static enum werr refund_events(const struct ctx *c, const cJSON *r, const struct
 
 static size_t tracking_numbers(const cJSON *f, const char *out[MAX_TRACKING])
 {
-	const cJSON *arr = jarr(f, "tracking_numbers");
+	const cJSON *arr = adapter_json_arr(f, "tracking_numbers");
 	const cJSON *it;
 	const char *one;
 	size_t n = 0;
@@ -272,7 +252,7 @@ static size_t tracking_numbers(const cJSON *f, const char *out[MAX_TRACKING])
 		if (!seen)
 			out[n++] = it->valuestring;
 	}
-	if (!n && (one = jstr(f, "tracking_number")))
+	if (!n && (one = adapter_json_str(f, "tracking_number")))
 		out[n++] = one;
 	return n;
 }
@@ -312,9 +292,9 @@ static enum werr fulfillment_events(const struct ctx *c, const cJSON *f, const s
 		ow = *parent;
 	else
 		ow.order_id = order_id;
-	carrier_norm(jstr(f, "tracking_company"), carrier);
-	status = jstr(f, "status");
-	shipment = jstr(f, "shipment_status");
+	carrier_norm(adapter_json_str(f, "tracking_company"), carrier);
+	status = adapter_json_str(f, "status");
+	shipment = adapter_json_str(f, "shipment_status");
 	ntrk = tracking_numbers(f, tracking);
 	for (size_t i = 0; i < ntrk; i++) {
 		const char *t = tracking[i];
@@ -394,17 +374,17 @@ static enum werr fulfillment_event_events(const struct ctx *c, const cJSON *o)
 		return e;
 	if (!at && (e = get_time(c, o, "created_at", "fulfillment event", true, &at)))
 		return e;
-	if (!(status = jstr(o, "status")))
+	if (!(status = adapter_json_str(o, "status")))
 		return adapter_fail(c->out, "fulfillment event: 'status' is missing");
 	if (!(ev = push(c)))
 		return WERR_NOMEM;
-	ADAPTER_SET_TEXT(ev->description, jstr(o, "message"));
+	ADAPTER_SET_TEXT(ev->description, adapter_json_str(o, "message"));
 	mapping_apply(c->env->maps, T_FULFILLMENT_EVENT, status, NULL, ev);
 	ev->occurred_at = at;
 	ev->estimated_delivery = eta;
-	ADAPTER_SET_TEXT(ev->location.city, jstr(o, "city"));
-	ADAPTER_SET_TEXT(ev->location.region, jstr(o, "province"));
-	ADAPTER_SET_TEXT(ev->location.country, jstr(o, "country"));
+	ADAPTER_SET_TEXT(ev->location.city, adapter_json_str(o, "city"));
+	ADAPTER_SET_TEXT(ev->location.region, adapter_json_str(o, "province"));
+	ADAPTER_SET_TEXT(ev->location.country, adapter_json_str(o, "country"));
 	if ((e = adapter_set_id(c->out, ev, "fulfillment_event:%s", id)))
 		return e;
 	snprintf(ev->ref, sizeof(ev->ref), "fulfillment:%s", fid);
@@ -425,22 +405,22 @@ static void order_customer(const cJSON *o, struct event_customer *cu)
 		ship = NULL;
 	/* First name only, and of the address only the postal code: wismo keeps
 	 * what lookup and notifications need, never a street (DESIGN.md 3). */
-	s = cust ? jstr(cust, "first_name") : NULL;
-	ADAPTER_SET_TEXT(cu->name, s ? s : ship ? jstr(ship, "first_name") : NULL);
-	if (!(s = jstr(o, "email")) && !(s = jstr(o, "contact_email")) && cust)
-		s = jstr(cust, "email");
+	s = cust ? adapter_json_str(cust, "first_name") : NULL;
+	ADAPTER_SET_TEXT(cu->name, s ? s : ship ? adapter_json_str(ship, "first_name") : NULL);
+	if (!(s = adapter_json_str(o, "email")) && !(s = adapter_json_str(o, "contact_email")) && cust)
+		s = adapter_json_str(cust, "email");
 	ADAPTER_SET_CONTACT(cu->email, s);
-	if (!(s = jstr(o, "phone")) && !(s = ship ? jstr(ship, "phone") : NULL) && cust)
-		s = jstr(cust, "phone");
+	if (!(s = adapter_json_str(o, "phone")) && !(s = ship ? adapter_json_str(ship, "phone") : NULL) && cust)
+		s = adapter_json_str(cust, "phone");
 	ADAPTER_SET_CONTACT(cu->phone, s);
-	ADAPTER_SET_CONTACT(cu->postal_code, ship ? jstr(ship, "zip") : NULL);
+	ADAPTER_SET_CONTACT(cu->postal_code, ship ? adapter_json_str(ship, "zip") : NULL);
 }
 
 /* The time of the order's full refund: its latest refund, else the order's
  * last update. */
 static enum werr full_refund_time(const struct ctx *c, const cJSON *o, int64_t updated, int64_t *at)
 {
-	const cJSON *arr = jarr(o, "refunds");
+	const cJSON *arr = adapter_json_arr(o, "refunds");
 	const cJSON *r;
 	enum werr e;
 
@@ -496,7 +476,7 @@ static enum werr order_events(const struct ctx *c, const cJSON *o, bool cancelle
 	/* financial_status says whether the money was taken.  A row mapping to
 	 * placed adds nothing to the placed event above; an unmapped status is
 	 * kept as an unknown order event so it reaches the unmapped list. */
-	if ((fs = jstr(o, "financial_status"))) {
+	if ((fs = adapter_json_str(o, "financial_status"))) {
 		if (!(ev = push(c)))
 			return WERR_NOMEM;
 		mapping_apply(c->env->maps, T_FINANCIAL_STATUS, fs, NULL, ev);
@@ -531,16 +511,16 @@ static enum werr order_events(const struct ctx *c, const cJSON *o, bool cancelle
 			return WERR_NOMEM;
 		ev->status = EV_CANCELLED;
 		ev->occurred_at = cancelled ? cancelled : updated;
-		ADAPTER_SET_TEXT(ev->detail, jstr(o, "cancel_reason"));
+		ADAPTER_SET_TEXT(ev->detail, adapter_json_str(o, "cancel_reason"));
 		if ((e = adapter_set_id(c->out, ev, "order:%s:cancelled", id)) || (e = set_owner(c->out, ev, &ow)))
 			return e;
 	}
 
-	arr = jarr(o, "fulfillments");
+	arr = adapter_json_arr(o, "fulfillments");
 	cJSON_ArrayForEach(it, arr)
 		if ((e = fulfillment_events(c, it, &ow)))
 			return e;
-	arr = jarr(o, "refunds");
+	arr = adapter_json_arr(o, "refunds");
 	cJSON_ArrayForEach(it, arr)
 		if ((e = refund_events(c, it, &ow)))
 			return e;
@@ -553,14 +533,14 @@ static enum werr order_events(const struct ctx *c, const cJSON *o, bool cancelle
  * the members only that topic's body has.  NULL when none fits. */
 static const char *infer_topic(const cJSON *o)
 {
-	if (jhas(o, "fulfillment_id") && jhas(o, "status"))
+	if (adapter_json_has(o, "fulfillment_id") && adapter_json_has(o, "status"))
 		return "fulfillment_events/create";
-	if (jhas(o, "refund_line_items") || (jhas(o, "order_id") && jhas(o, "transactions")))
+	if (adapter_json_has(o, "refund_line_items") || (adapter_json_has(o, "order_id") && adapter_json_has(o, "transactions")))
 		return "refunds/create";
-	if (jhas(o, "order_id") && (jhas(o, "tracking_numbers") || jhas(o, "tracking_number") ||
-				    jhas(o, "tracking_company") || jhas(o, "shipment_status")))
+	if (adapter_json_has(o, "order_id") && (adapter_json_has(o, "tracking_numbers") || adapter_json_has(o, "tracking_number") ||
+				    adapter_json_has(o, "tracking_company") || adapter_json_has(o, "shipment_status")))
 		return "fulfillments/update";
-	if (jhas(o, "order_number") || jhas(o, "financial_status"))
+	if (adapter_json_has(o, "order_number") || adapter_json_has(o, "financial_status"))
 		return "orders/updated";
 	return NULL;
 }

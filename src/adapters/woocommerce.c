@@ -44,30 +44,6 @@ struct ctx {
 
 /* --- reading the body ------------------------------------------------------- */
 
-static const char *jstr(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
-}
-
-static bool jhas(const cJSON *o, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, key) != NULL;
-}
-
-/* An array member, or NULL (cJSON_ArrayForEach takes NULL as empty). */
-static const cJSON *jarr(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsArray(v) ? v : NULL;
-}
-
-static const cJSON *jobj(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsObject(v) ? v : NULL;
-}
-
 /*
  * Reads an id or order number (a JSON number or a string) into buf.  Absent,
  * null, "" and 0 (WooCommerce's "none") give "" unless required.  A number
@@ -108,7 +84,7 @@ static enum werr get_id(struct adapter_out *out, const cJSON *o, const char *key
  */
 static enum werr get_time(const struct ctx *c, const cJSON *o, const char *gmt, const char *local, int64_t *ms)
 {
-	const char *s = jstr(o, gmt);
+	const char *s = adapter_json_str(o, gmt);
 	int64_t t;
 
 	*ms = 0;
@@ -119,11 +95,10 @@ static enum werr get_time(const struct ctx *c, const cJSON *o, const char *gmt, 
 		*ms = t;
 		return WERR_OK;
 	}
-	if (local && (s = jstr(o, local)) && !adapter_time(c->env, s, NULL, NULL, ms, NULL))
+	if (local && (s = adapter_json_str(o, local)) && !adapter_time(c->env, s, NULL, NULL, ms, NULL))
 		return adapter_fail(c->out, "order: '%s' is not a time", local);
 	return WERR_OK;
 }
-
 
 /* Appends code point cp as UTF-8; 0 when it is not a character. */
 static size_t utf8_put(unsigned long cp, char *o)
@@ -266,7 +241,7 @@ static enum werr get_items(struct adapter_out *out, const cJSON *o, struct event
 		    q->valuedouble > 1000000)
 			continue;
 		item->quantity = (int)q->valuedouble;
-		ADAPTER_SET_TEXT(item->sku, jstr(it, "sku"));
+		ADAPTER_SET_TEXT(item->sku, adapter_json_str(it, "sku"));
 		for (size_t i = 0; !item->sku[0] && i < sizeof(fallback) / sizeof(fallback[0]); i++) {
 			char num[NUM_MAX];
 			enum werr e = get_id(out, it, fallback[i][0], "order line item", false, num, sizeof(num));
@@ -278,7 +253,7 @@ static enum werr get_items(struct adapter_out *out, const cJSON *o, struct event
 		if (!item->sku[0])
 			continue;
 		plain[0] = '\0';
-		if ((name = jstr(it, "name")))
+		if ((name = adapter_json_str(it, "name")))
 			html_unescape(name, plain, sizeof(plain));
 		ADAPTER_SET_TEXT(item->name, plain);
 		n++;
@@ -314,30 +289,30 @@ static struct event *push_order_event(const struct ctx *c, const struct order *o
 
 static void order_customer(const cJSON *o, struct event_customer *cu)
 {
-	const cJSON *bill = jobj(o, "billing"), *ship = jobj(o, "shipping");
+	const cJSON *bill = adapter_json_obj(o, "billing"), *ship = adapter_json_obj(o, "shipping");
 	const char *s;
 
 	/* First name, contact and postal code only: never a street (DESIGN.md 3). */
-	s = bill ? jstr(bill, "first_name") : NULL;
-	ADAPTER_SET_TEXT(cu->name, s ? s : ship ? jstr(ship, "first_name") : NULL);
-	ADAPTER_SET_CONTACT(cu->email, bill ? jstr(bill, "email") : NULL);
-	if (!(s = bill ? jstr(bill, "phone") : NULL) && ship)
-		s = jstr(ship, "phone");
+	s = bill ? adapter_json_str(bill, "first_name") : NULL;
+	ADAPTER_SET_TEXT(cu->name, s ? s : ship ? adapter_json_str(ship, "first_name") : NULL);
+	ADAPTER_SET_CONTACT(cu->email, bill ? adapter_json_str(bill, "email") : NULL);
+	if (!(s = bill ? adapter_json_str(bill, "phone") : NULL) && ship)
+		s = adapter_json_str(ship, "phone");
 	ADAPTER_SET_CONTACT(cu->phone, s);
-	ADAPTER_SET_CONTACT(cu->postal_code, ship ? jstr(ship, "postcode") : NULL);
+	ADAPTER_SET_CONTACT(cu->postal_code, ship ? adapter_json_str(ship, "postcode") : NULL);
 }
 
 /* The Shipment Tracking extension's items, one label_created each. */
 static enum werr tracking_events(const struct ctx *c, const cJSON *o, const struct order *od)
 {
-	const cJSON *meta = jarr(o, "meta_data");
+	const cJSON *meta = adapter_json_arr(o, "meta_data");
 	const cJSON *m, *items = NULL, *it;
 	char seen[MAX_TRACKING][EV_PACKAGE_MAX + 1];
 	size_t nseen = 0;
 	enum werr e;
 
 	cJSON_ArrayForEach(m, meta) {
-		const char *key = cJSON_IsObject(m) ? jstr(m, "key") : NULL;
+		const char *key = cJSON_IsObject(m) ? adapter_json_str(m, "key") : NULL;
 		if (key && !strcmp(key, TRACKING_META_KEY))
 			items = cJSON_GetObjectItemCaseSensitive(m, "value");
 	}
@@ -380,8 +355,8 @@ static enum werr tracking_events(const struct ctx *c, const cJSON *o, const stru
 		}
 		if (!at)
 			at = od->completed ? od->completed : od->modified;
-		if (!(provider = jstr(it, "tracking_provider")))
-			provider = jstr(it, "custom_tracking_provider");
+		if (!(provider = adapter_json_str(it, "tracking_provider")))
+			provider = adapter_json_str(it, "custom_tracking_provider");
 		carrier_norm(provider, carrier);
 
 		if (!(ev = push_order_event(c, od)))
@@ -441,7 +416,7 @@ static enum werr refund_events(const struct ctx *c, const cJSON *o, const struct
 		ev->status = EV_REFUNDED;
 		EVENT_SET(ev->detail, "partial");
 		ev->occurred_at = od->modified;
-		ADAPTER_SET_TEXT(ev->description, jstr(r, "reason"));
+		ADAPTER_SET_TEXT(ev->description, adapter_json_str(r, "reason"));
 		if ((e = adapter_set_id(c->out, ev, "wc_order:%s:refund:%s", od->id, rid)))
 			return e;
 	}
@@ -466,7 +441,7 @@ static enum werr order_events(const struct ctx *c, const cJSON *o, bool deleted_
 	od.first = c->out->nevents;
 	if ((e = get_id(c->out, o, "id", "order", true, od.id, sizeof(od.id))))
 		return e;
-	status = jstr(o, "status");
+	status = adapter_json_str(o, "status");
 	/* order.deleted with {"id": N}: deleted for good, no order left to read */
 	if (!status && deleted_topic)
 		return WERR_OK;
@@ -587,12 +562,12 @@ static enum werr wc_parse(const struct adapter_env *env, const struct hook_reque
 		goto out;
 	}
 	/* the JSON form of the ping: {"webhook_id": N} */
-	if (jhas(o, "webhook_id") && !jhas(o, "id"))
+	if (adapter_json_has(o, "webhook_id") && !adapter_json_has(o, "id"))
 		goto out;
 	topic = header(rq, "X-WC-Webhook-Topic");
 	if (!topic || !topic[0]) {
-		if (!jhas(o, "id") || !jhas(o, "status") ||
-		    !(jhas(o, "number") || jhas(o, "order_key") || jhas(o, "line_items"))) {
+		if (!adapter_json_has(o, "id") || !adapter_json_has(o, "status") ||
+		    !(adapter_json_has(o, "number") || adapter_json_has(o, "order_key") || adapter_json_has(o, "line_items"))) {
 			e = adapter_fail(out, "no X-WC-Webhook-Topic, and the body is not an order");
 			goto out;
 		}
