@@ -120,6 +120,12 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 			snprintf(cfg->mappings_override, sizeof(cfg->mappings_override), "%s", value);
 		else
 			goto bad;
+	/* BEGIN sections: web pages */
+	/* END sections: web pages */
+	/* BEGIN sections: KPIs, agent view, streams */
+	/* END sections: KPIs, agent view, streams */
+	/* BEGIN sections: notifications */
+	/* END sections: notifications */
 	} else if (!strncmp(section, "source ", 7)) {
 		struct source_cfg *sc = server_source_add(cfg, section + 7);
 		if (!sc)

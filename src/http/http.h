@@ -53,6 +53,12 @@ struct server_config {
 	char mappings_override[1024]; /* tables here replace built-in ones of the same name */
 	struct source_cfg sources[SOURCES_MAX];
 	int nsources;
+	/* BEGIN config: web pages */
+	/* END config: web pages */
+	/* BEGIN config: KPIs, agent view, streams */
+	/* END config: KPIs, agent view, streams */
+	/* BEGIN config: notifications */
+	/* END config: notifications */
 };
 
 /* The configured source of this name, or NULL. */
@@ -66,6 +72,8 @@ struct server;
 struct metrics;
 
 enum http_result { HTTP_DONE = 0, HTTP_SUSPENDED = 1 };
+
+#define HTTP_MAX_HEADERS 12
 
 struct http_req {
 	struct server *srv;
@@ -84,6 +92,9 @@ struct http_req {
 	const char *retry_after;        /* Retry-After header value, or NULL */
 	const char *allow;              /* Allow header value for 405, or NULL */
 	const char *content_type;       /* default application/json */
+	/* further response headers (http_add_header); values are copied */
+	struct { char *name, *value; } headers[HTTP_MAX_HEADERS];
+	int nheaders;
 
 	/* suspension */
 	pthread_mutex_t mu;
@@ -117,6 +128,8 @@ void http_error(struct http_req *r, unsigned status, const char *code, const cha
 	__attribute__((format(printf, 4, 5)));
 /* The one place that maps an enum werr to an HTTP status and error code. */
 void http_werr(struct http_req *r, enum werr err, const char *message);
+/* Adds a response header (copied).  WERR_TOO_LARGE past HTTP_MAX_HEADERS. */
+enum werr http_add_header(struct http_req *r, const char *name, const char *value);
 const char *http_query(struct http_req *r, const char *name);
 const char *http_header(struct http_req *r, const char *name);
 
@@ -140,5 +153,11 @@ enum http_result api_list_orders(struct http_req *r);
 enum http_result api_healthz(struct http_req *r);
 enum http_result api_readyz(struct http_req *r);
 enum http_result api_metrics(struct http_req *r);
+/* BEGIN handlers: web pages */
+/* END handlers: web pages */
+/* BEGIN handlers: KPIs, agent view, streams */
+/* END handlers: KPIs, agent view, streams */
+/* BEGIN handlers: notifications */
+/* END handlers: notifications */
 
 #endif

@@ -26,6 +26,12 @@ enum route {
 	ROUTE_HOOKS,
 	ROUTE_UNMAPPED,
 	ROUTE_REJECTED,
+	/* BEGIN route ids: web pages */
+	/* END route ids: web pages */
+	/* BEGIN route ids: KPIs, agent view, streams */
+	/* END route ids: KPIs, agent view, streams */
+	/* BEGIN route ids: notifications */
+	/* END route ids: notifications */
 	ROUTE__COUNT
 };
 

@@ -3,6 +3,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
@@ -67,4 +68,23 @@ const char *http_query(struct http_req *r, const char *name)
 const char *http_header(struct http_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+enum werr http_add_header(struct http_req *r, const char *name, const char *value)
+{
+	char *n, *v;
+
+	if (r->nheaders == HTTP_MAX_HEADERS)
+		return WERR_TOO_LARGE;
+	n = strdup(name);
+	v = strdup(value);
+	if (!n || !v) {
+		free(n);
+		free(v);
+		return WERR_NOMEM;
+	}
+	r->headers[r->nheaders].name = n;
+	r->headers[r->nheaders].value = v;
+	r->nheaders++;
+	return WERR_OK;
 }

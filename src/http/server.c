@@ -88,6 +88,19 @@ struct source_cfg *server_source_add(struct server_config *c, const char *name)
 	return sc;
 }
 
+const char *server_data_dir(const char *sub, char *out, size_t cap)
+{
+	const char *const roots[] = { WISMO_DATADIR, WISMO_SOURCE_ROOT };
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		snprintf(out, cap, "%s/%s", roots[i], sub);
+		if (access(out, R_OK) == 0)
+			return out;
+	}
+	snprintf(out, cap, "%s/%s", roots[0], sub);
+	return out;
+}
+
 static const char *mappings_dir(const struct server_config *cfg)
 {
 	static const char *const builtin[] = { WISMO_DATADIR "/mappings", WISMO_SOURCE_ROOT "/mappings" };
@@ -202,6 +215,10 @@ static void req_free(struct http_req *r)
 {
 	if (r->api_free)
 		r->api_free(r->api_state);
+	for (int i = 0; i < r->nheaders; i++) {
+		free(r->headers[i].name);
+		free(r->headers[i].value);
+	}
 	buf_release(&r->body);
 	buf_release(&r->out);
 	pthread_mutex_destroy(&r->mu);
@@ -228,6 +245,8 @@ static enum MHD_Result send_reply(struct http_req *r)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, r->retry_after);
 	if (r->allow)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	for (int i = 0; i < r->nheaders; i++)
+		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
 	ret = MHD_queue_response(r->conn, r->status ? r->status : 500, resp);
 	MHD_destroy_response(resp);
 	metrics_request(r->srv->metrics, (enum route)r->route, r->status);
@@ -296,6 +315,12 @@ static enum http_result route(struct http_req *r)
 		r->route = ROUTE_REJECTED;
 		return method_is(r, "GET", "GET, HEAD") ? api_list_rejected(r) : HTTP_DONE;
 	}
+	/* BEGIN routes: web pages */
+	/* END routes: web pages */
+	/* BEGIN routes: KPIs, agent view, streams */
+	/* END routes: KPIs, agent view, streams */
+	/* BEGIN routes: notifications */
+	/* END routes: notifications */
 	if (!strcmp(u, "/healthz")) {
 		r->route = ROUTE_HEALTHZ;
 		return method_is(r, "GET", "GET, HEAD") ? api_healthz(r) : HTTP_DONE;

@@ -24,6 +24,12 @@ struct zones;
  */
 enum werr server_load_tables(const struct server_config *cfg, struct mappings **maps, struct zones **zones,
 			     char *errbuf, size_t errcap);
+/*
+ * The installed data directory's subdirectory sub ("templates", "web"), or
+ * the source tree's when the build was not installed; written into out.
+ */
+const char *server_data_dir(const char *sub, char *out, size_t cap);
+
 void server_stop(struct server *s);
 
 #endif

@@ -187,6 +187,10 @@ struct store_ops {
 	enum werr (*poll_due)(struct store *st, const char *carrier, int64_t now, int limit, struct poll_row **rows,
 			      size_t *n);
 	enum werr (*poll_done)(struct store *st, const char *tracking, int64_t next_at, int failures, int64_t at);
+	/* BEGIN ops: web/KPIs */
+	/* END ops: web/KPIs */
+	/* BEGIN ops: notifications */
+	/* END ops: notifications */
 };
 
 /* Every backend's struct starts with this. */
@@ -250,5 +254,9 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_rejected_list(st, ...)   ((st)->ops->rejected_list((st), __VA_ARGS__))
 #define store_poll_due(st, ...)        ((st)->ops->poll_due((st), __VA_ARGS__))
 #define store_poll_done(st, ...)       ((st)->ops->poll_done((st), __VA_ARGS__))
+/* BEGIN macros: web/KPIs */
+/* END macros: web/KPIs */
+/* BEGIN macros: notifications */
+/* END macros: notifications */
 
 #endif

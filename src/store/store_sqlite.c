@@ -18,7 +18,7 @@
  *
  * Statements: every query is a prepared statement, prepared on first use and
  * kept for the life of the connection (stmts[]).  Each use ends with
- * stmt_done(), which resets it and clears its bindings, on success and on
+ * sq_done(), which resets it and clears its bindings, on success and on
  * error alike, so no statement is left holding a read snapshot or a lock.
  * Text parameters are bound SQLITE_STATIC: safe because the bindings are
  * cleared before the caller's strings can go away.
@@ -41,6 +41,9 @@
 #include <strings.h>
 
 #include "../core/event_json.h"
+#include "schema/v4_notify.h"
+#include "schema/v4_web.h"
+#include "sqlite_int.h"
 #include "../base/banned.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -164,6 +167,9 @@ static const char *const migrations[] = {
 	"  next_at INTEGER NOT NULL,"
 	"  failures INTEGER NOT NULL,"
 	"  last_at INTEGER) WITHOUT ROWID;",
+	/* 4: the readers' pages and KPIs (schema/v4_web.h), notifications
+	 * (schema/v4_notify.h) */
+	SCHEMA_V4_WEB SCHEMA_V4_NOTIFY,
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -215,6 +221,8 @@ enum stmt_id {
 	ST_POLL_DONE,
 	ST__COUNT
 };
+
+_Static_assert(ST__COUNT <= SQ_CORE_STMTS, "raise SQ_CORE_STMTS");
 
 #define KEY_COLUMNS "id, role, source, created_at, revoked_at, prefix"
 
@@ -340,21 +348,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" failures = excluded.failures, last_at = excluded.last_at",
 };
 
-struct sqlite_store {
-	struct store base; /* first: a struct store * points here */
-	sqlite3 *db;
-	int flags;
-	sqlite3_stmt *stmts[ST__COUNT];
-};
-
-static struct sqlite_store *sq(struct store *st)
-{
-	return (struct sqlite_store *)st;
-}
-
-static void set_msg(struct sqlite_store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void set_msg(struct sqlite_store *s, const char *fmt, ...)
+void sq_msg(struct sqlite_store *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -364,9 +358,9 @@ static void set_msg(struct sqlite_store *s, const char *fmt, ...)
 }
 
 /* Records SQLite's message for a failed call and maps its code. */
-static enum werr db_fail(struct sqlite_store *s, int rc, const char *what)
+enum werr sq_fail(struct sqlite_store *s, int rc, const char *what)
 {
-	set_msg(s, "%s: %s", what, sqlite3_errmsg(s->db));
+	sq_msg(s, "%s: %s", what, sqlite3_errmsg(s->db));
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -386,13 +380,36 @@ static enum werr stmt_get(struct sqlite_store *s, enum stmt_id id, sqlite3_stmt 
 		rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
 					&s->stmts[id], NULL);
 		if (rc != SQLITE_OK)
-			return db_fail(s, rc, "unable to prepare statement");
+			return sq_fail(s, rc, "unable to prepare statement");
 	}
 	*out = s->stmts[id];
 	return WERR_OK;
 }
 
-static void stmt_done(sqlite3_stmt *st)
+enum werr sq_stmt(struct sqlite_store *s, const char *sql, sqlite3_stmt **out)
+{
+	int i, rc;
+
+	*out = NULL;
+	for (i = 0; i < s->nextra; i++)
+		if (s->extra[i].sql == sql) {
+			*out = s->extra[i].st;
+			return WERR_OK;
+		}
+	if (s->nextra == SQ_EXTRA_STMTS) {
+		sq_msg(s, "more than %d extra statements", SQ_EXTRA_STMTS);
+		return WERR_INTERNAL;
+	}
+	rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->extra[i].st, NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(s, rc, "unable to prepare statement");
+	s->extra[i].sql = sql;
+	s->nextra++;
+	*out = s->extra[i].st;
+	return WERR_OK;
+}
+
+void sq_done(sqlite3_stmt *st)
 {
 	if (st) {
 		sqlite3_reset(st);
@@ -402,7 +419,7 @@ static void stmt_done(sqlite3_stmt *st)
 
 /* Binds a NUL-terminated string from a field of cap bytes; "" binds NULL
  * when empty_null is set. */
-static int bind_str(sqlite3_stmt *st, int i, const char *s, size_t cap, bool empty_null)
+int sq_bind_str(sqlite3_stmt *st, int i, const char *s, size_t cap, bool empty_null)
 {
 	size_t n = strnlen(s, cap);
 
@@ -411,16 +428,14 @@ static int bind_str(sqlite3_stmt *st, int i, const char *s, size_t cap, bool emp
 	return sqlite3_bind_text(st, i, s, (int)n, SQLITE_STATIC);
 }
 
-#define BIND_FIELD(st, i, field, empty_null) bind_str((st), (i), (field), sizeof(field), (empty_null))
-#define BIND_CSTR(st, i, s) bind_str((st), (i), (s), (size_t)INT_MAX, false)
 
-static int bind_opt_int(sqlite3_stmt *st, int i, int64_t v)
+int sq_bind_opt_int(sqlite3_stmt *st, int i, int64_t v)
 {
 	return v ? sqlite3_bind_int64(st, i, v) : sqlite3_bind_null(st, i);
 }
 
 /* Copies a text column into a fixed field; NULL reads as "". */
-static enum werr col_field(struct sqlite_store *s, sqlite3_stmt *st, int i, char *dst, size_t cap)
+enum werr sq_col_field(struct sqlite_store *s, sqlite3_stmt *st, int i, char *dst, size_t cap)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	size_t n = (size_t)sqlite3_column_bytes(st, i);
@@ -428,13 +443,13 @@ static enum werr col_field(struct sqlite_store *s, sqlite3_stmt *st, int i, char
 	if (!t) {
 		dst[0] = '\0';
 		if (sqlite3_column_type(st, i) != SQLITE_NULL) {
-			set_msg(s, "out of memory reading column '%s'", sqlite3_column_name(st, i));
+			sq_msg(s, "out of memory reading column '%s'", sqlite3_column_name(st, i));
 			return WERR_NOMEM;
 		}
 		return WERR_OK;
 	}
 	if (n >= cap) {
-		set_msg(s, "stored value of column '%s' is too long (%zu bytes)",
+		sq_msg(s, "stored value of column '%s' is too long (%zu bytes)",
 			sqlite3_column_name(st, i), n);
 		return WERR_DB;
 	}
@@ -443,16 +458,16 @@ static enum werr col_field(struct sqlite_store *s, sqlite3_stmt *st, int i, char
 	return WERR_OK;
 }
 
-#define COL_FIELD(s, st, i, field) col_field((s), (st), (i), (field), sizeof(field))
+#define COL_FIELD(s, st, i, field) sq_col_field((s), (st), (i), (field), sizeof(field))
 
-static const char *col_text(sqlite3_stmt *st, int i)
+const char *sq_col_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 
 	return t ? (const char *)t : "";
 }
 
-static char *col_strdup(sqlite3_stmt *st, int i)
+char *sq_col_strdup(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	size_t n = (size_t)sqlite3_column_bytes(st, i);
@@ -480,8 +495,8 @@ static enum werr exec_stmt(struct sqlite_store *s, enum stmt_id id, const char *
 		rc = sqlite3_step(st);
 	while (rc == SQLITE_ROW);
 	if (rc != SQLITE_DONE)
-		err = db_fail(s, rc, what);
-	stmt_done(st);
+		err = sq_fail(s, rc, what);
+	sq_done(st);
 	return err;
 }
 
@@ -499,17 +514,17 @@ static enum werr query_int(struct sqlite_store *s, enum stmt_id id, const char *
 	if (rc == SQLITE_ROW)
 		*v = sqlite3_column_int64(st, 0);
 	else
-		err = db_fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, what);
-	stmt_done(st);
+		err = sq_fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, what);
+	sq_done(st);
 	return err;
 }
 
 /*
  * Savepoint around a multi-statement operation, only when the caller has no
- * transaction (inside one, the caller's rollback covers it).  op_end()
+ * transaction (inside one, the caller's rollback covers it).  sq_op_end()
  * releases it on success and undoes it on failure; it returns err.
  */
-static enum werr op_begin(struct sqlite_store *s, bool *own)
+enum werr sq_op_begin(struct sqlite_store *s, bool *own)
 {
 	enum werr err;
 
@@ -522,7 +537,7 @@ static enum werr op_begin(struct sqlite_store *s, bool *own)
 	return err;
 }
 
-static enum werr op_end(struct sqlite_store *s, bool own, enum werr err)
+enum werr sq_op_end(struct sqlite_store *s, bool own, enum werr err)
 {
 	char keep[sizeof(s->base.errmsg)];
 
@@ -562,7 +577,7 @@ static enum werr check_not_newer(struct sqlite_store *s, int version)
 {
 	if (version <= NMIGRATIONS)
 		return WERR_OK;
-	set_msg(s, "database schema version %d is newer than this build of wismo knows (%d); "
+	sq_msg(s, "database schema version %d is newer than this build of wismo knows (%d); "
 		"upgrade wismo", version, NMIGRATIONS);
 	return WERR_UNSUPPORTED;
 }
@@ -584,7 +599,7 @@ static enum werr apply_migration(struct sqlite_store *s, int v)
 			  "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
 			  NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		err = db_fail(s, rc, "unable to create schema_migrations");
+		err = sq_fail(s, rc, "unable to create schema_migrations");
 		goto out;
 	}
 	err = read_version(s, &cur);
@@ -592,7 +607,7 @@ static enum werr apply_migration(struct sqlite_store *s, int v)
 		goto out;
 	rc = sqlite3_exec(s->db, migrations[v - 1], NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
-		set_msg(s, "migration %d failed: %s", v, msg ? msg : sqlite3_errstr(rc));
+		sq_msg(s, "migration %d failed: %s", v, msg ? msg : sqlite3_errstr(rc));
 		err = (rc & 0xff) == SQLITE_BUSY ? WERR_BUSY : WERR_DB;
 		goto out;
 	}
@@ -602,9 +617,9 @@ static enum werr apply_migration(struct sqlite_store *s, int v)
 	sqlite3_bind_int(st, 1, v);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
-		err = db_fail(s, rc, "unable to record migration");
+		err = sq_fail(s, rc, "unable to record migration");
 out:
-	stmt_done(st);
+	sq_done(st);
 	sqlite3_free(msg);
 	if (!err)
 		err = exec_stmt(s, ST_COMMIT, "unable to commit migration");
@@ -625,7 +640,7 @@ static enum werr sqlite_migrate(struct store *st, int *from, int *to)
 	int cur, v;
 
 	if (!sqlite3_get_autocommit(s->db)) {
-		set_msg(s, "unable to migrate inside a transaction");
+		sq_msg(s, "unable to migrate inside a transaction");
 		return WERR_INVALID;
 	}
 	err = read_version(s, &cur);
@@ -639,7 +654,7 @@ static enum werr sqlite_migrate(struct store *st, int *from, int *to)
 	if (err)
 		return err;
 	if (cur < NMIGRATIONS && (s->flags & STORE_READONLY)) {
-		set_msg(s, "database schema version %d needs migrations up to %d; "
+		sq_msg(s, "database schema version %d needs migrations up to %d; "
 			"the store is open read-only", cur, NMIGRATIONS);
 		return WERR_DB;
 	}
@@ -701,14 +716,14 @@ static enum werr configure(struct sqlite_store *s)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(s->db, common, NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
-		return db_fail(s, rc, "unable to configure database");
+		return sq_fail(s, rc, "unable to configure database");
 	/* A read-only connection cannot change the journal mode; the writer
 	 * made the file WAL for good. */
 	if (s->flags & STORE_READONLY)
 		return WERR_OK;
 	sync = sync_pragma();
 	if (!sync) {
-		set_msg(s, "invalid WISMO_SQLITE_SYNC (expected NORMAL, FULL or OFF)");
+		sq_msg(s, "invalid WISMO_SQLITE_SYNC (expected NORMAL, FULL or OFF)");
 		return WERR_INVALID;
 	}
 	rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", first_column, mode, NULL);
@@ -717,9 +732,9 @@ static enum werr configure(struct sqlite_store *s)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(s->db, "PRAGMA journal_size_limit=67108864", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
-		return db_fail(s, rc, "unable to configure database");
+		return sq_fail(s, rc, "unable to configure database");
 	if (strcasecmp(mode, "wal") && strcasecmp(mode, "memory")) {
-		set_msg(s, "unable to switch to WAL mode (journal mode is '%s')", mode);
+		sq_msg(s, "unable to switch to WAL mode (journal mode is '%s')", mode);
 		return WERR_DB;
 	}
 	return WERR_OK;
@@ -734,6 +749,8 @@ static void sqlite_close(struct store *st)
 		return;
 	for (i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
+	for (i = 0; i < s->nextra; i++)
+		sqlite3_finalize(s->extra[i].st);
 	/* An open transaction is rolled back by the close. */
 	sqlite3_close_v2(s->db);
 	free(s);
@@ -772,7 +789,7 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 		oflags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
 	if (rc != SQLITE_OK) {
-		set_msg(s, "unable to open '%s': %s", path,
+		sq_msg(s, "unable to open '%s': %s", path,
 			s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		err = (rc & 0xff) == SQLITE_NOMEM ? WERR_NOMEM : WERR_DB;
 		goto out;
@@ -789,7 +806,7 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 	if (!(flags & (STORE_READONLY | STORE_NO_MIGRATE))) {
 		err = sqlite_migrate(&s->base, NULL, NULL);
 	} else if ((flags & STORE_READONLY) && version < NMIGRATIONS) {
-		set_msg(s, "database schema version %d is older than this build (%d); "
+		sq_msg(s, "database schema version %d is older than this build (%d); "
 			"run 'wismo migrate'", version, NMIGRATIONS);
 		err = WERR_DB;
 	}
@@ -846,7 +863,7 @@ static enum werr sqlite_put_raw(struct store *st, const char *source, const char
 	int rc;
 
 	if (len > (size_t)INT_MAX) {
-		set_msg(s, "raw payload too large (%zu bytes)", len);
+		sq_msg(s, "raw payload too large (%zu bytes)", len);
 		return WERR_TOO_LARGE;
 	}
 	err = stmt_get(s, ST_PUT_RAW, &q);
@@ -862,13 +879,13 @@ static enum werr sqlite_put_raw(struct store *st, const char *source, const char
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	if (rc != SQLITE_DONE) {
-		err = db_fail(s, rc, "unable to store raw payload");
+		err = sq_fail(s, rc, "unable to store raw payload");
 		goto out;
 	}
 	if (raw_id)
 		*raw_id = sqlite3_last_insert_rowid(s->db);
 out:
-	stmt_done(q);
+	sq_done(q);
 	return err;
 }
 
@@ -887,8 +904,8 @@ static enum werr bump_duplicate(struct sqlite_store *s, const struct event *ev)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	if (rc != SQLITE_DONE)
-		err = db_fail(s, rc, "unable to record duplicate");
-	stmt_done(q);
+		err = sq_fail(s, rc, "unable to record duplicate");
+	sq_done(q);
 	return err;
 }
 
@@ -905,7 +922,7 @@ static enum werr sqlite_append_event(struct store *st, struct event *ev, int64_t
 	if (duplicate)
 		*duplicate = false;
 	if (!ev->key[0] || !ev->source[0] || !ev->order[0]) {
-		set_msg(s, "unable to append event: key, source and order are required");
+		sq_msg(s, "unable to append event: key, source and order are required");
 		return WERR_INVALID;
 	}
 	/* The body is written before SQLite assigns seq: store it with seq 0;
@@ -914,10 +931,10 @@ static enum werr sqlite_append_event(struct store *st, struct event *ev, int64_t
 	stored.seq = 0;
 	err = event_to_json(&stored, true, &body);
 	if (err) {
-		set_msg(s, "unable to encode event '%s': %s", ev->key, werr_name(err));
+		sq_msg(s, "unable to encode event '%s': %s", ev->key, werr_name(err));
 		goto out;
 	}
-	err = op_begin(s, &own);
+	err = sq_op_begin(s, &own);
 	if (err)
 		goto out;
 	err = stmt_get(s, ST_APPEND, &q);
@@ -937,17 +954,17 @@ static enum werr sqlite_append_event(struct store *st, struct event *ev, int64_t
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(q, 7, ev->received_at);
 	if (rc == SQLITE_OK)
-		rc = bind_opt_int(q, 8, raw_id);
+		rc = sq_bind_opt_int(q, 8, raw_id);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(q, 9, body.p, (int)body.len, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	if (rc != SQLITE_DONE) {
-		err = db_fail(s, rc, "unable to append event");
+		err = sq_fail(s, rc, "unable to append event");
 		goto out;
 	}
 	if (sqlite3_changes(s->db) == 0) {
-		stmt_done(q);
+		sq_done(q);
 		q = NULL;
 		err = bump_duplicate(s, ev);
 		if (!err && duplicate)
@@ -956,8 +973,8 @@ static enum werr sqlite_append_event(struct store *st, struct event *ev, int64_t
 	}
 	ev->seq = sqlite3_last_insert_rowid(s->db);
 out:
-	stmt_done(q);
-	err = op_end(s, own, err);
+	sq_done(q);
+	err = sq_op_end(s, own, err);
 	buf_release(&body);
 	return err;
 }
@@ -973,12 +990,12 @@ static enum werr parse_event(struct sqlite_store *s, sqlite3_stmt *q, struct eve
 
 	event_init(ev);
 	if (!text) {
-		set_msg(s, "event seq %" PRId64 " has no body", (int64_t)sqlite3_column_int64(q, 1));
+		sq_msg(s, "event seq %" PRId64 " has no body", (int64_t)sqlite3_column_int64(q, 1));
 		return WERR_DB;
 	}
 	obj = cJSON_ParseWithLength(text, len);
 	if (!obj) {
-		set_msg(s, "stored event seq %" PRId64 " is not valid JSON",
+		sq_msg(s, "stored event seq %" PRId64 " is not valid JSON",
 			(int64_t)sqlite3_column_int64(q, 1));
 		return WERR_DB;
 	}
@@ -986,11 +1003,11 @@ static enum werr parse_event(struct sqlite_store *s, sqlite3_stmt *q, struct eve
 	err = event_from_json(obj, true, ev, &everr);
 	cJSON_Delete(obj);
 	if (err == WERR_NOMEM) {
-		set_msg(s, "out of memory reading events");
+		sq_msg(s, "out of memory reading events");
 		return err;
 	}
 	if (err) {
-		set_msg(s, "stored event seq %" PRId64 " does not parse: %s",
+		sq_msg(s, "stored event seq %" PRId64 " does not parse: %s",
 			(int64_t)sqlite3_column_int64(q, 1), everr.message);
 		return WERR_DB;
 	}
@@ -1005,7 +1022,7 @@ static enum werr parse_event(struct sqlite_store *s, sqlite3_stmt *q, struct eve
  * frees them).  On failure they hold the rows read so far, also for the
  * caller to free, and the error is returned.  Does not reset q.
  */
-static enum werr collect_rows(struct sqlite_store *s, sqlite3_stmt *q, size_t elem,
+enum werr sq_collect_rows(struct sqlite_store *s, sqlite3_stmt *q, size_t elem,
 			      enum werr (*read)(struct sqlite_store *s, sqlite3_stmt *q, void *row),
 			      const char *what, void **out, size_t *n)
 {
@@ -1019,7 +1036,7 @@ static enum werr collect_rows(struct sqlite_store *s, sqlite3_stmt *q, size_t el
 			cap = cap ? 2 * cap : 16;
 			grown = realloc(arr, cap * elem);
 			if (!grown) {
-				set_msg(s, "out of memory: %s", what);
+				sq_msg(s, "out of memory: %s", what);
 				err = WERR_NOMEM;
 				goto out;
 			}
@@ -1031,14 +1048,14 @@ static enum werr collect_rows(struct sqlite_store *s, sqlite3_stmt *q, size_t el
 		len++;
 	}
 	if (rc != SQLITE_DONE)
-		err = db_fail(s, rc, what);
+		err = sq_fail(s, rc, what);
 out:
 	*out = arr;
 	*n = len;
 	return err;
 }
 
-static void release_plain(void *rows, size_t n)
+void sq_release_plain(void *rows, size_t n)
 {
 	(void)n;
 	free(rows);
@@ -1047,11 +1064,11 @@ static void release_plain(void *rows, size_t n)
 /*
  * The whole of a list query: q is the prepared statement (err its
  * stmt_get's result) and rc the result of binding its parameters.  Reads
- * every row with collect_rows() and resets q.  On success *out and *n hold
+ * every row with sq_collect_rows() and resets q.  On success *out and *n hold
  * the rows, for the caller to free; on failure they are NULL and 0, what was
  * read is handed to release(), and the error is returned.
  */
-static enum werr query_rows(struct sqlite_store *s, sqlite3_stmt *q, enum werr err, int rc, size_t elem,
+enum werr sq_query_rows(struct sqlite_store *s, sqlite3_stmt *q, enum werr err, int rc, size_t elem,
 			    enum werr (*read)(struct sqlite_store *s, sqlite3_stmt *q, void *row), const char *what,
 			    void (*release)(void *rows, size_t n), void **out, size_t *n)
 {
@@ -1063,10 +1080,10 @@ static enum werr query_rows(struct sqlite_store *s, sqlite3_stmt *q, enum werr e
 	if (err)
 		return err;
 	if (rc != SQLITE_OK)
-		err = db_fail(s, rc, what);
+		err = sq_fail(s, rc, what);
 	else
-		err = collect_rows(s, q, elem, read, what, &arr, &len);
-	stmt_done(q);
+		err = sq_collect_rows(s, q, elem, read, what, &arr, &len);
+	sq_done(q);
 	if (err) {
 		release(arr, len);
 		return err;
@@ -1092,7 +1109,7 @@ static enum werr sqlite_order_events(struct store *st, const char *order, struct
 	sqlite3_stmt *q = NULL;
 	enum werr err = stmt_get(s, ST_ORDER_EVENTS, &q);
 
-	return query_rows(s, q, err, err ? 0 : BIND_CSTR(q, 1, order), sizeof(struct event), read_event_row,
+	return sq_query_rows(s, q, err, err ? 0 : BIND_CSTR(q, 1, order), sizeof(struct event), read_event_row,
 			  "unable to read events", release_events, (void **)evs, n);
 }
 
@@ -1116,8 +1133,8 @@ static enum werr sqlite_order_duplicates(struct store *st, const char *order, st
 	sqlite3_stmt *q = NULL;
 	enum werr err = stmt_get(s, ST_ORDER_DUPS, &q);
 
-	return query_rows(s, q, err, err ? 0 : BIND_CSTR(q, 1, order), sizeof(struct dup_row), read_dup_row,
-			  "unable to read duplicates", release_plain, (void **)rows, n);
+	return sq_query_rows(s, q, err, err ? 0 : BIND_CSTR(q, 1, order), sizeof(struct dup_row), read_dup_row,
+			  "unable to read duplicates", sq_release_plain, (void **)rows, n);
 }
 
 /* ---- projections ---- */
@@ -1135,9 +1152,9 @@ static enum werr put_packages(struct sqlite_store *s, const struct order_state *
 	rc = BIND_FIELD(q, 1, o->order, false);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
-	stmt_done(q);
+	sq_done(q);
 	if (rc != SQLITE_DONE)
-		return db_fail(s, rc, "unable to replace packages");
+		return sq_fail(s, rc, "unable to replace packages");
 	err = stmt_get(s, ST_PUT_PACKAGE, &q);
 	if (err)
 		return err;
@@ -1157,9 +1174,9 @@ static enum werr put_packages(struct sqlite_store *s, const struct order_state *
 			rc = sqlite3_bind_int64(q, 5, o->updated_at);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_step(q);
-		stmt_done(q);
+		sq_done(q);
 		if (rc != SQLITE_DONE)
-			return db_fail(s, rc, "unable to store package");
+			return sq_fail(s, rc, "unable to store package");
 	}
 	return WERR_OK;
 }
@@ -1173,10 +1190,10 @@ static enum werr sqlite_put_order(struct store *st, const struct order_state *o,
 	int rc;
 
 	if (!o->order[0] || !json) {
-		set_msg(s, "unable to store order: order number and json are required");
+		sq_msg(s, "unable to store order: order number and json are required");
 		return WERR_INVALID;
 	}
-	err = op_begin(s, &own);
+	err = sq_op_begin(s, &own);
 	if (err)
 		return err;
 	err = stmt_get(s, ST_PUT_ORDER, &q);
@@ -1195,16 +1212,16 @@ static enum werr sqlite_put_order(struct store *st, const struct order_state *o,
 		rc = BIND_CSTR(q, 6, json);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
-	stmt_done(q);
+	sq_done(q);
 	q = NULL;
 	if (rc != SQLITE_DONE) {
-		err = db_fail(s, rc, "unable to store order");
+		err = sq_fail(s, rc, "unable to store order");
 		goto out;
 	}
 	err = put_packages(s, o);
 out:
-	stmt_done(q);
-	return op_end(s, own, err);
+	sq_done(q);
+	return sq_op_end(s, own, err);
 }
 
 static enum werr sqlite_get_order(struct store *st, const char *order, char **json)
@@ -1222,18 +1239,18 @@ static enum werr sqlite_get_order(struct store *st, const char *order, char **js
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
-		*json = col_strdup(q, 0);
+		*json = sq_col_strdup(q, 0);
 		if (!*json) {
-			set_msg(s, "out of memory reading order");
+			sq_msg(s, "out of memory reading order");
 			err = WERR_NOMEM;
 		}
 	} else if (rc == SQLITE_DONE) {
-		set_msg(s, "no order '%s'", order);
+		sq_msg(s, "no order '%s'", order);
 		err = WERR_NOT_FOUND;
 	} else {
-		err = db_fail(s, rc, "unable to read order");
+		err = sq_fail(s, rc, "unable to read order");
 	}
-	stmt_done(q);
+	sq_done(q);
 	return err;
 }
 
@@ -1252,14 +1269,14 @@ static enum werr sqlite_find_package(struct store *st, const char *tracking, cha
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
-		err = col_field(s, q, 0, order, EV_ORDER_MAX + 1);
+		err = sq_col_field(s, q, 0, order, EV_ORDER_MAX + 1);
 	} else if (rc == SQLITE_DONE) {
-		set_msg(s, "no package '%s'", tracking);
+		sq_msg(s, "no package '%s'", tracking);
 		err = WERR_NOT_FOUND;
 	} else {
-		err = db_fail(s, rc, "unable to find package");
+		err = sq_fail(s, rc, "unable to find package");
 	}
-	stmt_done(q);
+	sq_done(q);
 	return err;
 }
 
@@ -1335,21 +1352,21 @@ static enum werr sqlite_list_orders(struct store *st, const struct order_query *
 
 	memset(page, 0, sizeof(*page));
 	if (q->limit < 1 || q->limit > LIST_LIMIT_MAX) {
-		set_msg(s, "invalid limit %d (expected 1 to %d)", q->limit, LIST_LIMIT_MAX);
+		sq_msg(s, "invalid limit %d (expected 1 to %d)", q->limit, LIST_LIMIT_MAX);
 		return WERR_INVALID;
 	}
 	by_status = q->status && *q->status;
 	if (by_status && ord_status_from_name(q->status) < 0) {
-		set_msg(s, "unknown order status '%s'", q->status);
+		sq_msg(s, "unknown order status '%s'", q->status);
 		return WERR_INVALID;
 	}
 	if (q->cursor && *q->cursor && !cursor_decode(q->cursor, &after_at, after_order)) {
-		set_msg(s, "invalid cursor");
+		sq_msg(s, "invalid cursor");
 		return WERR_INVALID;
 	}
 	page->rows = calloc((size_t)q->limit, sizeof(*page->rows));
 	if (!page->rows) {
-		set_msg(s, "out of memory listing orders");
+		sq_msg(s, "out of memory listing orders");
 		return WERR_NOMEM;
 	}
 	err = stmt_get(s, by_status ? ST_LIST_STATUS : ST_LIST_ALL, &qs);
@@ -1365,7 +1382,7 @@ static enum werr sqlite_list_orders(struct store *st, const struct order_query *
 	if (rc == SQLITE_OK && by_status)
 		rc = BIND_CSTR(qs, 5, q->status);
 	if (rc != SQLITE_OK) {
-		err = db_fail(s, rc, "unable to list orders");
+		err = sq_fail(s, rc, "unable to list orders");
 		goto out;
 	}
 	while ((rc = sqlite3_step(qs)) == SQLITE_ROW) {
@@ -1383,18 +1400,18 @@ static enum werr sqlite_list_orders(struct store *st, const struct order_query *
 		if (err)
 			goto out;
 		r->updated_at = sqlite3_column_int64(qs, 2);
-		r->json = col_strdup(qs, 3);
+		r->json = sq_col_strdup(qs, 3);
 		if (!r->json) {
-			set_msg(s, "out of memory listing orders");
+			sq_msg(s, "out of memory listing orders");
 			err = WERR_NOMEM;
 			goto out;
 		}
 		page->n++;
 	}
 	if (rc != SQLITE_DONE)
-		err = db_fail(s, rc, "unable to list orders");
+		err = sq_fail(s, rc, "unable to list orders");
 out:
-	stmt_done(qs);
+	sq_done(qs);
 	if (err)
 		order_page_release(page);
 	return err;
@@ -1414,7 +1431,7 @@ static enum werr sqlite_each_order(struct store *st, enum werr (*fn)(const char 
 	 * fn may use this handle or another one, and may take its time. */
 	batch = malloc(EACH_ORDER_PAGE * sizeof(*batch));
 	if (!batch) {
-		set_msg(s, "out of memory listing order numbers");
+		sq_msg(s, "out of memory listing order numbers");
 		return WERR_NOMEM;
 	}
 	do {
@@ -1433,8 +1450,8 @@ static enum werr sqlite_each_order(struct store *st, enum werr (*fn)(const char 
 			rc = SQLITE_OK;
 		}
 		if (!err && rc != SQLITE_DONE)
-			err = db_fail(s, rc, "unable to list order numbers");
-		stmt_done(q);
+			err = sq_fail(s, rc, "unable to list order numbers");
+		sq_done(q);
 		if (err)
 			break;
 		for (i = 0; i < n && !err; i++)
@@ -1452,13 +1469,13 @@ static enum werr sqlite_clear_projections(struct store *st)
 	bool own = false;
 	enum werr err;
 
-	err = op_begin(s, &own);
+	err = sq_op_begin(s, &own);
 	if (err)
 		return err;
 	err = exec_stmt(s, ST_CLEAR_PACKAGES, "unable to clear packages");
 	if (!err)
 		err = exec_stmt(s, ST_CLEAR_ORDERS, "unable to clear orders");
-	return op_end(s, own, err);
+	return sq_op_end(s, own, err);
 }
 
 /*
@@ -1478,35 +1495,35 @@ static enum werr sqlite_dump_projections(struct store *st, struct buf *out)
 	if (err)
 		return err;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		err = buf_printf(out, "order\t%s\t%s\t%" PRId64 "\t%s\t%s\t%s\n", col_text(q, 0),
-				 col_text(q, 1), (int64_t)sqlite3_column_int64(q, 2), col_text(q, 3),
-				 col_text(q, 4), col_text(q, 5));
+		err = buf_printf(out, "order\t%s\t%s\t%" PRId64 "\t%s\t%s\t%s\n", sq_col_text(q, 0),
+				 sq_col_text(q, 1), (int64_t)sqlite3_column_int64(q, 2), sq_col_text(q, 3),
+				 sq_col_text(q, 4), sq_col_text(q, 5));
 		if (err) {
-			set_msg(s, "unable to dump orders: %s", werr_name(err));
+			sq_msg(s, "unable to dump orders: %s", werr_name(err));
 			goto out;
 		}
 	}
 	if (rc != SQLITE_DONE) {
-		err = db_fail(s, rc, "unable to dump orders");
+		err = sq_fail(s, rc, "unable to dump orders");
 		goto out;
 	}
-	stmt_done(q);
+	sq_done(q);
 	err = stmt_get(s, ST_DUMP_PACKAGES, &q);
 	if (err)
 		return err;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		err = buf_printf(out, "package\t%s\t%s\t%s\t%s\t%" PRId64 "\n", col_text(q, 0),
-				 col_text(q, 1), col_text(q, 2), col_text(q, 3),
+		err = buf_printf(out, "package\t%s\t%s\t%s\t%s\t%" PRId64 "\n", sq_col_text(q, 0),
+				 sq_col_text(q, 1), sq_col_text(q, 2), sq_col_text(q, 3),
 				 (int64_t)sqlite3_column_int64(q, 4));
 		if (err) {
-			set_msg(s, "unable to dump packages: %s", werr_name(err));
+			sq_msg(s, "unable to dump packages: %s", werr_name(err));
 			goto out;
 		}
 	}
 	if (rc != SQLITE_DONE)
-		err = db_fail(s, rc, "unable to dump packages");
+		err = sq_fail(s, rc, "unable to dump packages");
 out:
-	stmt_done(q);
+	sq_done(q);
 	return err;
 }
 
@@ -1538,7 +1555,7 @@ static enum werr sqlite_key_put(struct store *st, const char *hash, const struct
 	int rc;
 
 	if (!hash || !*hash || key_role_from_name(key_role_name(k->role)) < 0) {
-		set_msg(s, "unable to store key: hash and a valid role are required");
+		sq_msg(s, "unable to store key: hash and a valid role are required");
 		return WERR_INVALID;
 	}
 	err = stmt_get(s, ST_KEY_PUT, &q);
@@ -1554,19 +1571,19 @@ static enum werr sqlite_key_put(struct store *st, const char *hash, const struct
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(q, 5, k->created_at);
 	if (rc == SQLITE_OK)
-		rc = bind_opt_int(q, 6, k->revoked_at);
+		rc = sq_bind_opt_int(q, 6, k->revoked_at);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	if (rc == SQLITE_DONE) {
 		if (id)
 			*id = sqlite3_last_insert_rowid(s->db);
 	} else if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-		set_msg(s, "a key with this hash exists already");
+		sq_msg(s, "a key with this hash exists already");
 		err = WERR_EXISTS;
 	} else {
-		err = db_fail(s, rc, "unable to store key");
+		err = sq_fail(s, rc, "unable to store key");
 	}
-	stmt_done(q);
+	sq_done(q);
 	return err;
 }
 
@@ -1577,9 +1594,9 @@ static enum werr read_key(struct sqlite_store *s, sqlite3_stmt *q, struct api_ke
 
 	memset(k, 0, sizeof(*k));
 	k->id = sqlite3_column_int64(q, 0);
-	role = key_role_from_name(col_text(q, 1));
+	role = key_role_from_name(sq_col_text(q, 1));
 	if (role < 0) {
-		set_msg(s, "key %" PRId64 " has an unknown role '%s'", k->id, col_text(q, 1));
+		sq_msg(s, "key %" PRId64 " has an unknown role '%s'", k->id, sq_col_text(q, 1));
 		return WERR_DB;
 	}
 	k->role = (enum key_role)role;
@@ -1608,12 +1625,12 @@ static enum werr sqlite_key_find(struct store *st, const char *hash, struct api_
 	if (rc == SQLITE_ROW) {
 		err = read_key(s, q, out);
 	} else if (rc == SQLITE_DONE) {
-		set_msg(s, "no such key");
+		sq_msg(s, "no such key");
 		err = WERR_NOT_FOUND;
 	} else {
-		err = db_fail(s, rc, "unable to find key");
+		err = sq_fail(s, rc, "unable to find key");
 	}
-	stmt_done(q);
+	sq_done(q);
 	return err;
 }
 
@@ -1628,8 +1645,8 @@ static enum werr sqlite_key_list(struct store *st, struct api_key **keys, size_t
 	sqlite3_stmt *q = NULL;
 	enum werr err = stmt_get(s, ST_KEY_LIST, &q);
 
-	return query_rows(s, q, err, SQLITE_OK, sizeof(struct api_key), read_key_row, "unable to list keys",
-			  release_plain, (void **)keys, n);
+	return sq_query_rows(s, q, err, SQLITE_OK, sizeof(struct api_key), read_key_row, "unable to list keys",
+			  sq_release_plain, (void **)keys, n);
 }
 
 static enum werr sqlite_key_revoke(struct store *st, int64_t id, int64_t at)
@@ -1648,12 +1665,12 @@ static enum werr sqlite_key_revoke(struct store *st, int64_t id, int64_t at)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	if (rc != SQLITE_DONE) {
-		err = db_fail(s, rc, "unable to revoke key");
+		err = sq_fail(s, rc, "unable to revoke key");
 	} else if (sqlite3_changes(s->db) == 0) {
-		set_msg(s, "no key with id %" PRId64, id);
+		sq_msg(s, "no key with id %" PRId64, id);
 		err = WERR_NOT_FOUND;
 	}
-	stmt_done(q);
+	sq_done(q);
 	return err;
 }
 
@@ -1663,7 +1680,7 @@ static enum werr sqlite_key_revoke(struct store *st, int64_t id, int64_t at)
  * Binds parameters 1.. from a format: 's' a string ("" or NULL binds NULL),
  * 'i' an int64_t, 'o' an int64_t where 0 binds NULL.
  */
-static int bind_args(sqlite3_stmt *q, const char *fmt, ...)
+int sq_bind(sqlite3_stmt *q, const char *fmt, ...)
 {
 	va_list ap;
 	int rc = SQLITE_OK;
@@ -1676,7 +1693,7 @@ static int bind_args(sqlite3_stmt *q, const char *fmt, ...)
 		} else if (*fmt == 'i') {
 			rc = sqlite3_bind_int64(q, i, va_arg(ap, int64_t));
 		} else {
-			rc = bind_opt_int(q, i, va_arg(ap, int64_t));
+			rc = sq_bind_opt_int(q, i, va_arg(ap, int64_t));
 		}
 	}
 	va_end(ap);
@@ -1685,17 +1702,17 @@ static int bind_args(sqlite3_stmt *q, const char *fmt, ...)
 
 /* Steps a write statement once; *changed (may be NULL) says whether a row
  * changed. */
-static enum werr step_write(struct sqlite_store *s, sqlite3_stmt *q, int rc, const char *what, bool *changed)
+enum werr sq_step_write(struct sqlite_store *s, sqlite3_stmt *q, int rc, const char *what, bool *changed)
 {
 	enum werr err = WERR_OK;
 
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	if (rc != SQLITE_DONE)
-		err = db_fail(s, rc, what);
+		err = sq_fail(s, rc, what);
 	else if (changed)
 		*changed = sqlite3_changes(s->db) > 0;
-	stmt_done(q);
+	sq_done(q);
 	return err;
 }
 
@@ -1707,7 +1724,7 @@ static enum werr sqlite_alias_put(struct store *st, const char *source, const st
 
 	if (err)
 		return err;
-	return step_write(s, q, bind_args(q, "sssssi", source, a->ref, a->order, a->package, a->carrier, at),
+	return sq_step_write(s, q, sq_bind(q, "sssssi", source, a->ref, a->order, a->package, a->carrier, at),
 			  "unable to store alias", NULL);
 }
 
@@ -1721,7 +1738,7 @@ static enum werr sqlite_alias_find(struct store *st, const char *source, const c
 	memset(out, 0, sizeof(*out));
 	if (err)
 		return err;
-	rc = bind_args(q, "ss", source, ref);
+	rc = sq_bind(q, "ss", source, ref);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -1729,12 +1746,12 @@ static enum werr sqlite_alias_find(struct store *st, const char *source, const c
 			err = COL_FIELD(s, q, 2, out->carrier);
 		snprintf(out->ref, sizeof(out->ref), "%s", ref);
 	} else if (rc == SQLITE_DONE) {
-		set_msg(s, "no alias '%s' of source '%s'", ref, source);
+		sq_msg(s, "no alias '%s' of source '%s'", ref, source);
 		err = WERR_NOT_FOUND;
 	} else {
-		err = db_fail(s, rc, "unable to find alias");
+		err = sq_fail(s, rc, "unable to find alias");
 	}
-	stmt_done(q);
+	sq_done(q);
 	return err;
 }
 
@@ -1749,8 +1766,8 @@ static enum werr sqlite_park_event(struct store *st, const struct event *ev, int
 	if ((err = event_to_json(ev, true, &body)))
 		return err;
 	if (!(err = stmt_get(s, ST_PARK, &q)))
-		err = step_write(s, q,
-				 bind_args(q, "ssssois", ev->key, ev->source, ev->ref, ev->package, raw_id,
+		err = sq_step_write(s, q,
+				 sq_bind(q, "ssssois", ev->key, ev->source, ev->ref, ev->package, raw_id,
 					   ev->received_at, body.p),
 				 "unable to park event", &changed);
 	buf_release(&body);
@@ -1781,11 +1798,11 @@ static enum werr sqlite_unpark(struct store *st, const char *package, const char
 	sqlite3_stmt *q = NULL, *del;
 	enum werr err = stmt_get(s, ST_PARKED_TAKE, &q);
 
-	err = query_rows(s, q, err, err ? 0 : bind_args(q, "sss", package, source, ref), sizeof(struct parked_event),
+	err = sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "sss", package, source, ref), sizeof(struct parked_event),
 			 read_parked_row, "unable to read parked events", release_parked, (void **)out, n);
 	for (size_t i = 0; !err && i < *n; i++)
 		if (!(err = stmt_get(s, ST_PARKED_DELETE, &del)))
-			err = step_write(s, del, bind_args(del, "s", (*out)[i].ev.key), "unable to unpark event", NULL);
+			err = sq_step_write(s, del, sq_bind(del, "s", (*out)[i].ev.key), "unable to unpark event", NULL);
 	if (err && *out) {
 		parked_events_free(*out, *n);
 		*out = NULL;
@@ -1805,7 +1822,7 @@ static enum werr sqlite_unmapped_bump(struct store *st, const struct event *ev, 
 		return err;
 	if (!(err = stmt_get(s, ST_UNMAPPED_BUMP, &q))) {
 		/* carrier "" is a value here (part of the key), not NULL */
-		int rc = bind_args(q, "s", ev->source);
+		int rc = sq_bind(q, "s", ev->source);
 		if (rc == SQLITE_OK)
 			rc = BIND_FIELD(q, 2, ev->carrier, false);
 		if (rc == SQLITE_OK)
@@ -1815,10 +1832,10 @@ static enum werr sqlite_unmapped_bump(struct store *st, const struct event *ev, 
 		if (rc == SQLITE_OK)
 			rc = sqlite3_bind_int64(q, 5, ev->received_at);
 		if (rc == SQLITE_OK)
-			rc = bind_opt_int(q, 6, raw_id);
+			rc = sq_bind_opt_int(q, 6, raw_id);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_bind_text(q, 7, body.p, (int)body.len, SQLITE_STATIC);
-		err = step_write(s, q, rc, "unable to count unmapped code", NULL);
+		err = sq_step_write(s, q, rc, "unable to count unmapped code", NULL);
 	}
 	buf_release(&body);
 	return err;
@@ -1836,9 +1853,9 @@ static enum werr read_unmapped_row(struct sqlite_store *s, sqlite3_stmt *q, void
 	r->first_seen = sqlite3_column_int64(q, 5);
 	r->last_seen = sqlite3_column_int64(q, 6);
 	r->sample_raw_id = sqlite3_column_int64(q, 7);
-	r->sample_event = col_strdup(q, 8);
+	r->sample_event = sq_col_strdup(q, 8);
 	if (!r->sample_event) {
-		set_msg(s, "out of memory reading unmapped codes");
+		sq_msg(s, "out of memory reading unmapped codes");
 		return WERR_NOMEM;
 	}
 	return WERR_OK;
@@ -1855,7 +1872,7 @@ static enum werr sqlite_unmapped_list(struct store *st, int limit, struct unmapp
 	sqlite3_stmt *q = NULL;
 	enum werr err = stmt_get(s, ST_UNMAPPED_LIST, &q);
 
-	return query_rows(s, q, err, err ? 0 : sqlite3_bind_int(q, 1, limit), sizeof(struct unmapped_row),
+	return sq_query_rows(s, q, err, err ? 0 : sqlite3_bind_int(q, 1, limit), sizeof(struct unmapped_row),
 			  read_unmapped_row, "unable to list unmapped codes", release_unmapped, (void **)rows, n);
 }
 
@@ -1868,7 +1885,7 @@ static enum werr sqlite_reject_put(struct store *st, const char *source, const c
 
 	if (err)
 		return err;
-	return step_write(s, q, bind_args(q, "ssio", source, reason, at, raw_id), "unable to store rejection",
+	return sq_step_write(s, q, sq_bind(q, "ssio", source, reason, at, raw_id), "unable to store rejection",
 			  NULL);
 }
 
@@ -1880,7 +1897,7 @@ static enum werr read_rejected_row(struct sqlite_store *s, sqlite3_stmt *q, void
 	r->id = sqlite3_column_int64(q, 0);
 	if ((err = COL_FIELD(s, q, 1, r->source)))
 		return err;
-	snprintf(r->reason, sizeof(r->reason), "%s", col_text(q, 2));
+	snprintf(r->reason, sizeof(r->reason), "%s", sq_col_text(q, 2));
 	r->received_at = sqlite3_column_int64(q, 3);
 	r->raw_id = sqlite3_column_int64(q, 4);
 	return WERR_OK;
@@ -1893,15 +1910,15 @@ static enum werr sqlite_rejected_list(struct store *st, const char *source, int 
 	sqlite3_stmt *q = NULL;
 	enum werr err = stmt_get(s, ST_REJECTED_LIST, &q);
 
-	return query_rows(s, q, err, err ? 0 : bind_args(q, "si", source, (int64_t)limit), sizeof(struct rejected_row),
-			  read_rejected_row, "unable to list rejected payloads", release_plain, (void **)rows, n);
+	return sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "si", source, (int64_t)limit), sizeof(struct rejected_row),
+			  read_rejected_row, "unable to list rejected payloads", sq_release_plain, (void **)rows, n);
 }
 
 static enum werr read_poll_row(struct sqlite_store *s, sqlite3_stmt *q, void *row)
 {
 	struct poll_row *r = row;
 	enum werr err = COL_FIELD(s, q, 0, r->tracking);
-	int st = ev_status_from_name(col_text(q, 1));
+	int st = ev_status_from_name(sq_col_text(q, 1));
 
 	r->status = st < 0 ? PKG_UNKNOWN : (enum pkg_status)st;
 	r->failures = (int)sqlite3_column_int64(q, 2);
@@ -1915,8 +1932,8 @@ static enum werr sqlite_poll_due(struct store *st, const char *carrier, int64_t 
 	sqlite3_stmt *q = NULL;
 	enum werr err = stmt_get(s, ST_POLL_DUE, &q);
 
-	return query_rows(s, q, err, err ? 0 : bind_args(q, "sii", carrier, now, (int64_t)limit),
-			  sizeof(struct poll_row), read_poll_row, "unable to read the poll schedule", release_plain,
+	return sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "sii", carrier, now, (int64_t)limit),
+			  sizeof(struct poll_row), read_poll_row, "unable to read the poll schedule", sq_release_plain,
 			  (void **)rows, n);
 }
 
@@ -1928,7 +1945,7 @@ static enum werr sqlite_poll_done(struct store *st, const char *tracking, int64_
 
 	if (err)
 		return err;
-	return step_write(s, q, bind_args(q, "siii", tracking, next_at, (int64_t)failures, at),
+	return sq_step_write(s, q, sq_bind(q, "siii", tracking, next_at, (int64_t)failures, at),
 			  "unable to store the poll schedule", NULL);
 }
 
@@ -1965,4 +1982,8 @@ static const struct store_ops sqlite_ops = {
 	.rejected_list = sqlite_rejected_list,
 	.poll_due = sqlite_poll_due,
 	.poll_done = sqlite_poll_done,
+	/* BEGIN ops: web/KPIs (store_sqlite_web.c) */
+	/* END ops: web/KPIs */
+	/* BEGIN ops: notifications (store_sqlite_notify.c) */
+	/* END ops: notifications */
 };

@@ -39,13 +39,36 @@ struct writer {
 	bool started;
 	pthread_t thread;
 	struct writer_stats stats;
+	writer_project_fn project_hook;
+	void *project_ctx;
+	writer_commit_fn commit_fn;
+	void *commit_ctx;
 };
+
+void writer_set_project_hook(struct writer *w, writer_project_fn fn, void *ctx)
+{
+	w->project_hook = fn;
+	w->project_ctx = ctx;
+}
+
+void writer_set_commit_listener(struct writer *w, writer_commit_fn fn, void *ctx)
+{
+	w->commit_fn = fn;
+	w->commit_ctx = ctx;
+}
 
 static double now_ms_f(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int bucket(double v)
@@ -57,25 +80,27 @@ static int bucket(double v)
 	return WRITER_HIST_BUCKETS - 1;
 }
 
-enum werr project_order(struct store *st, const struct policy *pol, const char *order)
+enum werr project_order(struct store *st, const struct policy *pol, const char *order, struct order_state *out)
 {
 	struct event *evs = NULL;
 	size_t n = 0;
-	struct order_state o;
+	struct order_state mine, *o = out ? out : &mine;
 	struct buf json = BUF_INIT;
 	enum werr err;
 
-	order_init(&o);
+	if (!out)
+		order_init(&mine);
 	if ((err = store_order_events(st, order, &evs, &n)))
 		goto out;
-	if ((err = order_fold(pol, evs, n, &o, NULL)))
+	if ((err = order_fold(pol, evs, n, o, NULL)))
 		goto out;
-	if ((err = order_to_json(&o, &json)))
+	if ((err = order_to_json(o, &json)))
 		goto out;
-	err = store_put_order(st, &o, json.p);
+	err = store_put_order(st, o, json.p);
 out:
 	buf_release(&json);
-	order_release(&o);
+	if (!out)
+		order_release(&mine);
 	event_array_free(evs, n);
 	return err;
 }
@@ -90,7 +115,7 @@ static enum werr rebuild_one(const char *order, void *p)
 {
 	struct rebuild_ctx *c = p;
 	c->n++;
-	return project_order(c->st, c->pol, order);
+	return project_order(c->st, c->pol, order, NULL);
 }
 
 enum werr store_rebuild(struct store *st, const struct policy *pol, size_t *norders)
@@ -163,6 +188,8 @@ struct tkey {
 struct touched {
 	char (*orders)[EV_ORDER_MAX + 1];
 	size_t n, cap;
+	char (*done)[EV_ORDER_MAX + 1]; /* refolded in this batch, for the commit listener */
+	size_t ndone, donecap;
 	struct tkey *keys;
 	size_t nkeys, keycap;
 };
@@ -236,6 +263,26 @@ static int cmp_order(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
+/* Refolds one order, runs the project hook on it, and remembers it for the
+ * commit listener. */
+static enum werr project_one(struct writer *w, struct touched *t, const char *order)
+{
+	struct order_state o;
+	enum werr err;
+
+	order_init(&o);
+	err = project_order(w->st, &w->pol, order, &o);
+	if (!err && w->project_hook)
+		err = w->project_hook(w->project_ctx, w->st, &o, wall_ms());
+	order_release(&o);
+	if (!err && w->commit_fn) {
+		if (grow((void **)&t->done, &t->donecap, t->ndone, sizeof(*t->done)))
+			return WERR_NOMEM;
+		snprintf(t->done[t->ndone++], sizeof(t->done[0]), "%s", order);
+	}
+	return err;
+}
+
 /* Refolds every order touched since the last call, once each. */
 static enum werr project_touched(struct writer *w, struct touched *t)
 {
@@ -245,9 +292,27 @@ static enum werr project_touched(struct writer *w, struct touched *t)
 		qsort(t->orders, t->n, sizeof(*t->orders), cmp_order);
 	for (size_t i = 0; i < t->n && !err; i++)
 		if (!i || strcmp(t->orders[i], t->orders[i - 1]))
-			err = project_order(w->st, &w->pol, t->orders[i]);
+			err = project_one(w, t, t->orders[i]);
 	t->n = 0;
 	return err;
+}
+
+/* Tells the commit listener which orders the batch refolded, each once. */
+static void notify_committed(struct writer *w, struct touched *t)
+{
+	const char **names;
+	size_t n = 0;
+
+	if (!w->commit_fn || !t->ndone)
+		return;
+	qsort(t->done, t->ndone, sizeof(*t->done), cmp_order);
+	if (!(names = malloc(t->ndone * sizeof(*names))))
+		return;
+	for (size_t i = 0; i < t->ndone; i++)
+		if (!i || strcmp(t->done[i], t->done[i - 1]))
+			names[n++] = t->done[i];
+	w->commit_fn(w->commit_ctx, names, n);
+	free(names);
 }
 
 /*
@@ -325,14 +390,17 @@ static enum werr run_batch(struct writer *w, struct writer_job *batch)
 	if ((err = project_touched(w, &t)) || (err = release_parked(w, &t)))
 		goto fail;
 	err = store_commit(w->st);
-	if (!err)
+	if (!err) {
+		notify_committed(w, &t);
 		goto out;
+	}
 fail:
 	wlog(LOG_ERROR, "writer_batch_failed", "error", werr_name(err), "detail", store_errmsg(w->st), NULL);
 	store_rollback(w->st);
 out:
 	free(t.orders);
 	free(t.keys);
+	free(t.done);
 	return err;
 }
 

@@ -95,10 +95,27 @@ void writer_stop(struct writer *w);
 void writer_free(struct writer *w);
 
 /*
- * Refolds one order from its events and writes its projection, inside the
- * caller's transaction.  Used by the writer and by rebuild.
+ * Listeners (set before the first job is submitted; both run on the writer
+ * thread):
+ *  - the project hook is called inside the batch's transaction for every
+ *    order the batch refolded, with its new state; it may write to st (the
+ *    outbox, tasks); an error rolls the whole batch back and fails its jobs.
+ *  - the commit listener is called after each successful commit with the
+ *    distinct order numbers the batch refolded (live updates, the outbox
+ *    worker); it must be quick.
  */
-enum werr project_order(struct store *st, const struct policy *pol, const char *order);
+typedef enum werr (*writer_project_fn)(void *ctx, struct store *st, const struct order_state *o, int64_t now);
+typedef void (*writer_commit_fn)(void *ctx, const char *const *orders, size_t n);
+void writer_set_project_hook(struct writer *w, writer_project_fn fn, void *ctx);
+void writer_set_commit_listener(struct writer *w, writer_commit_fn fn, void *ctx);
+
+/*
+ * Refolds one order from its events and writes its projection, inside the
+ * caller's transaction.  Used by the writer and by rebuild.  When out is not
+ * NULL it receives the folded state (initialised by the caller; release it
+ * with order_release).
+ */
+enum werr project_order(struct store *st, const struct policy *pol, const char *order, struct order_state *out);
 /* Recomputes every projection from the event log in one transaction. */
 enum werr store_rebuild(struct store *st, const struct policy *pol, size_t *norders);
 
