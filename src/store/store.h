@@ -125,6 +125,32 @@ struct parked_event {
 	int64_t raw_id;
 };
 
+/* BEGIN types: notifications */
+/* One planned message (docs/notifications.md).  State: "review" (waits for a
+ * person's approval), "pending" (to send at next_at), "sending" (claimed by
+ * a worker until lease_until), "sent", "dead" (gave up after max attempts),
+ * "cancelled" (rejected in review, or suppressed: no consent). */
+#define OUTBOX_KEY_MAX 64
+struct outbox_row {
+	int64_t id;
+	char key[OUTBOX_KEY_MAX + 1];   /* unique: hex of sha256(order, milestone, channel, recipient) */
+	char order[EV_ORDER_MAX + 1];
+	char rule[64];
+	char milestone[64];             /* "shipped", "package:1Z..:delivered", "exception:stalled" ... */
+	char channel[16];               /* email, sms, webhook, ticket */
+	char recipient[256];            /* address, phone, subscriber or team name */
+	char template_name[64];
+	char locale[16];
+	char state[16];
+	int attempts;
+	int64_t created_at, next_at, sent_at;
+	char last_error[256];
+	char remote_id[128];            /* the receiver's id (SMTP queue id, SMS sid, ticket id) */
+	char *view;                     /* the template view (JSON), captured when planned */
+};
+void outbox_rows_free(struct outbox_row *rows, size_t n);
+/* END types: notifications */
+
 struct store_ops {
 	const char *name;
 	void (*close)(struct store *st);
@@ -190,6 +216,34 @@ struct store_ops {
 	/* BEGIN ops: web/KPIs */
 	/* END ops: web/KPIs */
 	/* BEGIN ops: notifications */
+	/* Inserts a planned message; a row with the same key exists: *dup = true
+	 * and nothing changes.  Sets row->id. */
+	enum werr (*outbox_put)(struct store *st, struct outbox_row *row, bool *dup);
+	/* Claims up to limit rows in state pending with next_at <= now (and rows
+	 * left in sending whose lease ran out: a worker that died), sets them to
+	 * sending with lease_until, attempts + 1, and returns them (oldest
+	 * first).  Free with outbox_rows_free(). */
+	enum werr (*outbox_claim)(struct store *st, int64_t now, int64_t lease_until, int limit,
+				  struct outbox_row **rows, size_t *n);
+	/* Ends an attempt: state "sent" (sent_at = at, remote_id), "pending"
+	 * (retry at next_at, error kept) or "dead" (error kept). */
+	enum werr (*outbox_finish)(struct store *st, int64_t id, const char *state, int64_t next_at,
+				   const char *error, const char *remote_id, int64_t at);
+	/* Rows in a state (NULL: any), newest first. */
+	enum werr (*outbox_list)(struct store *st, const char *state, const char *order, int limit,
+				 struct outbox_row **rows, size_t *n);
+	enum werr (*outbox_get)(struct store *st, int64_t id, struct outbox_row *out);
+	/* dead or review -> pending at `at` (attempts reset); cancelled for a rejected review. */
+	enum werr (*outbox_set_state)(struct store *st, int64_t id, const char *state, int64_t at);
+	/* SMS consent of a phone number (E.164): *opted_in, and when; WERR_NOT_FOUND if never recorded. */
+	enum werr (*consent_get)(struct store *st, const char *phone, bool *opted_in, int64_t *at);
+	enum werr (*consent_put)(struct store *st, const char *phone, bool opted_in, const char *source, int64_t at);
+	/* Audit log: who (key prefix or "config"), what ("rule.update", "consent.sms_opt_out" ...), detail JSON. */
+	enum werr (*audit_put)(struct store *st, const char *actor, const char *action, const char *subject,
+			       const char *detail_json, int64_t at);
+	/* The help-desk ticket opened for an order (ticket id), or WERR_NOT_FOUND. */
+	enum werr (*ticket_get)(struct store *st, const char *order, char ticket_id[128], char state[16]);
+	enum werr (*ticket_put)(struct store *st, const char *order, const char *ticket_id, const char *state, int64_t at);
 	/* END ops: notifications */
 };
 
@@ -257,6 +311,17 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 /* BEGIN macros: web/KPIs */
 /* END macros: web/KPIs */
 /* BEGIN macros: notifications */
+#define store_outbox_put(st, ...)      ((st)->ops->outbox_put((st), __VA_ARGS__))
+#define store_outbox_claim(st, ...)    ((st)->ops->outbox_claim((st), __VA_ARGS__))
+#define store_outbox_finish(st, ...)   ((st)->ops->outbox_finish((st), __VA_ARGS__))
+#define store_outbox_list(st, ...)     ((st)->ops->outbox_list((st), __VA_ARGS__))
+#define store_outbox_get(st, ...)      ((st)->ops->outbox_get((st), __VA_ARGS__))
+#define store_outbox_set_state(st, ...) ((st)->ops->outbox_set_state((st), __VA_ARGS__))
+#define store_consent_get(st, ...)     ((st)->ops->consent_get((st), __VA_ARGS__))
+#define store_consent_put(st, ...)     ((st)->ops->consent_put((st), __VA_ARGS__))
+#define store_audit_put(st, ...)       ((st)->ops->audit_put((st), __VA_ARGS__))
+#define store_ticket_get(st, ...)      ((st)->ops->ticket_get((st), __VA_ARGS__))
+#define store_ticket_put(st, ...)      ((st)->ops->ticket_put((st), __VA_ARGS__))
 /* END macros: notifications */
 
 #endif
