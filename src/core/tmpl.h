@@ -11,7 +11,8 @@
  *   {{#name}}..{{/name}} section: skipped for missing, null, false, "" and
  *                       an empty array; once per element of an array (the
  *                       element pushed on the context stack); once with an
- *                       object pushed; once for any other true value
+ *                       object pushed; once for any other true value (0
+ *                       included), the value pushed so {{.}} prints it
  *   {{^name}}..{{/name}} inverted section: once when the section would be skipped
  *   {{! comment}}       nothing
  *   {{>name}}           partial, found through the loader (may nest, depth <= 16)
@@ -25,10 +26,17 @@
  * Escaping: TMPL_ESC_HTML escapes & < > " ' (HTML text and attribute
  * values); TMPL_ESC_NONE leaves values as they are (plain-text email, SMS).
  *
- * Errors: an unclosed tag or section, a close tag that does not match, a
- * partial the loader does not have, nesting deeper than 32 sections: the
+ * Errors: an unclosed tag or section, a close tag that does not match, an
+ * empty tag or a name with blanks, a set-delimiter tag, a partial the loader
+ * does not have, nesting deeper than 32 sections or 16 partials: the
  * function returns WERR_INVALID and writes a message with the line number
- * into err (if not NULL); out then holds a partial result the caller drops.
+ * ("line 3: unclosed section 'items'", "partial 'footer' line 2: ...") into
+ * err (if not NULL; cut to errcap, always NUL-terminated, "" on success).
+ * The whole template is checked before anything renders, so a mistake in a
+ * section the view skips is still an error; a partial is checked each time
+ * it is rendered.  When out reaches its max the result is WERR_TOO_LARGE
+ * (WERR_NOMEM when memory runs out).  In every error case out then holds a
+ * partial result the caller drops.
  */
 #ifndef WISMO_TMPL_H
 #define WISMO_TMPL_H
