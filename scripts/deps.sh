@@ -3,7 +3,8 @@
 #   scripts/deps.sh build   what building and running needs
 #   scripts/deps.sh test    that plus what the test suites need
 #   scripts/deps.sh bench   that plus the load generator
-# Runs apt-get (as root, or through sudo) only when something is missing.
+# Runs apt-get (as root, or through sudo) only when something is missing; for test and bench,
+# also `npm ci` in tests/browser when its node_modules is missing or out of date.
 set -euo pipefail
 
 build_pkgs=(gcc libc6-dev make pkg-config meson ninja-build
@@ -12,7 +13,9 @@ build_pkgs=(gcc libc6-dev make pkg-config meson ninja-build
 # (tzdata: carriers give local times without an offset; their zone rules come from it)
 # (cmocka is in the build set: build/ is configured once, with its unit tests, by whichever
 # of `make demo` and `make test` comes first)
-test_pkgs=(python3 curl sqlite3)
+test_pkgs=(python3 curl sqlite3
+	# browser tests (tests/browser): Debian's chromium driven by playwright-core from npm
+	chromium nodejs)
 bench_pkgs=(wrk)
 
 want=("${build_pkgs[@]}")
@@ -29,14 +32,35 @@ for p in "${want[@]}"; do
 		missing+=("$p")
 	fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# npm: Debian's package, unless the installed nodejs brings its own (NodeSource's does, and
+# conflicts with Debian's npm)
+case "${1:-build}" in
+test | bench) command -v npm >/dev/null || missing+=(npm) ;;
+esac
 
-echo "installing: ${missing[*]}" >&2
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-	command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
-	sudo="sudo"
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "installing: ${missing[*]}" >&2
+	sudo=""
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+		sudo="sudo"
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	$sudo apt-get update -q
+	$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# The browser tests' npm packages (playwright-core, pinned in tests/browser/package-lock.json):
+# `npm ci` when node_modules is missing or was installed from another lock file.
+case "${1:-build}" in
+test | bench)
+	browser="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+	stamp="$browser/node_modules/.wismo-lock.sha256"
+	want_sum=$(sha256sum "$browser/package-lock.json" | cut -d' ' -f1)
+	if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want_sum" ]; then
+		echo "installing the browser tests' npm packages (npm ci in tests/browser)" >&2
+		(cd "$browser" && npm ci --no-audit --no-fund --loglevel=error) >&2
+		echo "$want_sum" >"$stamp"
+	fi
+	;;
+esac

@@ -247,12 +247,14 @@ enum http_result api_post_hook(struct http_req *r, const char *source)
 	}
 	if (!sc || !sc->secret[0]) {
 		metrics_hook(m, source, HOOK_UNAUTHORIZED);
+		api_note_failure(server_writer(r->srv), source, "signature"); /* KPIs (docs/kpis.md) */
 		wlog(LOG_WARN, "hook_unauthorized", "source", source, "reason", "no secret configured", NULL);
 		http_error(r, 401, "unauthorized", "no secret is configured for source '%s'", source);
 		return HTTP_DONE;
 	}
 	if ((err = ad->verify(&rq, sc->secret, api_wall_ms(), why, sizeof(why)))) {
 		metrics_hook(m, source, HOOK_UNAUTHORIZED);
+		api_note_failure(server_writer(r->srv), source, "signature"); /* KPIs (docs/kpis.md) */
 		wlog(LOG_WARN, "hook_unauthorized", "source", source, "reason", why, NULL);
 		http_error(r, 401, "invalid_signature", "%s", why[0] ? why : "signature mismatch");
 		return HTTP_DONE;
@@ -291,6 +293,8 @@ enum http_result api_post_hook(struct http_req *r, const char *source)
 	}
 	if (err) {
 		metrics_hook(m, source, HOOK_FAILED);
+		if (err == WERR_IO || err == WERR_UNSUPPORTED)
+			api_note_failure(server_writer(r->srv), source, "fetch"); /* KPIs */
 		if (err == WERR_IO || err == WERR_UNSUPPORTED)
 			http_error(r, 502, "fetch_failed", "%s", h->out.reason[0] ? h->out.reason : werr_name(err));
 		else

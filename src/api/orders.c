@@ -33,6 +33,14 @@ enum http_result api_get_order(struct http_req *r, const char *id)
 	char *json = NULL;
 	enum werr err;
 
+	const char *view = http_query(r, "view");
+
+	if (view && strcmp(view, "agent")) {
+		http_error(r, 400, "invalid_query", "'view' can only be 'agent'");
+		return HTTP_DONE;
+	}
+	if (view) /* the agent view (kpis.c, docs/api.md) */
+		return api_get_order_agent(r, id);
 	if (!http_require(r, READ_ROLES) || !(st = server_reader(r)))
 		return HTTP_DONE;
 	err = find_order(st, id, &json);

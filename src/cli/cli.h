@@ -36,6 +36,10 @@ int cmd_keys(const struct server_config *cfg, const struct cli_opts *o);
 int cmd_demo(struct server_config *cfg, const struct cli_opts *o);
 int cmd_parse(const struct server_config *cfg, const struct cli_opts *o);
 int cmd_check(const struct server_config *cfg);
+/* track-link parses its own options (--days); tracklink.c */
+int cmd_track_link(int argc, char **argv);
+/* notify parses its own options (preview --rule R --order O); notify.c */
+int cmd_notify(int argc, char **argv);
 
 /* Blocks SIGINT and SIGTERM in the calling thread (and threads it starts
  * later), then cli_wait_signal() waits for one of them. */

@@ -121,10 +121,59 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		else
 			goto bad;
 	/* BEGIN sections: web pages */
+	} else if (!strcmp(section, "web")) {
+		static const struct { const char *name; size_t off, cap; } strs[] = {
+#define WEB_STR(n, f) { n, offsetof(struct server_config, f), sizeof(((struct server_config *)0)->f) }
+			WEB_STR("name", web_name), WEB_STR("logo", web_logo),
+			WEB_STR("primary_color", web_primary), WEB_STR("accent_color", web_accent),
+			WEB_STR("support_email", web_support_email), WEB_STR("support_phone", web_support_phone),
+			WEB_STR("public_url", web_public_url), WEB_STR("link_secret", web_link_secret),
+			WEB_STR("templates", web_templates),
+#undef WEB_STR
+		};
+		size_t i;
+		for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+			if (!strcmp(name, strs[i].name))
+				break;
+		if (i < sizeof(strs) / sizeof(strs[0])) {
+			if ((!strcmp(name, "primary_color") || !strcmp(name, "accent_color")) &&
+			    (strlen(value) != 7 || value[0] != '#' || strspn(value + 1, "0123456789abcdefABCDEF") != 6))
+				goto bad;
+			if (set_field((char *)cfg + strs[i].off, strs[i].cap, value))
+				goto bad;
+		} else if (!strcmp(name, "lookups_per_minute")) {
+			if (num(value, 1, 100000, &n))
+				goto bad;
+			cfg->web_lookups_per_minute = (int)n;
+		} else if (!strcmp(name, "link_days")) {
+			if (num(value, 1, 3650, &n))
+				goto bad;
+			cfg->web_link_days = (int)n;
+		} else {
+			goto unknown;
+		}
 	/* END sections: web pages */
 	/* BEGIN sections: KPIs, agent view, streams */
+	} else if (!strcmp(section, "kpis")) {
+		if (!strcmp(name, "quiet_hours") && !num(value, 1, 24 * 365, &n))
+			cfg->kpi_quiet_hours = (int)n;
+		else
+			goto bad;
+	} else if (!strcmp(section, "streams")) {
+		if (!strcmp(name, "max") && !num(value, 1, 100000, &n))
+			cfg->sse_max_streams = (unsigned)n;
+		else
+			goto bad;
 	/* END sections: KPIs, agent view, streams */
 	/* BEGIN sections: notifications */
+	/* rules ([rule NAME], and [notify] templates, locale, default_rules): */
+	} else if ((n = notify_rules_config_set(cfg, section, name, value)) != 0) {
+		if (n < 0)
+			goto bad;
+	/* delivery: */
+	} else if ((n = notify_config_set(&cfg->notify, section, name, value)) != 0) {
+		if (n < 0)
+			goto bad;
 	/* END sections: notifications */
 	} else if (!strncmp(section, "source ", 7)) {
 		struct source_cfg *sc = server_source_add(cfg, section + 7);

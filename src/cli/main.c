@@ -30,6 +30,8 @@ static const char usage[] =
 	"  parse    print the normalized events a source's payload yields, one JSON object per line\n"
 	"           --source S FILE [--header 'Name: value' ...]\n"
 	"  check    validate the configuration, the mapping tables and the zone table\n"
+	"  track-link  print a signed link to an order's tracking page  ORDER [--days N]\n"
+	"  notify   preview --rule R --order ORDER [--at TIME]: what a notification rule would send now\n"
 	"\n"
 	"--store defaults to the config file's [server] store, else sqlite:./wismo.db.\n"
 	"Config: --config FILE, else ./wismo.ini if present; WISMO_STORE and WISMO_LISTEN override it.\n";
@@ -246,6 +248,10 @@ int main(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	cmd = argv[1];
+	if (!strcmp(cmd, "track-link"))
+		return cmd_track_link(argc, argv);
+	if (!strcmp(cmd, "notify"))
+		return cmd_notify(argc, argv);
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {

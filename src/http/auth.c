@@ -109,25 +109,65 @@ void auth_cache_clear(void)
 	pthread_mutex_unlock(&cache_mu);
 }
 
-bool http_require(struct http_req *r, unsigned roles_mask)
+/*
+ * The key of a request: the Authorization header's bearer key, else - on
+ * GET and HEAD only, and only when no Authorization header was sent - the
+ * dashboard's session cookie (AUTH_COOKIE, docs/web.md), whose value is the
+ * key itself.  A cookie is never accepted on a POST (or any other method):
+ * a form on another site could make the browser send it (CSRF); the
+ * cookie's SameSite=Strict is the second fence, not the only one.
+ * Returns WERR_UNAUTHORIZED with *why set when there is no usable key.
+ */
+static enum werr request_key(struct http_req *r, struct api_key *out, const char **why)
 {
 	const char *h = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *key = NULL;
 	struct store *reader;
 	struct timespec ts;
 	enum werr err;
 
-	if (!h || strncasecmp(h, "Bearer ", 7)) {
-		http_error(r, 401, "unauthorized", "send an API key as 'Authorization: Bearer KEY'");
-		return false;
+	*why = "send an API key as 'Authorization: Bearer KEY'";
+	if (h) {
+		if (strncasecmp(h, "Bearer ", 7))
+			return WERR_UNAUTHORIZED;
+		key = h + 7;
+	} else if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) {
+		key = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, AUTH_COOKIE);
 	}
+	if (!key)
+		return WERR_UNAUTHORIZED;
 	if (!(reader = server_reader(r)))
-		return false;
+		return WERR_IO; /* reply set */
 	clock_gettime(CLOCK_REALTIME, &ts);
-	err = auth_lookup(reader, h + 7, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &r->key);
+	err = auth_lookup(reader, key, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, out);
+	if (err == WERR_UNAUTHORIZED)
+		*why = "the API key is unknown or revoked";
+	return err;
+}
+
+bool http_session(struct http_req *r, unsigned roles_mask)
+{
+	const char *why;
+	struct api_key k;
+
+	if (request_key(r, &k, &why) || !(roles_mask & ROLE_BIT(k.role)))
+		return false;
+	r->key = k;
+	r->authed = true;
+	return true;
+}
+
+bool http_require(struct http_req *r, unsigned roles_mask)
+{
+	const char *why;
+	enum werr err = request_key(r, &r->key, &why);
+
 	if (err == WERR_UNAUTHORIZED) {
-		http_error(r, 401, "unauthorized", "the API key is unknown or revoked");
+		http_error(r, 401, "unauthorized", "%s", why);
 		return false;
 	}
+	if (err == WERR_IO && r->status)
+		return false;
 	if (err) {
 		http_werr(r, err, "unable to check the API key");
 		return false;

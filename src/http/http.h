@@ -22,8 +22,10 @@
 #include "../base/buf.h"
 #include "../base/err.h"
 #include "../core/policy.h"
+#include "../core/rules.h" /* notifications: struct rule in the config */
 #include "../store/store.h"
 #include "../store/writer.h"
+#include "../notify/notify_config.h"
 
 /* One configured source ([source NAME] in the INI file, docs/config.md). */
 #define SOURCES_MAX 32
@@ -54,10 +56,33 @@ struct server_config {
 	struct source_cfg sources[SOURCES_MAX];
 	int nsources;
 	/* BEGIN config: web pages */
+	/* [web] (docs/config.md); "" and 0 mean the built-in default */
+	char web_name[128];            /* shop name shown on pages */
+	char web_logo[512];            /* URL, or a file name under web/static */
+	char web_primary[8];           /* "#rrggbb" */
+	char web_accent[8];            /* "#rrggbb" */
+	char web_support_email[256];
+	char web_support_phone[64];
+	char web_public_url[512];      /* base of signed links; default http://127.0.0.1:PORT */
+	char web_link_secret[256];     /* WISMO_LINK_SECRET wins; else one kept in the database */
+	char web_templates[1024];      /* override directory: page templates found here win */
+	int web_lookups_per_minute;    /* lookups per client IP; default 10 */
+	int web_link_days;             /* validity of links the lookup form makes; default 30 */
 	/* END config: web pages */
 	/* BEGIN config: KPIs, agent view, streams */
+	/* [kpis] quiet_hours, [streams] max (docs/config.md); 0: the default */
+	int kpi_quiet_hours;            /* a carrier-held parcel with no event for this long is "quiet" */
+	unsigned sse_max_streams;       /* live event streams open at once; 503 above */
 	/* END config: KPIs, agent view, streams */
 	/* BEGIN config: notifications */
+	/* delivery: */
+	struct notify_config notify; /* channels, teams, outbox worker ([smtp], [sms], [webhook NAME], ...) */
+	/* rules: [rule NAME] sections, [notify] templates, locale, default_rules */
+	char notify_templates[1024];   /* override directory for message templates, "" none */
+	char notify_locale[16];        /* message locale, "" = "en" */
+	bool notify_no_default_rules;  /* default_rules = false: only configured rules */
+	struct rule notify_rules[RULES_MAX];
+	int notify_nrules;
 	/* END config: notifications */
 };
 
@@ -136,6 +161,9 @@ const char *http_header(struct http_req *r, const char *name);
 /* Auth (auth.c): checks the Authorization header.  Returns true when the
  * request may go on; otherwise the 401/403 reply is set. */
 bool http_require(struct http_req *r, unsigned roles_mask);
+/* The same check without a reply: true when the request carries a valid key
+ * (header, or the session cookie on GET/HEAD) of one of the roles. */
+bool http_session(struct http_req *r, unsigned roles_mask);
 #define ROLE_BIT(r) (1u << (r))
 
 /* Handlers (src/api/). */
@@ -154,10 +182,55 @@ enum http_result api_healthz(struct http_req *r);
 enum http_result api_readyz(struct http_req *r);
 enum http_result api_metrics(struct http_req *r);
 /* BEGIN handlers: web pages */
+/* src/web/: the customer page, the dashboard, static files, and the two
+ * API resources that belong to them (docs/web.md). */
+enum http_result web_track_form(struct http_req *r);
+enum http_result web_track_lookup(struct http_req *r);
+enum http_result web_track_page(struct http_req *r, const char *token);
+enum http_result web_track_stream(struct http_req *r, const char *token);
+enum http_result web_static(struct http_req *r, const char *name);
+enum http_result web_dashboard(struct http_req *r, const char *rest);
+enum http_result web_dashboard_login(struct http_req *r);
+enum http_result web_dashboard_logout(struct http_req *r);
+enum http_result api_post_track_link(struct http_req *r);
+enum http_result api_get_raw(struct http_req *r, const char *id);
 /* END handlers: web pages */
 /* BEGIN handlers: KPIs, agent view, streams */
+/* src/api/kpis.c (docs/api.md, docs/kpis.md) */
+enum http_result api_get_kpis(struct http_req *r);
+enum http_result api_search(struct http_req *r);
+enum http_result api_get_queue(struct http_req *r, const char *name);
+enum http_result api_get_queues(struct http_req *r);
+enum http_result api_stream_order(struct http_req *r, const char *order);
+enum http_result api_stream_dashboard(struct http_req *r);
+/* The answer of GET /v1/orders/{order}?view=agent (orders.c calls it). */
+enum http_result api_get_order_agent(struct http_req *r, const char *order);
+/* Counts one failed sync event of source ("signature", "fetch") through
+ * the writer, without waiting (hooks.c, the poller).  Best effort: when
+ * the writer is busy the failure is only logged. */
+void api_note_failure(struct writer *w, const char *source, const char *kind);
 /* END handlers: KPIs, agent view, streams */
 /* BEGIN handlers: notifications */
+/* delivery: */
+/* POST /hooks/sms: inbound SMS (STOP/START) from the provider (src/api/sms_hook.c). */
+enum http_result api_post_sms_hook(struct http_req *r);
+/* rules (src/api/notify.c, docs/api.md): */
+enum http_result api_rules(struct http_req *r, const char *name); /* name NULL: the list */
+enum http_result api_audit(struct http_req *r);
+enum http_result api_outbox(struct http_req *r, const char *rest); /* rest: "", "ID", "ID/retry" ... */
+enum http_result api_post_consent(struct http_req *r);
+/* The notification planner and rules (notify/planner.h). */
+struct notify_planner *server_planner(struct server *s);
+/* The side store: one read-write handle for admin writes from request
+ * threads (rules, consent, outbox decisions), locked; NULL when it cannot
+ * be opened (logged).  Each successful lock is followed by one unlock.
+ * Writes wait (busy timeout) for the group-commit writer. */
+struct store *server_side_store_lock(struct server *s);
+void server_side_store_unlock(struct server *s);
+/* One INI entry of [rule NAME] or of the rules' keys in [notify]
+ * (templates, locale, default_rules): 1 taken, 0 not ours, -1 bad (a
+ * message on stderr).  notify/planner.c. */
+int notify_rules_config_set(struct server_config *cfg, const char *section, const char *name, const char *value);
 /* END handlers: notifications */
 
 #endif

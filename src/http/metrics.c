@@ -11,6 +11,15 @@
 static const char *route_names[ROUTE__COUNT] = {
 	"other", "events", "order", "timeline", "orders", "healthz", "readyz", "metrics",
 	"hooks", "unmapped", "rejected",
+	/* BEGIN route ids: web pages */
+	"track", "track_stream", "static", "dashboard", "track_links", "raw",
+	/* END route ids: web pages */
+	/* BEGIN route ids: KPIs, agent view, streams */
+	"kpis", "search", "queues", "stream",
+	/* END route ids: KPIs, agent view, streams */
+	/* BEGIN route ids: notifications */
+	"rules", "audit", "outbox", "consent",
+	/* END route ids: notifications */
 };
 static const char *result_names[EVR__COUNT] = { "accepted", "duplicate", "rejected", "parked" };
 static const char *hook_names[HOOK__COUNT] = { "accepted", "unauthorized", "rejected", "failed" };
@@ -26,6 +35,8 @@ struct metrics {
 	char sources[METRICS_MAX_SOURCES + 1][EV_SOURCE_MAX + 1];
 	uint64_t events[METRICS_MAX_SOURCES + 1][EVR__COUNT];
 	uint64_t hooks[METRICS_MAX_SOURCES + 1][HOOK__COUNT];
+	int64_t sse_open;                 /* SSE streams open now (sse.c) */
+	uint64_t sse_opened, sse_refused;
 };
 
 struct metrics *metrics_new(void)
@@ -88,6 +99,17 @@ void metrics_hook(struct metrics *m, const char *source, enum hook_result r)
 	pthread_mutex_unlock(&m->mu);
 }
 
+void metrics_sse(struct metrics *m, int delta_open, bool refused)
+{
+	pthread_mutex_lock(&m->mu);
+	m->sse_open += delta_open;
+	if (delta_open > 0)
+		m->sse_opened += (uint64_t)delta_open;
+	if (refused)
+		m->sse_refused++;
+	pthread_mutex_unlock(&m->mu);
+}
+
 static void hist(struct buf *b, const char *name, const uint64_t *h, double sum)
 {
 	uint64_t cum = 0;
@@ -138,6 +160,13 @@ enum werr metrics_render(struct metrics *m, const struct writer_stats *ws, struc
 					   s == METRICS_MAX_SOURCES ? "other" : m->sources[s], hook_names[r],
 					   (unsigned long long)m->hooks[s][r]);
 	}
+	buf_printf(b, "# HELP wismo_sse_streams Server-Sent Event streams open now.\n"
+		      "# TYPE wismo_sse_streams gauge\nwismo_sse_streams %lld\n"
+		      "# HELP wismo_sse_streams_opened_total Server-Sent Event streams opened.\n"
+		      "# TYPE wismo_sse_streams_opened_total counter\nwismo_sse_streams_opened_total %llu\n"
+		      "# HELP wismo_sse_streams_refused_total Streams refused (limit reached or stopping).\n"
+		      "# TYPE wismo_sse_streams_refused_total counter\nwismo_sse_streams_refused_total %llu\n",
+		   (long long)m->sse_open, (unsigned long long)m->sse_opened, (unsigned long long)m->sse_refused);
 	pthread_mutex_unlock(&m->mu);
 
 	buf_printf(b, "# HELP wismo_writer_queue_events Events waiting for the writer.\n"

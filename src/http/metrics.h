@@ -9,6 +9,7 @@
 #ifndef WISMO_METRICS_H
 #define WISMO_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../base/buf.h"
@@ -27,10 +28,24 @@ enum route {
 	ROUTE_UNMAPPED,
 	ROUTE_REJECTED,
 	/* BEGIN route ids: web pages */
+	ROUTE_TRACK,
+	ROUTE_TRACK_STREAM,
+	ROUTE_STATIC,
+	ROUTE_DASHBOARD,
+	ROUTE_TRACK_LINKS,
+	ROUTE_RAW,
 	/* END route ids: web pages */
 	/* BEGIN route ids: KPIs, agent view, streams */
+	ROUTE_KPIS,
+	ROUTE_SEARCH,
+	ROUTE_QUEUES,
+	ROUTE_STREAM,
 	/* END route ids: KPIs, agent view, streams */
 	/* BEGIN route ids: notifications */
+	ROUTE_RULES,
+	ROUTE_AUDIT,
+	ROUTE_OUTBOX,
+	ROUTE_CONSENT,
 	/* END route ids: notifications */
 	ROUTE__COUNT
 };
@@ -55,6 +70,8 @@ void metrics_free(struct metrics *m);
 void metrics_request(struct metrics *m, enum route route, unsigned status);
 void metrics_events(struct metrics *m, const char *source, enum ev_result r, uint64_t n);
 void metrics_hook(struct metrics *m, const char *source, enum hook_result r);
+/* Live SSE streams (sse.c): delta to the open gauge, or one refused (503). */
+void metrics_sse(struct metrics *m, int delta_open, bool refused);
 enum werr metrics_render(struct metrics *m, const struct writer_stats *ws, struct buf *out);
 
 #endif

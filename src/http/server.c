@@ -28,8 +28,12 @@
 #include "../adapters/zones.h"
 #include "../base/log.h"
 #include "../poll/poller.h"
+#include "../notify/planner.h" /* notifications: rules */
+#include "../notify/worker.h"
+#include "../api/views.h"
 #include "auth.h"
 #include "metrics.h"
+#include "sse.h"
 #include "../base/banned.h"
 
 /* Bodies declared larger than this are not even read before the 413. */
@@ -48,6 +52,9 @@ struct server {
 	struct mappings *maps;
 	struct zones *zones;
 	struct poller *poller;
+	struct worker *worker; /* the outbox worker (notify/worker.h) */
+	struct notify_planner *planner; /* notifications: rules, planning hook, side store (notify/planner.h) */
+	struct sse_hub *sse; /* live updates (sse.h) */
 };
 
 void server_config_defaults(struct server_config *c)
@@ -160,6 +167,36 @@ struct metrics *server_metrics(struct server *s)
 	return s->metrics;
 }
 
+struct sse_hub *server_sse(struct server *s)
+{
+	return s->sse;
+}
+
+/* notifications: the rules and planner, and the side store (planner.h) */
+struct notify_planner *server_planner(struct server *s)
+{
+	return s->planner;
+}
+
+struct store *server_side_store_lock(struct server *s)
+{
+	return notify_side_lock(s->planner);
+}
+
+void server_side_store_unlock(struct server *s)
+{
+	notify_side_unlock(s->planner);
+}
+
+/* The writer's commit listener: whoever needs to hear of committed orders
+ * (live streams now) is told here, on the writer thread, quickly. */
+static void on_commit(void *ctx, const char *const *orders, size_t n)
+{
+	struct server *s = ctx;
+
+	sse_hub_committed(s->sse, orders, n);
+}
+
 int server_port(const struct server *s)
 {
 	return s->port;
@@ -231,6 +268,7 @@ static enum MHD_Result send_reply(struct http_req *r)
 	enum MHD_Result ret;
 	size_t len = r->out.len;
 	char *body = buf_detach(&r->out);
+	int h;
 
 	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
@@ -239,7 +277,11 @@ static enum MHD_Result send_reply(struct http_req *r)
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				r->content_type ? r->content_type : "application/json");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	/* no-store unless the handler chose (static files may be cached) */
+	for (h = 0; h < r->nheaders && strcasecmp(r->headers[h].name, MHD_HTTP_HEADER_CACHE_CONTROL); h++)
+		;
+	if (h == r->nheaders)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (r->retry_after)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, r->retry_after);
@@ -302,7 +344,7 @@ static enum http_result route(struct http_req *r)
 	/* /hooks/{source}: the name is what follows the last '/' (strrchr keeps
 	 * GCC's -Wstringop-overread, which misjudges u + 7 under -O2 with the
 	 * sanitizers, quiet) */
-	if (!strncmp(u, hooks, sizeof(hooks) - 1) && strrchr(u, '/') == u + sizeof(hooks) - 2 &&
+	if (!strncmp(u, hooks, sizeof(hooks) - 1) && strrchr(u, '/') == u + sizeof(hooks) - 2 && strcmp(u, "/hooks/sms") &&
 	    u[sizeof(hooks) - 1]) {
 		r->route = ROUTE_HOOKS;
 		return method_is(r, "POST", "POST") ? api_post_hook(r, strrchr(u, '/') + 1) : HTTP_DONE;
@@ -316,10 +358,96 @@ static enum http_result route(struct http_req *r)
 		return method_is(r, "GET", "GET, HEAD") ? api_list_rejected(r) : HTTP_DONE;
 	}
 	/* BEGIN routes: web pages */
+	if (!strcmp(u, "/track") || !strcmp(u, "/track/")) {
+		r->route = ROUTE_TRACK;
+		if (!strcmp(r->method, "POST"))
+			return web_track_lookup(r);
+		return method_is(r, "GET", "GET, HEAD, POST") ? web_track_form(r) : HTTP_DONE;
+	}
+	if (!strncmp(u, "/track/", 7)) {
+		const char *tok = u + 7, *st = suffix(tok, "/stream");
+		char token[256];
+		size_t n = st ? (size_t)(st - tok) : strlen(tok);
+
+		r->route = st ? ROUTE_TRACK_STREAM : ROUTE_TRACK;
+		if (!method_is(r, "GET", "GET, HEAD"))
+			return HTTP_DONE;
+		if (n >= sizeof(token))
+			n = sizeof(token) - 1; /* too long to be a token: fails verification */
+		memcpy(token, tok, n);
+		token[n] = '\0';
+		return st ? web_track_stream(r, token) : web_track_page(r, token);
+	}
+	if (!strncmp(u, "/static/", 8)) {
+		r->route = ROUTE_STATIC;
+		return method_is(r, "GET", "GET, HEAD") ? web_static(r, u + 8) : HTTP_DONE;
+	}
+	if (!strcmp(u, "/dashboard/login") || !strcmp(u, "/dashboard/logout")) {
+		r->route = ROUTE_DASHBOARD;
+		if (!method_is(r, "POST", "POST"))
+			return HTTP_DONE;
+		return !strcmp(u, "/dashboard/login") ? web_dashboard_login(r) : web_dashboard_logout(r);
+	}
+	if (!strcmp(u, "/dashboard") || !strncmp(u, "/dashboard/", 11)) {
+		r->route = ROUTE_DASHBOARD;
+		return method_is(r, "GET", "GET, HEAD") ? web_dashboard(r, u + 10) : HTTP_DONE;
+	}
+	if (!strcmp(u, "/v1/track-links")) {
+		r->route = ROUTE_TRACK_LINKS;
+		return method_is(r, "POST", "POST") ? api_post_track_link(r) : HTTP_DONE;
+	}
+	if (!strncmp(u, "/v1/raw/", 8)) {
+		r->route = ROUTE_RAW;
+		return method_is(r, "GET", "GET, HEAD") ? api_get_raw(r, u + 8) : HTTP_DONE;
+	}
 	/* END routes: web pages */
 	/* BEGIN routes: KPIs, agent view, streams */
+	if (!strcmp(u, "/v1/kpis")) {
+		r->route = ROUTE_KPIS;
+		return method_is(r, "GET", "GET, HEAD") ? api_get_kpis(r) : HTTP_DONE;
+	}
+	if (!strcmp(u, "/v1/search")) {
+		r->route = ROUTE_SEARCH;
+		return method_is(r, "GET", "GET, HEAD") ? api_search(r) : HTTP_DONE;
+	}
+	if (!strcmp(u, "/v1/queues") || !strncmp(u, "/v1/queues/", 11)) {
+		r->route = ROUTE_QUEUES;
+		if (!method_is(r, "GET", "GET, HEAD"))
+			return HTTP_DONE;
+		return u[10] && u[11] ? api_get_queue(r, u + 11) : api_get_queues(r);
+	}
+	if (!strcmp(u, "/v1/stream/dashboard")) {
+		r->route = ROUTE_STREAM;
+		return method_is(r, "GET", "GET, HEAD") ? api_stream_dashboard(r) : HTTP_DONE;
+	}
+	if (!strncmp(u, "/v1/stream/orders/", 18) && strrchr(u, '/') == u + 17 && u[18]) {
+		r->route = ROUTE_STREAM;
+		return method_is(r, "GET", "GET, HEAD") ? api_stream_order(r, strrchr(u, '/') + 1) : HTTP_DONE;
+	}
 	/* END routes: KPIs, agent view, streams */
 	/* BEGIN routes: notifications */
+	/* delivery: */
+	if (!strcmp(u, "/hooks/sms")) {
+		r->route = ROUTE_HOOKS;
+		return method_is(r, "POST", "POST") ? api_post_sms_hook(r) : HTTP_DONE;
+	}
+	/* rules: */
+	if (!strcmp(u, "/v1/rules") || !strncmp(u, "/v1/rules/", 10)) {
+		r->route = ROUTE_RULES;
+		return api_rules(r, u[9] ? u + 10 : NULL);
+	}
+	if (!strcmp(u, "/v1/audit")) {
+		r->route = ROUTE_AUDIT;
+		return api_audit(r);
+	}
+	if (!strcmp(u, "/v1/outbox") || !strncmp(u, "/v1/outbox/", 11)) {
+		r->route = ROUTE_OUTBOX;
+		return api_outbox(r, u[10] ? u + 11 : NULL);
+	}
+	if (!strcmp(u, "/v1/consent")) {
+		r->route = ROUTE_CONSENT;
+		return api_post_consent(r);
+	}
 	/* END routes: notifications */
 	if (!strcmp(u, "/healthz")) {
 		r->route = ROUTE_HEALTHZ;
@@ -479,6 +607,16 @@ enum werr server_start(const struct server_config *cfg, struct server **out, cha
 		goto fail;
 	if ((err = writer_new(cfg->store_url, &cfg->policy, cfg->queue_max, &s->writer, errbuf, errcap)))
 		goto fail;
+	if ((err = sse_hub_new(cfg->store_url, cfg->sse_max_streams, s->metrics, &s->sse))) {
+		snprintf(errbuf, errcap, "unable to start the live-update hub");
+		goto fail;
+	}
+	writer_set_commit_listener(s->writer, on_commit, s);
+	/* notifications: messages are planned in the writer's transaction */
+	if ((err = notify_planner_new(&s->cfg, &s->planner, errbuf, errcap)))
+		goto fail;
+	writer_set_project_hook(s->writer, notify_planner_hook, s->planner);
+	views_configure(cfg->kpi_quiet_hours);
 	s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_access, s,
 				     MHD_OPTION_SOCK_ADDR, sa,
 				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -498,14 +636,28 @@ enum werr server_start(const struct server_config *cfg, struct server **out, cha
 	}
 	if ((err = poller_start(&s->cfg, s->writer, s->maps, s->zones, &s->poller, errbuf, errcap)))
 		goto fail;
+	{
+		/* the outbox worker: its own store handle, secrets from the environment */
+		struct worker_opts wo = { s->cfg.store_url, &s->cfg.notify, s->zones, NULL };
+		if (notify_config_env(&s->cfg.notify)) {
+			snprintf(errbuf, errcap, "a notification secret in the environment is too long");
+			err = WERR_INVALID;
+			goto fail;
+		}
+		if ((err = worker_start(&wo, &s->worker, errbuf, errcap)))
+			goto fail;
+	}
 	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : cfg->port;
+	notify_planner_set_port(s->planner, s->port);
 	*out = s;
 	return WERR_OK;
 fail:
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
 	writer_free(s->writer);
+	notify_planner_free(s->planner); /* after the writer: its hook */
+	sse_hub_free(s->sse);
 	mappings_free(s->maps);
 	zones_free(s->zones);
 	if (s->key_made)
@@ -528,14 +680,19 @@ void server_stop(struct server *s)
 		close(fd);
 	/* 2. no more carrier asks; commit what is queued, every waiting
 	 * request is resumed */
+	worker_stop(s->worker);
 	poller_stop(s->poller);
 	writer_stop(s->writer);
-	/* 3. let the answers go out */
+	/* 3. end the live streams (libmicrohttpd must not be stopped with a
+	 * suspended connection), let the answers go out */
+	sse_hub_close(s->sse);
 	deadline = mono_ms() + 5000;
 	while (atomic_load(&s->active) > 0 && mono_ms() < deadline)
 		usleep(10000);
 	MHD_stop_daemon(s->daemon);
+	sse_hub_free(s->sse);
 	writer_free(s->writer);
+	notify_planner_free(s->planner); /* after the writer: its hook */
 	pthread_key_delete(s->reader_key);
 	metrics_free(s->metrics);
 	mappings_free(s->maps);

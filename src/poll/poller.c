@@ -334,6 +334,7 @@ static void poll_carrier(struct poller *p, struct carrier *c, int64_t now)
 			snprintf(st, sizeof(st), "%ld", status);
 			wlog(LOG_WARN, "carrier_poll_failed", "source", c->sc->name, "tracking", rows[i].tracking,
 			     "status", st, NULL);
+			api_note_failure(p->w, c->sc->name, "fetch"); /* KPIs (docs/kpis.md) */
 		}
 		int failures = ok ? 0 : rows[i].failures + 1;
 		store_poll_done(p->st, rows[i].tracking, now + poll_interval_ms(rows[i].status, failures), failures,

@@ -82,4 +82,48 @@ enum werr sq_query_rows(struct sqlite_store *s, sqlite3_stmt *q, enum werr err, 
  * NULL) says whether a row changed.  Ends q. */
 enum werr sq_step_write(struct sqlite_store *s, sqlite3_stmt *q, int rc, const char *what, bool *changed);
 
+/* BEGIN ops: web pages (store_sqlite_pages.c) */
+enum werr sqlite_setting_get_or_create(struct store *st, const char *name, const char *proposed, char *value,
+				       size_t cap);
+enum werr sqlite_order_contact(struct store *st, const char *order, char email[EV_EMAIL_MAX + 1],
+			       char postal[EV_POSTAL_MAX + 1], char **json);
+enum werr sqlite_raw_get(struct store *st, int64_t id, char content_type[128], struct buf *body);
+/* END ops: web pages */
+
+/* BEGIN ops: KPIs, agent view, streams (store_sqlite_web.c) */
+enum werr sqlite_mark_visible(struct store *st, int64_t first_seq, int64_t at);
+enum werr sqlite_sync_failure_bump(struct store *st, const char *source, const char *kind, int64_t n, int64_t at);
+enum werr sqlite_sync_failures(struct store *st, int64_t from, int64_t to, struct sync_failure_row **rows,
+			       size_t *n);
+enum werr sqlite_kpi_events(struct store *st, int64_t from, int64_t to, struct kpi_event_row **rows, size_t *n);
+enum werr sqlite_kpi_orders(struct store *st, int64_t from, int64_t to, struct kpi_order_row **rows, size_t *n);
+enum werr sqlite_orders_by_email(struct store *st, const char *email, int limit, struct order_row **rows,
+				 size_t *n);
+enum werr sqlite_conflict_orders(struct store *st, int limit, struct order_row **rows, size_t *n);
+enum werr sqlite_quiet_packages(struct store *st, int64_t before, int limit, struct quiet_row **rows, size_t *n);
+enum werr sqlite_web_counts(struct store *st, int64_t quiet_before, int64_t failures_since, struct web_counts *out);
+enum werr sqlite_event_meta(struct store *st, const char *order, struct event_meta **rows, size_t *n);
+/* END ops: KPIs, agent view, streams */
+
+/* BEGIN ops: notifications (store_sqlite_notify.c) */
+enum werr sqn_outbox_put(struct store *st, struct outbox_row *row, bool *dup);
+enum werr sqn_outbox_claim(struct store *st, int64_t now, int64_t lease_until, int limit, struct outbox_row **rows,
+			   size_t *n);
+enum werr sqn_outbox_finish(struct store *st, int64_t id, const char *state, int64_t next_at, const char *error,
+			    const char *remote_id, int64_t at);
+enum werr sqn_outbox_list(struct store *st, const char *state, const char *order, int limit,
+			  struct outbox_row **rows, size_t *n);
+enum werr sqn_outbox_get(struct store *st, int64_t id, struct outbox_row *out);
+enum werr sqn_outbox_set_state(struct store *st, int64_t id, const char *state, int64_t at);
+enum werr sqn_consent_get(struct store *st, const char *phone, bool *opted_in, int64_t *at);
+enum werr sqn_consent_put(struct store *st, const char *phone, bool opted_in, const char *source, int64_t at);
+enum werr sqn_audit_put(struct store *st, const char *actor, const char *action, const char *subject,
+			const char *detail_json, int64_t at);
+enum werr sqn_ticket_get(struct store *st, const char *order, char ticket_id[128], char state[16]);
+enum werr sqn_ticket_put(struct store *st, const char *order, const char *ticket_id, const char *state, int64_t at);
+enum werr sqn_rule_put(struct store *st, const char *name, const char *json, int64_t at);
+enum werr sqn_rule_list(struct store *st, struct rule_row **rows, size_t *n);
+enum werr sqn_audit_list(struct store *st, int64_t before_id, int limit, struct audit_row **rows, size_t *n);
+/* END ops: notifications */
+
 #endif

@@ -149,7 +149,72 @@ struct outbox_row {
 	char *view;                     /* the template view (JSON), captured when planned */
 };
 void outbox_rows_free(struct outbox_row *rows, size_t n);
+/* A rule set through the API (docs/notifications.md); json NULL: deleted
+ * (hides the configured or default rule of that name). */
+struct rule_row {
+	char name[64];
+	char *json;
+	int64_t updated_at;
+};
+void rule_rows_free(struct rule_row *rows, size_t n);
+struct audit_row {
+	int64_t id;
+	int64_t at;
+	char actor[64];
+	char action[64];
+	char subject[256];
+	char *detail; /* JSON, may be NULL */
+};
+void audit_rows_free(struct audit_row *rows, size_t n);
 /* END types: notifications */
+
+/* BEGIN types: KPIs, agent view, streams */
+/* One event as the KPIs see it (store_kpi_events). */
+struct kpi_event_row {
+	char source[EV_SOURCE_MAX + 1];
+	char carrier[EV_CARRIER_MAX + 1];
+	enum ev_status status;
+	bool has_package;
+	int64_t occurred_at, received_at;
+	int64_t visible_at; /* 0: not recorded (stored before migration 4) */
+};
+
+/* The timing columns of one order projection (store_kpi_orders). */
+struct kpi_order_row {
+	char order[EV_ORDER_MAX + 1];
+	int64_t updated_at, placed_at, shipped_at, delivered_at, promised_by; /* 0: none */
+	int conflicts;
+};
+
+struct sync_failure_row {
+	char day[11]; /* YYYY-MM-DD, UTC */
+	char source[EV_SOURCE_MAX + 1];
+	char kind[16]; /* signature, rejected, fetch */
+	int64_t count;
+	int64_t last_at;
+};
+
+/* A package the carrier holds that has gone quiet (store_quiet_packages). */
+struct quiet_row {
+	char order[EV_ORDER_MAX + 1];
+	char tracking[EV_PACKAGE_MAX + 1];
+	char carrier[EV_CARRIER_MAX + 1];
+	enum pkg_status status;
+	int64_t status_at;
+};
+
+/* What store_event_meta gives per event of an order. */
+struct event_meta {
+	char key[EV_KEY_MAX + 1];
+	int64_t raw_id;     /* 0: none */
+	int64_t visible_at; /* 0: unknown */
+};
+
+/* Sizes of the dashboard's queues (store_web_counts). */
+struct web_counts {
+	int64_t conflicts, unmapped, rejected, quiet, failures;
+};
+/* END types: KPIs, agent view, streams */
 
 struct store_ops {
 	const char *name;
@@ -214,6 +279,44 @@ struct store_ops {
 			      size_t *n);
 	enum werr (*poll_done)(struct store *st, const char *tracking, int64_t next_at, int failures, int64_t at);
 	/* BEGIN ops: web/KPIs */
+	/* -- web pages (store_sqlite_pages.c) -- */
+	/* The value of setting name; when there is none yet, stores proposed
+	 * (needs a writable store) and returns it.  Whoever stores first wins,
+	 * so concurrent callers all get the same value. */
+	enum werr (*setting_get_or_create)(struct store *st, const char *name, const char *proposed,
+					   char *value, size_t cap);
+	/* The lookup fields of one order (as received; "" when unknown) and
+	 * its stored JSON (free()), or WERR_NOT_FOUND. */
+	enum werr (*order_contact)(struct store *st, const char *order, char email[EV_EMAIL_MAX + 1],
+				   char postal[EV_POSTAL_MAX + 1], char **json);
+	/* A raw payload: its content type and body (appended to body). */
+	enum werr (*raw_get)(struct store *st, int64_t id, char content_type[128], struct buf *body);
+	/* -- KPIs, agent view, streams (store_sqlite_web.c) -- */
+	/* Sets visible_at = at on every event with seq >= first_seq (the
+	 * writer, just before its COMMIT). */
+	enum werr (*mark_visible)(struct store *st, int64_t first_seq, int64_t at);
+	/* Adds n to the failures of (UTC day of at, source, kind). */
+	enum werr (*sync_failure_bump)(struct store *st, const char *source, const char *kind, int64_t n, int64_t at);
+	/* Failure counts of the days that overlap [from, to), by day, source, kind. */
+	enum werr (*sync_failures)(struct store *st, int64_t from, int64_t to, struct sync_failure_row **rows,
+				  size_t *n);
+	/* Events received in [from, to), in seq order (free()). */
+	enum werr (*kpi_events)(struct store *st, int64_t from, int64_t to, struct kpi_event_row **rows, size_t *n);
+	/* Orders updated, shipped or delivered in [from, to) (free()). */
+	enum werr (*kpi_orders)(struct store *st, int64_t from, int64_t to, struct kpi_order_row **rows, size_t *n);
+	/* Orders whose customer email is email (case-insensitive), newest first
+	 * (order_rows_free). */
+	enum werr (*orders_by_email)(struct store *st, const char *email, int limit, struct order_row **rows,
+				     size_t *n);
+	/* Orders with an open conflict, newest first (order_rows_free). */
+	enum werr (*conflict_orders)(struct store *st, int limit, struct order_row **rows, size_t *n);
+	/* Packages in a carrier-held status whose deciding event is older than
+	 * before, oldest first (free()). */
+	enum werr (*quiet_packages)(struct store *st, int64_t before, int limit, struct quiet_row **rows, size_t *n);
+	/* Queue sizes: quiet as above, failures since failures_since. */
+	enum werr (*web_counts)(struct store *st, int64_t quiet_before, int64_t failures_since, struct web_counts *out);
+	/* raw_id and visible_at of each event of an order (free()). */
+	enum werr (*event_meta)(struct store *st, const char *order, struct event_meta **rows, size_t *n);
 	/* END ops: web/KPIs */
 	/* BEGIN ops: notifications */
 	/* Inserts a planned message; a row with the same key exists: *dup = true
@@ -244,6 +347,11 @@ struct store_ops {
 	/* The help-desk ticket opened for an order (ticket id), or WERR_NOT_FOUND. */
 	enum werr (*ticket_get)(struct store *st, const char *order, char ticket_id[128], char state[16]);
 	enum werr (*ticket_put)(struct store *st, const char *order, const char *ticket_id, const char *state, int64_t at);
+	/* Rules stored through the API, by name; json NULL records a deletion. */
+	enum werr (*rule_put)(struct store *st, const char *name, const char *json, int64_t at);
+	enum werr (*rule_list)(struct store *st, struct rule_row **rows, size_t *n);
+	/* Audit entries, newest first, id < before_id (0: from the newest). */
+	enum werr (*audit_list)(struct store *st, int64_t before_id, int limit, struct audit_row **rows, size_t *n);
 	/* END ops: notifications */
 };
 
@@ -309,6 +417,22 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_poll_due(st, ...)        ((st)->ops->poll_due((st), __VA_ARGS__))
 #define store_poll_done(st, ...)       ((st)->ops->poll_done((st), __VA_ARGS__))
 /* BEGIN macros: web/KPIs */
+/* -- web pages -- */
+#define store_setting_get_or_create(st, ...) ((st)->ops->setting_get_or_create((st), __VA_ARGS__))
+#define store_order_contact(st, ...)   ((st)->ops->order_contact((st), __VA_ARGS__))
+#define store_raw_get(st, ...)         ((st)->ops->raw_get((st), __VA_ARGS__))
+/* -- KPIs, agent view, streams -- */
+#define store_mark_visible(st, ...)    ((st)->ops->mark_visible((st), __VA_ARGS__))
+#define store_sync_failure_bump(st, ...) ((st)->ops->sync_failure_bump((st), __VA_ARGS__))
+#define store_sync_failures(st, ...)   ((st)->ops->sync_failures((st), __VA_ARGS__))
+#define store_kpi_events(st, ...)      ((st)->ops->kpi_events((st), __VA_ARGS__))
+#define store_kpi_orders(st, ...)      ((st)->ops->kpi_orders((st), __VA_ARGS__))
+#define store_orders_by_email(st, ...) ((st)->ops->orders_by_email((st), __VA_ARGS__))
+#define store_conflict_orders(st, ...) ((st)->ops->conflict_orders((st), __VA_ARGS__))
+#define store_quiet_packages(st, ...)  ((st)->ops->quiet_packages((st), __VA_ARGS__))
+#define store_web_counts(st, ...)      ((st)->ops->web_counts((st), __VA_ARGS__))
+#define store_event_meta(st, ...)      ((st)->ops->event_meta((st), __VA_ARGS__))
+void order_rows_free(struct order_row *rows, size_t n);
 /* END macros: web/KPIs */
 /* BEGIN macros: notifications */
 #define store_outbox_put(st, ...)      ((st)->ops->outbox_put((st), __VA_ARGS__))
@@ -322,6 +446,9 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_audit_put(st, ...)       ((st)->ops->audit_put((st), __VA_ARGS__))
 #define store_ticket_get(st, ...)      ((st)->ops->ticket_get((st), __VA_ARGS__))
 #define store_ticket_put(st, ...)      ((st)->ops->ticket_put((st), __VA_ARGS__))
+#define store_rule_put(st, ...)        ((st)->ops->rule_put((st), __VA_ARGS__))
+#define store_rule_list(st, ...)       ((st)->ops->rule_list((st), __VA_ARGS__))
+#define store_audit_list(st, ...)      ((st)->ops->audit_list((st), __VA_ARGS__))
 /* END macros: notifications */
 
 #endif

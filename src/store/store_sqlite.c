@@ -246,7 +246,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	 * duplicate; any other constraint failure stays an error. */
 	[ST_APPEND] =
 		"INSERT INTO events(key, source, order_no, package, status, occurred_at, received_at,"
-		" raw_id, body) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+		" raw_id, body, carrier) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
 		" ON CONFLICT(key) DO NOTHING",
 	/* The duplicate is filed under the first delivery's order and source;
 	 * first_received is when that first delivery arrived. */
@@ -261,18 +261,21 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"SELECT key, source, count, first_received, last_received FROM duplicates"
 		" WHERE order_no = ?1 ORDER BY key",
 	[ST_PUT_ORDER] =
-		"INSERT INTO orders(order_no, status, updated_at, email, postal_code, json)"
-		" VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(order_no) DO UPDATE SET"
+		"INSERT INTO orders(order_no, status, updated_at, email, postal_code, json,"
+		" placed_at, shipped_at, delivered_at, promised_by, conflicts)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT(order_no) DO UPDATE SET"
 		" status = excluded.status, updated_at = excluded.updated_at, email = excluded.email,"
-		" postal_code = excluded.postal_code, json = excluded.json",
+		" postal_code = excluded.postal_code, json = excluded.json, placed_at = excluded.placed_at,"
+		" shipped_at = excluded.shipped_at, delivered_at = excluded.delivered_at,"
+		" promised_by = excluded.promised_by, conflicts = excluded.conflicts",
 	[ST_DEL_PACKAGES] = "DELETE FROM packages WHERE order_no = ?1",
 	/* A tracking number belongs to one order; when two orders name the same
 	 * one, the order written last holds it. */
 	[ST_PUT_PACKAGE] =
-		"INSERT INTO packages(tracking, order_no, carrier, status, updated_at)"
-		" VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(tracking) DO UPDATE SET"
+		"INSERT INTO packages(tracking, order_no, carrier, status, updated_at, status_at)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(tracking) DO UPDATE SET"
 		" order_no = excluded.order_no, carrier = excluded.carrier, status = excluded.status,"
-		" updated_at = excluded.updated_at",
+		" updated_at = excluded.updated_at, status_at = excluded.status_at",
 	[ST_GET_ORDER] = "SELECT json FROM orders WHERE order_no = ?1",
 	[ST_FIND_PACKAGE] = "SELECT order_no FROM packages WHERE tracking = ?1",
 	/* Keyset pagination on (updated_at, order_no): ?1 updated_since, (?2,
@@ -958,6 +961,8 @@ static enum werr sqlite_append_event(struct store *st, struct event *ev, int64_t
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(q, 9, body.p, (int)body.len, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(q, 10, ev->carrier, true); /* KPIs by carrier (schema/v4_web.h) */
+	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	if (rc != SQLITE_DONE) {
 		err = sq_fail(s, rc, "unable to append event");
@@ -1173,6 +1178,8 @@ static enum werr put_packages(struct sqlite_store *s, const struct order_state *
 		if (rc == SQLITE_OK)
 			rc = sqlite3_bind_int64(q, 5, o->updated_at);
 		if (rc == SQLITE_OK)
+			rc = sq_bind_opt_int(q, 6, p->status_at);
+		if (rc == SQLITE_OK)
 			rc = sqlite3_step(q);
 		sq_done(q);
 		if (rc != SQLITE_DONE)
@@ -1181,12 +1188,27 @@ static enum werr put_packages(struct sqlite_store *s, const struct order_state *
 	return WERR_OK;
 }
 
+/* The KPI columns of an order (schema/v4_web.h): the first carrier
+ * possession of any parcel, and when the whole order was delivered. */
+static void order_kpi_times(const struct order_state *o, int64_t *shipped, int64_t *delivered)
+{
+	*shipped = *delivered = 0;
+	for (size_t i = 0; i < o->npackages; i++) {
+		const struct package_state *p = &o->packages[i];
+		if (p->shipped_at && (!*shipped || p->shipped_at < *shipped))
+			*shipped = p->shipped_at;
+		if (o->status == ORD_DELIVERED && p->delivered_at > *delivered)
+			*delivered = p->delivered_at;
+	}
+}
+
 static enum werr sqlite_put_order(struct store *st, const struct order_state *o, const char *json)
 {
 	struct sqlite_store *s = sq(st);
 	sqlite3_stmt *q = NULL;
 	bool own = false;
 	enum werr err;
+	int64_t shipped, delivered;
 	int rc;
 
 	if (!o->order[0] || !json) {
@@ -1210,6 +1232,17 @@ static enum werr sqlite_put_order(struct store *st, const struct order_state *o,
 		rc = BIND_FIELD(q, 5, o->customer.postal_code, true);
 	if (rc == SQLITE_OK)
 		rc = BIND_CSTR(q, 6, json);
+	order_kpi_times(o, &shipped, &delivered);
+	if (rc == SQLITE_OK)
+		rc = sq_bind_opt_int(q, 7, o->placed_at);
+	if (rc == SQLITE_OK)
+		rc = sq_bind_opt_int(q, 8, shipped);
+	if (rc == SQLITE_OK)
+		rc = sq_bind_opt_int(q, 9, delivered);
+	if (rc == SQLITE_OK)
+		rc = sq_bind_opt_int(q, 10, o->promised_by);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 11, (int64_t)o->nconflicts);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	sq_done(q);
@@ -1983,7 +2016,36 @@ static const struct store_ops sqlite_ops = {
 	.poll_due = sqlite_poll_due,
 	.poll_done = sqlite_poll_done,
 	/* BEGIN ops: web/KPIs (store_sqlite_web.c) */
+	/* -- web pages (store_sqlite_pages.c) -- */
+	.setting_get_or_create = sqlite_setting_get_or_create,
+	.order_contact = sqlite_order_contact,
+	.raw_get = sqlite_raw_get,
+	/* -- KPIs, agent view, streams (store_sqlite_web.c) -- */
+	.mark_visible = sqlite_mark_visible,
+	.sync_failure_bump = sqlite_sync_failure_bump,
+	.sync_failures = sqlite_sync_failures,
+	.kpi_events = sqlite_kpi_events,
+	.kpi_orders = sqlite_kpi_orders,
+	.orders_by_email = sqlite_orders_by_email,
+	.conflict_orders = sqlite_conflict_orders,
+	.quiet_packages = sqlite_quiet_packages,
+	.web_counts = sqlite_web_counts,
+	.event_meta = sqlite_event_meta,
 	/* END ops: web/KPIs */
 	/* BEGIN ops: notifications (store_sqlite_notify.c) */
+	.outbox_put = sqn_outbox_put,
+	.outbox_claim = sqn_outbox_claim,
+	.outbox_finish = sqn_outbox_finish,
+	.outbox_list = sqn_outbox_list,
+	.outbox_get = sqn_outbox_get,
+	.outbox_set_state = sqn_outbox_set_state,
+	.consent_get = sqn_consent_get,
+	.consent_put = sqn_consent_put,
+	.audit_put = sqn_audit_put,
+	.ticket_get = sqn_ticket_get,
+	.ticket_put = sqn_ticket_put,
+	.rule_put = sqn_rule_put,
+	.rule_list = sqn_rule_list,
+	.audit_list = sqn_audit_list,
 	/* END ops: notifications */
 };

@@ -192,6 +192,7 @@ struct touched {
 	size_t ndone, donecap;
 	struct tkey *keys;
 	size_t nkeys, keycap;
+	int64_t first_seq; /* first event appended in this batch (visible_at), 0: none */
 };
 
 static int cmp_tkey(const void *a, const void *b)
@@ -251,6 +252,8 @@ static enum werr apply_event(struct writer *w, struct event *ev, int64_t raw_id,
 	}
 	if ((err = store_append_event(w->st, ev, raw_id, dup)) || *dup)
 		return err;
+	if (!t->first_seq)
+		t->first_seq = ev->seq;
 	/* a code no table knows (a table row that says unknown sets a detail) */
 	if (ev->status == EV_UNKNOWN && ev->code[0] && !ev->detail[0] &&
 	    (err = store_unmapped_bump(w->st, ev, raw_id)))
@@ -370,7 +373,15 @@ static enum werr run_batch(struct writer *w, struct writer_job *batch)
 			goto fail;
 		if (j->reject_reason) {
 			if ((err = store_reject_put(w->st, j->source ? j->source : "", j->reject_reason, raw_id,
-						    j->received_at)))
+						    j->received_at)) ||
+			    (j->source && j->source[0] &&
+			     (err = store_sync_failure_bump(w->st, j->source, "rejected", 1, j->received_at))))
+				goto fail;
+			continue;
+		}
+		if (j->failure_kind) {
+			if (j->source && j->source[0] &&
+			    (err = store_sync_failure_bump(w->st, j->source, j->failure_kind, 1, j->received_at)))
 				goto fail;
 			continue;
 		}
@@ -388,6 +399,9 @@ static enum werr run_batch(struct writer *w, struct writer_job *batch)
 		}
 	}
 	if ((err = project_touched(w, &t)) || (err = release_parked(w, &t)))
+		goto fail;
+	/* visible_at: just before COMMIT, so it excludes the commit's fsync */
+	if (t.first_seq && (err = store_mark_visible(w->st, t.first_seq, wall_ms())))
 		goto fail;
 	err = store_commit(w->st);
 	if (!err) {

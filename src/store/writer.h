@@ -21,7 +21,10 @@
  * status is unknown, that carries a source code and no detail (a code no
  * mapping table has, adapters/mapping.h) is counted in the unmapped-codes
  * table.  A job with reject_reason set stores its raw body
- * and the reason in the rejected list, and no events.
+ * and the reason in the rejected list (and counts a "rejected" sync
+ * failure), and no events; a job with failure_kind set only counts that
+ * failure.  Every event appended in a batch gets visible_at, the time just
+ * before the batch's COMMIT (docs/kpis.md).
  *
  * Back-pressure: writer_submit() refuses with WERR_BUSY (and does not take
  * the job) while the queue holds more than queue_max events; with
@@ -53,6 +56,9 @@ struct writer_job {
 	const struct store_alias *aliases; /* recorded under `source` */
 	size_t naliases;
 	const char *reject_reason; /* non-NULL: store the body as rejected */
+	const char *failure_kind;  /* non-NULL: only count a failed sync event of
+	                              `source` (sync_failures: "signature",
+	                              "fetch"); no raw body, no events */
 	int64_t received_at;
 	void (*done)(struct writer_job *job); /* called on the writer thread */
 	void *ctx;                 /* the caller's */

@@ -1,0 +1,264 @@
+/*
+ * kpis.c - the staff read API over views.c: GET /v1/kpis, /v1/search,
+ * /v1/queues[/{name}], /v1/orders/{order}?view=agent, and the live streams
+ * GET /v1/stream/orders/{order} and /v1/stream/dashboard (sse.h).  Also the
+ * one place request threads count a failed sync event (api_note_failure).
+ *
+ * All of these are for agent or admin keys; the rejected-bodies queue
+ * names raw payloads and is admin-only, as GET /v1/rejected is.
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/log.h"
+#include "../base/wtime.h"
+#include "../core/kpi.h"
+#include "../http/http.h"
+#include "../http/sse.h"
+#include "views.h"
+#include "../base/banned.h"
+
+#define STAFF_ROLES (ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_AGENT))
+#define KPI_DEFAULT_DAYS 30
+
+/* Sends a view: 200 with its JSON, or the error. */
+static enum http_result send_view(struct http_req *r, struct store *st, enum werr err, cJSON *j,
+				  const char *not_found)
+{
+	char *text;
+
+	if (err == WERR_NOT_FOUND) {
+		http_error(r, 404, "not_found", "%s", not_found);
+	} else if (err) {
+		http_werr(r, err, store_errmsg(st));
+	} else if (!(text = cJSON_PrintUnformatted(j))) {
+		http_werr(r, WERR_NOMEM, NULL);
+	} else {
+		http_json(r, 200, text, strlen(text));
+		free(text);
+	}
+	cJSON_Delete(j);
+	return HTTP_DONE;
+}
+
+enum http_result api_get_order_agent(struct http_req *r, const char *order)
+{
+	struct store *st;
+	cJSON *j = NULL;
+	enum werr err;
+
+	if (!http_require(r, STAFF_ROLES) || !(st = server_reader(r)))
+		return HTTP_DONE;
+	err = view_agent(st, &server_cfg(r->srv)->policy, order, api_wall_ms(), &j);
+	return send_view(r, st, err, j, "no such order or tracking number");
+}
+
+/* A bound of the period: RFC 3339 with an offset, or a date (midnight UTC;
+ * as `to`, a date includes that whole day). */
+static bool read_bound(struct http_req *r, const char *name, bool is_to, int64_t *out)
+{
+	const char *v = http_query(r, name);
+	int64_t ms;
+
+	if (!v)
+		return true;
+	if (wtime_parse(v, WTIME_FLAG_DATE_OK, &ms) != WTIME_OK) {
+		http_error(r, 400, "invalid_query", "'%s' must be a date (YYYY-MM-DD) or an RFC 3339 time with an offset",
+			   name);
+		return false;
+	}
+	if (is_to && strlen(v) == 10)
+		ms += KPI_DAY_MS;
+	*out = ms;
+	return true;
+}
+
+enum http_result api_get_kpis(struct http_req *r)
+{
+	const char *group_by = http_query(r, "group_by");
+	int64_t now = api_wall_ms(), from = 0, to = 0;
+	struct store *st;
+	cJSON *j = NULL;
+	enum werr err;
+
+	if (!http_require(r, STAFF_ROLES))
+		return HTTP_DONE;
+	if (!read_bound(r, "from", false, &from) || !read_bound(r, "to", true, &to))
+		return HTTP_DONE;
+	if (group_by && strcmp(group_by, "source") && strcmp(group_by, "carrier")) {
+		http_error(r, 400, "invalid_query", "'group_by' must be 'source' or 'carrier'");
+		return HTTP_DONE;
+	}
+	if (!to)
+		to = from ? from + KPI_DEFAULT_DAYS * KPI_DAY_MS : now;
+	if (!from)
+		from = to - KPI_DEFAULT_DAYS * KPI_DAY_MS;
+	if (to <= from) {
+		http_error(r, 400, "invalid_query", "'to' must be after 'from'");
+		return HTTP_DONE;
+	}
+	if (kpi_days(from, to) > KPI_MAX_DAYS) {
+		http_error(r, 400, "invalid_query", "the period is longer than %d days", KPI_MAX_DAYS);
+		return HTTP_DONE;
+	}
+	if (!(st = server_reader(r)))
+		return HTTP_DONE;
+	err = view_kpis(st, from, to, group_by, now, &j);
+	return send_view(r, st, err, j, "no KPIs");
+}
+
+static bool read_limit(struct http_req *r, int max, int *out)
+{
+	const char *v = http_query(r, "limit");
+	char *end;
+	long n;
+
+	if (!v)
+		return true;
+	n = strtol(v, &end, 10);
+	if (!*v || *end || n < 1 || n > max) {
+		http_error(r, 400, "invalid_query", "'limit' must be from 1 to %d", max);
+		return false;
+	}
+	*out = (int)n;
+	return true;
+}
+
+enum http_result api_search(struct http_req *r)
+{
+	const char *q = http_query(r, "q");
+	struct store *st;
+	cJSON *j = NULL;
+	int limit = 20;
+	enum werr err;
+
+	if (!http_require(r, STAFF_ROLES) || !read_limit(r, 100, &limit))
+		return HTTP_DONE;
+	if (!q || !q[0]) {
+		http_error(r, 400, "invalid_query", "'q' (an order number, tracking number or email) is required");
+		return HTTP_DONE;
+	}
+	if (!(st = server_reader(r)))
+		return HTTP_DONE;
+	err = view_search(st, q, limit, &j);
+	if (err == WERR_INVALID) {
+		http_error(r, 400, "invalid_query", "'q' is empty or too long");
+		return HTTP_DONE;
+	}
+	return send_view(r, st, err, j, "no match");
+}
+
+/* Drops what only admins may follow (raw payload ids) from queue items. */
+static void strip_raw(cJSON *j)
+{
+	cJSON *it;
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "items"))
+		cJSON_DeleteItemFromObjectCaseSensitive(it, "sample_raw_id");
+}
+
+enum http_result api_get_queue(struct http_req *r, const char *name)
+{
+	bool admin_only = !strcmp(name, "rejected");
+	struct store *st;
+	cJSON *j = NULL;
+	int limit = 100;
+	enum werr err;
+
+	if (!http_require(r, admin_only ? ROLE_BIT(ROLE_ADMIN) : STAFF_ROLES) || !read_limit(r, 1000, &limit) ||
+	    !(st = server_reader(r)))
+		return HTTP_DONE;
+	err = view_queue(st, name, api_wall_ms(), limit, &j);
+	if (!err && r->key.role != ROLE_ADMIN)
+		strip_raw(j);
+	return send_view(r, st, err, j, "no such queue: use conflicts, unmapped, rejected, quiet or failures");
+}
+
+enum http_result api_get_queues(struct http_req *r)
+{
+	struct store *st;
+	cJSON *j = NULL;
+	enum werr err;
+
+	if (!http_require(r, STAFF_ROLES) || !(st = server_reader(r)))
+		return HTTP_DONE;
+	err = view_queue_counts(st, api_wall_ms(), &j);
+	return send_view(r, st, err, j, "no queues");
+}
+
+enum http_result api_stream_dashboard(struct http_req *r)
+{
+	if (!http_require(r, STAFF_ROLES))
+		return HTTP_DONE;
+	return http_sse(r, "dashboard");
+}
+
+enum http_result api_stream_order(struct http_req *r, const char *id)
+{
+	char order[EV_ORDER_MAX + 1], topic[SSE_TOPIC_MAX + 1];
+	struct store *st;
+	char *json = NULL;
+	enum werr err = WERR_NOT_FOUND;
+
+	if (!http_require(r, STAFF_ROLES) || !(st = server_reader(r)))
+		return HTTP_DONE;
+	/* the order by number, "#" + number, or a tracking number: the
+	 * stream's topic is always the order number */
+	if (strlen(id) <= EV_ORDER_MAX) {
+		memcpy(order, id, strlen(id) + 1);
+		err = store_get_order(st, order, &json);
+		if (err == WERR_NOT_FOUND && !store_find_package(st, id, order))
+			err = store_get_order(st, order, &json);
+		if (err == WERR_NOT_FOUND && id[0] == '#' && id[1]) {
+			memcpy(order, id + 1, strlen(id));
+			err = store_get_order(st, order, &json);
+		}
+	}
+	free(json);
+	if (err == WERR_NOT_FOUND) {
+		http_error(r, 404, "not_found", "no order or tracking number '%s'", id);
+		return HTTP_DONE;
+	}
+	if (err) {
+		http_werr(r, err, store_errmsg(st));
+		return HTTP_DONE;
+	}
+	snprintf(topic, sizeof(topic), "order:%s", order);
+	return http_sse(r, topic);
+}
+
+/* ---- failed sync events ---- */
+
+struct failure_job {
+	struct writer_job job;
+	char source[EV_SOURCE_MAX + 1];
+	char kind[16];
+};
+
+static void failure_done(struct writer_job *job)
+{
+	free(job->ctx);
+}
+
+void api_note_failure(struct writer *w, const char *source, const char *kind)
+{
+	struct failure_job *f;
+
+	if (!w || !source || !source[0] || strlen(source) > EV_SOURCE_MAX || strlen(kind) >= sizeof(f->kind))
+		return;
+	if (!(f = calloc(1, sizeof(*f))))
+		return;
+	memcpy(f->source, source, strlen(source) + 1);
+	memcpy(f->kind, kind, strlen(kind) + 1);
+	f->job.source = f->source;
+	f->job.failure_kind = f->kind;
+	f->job.received_at = api_wall_ms();
+	f->job.done = failure_done;
+	f->job.ctx = f;
+	if (writer_submit(w, &f->job)) {
+		wlog(LOG_WARN, "failure_not_counted", "source", source, "kind", kind, NULL);
+		free(f);
+	}
+}

@@ -1,0 +1,195 @@
+/*
+ * sms_hook.c - POST /hooks/sms: inbound text messages from the SMS provider,
+ * in Twilio's shape (form-encoded From, To, Body, MessageSid, ...), signed
+ * with X-Twilio-Signature = base64(HMAC-SHA1(auth token, URL + the POST
+ * parameters sorted by name, each name then value)).  The URL is [sms]
+ * public_url: the one the provider was told to call (behind a proxy the
+ * server cannot know it).
+ *
+ * A message that is one keyword records SMS consent for the sender:
+ *   STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT   -> opted out
+ *   START, YES, UNSTOP                               -> opted in
+ * (any case, surrounding blanks ignored; anything else changes nothing),
+ * with an audit entry (actor "sms:<provider>").  The worker reads consent
+ * right before each SMS, so a STOP stops the next message already planned.
+ * The answer is 200 with an empty TwiML <Response/> (the provider sends its
+ * own compliance reply); 401 for a missing or wrong signature.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../base/crypto.h"
+#include "../base/log.h"
+#include "../http/http.h"
+#include "../notify/channel_int.h"
+#include "../base/banned.h"
+
+#define FORM_PARAMS_MAX 64
+
+struct form {
+	char *names[FORM_PARAMS_MAX];
+	char *values[FORM_PARAMS_MAX];
+	size_t n;
+};
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Decodes s[0..len) (application/x-www-form-urlencoded) into a new string. */
+static char *form_decode(const char *s, size_t len)
+{
+	char *out = malloc(len + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '+') {
+			*o++ = ' ';
+		} else if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static void form_free(struct form *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->names[i]);
+		free(f->values[i]);
+	}
+	f->n = 0;
+}
+
+static enum werr form_parse(const char *body, size_t len, struct form *f)
+{
+	size_t at = 0;
+
+	f->n = 0;
+	while (at < len) {
+		const char *p = body + at, *amp = memchr(p, '&', len - at), *eq;
+		size_t plen = amp ? (size_t)(amp - p) : len - at;
+
+		at += plen + 1;
+		if (!plen)
+			continue;
+		if (f->n == FORM_PARAMS_MAX)
+			return WERR_TOO_LARGE;
+		eq = memchr(p, '=', plen);
+		f->names[f->n] = form_decode(p, eq ? (size_t)(eq - p) : plen);
+		f->values[f->n] = eq ? form_decode(eq + 1, plen - (size_t)(eq - p) - 1) : form_decode("", 0);
+		if (!f->names[f->n] || !f->values[f->n]) {
+			free(f->names[f->n]);
+			free(f->values[f->n]);
+			return WERR_NOMEM;
+		}
+		f->n++;
+	}
+	return WERR_OK;
+}
+
+static const char *form_get(const struct form *f, const char *name)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->names[i], name))
+			return f->values[i];
+	return NULL;
+}
+
+static bool e164(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	return n >= 8 && n <= 16 && s[0] == '+' && strspn(s + 1, "0123456789") == n - 1;
+}
+
+/* Records the decision and its audit entry in one transaction, on a
+ * read-write handle of its own (consent changes are rare: a STOP, a START). */
+static enum werr record(const struct server_config *cfg, const char *phone, bool opted_in, const char *sid,
+			int64_t now)
+{
+	struct store *st = NULL;
+	char actor[64], detail[256], msg[256];
+	struct buf d = BUF_INIT;
+	enum werr err;
+
+	snprintf(actor, sizeof(actor), "sms:%s", cfg->notify.sms.provider[0] ? cfg->notify.sms.provider : "twilio");
+	if ((err = buf_puts(&d, "{\"message_sid\":")) || (err = buf_json_str(&d, sid ? sid : "")) ||
+	    (err = buf_puts(&d, "}")))
+		goto out;
+	snprintf(detail, sizeof(detail), "%s", d.p);
+	if ((err = store_open(cfg->store_url, 0, &st, msg, sizeof(msg)))) {
+		wlog(LOG_ERROR, "sms_hook_store_failed", "detail", msg, NULL);
+		goto out;
+	}
+	if (!(err = store_begin(st)) && !(err = store_consent_put(st, phone, opted_in, actor, now)) &&
+	    !(err = store_audit_put(st, actor, opted_in ? "consent.sms_opt_in" : "consent.sms_opt_out", phone, detail,
+				    now)))
+		err = store_commit(st);
+	if (err) {
+		wlog(LOG_ERROR, "sms_hook_write_failed", "error", store_errmsg(st), NULL);
+		store_rollback(st);
+	}
+out:
+	store_close(st);
+	buf_release(&d);
+	return err;
+}
+
+enum http_result api_post_sms_hook(struct http_req *r)
+{
+	const struct server_config *cfg = server_cfg(r->srv);
+	const char *token = cfg->notify.sms.auth_token, *given = http_header(r, "X-Twilio-Signature");
+	const char *from, *body;
+	struct form f = { 0 };
+	char url[600], want[64];
+	enum werr err;
+	int kw;
+
+	if (!token[0]) {
+		http_error(r, 401, "unauthorized", "no SMS auth token is configured ([sms] auth_token)");
+		return HTTP_DONE;
+	}
+	if ((err = form_parse(r->body.p, r->body.len, &f))) {
+		form_free(&f);
+		http_error(r, err == WERR_TOO_LARGE ? 413 : 500, err == WERR_TOO_LARGE ? "too_many_params" : "internal",
+			   "the form could not be read");
+		return HTTP_DONE;
+	}
+	if (cfg->notify.sms.public_url[0]) {
+		snprintf(url, sizeof(url), "%s", cfg->notify.sms.public_url);
+	} else {
+		const char *host = http_header(r, "Host");
+		snprintf(url, sizeof(url), "http://%s%s", host ? host : "", r->url);
+	}
+	sms_twilio_signature(token, url, (const char *const *)f.names, (const char *const *)f.values, f.n, want);
+	if (!given || !want[0] || !crypto_equal(given, strlen(given), want, strlen(want))) {
+		form_free(&f);
+		http_error(r, 401, "bad_signature", "X-Twilio-Signature does not match");
+		return HTTP_DONE;
+	}
+	from = form_get(&f, "From");
+	body = form_get(&f, "Body");
+	kw = sms_keyword(body);
+	if (kw && e164(from) && record(cfg, from, kw > 0, form_get(&f, "MessageSid"), api_wall_ms())) {
+		form_free(&f);
+		http_error(r, 503, "storage_unavailable", "the consent change could not be stored; retry");
+		r->retry_after = "1";
+		return HTTP_DONE;
+	}
+	if (kw)
+		wlog(LOG_INFO, "sms_consent", "change", kw > 0 ? "opt_in" : "opt_out", NULL);
+	form_free(&f);
+	r->content_type = "text/xml";
+	r->status = 200;
+	buf_reset(&r->out);
+	buf_puts(&r->out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>");
+	return HTTP_DONE;
+}

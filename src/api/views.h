@@ -1,0 +1,104 @@
+/*
+ * views.h - the read models shared by the JSON API (src/api/kpis.c,
+ * orders.c) and the dashboard pages: each builder reads this thread's
+ * read-only store and returns a new cJSON tree that the caller deletes
+ * with cJSON_Delete().  Nothing here writes, waits for the writer, or reads
+ * the clock: `now` (ms since the epoch, UTC) is passed in.
+ *
+ * Errors: WERR_NOT_FOUND (no such order / queue name), WERR_INVALID (bad
+ * argument: from > to, unknown group_by), WERR_NOMEM, or the store's error
+ * (its message in store_errmsg(st)).  On error *out is NULL.
+ *
+ * Personal data: the agent view shows what a support agent needs (the
+ * stored projection shows the first name only); raw payload ids are
+ * included, and it is up to the route to hide them from roles that may not
+ * open raw payloads (queues "rejected" and "failures" are admin-only in the
+ * API).
+ *
+ * Times in the output are RFC 3339 strings in UTC ("2024-03-05T14:00:00Z"),
+ * or null.
+ */
+#ifndef WISMO_API_VIEWS_H
+#define WISMO_API_VIEWS_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "../base/err.h"
+#include "../core/policy.h"
+#include "../store/store.h"
+
+/*
+ * One order for a support agent.  order may be the order number, "#" plus
+ * it, or a tracking number of one of its parcels.
+ *
+ *   {"order": <the stored projection object, as GET /v1/orders/{o}>,
+ *    "answer": "Your order shipped with UPS on Tuesday and is expected on Thursday.",
+ *    "timeline": [ {"key","source","source_event_id","package","carrier","status","detail",
+ *                   "code","description","occurred_at","received_at",
+ *                   "visible_at" (when readers could see it; null before migration 4),
+ *                   "location"?,
+ *                   "outcome": "applied"|"claim"|"unmapped", "decisive": bool,
+ *                   "conflict": bool,   (this event is the claim of an open conflict)
+ *                   "raw_id": n|null} ... oldest first (event time, then key) ],
+ *    "duplicates": [ {"key","source","count","first_received_at","last_received_at"} ],
+ *    "conflicts": [ same objects as the projection's "conflicts" ],
+ *    "open_conflicts": n }
+ *
+ * WERR_NOT_FOUND for no such order.
+ */
+enum werr view_agent(struct store *st, const struct policy *pol, const char *order, int64_t now, cJSON **out);
+
+/*
+ * KPIs over [from, to) (ms; to > from), definitions in docs/kpis.md.
+ * group_by: "source", "carrier" or NULL (latency then grouped by source).
+ *
+ *   {"from","to","group_by",
+ *    "latency": {"carrier_to_received": [{"key":"ups","n":n,"p50_ms":x|null,"p95_ms":x|null}...],
+ *                "received_to_visible": [ same ]},
+ *    "status_agreement": {"orders":n,"with_open_conflict":n,"rate":0..1|null},
+ *    "on_time": {"delivered_with_promise":n,"on_time":n,"rate":0..1|null},
+ *    "cycle_time": {"n":n,"p50_ms","p95_ms"},          placed -> first carrier possession
+ *    "click_to_door": {"n":n,"p50_ms","p95_ms"},       placed -> delivered
+ *    "events_per_source": [{"source","events"}],
+ *    "failures": [{"day":"YYYY-MM-DD","source","kind":"signature"|"rejected"|"fetch","count"}],
+ *    "failures_total": n,
+ *    "series": [{"day":"YYYY-MM-DD","events":n,"failures":n,"delivered":n,"on_time":n,
+ *                "latency_p50_ms":x|null,"latency_p95_ms":x|null}]   one entry per UTC day in range }
+ */
+enum werr view_kpis(struct store *st, int64_t from, int64_t to, const char *group_by, int64_t now, cJSON **out);
+
+/*
+ * Finds orders by order number ("#1001" too), tracking number, or customer
+ * email (exact, case-insensitive).  limit 1..100.
+ *   {"query":q,"results":[{"order","status","updated_at","matched":"order"|"tracking"|"email"}]}
+ * No match is not an error (empty results).
+ */
+enum werr view_search(struct store *st, const char *q, int limit, cJSON **out);
+
+/*
+ * A work queue for the dashboard.  name:
+ *   conflicts  orders with an open conflict: {"order","status","updated_at","conflicts":[...]}
+ *   unmapped   codes no mapping knows: {"source","carrier","code","description","count",
+ *              "first_seen","last_seen","sample_raw_id"}
+ *   rejected   rejected bodies: {"id","source","reason","received_at","raw_id"}
+ *   quiet      packages the carrier has in hand (in_transit, out_for_delivery,
+ *              available_for_pickup, delivery_attempted, exception) with no
+ *              carrier event for more than quiet hours (views_configure; default 48):
+ *              {"order","tracking_number","carrier","status","status_at","quiet_hours"}
+ *   failures   failed sync events per day: {"day","source","kind","count"}
+ *   {"queue":name,"count":n,"items":[...]}  (count is the queue's full size,
+ *   items at most limit, 1..1000).  WERR_NOT_FOUND for an unknown name.
+ */
+enum werr view_queue(struct store *st, const char *name, int64_t now, int limit, cJSON **out);
+
+/* {"conflicts":n,"unmapped":n,"rejected":n,"quiet":n,"failures":n}
+ * (failures: failed sync events of the last 7 days). */
+enum werr view_queue_counts(struct store *st, int64_t now, cJSON **out);
+
+/* The quiet threshold in hours ([kpis] quiet_hours, default 48); set
+ * once by server_start before requests run. */
+#define VIEW_QUIET_HOURS_DEFAULT 48
+void views_configure(int quiet_hours);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * notify_view.h - the view a notification template sees (pure: no I/O, no
+ * clock).  docs/notifications.md lists the fields.
+ *
+ * Built from an order's state when the message is planned and stored with
+ * the outbox row, so a retry renders the same text.  It holds what the
+ * message needs and nothing more: the customer's FIRST name only, the order
+ * number, status and customer label, dates, items, packages with carrier
+ * and carrier tracking link, the tracking page link, the shop's support
+ * contact.  Never payment data, an email address or phone number, a postal
+ * code or a street address (none of which the view builder reads).
+ *
+ * Memory: notify_view() returns a new cJSON tree (cJSON_Delete) or NULL on
+ * allocation failure; strings in ctx are copied.
+ */
+#ifndef WISMO_NOTIFY_VIEW_H
+#define WISMO_NOTIFY_VIEW_H
+
+#include <cjson/cJSON.h>
+
+#include "order.h"
+
+struct notify_view_ctx {
+	const char *milestone;     /* the outbox milestone key, may be NULL */
+	const char *trigger;       /* "shipped", "delayed" ..., may be NULL */
+	const char *rule;          /* rule name, may be NULL */
+	const char *locale;        /* NULL = "en" */
+	int package;               /* index of the package the milestone is about, -1 none */
+	const char *tracking_url;  /* the customer tracking page for this order, may be NULL */
+	const char *shop_name;     /* may be NULL */
+	const char *support_email; /* the shop's, may be NULL */
+	const char *support_phone; /* the shop's, may be NULL */
+};
+
+cJSON *notify_view(const struct order_state *o, const struct notify_view_ctx *ctx);
+
+/* The carrier's public tracking page for a tracking number (ups, fedex,
+ * usps, dhl), written into out; "" when the carrier is not known or the
+ * number has characters a URL would need escaped. */
+void notify_carrier_link(const char *carrier, const char *tracking, char *out, size_t cap);
+
+#endif

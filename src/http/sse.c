@@ -1,0 +1,426 @@
+/*
+ * sse.c - Server-Sent Events hub and streams (contract in sse.h).
+ *
+ * Each stream is one queued libmicrohttpd response whose content reader
+ * hands over the stream's pending bytes.  The state of a stream, all under
+ * the hub's mutex:
+ *
+ *          publish / heartbeat / close: take the resume token
+ *     +-------------------------------------------------------+
+ *     v                                                       |
+ *  RUNNING --reader finds nothing pending--> SUSPENDED -------+
+ *     |      (MHD_suspend_connection under the mutex;
+ *     |       suspended = true is the resume token)
+ *     +--reader finds nothing pending and closing--> END (end of stream)
+ *
+ * Whoever sets suspended from true to false owns the one
+ * MHD_resume_connection call, made after dropping the mutex (so no MHD lock
+ * is ever taken inside ours except the suspend itself, which libmicrohttpd
+ * documents as allowed from a content reader).  A suspended connection
+ * cannot be closed by libmicrohttpd, so the stream (and conn) stay valid
+ * until that resume call.  The free callback (the response is destroyed:
+ * end of stream, client gone, daemon stopped) unlinks and frees the stream.
+ */
+#include "sse.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../base/log.h"
+#include "metrics.h"
+#include "../base/banned.h"
+
+#define SSE_TICK_MS 1000
+#define SSE_BLOCK 4096
+
+struct sse_stream {
+	struct sse_hub *hub;
+	struct MHD_Connection *conn;
+	char topic[SSE_TOPIC_MAX + 1];
+	struct buf pending; /* bytes not yet handed to libmicrohttpd, from off */
+	size_t off;
+	bool suspended;     /* the resume token */
+	bool closing;       /* end the stream once pending is sent */
+	int64_t next_hb;    /* monotonic ms */
+	struct sse_stream *prev, *next;
+};
+
+struct sse_hub {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct sse_stream *head;
+	unsigned nstreams, max_streams;
+	bool closing, stop;
+	char (*orders)[EV_ORDER_MAX + 1]; /* committed, not yet published */
+	size_t norders, cap;
+	pthread_t thread;
+	char store_url[1024];
+	struct store *st; /* the hub thread's read-only handle */
+	struct metrics *metrics;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Resumes the connections collected under the mutex; call without it. */
+static void resume_all(struct MHD_Connection **conns, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		MHD_resume_connection(conns[i]);
+}
+
+/* Takes the resume token of s (mutex held); true when the caller must
+ * resume s->conn after unlocking. */
+static bool take_token(struct sse_stream *s)
+{
+	if (!s->suspended)
+		return false;
+	s->suspended = false;
+	return true;
+}
+
+/* Appends to a stream (mutex held); a client too far behind is ended. */
+static void stream_put(struct sse_stream *s, const char *text, size_t len)
+{
+	if (s->closing)
+		return;
+	if (s->pending.len - s->off + len > SSE_PENDING_MAX || buf_append(&s->pending, text, len)) {
+		s->closing = true;
+		wlog(LOG_WARN, "sse_client_behind", "topic", s->topic, NULL);
+	}
+	s->next_hb = mono_ms() + SSE_HEARTBEAT_MS;
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct sse_stream *s = cls;
+	struct sse_hub *h = s->hub;
+	ssize_t n;
+
+	(void)pos;
+	pthread_mutex_lock(&h->mu);
+	if (s->pending.len > s->off) {
+		size_t avail = s->pending.len - s->off;
+		size_t take = avail < max ? avail : max;
+		memcpy(out, s->pending.p + s->off, take);
+		s->off += take;
+		if (s->off == s->pending.len) {
+			buf_reset(&s->pending);
+			s->off = 0;
+		}
+		n = (ssize_t)take;
+	} else if (s->closing) {
+		n = MHD_CONTENT_READER_END_OF_STREAM;
+	} else {
+		/* nothing to send: park the connection until the hub has
+		 * something (libmicrohttpd: "returning zero should only be used
+		 * in conjunction with MHD_suspend_connection") */
+		s->suspended = true;
+		MHD_suspend_connection(s->conn);
+		n = 0;
+	}
+	pthread_mutex_unlock(&h->mu);
+	return n;
+}
+
+static void stream_free(void *cls)
+{
+	struct sse_stream *s = cls;
+	struct sse_hub *h = s->hub;
+
+	pthread_mutex_lock(&h->mu);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		h->head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	h->nstreams--;
+	pthread_mutex_unlock(&h->mu);
+	if (h->metrics)
+		metrics_sse(h->metrics, -1, false);
+	buf_release(&s->pending);
+	free(s);
+}
+
+void sse_hub_publish(struct sse_hub *h, const char *topic, const char *event, const char *data)
+{
+	struct MHD_Connection **conns;
+	struct buf msg = BUF_INIT;
+	size_t n = 0;
+
+	if (buf_printf(&msg, "event: %s\ndata: %s\n\n", event, data)) {
+		buf_release(&msg);
+		return;
+	}
+	pthread_mutex_lock(&h->mu);
+	conns = h->nstreams ? malloc(h->nstreams * sizeof(*conns)) : NULL;
+	for (struct sse_stream *s = h->head; s; s = s->next) {
+		if (strcmp(s->topic, topic))
+			continue;
+		stream_put(s, msg.p, msg.len);
+		if (conns && take_token(s))
+			conns[n++] = s->conn;
+		else if (!conns)
+			s->closing = true; /* out of memory: cannot wake it, end it at its next read */
+	}
+	pthread_mutex_unlock(&h->mu);
+	resume_all(conns, n);
+	free(conns);
+	buf_release(&msg);
+}
+
+/* Heartbeats due now, or ending every stream when closing (mutex taken). */
+static void hub_sweep(struct sse_hub *h, bool close_all)
+{
+	struct MHD_Connection **conns;
+	size_t n = 0;
+	int64_t now = mono_ms();
+
+	pthread_mutex_lock(&h->mu);
+	if (close_all)
+		h->closing = true;
+	conns = h->nstreams ? malloc(h->nstreams * sizeof(*conns)) : NULL;
+	for (struct sse_stream *s = h->head; s; s = s->next) {
+		if (close_all)
+			s->closing = true;
+		else if (now >= s->next_hb)
+			stream_put(s, ": hb\n\n", 6);
+		else
+			continue;
+		if (conns && take_token(s))
+			conns[n++] = s->conn;
+	}
+	pthread_mutex_unlock(&h->mu);
+	resume_all(conns, n);
+	free(conns);
+}
+
+/* Publishes one committed order: reads its row and sends the update. */
+static void publish_order(struct sse_hub *h, const char *order)
+{
+	char *json = NULL, topic[SSE_TOPIC_MAX + 1];
+	cJSON *root, *data;
+	char *text;
+
+	if (!h->st) {
+		char err[256];
+		if (store_open(h->store_url, STORE_READONLY, &h->st, err, sizeof(err))) {
+			wlog(LOG_ERROR, "sse_store_open_failed", "detail", err, NULL);
+			h->st = NULL;
+			return;
+		}
+	}
+	if (store_get_order(h->st, order, &json))
+		return; /* not readable now: the next change of the order publishes it */
+	root = cJSON_Parse(json);
+	free(json);
+	data = cJSON_CreateObject();
+	if (root && data) {
+		cJSON_AddStringToObject(data, "order", order);
+		cJSON_AddItemToObject(data, "status",
+				      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(root, "status"), 1));
+		cJSON_AddItemToObject(data, "updated_at",
+				      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(root, "updated_at"), 1));
+		if ((text = cJSON_PrintUnformatted(data))) {
+			snprintf(topic, sizeof(topic), "order:%s", order);
+			sse_hub_publish(h, topic, "update", text);
+			sse_hub_publish(h, "dashboard", "order", text);
+			free(text);
+		}
+	}
+	cJSON_Delete(root);
+	cJSON_Delete(data);
+}
+
+static void *hub_main(void *p)
+{
+	struct sse_hub *h = p;
+
+	pthread_mutex_lock(&h->mu);
+	while (!h->stop) {
+		char (*orders)[EV_ORDER_MAX + 1];
+		size_t n;
+		struct timespec until;
+
+		if (!h->norders) {
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += SSE_TICK_MS / 1000;
+			pthread_cond_timedwait(&h->cv, &h->mu, &until);
+		}
+		orders = h->orders;
+		n = h->norders;
+		h->orders = NULL;
+		h->norders = h->cap = 0;
+		pthread_mutex_unlock(&h->mu);
+		for (size_t i = 0; i < n; i++)
+			publish_order(h, orders[i]);
+		free(orders);
+		hub_sweep(h, false);
+		pthread_mutex_lock(&h->mu);
+	}
+	pthread_mutex_unlock(&h->mu);
+	return NULL;
+}
+
+enum werr sse_hub_new(const char *store_url, unsigned max_streams, struct metrics *m, struct sse_hub **out)
+{
+	struct sse_hub *h = calloc(1, sizeof(*h));
+	pthread_condattr_t ca;
+
+	*out = NULL;
+	if (!h)
+		return WERR_NOMEM;
+	snprintf(h->store_url, sizeof(h->store_url), "%s", store_url);
+	h->max_streams = max_streams ? max_streams : SSE_MAX_STREAMS_DEFAULT;
+	h->metrics = m;
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_cond_init(&h->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&h->thread, NULL, hub_main, h)) {
+		pthread_cond_destroy(&h->cv);
+		pthread_mutex_destroy(&h->mu);
+		free(h);
+		return WERR_INTERNAL;
+	}
+	*out = h;
+	return WERR_OK;
+}
+
+void sse_hub_committed(struct sse_hub *h, const char *const *orders, size_t n)
+{
+	if (!h || !n)
+		return;
+	pthread_mutex_lock(&h->mu);
+	for (size_t i = 0; i < n; i++) {
+		if (h->norders == h->cap) {
+			size_t nc = h->cap ? h->cap * 2 : 64;
+			void *q = nc <= 100000 ? realloc(h->orders, nc * sizeof(*h->orders)) : NULL;
+			if (!q)
+				break; /* live updates are best effort; the pages reload on reconnect */
+			h->orders = q;
+			h->cap = nc;
+		}
+		snprintf(h->orders[h->norders++], sizeof(h->orders[0]), "%s", orders[i]);
+	}
+	pthread_cond_signal(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+}
+
+unsigned sse_hub_streams(struct sse_hub *h)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&h->mu);
+	n = h->nstreams;
+	pthread_mutex_unlock(&h->mu);
+	return n;
+}
+
+void sse_hub_close(struct sse_hub *h)
+{
+	if (h)
+		hub_sweep(h, true);
+}
+
+void sse_hub_free(struct sse_hub *h)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->mu);
+	h->stop = true;
+	pthread_cond_signal(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+	pthread_join(h->thread, NULL);
+	if (h->head)
+		wlog(LOG_ERROR, "sse_streams_left", NULL); /* the daemon must be stopped first */
+	store_close(h->st);
+	free(h->orders);
+	pthread_cond_destroy(&h->cv);
+	pthread_mutex_destroy(&h->mu);
+	free(h);
+}
+
+enum http_result http_sse(struct http_req *r, const char *topic)
+{
+	struct sse_hub *h = server_sse(r->srv);
+	struct sse_stream *s;
+	struct MHD_Response *resp;
+	static const char hello[] = "retry: %d\n: stream open\n\n";
+
+	if (strlen(topic) > SSE_TOPIC_MAX) {
+		http_error(r, 404, "not_found", "no such stream");
+		return HTTP_DONE;
+	}
+	if (!(s = calloc(1, sizeof(*s)))) {
+		http_werr(r, WERR_NOMEM, NULL);
+		return HTTP_DONE;
+	}
+	s->hub = h;
+	s->conn = r->conn;
+	memcpy(s->topic, topic, strlen(topic) + 1);
+	buf_init(&s->pending, 0);
+	s->next_hb = mono_ms() + SSE_HEARTBEAT_MS;
+	if (buf_printf(&s->pending, hello, SSE_RETRY_MS)) {
+		free(s);
+		http_werr(r, WERR_NOMEM, NULL);
+		return HTTP_DONE;
+	}
+	pthread_mutex_lock(&h->mu);
+	if (h->closing || h->nstreams >= h->max_streams) {
+		bool closing = h->closing;
+		pthread_mutex_unlock(&h->mu);
+		buf_release(&s->pending);
+		free(s);
+		if (h->metrics)
+			metrics_sse(h->metrics, 0, true);
+		r->retry_after = "5";
+		if (closing)
+			http_error(r, 503, "shutting_down", "the server is stopping");
+		else
+			http_error(r, 503, "too_many_streams", "the server holds its limit of %u live streams",
+				   h->max_streams);
+		return HTTP_DONE;
+	}
+	s->next = h->head;
+	if (h->head)
+		h->head->prev = s;
+	h->head = s;
+	h->nstreams++;
+	pthread_mutex_unlock(&h->mu);
+	if (h->metrics)
+		metrics_sse(h->metrics, 1, false);
+
+	/* from here on the stream belongs to the response: stream_free runs
+	 * when libmicrohttpd lets go of it (also when creating it failed) */
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SSE_BLOCK, stream_read, s, stream_free);
+	if (!resp) {
+		stream_free(s);
+		http_werr(r, WERR_NOMEM, NULL);
+		return HTTP_DONE;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	for (int i = 0; i < r->nheaders; i++)
+		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+	r->status = 200;
+	if (MHD_queue_response(r->conn, 200, resp) != MHD_YES) {
+		MHD_destroy_response(resp); /* frees s through stream_free */
+		http_error(r, 500, "internal", "unable to start the stream");
+		return HTTP_DONE;
+	}
+	MHD_destroy_response(resp); /* the connection holds its own reference */
+	metrics_request(server_metrics(r->srv), (enum route)r->route, 200);
+	return HTTP_SUSPENDED;
+}

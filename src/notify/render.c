@@ -1,0 +1,195 @@
+/*
+ * render.c - outbox row -> subject, text and HTML (contract in render.h).
+ */
+#include "render.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/tmpl.h"
+#include "../http/server.h"
+#include "../base/banned.h"
+
+#define TEMPLATE_MAX ((size_t)256 * 1024)
+
+void rendered_release(struct rendered *r)
+{
+	if (!r)
+		return;
+	free(r->subject);
+	free(r->text);
+	free(r->html);
+	r->subject = r->text = r->html = NULL;
+}
+
+/* Names that become path parts: letters, digits, '_', '-' (no dots, no slashes). */
+static bool safe_part(const char *s)
+{
+	if (!s || !s[0] || strlen(s) > 64)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+		      *s == '-'))
+			return false;
+	return true;
+}
+
+/* Reads a whole file into b; WERR_NOT_FOUND when it does not exist. */
+static enum werr read_file(const char *path, struct buf *b)
+{
+	FILE *f = fopen(path, "rb");
+	char chunk[4096];
+	size_t n;
+	enum werr err = WERR_OK;
+
+	if (!f)
+		return WERR_NOT_FOUND;
+	buf_init(b, TEMPLATE_MAX);
+	while (!err && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		err = buf_append(b, chunk, n);
+	if (!err && ferror(f))
+		err = WERR_IO;
+	fclose(f);
+	if (err)
+		buf_release(b);
+	return err;
+}
+
+static bool exists(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* Renders <base>.<ext> if it exists into *out (malloc'd); absent: *out NULL. */
+static enum werr render_part(const char *base, const char *ext, const cJSON *view, enum tmpl_escape esc,
+			     char **out, char *err, size_t errcap)
+{
+	char path[1200], msg[200];
+	struct buf src, res = BUF_INIT;
+	enum werr e;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "%s.%s", base, ext);
+	if ((e = read_file(path, &src)))
+		return e == WERR_NOT_FOUND ? WERR_OK : e;
+	msg[0] = '\0';
+	e = tmpl_render(src.p, src.len, view, esc, NULL, &res, msg, sizeof(msg));
+	buf_release(&src);
+	if (e) {
+		snprintf(err, errcap, "template '%s': %s", path, msg[0] ? msg : werr_name(e));
+		buf_release(&res);
+		return e;
+	}
+	*out = buf_detach(&res);
+	return *out ? WERR_OK : WERR_NOMEM;
+}
+
+/* A subject is one line: trailing white space and line breaks go. */
+static void one_line(char *s)
+{
+	size_t n;
+
+	if (!s)
+		return;
+	for (char *p = s; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	n = strlen(s);
+	while (n && s[n - 1] == ' ')
+		s[--n] = '\0';
+}
+
+enum werr notify_render_in(const char *override_dir, const char *builtin_dir, const char *channel,
+			   const char *locale, const char *template_name, const char *view_json,
+			   struct rendered *out, char *err, size_t errcap)
+{
+	const char *dirs[2] = { override_dir, builtin_dir };
+	const char *locales[2] = { locale && locale[0] ? locale : "en", "en" };
+	char base[1100], txt[1200];
+	cJSON *view;
+	enum werr e;
+
+	memset(out, 0, sizeof(*out));
+	if (channel && !strcmp(channel, "webhook")) {
+		snprintf(err, errcap, "webhooks are not rendered from templates");
+		return WERR_UNSUPPORTED;
+	}
+	if (!safe_part(channel) || !safe_part(locales[0]) || !safe_part(template_name)) {
+		snprintf(err, errcap, "bad channel, locale or template name");
+		return WERR_INVALID;
+	}
+	base[0] = '\0';
+	for (int l = 0; l < 2 && !base[0]; l++)
+		for (int d = 0; d < 2 && !base[0]; d++) {
+			if (!dirs[d] || !dirs[d][0])
+				continue;
+			snprintf(txt, sizeof(txt), "%s/%s/%s/%s.txt", dirs[d], channel, locales[l], template_name);
+			if (exists(txt)) {
+				snprintf(base, sizeof(base), "%s/%s/%s/%s", dirs[d], channel, locales[l], template_name);
+				snprintf(out->locale, sizeof(out->locale), "%s", locales[l]);
+				snprintf(out->dir, sizeof(out->dir), "%s/%s/%s", dirs[d], channel, locales[l]);
+			}
+		}
+	if (!base[0]) {
+		snprintf(err, errcap, "no template '%s' for channel '%s' in locale '%s' or 'en'", template_name, channel,
+			 locales[0]);
+		return WERR_NOT_FOUND;
+	}
+	if (!(view = cJSON_Parse(view_json ? view_json : "")) || !cJSON_IsObject(view)) {
+		cJSON_Delete(view);
+		snprintf(err, errcap, "the message's view is not a JSON object");
+		return WERR_INVALID;
+	}
+	e = render_part(base, "subject", view, TMPL_ESC_NONE, &out->subject, err, errcap);
+	if (!e)
+		e = render_part(base, "txt", view, TMPL_ESC_NONE, &out->text, err, errcap);
+	if (!e && !strcmp(channel, "email"))
+		e = render_part(base, "html", view, TMPL_ESC_HTML, &out->html, err, errcap);
+	cJSON_Delete(view);
+	if (!e && !out->text) {
+		snprintf(err, errcap, "template '%s.txt' disappeared while rendering", base);
+		e = WERR_NOT_FOUND;
+	}
+	if (e) {
+		rendered_release(out);
+		return e;
+	}
+	one_line(out->subject);
+	return WERR_OK;
+}
+
+enum werr notify_render(const char *override_dir, const struct outbox_row *row, struct rendered *out, char *err,
+			size_t errcap)
+{
+	char builtin[1024];
+
+	server_data_dir("templates", builtin, sizeof(builtin));
+	return notify_render_in(override_dir, builtin, row->channel, row->locale, row->template_name, row->view, out,
+				err, errcap);
+}
+
+bool notify_template_exists(const char *override_dir, const char *channel, const char *template_name)
+{
+	char builtin[1024], path[1200];
+	const char *dirs[2];
+
+	if (channel && !strcmp(channel, "webhook"))
+		return true;
+	if (!safe_part(channel) || !safe_part(template_name))
+		return false;
+	dirs[0] = override_dir;
+	dirs[1] = server_data_dir("templates", builtin, sizeof(builtin));
+	for (int d = 0; d < 2; d++) {
+		if (!dirs[d] || !dirs[d][0])
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/en/%s.txt", dirs[d], channel, template_name);
+		if (exists(path))
+			return true;
+	}
+	return false;
+}

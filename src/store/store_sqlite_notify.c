@@ -1,0 +1,540 @@
+/*
+ * store_sqlite_notify.c - the SQLite backend's notification operations:
+ * the outbox, SMS consent, the audit log, help-desk tickets and the rules
+ * set through the API (store.h, ops: notifications; tables in
+ * schema/v4_notify.h).
+ *
+ * Outbox states and who moves a row between them:
+ *
+ *   planner (outbox_put)      worker (claim/finish)         person (set_state)
+ *
+ *   review ----approve------------------------------> pending
+ *   review ----reject-------------------------------> cancelled
+ *   pending --claim--> sending --finish ok--> sent
+ *                      sending --finish retry--> pending (next_at later)
+ *                      sending --finish give up--> dead --retry--> pending
+ *                      sending (lease over) --claim--> sending (a dead worker's row)
+ *   cancelled: also written directly by the planner for a suppressed message
+ *   (no SMS consent), with the reason in last_error.
+ *
+ * Invariant: at most one row per key (UNIQUE), so a planner that runs again
+ * for the same milestone finds its row and changes nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqlite_int.h"
+#include "../base/banned.h"
+
+#define OUTBOX_LIMIT_MAX 1000
+#define FIELD(s, q, i, f) sq_col_field((s), (q), (i), (f), sizeof(f))
+
+
+void outbox_rows_free(struct outbox_row *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++)
+		free(rows[i].view);
+	free(rows);
+}
+
+void rule_rows_free(struct rule_row *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++)
+		free(rows[i].json);
+	free(rows);
+}
+
+void audit_rows_free(struct audit_row *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++)
+		free(rows[i].detail);
+	free(rows);
+}
+
+/* One outbox row from "id, key, order_no, rule, milestone, channel, recipient,
+ * template, locale, state, attempts, created_at, next_at, sent_at,
+ * last_error, remote_id, view" (every outbox SELECT lists these). */
+static enum werr read_outbox(struct sqlite_store *s, sqlite3_stmt *q, void *p)
+{
+	struct outbox_row *r = p;
+	enum werr err;
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(q, 0);
+	if ((err = FIELD(s, q, 1, r->key)) || (err = FIELD(s, q, 2, r->order)) || (err = FIELD(s, q, 3, r->rule)) ||
+	    (err = FIELD(s, q, 4, r->milestone)) || (err = FIELD(s, q, 5, r->channel)) ||
+	    (err = FIELD(s, q, 6, r->recipient)) || (err = FIELD(s, q, 7, r->template_name)) ||
+	    (err = FIELD(s, q, 8, r->locale)) || (err = FIELD(s, q, 9, r->state)))
+		return err;
+	r->attempts = sqlite3_column_int(q, 10);
+	r->created_at = sqlite3_column_int64(q, 11);
+	r->next_at = sqlite3_column_int64(q, 12);
+	r->sent_at = sqlite3_column_int64(q, 13);
+	/* an error or id longer than the field is cut, not refused: it is for people */
+	snprintf(r->last_error, sizeof(r->last_error), "%s", sq_col_text(q, 14));
+	snprintf(r->remote_id, sizeof(r->remote_id), "%s", sq_col_text(q, 15));
+	if (sqlite3_column_type(q, 16) != SQLITE_NULL && !(r->view = sq_col_strdup(q, 16))) {
+		sq_msg(s, "out of memory reading an outbox view");
+		return WERR_NOMEM;
+	}
+	return WERR_OK;
+}
+
+static void release_outbox(void *rows, size_t n)
+{
+	outbox_rows_free(rows, n);
+}
+
+static bool valid_state(const char *state)
+{
+	static const char *const states[] = { "review", "pending", "sending", "sent", "dead", "cancelled" };
+
+	for (size_t i = 0; state && i < sizeof(states) / sizeof(states[0]); i++)
+		if (!strcmp(state, states[i]))
+			return true;
+	return false;
+}
+
+enum werr sqn_outbox_put(struct store *st, struct outbox_row *row, bool *dup)
+{
+	static const char ins[] =
+		"INSERT INTO outbox(key, order_no, rule, milestone, channel, recipient, template, locale, state,"
+		" attempts, created_at, next_at, last_error, view) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,0,?10,?11,?12,?13)"
+		" ON CONFLICT(key) DO NOTHING";
+	static const char by_key[] = "SELECT id FROM outbox WHERE key = ?1";
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	bool changed = false;
+	enum werr err;
+	int rc;
+
+	*dup = false;
+	if (!row->key[0] || !row->order[0] || !row->milestone[0] || !row->channel[0] || !row->recipient[0] ||
+	    !valid_state(row->state)) {
+		sq_msg(s, "outbox row lacks a key, order, milestone, channel or recipient, or has a bad state");
+		return WERR_INVALID;
+	}
+	if ((err = sq_stmt(s, ins, &q)))
+		return err;
+	rc = BIND_FIELD(q, 1, row->key, false);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(q, 2, row->order, false);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(q, 3, row->rule, false);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(q, 4, row->milestone, false);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(q, 5, row->channel, false);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(q, 6, row->recipient, false);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(q, 7, row->template_name, false);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(q, 8, row->locale[0] ? row->locale : "en", false);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(q, 9, row->state, false);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 10, row->created_at);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 11, row->next_at);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(q, 12, row->last_error, true);
+	if (rc == SQLITE_OK)
+		rc = row->view ? BIND_CSTR(q, 13, row->view) : sqlite3_bind_null(q, 13);
+	if ((err = sq_step_write(s, q, rc, "unable to store outbox row", &changed)))
+		return err;
+	if (changed) {
+		row->id = sqlite3_last_insert_rowid(s->db);
+		return WERR_OK;
+	}
+	*dup = true;
+	if ((err = sq_stmt(s, by_key, &q)))
+		return err;
+	rc = BIND_FIELD(q, 1, row->key, false);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		row->id = sqlite3_column_int64(q, 0);
+	else
+		err = sq_fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "unable to read outbox row");
+	sq_done(q);
+	return err;
+}
+
+enum werr sqn_outbox_get(struct store *st, int64_t id, struct outbox_row *out)
+{
+	static const char sql[] =
+		"SELECT id, key, order_no, rule, milestone, channel, recipient, template, locale, state, attempts,"
+		" created_at, next_at, sent_at, last_error, remote_id, view FROM outbox WHERE id = ?1";
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	enum werr err;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = sq_stmt(s, sql, &q)))
+		return err;
+	rc = sqlite3_bind_int64(q, 1, id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		if ((err = read_outbox(s, q, out))) {
+			free(out->view);
+			out->view = NULL;
+		}
+	} else if (rc == SQLITE_DONE) {
+		sq_msg(s, "no outbox message %lld", (long long)id);
+		err = WERR_NOT_FOUND;
+	} else {
+		err = sq_fail(s, rc, "unable to read outbox row");
+	}
+	sq_done(q);
+	return err;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* One UPDATE takes the rows (so two workers, or two nodes, never claim the
+ * same row: the statement holds the write lock), then each is read back. */
+enum werr sqn_outbox_claim(struct store *st, int64_t now, int64_t lease_until, int limit, struct outbox_row **rows,
+			   size_t *n)
+{
+	static const char upd[] =
+		"UPDATE outbox SET state = 'sending', lease_until = ?2, attempts = attempts + 1"
+		" WHERE id IN (SELECT id FROM outbox WHERE (state = 'pending' AND next_at <= ?1)"
+		"   OR (state = 'sending' AND lease_until <= ?1) ORDER BY next_at, id LIMIT ?3)"
+		" RETURNING id";
+	struct sqlite_store *s = sq(st);
+	int64_t ids[OUTBOX_LIMIT_MAX];
+	struct outbox_row *out;
+	size_t k = 0;
+	sqlite3_stmt *q;
+	enum werr err;
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	if (limit < 1 || limit > OUTBOX_LIMIT_MAX) {
+		sq_msg(s, "claim limit %d out of 1..%d", limit, OUTBOX_LIMIT_MAX);
+		return WERR_INVALID;
+	}
+	if ((err = sq_stmt(s, upd, &q)))
+		return err;
+	rc = sq_bind(q, "iii", now, lease_until, (int64_t)limit);
+	if (rc == SQLITE_OK)
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+			if (k < (size_t)limit)
+				ids[k++] = sqlite3_column_int64(q, 0);
+	if (rc != SQLITE_DONE)
+		err = sq_fail(s, rc, "unable to claim outbox rows");
+	sq_done(q);
+	if (err || !k)
+		return err;
+	qsort(ids, k, sizeof(ids[0]), cmp_id);
+	if (!(out = calloc(k, sizeof(*out)))) {
+		sq_msg(s, "out of memory claiming outbox rows");
+		return WERR_NOMEM;
+	}
+	for (size_t i = 0; i < k; i++)
+		if ((err = sqn_outbox_get(st, ids[i], &out[i]))) {
+			outbox_rows_free(out, i);
+			return err;
+		}
+	*rows = out;
+	*n = k;
+	return WERR_OK;
+}
+
+enum werr sqn_outbox_finish(struct store *st, int64_t id, const char *state, int64_t next_at, const char *error,
+			    const char *remote_id, int64_t at)
+{
+	static const char sql[] =
+		"UPDATE outbox SET state = ?2, lease_until = NULL,"
+		" next_at = CASE WHEN ?2 = 'pending' THEN ?3 ELSE next_at END,"
+		" last_error = CASE WHEN ?2 = 'sent' THEN NULL ELSE ?4 END,"
+		" remote_id = COALESCE(?5, remote_id),"
+		" sent_at = CASE WHEN ?2 = 'sent' THEN ?6 ELSE sent_at END"
+		" WHERE id = ?1 AND state = 'sending'";
+	struct sqlite_store *s = sq(st);
+	bool changed = false;
+	sqlite3_stmt *q;
+	enum werr err;
+	char err_cut[256];
+
+	if (!state || (strcmp(state, "sent") && strcmp(state, "pending") && strcmp(state, "dead"))) {
+		sq_msg(s, "an attempt ends in sent, pending or dead, not '%s'", state ? state : "(null)");
+		return WERR_INVALID;
+	}
+	snprintf(err_cut, sizeof(err_cut), "%s", error ? error : "");
+	if ((err = sq_stmt(s, sql, &q)))
+		return err;
+	err = sq_step_write(s, q, sq_bind(q, "isissi", id, state, next_at, err_cut, remote_id, at),
+			    "unable to finish outbox attempt", &changed);
+	if (!err && !changed) {
+		sq_msg(s, "outbox message %lld is not being sent", (long long)id);
+		err = WERR_NOT_FOUND;
+	}
+	return err;
+}
+
+enum werr sqn_outbox_list(struct store *st, const char *state, const char *order, int limit,
+			  struct outbox_row **rows, size_t *n)
+{
+	static const char sql[] =
+		"SELECT id, key, order_no, rule, milestone, channel, recipient, template, locale, state, attempts,"
+		" created_at, next_at, sent_at, last_error, remote_id, view FROM outbox"
+		" WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR order_no = ?2) ORDER BY id DESC LIMIT ?3";
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	enum werr err;
+
+	if (limit < 1 || limit > OUTBOX_LIMIT_MAX)
+		limit = OUTBOX_LIMIT_MAX;
+	err = sq_stmt(s, sql, &q);
+	return sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "ssi", state, order, (int64_t)limit),
+			     sizeof(struct outbox_row), read_outbox, "unable to list outbox", release_outbox,
+			     (void **)rows, n);
+}
+
+enum werr sqn_outbox_set_state(struct store *st, int64_t id, const char *state, int64_t at)
+{
+	static const char to_pending[] =
+		"UPDATE outbox SET state = 'pending', attempts = 0, next_at = ?2, lease_until = NULL"
+		" WHERE id = ?1 AND state IN ('dead', 'review')";
+	static const char to_cancelled[] =
+		"UPDATE outbox SET state = 'cancelled', lease_until = NULL"
+		" WHERE id = ?1 AND state IN ('review', 'pending')";
+	struct sqlite_store *s = sq(st);
+	struct outbox_row cur;
+	bool changed = false;
+	sqlite3_stmt *q;
+	enum werr err;
+	bool pending = state && !strcmp(state, "pending");
+
+	if (!pending && (!state || strcmp(state, "cancelled"))) {
+		sq_msg(s, "a message can be set to pending or cancelled, not '%s'", state ? state : "(null)");
+		return WERR_INVALID;
+	}
+	if ((err = sq_stmt(s, pending ? to_pending : to_cancelled, &q)))
+		return err;
+	err = sq_step_write(s, q, pending ? sq_bind(q, "ii", id, at) : sq_bind(q, "i", id),
+			    "unable to change outbox state", &changed);
+	if (err || changed)
+		return err;
+	if ((err = sqn_outbox_get(st, id, &cur)))
+		return err;
+	free(cur.view);
+	sq_msg(s, "message %lld is %s; it cannot become %s", (long long)id, cur.state, state);
+	return WERR_EXISTS;
+}
+
+enum werr sqn_consent_get(struct store *st, const char *phone, bool *opted_in, int64_t *at)
+{
+	static const char sql[] = "SELECT sms, updated_at FROM consent WHERE phone = ?1";
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	enum werr err;
+	int rc;
+
+	*opted_in = false;
+	if (at)
+		*at = 0;
+	if ((err = sq_stmt(s, sql, &q)))
+		return err;
+	rc = BIND_CSTR(q, 1, phone);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*opted_in = sqlite3_column_int(q, 0) != 0;
+		if (at)
+			*at = sqlite3_column_int64(q, 1);
+	} else if (rc == SQLITE_DONE) {
+		sq_msg(s, "no consent recorded for this phone");
+		err = WERR_NOT_FOUND;
+	} else {
+		err = sq_fail(s, rc, "unable to read consent");
+	}
+	sq_done(q);
+	return err;
+}
+
+/* The latest decision wins; one recorded at the same millisecond as the
+ * stored one replaces it (an opt-out right after an opt-in must count). */
+enum werr sqn_consent_put(struct store *st, const char *phone, bool opted_in, const char *source, int64_t at)
+{
+	static const char sql[] =
+		"INSERT INTO consent(phone, sms, source, updated_at) VALUES(?1, ?2, ?3, ?4)"
+		" ON CONFLICT(phone) DO UPDATE SET sms = excluded.sms, source = excluded.source,"
+		"   updated_at = excluded.updated_at WHERE excluded.updated_at >= consent.updated_at";
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	enum werr err;
+
+	if (!phone || !phone[0]) {
+		sq_msg(s, "consent needs a phone number");
+		return WERR_INVALID;
+	}
+	if ((err = sq_stmt(s, sql, &q)))
+		return err;
+	return sq_step_write(s, q, sq_bind(q, "sisi", phone, (int64_t)opted_in, source, at),
+			     "unable to store consent", NULL);
+}
+
+enum werr sqn_audit_put(struct store *st, const char *actor, const char *action, const char *subject,
+			const char *detail_json, int64_t at)
+{
+	static const char sql[] =
+		"INSERT INTO audit_log(at, actor, action, subject, detail) VALUES(?1, ?2, ?3, ?4, ?5)";
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	enum werr err;
+
+	if (!actor || !actor[0] || !action || !action[0]) {
+		sq_msg(s, "an audit entry needs an actor and an action");
+		return WERR_INVALID;
+	}
+	if ((err = sq_stmt(s, sql, &q)))
+		return err;
+	return sq_step_write(s, q, sq_bind(q, "issss", at, actor, action, subject, detail_json),
+			     "unable to store audit entry", NULL);
+}
+
+static enum werr read_audit(struct sqlite_store *s, sqlite3_stmt *q, void *p)
+{
+	struct audit_row *r = p;
+	enum werr err;
+
+	r->id = sqlite3_column_int64(q, 0);
+	r->at = sqlite3_column_int64(q, 1);
+	if ((err = FIELD(s, q, 2, r->actor)) || (err = FIELD(s, q, 3, r->action)))
+		return err;
+	snprintf(r->subject, sizeof(r->subject), "%s", sq_col_text(q, 4));
+	if (sqlite3_column_type(q, 5) != SQLITE_NULL && !(r->detail = sq_col_strdup(q, 5))) {
+		sq_msg(s, "out of memory reading the audit log");
+		return WERR_NOMEM;
+	}
+	return WERR_OK;
+}
+
+static void release_audit(void *rows, size_t n)
+{
+	audit_rows_free(rows, n);
+}
+
+enum werr sqn_audit_list(struct store *st, int64_t before_id, int limit, struct audit_row **rows, size_t *n)
+{
+	static const char sql[] =
+		"SELECT id, at, actor, action, subject, detail FROM audit_log"
+		" WHERE ?1 = 0 OR id < ?1 ORDER BY id DESC LIMIT ?2";
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	enum werr err;
+
+	if (limit < 1 || limit > OUTBOX_LIMIT_MAX)
+		limit = OUTBOX_LIMIT_MAX;
+	err = sq_stmt(s, sql, &q);
+	return sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "ii", before_id, (int64_t)limit),
+			     sizeof(struct audit_row), read_audit, "unable to list audit log", release_audit,
+			     (void **)rows, n);
+}
+
+enum werr sqn_ticket_get(struct store *st, const char *order, char ticket_id[128], char state[16])
+{
+	static const char sql[] = "SELECT ticket_id, state FROM tickets WHERE order_no = ?1";
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	enum werr err;
+	int rc;
+
+	ticket_id[0] = state[0] = '\0';
+	if ((err = sq_stmt(s, sql, &q)))
+		return err;
+	rc = BIND_CSTR(q, 1, order);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		if (!(err = sq_col_field(s, q, 0, ticket_id, 128)))
+			err = sq_col_field(s, q, 1, state, 16);
+	} else if (rc == SQLITE_DONE) {
+		sq_msg(s, "no ticket for order '%s'", order);
+		err = WERR_NOT_FOUND;
+	} else {
+		err = sq_fail(s, rc, "unable to read ticket");
+	}
+	sq_done(q);
+	return err;
+}
+
+enum werr sqn_ticket_put(struct store *st, const char *order, const char *ticket_id, const char *state, int64_t at)
+{
+	static const char sql[] =
+		"INSERT INTO tickets(order_no, ticket_id, state, updated_at) VALUES(?1, ?2, ?3, ?4)"
+		" ON CONFLICT(order_no) DO UPDATE SET ticket_id = excluded.ticket_id, state = excluded.state,"
+		"   updated_at = excluded.updated_at";
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	enum werr err;
+
+	if (!order || !order[0] || !ticket_id || !ticket_id[0] || strlen(ticket_id) >= 128 || !state ||
+	    !state[0] || strlen(state) >= 16) {
+		sq_msg(s, "a ticket needs an order, an id (< 128 bytes) and a state (< 16 bytes)");
+		return WERR_INVALID;
+	}
+	if ((err = sq_stmt(s, sql, &q)))
+		return err;
+	return sq_step_write(s, q, sq_bind(q, "sssi", order, ticket_id, state, at), "unable to store ticket", NULL);
+}
+
+enum werr sqn_rule_put(struct store *st, const char *name, const char *json, int64_t at)
+{
+	static const char sql[] =
+		"INSERT INTO rules(name, body, updated_at) VALUES(?1, ?2, ?3)"
+		" ON CONFLICT(name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at";
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	enum werr err;
+
+	if (!name || !name[0] || strlen(name) >= sizeof(((struct rule_row *)0)->name)) {
+		sq_msg(s, "a rule needs a name of 1..63 bytes");
+		return WERR_INVALID;
+	}
+	if ((err = sq_stmt(s, sql, &q)))
+		return err;
+	return sq_step_write(s, q, sq_bind(q, "ssi", name, json, at), "unable to store rule", NULL);
+}
+
+static enum werr read_rule(struct sqlite_store *s, sqlite3_stmt *q, void *p)
+{
+	struct rule_row *r = p;
+	enum werr err;
+
+	if ((err = FIELD(s, q, 0, r->name)))
+		return err;
+	r->updated_at = sqlite3_column_int64(q, 2);
+	if (sqlite3_column_type(q, 1) != SQLITE_NULL && !(r->json = sq_col_strdup(q, 1))) {
+		sq_msg(s, "out of memory reading rules");
+		return WERR_NOMEM;
+	}
+	return WERR_OK;
+}
+
+static void release_rules(void *rows, size_t n)
+{
+	rule_rows_free(rows, n);
+}
+
+enum werr sqn_rule_list(struct store *st, struct rule_row **rows, size_t *n)
+{
+	static const char sql[] = "SELECT name, body, updated_at FROM rules ORDER BY name";
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	enum werr err = sq_stmt(s, sql, &q);
+
+	return sq_query_rows(s, q, err, SQLITE_OK, sizeof(struct rule_row), read_rule, "unable to list rules",
+			     release_rules, (void **)rows, n);
+}

@@ -1,0 +1,145 @@
+/*
+ * api.c - the two API resources of the web pages (docs/api.md):
+ *
+ *   POST /v1/track-links {"order":"1001","days":30}   agent or admin
+ *        -> 201 {"url":"https://.../track/TOKEN","expires_at":"..."}
+ *   GET  /v1/raw/{id}                                 admin
+ *        -> the stored request body with its content type
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/wtime.h"
+#include "../http/server.h"
+#include "link.h"
+#include "page.h"
+#include "../base/banned.h"
+
+#define DAYS_MAX 3650
+
+enum werr web_link_url(const struct server_config *c, int port, const char *order, int days, int64_t now_ms,
+		       struct buf *url, int64_t *expires_ms)
+{
+	char secret[256], token[LINK_TOKEN_MAX], base[600];
+	size_t n = page_link_secret(c, secret, sizeof(secret));
+	int64_t exp = now_ms / 1000 + (int64_t)days * 86400;
+	enum werr err;
+
+	if (!n)
+		return WERR_INTERNAL;
+	if ((err = link_make(secret, n, LINK_PURPOSE_TRACK, order, exp, token)))
+		return err;
+	page_public_url(c, port, base, sizeof(base));
+	*expires_ms = exp * 1000;
+	return buf_printf(url, "%s/track/%s", base, token);
+}
+
+enum http_result api_post_track_link(struct http_req *r)
+{
+	const struct server_config *c = server_cfg(r->srv);
+	cJSON *in = NULL, *out = NULL;
+	const cJSON *order, *days;
+	struct buf url = BUF_INIT;
+	struct store *st;
+	char *json = NULL, ts[WTIME_BUFSZ];
+	int d = c->web_link_days > 0 ? c->web_link_days : 30;
+	int64_t exp = 0;
+	enum werr err;
+
+	if (!http_require(r, ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_AGENT)))
+		return HTTP_DONE;
+	if (!(in = cJSON_ParseWithLength(r->body.p, r->body.len)) || !cJSON_IsObject(in)) {
+		http_error(r, 400, "malformed_json", "the body must be a JSON object");
+		goto out;
+	}
+	order = cJSON_GetObjectItemCaseSensitive(in, "order");
+	days = cJSON_GetObjectItemCaseSensitive(in, "days");
+	if (!cJSON_IsString(order) || !order->valuestring[0] || strlen(order->valuestring) > EV_ORDER_MAX) {
+		http_error(r, 400, "invalid_field", "'order' must be an order number");
+		goto out;
+	}
+	if (days && !cJSON_IsNull(days)) {
+		if (!cJSON_IsNumber(days) || days->valuedouble < 1 || days->valuedouble > DAYS_MAX ||
+		    days->valuedouble != (double)(int)days->valuedouble) {
+			http_error(r, 400, "invalid_field", "'days' must be a whole number from 1 to %d", DAYS_MAX);
+			goto out;
+		}
+		d = (int)days->valuedouble;
+	}
+	/* staff may only link to orders that exist */
+	if (!(st = server_reader(r)))
+		goto out;
+	err = store_get_order(st, order->valuestring, &json);
+	if (err == WERR_NOT_FOUND) {
+		http_error(r, 404, "not_found", "no order '%s'", order->valuestring);
+		goto out;
+	}
+	if (err) {
+		http_werr(r, err, store_errmsg(st));
+		goto out;
+	}
+	if ((err = web_link_url(c, server_port(r->srv), order->valuestring, d, page_now_ms(), &url, &exp))) {
+		http_werr(r, err, "unable to sign the link");
+		goto out;
+	}
+	if (!(out = cJSON_CreateObject()) || !cJSON_AddStringToObject(out, "url", url.p) ||
+	    !cJSON_AddStringToObject(out, "expires_at", wtime_format(exp, ts))) {
+		http_werr(r, WERR_NOMEM, NULL);
+		goto out;
+	}
+	{
+		char *text = cJSON_PrintUnformatted(out);
+		if (text)
+			http_json(r, 201, text, strlen(text));
+		else
+			http_werr(r, WERR_NOMEM, NULL);
+		free(text);
+	}
+out:
+	cJSON_Delete(in);
+	cJSON_Delete(out);
+	buf_release(&url);
+	free(json);
+	return HTTP_DONE;
+}
+
+enum http_result api_get_raw(struct http_req *r, const char *id)
+{
+	char ctype[128];
+	struct store *st;
+	char *end;
+	long long n = strtoll(id, &end, 10);
+	enum werr err;
+
+	if (!http_require(r, ROLE_BIT(ROLE_ADMIN)))
+		return HTTP_DONE;
+	if (!id[0] || *end || n <= 0) {
+		http_error(r, 404, "not_found", "no raw payload '%s'", id);
+		return HTTP_DONE;
+	}
+	if (!(st = server_reader(r)))
+		return HTTP_DONE;
+	buf_reset(&r->out);
+	r->out.max = (size_t)64 << 20;
+	err = store_raw_get(st, (int64_t)n, ctype, &r->out);
+	if (err == WERR_NOT_FOUND) {
+		http_error(r, 404, "not_found", "no raw payload %lld", n);
+		return HTTP_DONE;
+	}
+	if (err) {
+		http_werr(r, err, store_errmsg(st));
+		return HTTP_DONE;
+	}
+	r->status = 200;
+	r->content_type = "application/octet-stream";
+	if (ctype[0] && strspn(ctype, "\r\n") == 0 && !strpbrk(ctype, "\r\n") && (r->api_state = strdup(ctype))) {
+		r->api_free = free;
+		r->content_type = r->api_state;
+	}
+	/* shown as data, never run: a stored HTML body cannot script this origin */
+	http_add_header(r, "Content-Security-Policy", "default-src 'none'; sandbox");
+	http_add_header(r, "Content-Disposition", "inline");
+	return HTTP_DONE;
+}

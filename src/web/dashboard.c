@@ -1,0 +1,578 @@
+/*
+ * dashboard.c - the operations dashboard (docs/web.md), for agent and admin
+ * keys:
+ *
+ *   GET  /dashboard                     overview: search, queue counts, KPIs of the last 7 days
+ *   GET  /dashboard/search?q=           orders by number, tracking number or email
+ *   GET  /dashboard/orders/{order}      the agent view: answer, packages, full timeline
+ *   GET  /dashboard/queues/{name}       conflicts | unmapped | rejected | quiet | failures
+ *   GET  /dashboard/kpis?from=&to=&group_by=
+ *   POST /dashboard/login               form key=... -> session cookie, 303 /dashboard
+ *   POST /dashboard/logout              clears it
+ *
+ * Sessions: the cookie's value is the API key itself (HttpOnly,
+ * SameSite=Strict, Path=/, Secure when public_url is https); auth.c accepts
+ * it on GET and HEAD only.  A revoked key stops working as it does in the
+ * Authorization header (within the key cache's 30 seconds).
+ *
+ * Every page is rendered on the server from the read models of
+ * api/views.h; the charts are SVG made here (svg.h), so the pages work
+ * without JavaScript.  dashboard.js adds live refresh.
+ */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../api/views.h"
+#include "../base/wtime.h"
+#include "../http/auth.h"
+#include "../http/server.h"
+#include "page.h"
+#include "svg.h"
+#include "../base/banned.h"
+
+#define STAFF (ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_AGENT))
+#define DAY_MS ((int64_t)86400000)
+#define SEARCH_LIMIT 50
+#define QUEUE_LIMIT 200
+
+static const char *const queue_names[] = { "conflicts", "unmapped", "rejected", "quiet", "failures" };
+
+static cJSON *dash_view(struct http_req *r, const char *title)
+{
+	cJSON *v = cJSON_CreateObject();
+
+	if (!v)
+		return NULL;
+	cJSON_AddStringToObject(v, "title", title);
+	cJSON_AddStringToObject(v, "body_class", "dash");
+	cJSON_AddStringToObject(v, "script", "/static/dashboard.js");
+	if (r->authed) {
+		cJSON *nav = cJSON_AddObjectToObject(v, "nav");
+		if (nav)
+			cJSON_AddStringToObject(nav, "role", key_role_name(r->key.role));
+		if (r->key.role == ROLE_ADMIN)
+			cJSON_AddTrueToObject(v, "admin");
+	}
+	return v;
+}
+
+static void send_page(struct http_req *r, unsigned status, const char *name, cJSON *v)
+{
+	if (!v) {
+		http_werr(r, WERR_NOMEM, NULL);
+		return;
+	}
+	page_send(r, status, name, v);
+	cJSON_Delete(v);
+}
+
+static void login_page(struct http_req *r, unsigned status, const char *notice)
+{
+	cJSON *v = cJSON_CreateObject();
+
+	if (v) {
+		cJSON_AddStringToObject(v, "title", "Sign in");
+		cJSON_AddStringToObject(v, "body_class", "dash");
+		if (notice)
+			cJSON_AddStringToObject(v, "notice", notice);
+	}
+	send_page(r, status, "dash_login", v);
+}
+
+static bool https_public(const struct server_config *c)
+{
+	return !strncmp(c->web_public_url, "https://", 8);
+}
+
+enum http_result web_dashboard_login(struct http_req *r)
+{
+	const struct server_config *c = server_cfg(r->srv);
+	char key[128], cookie[256];
+	struct api_key k;
+	struct store *st;
+	enum werr err;
+
+	page_form_value(r->body.p, r->body.len, "key", key, sizeof(key));
+	if (!(st = server_reader(r)))
+		return HTTP_DONE;
+	err = auth_lookup(st, key, page_now_ms(), &k);
+	if (err == WERR_UNAUTHORIZED || (!err && k.role != ROLE_ADMIN && k.role != ROLE_AGENT)) {
+		login_page(r, 401, "That key is not valid for the dashboard (an agent or admin key is needed).");
+		return HTTP_DONE;
+	}
+	if (err) {
+		http_werr(r, err, "unable to check the key");
+		return HTTP_DONE;
+	}
+	snprintf(cookie, sizeof(cookie), AUTH_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", key,
+		 https_public(c) ? "; Secure" : "");
+	http_add_header(r, "Set-Cookie", cookie);
+	page_redirect(r, "/dashboard");
+	return HTTP_DONE;
+}
+
+enum http_result web_dashboard_logout(struct http_req *r)
+{
+	const struct server_config *c = server_cfg(r->srv);
+	char cookie[160];
+
+	snprintf(cookie, sizeof(cookie), AUTH_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+		 https_public(c) ? "; Secure" : "");
+	http_add_header(r, "Set-Cookie", cookie);
+	page_redirect(r, "/dashboard");
+	return HTTP_DONE;
+}
+
+/* ------------------------------------------------------------------ */
+
+static const char *jstr(const cJSON *o, const char *name)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, name);
+	return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+static double jnum(const cJSON *o, const char *name)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, name);
+	return cJSON_IsNumber(x) ? x->valuedouble : NAN;
+}
+
+static void fmt_ms(double ms, char *out, size_t cap)
+{
+	if (!isfinite(ms))
+		snprintf(out, cap, "n/a");
+	else if (ms < 1000)
+		snprintf(out, cap, "%.0f ms", ms);
+	else if (ms < 120000)
+		snprintf(out, cap, "%.1f s", ms / 1000);
+	else if (ms < 7200000)
+		snprintf(out, cap, "%.0f min", ms / 60000);
+	else if (ms < 2 * DAY_MS)
+		snprintf(out, cap, "%.1f h", ms / 3600000);
+	else
+		snprintf(out, cap, "%.1f days", ms / (double)DAY_MS);
+}
+
+static void fmt_rate(double v, char *out, size_t cap)
+{
+	if (!isfinite(v))
+		snprintf(out, cap, "n/a");
+	else
+		snprintf(out, cap, "%.1f%%", v * 100);
+}
+
+static void add_kpi(cJSON *arr, const char *label, const char *value)
+{
+	cJSON *k = cJSON_CreateObject();
+	if (!k)
+		return;
+	cJSON_AddStringToObject(k, "label", label);
+	cJSON_AddStringToObject(k, "value", value);
+	cJSON_AddItemToArray(arr, k);
+}
+
+/* Unique strings of field `name` over an array, in first-seen order. */
+static size_t distinct(const cJSON *arr, const char *name, const char **out, size_t cap)
+{
+	size_t n = 0;
+	const cJSON *x;
+
+	cJSON_ArrayForEach(x, arr) {
+		const char *s = jstr(x, name);
+		size_t i;
+		if (!s)
+			continue;
+		for (i = 0; i < n && strcmp(out[i], s); i++)
+			;
+		if (i == n && n < cap)
+			out[n++] = s;
+	}
+	return n;
+}
+
+static void add_chart(cJSON *charts, const struct svg_chart *c)
+{
+	struct buf b = BUF_INIT;
+	cJSON *o;
+
+	if (svg_bar_chart(&b, c) || !(o = cJSON_CreateObject())) {
+		buf_release(&b);
+		return;
+	}
+	cJSON_AddStringToObject(o, "title", c->title);
+	cJSON_AddStringToObject(o, "svg", b.p);
+	cJSON_AddItemToArray(charts, o);
+	buf_release(&b);
+}
+
+#define CATS_MAX 400
+
+/* The KPI summary and charts of view_kpis' answer k, into v. */
+static void kpi_section(cJSON *v, const cJSON *k)
+{
+	const cJSON *series = cJSON_GetObjectItemCaseSensitive(k, "series");
+	const cJSON *lat = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(k, "latency"),
+							    "carrier_to_received");
+	const cJSON *vis = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(k, "latency"),
+							    "received_to_visible");
+	const cJSON *fails = cJSON_GetObjectItemCaseSensitive(k, "failures");
+	const cJSON *eps = cJSON_GetObjectItemCaseSensitive(k, "events_per_source"), *x;
+	cJSON *sum = cJSON_AddArrayToObject(v, "kpi_summary"), *charts = cJSON_AddArrayToObject(v, "charts");
+	const char *cats[CATS_MAX], *srcs[SVG_SERIES_MAX];
+	double *vals = calloc(SVG_SERIES_MAX * CATS_MAX, sizeof(double));
+	struct svg_series ser[SVG_SERIES_MAX];
+	struct svg_chart ch;
+	char t[64];
+	size_t n, ns;
+
+	if (!sum || !charts || !vals) {
+		free(vals);
+		return;
+	}
+	fmt_rate(jnum(cJSON_GetObjectItemCaseSensitive(k, "status_agreement"), "rate"), t, sizeof(t));
+	add_kpi(sum, "Status agreement", t);
+	fmt_rate(jnum(cJSON_GetObjectItemCaseSensitive(k, "on_time"), "rate"), t, sizeof(t));
+	add_kpi(sum, "On-time delivery", t);
+	fmt_ms(jnum(cJSON_GetObjectItemCaseSensitive(k, "cycle_time"), "p50_ms"), t, sizeof(t));
+	add_kpi(sum, "Order cycle time (p50)", t);
+	fmt_ms(jnum(cJSON_GetObjectItemCaseSensitive(k, "click_to_door"), "p50_ms"), t, sizeof(t));
+	add_kpi(sum, "Click to door (p50)", t);
+	snprintf(t, sizeof(t), "%.0f", isfinite(jnum(k, "failures_total")) ? jnum(k, "failures_total") : 0);
+	add_kpi(sum, "Failed sync events", t);
+
+	/* 1: events and failures per day */
+	n = 0;
+	cJSON_ArrayForEach(x, series) {
+		if (n == CATS_MAX || !jstr(x, "day"))
+			break;
+		cats[n] = jstr(x, "day");
+		vals[n] = jnum(x, "events");
+		vals[CATS_MAX + n] = jnum(x, "failures");
+		n++;
+	}
+	ser[0] = (struct svg_series){ "events", vals };
+	ser[1] = (struct svg_series){ "failed sync events", vals + CATS_MAX };
+	ch = (struct svg_chart){ "Events and failed sync events per day", "events", n, cats, 2, ser };
+	add_chart(charts, &ch);
+
+	/* 2: failed sync events per source per day */
+	ns = distinct(fails, "source", srcs, SVG_SERIES_MAX);
+	for (size_t s = 0; s < ns; s++) {
+		for (size_t i = 0; i < n; i++)
+			vals[s * CATS_MAX + i] = 0;
+		cJSON_ArrayForEach(x, fails) {
+			const char *d = jstr(x, "day"), *so = jstr(x, "source");
+			for (size_t i = 0; d && so && i < n; i++)
+				if (!strcmp(cats[i], d) && !strcmp(srcs[s], so))
+					vals[s * CATS_MAX + i] += isfinite(jnum(x, "count")) ? jnum(x, "count") : 0;
+		}
+		ser[s] = (struct svg_series){ srcs[s], vals + s * CATS_MAX };
+	}
+	ch = (struct svg_chart){ "Failed sync events per source per day", "events", ns ? n : 0, cats, ns, ser };
+	add_chart(charts, &ch);
+
+	/* 3: events per source */
+	n = 0;
+	cJSON_ArrayForEach(x, eps) {
+		if (n == CATS_MAX || !jstr(x, "source"))
+			break;
+		cats[n] = jstr(x, "source");
+		vals[n] = jnum(x, "events");
+		n++;
+	}
+	ser[0] = (struct svg_series){ "events", vals };
+	ch = (struct svg_chart){ "Events per source", "events", n, cats, 1, ser };
+	add_chart(charts, &ch);
+
+	/* 4 and 5: latency p50 / p95 per source (or carrier), in seconds */
+	for (int pass = 0; pass < 2; pass++) {
+		const cJSON *arr = pass ? vis : lat;
+		n = 0;
+		cJSON_ArrayForEach(x, arr) {
+			if (n == CATS_MAX || !jstr(x, "key"))
+				break;
+			cats[n] = jstr(x, "key");
+			vals[n] = jnum(x, "p50_ms") / 1000;
+			vals[CATS_MAX + n] = jnum(x, "p95_ms") / 1000;
+			n++;
+		}
+		ser[0] = (struct svg_series){ "p50", vals };
+		ser[1] = (struct svg_series){ "p95", vals + CATS_MAX };
+		ch = (struct svg_chart){ pass ? "Latency, received to visible (p50 and p95)"
+					      : "Latency, carrier event to received (p50 and p95)",
+					 "seconds", n, cats, 2, ser };
+		add_chart(charts, &ch);
+	}
+	free(vals);
+}
+
+static bool add_queue_counts(struct http_req *r, struct store *st, cJSON *v)
+{
+	cJSON *counts = NULL, *arr;
+	enum werr err = view_queue_counts(st, page_now_ms(), &counts);
+
+	if (err) {
+		http_werr(r, err, store_errmsg(st));
+		return false;
+	}
+	if ((arr = cJSON_AddArrayToObject(v, "queues"))) {
+		for (size_t i = 0; i < sizeof(queue_names) / sizeof(queue_names[0]); i++) {
+			cJSON *q = cJSON_CreateObject();
+			double n = jnum(counts, queue_names[i]);
+			if (!q)
+				break;
+			cJSON_AddStringToObject(q, "name", queue_names[i]);
+			cJSON_AddNumberToObject(q, "count", isfinite(n) ? n : 0);
+			cJSON_AddItemToArray(arr, q);
+		}
+	}
+	cJSON_Delete(counts);
+	return true;
+}
+
+static void overview(struct http_req *r, struct store *st)
+{
+	cJSON *v = dash_view(r, "Dashboard"), *k = NULL;
+	int64_t now = page_now_ms(), to = (now / DAY_MS + 1) * DAY_MS;
+	enum werr err;
+
+	if (!v) {
+		http_werr(r, WERR_NOMEM, NULL);
+		return;
+	}
+	if (!add_queue_counts(r, st, v)) {
+		cJSON_Delete(v);
+		return;
+	}
+	if ((err = view_kpis(st, to - 7 * DAY_MS, to, NULL, now, &k))) {
+		http_werr(r, err, store_errmsg(st));
+		cJSON_Delete(v);
+		return;
+	}
+	kpi_section(v, k);
+	cJSON_Delete(k);
+	send_page(r, 200, "dash_overview", v);
+}
+
+static void search(struct http_req *r, struct store *st)
+{
+	const char *q = http_query(r, "q");
+	cJSON *v = dash_view(r, "Search"), *res = NULL, *x;
+	enum werr err;
+
+	if (!v) {
+		http_werr(r, WERR_NOMEM, NULL);
+		return;
+	}
+	if (q && q[0]) {
+		cJSON_AddStringToObject(v, "q", q);
+		if ((err = view_search(st, q, SEARCH_LIMIT, &res))) {
+			http_werr(r, err, store_errmsg(st));
+			cJSON_Delete(v);
+			return;
+		}
+		x = cJSON_DetachItemFromObjectCaseSensitive(res, "results");
+		if (x) {
+			cJSON_AddItemToObject(v, "results", x);
+			if (cJSON_GetArraySize(x) > 0)
+				cJSON_AddTrueToObject(v, "found");
+		}
+		cJSON_Delete(res);
+		cJSON_AddTrueToObject(v, "searched");
+	}
+	send_page(r, 200, "dash_search", v);
+}
+
+static void order_page(struct http_req *r, struct store *st, const char *order)
+{
+	cJSON *v = dash_view(r, "Order"), *a = NULL, *x;
+	enum werr err;
+	char title[EV_ORDER_MAX + 16];
+
+	if (!v) {
+		http_werr(r, WERR_NOMEM, NULL);
+		return;
+	}
+	err = view_agent(st, &server_cfg(r->srv)->policy, order, page_now_ms(), &a);
+	if (err == WERR_NOT_FOUND) {
+		cJSON_AddStringToObject(v, "q", order);
+		cJSON_AddTrueToObject(v, "searched");
+		cJSON_AddStringToObject(v, "notice", "No order or tracking number matches.");
+		send_page(r, 404, "dash_search", v);
+		return;
+	}
+	if (err) {
+		http_werr(r, err, store_errmsg(st));
+		cJSON_Delete(v);
+		return;
+	}
+	x = cJSON_GetObjectItemCaseSensitive(a, "timeline");
+	{
+		cJSON *e;
+		cJSON_ArrayForEach(e, x) {
+			const cJSON *raw = cJSON_GetObjectItemCaseSensitive(e, "raw_id");
+			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "conflict")))
+				cJSON_AddTrueToObject(e, "is_conflict");
+			if (r->key.role == ROLE_ADMIN && cJSON_IsNumber(raw)) {
+				char url[48];
+				snprintf(url, sizeof(url), "/v1/raw/%.0f", raw->valuedouble);
+				cJSON_AddStringToObject(e, "raw_url", url);
+			}
+		}
+	}
+	snprintf(title, sizeof(title), "Order %s", jstr(cJSON_GetObjectItemCaseSensitive(a, "order"), "order")
+							   ? jstr(cJSON_GetObjectItemCaseSensitive(a, "order"), "order")
+							   : order);
+	cJSON_ReplaceItemInObjectCaseSensitive(v, "title", cJSON_CreateString(title));
+	cJSON_AddItemToObject(v, "agent", a);
+	send_page(r, 200, "dash_order", v);
+}
+
+/* A generic table of a queue's items: scalar fields as columns. */
+static void queue_page(struct http_req *r, struct store *st, const char *name)
+{
+	cJSON *v, *q = NULL, *items, *cols, *rows, *it, *f;
+	char title[64];
+	enum werr err;
+
+	snprintf(title, sizeof(title), "Queue: %s", name);
+	if (!(v = dash_view(r, title))) {
+		http_werr(r, WERR_NOMEM, NULL);
+		return;
+	}
+	err = view_queue(st, name, page_now_ms(), QUEUE_LIMIT, &q);
+	if (err == WERR_NOT_FOUND) {
+		cJSON_Delete(v);
+		http_add_header(r, "Content-Security-Policy", PAGE_CSP);
+		http_error(r, 404, "not_found", "no queue '%s'", name);
+		return;
+	}
+	if (err) {
+		cJSON_Delete(v);
+		http_werr(r, err, store_errmsg(st));
+		return;
+	}
+	cJSON_AddStringToObject(v, "queue", name);
+	cJSON_AddNumberToObject(v, "count", isfinite(jnum(q, "count")) ? jnum(q, "count") : 0);
+	items = cJSON_GetObjectItemCaseSensitive(q, "items");
+	cols = cJSON_AddArrayToObject(v, "columns");
+	rows = cJSON_AddArrayToObject(v, "rows");
+	if (cJSON_GetArraySize(items) > 0)
+		cJSON_AddTrueToObject(v, "has_rows");
+	cJSON_ArrayForEach(f, cJSON_GetArrayItem(items, 0))
+		if (!cJSON_IsObject(f) && !cJSON_IsArray(f))
+			cJSON_AddItemToArray(cols, cJSON_CreateString(f->string));
+	cJSON_ArrayForEach(it, items) {
+		cJSON *row = cJSON_CreateObject(), *cells;
+		const cJSON *c;
+		if (!row)
+			break;
+		cJSON_AddItemToArray(rows, row);
+		cells = cJSON_AddArrayToObject(row, "cells");
+		cJSON_ArrayForEach(c, cols) {
+			const cJSON *val = cJSON_GetObjectItemCaseSensitive(it, c->valuestring);
+			cJSON *cell = cJSON_CreateObject();
+			char text[64] = "", url[EV_ORDER_MAX + 32] = "";
+			if (!cell)
+				break;
+			if (cJSON_IsString(val))
+				cJSON_AddStringToObject(cell, "text", val->valuestring);
+			else if (cJSON_IsNumber(val))
+				snprintf(text, sizeof(text), "%.15g", val->valuedouble);
+			else if (cJSON_IsBool(val))
+				snprintf(text, sizeof(text), "%s", cJSON_IsTrue(val) ? "yes" : "no");
+			if (text[0])
+				cJSON_AddStringToObject(cell, "text", text);
+			if (!strcmp(c->valuestring, "order") && cJSON_IsString(val))
+				snprintf(url, sizeof(url), "/dashboard/orders/%s", val->valuestring);
+			else if ((!strcmp(c->valuestring, "raw_id") || !strcmp(c->valuestring, "sample_raw_id")) &&
+				 cJSON_IsNumber(val) && r->key.role == ROLE_ADMIN)
+				snprintf(url, sizeof(url), "/v1/raw/%.0f", val->valuedouble);
+			if (url[0])
+				cJSON_AddStringToObject(cell, "url", url);
+			cJSON_AddItemToArray(cells, cell);
+		}
+		if (jstr(it, "order"))
+			cJSON_AddStringToObject(row, "order", jstr(it, "order"));
+	}
+	cJSON_Delete(q);
+	send_page(r, 200, "dash_queue", v);
+}
+
+/* "YYYY-MM-DD" -> ms at midnight UTC; 0 when absent or bad. */
+static int64_t day_param(struct http_req *r, const char *name)
+{
+	const char *s = http_query(r, name);
+	int64_t ms = 0;
+	return s && s[0] && wtime_parse(s, WTIME_FLAG_DATE_OK, &ms) == WTIME_OK ? ms : 0;
+}
+
+static void kpis_page(struct http_req *r, struct store *st)
+{
+	cJSON *v = dash_view(r, "KPIs"), *k = NULL;
+	int64_t now = page_now_ms(), from = day_param(r, "from"), to = day_param(r, "to");
+	const char *gb = http_query(r, "group_by");
+	char d1[WTIME_BUFSZ], d2[WTIME_BUFSZ];
+	enum werr err;
+
+	if (!v) {
+		http_werr(r, WERR_NOMEM, NULL);
+		return;
+	}
+	if (gb && strcmp(gb, "source") && strcmp(gb, "carrier"))
+		gb = NULL;
+	if (!to)
+		to = (now / DAY_MS + 1) * DAY_MS;
+	else
+		to += DAY_MS; /* the "to" day is included */
+	if (!from || from >= to)
+		from = to - 30 * DAY_MS;
+	if (to - from > 366 * DAY_MS)
+		from = to - 366 * DAY_MS;
+	if ((err = view_kpis(st, from, to, gb, now, &k))) {
+		http_werr(r, err, store_errmsg(st));
+		cJSON_Delete(v);
+		return;
+	}
+	wtime_format(from, d1);
+	wtime_format(to - DAY_MS, d2);
+	d1[10] = d2[10] = '\0';
+	cJSON_AddStringToObject(v, "from", d1);
+	cJSON_AddStringToObject(v, "to", d2);
+	cJSON_AddStringToObject(v, "group_by", gb ? gb : "source");
+	if (gb && !strcmp(gb, "carrier"))
+		cJSON_AddTrueToObject(v, "by_carrier");
+	kpi_section(v, k);
+	cJSON_Delete(k);
+	send_page(r, 200, "dash_kpis", v);
+}
+
+enum http_result web_dashboard(struct http_req *r, const char *rest)
+{
+	struct store *st;
+
+	if (!http_session(r, STAFF)) {
+		if (r->status == 503)
+			return HTTP_DONE;
+		login_page(r, 200, NULL);
+		return HTTP_DONE;
+	}
+	if (!(st = server_reader(r)))
+		return HTTP_DONE;
+	if (!rest[0] || !strcmp(rest, "/"))
+		overview(r, st);
+	else if (!strcmp(rest, "/search"))
+		search(r, st);
+	else if (!strncmp(rest, "/orders/", 8) && rest[8] && strlen(rest + 8) <= EV_ORDER_MAX)
+		order_page(r, st, rest + 8);
+	else if (!strncmp(rest, "/queues/", 8) && rest[8])
+		queue_page(r, st, rest + 8);
+	else if (!strcmp(rest, "/kpis"))
+		kpis_page(r, st);
+	else
+		http_error(r, 404, "not_found", "no such dashboard page");
+	return HTTP_DONE;
+}

@@ -1,0 +1,357 @@
+/*
+ * page.c - templates, headers, branding and small helpers for the web
+ * handlers (contract in page.h).
+ */
+#include "page.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "../base/crypto.h"
+#include "../base/log.h"
+#include "../base/wtime.h"
+#include "../core/tmpl.h"
+#include "../http/server.h"
+#include "color.h"
+#include "../base/banned.h"
+
+#define TEMPLATE_MAX ((size_t)256 * 1024)
+#define PARTIALS_MAX 24
+#define PAGE_MAX ((size_t)4 << 20)
+
+char *page_read_file(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b = BUF_INIT;
+	char chunk[8192];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	b.max = max;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_append(&b, chunk, n)) {
+			fclose(f);
+			buf_release(&b);
+			return NULL;
+		}
+	}
+	fclose(f);
+	*len = b.len;
+	return buf_detach(&b);
+}
+
+/* Loads templates/page/NAME.mustache from the override directory, else the
+ * data directory.  Names are letters, digits, '_' and '-' only. */
+static char *load_template(const struct server_config *c, const char *name, size_t *len)
+{
+	char dir[1024], path[1400];
+	char *text;
+
+	if (!name[0] || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(name) ||
+	    strlen(name) > 64)
+		return NULL;
+	if (c->web_templates[0]) {
+		snprintf(path, sizeof(path), "%s/page/%s.mustache", c->web_templates, name);
+		if ((text = page_read_file(path, TEMPLATE_MAX, len)))
+			return text;
+	}
+	server_data_dir("templates", dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/page/%s.mustache", dir, name);
+	return page_read_file(path, TEMPLATE_MAX, len);
+}
+
+struct loader {
+	const struct server_config *cfg;
+	struct {
+		char name[72];
+		char *text;
+		size_t len;
+	} files[PARTIALS_MAX];
+	int n;
+};
+
+static const char *partial_load(void *ctx, const char *name, size_t *len)
+{
+	struct loader *l = ctx;
+	for (int i = 0; i < l->n; i++)
+		if (!strcmp(l->files[i].name, name)) {
+			*len = l->files[i].len;
+			return l->files[i].text;
+		}
+	if (l->n == PARTIALS_MAX || strlen(name) >= sizeof(l->files[0].name))
+		return NULL;
+	if (!(l->files[l->n].text = load_template(l->cfg, name, &l->files[l->n].len)))
+		return NULL;
+	snprintf(l->files[l->n].name, sizeof(l->files[0].name), "%s", name);
+	*len = l->files[l->n].len;
+	return l->files[l->n++].text;
+}
+
+static void loader_release(struct loader *l)
+{
+	for (int i = 0; i < l->n; i++)
+		free(l->files[i].text);
+	l->n = 0;
+}
+
+void page_headers(struct http_req *r)
+{
+	http_add_header(r, "Content-Security-Policy", PAGE_CSP);
+	http_add_header(r, "X-Frame-Options", "DENY");
+	http_add_header(r, "Referrer-Policy", "no-referrer");
+}
+
+static void fail_page(struct http_req *r, const char *what, const char *detail)
+{
+	wlog(LOG_ERROR, "page_failed", "what", what, "detail", detail, NULL);
+	r->status = 500;
+	r->content_type = "text/html; charset=utf-8";
+	buf_reset(&r->out);
+	buf_puts(&r->out, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Error</title>"
+		 "</head><body><main id=\"main\"><h1>Something went wrong</h1><p>Please try again later.</p>"
+		 "</main></body></html>\n");
+}
+
+void page_send(struct http_req *r, unsigned status, const char *name, cJSON *view)
+{
+	const struct server_config *c = server_cfg(r->srv);
+	struct loader l = { .cfg = c };
+	struct tmpl_partials partials = { partial_load, &l };
+	struct buf content = BUF_INIT;
+	char err[256] = "";
+	size_t len = 0, llen = 0;
+	char *src = NULL, *layout = NULL;
+	enum werr e;
+
+	content.max = PAGE_MAX;
+	page_headers(r);
+	if (!cJSON_GetObjectItemCaseSensitive(view, "brand"))
+		page_brand(c, view);
+	if (!(src = load_template(c, name, &len)) || !(layout = load_template(c, "layout", &llen))) {
+		fail_page(r, "template_missing", src ? "layout" : name);
+		goto out;
+	}
+	if ((e = tmpl_render(src, len, view, TMPL_ESC_HTML, &partials, &content, err, sizeof(err)))) {
+		fail_page(r, "template_render", err);
+		goto out;
+	}
+	if (!cJSON_AddStringToObject(view, "content", content.p)) {
+		fail_page(r, "template_render", "out of memory");
+		goto out;
+	}
+	buf_reset(&r->out);
+	r->out.max = PAGE_MAX;
+	if ((e = tmpl_render(layout, llen, view, TMPL_ESC_HTML, &partials, &r->out, err, sizeof(err)))) {
+		fail_page(r, "template_render", err);
+		goto out;
+	}
+	r->status = status;
+	r->content_type = "text/html; charset=utf-8";
+out:
+	cJSON_DeleteItemFromObjectCaseSensitive(view, "content");
+	loader_release(&l);
+	buf_release(&content);
+	free(src);
+	free(layout);
+}
+
+void page_redirect(struct http_req *r, const char *location)
+{
+	page_headers(r);
+	http_add_header(r, "Location", location);
+	r->status = 303;
+	r->content_type = "text/html; charset=utf-8";
+	buf_reset(&r->out);
+	buf_puts(&r->out, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Redirect</title>"
+		 "</head><body><main id=\"main\"><p>See other.</p></main></body></html>\n");
+}
+
+void page_brand(const struct server_config *c, cJSON *view)
+{
+	cJSON *b = cJSON_AddObjectToObject(view, "brand");
+
+	if (!b)
+		return;
+	cJSON_AddStringToObject(b, "name", c->web_name[0] ? c->web_name : "Order tracking");
+	if (c->web_logo[0]) {
+		char url[600];
+		/* a file under web/static, or a URL; CSP allows only this server's images */
+		if (c->web_logo[0] == '/' || strstr(c->web_logo, "://"))
+			snprintf(url, sizeof(url), "%s", c->web_logo);
+		else
+			snprintf(url, sizeof(url), "/static/%s", c->web_logo);
+		cJSON_AddStringToObject(b, "logo", url);
+	}
+	if (c->web_support_email[0])
+		cJSON_AddStringToObject(b, "support_email", c->web_support_email);
+	if (c->web_support_phone[0])
+		cJSON_AddStringToObject(b, "support_phone", c->web_support_phone);
+	if (c->web_support_email[0] || c->web_support_phone[0])
+		cJSON_AddTrueToObject(b, "support");
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool page_form_value(const char *body, size_t len, const char *name, char *out, size_t cap)
+{
+	size_t nlen = strlen(name), i = 0;
+
+	out[0] = '\0';
+	while (i < len) {
+		size_t end = i;
+		while (end < len && body[end] != '&')
+			end++;
+		if (end - i > nlen && !memcmp(body + i, name, nlen) && body[i + nlen] == '=') {
+			size_t o = 0;
+			for (size_t k = i + nlen + 1; k < end && o + 1 < cap; k++) {
+				char ch = body[k];
+				if (ch == '+') {
+					ch = ' ';
+				} else if (ch == '%' && k + 2 < end && hexval(body[k + 1]) >= 0 &&
+					   hexval(body[k + 2]) >= 0) {
+					ch = (char)(hexval(body[k + 1]) * 16 + hexval(body[k + 2]));
+					k += 2;
+				}
+				if (ch == '\0')
+					continue;
+				out[o++] = ch;
+			}
+			out[o] = '\0';
+			return true;
+		}
+		if (end - i == nlen && !memcmp(body + i, name, nlen))
+			return true;
+		i = end + 1;
+	}
+	return false;
+}
+
+void page_client_ip(struct http_req *r, char out[64])
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	out[0] = '\0';
+	if (!sa)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, 64);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, 64);
+}
+
+int64_t page_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *const months[] = { "January", "February", "March", "April", "May", "June", "July",
+				      "August", "September", "October", "November", "December" };
+static const char *const wdays[] = { "Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday",
+				     "Wednesday" };
+
+void page_date(int64_t ms, char *out, size_t cap)
+{
+	int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+	int64_t y;
+	unsigned m, d;
+
+	wtime_civil_from_days(days, &y, &m, &d);
+	snprintf(out, cap, "%s, %s %u", wdays[((days % 7) + 7) % 7], months[m - 1], d);
+}
+
+void page_datetime(int64_t ms, char *out, size_t cap)
+{
+	int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+	int64_t in_day = ms - days * 86400000, y;
+	unsigned m, d;
+
+	wtime_civil_from_days(days, &y, &m, &d);
+	snprintf(out, cap, "%.3s %u, %02d:%02d UTC", months[m - 1], d, (int)(in_day / 3600000),
+		 (int)(in_day / 60000 % 60));
+}
+
+static pthread_mutex_t secret_mu = PTHREAD_MUTEX_INITIALIZER;
+static char secret_cache[129];
+static char secret_store[1024];
+
+size_t page_link_secret(const struct server_config *c, char *out, size_t cap)
+{
+	const char *env = getenv("WISMO_LINK_SECRET");
+	const char *v = env && env[0] ? env : c->web_link_secret[0] ? c->web_link_secret : NULL;
+	size_t n = 0;
+
+	if (v) {
+		snprintf(out, cap, "%s", v);
+		return strlen(out);
+	}
+	pthread_mutex_lock(&secret_mu);
+	if (!secret_cache[0] || strcmp(secret_store, c->store_url)) {
+		unsigned char rnd[32];
+		char hex[65], msg[256];
+		struct store *st = NULL;
+		enum werr err;
+
+		secret_cache[0] = '\0';
+		if ((err = crypto_random(rnd, sizeof(rnd)))) {
+			wlog(LOG_ERROR, "link_secret_failed", "detail", "no random bytes", NULL);
+			goto out;
+		}
+		crypto_hex(rnd, sizeof(rnd), hex);
+		if (store_open(c->store_url, 0, &st, msg, sizeof(msg))) {
+			wlog(LOG_ERROR, "link_secret_failed", "detail", msg, NULL);
+			goto out;
+		}
+		if (store_setting_get_or_create(st, "link_secret", hex, secret_cache, sizeof(secret_cache))) {
+			wlog(LOG_ERROR, "link_secret_failed", "detail", store_errmsg(st), NULL);
+			secret_cache[0] = '\0';
+		} else {
+			snprintf(secret_store, sizeof(secret_store), "%s", c->store_url);
+		}
+		store_close(st);
+	}
+out:
+	if (secret_cache[0]) {
+		snprintf(out, cap, "%s", secret_cache);
+		n = strlen(out);
+	}
+	pthread_mutex_unlock(&secret_mu);
+	return n;
+}
+
+void page_public_url(const struct server_config *c, int port, char *out, size_t cap)
+{
+	size_t n;
+
+	if (c->web_public_url[0])
+		snprintf(out, cap, "%s", c->web_public_url);
+	else
+		snprintf(out, cap, "http://%s:%d",
+			 !strcmp(c->listen_host, "0.0.0.0") || !strcmp(c->listen_host, "::") ? "127.0.0.1"
+											       : c->listen_host,
+			 port);
+	n = strlen(out);
+	while (n && out[n - 1] == '/')
+		out[--n] = '\0';
+}

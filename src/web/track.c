@@ -1,0 +1,618 @@
+/*
+ * track.c - the customer's tracking page (docs/web.md).
+ *
+ *   GET  /track                 the lookup form
+ *   POST /track                 order + contact (email or postal code) ->
+ *                               303 to /track/{token}, or the form again with
+ *                               one notice for every failure
+ *   GET  /track/{token}         the page (signed link, link.h)
+ *   GET  /track/{token}/stream  Server-Sent Events for that order (sse.h)
+ *
+ * The lookup never tells whether an order exists: an unknown order and a
+ * wrong contact run the same steps (one indexed read, both comparisons in
+ * constant time against stored or dummy values) and render the same bytes
+ * with the same status.  Lookups are rate-limited per client address
+ * (ratelimit.h); the limit applies before the database is read.
+ *
+ * What the page shows is the customer projection of the stored order JSON
+ * (core/order_json.h) plus its applied events: never source names, codes,
+ * carrier descriptions, street addresses or more than the first name.
+ */
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/crypto.h"
+#include "../base/log.h"
+#include "../base/wtime.h"
+#include "../core/order.h"
+#include "../http/server.h"
+#include "../http/sse.h"
+#include "link.h"
+#include "page.h"
+#include "ratelimit.h"
+#include "../base/banned.h"
+
+#define LOOKUP_LINK_S (24 * 3600) /* a link made by the lookup form lasts a day */
+#define RATE_SLOTS 4096
+#define EVENTS_SHOWN 20
+#define CONTACT_MAX 256
+
+/* ------------------------------------------------------------------ */
+/* rate limit: one table per process, made on first use */
+
+static pthread_mutex_t rl_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct ratelimit *rl;
+
+static bool lookup_allowed(struct http_req *r, unsigned *retry)
+{
+	const struct server_config *c = server_cfg(r->srv);
+	unsigned per = c->web_lookups_per_minute > 0 ? (unsigned)c->web_lookups_per_minute : 10;
+	char ip[64];
+
+	pthread_mutex_lock(&rl_mu);
+	if (!rl)
+		rl = ratelimit_new(RATE_SLOTS, per, per);
+	pthread_mutex_unlock(&rl_mu);
+	if (!rl)
+		return true; /* no memory for the table: do not lock everyone out */
+	page_client_ip(r, ip);
+	return ratelimit_take(rl, ip, page_now_ms(), retry);
+}
+
+/* ------------------------------------------------------------------ */
+/* the lookup form */
+
+static cJSON *form_view(void)
+{
+	cJSON *v = cJSON_CreateObject();
+	if (v)
+		cJSON_AddStringToObject(v, "title", "Track your order");
+	return v;
+}
+
+enum http_result web_track_form(struct http_req *r)
+{
+	cJSON *v = form_view();
+
+	if (!v) {
+		http_werr(r, WERR_NOMEM, NULL);
+		return HTTP_DONE;
+	}
+	page_send(r, 200, "lookup", v);
+	cJSON_Delete(v);
+	return HTTP_DONE;
+}
+
+/* Lower-case, surrounding blanks dropped. */
+static void norm_email(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	while (*in == ' ' || *in == '\t')
+		in++;
+	for (; *in && o + 1 < cap; in++)
+		out[o++] = (char)tolower((unsigned char)*in);
+	while (o && (out[o - 1] == ' ' || out[o - 1] == '\t'))
+		o--;
+	out[o] = '\0';
+}
+
+/* Upper-case, blanks and '-' dropped ("sw1a 1aa" = "SW1A1AA"). */
+static void norm_postal(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (; *in && o + 1 < cap; in++)
+		if (*in != ' ' && *in != '\t' && *in != '-')
+			out[o++] = (char)toupper((unsigned char)*in);
+	out[o] = '\0';
+}
+
+/* Constant time in the stored value's content; empty stored values never match. */
+static bool same(const char *given, const char *stored)
+{
+	size_t gl = strlen(given), sl = strlen(stored);
+	int eq = crypto_equal(given, gl, stored, sl);
+	return eq && sl > 0;
+}
+
+static enum http_result lookup_failed(struct http_req *r)
+{
+	cJSON *v = form_view();
+
+	if (!v) {
+		http_werr(r, WERR_NOMEM, NULL);
+		return HTTP_DONE;
+	}
+	cJSON_AddStringToObject(v, "notice",
+				"We could not find an order with these details. Check the order number and the "
+				"email address or postal code you used when ordering.");
+	page_send(r, 200, "lookup", v);
+	cJSON_Delete(v);
+	return HTTP_DONE;
+}
+
+static bool make_token(struct http_req *r, const char *order, int64_t valid_s, char token[LINK_TOKEN_MAX])
+{
+	char secret[256];
+	size_t n = page_link_secret(server_cfg(r->srv), secret, sizeof(secret));
+
+	return n && !link_make(secret, n, LINK_PURPOSE_TRACK, order, page_now_ms() / 1000 + valid_s, token);
+}
+
+enum http_result web_track_lookup(struct http_req *r)
+{
+	char order[EV_ORDER_MAX + 2], contact[CONTACT_MAX], ce[CONTACT_MAX], cp[CONTACT_MAX];
+	char email[EV_EMAIL_MAX + 1] = "", postal[EV_POSTAL_MAX + 1] = "", se[EV_EMAIL_MAX + 1],
+					 sp[EV_POSTAL_MAX + 1];
+	char token[LINK_TOKEN_MAX], loc[LINK_TOKEN_MAX + 16], retry_s[16];
+	struct store *st;
+	char *json = NULL;
+	unsigned retry = 1;
+	enum werr err;
+	bool found, ok;
+
+	if (!lookup_allowed(r, &retry)) {
+		cJSON *v = form_view();
+		snprintf(retry_s, sizeof(retry_s), "%u", retry);
+		http_add_header(r, "Retry-After", retry_s);
+		if (!v) {
+			http_werr(r, WERR_NOMEM, NULL);
+			return HTTP_DONE;
+		}
+		cJSON_AddStringToObject(v, "notice", "Too many attempts. Please wait a minute and try again.");
+		page_send(r, 429, "lookup", v);
+		cJSON_Delete(v);
+		return HTTP_DONE;
+	}
+	page_form_value(r->body.p, r->body.len, "order", order, sizeof(order));
+	page_form_value(r->body.p, r->body.len, "contact", contact, sizeof(contact));
+	/* blanks around the order number are a typing slip, not a different order */
+	{
+		size_t s = strspn(order, " \t"), n = strlen(order + s);
+		memmove(order, order + s, n + 1);
+		while (n && (order[n - 1] == ' ' || order[n - 1] == '\t'))
+			order[--n] = '\0';
+		if (order[0] == '#')
+			memmove(order, order + 1, n);
+	}
+	if (!(st = server_reader(r)))
+		return HTTP_DONE;
+	err = strlen(order) > EV_ORDER_MAX || !order[0] ? WERR_NOT_FOUND
+							 : store_order_contact(st, order, email, postal, &json);
+	free(json);
+	if (err && err != WERR_NOT_FOUND) {
+		http_werr(r, err, "unable to look the order up");
+		return HTTP_DONE;
+	}
+	found = !err;
+	/* the same work whether or not the order exists */
+	if (!found) {
+		snprintf(email, sizeof(email), "nobody@invalid.invalid");
+		snprintf(postal, sizeof(postal), "00000-0000");
+	}
+	norm_email(contact, ce, sizeof(ce));
+	norm_postal(contact, cp, sizeof(cp));
+	norm_email(email, se, sizeof(se));
+	norm_postal(postal, sp, sizeof(sp));
+	ok = same(ce, se);
+	ok = same(cp, sp) | ok;
+	if (!found || !ok || !make_token(r, order, LOOKUP_LINK_S, token))
+		return lookup_failed(r);
+	snprintf(loc, sizeof(loc), "/track/%s", token);
+	page_redirect(r, loc);
+	return HTTP_DONE;
+}
+
+/* ------------------------------------------------------------------ */
+/* the page */
+
+static bool verify_token(struct http_req *r, const char *token, char order[EV_ORDER_MAX + 1])
+{
+	char secret[256];
+	size_t n = page_link_secret(server_cfg(r->srv), secret, sizeof(secret));
+	int64_t exp;
+
+	return n && !link_verify(secret, n, LINK_PURPOSE_TRACK, token, page_now_ms() / 1000, order,
+				 EV_ORDER_MAX + 1, &exp);
+}
+
+static void invalid_link(struct http_req *r)
+{
+	cJSON *v = form_view();
+
+	if (!v) {
+		http_werr(r, WERR_NOMEM, NULL);
+		return;
+	}
+	cJSON_AddStringToObject(v, "notice",
+				"This tracking link is not valid or has expired. Look your order up below.");
+	page_send(r, 404, "lookup", v);
+	cJSON_Delete(v);
+}
+
+static const char *jstr(const cJSON *o, const char *name)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, name);
+	return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+static int64_t jtime(const cJSON *o, const char *name)
+{
+	const char *s = jstr(o, name);
+	int64_t ms = 0;
+	return s && wtime_parse(s, WTIME_FLAG_DATE_OK, &ms) == WTIME_OK ? ms : 0;
+}
+
+static const struct {
+	const char *id, *name, *url;
+} carriers[] = {
+	{ "ups", "UPS", "https://www.ups.com/track?loc=en_US&tracknum=" },
+	{ "fedex", "FedEx", "https://www.fedex.com/fedextrack/?trknbr=" },
+	{ "usps", "USPS", "https://tools.usps.com/go/TrackConfirmAction?tLabels=" },
+	{ "dhl", "DHL", "https://www.dhl.com/global-en/home/tracking/tracking-express.html?submit=1&tracking-id=" },
+};
+
+static void url_escape(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+			buf_putc(b, (char)c);
+		else
+			buf_printf(b, "%%%02X", c);
+	}
+}
+
+static void add_carrier(cJSON *pkg, const char *carrier, const char *tracking)
+{
+	for (size_t i = 0; i < sizeof(carriers) / sizeof(carriers[0]); i++) {
+		if (carrier && !strcmp(carrier, carriers[i].id)) {
+			struct buf b = BUF_INIT;
+			buf_puts(&b, carriers[i].url);
+			url_escape(&b, tracking);
+			cJSON_AddStringToObject(pkg, "carrier_name", carriers[i].name);
+			cJSON_AddStringToObject(pkg, "track_url", b.p);
+			buf_release(&b);
+			return;
+		}
+	}
+	/* another carrier: its name made presentable, no link we could vouch for */
+	{
+		char name[EV_CARRIER_MAX + 1];
+		size_t o = 0;
+		bool up = true;
+		for (const char *c = carrier ? carrier : ""; *c && o + 1 < sizeof(name); c++) {
+			char ch = *c == '_' || *c == '-' ? ' ' : *c;
+			name[o++] = up ? (char)toupper((unsigned char)ch) : ch;
+			up = ch == ' ';
+		}
+		name[o] = '\0';
+		cJSON_AddStringToObject(pkg, "carrier_name", o ? name : "Carrier");
+	}
+}
+
+/* A friendly line for an event's status (no codes, no source words). */
+static const char *event_label(const struct event *ev)
+{
+	static const struct {
+		const char *detail, *label;
+	} details[] = {
+		{ "address_issue", "Address problem - delivery on hold" },
+		{ "damaged", "Damaged in transit" },
+		{ "lost", "Parcel could not be found" },
+		{ "delayed", "Delayed" },
+		{ "weather_delay", "Delayed by weather" },
+		{ "customs_hold", "Held in customs" },
+		{ "refused", "Delivery refused" },
+		{ "recipient_unavailable", "Nobody was available to receive it" },
+		{ "held_by_carrier", "Held by the carrier" },
+		{ "stalled", "No recent progress" },
+		{ "not_handed_over", "Not yet handed to the carrier" },
+		{ "late_vs_promise", "Running late" },
+	};
+
+	switch (ev->status) {
+	case EV_PLACED: return "Order placed";
+	case EV_CONFIRMED: return "Order confirmed";
+	case EV_PROCESSING: return "Being prepared";
+	case EV_PICKED: return "Items picked";
+	case EV_PACKED: return "Packed";
+	case EV_READY_TO_SHIP: return "Ready to ship";
+	case EV_LABEL_CREATED: return "Shipping label created";
+	case EV_IN_TRANSIT: return "In transit";
+	case EV_OUT_FOR_DELIVERY: return "Out for delivery";
+	case EV_AVAILABLE_FOR_PICKUP: return "Ready for pickup";
+	case EV_DELIVERY_ATTEMPTED: return "Delivery attempted";
+	case EV_DELIVERED: return "Delivered";
+	case EV_RETURNED_TO_SENDER: return "Returning to sender";
+	case EV_CANCELLED: return ev->package[0] ? "Shipment cancelled" : "Order cancelled";
+	case EV_REFUNDED: return "Refund issued";
+	case EV_EXCEPTION:
+		for (size_t i = 0; i < sizeof(details) / sizeof(details[0]); i++)
+			if (!strcmp(ev->detail, details[i].detail))
+				return details[i].label;
+		return "Delivery problem";
+	case EV_UNKNOWN:
+	case EV__COUNT:
+		break;
+	}
+	return NULL;
+}
+
+static void add_place(cJSON *o, const char *city, const char *region, const char *country)
+{
+	struct buf b = BUF_INIT;
+	const char *parts[3] = { city, region, country };
+
+	for (int i = 0; i < 3; i++) {
+		if (!parts[i] || !parts[i][0])
+			continue;
+		if (b.len)
+			buf_puts(&b, ", ");
+		buf_puts(&b, parts[i]);
+	}
+	if (b.len)
+		cJSON_AddStringToObject(o, "place", b.p);
+	buf_release(&b);
+}
+
+/* Events applied to the order, newest first, as the customer sees them. */
+static enum werr add_events(struct http_req *r, struct store *st, const char *order, cJSON *view)
+{
+	struct event *evs = NULL;
+	enum ev_outcome *outc = NULL;
+	struct order_state os;
+	size_t n = 0, *idx = NULL, k = 0;
+	cJSON *arr = cJSON_AddArrayToObject(view, "events");
+	enum werr err;
+
+	order_init(&os);
+	if (!arr)
+		return WERR_NOMEM;
+	if ((err = store_order_events(st, order, &evs, &n)))
+		return err;
+	if (n && (!(outc = calloc(n, sizeof(*outc))) || !(idx = calloc(n, sizeof(*idx))))) {
+		err = WERR_NOMEM;
+		goto out;
+	}
+	if (n && (err = order_fold(&server_cfg(r->srv)->policy, evs, n, &os, outc)))
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (outc[i] == OUT_APPLIED && event_label(&evs[i]))
+			idx[k++] = i;
+	/* newest first by event time (a small n: insertion sort) */
+	for (size_t i = 1; i < k; i++)
+		for (size_t j = i; j > 0 && (evs[idx[j]].occurred_at > evs[idx[j - 1]].occurred_at ||
+					     (evs[idx[j]].occurred_at == evs[idx[j - 1]].occurred_at &&
+					      evs[idx[j]].seq > evs[idx[j - 1]].seq));
+		     j--) {
+			size_t t = idx[j];
+			idx[j] = idx[j - 1];
+			idx[j - 1] = t;
+		}
+	for (size_t i = 0; i < k && i < EVENTS_SHOWN; i++) {
+		const struct event *ev = &evs[idx[i]];
+		cJSON *e = cJSON_CreateObject();
+		char when[48], iso[WTIME_BUFSZ];
+		if (!e || !cJSON_AddItemToArray(arr, e)) {
+			cJSON_Delete(e);
+			err = WERR_NOMEM;
+			goto out;
+		}
+		page_datetime(ev->occurred_at, when, sizeof(when));
+		cJSON_AddStringToObject(e, "when", when);
+		cJSON_AddStringToObject(e, "iso", wtime_format(ev->occurred_at, iso));
+		cJSON_AddStringToObject(e, "label", event_label(ev));
+		add_place(e, ev->location.city, ev->location.region, ev->location.country);
+	}
+out:
+	free(idx);
+	free(outc);
+	order_release(&os);
+	event_array_free(evs, n);
+	return err;
+}
+
+static const char *action_text(const char *status, const char *detail, const char *carrier)
+{
+	if (status && !strcmp(status, "available_for_pickup"))
+		return "Action needed — your parcel is waiting for you at a pickup point. Collect it with ID "
+		       "before the carrier returns it.";
+	if (detail && !strcmp(detail, "address_issue"))
+		return "Action needed — the carrier cannot deliver to the address given. Contact us to confirm "
+		       "or correct your address.";
+	if (detail && !strcmp(detail, "customs_hold"))
+		return "Action needed — customs needs information or payment before releasing your parcel. "
+		       "Follow the carrier's instructions or contact us.";
+	(void)carrier;
+	return "Action needed — please contact us so we can get your parcel moving again.";
+}
+
+static cJSON *build_view(struct http_req *r, const cJSON *o, const char *token, const char *order)
+{
+	static const char *const step_keys[] = { "ordered", "preparing", "shipped", "out_for_delivery",
+						 "delivered" };
+	static const char *const step_names[] = { "Ordered", "Preparing", "Shipped", "Out for delivery",
+						  "Delivered" };
+	cJSON *v = cJSON_CreateObject(), *steps, *pkgs, *ret = NULL;
+	const cJSON *cv = cJSON_GetObjectItemCaseSensitive(o, "customer_view");
+	const cJSON *step = cJSON_GetObjectItemCaseSensitive(cv, "step");
+	const cJSON *cust = cJSON_GetObjectItemCaseSensitive(o, "customer");
+	const cJSON *flags = cJSON_GetObjectItemCaseSensitive(o, "flags"), *p, *f;
+	const char *status = jstr(o, "status"), *first = jstr(cust, "first_name");
+	int cur = cJSON_IsNumber(step) ? step->valueint : 1;
+	int64_t promised = jtime(o, "promised_by"), newest_eta = 0;
+	bool delayed = false, cancelled = status && !strcmp(status, "cancelled");
+	char buf[96], title[EV_ORDER_MAX + 16];
+	struct buf stream = BUF_INIT;
+
+	if (!v)
+		return NULL;
+	snprintf(title, sizeof(title), "Order %s", order);
+	cJSON_AddStringToObject(v, "title", title);
+	cJSON_AddStringToObject(v, "order", order);
+	cJSON_AddStringToObject(v, "status", status ? status : "placed");
+	cJSON_AddStringToObject(v, "status_label", jstr(cv, "label") ? jstr(cv, "label") : "Ordered");
+	cJSON_AddStringToObject(v, "updated_at", jstr(o, "updated_at") ? jstr(o, "updated_at") : "");
+	buf_printf(&stream, "/track/%s/stream", token);
+	cJSON_AddStringToObject(v, "stream", stream.p);
+	cJSON_AddStringToObject(v, "script", "/static/track.js");
+	buf_release(&stream);
+	if (first && first[0])
+		cJSON_AddStringToObject(v, "first_name", first);
+	if (cancelled)
+		cJSON_AddTrueToObject(v, "cancelled");
+	if (cur < 1 || cur > 5)
+		cur = 1;
+	steps = cJSON_AddArrayToObject(v, "steps");
+	for (int i = 0; i < 5 && steps; i++) {
+		cJSON *s = cJSON_CreateObject();
+		if (!s)
+			break;
+		cJSON_AddStringToObject(s, "key", step_keys[i]);
+		cJSON_AddStringToObject(s, "name", step_names[i]);
+		if (i + 1 < cur)
+			cJSON_AddTrueToObject(s, "done");
+		if (i + 1 == cur)
+			cJSON_AddTrueToObject(s, "current");
+		cJSON_AddItemToArray(steps, s);
+	}
+	cJSON_ArrayForEach(f, flags)
+		if (cJSON_IsString(f) && !strcmp(f->valuestring, "delayed"))
+			delayed = true;
+	if (promised) {
+		page_date(promised, buf, sizeof(buf));
+		cJSON_AddStringToObject(v, "promised", buf);
+	}
+	pkgs = cJSON_AddArrayToObject(v, "packages");
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(o, "packages")) {
+		cJSON *pk = cJSON_CreateObject(), *items, *it;
+		const char *tn = jstr(p, "tracking_number"), *pst = jstr(p, "status"), *det = jstr(p, "detail");
+		const cJSON *pcv = cJSON_GetObjectItemCaseSensitive(p, "customer_view");
+		const cJSON *act = cJSON_GetObjectItemCaseSensitive(p, "action_required");
+		int64_t eta = jtime(p, "estimated_delivery"), delivered = jtime(p, "delivered_at");
+		if (!pk || !pkgs)
+			break;
+		cJSON_AddItemToArray(pkgs, pk);
+		cJSON_AddStringToObject(pk, "tracking", tn ? tn : "");
+		add_carrier(pk, jstr(p, "carrier"), tn ? tn : "");
+		cJSON_AddStringToObject(pk, "status_label", jstr(pcv, "label") ? jstr(pcv, "label") : "");
+		items = cJSON_AddArrayToObject(pk, "items");
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(p, "items")) {
+			cJSON *x = cJSON_CreateObject();
+			const cJSON *q = cJSON_GetObjectItemCaseSensitive(it, "quantity");
+			if (!x)
+				break;
+			cJSON_AddStringToObject(x, "name", jstr(it, "name") ? jstr(it, "name")
+									     : jstr(it, "sku") ? jstr(it, "sku") : "Item");
+			cJSON_AddNumberToObject(x, "quantity", cJSON_IsNumber(q) ? q->valuedouble : 1);
+			cJSON_AddItemToArray(items, x);
+		}
+		if (delivered) {
+			page_date(delivered, buf, sizeof(buf));
+			cJSON_AddStringToObject(pk, "delivered_on", buf);
+		} else if (eta && !(pst && !strcmp(pst, "returned_to_sender")) &&
+			   !(pst && !strcmp(pst, "cancelled"))) {
+			page_date(eta, buf, sizeof(buf));
+			cJSON_AddStringToObject(pk, "eta", buf);
+			if (promised && eta > promised)
+				delayed = true;
+			if (eta > newest_eta)
+				newest_eta = eta;
+		}
+		if (det && (!strcmp(det, "delayed") || !strcmp(det, "weather_delay") ||
+			    !strcmp(det, "late_vs_promise")))
+			delayed = true;
+		if (cJSON_IsTrue(act) && !cJSON_GetObjectItemCaseSensitive(v, "action"))
+			cJSON_AddStringToObject(v, "action", action_text(pst, det, jstr(p, "carrier")));
+		if (pst && !strcmp(pst, "returned_to_sender")) {
+			cJSON *rp;
+			if (!ret && (!(ret = cJSON_AddArrayToObject(v, "returns")) ||
+				     !cJSON_AddTrueToObject(v, "has_returns")))
+				continue;
+			if ((rp = cJSON_CreateObject())) {
+				cJSON_AddStringToObject(rp, "tracking", tn ? tn : "");
+				cJSON_AddStringToObject(rp, "label", "Your parcel is on its way back to us");
+				cJSON_AddItemToArray(ret, rp);
+			}
+		}
+	}
+	if (delayed && !cancelled && cur < 5) {
+		char line[160];
+		if (newest_eta) {
+			page_date(newest_eta, buf, sizeof(buf));
+			snprintf(line, sizeof(line), "Delayed — new date %s", buf);
+		} else {
+			snprintf(line, sizeof(line), "Delayed — new date to be confirmed by the carrier");
+		}
+		cJSON_AddStringToObject(v, "delay", line);
+	}
+	{
+		const cJSON *refund = cJSON_GetObjectItemCaseSensitive(o, "refund");
+		if (cJSON_IsObject(refund)) {
+			int64_t at = jtime(refund, "at");
+			char line[128];
+			page_date(at, buf, sizeof(buf));
+			snprintf(line, sizeof(line), "%s refund issued on %s",
+				 jstr(refund, "status") && !strcmp(jstr(refund, "status"), "full") ? "Full" : "Partial",
+				 buf);
+			cJSON_AddStringToObject(v, "refund", line);
+		}
+	}
+	return v;
+}
+
+enum http_result web_track_page(struct http_req *r, const char *token)
+{
+	char order[EV_ORDER_MAX + 1], *json = NULL;
+	struct store *st;
+	cJSON *o = NULL, *v = NULL;
+	enum werr err;
+
+	if (!verify_token(r, token, order)) {
+		invalid_link(r);
+		return HTTP_DONE;
+	}
+	if (!(st = server_reader(r)))
+		return HTTP_DONE;
+	err = store_get_order(st, order, &json);
+	if (err == WERR_NOT_FOUND) {
+		/* a genuine link to an order erased since: same answer as a bad link */
+		invalid_link(r);
+		goto out;
+	}
+	if (err) {
+		http_werr(r, err, "unable to read the order");
+		goto out;
+	}
+	if (!(o = cJSON_Parse(json)) || !(v = build_view(r, o, token, order))) {
+		http_werr(r, WERR_NOMEM, "unable to build the page");
+		goto out;
+	}
+	if ((err = add_events(r, st, order, v))) {
+		http_werr(r, err, "unable to read the order's events");
+		goto out;
+	}
+	http_add_header(r, "Cache-Control", "no-store, private");
+	page_send(r, 200, "track", v);
+out:
+	cJSON_Delete(v);
+	cJSON_Delete(o);
+	free(json);
+	return HTTP_DONE;
+}
+
+enum http_result web_track_stream(struct http_req *r, const char *token)
+{
+	char order[EV_ORDER_MAX + 1], topic[SSE_TOPIC_MAX];
+
+	if (!verify_token(r, token, order)) {
+		http_error(r, 404, "not_found", "this tracking link is not valid or has expired");
+		return HTTP_DONE;
+	}
+	snprintf(topic, sizeof(topic), "order:%s", order);
+	return http_sse(r, topic);
+}
