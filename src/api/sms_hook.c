@@ -10,7 +10,8 @@
  *   STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT   -> opted out
  *   START, YES, UNSTOP                               -> opted in
  * (any case, surrounding blanks ignored; anything else changes nothing),
- * with an audit entry (actor "sms:<provider>").  The worker reads consent
+ * with an audit entry (actor "sms:<provider>"), written through the side
+ * store.  The worker reads consent
  * right before each SMS, so a STOP stops the next message already planned.
  * The answer is 200 with an empty TwiML <Response/> (the provider sends its
  * own compliance reply); 401 for a missing or wrong signature.
@@ -110,35 +111,35 @@ static bool e164(const char *s)
 	return n >= 8 && n <= 16 && s[0] == '+' && strspn(s + 1, "0123456789") == n - 1;
 }
 
-/* Records the decision and its audit entry in one transaction, on a
- * read-write handle of its own (consent changes are rare: a STOP, a START). */
-static enum werr record(const struct server_config *cfg, const char *phone, bool opted_in, const char *sid,
-			int64_t now)
+/* Records the decision and its audit entry in one transaction, through the
+ * side store (one read-write handle for request threads, http.h). */
+static enum werr record(struct http_req *r, const char *phone, bool opted_in, const char *sid, int64_t now)
 {
-	struct store *st = NULL;
-	char actor[64], detail[256], msg[256];
+	const struct server_config *cfg = server_cfg(r->srv);
+	struct store *st;
+	char actor[64];
 	struct buf d = BUF_INIT;
 	enum werr err;
 
 	snprintf(actor, sizeof(actor), "sms:%s", cfg->notify.sms.provider[0] ? cfg->notify.sms.provider : "twilio");
 	if ((err = buf_puts(&d, "{\"message_sid\":")) || (err = buf_json_str(&d, sid ? sid : "")) ||
-	    (err = buf_puts(&d, "}")))
-		goto out;
-	snprintf(detail, sizeof(detail), "%s", d.p);
-	if ((err = store_open(cfg->store_url, 0, &st, msg, sizeof(msg)))) {
-		wlog(LOG_ERROR, "sms_hook_store_failed", "detail", msg, NULL);
-		goto out;
+	    (err = buf_puts(&d, "}"))) {
+		buf_release(&d);
+		return err;
+	}
+	if (!(st = server_side_store_lock(r->srv))) {
+		buf_release(&d);
+		return WERR_DB;
 	}
 	if (!(err = store_begin(st)) && !(err = store_consent_put(st, phone, opted_in, actor, now)) &&
-	    !(err = store_audit_put(st, actor, opted_in ? "consent.sms_opt_in" : "consent.sms_opt_out", phone, detail,
+	    !(err = store_audit_put(st, actor, opted_in ? "consent.sms_opt_in" : "consent.sms_opt_out", phone, d.p,
 				    now)))
 		err = store_commit(st);
 	if (err) {
 		wlog(LOG_ERROR, "sms_hook_write_failed", "error", store_errmsg(st), NULL);
 		store_rollback(st);
 	}
-out:
-	store_close(st);
+	server_side_store_unlock(r->srv);
 	buf_release(&d);
 	return err;
 }
@@ -178,7 +179,7 @@ enum http_result api_post_sms_hook(struct http_req *r)
 	from = form_get(&f, "From");
 	body = form_get(&f, "Body");
 	kw = sms_keyword(body);
-	if (kw && e164(from) && record(cfg, from, kw > 0, form_get(&f, "MessageSid"), api_wall_ms())) {
+	if (kw && e164(from) && record(r, from, kw > 0, form_get(&f, "MessageSid"), api_wall_ms())) {
 		form_free(&f);
 		http_error(r, 503, "storage_unavailable", "the consent change could not be stored; retry");
 		r->retry_after = "1";

@@ -195,6 +195,7 @@ static void on_commit(void *ctx, const char *const *orders, size_t n)
 	struct server *s = ctx;
 
 	sse_hub_committed(s->sse, orders, n);
+	worker_wake(s->worker);
 }
 
 int server_port(const struct server *s)
@@ -607,6 +608,18 @@ enum werr server_start(const struct server_config *cfg, struct server **out, cha
 		goto fail;
 	if ((err = writer_new(cfg->store_url, &cfg->policy, cfg->queue_max, &s->writer, errbuf, errcap)))
 		goto fail;
+	{
+		/* the outbox worker: its own store handle, secrets from the
+		 * environment; started before the commit listener that wakes it */
+		struct worker_opts wo = { s->cfg.store_url, &s->cfg.notify, s->zones, s->cfg.notify_templates };
+		if (notify_config_env(&s->cfg.notify)) {
+			snprintf(errbuf, errcap, "a notification secret in the environment is too long");
+			err = WERR_INVALID;
+			goto fail;
+		}
+		if ((err = worker_start(&wo, &s->worker, errbuf, errcap)))
+			goto fail;
+	}
 	if ((err = sse_hub_new(cfg->store_url, cfg->sse_max_streams, s->metrics, &s->sse))) {
 		snprintf(errbuf, errcap, "unable to start the live-update hub");
 		goto fail;
@@ -636,17 +649,6 @@ enum werr server_start(const struct server_config *cfg, struct server **out, cha
 	}
 	if ((err = poller_start(&s->cfg, s->writer, s->maps, s->zones, &s->poller, errbuf, errcap)))
 		goto fail;
-	{
-		/* the outbox worker: its own store handle, secrets from the environment */
-		struct worker_opts wo = { s->cfg.store_url, &s->cfg.notify, s->zones, NULL };
-		if (notify_config_env(&s->cfg.notify)) {
-			snprintf(errbuf, errcap, "a notification secret in the environment is too long");
-			err = WERR_INVALID;
-			goto fail;
-		}
-		if ((err = worker_start(&wo, &s->worker, errbuf, errcap)))
-			goto fail;
-	}
 	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : cfg->port;
 	notify_planner_set_port(s->planner, s->port);
@@ -655,6 +657,8 @@ enum werr server_start(const struct server_config *cfg, struct server **out, cha
 fail:
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
+	writer_stop(s->writer); /* its commit listener wakes the worker */
+	worker_stop(s->worker);
 	writer_free(s->writer);
 	notify_planner_free(s->planner); /* after the writer: its hook */
 	sse_hub_free(s->sse);
@@ -680,9 +684,11 @@ void server_stop(struct server *s)
 		close(fd);
 	/* 2. no more carrier asks; commit what is queued, every waiting
 	 * request is resumed */
-	worker_stop(s->worker);
 	poller_stop(s->poller);
 	writer_stop(s->writer);
+	/* 2b. the outbox worker finishes the message it is sending; what
+	 * the last commits planned is sent after the next start */
+	worker_stop(s->worker);
 	/* 3. end the live streams (libmicrohttpd must not be stopped with a
 	 * suspended connection), let the answers go out */
 	sse_hub_close(s->sse);

@@ -201,7 +201,7 @@ int notify_config_set(struct notify_config *c, const char *section, const char *
 		if (!strcmp(name, "batch"))
 			return num(v, 1, 1000, &w->batch);
 		if (!strcmp(name, "lease"))
-			return num(v, 5, 86400, &w->lease_s);
+			return num(v, 1, 86400, &w->lease_s);
 		if (!strcmp(name, "poll_ms"))
 			return num(v, 10, 60000, &w->poll_ms);
 		return -1;

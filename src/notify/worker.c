@@ -162,7 +162,7 @@ static bool ticket_solves(const struct outbox_row *row, const cJSON *view)
 
 	if (st)
 		return !strcmp(st, "solved");
-	return strstr(row->milestone, "resolved") || !strcmp(row->milestone, "delivered") ||
+	return strstr(row->milestone, "resolved") || !strncmp(row->milestone, "delivered", 9) ||
 	       strstr(row->milestone, ":delivered");
 }
 

@@ -607,10 +607,25 @@ out:
 
 enum http_result web_track_stream(struct http_req *r, const char *token)
 {
-	char order[EV_ORDER_MAX + 1], topic[SSE_TOPIC_MAX];
+	char order[EV_ORDER_MAX + 1], topic[SSE_TOPIC_MAX], *json = NULL;
+	struct store *st;
+	enum werr err;
 
 	if (!verify_token(r, token, order)) {
 		http_error(r, 404, "not_found", "this tracking link is not valid or has expired");
+		return HTTP_DONE;
+	}
+	/* like the page: a genuine link to an order that is gone streams nothing */
+	if (!(st = server_reader(r)))
+		return HTTP_DONE;
+	err = store_get_order(st, order, &json);
+	free(json);
+	if (err == WERR_NOT_FOUND) {
+		http_error(r, 404, "not_found", "this tracking link is not valid or has expired");
+		return HTTP_DONE;
+	}
+	if (err) {
+		http_werr(r, err, "unable to read the order");
 		return HTTP_DONE;
 	}
 	snprintf(topic, sizeof(topic), "order:%s", order);

@@ -41,7 +41,8 @@ const LIVE_MS = Number(process.env.WISMO_LIVE_MS || 1000);
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-const CONFIG = `[web]
+const CONFIG = (base) => `[web]
+public_url = ${base}
 name = Harbor & Pine
 support_email = help@harbor-pine.example
 lookups_per_minute = 30
@@ -57,7 +58,10 @@ let pagesWatched = 0;
 const refusalsExpected = new Set(); // URLs a test expects to be answered with 4xx
 
 function killAll() {
-  if (server) server.killNow();
+  if (server) {
+    server.killNow();
+    server.cleanup(); // its temporary directory (database, config, log)
+  }
   // playwright's own 'exit' hook kills the chromium it launched and removes its profile directory
 }
 process.on('exit', killAll);
@@ -128,14 +132,16 @@ async function tabTo(page, selector, max = 40) {
   throw new Error(`${selector} never took the focus after ${max} Tab presses`);
 }
 
-// A signed link from `wismo track-link ORDER`: the path /track/<token> of the URL it prints.
+// A signed link from `wismo track-link ORDER`: the path /track/<token> of the URL it prints, which
+// must be a link to this server ([web] public_url).
 const tokens = {};
 async function trackPath(order) {
   if (!tokens[order]) {
     const out = (await server.cli('track-link', order)).trim();
-    const m = out.match(/\/track\/[A-Za-z0-9._~-]+/);
-    assert(m, `wismo track-link ${order} printed no /track/<token> link: ${JSON.stringify(out)}`);
-    tokens[order] = m[0];
+    const m = out.match(/^(https?:\/\/[^/\s]+)(\/track\/[A-Za-z0-9._~-]+)$/);
+    assert(m, `wismo track-link ${order} printed no http(s)://HOST/track/<token> link: ${JSON.stringify(out)}`);
+    assertEqual(m[1], server.base, 'the base of the printed link ([web] public_url)');
+    tokens[order] = m[2];
   }
   return tokens[order];
 }
@@ -279,7 +285,7 @@ test('lookup form: unknown order and wrong contact get the same answer', async (
   }
 });
 
-test('signed link from `wismo track-link` opens the tracking page; a tampered one does not', async () => {
+test('signed links from `wismo track-link` and POST /v1/track-links open the tracking page; a tampered one does not', async () => {
   ready();
   const o = ORDERS.transit;
   const path = await trackPath(o.order);
@@ -291,7 +297,6 @@ test('signed link from `wismo track-link` opens the tracking page; a tampered on
     assert(/ups/i.test(await text(page, `section.package[data-tracking="${o.tracking}"] span.carrier`)), 'carrier UPS');
     assert(await pkg.locator('a.track-link').getAttribute('href'), 'a.track-link has an href');
     assert((await pkg.locator('span.package-status').textContent()).trim(), 'span.package-status has text');
-    assert((await pkg.locator('ul.items').textContent()).includes('Stoneware mug'), 'the package lists its item');
     assert((await text(page, 'ol.events')).includes('Louisville'), 'events show the city');
     assertEqual(await page.locator('#tracking').getAttribute('data-order-status'), 'shipped', 'order status');
     assertEqual(await page.locator('li.step[aria-current="step"]').getAttribute('data-step'), 'shipped', 'current step');
@@ -302,6 +307,14 @@ test('signed link from `wismo track-link` opens the tracking page; a tampered on
     assert((await page.title()).includes('Harbor & Pine') || (await page.locator('body').textContent()).includes('Harbor & Pine'),
       'the configured shop name is shown');
   });
+  // the same kind of link from the API
+  const made = await server.request('POST', '/v1/track-links', { body: { order: ORDERS.split.order }, key: 'agent' });
+  assertEqual(made.status, 201, `POST /v1/track-links: ${JSON.stringify(made.body)}`);
+  assert(made.body.url.startsWith(server.base + '/track/'), `url from POST /v1/track-links: ${made.body.url}`);
+  assert(Date.parse(made.body.expires_at) > Date.now() + 86400000, `expires_at ${made.body.expires_at}`);
+  await withPage('desktop', made.body.url.slice(server.base.length), async (page) => {
+    await expectTrackingPage(page, ORDERS.split);
+  });
   // change one character of the MAC
   const last = path.slice(-1);
   const tampered = path.slice(0, -1) + (last === 'A' ? 'B' : 'A');
@@ -309,6 +322,16 @@ test('signed link from `wismo track-link` opens the tracking page; a tampered on
   await withPage('desktop', tampered, async (page) => {
     assert(page.firstResponse.status() >= 400, `GET of a tampered link answers ${page.firstResponse.status()}`);
     assertEqual(await count(page, '#tracking'), 0, 'no #tracking for a tampered link');
+  });
+});
+
+test('an order in one parcel shows what was ordered', async () => {
+  ready();
+  await withPage('desktop', await trackPath(ORDERS.transit.order), async (page) => {
+    // the carrier's events do not list items: the parcel holds the whole order
+    const items = await text(page, `section.package[data-tracking="${ORDERS.transit.tracking}"] ul.items`);
+    assert(items.includes('Stoneware mug'),
+      `the order's only parcel lists ${JSON.stringify(items)}, not the ordered item (2 × Stoneware mug)`);
   });
 });
 
@@ -443,9 +466,30 @@ test('dashboard: a wrong key is refused, an agent key logs in with a cookie sess
     await expectContract(page);
     const cookies = await contexts.desktop.cookies(server.base);
     assert(cookies.length >= 1, 'a session cookie is set');
-    assert(cookies.every((c) => c.httpOnly), `session cookies are HttpOnly: ${JSON.stringify(cookies.map((c) => c.name))}`);
-    assert(cookies.every((c) => !c.value.includes(server.keys.agent)), 'the cookie does not carry the API key');
+    assert(cookies.every((c) => c.httpOnly && c.sameSite === 'Strict'),
+      `session cookies are HttpOnly and SameSite=Strict: ${JSON.stringify(cookies.map(({ value, ...c }) => c))}`);
   });
+});
+
+test('dashboard: signing out ends the session', async () => {
+  ready();
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  try {
+    const page = watch(await ctx.newPage());
+    await page.goto(server.base + '/dashboard');
+    await page.locator('#key').fill(server.keys.agent);
+    await submitWithEnter(page, '#key');
+    await page.locator('#search').waitFor();
+    const out = page.locator('form[action="/dashboard/logout"] button, form[action="/dashboard/logout"] input[type="submit"]');
+    assertEqual(await out.count(), 1, 'a sign-out button (a form posting to /dashboard/logout)');
+    await Promise.all([page.waitForEvent('load'), out.click()]);
+    await page.goto(server.base + '/dashboard');
+    assertEqual(await count(page, 'form#login-form'), 1, 'the login form after signing out');
+    assertEqual(await count(page, '#search'), 0, 'no search form after signing out');
+    assertEqual((await ctx.cookies(server.base)).filter((c) => c.value).length, 0, 'no session cookie after signing out');
+  } finally {
+    await ctx.close();
+  }
 });
 
 async function search(page, q) {
@@ -491,6 +535,33 @@ test('dashboard: order timeline shows events from several sources with the confl
     assert(conflicts.length >= 1, 'an event marked class="conflict"');
     assert(conflicts.every((e) => e.source === 'shopify'), `the conflicting claim is shopify's: ${JSON.stringify(conflicts)}`);
     assert(evs.some((e) => e.outcome === 'applied'), 'applied events carry data-outcome="applied"');
+  });
+});
+
+test('dashboard: an open order page takes a new event live, without a reload', async () => {
+  ready();
+  await dashboardLogin('desktop');
+  const o = ORDERS.conflict;
+  await withPage('desktop', null, async (page) => {
+    const streamUp = page.waitForResponse((r) => new URL(r.url()).pathname.startsWith('/v1/stream/'), { timeout: 20000 });
+    await page.goto(`${server.base}/dashboard/orders/${o.order}`);
+    const before = await count(page, 'ol#timeline > li.event');
+    const stream = await streamUp;
+    assertEqual(stream.status(), 200, `status of ${stream.url()}`);
+    await page.evaluate(() => {
+      window.__wismoMarker = 'still-here';
+    });
+    let navigations = 0;
+    page.on('framenavigated', (f) => {
+      if (f === page.mainFrame()) navigations++;
+    });
+    const t0 = Date.now();
+    await server.postEvents([{ source: 'ups', carrier: 'ups', id: `${o.tracking}-ofd`, order: o.order, package: o.tracking,
+      status: 'out_for_delivery', occurred_at: new Date().toISOString() }]);
+    await page.waitForFunction((n) => document.querySelectorAll('ol#timeline > li.event').length > n, before, { timeout: 10000 });
+    console.log(`    dashboard live update: ${Date.now() - t0} ms`);
+    assertEqual(await page.evaluate(() => window.__wismoMarker), 'still-here', 'the marker (no reload)');
+    assertEqual(navigations, 0, 'main-frame navigations');
   });
 });
 
@@ -658,7 +729,7 @@ test('the server stops cleanly (exit 0, no sanitizer report)', async () => {
 
 // ---------------------------------------------------------------- run
 const result = await runAll({
-  after: async (name, error) => {
+  notes: (name, error) => {
     const mine = consoleErrors.filter((e) => e.test === name);
     for (const e of mine) console.log(`    console error on ${e.url}: ${e.text}`);
     if (error && server && error.constructor.name !== 'Skip') {
@@ -670,8 +741,7 @@ const result = await runAll({
     currentTest = name;
   },
 });
-killAll();
 if (browser) await browser.close().catch(() => {});
-if (server) server.cleanup();
+killAll();
 console.log(`${result.passed} passed, ${result.failed} failed${result.skipped ? `, ${result.skipped} skipped` : ''}`);
 process.exit(result.failed ? 1 : 0);

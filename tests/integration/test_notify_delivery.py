@@ -79,6 +79,14 @@ class Delivery(unittest.TestCase):
         cls.sms = HttpReceiver().start()
         cls.hooks = HttpReceiver().start()
         cls.zd = HttpReceiver().start()
+        # a ticket rule of the shop's own: solve the ticket when the order is
+        # delivered, with a template from the override directory
+        tdir = os.path.join(cls.tmp, "templates", "ticket", "en")
+        os.makedirs(tdir)
+        with open(os.path.join(tdir, "ticket_solved.subject"), "w") as f:
+            f.write("Order {{order_number}} delivered\n")
+        with open(os.path.join(tdir, "ticket_solved.txt"), "w") as f:
+            f.write("Order {{order_number}} was delivered; closing.\n")
         cls.cfg = os.path.join(cls.tmp, "wismo.ini")
         with open(cls.cfg, "w") as f:
             f.write(f"""[smtp]
@@ -108,6 +116,12 @@ poll_ms = 100
 lease = 4
 [notify]
 quiet_hours = off
+templates = {os.path.join(cls.tmp, "templates")}
+[rule ticket_solved]
+trigger = delivered
+channel = ticket
+audience = support
+template = ticket_solved
 """)
         cls.s = Server(tmp=cls.tmp, config=cls.cfg).start()
 
@@ -198,6 +212,7 @@ quiet_hours = off
         mails = self.mails_to(email)
         subjects = sorted(str(m["msg"]["Subject"]) for m in mails)
         self.assertEqual(len(mails), 3, subjects)
+        self.assertEqual(sorted(r["milestone"] for r in by_channel["email"]), ["confirmed", "delivered", "shipped"])
         self.assertEqual(len({m["msg"]["Message-ID"] for m in mails}), 3)
         for m in mails:
             text, html = SmtpReceiver.parts(m["msg"])
@@ -215,16 +230,21 @@ quiet_hours = off
         milestones = sorted(json.loads(h["body"])["milestone"] for h in hooks)
         self.assertEqual(len(milestones), len(set(milestones)), milestones)
         self.assertEqual(len(hooks), len(by_channel.get("webhook", [])))
-        self.assertGreaterEqual(len(hooks), 4, milestones)
-        # every row sent, with the receiver's id
+        self.assertEqual(milestones, sorted(["confirmed", "shipped", "out_for_delivery:" + pkg, "delivered"]))
+        # every row sent, with the receiver's id; the shop's "solve the
+        # ticket on delivery" rule finds no ticket for this order
         for r in rows:
-            self.assertEqual(r["state"], "sent", r)
+            if r["channel"] == "ticket":
+                self.assertEqual((r["state"], r["last_error"]), ("cancelled", "no open ticket to solve"))
+            else:
+                self.assertEqual(r["state"], "sent", r)
+        self.assertFalse([t for t in self.zd.snapshot("tickets").values() if t["external_id"] == order])
         sms_row = by_channel["sms"][0]
         self.assertEqual(sms_row["remote_id"], sms[0]["sid"])
 
     def test_02_webhook_signature_recipe(self):
         order = "D1002"
-        self.post([ev(order, "placed", -10, "shopify", customer=customer("w@example.org"))])
+        self.post([ev(order, "confirmed", -10, "shopify", customer=customer("w@example.org"))])
         self.settle(order)
         hooks = self.hooks_for(order)
         self.assertTrue(hooks)
@@ -249,7 +269,7 @@ quiet_hours = off
         order, email = "D1003", "down1003@example.org"
         self.smtp.stop()
         try:
-            self.post([ev(order, "placed", -10, "shopify", customer=customer(email))])
+            self.post([ev(order, "confirmed", -10, "shopify", customer=customer(email))])
             deadline = time.time() + 10
             while time.time() < deadline:
                 rows = [r for r in self.outbox(order) if r["channel"] == "email"]
@@ -269,7 +289,7 @@ quiet_hours = off
         order = "D1004"
         self.hooks.fail(503)
         try:
-            self.post([ev(order, "placed", -10, "shopify", customer=customer("dead@example.org"))])
+            self.post([ev(order, "confirmed", -10, "shopify", customer=customer("dead@example.org"))])
             rows = self.settle(order, timeout=30)
             dead = [r for r in rows if r["channel"] == "webhook"]
             self.assertEqual([r["state"] for r in dead], ["dead"])
@@ -362,6 +382,7 @@ quiet_hours = off
         self.assertEqual(len(tickets), 1)
         self.assertEqual(tickets[0]["status"], "solved")
         self.assertEqual(len(tickets[0]["comments"]), 2)
+        self.assertIn("delivered; closing", tickets[0]["comments"][1])
 
 
 class Crash(unittest.TestCase):
@@ -399,7 +420,7 @@ class Crash(unittest.TestCase):
     def test_crash_before_send(self):
         order, email = "C2001", "crash@example.org"
         # the SMTP server is not there yet: the message is committed, not sent
-        st, body = self.s.post_events([ev(order, "placed", -10, "shopify", customer=customer(email))])
+        st, body = self.s.post_events([ev(order, "confirmed", -10, "shopify", customer=customer(email))])
         self.assertEqual(st, 200, body)
         deadline = time.time() + 10
         while time.time() < deadline and not (self.email_rows(order) and self.email_rows(order)[0]["attempts"] >= 1):
@@ -417,7 +438,7 @@ class Crash(unittest.TestCase):
         order, email = "C2002", "crash2@example.org"
         self.smtp.delay = 30  # takes the message, then holds the answer
         self.smtp.start()
-        st, body = self.s.post_events([ev(order, "placed", -10, "shopify", customer=customer(email))])
+        st, body = self.s.post_events([ev(order, "confirmed", -10, "shopify", customer=customer(email))])
         self.assertEqual(st, 200, body)
         self.smtp.wait_for(1)
         self.assertEqual(len(self.smtp.received()), 1)

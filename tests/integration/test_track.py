@@ -391,6 +391,26 @@ class Track(unittest.TestCase):
         self.assertTrue(r.getheader("Content-Type").startswith("text/event-stream"))
         c.close()
 
+    def test_stream_announces_update_within_a_second(self):
+        st, _ = self.s.post_events([ev("L500", "placed", at(9), source="shopify"),
+                                    ev("L500", "in_transit", at(2), package="1ZL500", carrier="ups")])
+        self.assertEqual(st, 200)
+        c = http.client.HTTPConnection("127.0.0.1", self.s.port, timeout=10)
+        c.request("GET", self.link_for("L500") + "/stream")
+        r = c.getresponse()
+        self.assertEqual(r.status, 200)
+        t0 = time.time()
+        st, _ = self.s.post_events([ev("L500", "out_for_delivery", at(0.1), package="1ZL500", carrier="ups")])
+        self.assertEqual(st, 200)
+        seen = b""
+        while b"event: update" not in seen and time.time() - t0 < 5:
+            seen += r.fp.readline()
+        self.assertIn(b"event: update", seen)
+        self.assertLess(time.time() - t0, 1.0)
+        c.close()
+        p, body, _ = self.page("L500")
+        self.assertEqual(p.find("div", id="tracking")[0]["data-order-status"], "out_for_delivery")
+
     # -- static files -------------------------------------------------
 
     def test_static_files(self):

@@ -75,7 +75,7 @@ static void test_expired(void **state)
 static void test_every_changed_character_is_refused(void **state)
 {
 	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
-	char tok[LINK_TOKEN_MAX], bad[LINK_TOKEN_MAX], order[EV_ORDER_MAX + 1];
+	char tok[LINK_TOKEN_MAX], bad[LINK_TOKEN_MAX + 1], order[EV_ORDER_MAX + 1];
 	size_t n, accepted = 0;
 
 	(void)state;
@@ -97,7 +97,9 @@ static void test_every_changed_character_is_refused(void **state)
 	bad[n - 1] = '\0';
 	assert_int_equal(link_verify(secret, strlen(secret), "p", bad, NOW, order, sizeof(order), NULL),
 			 WERR_UNAUTHORIZED);
-	snprintf(bad, sizeof(bad), "%sA", tok);
+	memcpy(bad, tok, n);
+	bad[n] = 'A';
+	bad[n + 1] = '\0';
 	assert_int_equal(link_verify(secret, strlen(secret), "p", bad, NOW, order, sizeof(order), NULL),
 			 WERR_UNAUTHORIZED);
 	assert_int_equal(link_verify(secret, strlen(secret), "p", strchr(tok, '.'), NOW, order, sizeof(order), NULL),

@@ -32,7 +32,8 @@ function withTimeout(promise, ms, name) {
   return Promise.race([promise, t]).finally(() => clearTimeout(timer));
 }
 
-// hooks.before(name) runs before each test, hooks.after(name, error) after it (it may return extra failure text, e.g. console errors).
+// Hooks: before(name) runs before each test; after(name, error) after it, and may answer more failure
+// text; notes(name, error) after the test's result line is printed (for context lines).
 export async function runAll(hooks = {}) {
   let passed = 0;
   let failed = 0;
@@ -66,6 +67,7 @@ export async function runAll(hooks = {}) {
       passed++;
       console.log(`ok - ${t.name} (${ms} ms)`);
     }
+    if (hooks.notes) hooks.notes(t.name, error);
   }
   return { passed, failed, skipped };
 }

@@ -42,7 +42,7 @@ export class Server {
     this.db = join(this.tmp, 'wismo.db');
     this.store = 'sqlite:' + this.db;
     this.configPath = join(this.tmp, 'wismo.ini');
-    writeFileSync(this.configPath, config);
+    this.config = config; // a string, or a function of the base URL (known once the port is chosen)
     this.logPath = join(this.tmp, 'server.log');
     this.proc = null;
     this.port = 0;
@@ -67,8 +67,9 @@ export class Server {
   }
 
   async start({ readyMs = 60000 } = {}) {
-    for (const role of ['admin', 'ingest', 'agent']) this.keys[role] = await this.makeKey(role);
     this.port = await freePort();
+    writeFileSync(this.configPath, typeof this.config === 'function' ? this.config(this.base) : this.config);
+    for (const role of ['admin', 'ingest', 'agent']) this.keys[role] = await this.makeKey(role);
     const log = openSync(this.logPath, 'a');
     this.proc = spawn(this.bin, ['serve', '--listen', `127.0.0.1:${this.port}`, '--store', this.store,
       '--config', this.configPath], { stdio: ['ignore', log, log] });
