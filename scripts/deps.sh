@@ -14,6 +14,8 @@ build_pkgs=(gcc libc6-dev make pkg-config meson ninja-build
 # (cmocka is in the build set: build/ is configured once, with its unit tests, by whichever
 # of `make demo` and `make test` comes first)
 test_pkgs=(python3 curl sqlite3
+	# the notification tests' real SMTP server
+	python3-aiosmtpd
 	# browser tests (tests/browser): Debian's chromium driven by playwright-core from npm
 	chromium nodejs)
 bench_pkgs=(wrk)

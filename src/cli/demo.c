@@ -37,6 +37,7 @@
 #include "../base/wtime.h"
 #include "../http/auth.h"
 #include "../http/server.h"
+#include "../web/page.h"
 #include "cli.h"
 #include "../base/banned.h"
 
@@ -583,15 +584,27 @@ int cmd_demo(struct server_config *cfg, const struct cli_opts *o)
 		server_stop(srv);
 		return 1;
 	}
-	printf("wismo demo: serving http://%s:%d  (store %s)\n"
-	       "  simulated feed: %.2f new orders/s, %.1f simulated hours per second\n"
-	       "  admin key: %s\n"
-	       "  try:  curl -H 'Authorization: Bearer %s' http://%s:%d/v1/orders\n"
-	       "        curl -H 'Authorization: Bearer %s' http://%s:%d/v1/orders/%ld/timeline\n"
-	       "  stop with Ctrl-C\n",
-	       cfg->listen_host, server_port(srv), cfg->store_url, s->rate, s->speed, admin, admin,
-	       cfg->listen_host, server_port(srv), admin, cfg->listen_host, server_port(srv),
-	       s->next_number);
+	{
+		char first[24];
+		struct buf link = BUF_INIT;
+		int64_t exp;
+
+		/* the first simulated order's tracking page (valid once the feed has placed it) */
+		snprintf(first, sizeof(first), "%ld", s->next_number);
+		if (web_link_url(cfg, server_port(srv), first, 7, cli_now_ms(), &link, &exp))
+			buf_puts(&link, "(no link secret)");
+		printf("wismo demo: serving %s  (store %s)\n"
+		       "  simulated feed: %.2f new orders/s, %.1f simulated hours per second\n"
+		       "  admin key: %s\n"
+		       "  dashboard:      %s/dashboard  (log in with the admin key)\n"
+		       "  tracking page:  %s  (order %s)\n"
+		       "  lookup form:    %s/track\n"
+		       "  try:  curl -H 'Authorization: Bearer %s' %s/v1/orders/%s?view=agent\n"
+		       "  stop with Ctrl-C\n",
+		       s->base, cfg->store_url, s->rate, s->speed, admin, s->base, link.p, first, s->base, admin,
+		       s->base, first);
+		buf_release(&link);
+	}
 	fflush(stdout);
 	cli_wait_signal();
 	atomic_store(&s->stop, true);

@@ -431,6 +431,41 @@ static const char *action_text(const char *status, const char *detail, const cha
 	return "Action needed — please contact us so we can get your parcel moving again.";
 }
 
+/* Appends {name, quantity} for each item of src (the projection's items). */
+static void add_items(cJSON *dst, const cJSON *src)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, src) {
+		cJSON *x = cJSON_CreateObject();
+		const cJSON *q = cJSON_GetObjectItemCaseSensitive(it, "quantity");
+		if (!x)
+			break;
+		cJSON_AddStringToObject(x, "name", jstr(it, "name") ? jstr(it, "name")
+							     : jstr(it, "sku") ? jstr(it, "sku") : "Item");
+		cJSON_AddNumberToObject(x, "quantity", cJSON_IsNumber(q) ? q->valuedouble : 1);
+		cJSON_AddItemToArray(dst, x);
+	}
+}
+
+/* Carriers rarely say what a parcel holds: the only parcel holds the order's
+ * items; with several parcels none of which lists items (or none yet), the
+ * order's items are listed once, apart. */
+static void place_order_items(cJSON *v, const cJSON *o, int nitems)
+{
+	const cJSON *oitems = cJSON_GetObjectItemCaseSensitive(o, "items");
+	cJSON *pkgs = cJSON_GetObjectItemCaseSensitive(v, "packages"), *dst;
+
+	if (nitems || !cJSON_GetArraySize(oitems))
+		return;
+	if (cJSON_GetArraySize(pkgs) == 1)
+		dst = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(pkgs, 0), "items");
+	else if ((dst = cJSON_AddArrayToObject(v, "order_items")))
+		cJSON_AddTrueToObject(v, "has_order_items");
+	if (dst)
+		add_items(dst, oitems);
+}
+
 static cJSON *build_view(struct http_req *r, const cJSON *o, const char *token, const char *order)
 {
 	static const char *const step_keys[] = { "ordered", "preparing", "shipped", "out_for_delivery",
@@ -445,6 +480,7 @@ static cJSON *build_view(struct http_req *r, const cJSON *o, const char *token, 
 	const char *status = jstr(o, "status"), *first = jstr(cust, "first_name");
 	int cur = cJSON_IsNumber(step) ? step->valueint : 1;
 	int64_t promised = jtime(o, "promised_by"), newest_eta = 0;
+	int nitems = 0;
 	bool delayed = false, cancelled = status && !strcmp(status, "cancelled");
 	char buf[96], title[EV_ORDER_MAX + 16];
 	struct buf stream = BUF_INIT;
@@ -489,7 +525,7 @@ static cJSON *build_view(struct http_req *r, const cJSON *o, const char *token, 
 	}
 	pkgs = cJSON_AddArrayToObject(v, "packages");
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(o, "packages")) {
-		cJSON *pk = cJSON_CreateObject(), *items, *it;
+		cJSON *pk = cJSON_CreateObject(), *items;
 		const char *tn = jstr(p, "tracking_number"), *pst = jstr(p, "status"), *det = jstr(p, "detail");
 		const cJSON *pcv = cJSON_GetObjectItemCaseSensitive(p, "customer_view");
 		const cJSON *act = cJSON_GetObjectItemCaseSensitive(p, "action_required");
@@ -500,17 +536,9 @@ static cJSON *build_view(struct http_req *r, const cJSON *o, const char *token, 
 		cJSON_AddStringToObject(pk, "tracking", tn ? tn : "");
 		add_carrier(pk, jstr(p, "carrier"), tn ? tn : "");
 		cJSON_AddStringToObject(pk, "status_label", jstr(pcv, "label") ? jstr(pcv, "label") : "");
-		items = cJSON_AddArrayToObject(pk, "items");
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(p, "items")) {
-			cJSON *x = cJSON_CreateObject();
-			const cJSON *q = cJSON_GetObjectItemCaseSensitive(it, "quantity");
-			if (!x)
-				break;
-			cJSON_AddStringToObject(x, "name", jstr(it, "name") ? jstr(it, "name")
-									     : jstr(it, "sku") ? jstr(it, "sku") : "Item");
-			cJSON_AddNumberToObject(x, "quantity", cJSON_IsNumber(q) ? q->valuedouble : 1);
-			cJSON_AddItemToArray(items, x);
-		}
+		if ((items = cJSON_AddArrayToObject(pk, "items")))
+			add_items(items, cJSON_GetObjectItemCaseSensitive(p, "items"));
+		nitems += cJSON_GetArraySize(items);
 		if (delivered) {
 			page_date(delivered, buf, sizeof(buf));
 			cJSON_AddStringToObject(pk, "delivered_on", buf);
@@ -540,6 +568,7 @@ static cJSON *build_view(struct http_req *r, const cJSON *o, const char *token, 
 			}
 		}
 	}
+	place_order_items(v, o, nitems);
 	if (delayed && !cancelled && cur < 5) {
 		char line[160];
 		if (newest_eta) {
