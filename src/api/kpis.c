@@ -109,23 +109,6 @@ enum http_result api_get_kpis(struct http_req *r)
 	return send_view(r, st, err, j, "no KPIs");
 }
 
-static bool read_limit(struct http_req *r, int max, int *out)
-{
-	const char *v = http_query(r, "limit");
-	char *end;
-	long n;
-
-	if (!v)
-		return true;
-	n = strtol(v, &end, 10);
-	if (!*v || *end || n < 1 || n > max) {
-		http_error(r, 400, "invalid_query", "'limit' must be from 1 to %d", max);
-		return false;
-	}
-	*out = (int)n;
-	return true;
-}
-
 enum http_result api_search(struct http_req *r)
 {
 	const char *q = http_query(r, "q");
@@ -134,7 +117,7 @@ enum http_result api_search(struct http_req *r)
 	int limit = 20;
 	enum werr err;
 
-	if (!http_require(r, STAFF_ROLES) || !read_limit(r, 100, &limit))
+	if (!http_require(r, STAFF_ROLES) || !http_query_limit(r, 20, 100, &limit))
 		return HTTP_DONE;
 	if (!q || !q[0]) {
 		http_error(r, 400, "invalid_query", "'q' (an order number, tracking number or email) is required");
@@ -167,7 +150,7 @@ enum http_result api_get_queue(struct http_req *r, const char *name)
 	int limit = 100;
 	enum werr err;
 
-	if (!http_require(r, admin_only ? ROLE_BIT(ROLE_ADMIN) : STAFF_ROLES) || !read_limit(r, 1000, &limit) ||
+	if (!http_require(r, admin_only ? ROLE_BIT(ROLE_ADMIN) : STAFF_ROLES) || !http_query_limit(r, 100, 1000, &limit) ||
 	    !(st = server_reader(r)))
 		return HTTP_DONE;
 	err = view_queue(st, name, api_wall_ms(), limit, &j);

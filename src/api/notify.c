@@ -44,24 +44,6 @@ static const char *actor(struct http_req *r)
 	return r->key.prefix[0] ? r->key.prefix : "unknown";
 }
 
-static bool parse_limit(struct http_req *r, int *out)
-{
-	const char *v = http_query(r, "limit");
-	char *end;
-	long n;
-
-	*out = 100;
-	if (!v)
-		return true;
-	n = strtol(v, &end, 10);
-	if (!*v || *end || n < 1 || n > LIST_MAX) {
-		http_error(r, 400, "invalid_query", "'limit' must be from 1 to %d", LIST_MAX);
-		return false;
-	}
-	*out = (int)n;
-	return true;
-}
-
 static void add_time(cJSON *o, const char *k, int64_t ms)
 {
 	char ts[WTIME_BUFSZ];
@@ -196,7 +178,7 @@ enum http_result api_audit(struct http_req *r)
 		return HTTP_DONE;
 	if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD") && wrong_method(r, "GET, HEAD"))
 		return HTTP_DONE;
-	if (!parse_limit(r, &limit))
+	if (!http_query_limit(r, 100, LIST_MAX, &limit))
 		return HTTP_DONE;
 	if (before) {
 		char *end;
@@ -292,7 +274,7 @@ static enum http_result outbox_list(struct http_req *r)
 		http_error(r, 400, "invalid_query", "'order' must be an order number");
 		return HTTP_DONE;
 	}
-	if (!parse_limit(r, &limit) || !(st = server_reader(r)))
+	if (!http_query_limit(r, 100, LIST_MAX, &limit) || !(st = server_reader(r)))
 		return HTTP_DONE;
 	if ((e = store_outbox_list(st, state, order, limit, &rows, &n))) {
 		http_werr(r, e, store_errmsg(st));

@@ -35,29 +35,13 @@ struct form {
 	size_t n;
 };
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* Decodes s[0..len) (application/x-www-form-urlencoded) into a new string. */
 static char *form_decode(const char *s, size_t len)
 {
-	char *out = malloc(len + 1), *o = out;
+	char *out = malloc(len + 1);
 
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '+') {
-			*o++ = ' ';
-		} else if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-			i += 2;
-		} else {
-			*o++ = s[i];
-		}
-	}
-	*o = '\0';
+	if (out)
+		http_form_decode(s, len, out, len + 1);
 	return out;
 }
 

@@ -24,25 +24,6 @@ static void time_field(struct buf *b, const char *name, int64_t ms)
 		buf_puts(b, "null");
 }
 
-/* ?limit= within 1..LIST_MAX; false after answering 400. */
-static bool read_limit(struct http_req *r, int *limit)
-{
-	const char *v = http_query(r, "limit");
-	char *end;
-	long n;
-
-	*limit = LIST_DEFAULT;
-	if (!v)
-		return true;
-	n = strtol(v, &end, 10);
-	if (!*v || *end || n < 1 || n > LIST_MAX) {
-		http_error(r, 400, "invalid_query", "'limit' must be from 1 to %d", LIST_MAX);
-		return false;
-	}
-	*limit = (int)n;
-	return true;
-}
-
 enum http_result api_list_unmapped(struct http_req *r)
 {
 	struct unmapped_row *rows = NULL;
@@ -52,7 +33,7 @@ enum http_result api_list_unmapped(struct http_req *r)
 	enum werr err;
 	int limit;
 
-	if (!http_require(r, ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_AGENT)) || !read_limit(r, &limit) ||
+	if (!http_require(r, ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_AGENT)) || !http_query_limit(r, LIST_DEFAULT, LIST_MAX, &limit) ||
 	    !(st = server_reader(r)))
 		return HTTP_DONE;
 	if ((err = store_unmapped_list(st, limit, &rows, &n))) {
@@ -97,7 +78,7 @@ enum http_result api_list_rejected(struct http_req *r)
 	enum werr err;
 	int limit;
 
-	if (!http_require(r, ROLE_BIT(ROLE_ADMIN)) || !read_limit(r, &limit) || !(st = server_reader(r)))
+	if (!http_require(r, ROLE_BIT(ROLE_ADMIN)) || !http_query_limit(r, LIST_DEFAULT, LIST_MAX, &limit) || !(st = server_reader(r)))
 		return HTTP_DONE;
 	if ((err = store_rejected_list(st, source && source[0] ? source : NULL, limit, &rows, &n))) {
 		http_werr(r, err, store_errmsg(st));

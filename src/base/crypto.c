@@ -8,6 +8,17 @@
 
 #include "banned.h"
 
+int crypto_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 void crypto_hex(const unsigned char *in, size_t len, char *out)
 {
 	static const char hex[] = "0123456789abcdef";

@@ -26,5 +26,7 @@ int crypto_equal(const void *a, size_t alen, const void *b, size_t blen);
 
 /* Hex-encodes len bytes into out (2*len+1 bytes). */
 void crypto_hex(const unsigned char *in, size_t len, char *out);
+/* The value of one hex digit (either case), or -1. */
+int crypto_hex_digit(char c);
 
 #endif

@@ -156,6 +156,11 @@ void http_werr(struct http_req *r, enum werr err, const char *message);
 /* Adds a response header (copied).  WERR_TOO_LARGE past HTTP_MAX_HEADERS. */
 enum werr http_add_header(struct http_req *r, const char *name, const char *value);
 const char *http_query(struct http_req *r, const char *name);
+/* Decodes s[0..len) (application/x-www-form-urlencoded: '+' a space, %XX a
+ * byte) into out, NUL-terminated and cut to cap; a decoded NUL is dropped. */
+size_t http_form_decode(const char *s, size_t len, char *out, size_t cap);
+/* ?limit= as a number from 1 to max (def when absent); false after answering 400. */
+bool http_query_limit(struct http_req *r, int def, int max, int *out);
 const char *http_header(struct http_req *r, const char *name);
 
 /* Auth (auth.c): checks the Authorization header.  Returns true when the

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/crypto.h"
 #include "http.h"
 #include "../base/banned.h"
 
@@ -87,4 +88,43 @@ enum werr http_add_header(struct http_req *r, const char *name, const char *valu
 	r->headers[r->nheaders].value = v;
 	r->nheaders++;
 	return WERR_OK;
+}
+
+bool http_query_limit(struct http_req *r, int def, int max, int *out)
+{
+	const char *v = http_query(r, "limit");
+	char *end;
+	long n;
+
+	*out = def;
+	if (!v)
+		return true;
+	n = strtol(v, &end, 10);
+	if (!*v || *end || n < 1 || n > max) {
+		http_error(r, 400, "invalid_query", "'limit' must be from 1 to %d", max);
+		return false;
+	}
+	*out = (int)n;
+	return true;
+}
+
+size_t http_form_decode(const char *s, size_t len, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (size_t k = 0; k < len && o + 1 < cap; k++) {
+		char ch = s[k];
+		if (ch == '+') {
+			ch = ' ';
+		} else if (ch == '%' && k + 2 < len && crypto_hex_digit(s[k + 1]) >= 0 &&
+			   crypto_hex_digit(s[k + 2]) >= 0) {
+			ch = (char)(crypto_hex_digit(s[k + 1]) * 16 + crypto_hex_digit(s[k + 2]));
+			k += 2;
+		}
+		if (ch != '\0')
+			out[o++] = ch;
+	}
+	if (cap)
+		out[o] = '\0';
+	return o;
 }

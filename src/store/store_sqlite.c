@@ -44,6 +44,7 @@
 #include "schema/v4_notify.h"
 #include "schema/v4_web.h"
 #include "sqlite_int.h"
+#include "../base/crypto.h"
 #include "../base/banned.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -1331,17 +1332,6 @@ static void cursor_encode(char out[160], int64_t updated_at, const char *order)
 	out[at] = '\0';
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool cursor_decode(const char *cur, int64_t *updated_at, char order[EV_ORDER_MAX + 1])
 {
 	const char *p;
@@ -1361,8 +1351,8 @@ static bool cursor_decode(const char *cur, int64_t *updated_at, char order[EV_OR
 	if (n == 0 || n % 2 || n / 2 > EV_ORDER_MAX)
 		return false;
 	for (i = 0; i < n / 2; i++) {
-		hi = hex_value(p[2 * i]);
-		lo = hex_value(p[2 * i + 1]);
+		hi = crypto_hex_digit(p[2 * i]);
+		lo = crypto_hex_digit(p[2 * i + 1]);
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 			return false;
 		order[i] = (char)(hi << 4 | lo);

@@ -7,25 +7,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../base/crypto.h"
 #include "../base/banned.h"
-
-static int hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 bool color_parse(const char *hex, unsigned char rgb[3])
 {
 	if (!hex || strlen(hex) != 7 || hex[0] != '#')
 		return false;
 	for (int i = 0; i < 3; i++) {
-		int hi = hexdigit(hex[1 + 2 * i]), lo = hexdigit(hex[2 + 2 * i]);
+		int hi = crypto_hex_digit(hex[1 + 2 * i]), lo = crypto_hex_digit(hex[2 + 2 * i]);
 		if (hi < 0 || lo < 0)
 			return false;
 		rgb[i] = (unsigned char)(hi * 16 + lo);

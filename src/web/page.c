@@ -199,17 +199,6 @@ void page_brand(const struct server_config *c, cJSON *view)
 		cJSON_AddTrueToObject(b, "support");
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool page_form_value(const char *body, size_t len, const char *name, char *out, size_t cap)
 {
 	size_t nlen = strlen(name), i = 0;
@@ -220,21 +209,7 @@ bool page_form_value(const char *body, size_t len, const char *name, char *out, 
 		while (end < len && body[end] != '&')
 			end++;
 		if (end - i > nlen && !memcmp(body + i, name, nlen) && body[i + nlen] == '=') {
-			size_t o = 0;
-			for (size_t k = i + nlen + 1; k < end && o + 1 < cap; k++) {
-				char ch = body[k];
-				if (ch == '+') {
-					ch = ' ';
-				} else if (ch == '%' && k + 2 < end && hexval(body[k + 1]) >= 0 &&
-					   hexval(body[k + 2]) >= 0) {
-					ch = (char)(hexval(body[k + 1]) * 16 + hexval(body[k + 2]));
-					k += 2;
-				}
-				if (ch == '\0')
-					continue;
-				out[o++] = ch;
-			}
-			out[o] = '\0';
+			http_form_decode(body + i + nlen + 1, end - i - nlen - 1, out, cap);
 			return true;
 		}
 		if (end - i == nlen && !memcmp(body + i, name, nlen))
