@@ -14,6 +14,7 @@
 
 #include "../base/crypto.h"
 #include "../base/wtime.h"
+#include "detect.h"
 #include "zones.h"
 #include "../base/banned.h"
 
@@ -280,4 +281,22 @@ void sig_generic_sign(const char *secret, const void *body, size_t len, int64_t 
 	snprintf(ts, 24, "%lld", (long long)(now_ms / 1000));
 	generic_mac(secret, ts, body, len, hex);
 	snprintf(sig, 80, "sha256=%s", hex);
+}
+
+void adapter_event_key(struct event *ev)
+{
+	/* a parcel whose source named no carrier: tell it from the number */
+	if (ev->package[0] && !ev->carrier[0]) {
+		const char *c = carrier_detect(ev->package);
+		if (c)
+			EVENT_SET(ev->carrier, c);
+	}
+	char material[1024];
+	char hex[SHA256_HEX_LEN + 1];
+	size_t n = event_key_material(ev, material, sizeof(material));
+
+	crypto_sha256_hex(material, n < sizeof(material) ? n : sizeof(material), hex);
+	memcpy(ev->key, event_key_prefix(ev), 2);
+	memcpy(ev->key + 2, hex, 32);
+	ev->key[34] = '\0';
 }

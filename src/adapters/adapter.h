@@ -134,6 +134,12 @@ void adapter_set_contact(char *field, size_t cap, const char *s);
 enum werr adapter_fail(struct adapter_out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void adapter_out_free(struct adapter_out *out);
 
+/* Sets ev->key (docs/architecture.md: the source's event id where it has
+ * one, else a hash of the key material) and, when the source named no
+ * carrier for a parcel, the carrier told from the tracking number's format.
+ * Every path into the writer calls it: /v1/events, webhooks, the poller. */
+void adapter_event_key(struct event *ev);
+
 /*
  * Reads a source's time stamp: RFC 3339 with an offset (or Z) as it is; a
  * local time without an offset ("2024-03-10T01:30:00", a space for the T is

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../base/clock.h"
 #include "../adapters/detect.h"
 #include "../base/crypto.h"
 #include "../core/event_json.h"
@@ -75,30 +76,6 @@ static bool json_too_deep(const char *s, size_t len, int max)
 	return false;
 }
 
-int64_t api_wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void api_event_key(struct event *ev)
-{
-	/* a parcel whose source named no carrier: tell it from the number */
-	if (ev->package[0] && !ev->carrier[0]) {
-		const char *c = carrier_detect(ev->package);
-		if (c)
-			EVENT_SET(ev->carrier, c);
-	}
-	char material[1024];
-	char hex[SHA256_HEX_LEN + 1];
-	size_t n = event_key_material(ev, material, sizeof(material));
-
-	crypto_sha256_hex(material, n < sizeof(material) ? n : sizeof(material), hex);
-	memcpy(ev->key, event_key_prefix(ev), 2);
-	memcpy(ev->key + 2, hex, 32);
-	ev->key[34] = '\0';
-}
 
 static void write_results(struct http_req *r, struct ingest *in)
 {
@@ -245,7 +222,7 @@ enum http_result api_post_events(struct http_req *r)
 			res->outcome = EVR_REJECTED;
 			continue;
 		}
-		api_event_key(ev);
+		adapter_event_key(ev);
 		res->slot = in->nvalid++;
 	}
 	if (!in->nvalid) {
@@ -259,7 +236,7 @@ enum http_result api_post_events(struct http_req *r)
 	in->job.events = in->events;
 	in->job.nevents = in->nvalid;
 	in->job.duplicate = in->dup;
-	in->job.received_at = api_wall_ms();
+	in->job.received_at = clock_wall_ms();
 	in->job.done = job_done;
 	in->job.ctx = in;
 	r->resume = after_commit;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/clock.h"
 #include "../adapters/adapter.h"
 #include "../http/http.h"
 #include "../http/metrics.h"
@@ -196,7 +197,7 @@ static enum http_result submit(struct http_req *r, struct hook *h)
 
 	h->job.done = job_done;
 	h->job.ctx = h;
-	h->job.received_at = api_wall_ms();
+	h->job.received_at = clock_wall_ms();
 	r->resume = after_commit;
 	pthread_mutex_lock(&r->mu);
 	err = writer_submit(server_writer(r->srv), &h->job);
@@ -247,14 +248,14 @@ enum http_result api_post_hook(struct http_req *r, const char *source)
 	}
 	if (!sc || !sc->secret[0]) {
 		metrics_hook(m, source, HOOK_UNAUTHORIZED);
-		api_note_failure(server_writer(r->srv), source, "signature"); /* KPIs (docs/kpis.md) */
+		writer_note_failure(server_writer(r->srv), source, "signature"); /* KPIs (docs/kpis.md) */
 		wlog(LOG_WARN, "hook_unauthorized", "source", source, "reason", "no secret configured", NULL);
 		http_error(r, 401, "unauthorized", "no secret is configured for source '%s'", source);
 		return HTTP_DONE;
 	}
-	if ((err = ad->verify(&rq, sc->secret, api_wall_ms(), why, sizeof(why)))) {
+	if ((err = ad->verify(&rq, sc->secret, clock_wall_ms(), why, sizeof(why)))) {
 		metrics_hook(m, source, HOOK_UNAUTHORIZED);
-		api_note_failure(server_writer(r->srv), source, "signature"); /* KPIs (docs/kpis.md) */
+		writer_note_failure(server_writer(r->srv), source, "signature"); /* KPIs (docs/kpis.md) */
 		wlog(LOG_WARN, "hook_unauthorized", "source", source, "reason", why, NULL);
 		http_error(r, 401, "invalid_signature", "%s", why[0] ? why : "signature mismatch");
 		return HTTP_DONE;
@@ -270,7 +271,7 @@ enum http_result api_post_hook(struct http_req *r, const char *source)
 	env.source = h->source;
 	env.maps = server_mappings(r->srv);
 	env.zones = server_zones(r->srv);
-	env.now_ms = api_wall_ms();
+	env.now_ms = clock_wall_ms();
 	env.fetch = fetch;
 	env.fctx = (void *)sc;
 	err = ad->parse(&env, &rq, &h->out);
@@ -294,7 +295,7 @@ enum http_result api_post_hook(struct http_req *r, const char *source)
 	if (err) {
 		metrics_hook(m, source, HOOK_FAILED);
 		if (err == WERR_IO || err == WERR_UNSUPPORTED)
-			api_note_failure(server_writer(r->srv), source, "fetch"); /* KPIs */
+			writer_note_failure(server_writer(r->srv), source, "fetch"); /* KPIs */
 		if (err == WERR_IO || err == WERR_UNSUPPORTED)
 			http_error(r, 502, "fetch_failed", "%s", h->out.reason[0] ? h->out.reason : werr_name(err));
 		else
@@ -318,7 +319,7 @@ enum http_result api_post_hook(struct http_req *r, const char *source)
 		memcpy(s->carrier, a->carrier, sizeof(s->carrier));
 	}
 	for (size_t i = 0; i < n; i++)
-		api_event_key(&h->out.events[i]);
+		adapter_event_key(&h->out.events[i]);
 	h->job.events = h->out.events;
 	h->job.nevents = n;
 	h->job.aliases = h->aliases;

@@ -2,7 +2,7 @@
  * kpis.c - the staff read API over views.c: GET /v1/kpis, /v1/search,
  * /v1/queues[/{name}], /v1/orders/{order}?view=agent, and the live streams
  * GET /v1/stream/orders/{order} and /v1/stream/dashboard (sse.h).  Also the
- * one place request threads count a failed sync event (api_note_failure).
+ * one place request threads count a failed sync event (writer_note_failure).
  *
  * All of these are for agent or admin keys; the rejected-bodies queue
  * names raw payloads and is admin-only, as GET /v1/rejected is.
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/clock.h"
 #include "../base/log.h"
 #include "../base/wtime.h"
 #include "../core/kpi.h"
@@ -51,7 +52,7 @@ enum http_result api_get_order_agent(struct http_req *r, const char *order)
 
 	if (!http_require(r, STAFF_ROLES) || !(st = server_reader(r)))
 		return HTTP_DONE;
-	err = view_agent(st, &server_cfg(r->srv)->policy, order, api_wall_ms(), &j);
+	err = view_agent(st, &server_cfg(r->srv)->policy, order, clock_wall_ms(), &j);
 	return send_view(r, st, err, j, "no such order or tracking number");
 }
 
@@ -78,7 +79,7 @@ static bool read_bound(struct http_req *r, const char *name, bool is_to, int64_t
 enum http_result api_get_kpis(struct http_req *r)
 {
 	const char *group_by = http_query(r, "group_by");
-	int64_t now = api_wall_ms(), from = 0, to = 0;
+	int64_t now = clock_wall_ms(), from = 0, to = 0;
 	struct store *st;
 	cJSON *j = NULL;
 	enum werr err;
@@ -153,7 +154,7 @@ enum http_result api_get_queue(struct http_req *r, const char *name)
 	if (!http_require(r, admin_only ? ROLE_BIT(ROLE_ADMIN) : STAFF_ROLES) || !http_query_limit(r, 100, 1000, &limit) ||
 	    !(st = server_reader(r)))
 		return HTTP_DONE;
-	err = view_queue(st, name, api_wall_ms(), limit, &j);
+	err = view_queue(st, name, clock_wall_ms(), limit, &j);
 	if (!err && r->key.role != ROLE_ADMIN)
 		strip_raw(j);
 	return send_view(r, st, err, j, "no such queue: use conflicts, unmapped, rejected, quiet or failures");
@@ -167,7 +168,7 @@ enum http_result api_get_queues(struct http_req *r)
 
 	if (!http_require(r, STAFF_ROLES) || !(st = server_reader(r)))
 		return HTTP_DONE;
-	err = view_queue_counts(st, api_wall_ms(), &j);
+	err = view_queue_counts(st, clock_wall_ms(), &j);
 	return send_view(r, st, err, j, "no queues");
 }
 
@@ -212,36 +213,3 @@ enum http_result api_stream_order(struct http_req *r, const char *id)
 	return http_sse(r, topic);
 }
 
-/* ---- failed sync events ---- */
-
-struct failure_job {
-	struct writer_job job;
-	char source[EV_SOURCE_MAX + 1];
-	char kind[16];
-};
-
-static void failure_done(struct writer_job *job)
-{
-	free(job->ctx);
-}
-
-void api_note_failure(struct writer *w, const char *source, const char *kind)
-{
-	struct failure_job *f;
-
-	if (!w || !source || !source[0] || strlen(source) > EV_SOURCE_MAX || strlen(kind) >= sizeof(f->kind))
-		return;
-	if (!(f = calloc(1, sizeof(*f))))
-		return;
-	memcpy(f->source, source, strlen(source) + 1);
-	memcpy(f->kind, kind, strlen(kind) + 1);
-	f->job.source = f->source;
-	f->job.failure_kind = f->kind;
-	f->job.received_at = api_wall_ms();
-	f->job.done = failure_done;
-	f->job.ctx = f;
-	if (writer_submit(w, &f->job)) {
-		wlog(LOG_WARN, "failure_not_counted", "source", source, "kind", kind, NULL);
-		free(f);
-	}
-}

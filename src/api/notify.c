@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/clock.h"
 #include "../base/wtime.h"
 #include "../http/http.h"
 #include "../notify/planner.h"
@@ -94,7 +95,7 @@ static enum http_result rule_put(struct http_req *r, const char *name)
 			   rule.template_name);
 		return HTTP_DONE;
 	}
-	if ((e = notify_rule_put(p, &rule, actor(r), api_wall_ms()))) {
+	if ((e = notify_rule_put(p, &rule, actor(r), clock_wall_ms()))) {
 		if (e == WERR_TOO_LARGE)
 			http_error(r, 409, "too_many_rules", "at most %d rules", RULES_MAX);
 		else
@@ -138,7 +139,7 @@ enum http_result api_rules(struct http_req *r, const char *name)
 	if (!strcmp(r->method, "PUT"))
 		return rule_put(r, name);
 	if (!strcmp(r->method, "DELETE")) {
-		e = notify_rule_delete(server_planner(r->srv), name, actor(r), api_wall_ms());
+		e = notify_rule_delete(server_planner(r->srv), name, actor(r), clock_wall_ms());
 		if (e == WERR_NOT_FOUND)
 			http_error(r, 404, "not_found", "no rule '%s'", name);
 		else if (e)
@@ -298,7 +299,7 @@ static enum http_result outbox_action(struct http_req *r, int64_t id, const char
 	struct outbox_row m = { 0 };
 	struct store *st;
 	char audit_action[32], subject[32], detail[160];
-	int64_t now = api_wall_ms();
+	int64_t now = clock_wall_ms();
 	enum werr e;
 
 	if (!(st = notify_side_lock(p))) {
@@ -407,7 +408,7 @@ enum http_result api_post_consent(struct http_req *r)
 	cJSON *in, *phone, *sms, *source;
 	char src[EV_SOURCE_MAX + 1], detail[160];
 	struct store *st;
-	int64_t now = api_wall_ms();
+	int64_t now = clock_wall_ms();
 	enum werr e;
 	bool in_opt;
 

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../base/clock.h"
 #include "../base/crypto.h"
 #include "../base/log.h"
 #include "../http/http.h"
@@ -163,7 +164,7 @@ enum http_result api_post_sms_hook(struct http_req *r)
 	from = form_get(&f, "From");
 	body = form_get(&f, "Body");
 	kw = sms_keyword(body);
-	if (kw && e164(from) && record(r, from, kw > 0, form_get(&f, "MessageSid"), api_wall_ms())) {
+	if (kw && e164(from) && record(r, from, kw > 0, form_get(&f, "MessageSid"), clock_wall_ms())) {
 		form_free(&f);
 		http_error(r, 503, "storage_unavailable", "the consent change could not be stored; retry");
 		r->retry_after = "1";

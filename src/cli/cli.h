@@ -46,6 +46,4 @@ int cmd_notify(int argc, char **argv);
 void cli_block_signals(void);
 int cli_wait_signal(void);
 
-int64_t cli_now_ms(void);
-
 #endif

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../base/clock.h"
 #include "../adapters/adapter.h"
 #include "../adapters/zones.h"
 #include "../base/buf.h"
@@ -365,7 +366,7 @@ static int send_webhook(struct sim *s, CURL *curl, struct sim_order *o, int i, d
 	struct buf b = BUF_INIT;
 	struct curl_slist *h = NULL;
 	char url[256], hdr[160], ts[24], sig[80];
-	int64_t now = cli_now_ms();
+	int64_t now = clock_wall_ms();
 
 	if (!strcmp(st->source, "shopify") && st->pkg < 0) {
 		unsigned char mac[32], b64[48];
@@ -438,13 +439,13 @@ static void *sim_main(void *p)
 	CURL *curl = curl_easy_init();
 	struct buf body = BUF_INIT;
 	double owed = 1; /* start with one order at once */
-	int64_t last = cli_now_ms(), last_report = last;
+	int64_t last = clock_wall_ms(), last_report = last;
 
 	if (!curl)
 		return NULL;
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
 	while (!atomic_load(&s->stop)) {
-		int64_t now = cli_now_ms();
+		int64_t now = clock_wall_ms();
 		double ms_per_h = 1000.0 / s->speed;
 		int n = 0;
 
@@ -518,7 +519,7 @@ static int make_key(struct store *st, enum key_role role, char key[AUTH_KEY_LEN 
 	struct api_key k;
 	int64_t id;
 
-	if (auth_key_new(role, NULL, cli_now_ms(), key, hash, &k) || store_begin(st) ||
+	if (auth_key_new(role, NULL, clock_wall_ms(), key, hash, &k) || store_begin(st) ||
 	    store_key_put(st, hash, &k, &id) || store_commit(st))
 		return -1;
 	return 0;
@@ -577,8 +578,8 @@ int cmd_demo(struct server_config *cfg, const struct cli_opts *o)
 	snprintf(s->auth, sizeof(s->auth), "Authorization: Bearer %s", ingest);
 	s->speed = o->speed;
 	s->rate = o->rate;
-	s->seed = (unsigned)cli_now_ms();
-	s->next_number = 1001 + (long)(cli_now_ms() / 1000 % 90000) * 10;
+	s->seed = (unsigned)clock_wall_ms();
+	s->next_number = 1001 + (long)(clock_wall_ms() / 1000 % 90000) * 10;
 	if (pthread_create(&th, NULL, sim_main, s)) {
 		free(s);
 		server_stop(srv);
@@ -591,7 +592,7 @@ int cmd_demo(struct server_config *cfg, const struct cli_opts *o)
 
 		/* the first simulated order's tracking page (valid once the feed has placed it) */
 		snprintf(first, sizeof(first), "%ld", s->next_number);
-		if (web_link_url(cfg, server_port(srv), first, 7, cli_now_ms(), &link, &exp))
+		if (web_link_url(cfg, server_port(srv), first, 7, clock_wall_ms(), &link, &exp))
 			buf_puts(&link, "(no link secret)");
 		printf("wismo demo: serving %s  (store %s)\n"
 		       "  simulated feed: %.2f new orders/s, %.1f simulated hours per second\n"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/clock.h"
 #include "../base/wtime.h"
 #include "../http/auth.h"
 #include "cli.h"
@@ -26,7 +27,7 @@ static int keys_create(struct store *st, const struct cli_opts *o)
 		fprintf(stderr, "wismo: keys create: --source only goes with --role ingest\n");
 		return 2;
 	}
-	if (auth_key_new((enum key_role)role, o->source, cli_now_ms(), key, hash, &k)) {
+	if (auth_key_new((enum key_role)role, o->source, clock_wall_ms(), key, hash, &k)) {
 		fprintf(stderr, "wismo: keys create: unable to make a key\n");
 		return 1;
 	}
@@ -73,7 +74,7 @@ static int keys_revoke(struct store *st, const struct cli_opts *o)
 		fprintf(stderr, "wismo: keys revoke: '%s' is not a key id\n", o->args[1]);
 		return 2;
 	}
-	if ((err = store_begin(st)) || (err = store_key_revoke(st, id, cli_now_ms())) ||
+	if ((err = store_begin(st)) || (err = store_key_revoke(st, id, clock_wall_ms())) ||
 	    (err = store_commit(st))) {
 		store_rollback(st);
 		fprintf(stderr, "wismo: keys revoke: %s\n",

@@ -36,12 +36,6 @@ static const char usage[] =
 	"--store defaults to the config file's [server] store, else sqlite:./wismo.db.\n"
 	"Config: --config FILE, else ./wismo.ini if present; WISMO_STORE and WISMO_LISTEN override it.\n";
 
-int64_t cli_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void cli_block_signals(void)
 {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/clock.h"
 #include "../base/wtime.h"
 #include "../notify/planner.h"
 #include "../notify/render.h"
@@ -166,7 +167,7 @@ int cmd_notify(int argc, char **argv)
 	struct cli_opts o = { 0 };
 	struct server_config *cfg;
 	const char *rule = NULL, *order = NULL;
-	int64_t now = cli_now_ms();
+	int64_t now = clock_wall_ms();
 	int c, rc;
 
 	if (argc < 3 || strcmp(argv[2], "preview")) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../base/clock.h"
 #include "../adapters/adapter.h"
 #include "../adapters/mapping.h"
 #include "../adapters/zones.h"
@@ -89,7 +90,7 @@ int cmd_parse(const struct server_config *cfg, const struct cli_opts *o)
 	env.source = o->source;
 	env.maps = maps;
 	env.zones = zones;
-	env.now_ms = cli_now_ms();
+	env.now_ms = clock_wall_ms();
 	rq.body = body;
 	rq.len = len;
 	rq.content_type = cli_header(o, "Content-Type");

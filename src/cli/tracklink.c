@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/clock.h"
 #include "../base/wtime.h"
 #include "../web/page.h"
 #include "cli.h"
@@ -74,7 +75,7 @@ int cmd_track_link(int argc, char **argv)
 		fprintf(stderr, "wismo: unable to read the order\n");
 		return 1;
 	}
-	if (web_link_url(&cfg, cfg.port, argv[optind], (int)days, cli_now_ms(), &url, &exp)) {
+	if (web_link_url(&cfg, cfg.port, argv[optind], (int)days, clock_wall_ms(), &url, &exp)) {
 		fprintf(stderr, "wismo: unable to sign the link (no link secret)\n");
 		goto out;
 	}

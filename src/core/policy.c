@@ -8,6 +8,7 @@
  */
 #include "policy.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "../base/banned.h"
@@ -133,4 +134,18 @@ int source_kind_from_name(const char *name)
 		if (!strcmp(kind_names[i], name))
 			return i;
 	return -1;
+}
+
+int policy_config_set(struct policy *p, const char *section, const char *name, const char *value)
+{
+	char *end;
+	long n;
+
+	if (strcmp(section, "resolution"))
+		return 0;
+	n = strtol(value, &end, 10);
+	if (strcmp(name, "terminal_hold_hours") || !*value || *end || n < 0 || n > 24 * 30)
+		return -1;
+	p->terminal_hold_ms = (int64_t)n * 3600 * 1000;
+	return 1;
 }

@@ -62,6 +62,9 @@ struct policy {
 };
 
 void policy_init_defaults(struct policy *p);
+/* One INI entry of [resolution] (terminal_hold_hours, docs/config.md):
+ * 1 taken, 0 not ours, -1 bad value. */
+int policy_config_set(struct policy *p, const char *section, const char *name, const char *value);
 /* Adds or changes a source's kind.  WERR_TOO_LARGE when the table is full,
  * WERR_INVALID for a name that does not fit. */
 enum werr policy_set_kind(struct policy *p, const char *source, enum source_kind kind);

@@ -1,15 +1,21 @@
 /*
- * http.h - what the HTTP server and the API handlers share.
+ * http.h - the HTTP transport: a libmicrohttpd server that takes a route
+ * table and knows no feature.
  *
- * The server (server.c) owns the libmicrohttpd daemon, reads request bodies
- * within the limits, authenticates, routes, and sends what a handler put in
- * the request's reply.  A handler (src/api/) either answers at once
- * (HTTP_DONE) or hands work to the writer and returns HTTP_SUSPENDED; the
- * server then suspends the connection until the writer's done callback calls
- * http_resume(), and calls req->resume(req) to build the answer.
+ * The layers above build the table (src/api/routes.c, src/web/routes.c) and
+ * the wiring (src/cli/serve.c) hands it to http_server_start() with the
+ * options below.  For each request the server reads the body within the
+ * limits, finds the route (http_route_find, docs/architecture.md), answers
+ * 404 or 405 itself, asks the authorize hook when the route names roles, and
+ * calls the handler.  A handler either answers at once (HTTP_DONE) or hands
+ * work to another thread and returns HTTP_SUSPENDED; the server then
+ * suspends the connection until http_resume(), and calls r->resume(r) to
+ * build the answer.
  *
  * One struct http_req lives for one request and is freed with it, with
- * everything it owns (body, reply, api_state through api_free).
+ * everything it owns (body, reply, handler_state through handler_free,
+ * principal through principal_free).  A reply whose buffer failed (over its
+ * size limit) is sent as a 500, never cut off.
  */
 #ifndef WISMO_HTTP_H
 #define WISMO_HTTP_H
@@ -21,95 +27,100 @@
 
 #include "../base/buf.h"
 #include "../base/err.h"
-#include "../core/policy.h"
-#include "../core/rules.h" /* notifications: struct rule in the config */
-#include "../store/store.h"
-#include "../store/writer.h"
-#include "../notify/notify_config.h"
 
-/* One configured source ([source NAME] in the INI file, docs/config.md). */
-#define SOURCES_MAX 32
-struct source_cfg {
-	char name[EV_SOURCE_MAX + 1];
-	char adapter[EV_SOURCE_MAX + 1];  /* built-in adapter it speaks; "" = its name */
-	char secret[256];        /* webhook secret; WISMO_SOURCE_<NAME>_SECRET wins */
-	char api_base[512];      /* ShipStation, carriers: the API's base URL */
-	char api_key[256];       /* API key, user or OAuth client id */
-	char api_secret[256];    /* API secret, password or OAuth client secret */
-	int rate_per_minute;     /* carriers: polling budget (requests per minute) */
-};
-
-struct server_config {
-	char listen_host[64];   /* "127.0.0.1", "0.0.0.0" or "::1" */
-	int port;               /* 0: any free port */
-	char store_url[1024];
-	size_t max_body;        /* bytes; 413 above */
-	int max_depth;          /* JSON nesting; 400 above */
-	int max_batch;          /* events per request; 413 above */
-	unsigned conn_limit;    /* concurrent connections */
-	unsigned conn_timeout;  /* seconds of inactivity before a connection closes */
-	unsigned threads;       /* libmicrohttpd thread pool */
-	size_t queue_max;       /* writer queue, events; 503 above */
-	struct policy policy;
-	char mappings_dir[1024];      /* "" = the installed or source tree's mappings/ */
-	char mappings_override[1024]; /* tables here replace built-in ones of the same name */
-	struct source_cfg sources[SOURCES_MAX];
-	int nsources;
-	/* BEGIN config: web pages */
-	/* [web] (docs/config.md); "" and 0 mean the built-in default */
-	char web_name[128];            /* shop name shown on pages */
-	char web_logo[512];            /* URL, or a file name under web/static */
-	char web_primary[8];           /* "#rrggbb" */
-	char web_accent[8];            /* "#rrggbb" */
-	char web_support_email[256];
-	char web_support_phone[64];
-	char web_public_url[512];      /* base of signed links; default http://127.0.0.1:PORT */
-	char web_link_secret[256];     /* WISMO_LINK_SECRET wins; else one kept in the database */
-	char web_templates[1024];      /* override directory: page templates found here win */
-	int web_lookups_per_minute;    /* lookups per client IP; default 10 */
-	int web_link_days;             /* validity of links the lookup form makes; default 30 */
-	/* END config: web pages */
-	/* BEGIN config: KPIs, agent view, streams */
-	/* [kpis] quiet_hours, [streams] max (docs/config.md); 0: the default */
-	int kpi_quiet_hours;            /* a carrier-held parcel with no event for this long is "quiet" */
-	unsigned sse_max_streams;       /* live event streams open at once; 503 above */
-	/* END config: KPIs, agent view, streams */
-	/* BEGIN config: notifications */
-	/* delivery: */
-	struct notify_config notify; /* channels, teams, outbox worker ([smtp], [sms], [webhook NAME], ...) */
-	/* rules: [rule NAME] sections, [notify] templates, locale, default_rules */
-	char notify_templates[1024];   /* override directory for message templates, "" none */
-	char notify_locale[16];        /* message locale, "" = "en" */
-	bool notify_no_default_rules;  /* default_rules = false: only configured rules */
-	struct rule notify_rules[RULES_MAX];
-	int notify_nrules;
-	/* END config: notifications */
-};
-
-/* The configured source of this name, or NULL. */
-const struct source_cfg *server_source(const struct server_config *c, const char *name);
-/* Adds (or finds) a source entry; NULL when the table is full. */
-struct source_cfg *server_source_add(struct server_config *c, const char *name);
-
-void server_config_defaults(struct server_config *c);
-
-struct server;
-struct metrics;
+struct http_server;
+struct http_req;
 
 enum http_result { HTTP_DONE = 0, HTTP_SUSPENDED = 1 };
 
+typedef enum http_result (*http_handler_fn)(struct http_req *r);
+
+/*
+ * One row of a route table.  pattern is a path of literal text and at most
+ * one parameter: "{name}" matches one non-empty segment (no '/'), "{name*}"
+ * matches the rest, '/' included, possibly empty; literal text may follow
+ * the parameter ("/track/{token*}/stream").  Literal patterns are tried
+ * before patterns with a parameter, each group in table order; the first
+ * pattern that matches the path decides: a row of it with the request's
+ * method runs (GET rows also take HEAD), otherwise the answer is 405 with
+ * Allow listing that pattern's methods.  roles is a bit mask handed to the
+ * authorize hook before the handler runs; 0: the handler checks (public
+ * pages, signed webhooks).  label names the route in /metrics.
+ */
+struct http_route {
+	const char *method;
+	const char *pattern;
+	unsigned roles;
+	const char *label;
+	http_handler_fn handler;
+};
+
+/* A table: rows and their count (a folder exports one). */
+struct http_routes {
+	const struct http_route *rows;
+	size_t n;
+};
+
+#define HTTP_ROUTES(table) ((struct http_routes){ (table), sizeof(table) / sizeof((table)[0]) })
+
+/* [server], [limits] and [streams] settings the transport reads (docs/config.md). */
+struct http_opts {
+	char listen_host[64];   /* "127.0.0.1", "0.0.0.0" or "::1" */
+	int port;               /* 0: any free port */
+	size_t max_body;        /* bytes; 413 above */
+	unsigned conn_limit;    /* concurrent connections */
+	unsigned conn_timeout;  /* seconds of inactivity before a connection closes */
+	unsigned threads;       /* libmicrohttpd thread pool */
+	unsigned max_streams;   /* live event streams open at once; 503 above (0: default) */
+};
+
+void http_opts_defaults(struct http_opts *o);
+/* Parses "HOST:PORT", "[V6]:PORT" or ":PORT" into o; -1 when malformed. */
+int http_opts_set_listen(struct http_opts *o, const char *s);
+/* One INI entry: [server] listen, threads; [limits] max_body, connections,
+ * timeout; [streams] max.  1 taken, 0 not ours, -1 bad value. */
+int http_config_set(struct http_opts *o, const char *section, const char *name, const char *value);
+
+/*
+ * What the layers above hand the server.  ctx is theirs: handlers get it
+ * with http_ctx(r).  authorize(ctx, r, roles) runs before a route with
+ * roles; it returns true to go on, or false with the 401/403 (or 503)
+ * reply set.
+ */
+struct http_app {
+	void *ctx;
+	bool (*authorize)(void *ctx, struct http_req *r, unsigned roles);
+	const struct http_routes *tables;
+	size_t ntables;
+};
+
+/* Starts the daemon (listening when it returns). */
+enum werr http_server_start(const struct http_opts *o, const struct http_app *app, struct http_server **out,
+			    char *errbuf, size_t errcap);
+int http_server_port(const struct http_server *s);
+/* Stops accepting new connections (the first step of a graceful stop). */
+void http_server_quiesce(struct http_server *s);
+/* Ends the live streams, waits up to 5 s for the requests in flight to be
+ * answered, stops the daemon and frees everything. */
+void http_server_stop(struct http_server *s);
+
 #define HTTP_MAX_HEADERS 12
+#define HTTP_PARAM_MAX 511 /* longer parameters are cut (no id is that long) */
 
 struct http_req {
-	struct server *srv;
+	struct http_server *srv;
 	struct MHD_Connection *conn;
 	const char *method;
 	const char *url;
 	struct buf body;
 	bool body_too_large;
-	bool authed;
-	struct api_key key;
-	int route;                      /* metrics label index */
+	const struct http_route *route; /* NULL before routing (and for 404s) */
+	char param[HTTP_PARAM_MAX + 1]; /* the route's parameter, "" when it has none */
+	char allow_buf[64];
+
+	/* who asked: set by the authorize hook, opaque to the transport */
+	void *principal;
+	void (*principal_free)(void *principal);
 
 	/* reply */
 	unsigned status;
@@ -126,116 +137,47 @@ struct http_req {
 	bool suspended;
 	bool resumed;
 	enum http_result (*resume)(struct http_req *r);
-	void *api_state;
-	void (*api_free)(void *api_state);
+	void *handler_state;
+	void (*handler_free)(void *handler_state);
 };
 
-/* Server accessors for handlers. */
-struct writer *server_writer(struct server *s);
-const struct server_config *server_cfg(struct server *s);
-struct metrics *server_metrics(struct server *s);
-/* The mapping tables and zone table loaded at start (read-only). */
-const struct mappings *server_mappings(struct server *s);
-const struct zones *server_zones(struct server *s);
-/* This thread's read-only store handle (opened on first use), or NULL with
- * an error reply already set on r. */
-struct store *server_reader(struct http_req *r);
+/* The ctx of struct http_app. */
+void *http_ctx(struct http_req *r);
 
 /* Suspends r's connection; call with r->mu held, right after handing the
- * work over.  http_resume() is called from the done callback. */
+ * work over.  http_resume() is called from the other thread when done. */
 void http_suspend(struct http_req *r);
 void http_resume(struct http_req *r);
 
-/* Replies (reply.c).  http_error maps an error code to its JSON body:
- * {"error":{"code":"...","message":"..."}}. */
+/* Sets the reply to json[0..len). */
 void http_json(struct http_req *r, unsigned status, const char *json, size_t len);
+/* The error reply {"error":{"code":"...","message":"..."}} (reply.c). */
 void http_error(struct http_req *r, unsigned status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* The one place that maps an enum werr to an HTTP status and error code. */
 void http_werr(struct http_req *r, enum werr err, const char *message);
+/* ?limit= as a number from 1 to max (def when absent); false after answering 400. */
+bool http_query_limit(struct http_req *r, int def, int max, int *out);
 /* Adds a response header (copied).  WERR_TOO_LARGE past HTTP_MAX_HEADERS. */
 enum werr http_add_header(struct http_req *r, const char *name, const char *value);
 const char *http_query(struct http_req *r, const char *name);
+const char *http_header(struct http_req *r, const char *name);
+const char *http_cookie(struct http_req *r, const char *name);
+/* True for GET and HEAD. */
+bool http_is_get(const struct http_req *r);
+/* The client's IP address as text ("" when unknown); out needs 64 bytes. */
+void http_client_ip(struct http_req *r, char out[64]);
 /* Decodes s[0..len) (application/x-www-form-urlencoded: '+' a space, %XX a
  * byte) into out, NUL-terminated and cut to cap; a decoded NUL is dropped. */
 size_t http_form_decode(const char *s, size_t len, char *out, size_t cap);
-/* ?limit= as a number from 1 to max (def when absent); false after answering 400. */
-bool http_query_limit(struct http_req *r, int def, int max, int *out);
-const char *http_header(struct http_req *r, const char *name);
 
-/* Auth (auth.c): checks the Authorization header.  Returns true when the
- * request may go on; otherwise the 401/403 reply is set. */
-bool http_require(struct http_req *r, unsigned roles_mask);
-/* The same check without a reply: true when the request carries a valid key
- * (header, or the session cookie on GET/HEAD) of one of the roles. */
-bool http_session(struct http_req *r, unsigned roles_mask);
-#define ROLE_BIT(r) (1u << (r))
-
-/* Handlers (src/api/). */
-enum http_result api_post_events(struct http_req *r);
-enum http_result api_post_hook(struct http_req *r, const char *source);
-enum http_result api_list_unmapped(struct http_req *r);
-enum http_result api_list_rejected(struct http_req *r);
-/* Sets the key of an event (event.h), a hash of its key material, and the
- * carrier from the tracking number's format when the source named none. */
-void api_event_key(struct event *ev);
-int64_t api_wall_ms(void);
-enum http_result api_get_order(struct http_req *r, const char *order);
-enum http_result api_get_timeline(struct http_req *r, const char *order);
-enum http_result api_list_orders(struct http_req *r);
-enum http_result api_healthz(struct http_req *r);
-enum http_result api_readyz(struct http_req *r);
-enum http_result api_metrics(struct http_req *r);
-/* BEGIN handlers: web pages */
-/* src/web/: the customer page, the dashboard, static files, and the two
- * API resources that belong to them (docs/web.md). */
-enum http_result web_track_form(struct http_req *r);
-enum http_result web_track_lookup(struct http_req *r);
-enum http_result web_track_page(struct http_req *r, const char *token);
-enum http_result web_track_stream(struct http_req *r, const char *token);
-enum http_result web_static(struct http_req *r, const char *name);
-enum http_result web_dashboard(struct http_req *r, const char *rest);
-enum http_result web_dashboard_login(struct http_req *r);
-enum http_result web_dashboard_logout(struct http_req *r);
-enum http_result api_post_track_link(struct http_req *r);
-enum http_result api_get_raw(struct http_req *r, const char *id);
-/* END handlers: web pages */
-/* BEGIN handlers: KPIs, agent view, streams */
-/* src/api/kpis.c (docs/api.md, docs/kpis.md) */
-enum http_result api_get_kpis(struct http_req *r);
-enum http_result api_search(struct http_req *r);
-enum http_result api_get_queue(struct http_req *r, const char *name);
-enum http_result api_get_queues(struct http_req *r);
-enum http_result api_stream_order(struct http_req *r, const char *order);
-enum http_result api_stream_dashboard(struct http_req *r);
-/* The answer of GET /v1/orders/{order}?view=agent (orders.c calls it). */
-enum http_result api_get_order_agent(struct http_req *r, const char *order);
-/* Counts one failed sync event of source ("signature", "fetch") through
- * the writer, without waiting (hooks.c, the poller).  Best effort: when
- * the writer is busy the failure is only logged. */
-void api_note_failure(struct writer *w, const char *source, const char *kind);
-/* END handlers: KPIs, agent view, streams */
-/* BEGIN handlers: notifications */
-/* delivery: */
-/* POST /hooks/sms: inbound SMS (STOP/START) from the provider (src/api/sms_hook.c). */
-enum http_result api_post_sms_hook(struct http_req *r);
-/* rules (src/api/notify.c, docs/api.md): */
-enum http_result api_rules(struct http_req *r, const char *name); /* name NULL: the list */
-enum http_result api_audit(struct http_req *r);
-enum http_result api_outbox(struct http_req *r, const char *rest); /* rest: "", "ID", "ID/retry" ... */
-enum http_result api_post_consent(struct http_req *r);
-/* The notification planner and rules (notify/planner.h). */
-struct notify_planner *server_planner(struct server *s);
-/* The side store: one read-write handle for admin writes from request
- * threads (rules, consent, outbox decisions), locked; NULL when it cannot
- * be opened (logged).  Each successful lock is followed by one unlock.
- * Writes wait (busy timeout) for the group-commit writer. */
-struct store *server_side_store_lock(struct server *s);
-void server_side_store_unlock(struct server *s);
-/* One INI entry of [rule NAME] or of the rules' keys in [notify]
- * (templates, locale, default_rules): 1 taken, 0 not ours, -1 bad (a
- * message on stderr).  notify/planner.c. */
-int notify_rules_config_set(struct server_config *cfg, const char *section, const char *name, const char *value);
-/* END handlers: notifications */
+/*
+ * The route matcher (exposed for its unit test): the row of tables for
+ * method and path, with its parameter copied into param (cut to cap).
+ * NULL when no pattern matches (allow ""), or when one matches without a
+ * row for the method (allow lists its methods, e.g. "GET, HEAD, POST").
+ */
+const struct http_route *http_route_find(const struct http_routes *tables, size_t ntables, const char *method,
+					 const char *path, char *param, size_t cap, char *allow, size_t allowcap);
 
 #endif

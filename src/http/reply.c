@@ -1,6 +1,9 @@
 /*
- * reply.c - JSON replies and the one mapping from errors to HTTP answers.
+ * reply.c - JSON replies, the one mapping from errors to HTTP answers, and
+ * what handlers read of a request (query, headers, cookies, client address).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +72,31 @@ const char *http_query(struct http_req *r, const char *name)
 const char *http_header(struct http_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_cookie(struct http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+bool http_is_get(const struct http_req *r)
+{
+	return !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
+}
+
+void http_client_ip(struct http_req *r, char out[64])
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	out[0] = '\0';
+	if (!sa)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, 64);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, 64);
 }
 
 enum werr http_add_header(struct http_req *r, const char *name, const char *value)

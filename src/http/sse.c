@@ -23,15 +23,16 @@
  */
 #include "sse.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "../base/clock.h"
 #include "../base/log.h"
 #include "metrics.h"
+#include "server_int.h"
 #include "../base/banned.h"
 
 #define SSE_TICK_MS 1000
@@ -55,20 +56,14 @@ struct sse_hub {
 	struct sse_stream *head;
 	unsigned nstreams, max_streams;
 	bool closing, stop;
-	char (*orders)[EV_ORDER_MAX + 1]; /* committed, not yet published */
-	size_t norders, cap;
+	char (*keys)[SSE_KEY_MAX + 1]; /* notified, not yet fed */
+	size_t nkeys, cap;
+	sse_feed_fn feed;
+	void *feed_ctx;
 	pthread_t thread;
-	char store_url[1024];
-	struct store *st; /* the hub thread's read-only handle */
-	struct metrics *metrics;
+	struct http_metrics *metrics;
 };
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Resumes the connections collected under the mutex; call without it. */
 static void resume_all(struct MHD_Connection **conns, size_t n)
@@ -96,7 +91,7 @@ static void stream_put(struct sse_stream *s, const char *text, size_t len)
 		s->closing = true;
 		wlog(LOG_WARN, "sse_client_behind", "topic", s->topic, NULL);
 	}
-	s->next_hb = mono_ms() + SSE_HEARTBEAT_MS;
+	s->next_hb = clock_mono_ms() + SSE_HEARTBEAT_MS;
 }
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
@@ -146,7 +141,7 @@ static void stream_free(void *cls)
 	h->nstreams--;
 	pthread_mutex_unlock(&h->mu);
 	if (h->metrics)
-		metrics_sse(h->metrics, -1, false);
+		http_metrics_sse(h->metrics, -1, false);
 	buf_release(&s->pending);
 	free(s);
 }
@@ -183,7 +178,7 @@ static void hub_sweep(struct sse_hub *h, bool close_all)
 {
 	struct MHD_Connection **conns;
 	size_t n = 0;
-	int64_t now = mono_ms();
+	int64_t now = clock_mono_ms();
 
 	pthread_mutex_lock(&h->mu);
 	if (close_all)
@@ -204,66 +199,28 @@ static void hub_sweep(struct sse_hub *h, bool close_all)
 	free(conns);
 }
 
-/* Publishes one committed order: reads its row and sends the update. */
-static void publish_order(struct sse_hub *h, const char *order)
-{
-	char *json = NULL, topic[SSE_TOPIC_MAX + 1];
-	cJSON *root, *data;
-	char *text;
-
-	if (!h->st) {
-		char err[256];
-		if (store_open(h->store_url, STORE_READONLY, &h->st, err, sizeof(err))) {
-			wlog(LOG_ERROR, "sse_store_open_failed", "detail", err, NULL);
-			h->st = NULL;
-			return;
-		}
-	}
-	if (store_get_order(h->st, order, &json))
-		return; /* not readable now: the next change of the order publishes it */
-	root = cJSON_Parse(json);
-	free(json);
-	data = cJSON_CreateObject();
-	if (root && data) {
-		cJSON_AddStringToObject(data, "order", order);
-		cJSON_AddItemToObject(data, "status",
-				      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(root, "status"), 1));
-		cJSON_AddItemToObject(data, "updated_at",
-				      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(root, "updated_at"), 1));
-		if ((text = cJSON_PrintUnformatted(data))) {
-			snprintf(topic, sizeof(topic), "order:%s", order);
-			sse_hub_publish(h, topic, "update", text);
-			sse_hub_publish(h, "dashboard", "order", text);
-			free(text);
-		}
-	}
-	cJSON_Delete(root);
-	cJSON_Delete(data);
-}
-
 static void *hub_main(void *p)
 {
 	struct sse_hub *h = p;
 
 	pthread_mutex_lock(&h->mu);
 	while (!h->stop) {
-		char (*orders)[EV_ORDER_MAX + 1];
+		char (*keys)[SSE_KEY_MAX + 1];
 		size_t n;
 		struct timespec until;
 
-		if (!h->norders) {
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_sec += SSE_TICK_MS / 1000;
+		if (!h->nkeys) {
+			until = clock_deadline(CLOCK_REALTIME, SSE_TICK_MS);
 			pthread_cond_timedwait(&h->cv, &h->mu, &until);
 		}
-		orders = h->orders;
-		n = h->norders;
-		h->orders = NULL;
-		h->norders = h->cap = 0;
+		keys = h->keys;
+		n = h->nkeys;
+		h->keys = NULL;
+		h->nkeys = h->cap = 0;
 		pthread_mutex_unlock(&h->mu);
-		for (size_t i = 0; i < n; i++)
-			publish_order(h, orders[i]);
-		free(orders);
+		for (size_t i = 0; i < n && h->feed; i++)
+			h->feed(h->feed_ctx, h, keys[i]);
+		free(keys);
 		hub_sweep(h, false);
 		pthread_mutex_lock(&h->mu);
 	}
@@ -271,7 +228,7 @@ static void *hub_main(void *p)
 	return NULL;
 }
 
-enum werr sse_hub_new(const char *store_url, unsigned max_streams, struct metrics *m, struct sse_hub **out)
+enum werr sse_hub_new(unsigned max_streams, struct http_metrics *m, struct sse_hub **out)
 {
 	struct sse_hub *h = calloc(1, sizeof(*h));
 	pthread_condattr_t ca;
@@ -279,7 +236,6 @@ enum werr sse_hub_new(const char *store_url, unsigned max_streams, struct metric
 	*out = NULL;
 	if (!h)
 		return WERR_NOMEM;
-	snprintf(h->store_url, sizeof(h->store_url), "%s", store_url);
 	h->max_streams = max_streams ? max_streams : SSE_MAX_STREAMS_DEFAULT;
 	h->metrics = m;
 	pthread_mutex_init(&h->mu, NULL);
@@ -296,21 +252,29 @@ enum werr sse_hub_new(const char *store_url, unsigned max_streams, struct metric
 	return WERR_OK;
 }
 
-void sse_hub_committed(struct sse_hub *h, const char *const *orders, size_t n)
+void sse_hub_set_feed(struct sse_hub *h, sse_feed_fn feed, void *ctx)
+{
+	pthread_mutex_lock(&h->mu);
+	h->feed = feed;
+	h->feed_ctx = ctx;
+	pthread_mutex_unlock(&h->mu);
+}
+
+void sse_hub_notify(struct sse_hub *h, const char *const *keys, size_t n)
 {
 	if (!h || !n)
 		return;
 	pthread_mutex_lock(&h->mu);
 	for (size_t i = 0; i < n; i++) {
-		if (h->norders == h->cap) {
+		if (h->nkeys == h->cap) {
 			size_t nc = h->cap ? h->cap * 2 : 64;
-			void *q = nc <= 100000 ? realloc(h->orders, nc * sizeof(*h->orders)) : NULL;
+			void *q = nc <= 100000 ? realloc(h->keys, nc * sizeof(*h->keys)) : NULL;
 			if (!q)
 				break; /* live updates are best effort; the pages reload on reconnect */
-			h->orders = q;
+			h->keys = q;
 			h->cap = nc;
 		}
-		snprintf(h->orders[h->norders++], sizeof(h->orders[0]), "%s", orders[i]);
+		snprintf(h->keys[h->nkeys++], sizeof(h->keys[0]), "%s", keys[i]);
 	}
 	pthread_cond_signal(&h->cv);
 	pthread_mutex_unlock(&h->mu);
@@ -343,8 +307,7 @@ void sse_hub_free(struct sse_hub *h)
 	pthread_join(h->thread, NULL);
 	if (h->head)
 		wlog(LOG_ERROR, "sse_streams_left", NULL); /* the daemon must be stopped first */
-	store_close(h->st);
-	free(h->orders);
+	free(h->keys);
 	pthread_cond_destroy(&h->cv);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
@@ -352,7 +315,7 @@ void sse_hub_free(struct sse_hub *h)
 
 enum http_result http_sse(struct http_req *r, const char *topic)
 {
-	struct sse_hub *h = server_sse(r->srv);
+	struct sse_hub *h = r->srv->sse;
 	struct sse_stream *s;
 	struct MHD_Response *resp;
 	static const char hello[] = "retry: %d\n: stream open\n\n";
@@ -369,7 +332,7 @@ enum http_result http_sse(struct http_req *r, const char *topic)
 	s->conn = r->conn;
 	memcpy(s->topic, topic, strlen(topic) + 1);
 	buf_init(&s->pending, 0);
-	s->next_hb = mono_ms() + SSE_HEARTBEAT_MS;
+	s->next_hb = clock_mono_ms() + SSE_HEARTBEAT_MS;
 	if (buf_printf(&s->pending, hello, SSE_RETRY_MS)) {
 		free(s);
 		http_werr(r, WERR_NOMEM, NULL);
@@ -382,7 +345,7 @@ enum http_result http_sse(struct http_req *r, const char *topic)
 		buf_release(&s->pending);
 		free(s);
 		if (h->metrics)
-			metrics_sse(h->metrics, 0, true);
+			http_metrics_sse(h->metrics, 0, true);
 		r->retry_after = "5";
 		if (closing)
 			http_error(r, 503, "shutting_down", "the server is stopping");
@@ -398,7 +361,7 @@ enum http_result http_sse(struct http_req *r, const char *topic)
 	h->nstreams++;
 	pthread_mutex_unlock(&h->mu);
 	if (h->metrics)
-		metrics_sse(h->metrics, 1, false);
+		http_metrics_sse(h->metrics, 1, false);
 
 	/* from here on the stream belongs to the response: stream_free runs
 	 * when libmicrohttpd lets go of it (also when creating it failed) */
@@ -421,6 +384,6 @@ enum http_result http_sse(struct http_req *r, const char *topic)
 		return HTTP_DONE;
 	}
 	MHD_destroy_response(resp); /* the connection holds its own reference */
-	metrics_request(server_metrics(r->srv), (enum route)r->route, 200);
+	http_metrics_request(r->srv->metrics, r->route ? r->route->label : NULL, 200);
 	return HTTP_SUSPENDED;
 }

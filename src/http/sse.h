@@ -2,22 +2,19 @@
  * sse.h - Server-Sent Events: live updates for the tracking page, the agent
  * view and the dashboard.
  *
- * One hub per server (created in server_start, closed in server_stop).  The
- * writer's commit listener hands the hub the order numbers each commit
- * refolded (sse_hub_committed: copies them and returns at once); the hub's
- * own thread reads each order's row from its own read-only store handle and
- * publishes
- *   topic "order:<number>"  event "update"  data {"order","status","updated_at"}
- *   topic "dashboard"       event "order"   data {"order","status","updated_at"}
- * and writes a comment line (": hb") to every stream every SSE_HEARTBEAT_MS,
+ * One hub per server (created in http_server_start, closed in
+ * http_server_stop).  The transport knows no topic: a layer above hands
+ * the hub keys (sse_hub_notify: copies them and returns at once, e.g. the
+ * order numbers a commit refolded) and sets a feed; the hub's own thread
+ * calls the feed once per key, off the caller's thread, and the feed
+ * publishes what the key means to its topics (src/app/live.c).  The thread
+ * also writes a comment line (": hb") to every stream every SSE_HEARTBEAT_MS,
  * so a dead client is noticed (the write fails) and proxies keep the line
  * open.
  *
- * A route turns its request into a stream with http_sse() after its own
- * authorization:
+ * A route turns its request into a stream with http_sse() once it is
+ * authorized:
  *
- *   if (!http_require(r, ROLE_BIT(ROLE_AGENT) | ROLE_BIT(ROLE_ADMIN)))
- *           return HTTP_DONE;
  *   return http_sse(r, "order:1001");
  *
  * How it works with libmicrohttpd: http_sse queues a response whose content
@@ -45,14 +42,19 @@
 #define SSE_MAX_STREAMS_DEFAULT 256   /* [streams] max */
 #define SSE_PENDING_MAX (256 * 1024)  /* a client this far behind is dropped */
 #define SSE_TOPIC_MAX 96
+#define SSE_KEY_MAX 64
 
 struct sse_hub;
+struct http_metrics;
 
-/* Starts the hub's thread; it reads orders from store_url (read-only).
- * m (may be NULL) counts streams for /metrics. */
-enum werr sse_hub_new(const char *store_url, unsigned max_streams, struct metrics *m, struct sse_hub **out);
-/* Writer commit listener body: copies the names and wakes the hub. */
-void sse_hub_committed(struct sse_hub *h, const char *const *orders, size_t n);
+/* Called on the hub's thread for each key handed to sse_hub_notify. */
+typedef void (*sse_feed_fn)(void *ctx, struct sse_hub *h, const char *key);
+
+/* Starts the hub's thread.  m (may be NULL) counts streams for /metrics. */
+enum werr sse_hub_new(unsigned max_streams, struct http_metrics *m, struct sse_hub **out);
+void sse_hub_set_feed(struct sse_hub *h, sse_feed_fn feed, void *ctx);
+/* Copies the keys (cut to SSE_KEY_MAX) and wakes the hub's thread. */
+void sse_hub_notify(struct sse_hub *h, const char *const *keys, size_t n);
 /* Queues one event (copied) for every stream on topic.  data is one line of
  * JSON (no newline). */
 void sse_hub_publish(struct sse_hub *h, const char *topic, const char *event, const char *data);
@@ -64,8 +66,8 @@ void sse_hub_close(struct sse_hub *h);
 /* Stops the thread and frees the hub; call after the daemon has stopped. */
 void sse_hub_free(struct sse_hub *h);
 
-/* The server's hub (server.c). */
-struct sse_hub *server_sse(struct server *s);
+/* The server's hub. */
+struct sse_hub *http_server_hub(struct http_server *s);
 
 /*
  * Turns r into an event stream on topic (Content-Type text/event-stream,

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "channel_int.h"
+#include "../base/clock.h"
 #include "../adapters/adapter.h"
 #include "../base/banned.h"
 
@@ -27,7 +28,6 @@ enum werr channel_webhook(const struct notify_config *cfg, const struct message 
 	struct curl_slist *headers = NULL;
 	const char *body = m->json ? m->json : "{}";
 	char ts[24], sig[80], line[200];
-	struct timespec now;
 	enum werr err;
 
 	if (!sub || !sub->url[0]) {
@@ -38,8 +38,7 @@ enum werr channel_webhook(const struct notify_config *cfg, const struct message 
 		snprintf(res->error, sizeof(res->error), "webhook: the subscriber has no secret");
 		return WERR_UNSUPPORTED;
 	}
-	clock_gettime(CLOCK_REALTIME, &now);
-	sig_generic_sign(sub->secret, body, strlen(body), (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, ts, sig);
+	sig_generic_sign(sub->secret, body, strlen(body), clock_wall_ms(), ts, sig);
 	headers = curl_slist_append(headers, "Content-Type: application/json");
 	snprintf(line, sizeof(line), "X-Wismo-Event-Id: %s", m->idempotency_key ? m->idempotency_key : "");
 	if (headers)

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../base/clock.h"
 #include "../adapters/zones.h"
 #include "../base/log.h"
 #include "../store/store.h"
@@ -43,12 +44,6 @@ struct worker {
 	bool stop, woken;
 };
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int64_t worker_backoff_ms(const struct notify_worker_cfg *c, int attempts)
 {
@@ -181,7 +176,7 @@ static void log_row(enum log_level lvl, const char *event, const struct outbox_r
 static void finish(struct worker *w, const struct outbox_row *row, const char *state, int64_t next_at,
 		   const char *error, const char *remote_id)
 {
-	enum werr err = store_outbox_finish(w->st, row->id, state, next_at, error, remote_id, wall_ms());
+	enum werr err = store_outbox_finish(w->st, row->id, state, next_at, error, remote_id, clock_wall_ms());
 
 	if (err)
 		wlog(LOG_ERROR, "outbox_finish_failed", "error", store_errmsg(w->st), NULL);
@@ -191,7 +186,7 @@ static void finish(struct worker *w, const struct outbox_row *row, const char *s
  * attempt as sent, pending or dead, and a pending row be cancelled. */
 static void cancel(struct worker *w, const struct outbox_row *row, const char *why)
 {
-	int64_t now = wall_ms();
+	int64_t now = clock_wall_ms();
 	enum werr err = store_begin(w->st);
 
 	if (!err)
@@ -211,7 +206,7 @@ static void cancel(struct worker *w, const struct outbox_row *row, const char *w
 static void failed(struct worker *w, const struct outbox_row *row, const struct send_result *res)
 {
 	if (res->retry && row->attempts < w->wc.max_attempts) {
-		finish(w, row, "pending", wall_ms() + worker_backoff_ms(&w->wc, row->attempts), res->error, NULL);
+		finish(w, row, "pending", clock_wall_ms() + worker_backoff_ms(&w->wc, row->attempts), res->error, NULL);
 		log_row(LOG_WARN, "outbox_retry", row, res->error);
 	} else {
 		finish(w, row, "dead", 0, res->error, NULL);
@@ -250,7 +245,7 @@ static void send_row(struct worker *w, const struct outbox_row *row)
 		}
 		if (!worker_sms_urgent(row->milestone)) {
 			const char *zone = customer_zone(w, view);
-			int64_t now = wall_ms(), local = to_local(w->zones, zone, now);
+			int64_t now = clock_wall_ms(), local = to_local(w->zones, zone, now);
 			int64_t end = worker_quiet_end(w->wc.quiet_start_h, w->wc.quiet_end_h, local), utc = 0;
 			if (end) {
 				if (!zone || zones_to_utc(w->zones, zone, end, &utc))
@@ -313,7 +308,7 @@ static void send_row(struct worker *w, const struct outbox_row *row)
 		goto out;
 	}
 	if (!strcmp(row->channel, "ticket") && res.remote_id[0]) {
-		enum werr err = store_ticket_put(w->st, row->order, res.remote_id, solve ? "solved" : "open", wall_ms());
+		enum werr err = store_ticket_put(w->st, row->order, res.remote_id, solve ? "solved" : "open", clock_wall_ms());
 		if (err)
 			wlog(LOG_ERROR, "ticket_put_failed", "error", store_errmsg(w->st), NULL);
 	}
@@ -330,7 +325,7 @@ static size_t run_once(struct worker *w)
 {
 	struct outbox_row *rows = NULL;
 	size_t n = 0;
-	int64_t now = wall_ms();
+	int64_t now = clock_wall_ms();
 	enum werr err = store_outbox_claim(w->st, now, now + (int64_t)w->wc.lease_s * 1000, w->wc.batch, &rows, &n);
 
 	if (err) {
@@ -369,13 +364,7 @@ static void *worker_main(void *arg)
 		}
 		/* a full batch: there may be more due at once */
 		if (n < (size_t)w->wc.batch && !w->woken) {
-			clock_gettime(CLOCK_MONOTONIC, &until);
-			until.tv_sec += w->wc.poll_ms / 1000;
-			until.tv_nsec += (long)(w->wc.poll_ms % 1000) * 1000000L;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
+			until = clock_deadline(CLOCK_MONOTONIC, w->wc.poll_ms);
 			while (!w->stop && !w->woken &&
 			       pthread_cond_timedwait(&w->cond, &w->mu, &until) == 0)
 				;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../base/clock.h"
 #include "../adapters/adapter.h"
 #include "../base/log.h"
 #include "../base/banned.h"
@@ -74,12 +75,6 @@ struct poller {
 	bool stopping;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct response {
 	struct buf body;
@@ -274,7 +269,7 @@ static bool feed(struct poller *p, struct carrier *c, const char *tracking, cons
 		struct event *ev = &out.events[i];
 		if (!ev->package[0])
 			EVENT_SET(ev->package, tracking);
-		api_event_key(ev);
+		adapter_event_key(ev);
 	}
 	job.source = c->sc->name;
 	job.content_type = "application/json";
@@ -324,7 +319,7 @@ static void poll_carrier(struct poller *p, struct carrier *c, int64_t now)
 		c->tokens -= 1;
 		status = ask(c, rows[i].tracking, &resp);
 		if (status == 200)
-			ok = feed(p, c, rows[i].tracking, &resp, now_ms());
+			ok = feed(p, c, rows[i].tracking, &resp, clock_wall_ms());
 		else if (status == 401)
 			c->token[0] = '\0'; /* fetch a new token next time */
 		else if (status == 429)
@@ -334,7 +329,7 @@ static void poll_carrier(struct poller *p, struct carrier *c, int64_t now)
 			snprintf(st, sizeof(st), "%ld", status);
 			wlog(LOG_WARN, "carrier_poll_failed", "source", c->sc->name, "tracking", rows[i].tracking,
 			     "status", st, NULL);
-			api_note_failure(p->w, c->sc->name, "fetch"); /* KPIs (docs/kpis.md) */
+			writer_note_failure(p->w, c->sc->name, "fetch"); /* KPIs (docs/kpis.md) */
 		}
 		int failures = ok ? 0 : rows[i].failures + 1;
 		store_poll_done(p->st, rows[i].tracking, now + poll_interval_ms(rows[i].status, failures), failures,
@@ -354,12 +349,11 @@ static void *poller_main(void *arg)
 	while (!p->stopping) {
 		struct timespec until;
 		pthread_mutex_unlock(&p->mu);
-		int64_t now = now_ms();
+		int64_t now = clock_wall_ms();
 		for (int i = 0; i < p->ncarriers; i++)
 			poll_carrier(p, &p->carriers[i], now);
 		pthread_mutex_lock(&p->mu);
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 1;
+		until = clock_deadline(CLOCK_REALTIME, 1000);
 		if (!p->stopping)
 			pthread_cond_timedwait(&p->cond, &p->mu, &until);
 	}

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../base/clock.h"
 #include "../base/buf.h"
 #include "../base/log.h"
 #include "../core/order.h"
@@ -39,37 +40,31 @@ struct writer {
 	bool started;
 	pthread_t thread;
 	struct writer_stats stats;
-	writer_project_fn project_hook;
-	void *project_ctx;
-	writer_commit_fn commit_fn;
-	void *commit_ctx;
+	struct { writer_project_fn fn; void *ctx; } hooks[WRITER_LISTENERS_MAX];
+	size_t nhooks;
+	struct { writer_commit_fn fn; void *ctx; } listeners[WRITER_LISTENERS_MAX];
+	size_t nlisteners;
 };
 
-void writer_set_project_hook(struct writer *w, writer_project_fn fn, void *ctx)
+enum werr writer_add_project_hook(struct writer *w, writer_project_fn fn, void *ctx)
 {
-	w->project_hook = fn;
-	w->project_ctx = ctx;
+	if (w->nhooks == WRITER_LISTENERS_MAX)
+		return WERR_TOO_LARGE;
+	w->hooks[w->nhooks].fn = fn;
+	w->hooks[w->nhooks++].ctx = ctx;
+	return WERR_OK;
 }
 
-void writer_set_commit_listener(struct writer *w, writer_commit_fn fn, void *ctx)
+enum werr writer_add_commit_listener(struct writer *w, writer_commit_fn fn, void *ctx)
 {
-	w->commit_fn = fn;
-	w->commit_ctx = ctx;
+	if (w->nlisteners == WRITER_LISTENERS_MAX)
+		return WERR_TOO_LARGE;
+	w->listeners[w->nlisteners].fn = fn;
+	w->listeners[w->nlisteners++].ctx = ctx;
+	return WERR_OK;
 }
 
-static double now_ms_f(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int bucket(double v)
 {
@@ -266,8 +261,8 @@ static int cmp_order(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-/* Refolds one order, runs the project hook on it, and remembers it for the
- * commit listener. */
+/* Refolds one order, runs the project hooks on it, and remembers it for the
+ * commit listeners. */
 static enum werr project_one(struct writer *w, struct touched *t, const char *order)
 {
 	struct order_state o;
@@ -275,10 +270,13 @@ static enum werr project_one(struct writer *w, struct touched *t, const char *or
 
 	order_init(&o);
 	err = project_order(w->st, &w->pol, order, &o);
-	if (!err && w->project_hook)
-		err = w->project_hook(w->project_ctx, w->st, &o, wall_ms());
+	if (w->nhooks) {
+		int64_t now = clock_wall_ms();
+		for (size_t i = 0; i < w->nhooks && !err; i++)
+			err = w->hooks[i].fn(w->hooks[i].ctx, w->st, &o, now);
+	}
 	order_release(&o);
-	if (!err && w->commit_fn) {
+	if (!err && w->nlisteners) {
 		if (grow((void **)&t->done, &t->donecap, t->ndone, sizeof(*t->done)))
 			return WERR_NOMEM;
 		snprintf(t->done[t->ndone++], sizeof(t->done[0]), "%s", order);
@@ -300,13 +298,13 @@ static enum werr project_touched(struct writer *w, struct touched *t)
 	return err;
 }
 
-/* Tells the commit listener which orders the batch refolded, each once. */
+/* Tells the commit listeners which orders the batch refolded, each once. */
 static void notify_committed(struct writer *w, struct touched *t)
 {
 	const char **names;
 	size_t n = 0;
 
-	if (!w->commit_fn || !t->ndone)
+	if (!w->nlisteners || !t->ndone)
 		return;
 	qsort(t->done, t->ndone, sizeof(*t->done), cmp_order);
 	if (!(names = malloc(t->ndone * sizeof(*names))))
@@ -314,7 +312,8 @@ static void notify_committed(struct writer *w, struct touched *t)
 	for (size_t i = 0; i < t->ndone; i++)
 		if (!i || strcmp(t->done[i], t->done[i - 1]))
 			names[n++] = t->done[i];
-	w->commit_fn(w->commit_ctx, names, n);
+	for (size_t i = 0; i < w->nlisteners; i++)
+		w->listeners[i].fn(w->listeners[i].ctx, names, n);
 	free(names);
 }
 
@@ -401,7 +400,7 @@ static enum werr run_batch(struct writer *w, struct writer_job *batch)
 	if ((err = project_touched(w, &t)) || (err = release_parked(w, &t)))
 		goto fail;
 	/* visible_at: just before COMMIT, so it excludes the commit's fsync */
-	if (t.first_seq && (err = store_mark_visible(w->st, t.first_seq, wall_ms())))
+	if (t.first_seq && (err = store_mark_visible(w->st, t.first_seq, clock_wall_ms())))
 		goto fail;
 	err = store_commit(w->st);
 	if (!err) {
@@ -450,9 +449,9 @@ static void *writer_main(void *p)
 		w->stats.queue_jobs -= njobs;
 		pthread_mutex_unlock(&w->mu);
 
-		t0 = now_ms_f();
+		t0 = (clock_mono_us() / 1000.0);
 		err = run_batch(w, batch);
-		double dt = now_ms_f() - t0;
+		double dt = (clock_mono_us() / 1000.0) - t0;
 
 		pthread_mutex_lock(&w->mu);
 		w->stats.commits++;
@@ -592,4 +591,38 @@ void writer_free(struct writer *w)
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->nonempty);
 	free(w);
+}
+
+/* ---- failed sync events ---- */
+
+struct failure_job {
+	struct writer_job job;
+	char source[EV_SOURCE_MAX + 1];
+	char kind[16];
+};
+
+static void failure_done(struct writer_job *job)
+{
+	free(job->ctx);
+}
+
+void writer_note_failure(struct writer *w, const char *source, const char *kind)
+{
+	struct failure_job *f;
+
+	if (!w || !source || !source[0] || strlen(source) > EV_SOURCE_MAX || strlen(kind) >= sizeof(f->kind))
+		return;
+	if (!(f = calloc(1, sizeof(*f))))
+		return;
+	memcpy(f->source, source, strlen(source) + 1);
+	memcpy(f->kind, kind, strlen(kind) + 1);
+	f->job.source = f->source;
+	f->job.failure_kind = f->kind;
+	f->job.received_at = clock_wall_ms();
+	f->job.done = failure_done;
+	f->job.ctx = f;
+	if (writer_submit(w, &f->job)) {
+		wlog(LOG_WARN, "failure_not_counted", "source", source, "kind", kind, NULL);
+		free(f);
+	}
 }

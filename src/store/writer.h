@@ -101,19 +101,28 @@ void writer_stop(struct writer *w);
 void writer_free(struct writer *w);
 
 /*
- * Listeners (set before the first job is submitted; both run on the writer
- * thread):
- *  - the project hook is called inside the batch's transaction for every
+ * Consumers (added before the first job is submitted, by the wiring in
+ * src/cli/serve.c; all run on the writer thread, in the order added):
+ *  - a project hook is called inside the batch's transaction for every
  *    order the batch refolded, with its new state; it may write to st (the
  *    outbox, tasks); an error rolls the whole batch back and fails its jobs.
- *  - the commit listener is called after each successful commit with the
+ *  - a commit listener is called after each successful commit with the
  *    distinct order numbers the batch refolded (live updates, the outbox
  *    worker); it must be quick.
+ * WERR_TOO_LARGE past WRITER_LISTENERS_MAX of a kind.
  */
+#define WRITER_LISTENERS_MAX 8
 typedef enum werr (*writer_project_fn)(void *ctx, struct store *st, const struct order_state *o, int64_t now);
 typedef void (*writer_commit_fn)(void *ctx, const char *const *orders, size_t n);
-void writer_set_project_hook(struct writer *w, writer_project_fn fn, void *ctx);
-void writer_set_commit_listener(struct writer *w, writer_commit_fn fn, void *ctx);
+enum werr writer_add_project_hook(struct writer *w, writer_project_fn fn, void *ctx);
+enum werr writer_add_commit_listener(struct writer *w, writer_commit_fn fn, void *ctx);
+
+/*
+ * Counts one failed sync of source (kind "signature", "fetch") through the
+ * writer, without waiting (webhooks, the poller; docs/kpis.md).  Best
+ * effort: when the writer is busy the failure is only logged.
+ */
+void writer_note_failure(struct writer *w, const char *source, const char *kind);
 
 /*
  * Refolds one order from its events and writes its projection, inside the

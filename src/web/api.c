@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/clock.h"
 #include "../base/wtime.h"
 #include "../http/server.h"
 #include "link.h"
@@ -80,7 +81,7 @@ enum http_result api_post_track_link(struct http_req *r)
 		http_werr(r, err, store_errmsg(st));
 		goto out;
 	}
-	if ((err = web_link_url(c, server_port(r->srv), order->valuestring, d, page_now_ms(), &url, &exp))) {
+	if ((err = web_link_url(c, server_port(r->srv), order->valuestring, d, clock_wall_ms(), &url, &exp))) {
 		http_werr(r, err, "unable to sign the link");
 		goto out;
 	}

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/clock.h"
 #include "../api/views.h"
 #include "../base/wtime.h"
 #include "../http/auth.h"
@@ -98,7 +99,7 @@ enum http_result web_dashboard_login(struct http_req *r)
 	page_form_value(r->body.p, r->body.len, "key", key, sizeof(key));
 	if (!(st = server_reader(r)))
 		return HTTP_DONE;
-	err = auth_lookup(st, key, page_now_ms(), &k);
+	err = auth_lookup(st, key, clock_wall_ms(), &k);
 	if (err == WERR_UNAUTHORIZED || (!err && k.role != ROLE_ADMIN && k.role != ROLE_AGENT)) {
 		login_page(r, 401, "That key is not valid for the dashboard (an agent or admin key is needed).");
 		return HTTP_DONE;
@@ -312,7 +313,7 @@ static void kpi_section(cJSON *v, const cJSON *k)
 static bool add_queue_counts(struct http_req *r, struct store *st, cJSON *v)
 {
 	cJSON *counts = NULL, *arr;
-	enum werr err = view_queue_counts(st, page_now_ms(), &counts);
+	enum werr err = view_queue_counts(st, clock_wall_ms(), &counts);
 
 	if (err) {
 		http_werr(r, err, store_errmsg(st));
@@ -336,7 +337,7 @@ static bool add_queue_counts(struct http_req *r, struct store *st, cJSON *v)
 static void overview(struct http_req *r, struct store *st)
 {
 	cJSON *v = dash_view(r, "Dashboard"), *k = NULL;
-	int64_t now = page_now_ms(), to = (now / DAY_MS + 1) * DAY_MS;
+	int64_t now = clock_wall_ms(), to = (now / DAY_MS + 1) * DAY_MS;
 	enum werr err;
 
 	if (!v) {
@@ -396,7 +397,7 @@ static void order_page(struct http_req *r, struct store *st, const char *order)
 		http_werr(r, WERR_NOMEM, NULL);
 		return;
 	}
-	err = view_agent(st, &server_cfg(r->srv)->policy, order, page_now_ms(), &a);
+	err = view_agent(st, &server_cfg(r->srv)->policy, order, clock_wall_ms(), &a);
 	if (err == WERR_NOT_FOUND) {
 		cJSON_AddStringToObject(v, "q", order);
 		cJSON_AddTrueToObject(v, "searched");
@@ -443,7 +444,7 @@ static void queue_page(struct http_req *r, struct store *st, const char *name)
 		http_werr(r, WERR_NOMEM, NULL);
 		return;
 	}
-	err = view_queue(st, name, page_now_ms(), QUEUE_LIMIT, &q);
+	err = view_queue(st, name, clock_wall_ms(), QUEUE_LIMIT, &q);
 	if (err == WERR_NOT_FOUND) {
 		cJSON_Delete(v);
 		http_add_header(r, "Content-Security-Policy", PAGE_CSP);
@@ -513,7 +514,7 @@ static int64_t day_param(struct http_req *r, const char *name)
 static void kpis_page(struct http_req *r, struct store *st)
 {
 	cJSON *v = dash_view(r, "KPIs"), *k = NULL;
-	int64_t now = page_now_ms(), from = day_param(r, "from"), to = day_param(r, "to");
+	int64_t now = clock_wall_ms(), from = day_param(r, "from"), to = day_param(r, "to");
 	const char *gb = http_query(r, "group_by");
 	char d1[WTIME_BUFSZ], d2[WTIME_BUFSZ];
 	enum werr err;

@@ -219,28 +219,6 @@ bool page_form_value(const char *body, size_t len, const char *name, char *out, 
 	return false;
 }
 
-void page_client_ip(struct http_req *r, char out[64])
-{
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-
-	out[0] = '\0';
-	if (!sa)
-		return;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, 64);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, 64);
-}
-
-int64_t page_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char *const months[] = { "January", "February", "March", "April", "May", "June", "July",
 				      "August", "September", "October", "November", "December" };
 static const char *const wdays[] = { "Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday",

@@ -43,11 +43,6 @@ void page_brand(const struct server_config *c, cJSON *view);
  * decoded, cut at cap - 1 bytes; false when absent (out is then ""). */
 bool page_form_value(const char *body, size_t len, const char *name, char *out, size_t cap);
 
-/* The client's IP address as text ("" when unknown). */
-void page_client_ip(struct http_req *r, char out[64]);
-
-int64_t page_now_ms(void);
-
 /* "Tuesday, March 3" and "Mar 3, 14:05" (UTC); out needs 40 bytes. */
 void page_date(int64_t ms, char *out, size_t cap);
 void page_datetime(int64_t ms, char *out, size_t cap);

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/clock.h"
 #include "../base/crypto.h"
 #include "../base/log.h"
 #include "../base/wtime.h"
@@ -59,8 +60,8 @@ static bool lookup_allowed(struct http_req *r, unsigned *retry)
 	pthread_mutex_unlock(&rl_mu);
 	if (!rl)
 		return true; /* no memory for the table: do not lock everyone out */
-	page_client_ip(r, ip);
-	return ratelimit_take(rl, ip, page_now_ms(), retry);
+	http_client_ip(r, ip);
+	return ratelimit_take(rl, ip, clock_wall_ms(), retry);
 }
 
 /* ------------------------------------------------------------------ */
@@ -139,7 +140,7 @@ static bool make_token(struct http_req *r, const char *order, int64_t valid_s, c
 	char secret[256];
 	size_t n = page_link_secret(server_cfg(r->srv), secret, sizeof(secret));
 
-	return n && !link_make(secret, n, LINK_PURPOSE_TRACK, order, page_now_ms() / 1000 + valid_s, token);
+	return n && !link_make(secret, n, LINK_PURPOSE_TRACK, order, clock_wall_ms() / 1000 + valid_s, token);
 }
 
 enum http_result web_track_lookup(struct http_req *r)
@@ -215,7 +216,7 @@ static bool verify_token(struct http_req *r, const char *token, char order[EV_OR
 	size_t n = page_link_secret(server_cfg(r->srv), secret, sizeof(secret));
 	int64_t exp;
 
-	return n && !link_verify(secret, n, LINK_PURPOSE_TRACK, token, page_now_ms() / 1000, order,
+	return n && !link_verify(secret, n, LINK_PURPOSE_TRACK, token, clock_wall_ms() / 1000, order,
 				 EV_ORDER_MAX + 1, &exp);
 }
 

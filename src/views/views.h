@@ -1,6 +1,6 @@
 /*
  * views.h - the read models shared by the JSON API (src/api/kpis.c,
- * orders.c) and the dashboard pages: each builder reads this thread's
+ * orders.c) and the dashboard pages (src/web/dashboard.c): each builder reads this thread's
  * read-only store and returns a new cJSON tree that the caller deletes
  * with cJSON_Delete().  Nothing here writes, waits for the writer, or reads
  * the clock: `now` (ms since the epoch, UTC) is passed in.
@@ -18,8 +18,8 @@
  * Times in the output are RFC 3339 strings in UTC ("2024-03-05T14:00:00Z"),
  * or null.
  */
-#ifndef WISMO_API_VIEWS_H
-#define WISMO_API_VIEWS_H
+#ifndef WISMO_VIEWS_H
+#define WISMO_VIEWS_H
 
 #include <cjson/cJSON.h>
 #include <stdint.h>
@@ -27,6 +27,15 @@
 #include "../base/err.h"
 #include "../core/policy.h"
 #include "../store/store.h"
+
+/* [kpis] (docs/config.md). */
+#define VIEW_QUIET_HOURS_DEFAULT 48
+struct views_config {
+	int quiet_hours; /* a carrier-held parcel with no event for this long is "quiet"; 0: the default */
+};
+
+/* One INI entry of [kpis]: 1 taken, 0 not ours, -1 bad value. */
+int views_config_set(struct views_config *c, const char *section, const char *name, const char *value);
 
 /*
  * One order for a support agent.  order may be the order number, "#" plus
@@ -84,21 +93,17 @@ enum werr view_search(struct store *st, const char *q, int limit, cJSON **out);
  *   rejected   rejected bodies: {"id","source","reason","received_at","raw_id"}
  *   quiet      packages the carrier has in hand (in_transit, out_for_delivery,
  *              available_for_pickup, delivery_attempted, exception) with no
- *              carrier event for more than quiet hours (views_configure; default 48):
+ *              carrier event for more than cfg->quiet_hours (default 48):
  *              {"order","tracking_number","carrier","status","status_at","quiet_hours"}
  *   failures   failed sync events per day: {"day","source","kind","count"}
  *   {"queue":name,"count":n,"items":[...]}  (count is the queue's full size,
  *   items at most limit, 1..1000).  WERR_NOT_FOUND for an unknown name.
  */
-enum werr view_queue(struct store *st, const char *name, int64_t now, int limit, cJSON **out);
+enum werr view_queue(struct store *st, const struct views_config *cfg, const char *name, int64_t now, int limit,
+		     cJSON **out);
 
 /* {"conflicts":n,"unmapped":n,"rejected":n,"quiet":n,"failures":n}
  * (failures: failed sync events of the last 7 days). */
-enum werr view_queue_counts(struct store *st, int64_t now, cJSON **out);
-
-/* The quiet threshold in hours ([kpis] quiet_hours, default 48); set
- * once by server_start before requests run. */
-#define VIEW_QUIET_HOURS_DEFAULT 48
-void views_configure(int quiet_hours);
+enum werr view_queue_counts(struct store *st, const struct views_config *cfg, int64_t now, cJSON **out);
 
 #endif

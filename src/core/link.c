@@ -146,3 +146,18 @@ enum werr link_verify(const void *secret, size_t secretlen, const char *purpose,
 	memcpy(out, msg, (size_t)(bar - (char *)msg) + 1);
 	return WERR_OK;
 }
+
+enum werr link_signer_url(const struct link_signer *s, const char *order, int days, int64_t now_ms,
+			  struct buf *url, int64_t *expires_ms)
+{
+	char token[LINK_TOKEN_MAX];
+	int64_t exp = now_ms / 1000 + (int64_t)days * 86400;
+	enum werr err;
+
+	if (!s->secretlen)
+		return WERR_INTERNAL;
+	if ((err = link_make(s->secret, s->secretlen, LINK_PURPOSE_TRACK, order, exp, token)))
+		return err;
+	*expires_ms = exp * 1000;
+	return buf_printf(url, "%s/track/%s", s->base, token);
+}

@@ -11,15 +11,21 @@
  * dashboard session) even with the same secret.  Verification recomputes
  * the MAC and compares it in constant time before it looks at anything else;
  * then it checks the expiry.  Nothing here allocates.
+ *
+ * A link signer is the secret and the public base URL that every part of
+ * the program making links shares (the tracking page and its API, the
+ * notification planner, `wismo track-link`): made once at start
+ * (app/links.h finds the secret) and handed to them, read-only afterwards.
  */
-#ifndef WISMO_WEB_LINK_H
-#define WISMO_WEB_LINK_H
+#ifndef WISMO_CORE_LINK_H
+#define WISMO_CORE_LINK_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../base/buf.h"
 #include "../base/err.h"
-#include "../core/event.h"
+#include "event.h"
 
 #define LINK_MAC_BYTES 16
 /* base64url of (EV_ORDER_MAX + 1 + 20 digits), ".", base64url of the MAC, NUL */
@@ -37,6 +43,17 @@ enum werr link_make(const void *secret, size_t secretlen, const char *purpose, c
  * with another secret or purpose; WERR_FORBIDDEN when genuine but expired. */
 enum werr link_verify(const void *secret, size_t secretlen, const char *purpose, const char *token,
 		      int64_t now, char *out, size_t cap, int64_t *expires);
+
+struct link_signer {
+	char secret[256];
+	size_t secretlen;
+	char base[600];      /* public base URL, no trailing '/' */
+};
+
+/* Appends base "/track/" token for order, valid for days from now_ms, to
+ * url; *expires_ms receives the expiry.  WERR_INTERNAL without a secret. */
+enum werr link_signer_url(const struct link_signer *s, const char *order, int days, int64_t now_ms,
+			  struct buf *url, int64_t *expires_ms);
 
 /* base64url without padding: out needs (n * 4 + 2) / 3 + 1 bytes. */
 void link_b64url(const unsigned char *in, size_t n, char *out);

@@ -6,11 +6,16 @@
  * a cache miss, one indexed read; valid keys are cached for AUTH_CACHE_MS so
  * a revoked key stops working within that time.
  */
-#ifndef WISMO_AUTH_H
-#define WISMO_AUTH_H
+#ifndef WISMO_APP_AUTH_H
+#define WISMO_APP_AUTH_H
+
+#include <stdbool.h>
 
 #include "../base/err.h"
+#include "../http/http.h"
 #include "../store/store.h"
+
+struct app;
 
 #define AUTH_KEY_LEN 47
 #define AUTH_CACHE_MS 30000
@@ -29,5 +34,20 @@ enum werr auth_lookup(struct store *reader, const char *key, int64_t now_ms, str
 
 /* Frees the process-wide cache (at exit, for leak checkers). */
 void auth_cache_clear(void);
+
+#define ROLE_BIT(r) (1u << (r))
+
+/*
+ * The transport's authorize hook (struct http_app; ctx is the struct app):
+ * checks the request's key - the Authorization header's bearer key, else on
+ * GET and HEAD the session cookie - against roles_mask.  True when the
+ * request may go on (the key becomes its principal); otherwise the 401/403
+ * (or 503) reply is set.
+ */
+bool app_authorize(void *ctx, struct http_req *r, unsigned roles_mask);
+/* The same check without a reply (the dashboard's pages redirect instead). */
+bool app_session(struct app *a, struct http_req *r, unsigned roles_mask);
+/* The key the request was authorized with, or NULL. */
+const struct api_key *app_key(const struct http_req *r);
 
 #endif

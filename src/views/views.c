@@ -7,7 +7,6 @@
  */
 #include "views.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +21,23 @@
 #define HOUR_MS ((int64_t)3600000)
 #define FAILURE_WINDOW_DAYS 7
 
-static atomic_int quiet_hours = VIEW_QUIET_HOURS_DEFAULT;
-
-void views_configure(int hours)
+int views_config_set(struct views_config *c, const char *section, const char *name, const char *value)
 {
-	atomic_store(&quiet_hours, hours > 0 ? hours : VIEW_QUIET_HOURS_DEFAULT);
+	char *end;
+	long n;
+
+	if (strcmp(section, "kpis"))
+		return 0;
+	n = strtol(value, &end, 10);
+	if (strcmp(name, "quiet_hours") || !*value || *end || n < 1 || n > 24 * 365)
+		return -1;
+	c->quiet_hours = (int)n;
+	return 1;
+}
+
+static int quiet_hours(const struct views_config *c)
+{
+	return c && c->quiet_hours > 0 ? c->quiet_hours : VIEW_QUIET_HOURS_DEFAULT;
 }
 
 /* ---- small JSON helpers (cJSON reports allocation failure as NULL; the
@@ -608,9 +619,9 @@ enum werr view_search(struct store *st, const char *q, int limit, cJSON **out)
 
 static const char *const queue_names[] = { "conflicts", "unmapped", "rejected", "quiet", "failures", NULL };
 
-static int64_t quiet_before(int64_t now)
+static int64_t quiet_before(const struct views_config *cfg, int64_t now)
 {
-	return now - (int64_t)atomic_load(&quiet_hours) * HOUR_MS;
+	return now - (int64_t)quiet_hours(cfg) * HOUR_MS;
 }
 
 static int64_t failures_since(int64_t now)
@@ -618,7 +629,8 @@ static int64_t failures_since(int64_t now)
 	return kpi_day_start(now) - (FAILURE_WINDOW_DAYS - 1) * KPI_DAY_MS;
 }
 
-static enum werr queue_items(struct store *st, const char *name, int64_t now, int limit, cJSON *items,
+static enum werr queue_items(struct store *st, const struct views_config *cfg, const char *name, int64_t now,
+			    int limit, cJSON *items,
 			     int64_t *failures_sum)
 {
 	enum werr err;
@@ -684,7 +696,7 @@ static enum werr queue_items(struct store *st, const char *name, int64_t now, in
 	if (!strcmp(name, "quiet")) {
 		struct quiet_row *rows = NULL;
 		size_t n = 0;
-		if (!(err = store_quiet_packages(st, quiet_before(now), limit, &rows, &n)))
+		if (!(err = store_quiet_packages(st, quiet_before(cfg, now), limit, &rows, &n)))
 			for (size_t i = 0; i < n; i++) {
 				cJSON *it = cJSON_CreateObject();
 				if (!it)
@@ -724,14 +736,14 @@ static enum werr queue_items(struct store *st, const char *name, int64_t now, in
 	return WERR_NOT_FOUND;
 }
 
-enum werr view_queue_counts(struct store *st, int64_t now, cJSON **out)
+enum werr view_queue_counts(struct store *st, const struct views_config *cfg, int64_t now, cJSON **out)
 {
 	struct web_counts c;
 	enum werr err;
 	cJSON *root;
 
 	*out = NULL;
-	if ((err = store_web_counts(st, quiet_before(now), failures_since(now), &c)))
+	if ((err = store_web_counts(st, quiet_before(cfg, now), failures_since(now), &c)))
 		return err;
 	if (!(root = cJSON_CreateObject()))
 		return WERR_NOMEM;
@@ -743,7 +755,8 @@ enum werr view_queue_counts(struct store *st, int64_t now, cJSON **out)
 	return done(root, out);
 }
 
-enum werr view_queue(struct store *st, const char *name, int64_t now, int limit, cJSON **out)
+enum werr view_queue(struct store *st, const struct views_config *cfg, const char *name, int64_t now, int limit,
+		     cJSON **out)
 {
 	struct web_counts c;
 	int64_t count = 0, fsum = 0;
@@ -758,7 +771,7 @@ enum werr view_queue(struct store *st, const char *name, int64_t now, int limit,
 		return WERR_NOT_FOUND;
 	if (limit < 1 || limit > 1000)
 		limit = 100;
-	if ((err = store_web_counts(st, quiet_before(now), failures_since(now), &c)))
+	if ((err = store_web_counts(st, quiet_before(cfg, now), failures_since(now), &c)))
 		return err;
 	if (!(root = cJSON_CreateObject()))
 		return WERR_NOMEM;
@@ -767,7 +780,7 @@ enum werr view_queue(struct store *st, const char *name, int64_t now, int limit,
 		cJSON_Delete(root);
 		return WERR_NOMEM;
 	}
-	if ((err = queue_items(st, name, now, limit, items, &fsum))) {
+	if ((err = queue_items(st, cfg, name, now, limit, items, &fsum))) {
 		cJSON_Delete(items);
 		cJSON_Delete(root);
 		return err;
@@ -781,7 +794,7 @@ enum werr view_queue(struct store *st, const char *name, int64_t now, int limit,
 	}
 	add_int(root, "count", count);
 	if (!strcmp(name, "quiet"))
-		add_int(root, "quiet_hours", atomic_load(&quiet_hours));
+		add_int(root, "quiet_hours", quiet_hours(cfg));
 	cJSON_AddItemToObject(root, "items", items);
 	return done(root, out);
 }

@@ -4,12 +4,14 @@
 #include "auth.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "../base/clock.h"
 #include "../base/crypto.h"
-#include "http.h"
+#include "app.h"
 #include "../base/banned.h"
 
 #define CACHE_SLOTS 256
@@ -118,12 +120,11 @@ void auth_cache_clear(void)
  * cookie's SameSite=Strict is the second fence, not the only one.
  * Returns WERR_UNAUTHORIZED with *why set when there is no usable key.
  */
-static enum werr request_key(struct http_req *r, struct api_key *out, const char **why)
+static enum werr request_key(struct app *a, struct http_req *r, struct api_key *out, const char **why)
 {
 	const char *h = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
 	const char *key = NULL;
 	struct store *reader;
-	struct timespec ts;
 	enum werr err;
 
 	*why = "send an API key as 'Authorization: Bearer KEY'";
@@ -131,36 +132,55 @@ static enum werr request_key(struct http_req *r, struct api_key *out, const char
 		if (strncasecmp(h, "Bearer ", 7))
 			return WERR_UNAUTHORIZED;
 		key = h + 7;
-	} else if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) {
-		key = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, AUTH_COOKIE);
+	} else if (http_is_get(r)) {
+		key = http_cookie(r, AUTH_COOKIE);
 	}
 	if (!key)
 		return WERR_UNAUTHORIZED;
-	if (!(reader = server_reader(r)))
+	if (!(reader = app_reader(a, r)))
 		return WERR_IO; /* reply set */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	err = auth_lookup(reader, key, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, out);
+	err = auth_lookup(reader, key, clock_wall_ms(), out);
 	if (err == WERR_UNAUTHORIZED)
 		*why = "the API key is unknown or revoked";
 	return err;
 }
 
-bool http_session(struct http_req *r, unsigned roles_mask)
+/* Keeps k as r's principal (the transport frees it with the request). */
+static bool set_principal(struct http_req *r, const struct api_key *k)
+{
+	struct api_key *p = malloc(sizeof(*p));
+
+	if (!p)
+		return false;
+	*p = *k;
+	if (r->principal_free)
+		r->principal_free(r->principal);
+	r->principal = p;
+	r->principal_free = free;
+	return true;
+}
+
+const struct api_key *app_key(const struct http_req *r)
+{
+	return r->principal;
+}
+
+bool app_session(struct app *a, struct http_req *r, unsigned roles_mask)
 {
 	const char *why;
 	struct api_key k;
 
-	if (request_key(r, &k, &why) || !(roles_mask & ROLE_BIT(k.role)))
+	if (request_key(a, r, &k, &why) || !(roles_mask & ROLE_BIT(k.role)))
 		return false;
-	r->key = k;
-	r->authed = true;
-	return true;
+	return set_principal(r, &k);
 }
 
-bool http_require(struct http_req *r, unsigned roles_mask)
+bool app_authorize(void *ctx, struct http_req *r, unsigned roles_mask)
 {
+	struct app *a = ctx;
 	const char *why;
-	enum werr err = request_key(r, &r->key, &why);
+	struct api_key k;
+	enum werr err = request_key(a, r, &k, &why);
 
 	if (err == WERR_UNAUTHORIZED) {
 		http_error(r, 401, "unauthorized", "%s", why);
@@ -168,14 +188,12 @@ bool http_require(struct http_req *r, unsigned roles_mask)
 	}
 	if (err == WERR_IO && r->status)
 		return false;
-	if (err) {
-		http_werr(r, err, "unable to check the API key");
+	if (err || !set_principal(r, &k)) {
+		http_werr(r, err ? err : WERR_NOMEM, "unable to check the API key");
 		return false;
 	}
-	r->authed = true;
-	if (!(roles_mask & ROLE_BIT(r->key.role))) {
-		http_error(r, 403, "forbidden", "a key with role '%s' may not do this",
-			   key_role_name(r->key.role));
+	if (!(roles_mask & ROLE_BIT(k.role))) {
+		http_error(r, 403, "forbidden", "a key with role '%s' may not do this", key_role_name(k.role));
 		return false;
 	}
 	return true;

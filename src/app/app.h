@@ -1,0 +1,61 @@
+/*
+ * app.h - the application context: what every handler of src/api/ and
+ * src/web/ shares, built once by the wiring (src/cli/serve.c) and read-only
+ * for the handlers afterwards.
+ *
+ *   settings   the store URL, the ownership policy, the sources, the read
+ *              models' thresholds (owned by the wiring's configuration)
+ *   services   the group-commit writer, the counters for /metrics, the HTTP
+ *              server (its hub and transport counters), the mapping and
+ *              zone tables, the notification planner, the link signer
+ *   per thread a read-only store handle (app_reader)
+ *
+ * A handler folder keeps its own context beside this one (struct api,
+ * struct web) and reaches it with http_ctx(r); it holds a pointer to the
+ * app.  Auth (auth.h) is the transport's authorize hook.
+ *
+ * Thread-safety: every field is set before the server starts and only read
+ * afterwards; the services are thread-safe themselves.
+ */
+#ifndef WISMO_APP_H
+#define WISMO_APP_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "../adapters/sources.h"
+#include "../core/link.h"
+#include "../core/policy.h"
+#include "../http/http.h"
+#include "../store/store.h"
+#include "../store/store_config.h"
+#include "../store/writer.h"
+#include "../views/views.h"
+
+struct app {
+	const struct store_config *store;
+	const struct policy *policy;
+	const struct sources_config *sources;
+	const struct views_config *views;
+
+	struct writer *writer;
+	struct app_counters *counters;
+	struct http_server *http;
+	const struct mappings *maps;
+	const struct zones *zones;
+	struct notify_planner *planner;
+	const struct link_signer *links;
+
+	pthread_key_t reader_key;
+	bool reader_key_made;
+};
+
+/* Prepares the per-thread readers; WERR_INTERNAL when no key can be made. */
+enum werr app_readers_init(struct app *a);
+/* Closes this process's reader key (after the server stopped). */
+void app_readers_release(struct app *a);
+/* This thread's read-only store handle (opened on first use), or NULL with
+ * a 503 reply already set on r. */
+struct store *app_reader(struct app *a, struct http_req *r);
+
+#endif

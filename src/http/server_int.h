@@ -1,0 +1,24 @@
+/*
+ * server_int.h - the server's private state, shared by the files of
+ * src/http/ only (server.c, sse.c, reply.c).
+ */
+#ifndef WISMO_HTTP_SERVER_INT_H
+#define WISMO_HTTP_SERVER_INT_H
+
+#include <stdatomic.h>
+
+#include "http.h"
+
+struct http_server {
+	struct http_opts opts;
+	struct http_app app;
+	struct MHD_Daemon *daemon;
+	struct http_metrics *metrics;
+	struct sse_hub *sse;
+	atomic_int active; /* requests allocated and not yet completed */
+	atomic_int conns;  /* open connections */
+	int port;
+	bool quiesced;
+};
+
+#endif

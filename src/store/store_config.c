@@ -1,0 +1,40 @@
+/* store_config.c - [server] store and [limits] queue (contract in store_config.h). */
+#include "store_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/banned.h"
+
+void store_config_defaults(struct store_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->url, sizeof(c->url), "sqlite:./wismo.db");
+	c->queue_max = 100000;
+}
+
+int store_config_set_url(struct store_config *c, const char *url)
+{
+	if (strlen(url) >= sizeof(c->url))
+		return -1;
+	memcpy(c->url, url, strlen(url) + 1);
+	return 0;
+}
+
+int store_config_set(struct store_config *c, const char *section, const char *name, const char *value)
+{
+	char *end;
+	long n;
+
+	if (!strcmp(section, "server") && !strcmp(name, "store"))
+		return store_config_set_url(c, value) ? -1 : 1;
+	if (!strcmp(section, "limits") && !strcmp(name, "queue")) {
+		n = strtol(value, &end, 10);
+		if (!*value || *end || n < 1 || n > 10000000)
+			return -1;
+		c->queue_max = (size_t)n;
+		return 1;
+	}
+	return 0;
+}
