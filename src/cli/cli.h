@@ -8,6 +8,8 @@
 #ifndef WISMO_CLI_H
 #define WISMO_CLI_H
 
+#include <stdbool.h>
+
 #include "../http/http.h"
 
 struct cli_opts {
