@@ -8,7 +8,7 @@ all: build
 
 build:
 	@scripts/deps.sh build
-	@[ -f build/build.ninja ] || meson setup build --prefix=$(PREFIX)
+	@scripts/tree.sh build --prefix=$(PREFIX)
 	ninja -C build
 
 install: build
@@ -25,4 +25,5 @@ bench: build
 	bench/run.sh $(ARGS)
 
 clean:
-	rm -rf build build-asan build.log build-asan.log build-test.log build-asan-test.log
+	rm -rf build build-asan build-rel build-clang build.log build-asan.log build-test.log build-asan-test.log \
+		build-rel.log build-clang.log

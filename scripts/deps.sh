@@ -17,7 +17,9 @@ test_pkgs=(python3 curl sqlite3
 	# the notification tests' real SMTP server
 	python3-aiosmtpd
 	# browser tests (tests/browser): Debian's chromium driven by playwright-core from npm
-	chromium nodejs)
+	chromium nodejs
+	# scripts/test.sh also compiles wismo with clang, which warns about things GCC does not
+	clang)
 bench_pkgs=(wrk)
 
 want=("${build_pkgs[@]}")

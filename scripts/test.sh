@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds wismo twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer)
-# and runs every test suite against both.  Exits non-zero on any failure.
-# Prints one closing line: "N passed, N failed".
+# and runs every test suite against both; then compiles, without running tests, a release
+# build and a clang build, so that neither can start failing unseen.  Every tree has
+# warnings as errors (scripts/tree.sh).  Exits non-zero on any failure.
+# Prints one closing line: "N passed, N failed" (a compile-only build counts as one).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,9 +13,7 @@ passed=0
 failed=0
 run_suite() { # dir label [meson setup options...]
 	local dir=$1 label=$2; shift 2
-	if [ ! -f "$dir/build.ninja" ]; then
-		meson setup "$dir" "$@" >/dev/null || { echo "$label: meson setup failed"; failed=$((failed + 1)); return; }
-	fi
+	scripts/tree.sh "$dir" "$@" || { echo "$label: meson setup failed"; failed=$((failed + 1)); return; }
 	if ! ninja -C "$dir" >"$dir.log" 2>&1; then
 		cat "$dir.log"; echo "$label: build failed"; failed=$((failed + 1)); return
 	fi
@@ -33,11 +33,30 @@ run_suite() { # dir label [meson setup options...]
 	echo "$label: $ok tests passed, $fail failed ($suites_failed of the suites failed)"
 	passed=$((passed + ok)); failed=$((failed + fail))
 }
+# Builds without running the tests: one passed, or one failed with the compiler's log.
+build_only() { # dir label [meson setup options...]
+	local dir=$1 label=$2; shift 2
+	scripts/tree.sh "$dir" "$@" || { echo "$label: meson setup failed"; failed=$((failed + 1)); return; }
+	if ! ninja -C "$dir" >"$dir.log" 2>&1; then
+		cat "$dir.log"; echo "$label: build failed"; failed=$((failed + 1)); return
+	fi
+	echo "$label: compiled"
+	passed=$((passed + 1))
+}
 
 run_suite build "plain"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run_suite build-asan "asan+ubsan" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+# What packagers build (GCC at -O3 finds truncations that -O2 does not)
+build_only build-rel "release" --buildtype=release
+# clang warns about things GCC does not; a tree made earlier keeps the compiler it was made with
+if command -v clang >/dev/null; then
+	CC=clang build_only build-clang "clang"
+else
+	echo "clang: build failed (clang is not installed; scripts/deps.sh test installs it)"
+	failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -38,7 +38,10 @@ enum werr buf_puts(struct buf *b, const char *s);
 enum werr buf_putc(struct buf *b, char c);
 enum werr buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-enum werr buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* (format(printf, 2, 0): callers' formats are checked, and the vsnprintf
+ * calls inside may take fmt as the checked format it is) */
+enum werr buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /* Appends s as a JSON string literal, quotes included. */
 enum werr buf_json_str(struct buf *b, const char *s);

@@ -8,6 +8,8 @@
 #ifndef WISMO_CLI_H
 #define WISMO_CLI_H
 
+#include <stdbool.h>
+
 #include "../http/http.h"
 
 struct cli_opts {
@@ -40,6 +42,15 @@ int cmd_check(const struct server_config *cfg);
 int cmd_track_link(int argc, char **argv);
 /* notify parses its own options (preview --rule R --order O); notify.c */
 int cmd_notify(int argc, char **argv);
+
+/* The usage table (main.c) has one row per subcommand.  cli_help() answers
+ * `wismo NAME --help` on stdout (the caller then exits 0); cli_usage() prints
+ * NAME's "usage:" line on stderr for a subcommand used wrongly.  An unknown
+ * NAME gets the list of every command.  cli_is_help() is true for "--help"
+ * and "-h". */
+void cli_help(const char *name);
+void cli_usage(const char *name);
+bool cli_is_help(const char *arg);
 
 /* Blocks SIGINT and SIGTERM in the calling thread (and threads it starts
  * later), then cli_wait_signal() waits for one of them. */

@@ -93,7 +93,7 @@ int cmd_keys(const struct server_config *cfg, const struct cli_opts *o)
 	int rc;
 
 	if (o->nargs < 1) {
-		fprintf(stderr, "usage: wismo keys create --role admin|ingest|agent [--source S] | list | revoke ID\n");
+		cli_usage("keys");
 		return 2;
 	}
 	if (store_open(cfg->store_url, 0, &st, msg, sizeof(msg))) {

@@ -1,6 +1,7 @@
 /*
- * main.c - the wismo command: option parsing and the small subcommands
- * (serve, migrate, rebuild, order); keys and demo live in their own files.
+ * main.c - the wismo command: the usage table, option parsing and the small
+ * subcommands (serve, migrate, rebuild, order); keys and demo live in their
+ * own files.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -16,25 +17,85 @@
 #include "cli.h"
 #include "../base/banned.h"
 
-static const char usage[] =
-	"usage: wismo <command> [options]\n"
-	"\n"
-	"commands:\n"
-	"  serve    run the HTTP server            [--listen HOST:PORT] [--store URL] [--config FILE]\n"
-	"  demo     serve plus a simulated store, warehouse and carriers feeding it\n"
-	"           [--listen HOST:PORT] [--store URL] [--speed HOURS_PER_SEC] [--rate ORDERS_PER_SEC]\n"
-	"  migrate  apply pending schema migrations [--store URL]\n"
-	"  rebuild  recompute every projection from the event log [--store URL] [--verify]\n"
-	"  order    print an order's timeline       ORDER [--store URL]\n"
-	"  keys     API keys: create --role admin|ingest|agent [--source S] | list | revoke ID\n"
-	"  parse    print the normalized events a source's payload yields, one JSON object per line\n"
-	"           --source S FILE [--header 'Name: value' ...]\n"
-	"  check    validate the configuration, the mapping tables and the zone table\n"
-	"  track-link  print a signed link to an order's tracking page  ORDER [--days N]\n"
-	"  notify   preview --rule R --order ORDER [--at TIME]: what a notification rule would send now\n"
-	"\n"
-	"--store defaults to the config file's [server] store, else sqlite:./wismo.db.\n"
+/*
+ * The usage table: one row per subcommand, its synopsis (what follows "wismo NAME") and what it
+ * does.  `wismo --help` lists every row; `wismo NAME --help` (or -h) prints NAME's row on stdout
+ * and exits 0; a subcommand used wrongly prints its "usage:" line on stderr (cli_usage), so each
+ * text is written here once.
+ */
+static const struct command {
+	const char *name;
+	const char *synopsis;
+	const char *summary;
+} commands[] = {
+	{ "serve", "[--listen HOST:PORT] [--store URL] [--config FILE]", "run the HTTP server" },
+	{ "demo", "[--listen HOST:PORT] [--store URL] [--speed HOURS_PER_SEC] [--rate ORDERS_PER_SEC]",
+	  "serve plus a simulated store, warehouse and carriers feeding it" },
+	{ "migrate", "[--store URL]", "apply pending schema migrations" },
+	{ "rebuild", "[--store URL] [--verify]", "recompute every projection from the event log" },
+	{ "order", "ORDER [--store URL]", "print an order's timeline" },
+	{ "keys", "create --role admin|ingest|agent [--source S] | list | revoke ID", "API keys" },
+	{ "parse", "--source S FILE [--header 'Name: value' ...]",
+	  "print the normalized events a source's payload yields, one JSON object per line" },
+	{ "check", "[--config FILE]", "validate the configuration, the mapping tables and the zone table" },
+	{ "track-link", "ORDER [--days N] [--store URL] [--config FILE]",
+	  "print a signed link to an order's tracking page" },
+	{ "notify", "preview --rule R --order ORDER [--at TIME] [--store URL] [--config FILE]",
+	  "what a notification rule would send now" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char usage_notes[] =
+	"--store defaults to the config file's [server] store, else sqlite:./wismo.db\n"
+	"(demo: sqlite:./wismo-demo.db).\n"
 	"Config: --config FILE, else ./wismo.ini if present; WISMO_STORE and WISMO_LISTEN override it.\n";
+
+static const struct command *command_find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void usage_all(FILE *to)
+{
+	fputs("usage: wismo <command> [options]\n"
+	      "       wismo <command> --help\n"
+	      "\n"
+	      "commands:\n",
+	      to);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(to, "  %-11s %s\n  %-11s %s\n", commands[i].name, commands[i].summary, "",
+			commands[i].synopsis);
+	fprintf(to, "\n%s", usage_notes);
+}
+
+void cli_usage(const char *name)
+{
+	const struct command *c = command_find(name);
+
+	if (c)
+		fprintf(stderr, "usage: wismo %s %s\n", c->name, c->synopsis);
+	else
+		usage_all(stderr);
+}
+
+void cli_help(const char *name)
+{
+	const struct command *c = command_find(name);
+
+	if (!c) {
+		usage_all(stdout);
+		return;
+	}
+	printf("usage: wismo %s %s\n\n%s.\n\n%s", c->name, c->synopsis, c->summary, usage_notes);
+}
+
+bool cli_is_help(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
 
 
 void cli_block_signals(void)
@@ -151,7 +212,7 @@ static int cmd_order(const struct server_config *cfg, const struct cli_opts *o)
 	int rc = 1;
 
 	if (o->nargs < 1) {
-		fprintf(stderr, "usage: wismo order ORDER [--store URL]\n");
+		cli_usage("order");
 		return 2;
 	}
 	if (EVENT_SET(order, o->args[0])) {
@@ -237,11 +298,16 @@ int main(int argc, char **argv)
 
 	o.speed = 1.0;
 	o.rate = 0.5;
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		fputs(usage, argc < 2 ? stderr : stdout);
+	if (argc < 2 || cli_is_help(argv[1]) || !strcmp(argv[1], "help")) {
+		usage_all(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
 	cmd = argv[1];
+	if (!command_find(cmd)) {
+		fprintf(stderr, "wismo: unknown command '%s'\n\n", cmd);
+		usage_all(stderr);
+		return 2;
+	}
 	if (!strcmp(cmd, "track-link"))
 		return cmd_track_link(argc, argv);
 	if (!strcmp(cmd, "notify"))
@@ -264,8 +330,8 @@ int main(int argc, char **argv)
 			}
 			o.headers[o.nheaders++] = optarg;
 			break;
-		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return 2;
+		case 'h': cli_help(cmd); return 0;
+		default: cli_usage(cmd); return 2;
 		}
 	}
 	o.args = argv + optind;
@@ -294,6 +360,7 @@ int main(int argc, char **argv)
 		return cmd_parse(&cfg, &o);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(&cfg);
-	fprintf(stderr, "wismo: unknown command '%s'\n\n%s", cmd, usage);
+	/* a row of the usage table without a branch above */
+	fprintf(stderr, "wismo: command '%s' is not wired\n", cmd);
 	return 2;
 }

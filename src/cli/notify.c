@@ -24,8 +24,6 @@
 #include "cli.h"
 #include "../base/banned.h"
 
-static const char use[] = "usage: wismo notify preview --rule R --order ORDER [--at TIME] [--store URL] [--config FILE]\n";
-
 static int fold_order(const struct server_config *cfg, struct store *st, const char *id, struct order_state *os)
 {
 	char order[EV_ORDER_MAX + 1];
@@ -162,6 +160,7 @@ int cmd_notify(int argc, char **argv)
 		{ "rule", required_argument, NULL, 'r' },
 		{ "order", required_argument, NULL, 'o' },
 		{ "at", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_opts o = { 0 };
@@ -170,12 +169,17 @@ int cmd_notify(int argc, char **argv)
 	int64_t now = clock_wall_ms();
 	int c, rc;
 
+	/* `wismo notify --help` as well as `wismo notify preview --help` */
+	if (argc >= 3 && cli_is_help(argv[2])) {
+		cli_help("notify");
+		return 0;
+	}
 	if (argc < 3 || strcmp(argv[2], "preview")) {
-		fputs(use, stderr);
+		cli_usage("notify");
 		return 2;
 	}
 	optind = 3;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.config = optarg; break;
 		case 's': o.store = optarg; break;
@@ -187,11 +191,12 @@ int cmd_notify(int argc, char **argv)
 				return 2;
 			}
 			break;
-		default: fputs(use, stderr); return 2;
+		case 'h': cli_help("notify"); return 0;
+		default: cli_usage("notify"); return 2;
 		}
 	}
 	if (optind != argc || !rule || !order || !order[0] || strlen(order) > EV_ORDER_MAX) {
-		fputs(use, stderr);
+		cli_usage("notify");
 		return 2;
 	}
 	if (!(cfg = malloc(sizeof(*cfg))))

@@ -70,7 +70,7 @@ int cmd_parse(const struct server_config *cfg, const struct cli_opts *o)
 	int rc = 1;
 
 	if (!o->source || o->nargs != 1) {
-		fprintf(stderr, "usage: wismo parse --source S FILE [--header 'Name: value' ...]\n");
+		cli_usage("parse");
 		return 2;
 	}
 	sc = server_source(cfg, o->source);

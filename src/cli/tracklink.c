@@ -23,9 +23,9 @@ int cmd_track_link(int argc, char **argv)
 		{ "store", required_argument, NULL, 's' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "days", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char use[] = "usage: wismo track-link ORDER [--days N] [--store URL] [--config FILE]\n";
 	struct cli_opts o = { 0 };
 	struct server_config cfg;
 	struct store *st;
@@ -37,7 +37,7 @@ int cmd_track_link(int argc, char **argv)
 	enum werr err;
 
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.config = optarg; break;
 		case 's': o.store = optarg; break;
@@ -49,11 +49,12 @@ int cmd_track_link(int argc, char **argv)
 				return 2;
 			}
 			break;
-		default: fputs(use, stderr); return 2;
+		case 'h': cli_help("track-link"); return 0;
+		default: cli_usage("track-link"); return 2;
 		}
 	}
 	if (argc - optind != 1 || !argv[optind][0] || strlen(argv[optind]) > EV_ORDER_MAX) {
-		fputs(use, stderr);
+		cli_usage("track-link");
 		return 2;
 	}
 	if (config_load(&cfg, &o))

@@ -558,7 +558,11 @@ static enum werr push(struct plans *ps, size_t rule, const struct rule *r, const
 	pl = &ps->p[ps->n++];
 	memset(pl, 0, sizeof(*pl));
 	pl->rule = rule;
-	snprintf(pl->milestone, sizeof(pl->milestone), "%s", m->key);
+	/* Both fields are RULE_MILESTONE_MAX + 1 bytes; a copy of the string's
+	 * bytes into the zeroed field, since snprintf here made GCC (once push is
+	 * inlined) lose m->key's bound and report a truncation that cannot occur. */
+	_Static_assert(sizeof(pl->milestone) == sizeof(m->key), "milestone and key differ in size");
+	memcpy(pl->milestone, m->key, strnlen(m->key, sizeof(pl->milestone) - 1));
 	pl->channel = r->channel;
 	snprintf(pl->recipient, sizeof(pl->recipient), "%s", recipient);
 	snprintf(pl->template_name, sizeof(pl->template_name), "%s", r->template_name);

@@ -134,12 +134,13 @@ static void test_exceptions_subtags_and_unknown_codes(void **state)
 static void test_webhooks_without_checkpoints(void **state)
 {
 	struct adapter_out out;
+	/* a payload split over lines is parenthesized: one element, not two run together by mistake */
 	const char *nothing[] = {
-		"{\"event\":\"edd_revise\",\"msg\":{\"tracking_number\":\"0000000000000000\",\"slug\":\"usps\","
-		"\"tag\":\"InTransit\",\"aftership_estimated_delivery_date\":{\"estimated_delivery_date\":\"2026-10-02\"}},"
-		"\"ts\":1712741700}",
-		"{\"event\":\"tracking_pending_time\",\"msg\":{\"tracking_number\":\"0000000000000000\",\"slug\":\"usps\","
-		"\"tag\":\"Pending\"},\"ts\":1712741800}",
+		("{\"event\":\"edd_revise\",\"msg\":{\"tracking_number\":\"0000000000000000\",\"slug\":\"usps\","
+		 "\"tag\":\"InTransit\",\"aftership_estimated_delivery_date\":{\"estimated_delivery_date\":\"2026-10-02\"}},"
+		 "\"ts\":1712741700}"),
+		("{\"event\":\"tracking_pending_time\",\"msg\":{\"tracking_number\":\"0000000000000000\",\"slug\":\"usps\","
+		 "\"tag\":\"Pending\"},\"ts\":1712741800}"),
 		"{\"event\":\"tracking_update\",\"msg\":{\"tracking_number\":\"1Z\",\"tag\":\"Pending\",\"checkpoints\":[]}}",
 		"{\"event\":\"tracking_update\",\"msg\":{\"tracking_number\":\"1Z\",\"checkpoints\":null}}",
 		"{\"meta\":{\"code\":200},\"data\":{}}",

@@ -185,11 +185,12 @@ static void test_order_number_from_metadata(void **state)
 static void test_other_events_and_shapes(void **state)
 {
 	struct adapter_out out;
+	/* a payload split over lines is parenthesized: one element, not two run together by mistake */
 	const char *nothing[] = {
 		"{\"event\":\"transaction_created\",\"test\":true,\"data\":{\"tracking_number\":\"1Z\",\"status\":\"SUCCESS\"}}",
 		"{\"event\":\"batch_purchased\",\"data\":{\"object_id\":\"b1\"}}",
-		"{\"event\":\"track_updated\",\"data\":{\"tracking_number\":\"1Z\",\"tracking_status\":null,"
-		"\"tracking_history\":[]}}",
+		("{\"event\":\"track_updated\",\"data\":{\"tracking_number\":\"1Z\",\"tracking_status\":null,"
+		 "\"tracking_history\":[]}}"),
 		"{\"object_id\":\"adr_1\",\"city\":\"Austin\"}",
 	};
 
