@@ -25,7 +25,7 @@
 #include "../base/crypto.h"
 #include "../base/log.h"
 #include "../http/http.h"
-#include "../notify/channel_int.h"
+#include "../notify/sms.h"
 #include "../base/banned.h"
 
 #define FORM_PARAMS_MAX 64

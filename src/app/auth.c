@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../base/b64url.h"
 #include "../base/clock.h"
 #include "../base/crypto.h"
 #include "app.h"
@@ -28,29 +29,8 @@ static unsigned hexval(char c)
 	return c <= '9' ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10);
 }
 
-static void b64url(const unsigned char *in, size_t n, char *out)
-{
-	static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t o = 0, i;
-	for (i = 0; i + 2 < n; i += 3) {
-		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
-		out[o++] = t[v >> 18 & 63];
-		out[o++] = t[v >> 12 & 63];
-		out[o++] = t[v >> 6 & 63];
-		out[o++] = t[v & 63];
-	}
-	if (n - i == 2) {
-		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8;
-		out[o++] = t[v >> 18 & 63];
-		out[o++] = t[v >> 12 & 63];
-		out[o++] = t[v >> 6 & 63];
-	} else if (n - i == 1) {
-		unsigned v = (unsigned)in[i] << 16;
-		out[o++] = t[v >> 18 & 63];
-		out[o++] = t[v >> 12 & 63];
-	}
-	out[o] = '\0';
-}
+/* "wsm_" and 32 random bytes in base64url */
+_Static_assert(AUTH_KEY_LEN == 4 + B64URL_LEN(32), "AUTH_KEY_LEN");
 
 enum werr auth_key_new(enum key_role role, const char *source, int64_t now_ms,
 		       char key[AUTH_KEY_LEN + 1], char hash[65], struct api_key *k)
@@ -61,7 +41,7 @@ enum werr auth_key_new(enum key_role role, const char *source, int64_t now_ms,
 	if ((err = crypto_random(rnd, sizeof(rnd))))
 		return err;
 	memcpy(key, "wsm_", 4);
-	b64url(rnd, sizeof(rnd), key + 4);
+	b64url_encode(rnd, sizeof(rnd), key + 4);
 	crypto_sha256_hex(key, strlen(key), hash);
 	memset(k, 0, sizeof(*k));
 	k->role = role;

@@ -1,7 +1,8 @@
 /*
  * channel_int.h - what the channel files share (private to src/notify/):
- * one HTTP exchange with the channels' timeouts and its classification,
- * and the pure builders the unit tests check (tests/notify/test_channels.c).
+ * the channels' timeouts, the four struct channel the table in channel.c
+ * holds, the outbound HTTP exchange (chan_http.h), and the pure builders
+ * the unit tests check (tests/notify/test_channels.c).
  *
  * Logging: none of these functions logs a recipient, a body or a secret;
  * errors written into send_result.error name the channel and the status
@@ -10,45 +11,25 @@
 #ifndef WISMO_CHANNEL_INT_H
 #define WISMO_CHANNEL_INT_H
 
-#include <curl/curl.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "../base/buf.h"
+#include "chan_http.h"
 #include "channel.h"
 #include "notify_config.h"
+#include "sms.h"
 
+/* Every outbound call (SMTP included): a receiver that does not answer
+ * holds one worker attempt at most this long. */
 #define CHANNEL_CONNECT_TIMEOUT_S 5
 #define CHANNEL_TIMEOUT_S 20
-#define CHANNEL_RESPONSE_MAX (256 * 1024)
 
-/* One HTTP request.  headers may be NULL; user/password (basic auth) may be
- * NULL.  On return: status (0 when no answer came), the response body in
- * resp (the caller releases it).  Returns WERR_OK when an answer came
- * (whatever its status), WERR_IO otherwise with res->error and res->retry
- * set from the transport error. */
-struct chan_http {
-	const char *method;
-	const char *url;
-	struct curl_slist *headers;
-	const char *body;
-	size_t len;
-	const char *user, *password;
-	long status;
-	struct buf resp;
-};
-enum werr chan_http_call(struct chan_http *h, struct send_result *res);
-
-/* Fills res from an HTTP status: 2xx ok; 408, 425, 429 and 5xx retry; any
- * other status fails for good.  what names the channel in res->error. */
-void chan_http_result(struct send_result *res, long status, const char *what);
-/* Whether a transport-level (curl) error is worth retrying. */
-bool chan_curl_retryable(CURLcode cc);
-
-enum werr channel_email(const struct notify_config *cfg, const struct message *m, struct send_result *res);
-enum werr channel_sms(const struct notify_config *cfg, const struct message *m, struct send_result *res);
-enum werr channel_webhook(const struct notify_config *cfg, const struct message *m, struct send_result *res);
-enum werr channel_ticket(const struct notify_config *cfg, const struct message *m, struct send_result *res);
+/* One each, in smtp.c, sms.c, webhook.c and helpdesk.c. */
+extern const struct channel email_channel;
+extern const struct channel sms_channel;
+extern const struct channel webhook_channel;
+extern const struct channel ticket_channel;
 
 /* --- pure builders (unit-tested) --- */
 
@@ -69,18 +50,7 @@ enum werr email_qp(struct buf *out, const char *s);
 /* "Tue, 03 Mar 2026 10:00:00 +0000" */
 void email_date(int64_t unix_s, char out[40]);
 
-/* The form body of an outbound SMS (To, From, Body), URL-encoded. */
-enum werr sms_form(const char *to, const char *from, const char *body, struct buf *out);
-
-/* Twilio's request signature: base64(HMAC-SHA1(token, url + each POST
- * parameter's name and value, sorted by name)).  out holds 29 bytes. */
-void sms_twilio_signature(const char *token, const char *url, const char *const *names,
-			  const char *const *values, size_t n, char out[64]);
-
-/* An inbound SMS that is one keyword (any case, blanks around ignored):
- * -1 opt out (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT), +1 opt in
- * (START, YES, UNSTOP), 0 anything else. */
-int sms_keyword(const char *body);
+/* (sms_form, sms_twilio_signature, sms_keyword: sms.h) */
 
 /* The Zendesk body: {"ticket":{subject, comment{body}, tags, external_id}}
  * to open one (update false), {"ticket":{status, comment{body}}} to update

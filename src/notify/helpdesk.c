@@ -58,7 +58,7 @@ static bool id_ok(const char *id)
 	return id && id[0] && strlen(id) < 32 && strspn(id, "0123456789") == strlen(id);
 }
 
-enum werr channel_ticket(const struct notify_config *cfg, const struct message *m, struct send_result *res)
+static enum werr ticket_send(const struct notify_config *cfg, const struct message *m, struct send_result *res)
 {
 	const struct notify_helpdesk *hd = &cfg->helpdesk;
 	bool update = m->ticket_id && m->ticket_id[0];
@@ -118,3 +118,15 @@ out:
 	buf_release(&url);
 	return err;
 }
+
+static bool ticket_configured(const struct notify_config *cfg)
+{
+	return cfg->helpdesk.base_url[0] != '\0';
+}
+
+const struct channel ticket_channel = {
+	.name = "ticket",
+	.send = ticket_send,
+	.configured = ticket_configured,
+	.templated = true,
+};

@@ -14,6 +14,7 @@
 #include "../base/log.h"
 #include "../core/notify_view.h"
 #include "../web/page.h"
+#include "channel.h"
 #include "../base/banned.h"
 
 #define LINK_DAYS 90 /* a link in a message outlives the message by a good margin */
@@ -182,10 +183,10 @@ enum werr notify_build_rows(const struct server_config *cfg, const struct rule *
 		subs[i] = nc->subscribers[i].name;
 	env.subscribers = subs;
 	env.nsubscribers = (size_t)(nc->nsubscribers > 0 ? nc->nsubscribers : 0);
-	env.email = all_channels || nc->smtp.url[0];
-	env.sms = all_channels || nc->sms.api_base[0];
-	env.webhook = all_channels || nc->nsubscribers > 0;
-	env.ticket = all_channels || nc->helpdesk.base_url[0];
+	env.email = all_channels || channel_configured(nc, "email");
+	env.sms = all_channels || channel_configured(nc, "sms");
+	env.webhook = all_channels || channel_configured(nc, "webhook");
+	env.ticket = all_channels || channel_configured(nc, "ticket");
 	env.team[AUD_SUPPORT] = nc->teams.support;
 	env.team[AUD_WAREHOUSE] = nc->teams.warehouse;
 	env.team[AUD_OPERATIONS] = nc->teams.operations;

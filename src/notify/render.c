@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../core/tmpl.h"
 #include "../http/server.h"
+#include "channel.h"
 #include "../base/banned.h"
 
 #define TEMPLATE_MAX ((size_t)256 * 1024)
@@ -89,6 +91,100 @@ static enum werr render_part(const char *base, const char *ext, const cJSON *vie
 	return *out ? WERR_OK : WERR_NOMEM;
 }
 
+/* An HTML part that is a whole document (written before layouts existed,
+ * or on purpose) is sent as it is: wrapping it would nest two pages. */
+static bool whole_document(const char *p, size_t len)
+{
+	while (len && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++, len--;
+	return (len >= 9 && !strncasecmp(p, "<!doctype", 9)) || (len >= 5 && !strncasecmp(p, "<html", 5));
+}
+
+/* The layout for a set in locale: <dir>/<channel>/<locale>/_layout.html,
+ * the set's locale then "en", the override directory before the built-in
+ * one in each (the order the set itself is found in).  false: none. */
+static bool find_layout(const char *const dirs[2], const char *channel, const char *locale, char *path,
+			size_t cap)
+{
+	const char *locales[2] = { locale, "en" };
+
+	for (int l = 0; l < 2; l++)
+		for (int d = 0; d < 2; d++) {
+			if (!dirs[d] || !dirs[d][0])
+				continue;
+			snprintf(path, cap, "%s/%s/%s/_layout.html", dirs[d], channel, locales[l]);
+			if (exists(path))
+				return true;
+		}
+	return false;
+}
+
+struct body_partial {
+	const char *p;
+	size_t len;
+};
+
+/* The layout's one partial, {{>content}}: the message's own .html source,
+ * rendered in the layout's place with the same view and escaping (a
+ * partial, not a pre-rendered string, so that no value from the view is
+ * ever read as template text). */
+static const char *body_load(void *ctx, const char *name, size_t *len)
+{
+	const struct body_partial *b = ctx;
+
+	if (strcmp(name, "content"))
+		return NULL;
+	*len = b->len;
+	return b->p;
+}
+
+/* Renders <base>.html into *out (absent: *out NULL), inside the layout
+ * when there is one and the part is not a whole document. */
+static enum werr render_html(const char *const dirs[2], const char *channel, const char *locale, const char *base,
+			     const cJSON *view, char **out, char *err, size_t errcap)
+{
+	char path[1200], layout_path[1200], msg[200];
+	struct buf src, layout, res = BUF_INIT;
+	struct body_partial body;
+	struct tmpl_partials partials = { body_load, &body };
+	enum werr e;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "%s.html", base);
+	if (!exists(path) || !find_layout(dirs, channel, locale, layout_path, sizeof(layout_path)))
+		return render_part(base, "html", view, TMPL_ESC_HTML, out, err, errcap);
+	if ((e = read_file(path, &src)))
+		return e == WERR_NOT_FOUND ? WERR_OK : e;
+	if (whole_document(src.p, src.len)) {
+		buf_release(&src);
+		return render_part(base, "html", view, TMPL_ESC_HTML, out, err, errcap);
+	}
+	/* the message's own mistakes are reported against its file, as
+	 * without a layout, not as "partial 'content'" */
+	msg[0] = '\0';
+	if ((e = tmpl_check(src.p, src.len, msg, sizeof(msg)))) {
+		snprintf(err, errcap, "template '%s': %s", path, msg[0] ? msg : werr_name(e));
+		buf_release(&src);
+		return e;
+	}
+	if ((e = read_file(layout_path, &layout))) {
+		buf_release(&src);
+		snprintf(err, errcap, "template '%s': %s", layout_path, werr_name(e));
+		return e;
+	}
+	body = (struct body_partial){ src.p, src.len };
+	e = tmpl_render(layout.p, layout.len, view, TMPL_ESC_HTML, &partials, &res, msg, sizeof(msg));
+	buf_release(&layout);
+	buf_release(&src);
+	if (e) {
+		snprintf(err, errcap, "template '%s': %s", layout_path, msg[0] ? msg : werr_name(e));
+		buf_release(&res);
+		return e;
+	}
+	*out = buf_detach(&res);
+	return *out ? WERR_OK : WERR_NOMEM;
+}
+
 /* A subject is one line: trailing white space and line breaks go. */
 static void one_line(char *s)
 {
@@ -110,13 +206,14 @@ enum werr notify_render_in(const char *override_dir, const char *builtin_dir, co
 {
 	const char *dirs[2] = { override_dir, builtin_dir };
 	const char *locales[2] = { locale && locale[0] ? locale : "en", "en" };
+	const struct channel *ch = channel_find(channel);
 	char base[1100], txt[1200];
 	cJSON *view;
 	enum werr e;
 
 	memset(out, 0, sizeof(*out));
-	if (channel && !strcmp(channel, "webhook")) {
-		snprintf(err, errcap, "webhooks are not rendered from templates");
+	if (ch && !ch->templated) {
+		snprintf(err, errcap, "%ss are not rendered from templates", ch->name);
 		return WERR_UNSUPPORTED;
 	}
 	if (!safe_part(channel) || !safe_part(locales[0]) || !safe_part(template_name)) {
@@ -148,8 +245,8 @@ enum werr notify_render_in(const char *override_dir, const char *builtin_dir, co
 	e = render_part(base, "subject", view, TMPL_ESC_NONE, &out->subject, err, errcap);
 	if (!e)
 		e = render_part(base, "txt", view, TMPL_ESC_NONE, &out->text, err, errcap);
-	if (!e && !strcmp(channel, "email"))
-		e = render_part(base, "html", view, TMPL_ESC_HTML, &out->html, err, errcap);
+	if (!e && ch && ch->html)
+		e = render_html(dirs, channel, out->locale, base, view, &out->html, err, errcap);
 	cJSON_Delete(view);
 	if (!e && !out->text) {
 		snprintf(err, errcap, "template '%s.txt' disappeared while rendering", base);
@@ -175,10 +272,11 @@ enum werr notify_render(const char *override_dir, const struct outbox_row *row, 
 
 bool notify_template_exists(const char *override_dir, const char *channel, const char *template_name)
 {
+	const struct channel *ch = channel_find(channel);
 	char builtin[1024], path[1200];
 	const char *dirs[2];
 
-	if (channel && !strcmp(channel, "webhook"))
+	if (ch && !ch->templated)
 		return true;
 	if (!safe_part(channel) || !safe_part(template_name))
 		return false;

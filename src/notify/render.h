@@ -13,8 +13,19 @@
  * (server_data_dir("templates")); a set is taken whole from the first
  * place that has its .txt file, trying the message's locale first and then
  * "en".  Rendering is tmpl.h's Mustache with the row's stored view: HTML
- * escaping for .html, none for .subject and .txt (plain text).  Webhooks are
- * not rendered: their body is the event JSON the worker builds from the view.
+ * escaping for .html, none for .subject and .txt (plain text).  Which
+ * channels are rendered, and which have an HTML part, is the channel
+ * table's say (channel.h: templated, html); webhooks are not rendered:
+ * their body is the event JSON the worker builds from the view.
+ *
+ * The HTML part is placed in a layout, <channel>/<locale>/_layout.html,
+ * found like a set (override directory first, the set's locale then "en")
+ * but independently of the set's directory, so an override layout wraps
+ * built-in messages too.  The message's .html is the layout's partial
+ * {{>content}}, rendered in place with the same view and escaping.  A .html
+ * that is a whole document (it starts with <!doctype or <html, blanks
+ * ignored), or any .html when there is no layout, is rendered alone.
+ * Errors name the file they are in (the message's .html or the layout).
  *
  * Files are read on every call (no cache): the outbox worker renders a few
  * messages a second at most, and an edited template takes effect at once.

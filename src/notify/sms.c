@@ -7,9 +7,12 @@
  *   To=+1555...&From=+1555...&Body=...
  *
  * The answer's "sid" is the remote id.  A 4xx (a number that opted out at
- * the provider, a bad number) is final; 429 and 5xx retry.  Also Twilio's
- * request signature, which the inbound hook (src/api/sms_hook.c) checks.
+ * the provider, a bad number) is final; 429 and 5xx retry.  Also the pure
+ * parts (sms.h) the inbound hook (src/api/sms_hook.c) shares: Twilio's
+ * request signature and the consent keywords.
  */
+#include "sms.h"
+
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <openssl/evp.h>
@@ -124,7 +127,7 @@ int sms_keyword(const char *body)
 	return 0;
 }
 
-enum werr channel_sms(const struct notify_config *cfg, const struct message *m, struct send_result *res)
+static enum werr sms_send(const struct notify_config *cfg, const struct message *m, struct send_result *res)
 {
 	const struct notify_sms *sms = &cfg->sms;
 	struct chan_http h = { 0 };
@@ -177,3 +180,15 @@ out:
 	buf_release(&url);
 	return err;
 }
+
+static bool sms_configured(const struct notify_config *cfg)
+{
+	return cfg->sms.api_base[0] != '\0';
+}
+
+const struct channel sms_channel = {
+	.name = "sms",
+	.send = sms_send,
+	.configured = sms_configured,
+	.templated = true,
+};

@@ -217,7 +217,7 @@ static size_t on_discard(char *p, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
-enum werr channel_email(const struct notify_config *cfg, const struct message *m, struct send_result *res)
+static enum werr email_send(const struct notify_config *cfg, const struct message *m, struct send_result *res)
 {
 	const struct notify_smtp *smtp = &cfg->smtp;
 	struct buf msg = BUF_INIT;
@@ -286,7 +286,7 @@ enum werr channel_email(const struct notify_config *cfg, const struct message *m
 	else if (code >= 400 && code < 500)
 		res->retry = true;
 	else
-		res->retry = chan_curl_retryable(cc);
+		res->retry = chan_http_retryable(cc);
 	if (code)
 		snprintf(res->error, sizeof(res->error), "smtp: server replied %ld (%s)", code, curl_easy_strerror(cc));
 	else
@@ -298,3 +298,16 @@ out:
 	buf_release(&msg);
 	return err;
 }
+
+static bool email_configured(const struct notify_config *cfg)
+{
+	return cfg->smtp.url[0] != '\0';
+}
+
+const struct channel email_channel = {
+	.name = "email",
+	.send = email_send,
+	.configured = email_configured,
+	.templated = true,
+	.html = true,
+};

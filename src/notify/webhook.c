@@ -21,7 +21,7 @@
 #include "../adapters/adapter.h"
 #include "../base/banned.h"
 
-enum werr channel_webhook(const struct notify_config *cfg, const struct message *m, struct send_result *res)
+static enum werr webhook_send(const struct notify_config *cfg, const struct message *m, struct send_result *res)
 {
 	const struct notify_subscriber *sub = m->to ? notify_subscriber(cfg, m->to) : NULL;
 	struct chan_http h = { 0 };
@@ -66,3 +66,16 @@ enum werr channel_webhook(const struct notify_config *cfg, const struct message 
 	curl_slist_free_all(headers);
 	return err;
 }
+
+static bool webhook_configured(const struct notify_config *cfg)
+{
+	return cfg->nsubscribers > 0;
+}
+
+/* Not templated: the body is the event JSON the worker builds from the
+ * stored view, the same bytes on every attempt. */
+const struct channel webhook_channel = {
+	.name = "webhook",
+	.send = webhook_send,
+	.configured = webhook_configured,
+};

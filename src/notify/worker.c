@@ -224,6 +224,8 @@ static void send_row(struct worker *w, const struct outbox_row *row)
 	const char *tags[4] = { "wismo", NULL, NULL, NULL };
 	char tag[64];
 	bool solve = false;
+	/* unknown: rendered (and refused there), as any templated channel */
+	const struct channel *ch = channel_find(row->channel);
 
 	m.channel = row->channel;
 	m.to = row->recipient;
@@ -256,7 +258,7 @@ static void send_row(struct worker *w, const struct outbox_row *row)
 			}
 		}
 	}
-	if (strcmp(row->channel, "webhook")) {
+	if (!ch || ch->templated) {
 		char err[256] = "";
 		if (notify_render(w->templates_override, row, &r, err, sizeof(err))) {
 			snprintf(res.error, sizeof(res.error), "render: %.240s", err);

@@ -3,7 +3,8 @@
  * (headers, RFC 2047, quoted-printable, Message-ID from the idempotency
  * key), the SMS form and Twilio's signature (the vector Twilio publishes),
  * inbound keywords, the Zendesk bodies, the worker's backoff and quiet
- * hours, and the configuration reader.  The transports themselves are
+ * hours, the configuration reader, and what every channel in the channel
+ * table must do (test_channel_table).  The transports themselves are
  * tested against real receivers in tests/integration/test_notify_delivery.py.
  */
 #include <setjmp.h>
@@ -345,6 +346,57 @@ static void test_send_unconfigured(void **state)
 	assert_true(!r.ok && !r.retry);
 }
 
+/* What every channel in the table must do (channel.h): be found by its
+ * name, say it is not configured on the defaults, and refuse to send then
+ * for good (no retry, an error naming the cause) without touching the
+ * network; a configured() true once its section is there. */
+static void test_channel_table(void **state)
+{
+	static const struct {
+		const struct channel *ch;
+		const char *name;
+		bool templated, html;
+	} want[] = {
+		{ &email_channel, "email", true, true },
+		{ &sms_channel, "sms", true, false },
+		{ &webhook_channel, "webhook", false, false },
+		{ &ticket_channel, "ticket", true, false },
+	};
+	struct notify_config c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct channel *ch = want[i].ch;
+		struct message m = { .channel = want[i].name, .to = "crm", .text = "x", .idempotency_key = "k" };
+		struct send_result r;
+
+		notify_config_defaults(&c);
+		assert_ptr_equal(channel_find(want[i].name), ch);
+		assert_string_equal(ch->name, want[i].name);
+		assert_non_null(ch->send);
+		assert_non_null(ch->configured);
+		assert_int_equal(ch->templated, want[i].templated);
+		assert_int_equal(ch->html, want[i].html);
+		assert_false(ch->configured(&c));
+		assert_false(channel_configured(&c, want[i].name));
+		memset(&r, 0xff, sizeof(r));
+		assert_int_equal(channel_send(&c, &m, &r), WERR_UNSUPPORTED);
+		assert_false(r.ok);
+		assert_false(r.retry);
+		assert_true(r.error[0] != '\0');
+	}
+	notify_config_defaults(&c);
+	assert_int_equal(notify_config_set(&c, "smtp", "url", "smtp://127.0.0.1:1"), 1);
+	assert_int_equal(notify_config_set(&c, "sms", "api_base", "http://127.0.0.1:1"), 1);
+	assert_int_equal(notify_config_set(&c, "webhook crm", "url", "http://127.0.0.1:1/h"), 1);
+	assert_int_equal(notify_config_set(&c, "helpdesk", "base_url", "http://127.0.0.1:1"), 1);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_true(channel_configured(&c, want[i].name));
+	assert_null(channel_find("pigeon"));
+	assert_null(channel_find(NULL));
+	assert_false(channel_configured(&c, "pigeon"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_quiet_hours),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_send_unconfigured),
+		cmocka_unit_test(test_channel_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

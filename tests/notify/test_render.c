@@ -2,7 +2,11 @@
  * test_render.c - notify/render.h: finding a template set (override
  * directory first, then the built-in one; the message's locale, then "en"),
  * rendering subject, text and HTML from a stored view, and the errors.
- * Also checks that the shipped templates/ render with a real view.
+ * The HTML layout: <channel>/<locale>/_layout.html wraps each message's own
+ * .html (its {{>content}} partial), found like a set (override directory
+ * first, the set's locale then "en"); a whole-document .html is not
+ * wrapped.  Also checks that the shipped templates/ render with a real
+ * view, each email inside its locale's layout.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -183,6 +187,134 @@ static void shipped_templates(void **state)
 	}
 }
 
+static void html(struct fx *f, const char *over, const char *locale, const char *name, const char *v, char *out,
+		 size_t cap)
+{
+	struct rendered r;
+	char err[256];
+
+	assert_int_equal(notify_render_in(over, f->builtin, "email", locale, name, v, &r, err, sizeof(err)), WERR_OK);
+	assert_non_null(r.html);
+	snprintf(out, cap, "%s", r.html);
+	rendered_release(&r);
+}
+
+static void layout_applied(void **state)
+{
+	struct fx *f = *state;
+	struct rendered r;
+	char got[512], err[256];
+
+	put(f->builtin, "email/en/_layout.html",
+	    "{{! the frame }}\n<main>\n{{>content}}\n<footer>{{order_number}}</footer>\n</main>\n");
+	assert_int_equal(notify_render_in(NULL, f->builtin, "email", "en", "shipped", view, &r, err, sizeof(err)),
+			 WERR_OK);
+	/* the body in place of its standalone partial line, escaped as before */
+	assert_string_equal(r.html, "<main>\n<p>Hi Ada: &lt;b&gt;&amp;</p>\n<footer>1001</footer>\n</main>\n");
+	/* subject and text have no layout */
+	assert_string_equal(r.subject, "Order 1001 shipped");
+	assert_string_equal(r.text, "Hi Ada: <b>&\n");
+	rendered_release(&r);
+	/* a value that looks like a tag stays a value: the body is a partial
+	 * of template text, never a rendered string read again */
+	html(f, NULL, "en", "shipped", "{\"first_name\":\"{{order_number}}\",\"order_number\":\"1001\"}", got,
+	     sizeof(got));
+	assert_string_equal(got, "<main>\n<p>Hi {{order_number}}: </p>\n<footer>1001</footer>\n</main>\n");
+	/* de has no layout of its own: the en one */
+	put(f->builtin, "email/de/shipped.html", "<p>Hallo {{first_name}}</p>\n");
+	html(f, NULL, "de", "shipped", view, got, sizeof(got));
+	assert_string_equal(got, "<main>\n<p>Hallo Ada</p>\n<footer>1001</footer>\n</main>\n");
+	/* ... until it has one */
+	put(f->builtin, "email/de/_layout.html", "<de>\n{{>content}}\n</de>\n");
+	html(f, NULL, "de", "shipped", view, got, sizeof(got));
+	assert_string_equal(got, "<de>\n<p>Hallo Ada</p>\n</de>\n");
+	/* a whole document is sent as it is, not nested in the layout */
+	put(f->builtin, "email/en/full.txt", "full\n");
+	put(f->builtin, "email/en/full.html", "\n<!DOCTYPE html>\n<p>{{first_name}}</p>\n");
+	html(f, NULL, "en", "full", view, got, sizeof(got));
+	assert_string_equal(got, "\n<!DOCTYPE html>\n<p>Ada</p>\n");
+	/* SMS and tickets have no HTML part, layout or not */
+	put(f->builtin, "sms/en/_layout.html", "<x>{{>content}}</x>\n");
+	assert_int_equal(notify_render_in(NULL, f->builtin, "sms", "en", "ofd", view, &r, err, sizeof(err)), WERR_OK);
+	assert_null(r.html);
+	assert_string_equal(r.text, "1001 is out for delivery\n");
+	rendered_release(&r);
+}
+
+static void override_layout_wins(void **state)
+{
+	struct fx *f = *state;
+	char got[512];
+
+	put(f->builtin, "email/en/_layout.html", "<builtin>\n{{>content}}\n</builtin>\n");
+	put(f->builtin, "email/en/note.txt", "note\n");
+	put(f->builtin, "email/en/note.html", "<p>{{first_name}}</p>\n");
+	html(f, f->over, "en", "note", view, got, sizeof(got));
+	assert_string_equal(got, "<builtin>\n<p>Ada</p>\n</builtin>\n");
+	/* one file in the override directory rebrands every message, the
+	 * built-in ones included */
+	put(f->over, "email/en/_layout.html", "<over>\n{{>content}}\n</over>\n");
+	html(f, f->over, "en", "note", view, got, sizeof(got));
+	assert_string_equal(got, "<over>\n<p>Ada</p>\n</over>\n");
+	/* and an override set's own body too */
+	put(f->over, "email/en/mine.txt", "mine\n");
+	put(f->over, "email/en/mine.html", "<p>mine {{order_number}}</p>\n");
+	html(f, f->over, "en", "mine", view, got, sizeof(got));
+	assert_string_equal(got, "<over>\n<p>mine 1001</p>\n</over>\n");
+	/* without the override directory the built-in layout again */
+	html(f, NULL, "en", "note", view, got, sizeof(got));
+	assert_string_equal(got, "<builtin>\n<p>Ada</p>\n</builtin>\n");
+}
+
+static void layout_errors(void **state)
+{
+	struct fx *f = *state;
+	struct rendered r;
+	char err[256];
+
+	put(f->builtin, "email/en/_layout.html", "<main>\n{{>content}}\n</main>\n");
+	/* a mistake in the message is reported against the message's file */
+	put(f->builtin, "email/en/bad.txt", "bad\n");
+	put(f->builtin, "email/en/bad.html", "<p>\n{{#open}}\n");
+	assert_int_equal(notify_render_in(NULL, f->builtin, "email", "en", "bad", view, &r, err, sizeof(err)),
+			 WERR_INVALID);
+	assert_non_null(strstr(err, "bad.html"));
+	assert_null(strstr(err, "partial"));
+	/* one in the layout, against the layout */
+	put(f->builtin, "email/en/_layout.html", "<main>\n{{#open}}\n{{>content}}\n</main>\n");
+	assert_int_equal(notify_render_in(NULL, f->builtin, "email", "en", "shipped", view, &r, err, sizeof(err)),
+			 WERR_INVALID);
+	assert_non_null(strstr(err, "_layout.html"));
+}
+
+/* The shipped emails: each inside its locale's layout, whole documents. */
+static void shipped_layout(void **state)
+{
+	static const char *const names[] = { "order_confirmed", "shipped", "delayed", "delivered",
+					     "delivery_attempted", "return_received", "refund_issued" };
+	const char *src = getenv("WISMO_SRCDIR");
+	char dir[512], err[256];
+	struct rendered r;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/templates", src ? src : ".");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		for (int de = 0; de < 2; de++) {
+			const char *head = de ? "<!doctype html>\n<html lang=\"de\">\n<body"
+					      : "<!doctype html>\n<html lang=\"en\">\n<body";
+			assert_int_equal(notify_render_in(NULL, dir, "email", de ? "de" : "en", names[i],
+							  "{\"order_number\":\"1001\"}", &r, err, sizeof(err)),
+					 WERR_OK);
+			assert_true(!strncmp(r.html, head, strlen(head)));
+			assert_non_null(strstr(r.html, "<h1 "));
+			assert_non_null(strstr(r.html, "1001"));
+			assert_true(strlen(r.html) > 16);
+			assert_string_equal(r.html + strlen(r.html) - 16, "</body>\n</html>\n");
+			rendered_release(&r);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +322,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(locale_and_override, setup, teardown),
 		cmocka_unit_test_setup_teardown(errors, setup, teardown),
 		cmocka_unit_test(shipped_templates),
+		cmocka_unit_test_setup_teardown(layout_applied, setup, teardown),
+		cmocka_unit_test_setup_teardown(override_layout_wins, setup, teardown),
+		cmocka_unit_test_setup_teardown(layout_errors, setup, teardown),
+		cmocka_unit_test(shipped_layout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
