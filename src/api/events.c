@@ -16,8 +16,8 @@
 #include "../adapters/detect.h"
 #include "../base/crypto.h"
 #include "../core/event_json.h"
-#include "../http/http.h"
-#include "../http/metrics.h"
+#include "api_int.h"
+#include "../app/counters.h"
 #include "../base/banned.h"
 
 struct item_result {
@@ -82,7 +82,7 @@ static void write_results(struct http_req *r, struct ingest *in)
 	struct buf *b = &r->out;
 	size_t counts[EVR__COUNT] = { 0 };
 	const struct ev_error *first_err = NULL;
-	struct metrics *m = server_metrics(r->srv);
+	struct metrics *m = api_app(r)->counters;
 
 	for (size_t i = 0; i < in->n; i++) {
 		struct item_result *res = &in->res[i];
@@ -125,7 +125,7 @@ static void write_results(struct http_req *r, struct ingest *in)
 	for (size_t i = 0; i < in->n; i++) {
 		struct item_result *res = &in->res[i];
 		const char *src = res->outcome == EVR_REJECTED ? "" : in->events[res->slot].source;
-		metrics_events(m, src[0] ? src : "unknown", res->outcome, 1);
+		app_count_events(m, src[0] ? src : "unknown", res->outcome, 1);
 	}
 }
 
@@ -137,7 +137,7 @@ static void job_done(struct writer_job *job)
 
 static enum http_result after_commit(struct http_req *r)
 {
-	struct ingest *in = r->api_state;
+	struct ingest *in = r->handler_state;
 
 	if (in->job.result) {
 		http_werr(r, in->job.result == WERR_BUSY ? WERR_BUSY : WERR_DB,
@@ -150,7 +150,7 @@ static enum http_result after_commit(struct http_req *r)
 
 enum http_result api_post_events(struct http_req *r)
 {
-	const struct server_config *cfg = server_cfg(r->srv);
+	const struct api_config *cfg = &api_of(r)->cfg;
 	const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
 	const char *end = NULL;
 	cJSON *root = NULL;
@@ -159,8 +159,6 @@ enum http_result api_post_events(struct http_req *r)
 	size_t i = 0;
 	enum werr err;
 
-	if (!http_require(r, ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_INGEST)))
-		return HTTP_DONE;
 	if (ct && !strstr(ct, "json")) {
 		http_error(r, 415, "unsupported_media_type", "send the batch as application/json");
 		return HTTP_DONE;
@@ -196,8 +194,8 @@ enum http_result api_post_events(struct http_req *r)
 		http_werr(r, WERR_NOMEM, NULL);
 		goto out;
 	}
-	r->api_state = in;
-	r->api_free = ingest_free;
+	r->handler_state = in;
+	r->handler_free = ingest_free;
 	in->n = n;
 	in->req = r;
 	cJSON_ArrayForEach(it, arr) {
@@ -210,11 +208,11 @@ enum http_result api_post_events(struct http_req *r)
 			http_werr(r, err, NULL);
 			goto out;
 		}
-		if (!err && r->key.role == ROLE_INGEST && r->key.source[0] &&
-		    strcmp(r->key.source, ev->source)) {
+		if (!err && app_key(r)->role == ROLE_INGEST && app_key(r)->source[0] &&
+		    strcmp(app_key(r)->source, ev->source)) {
 			res->err.code = "source_not_allowed";
 			snprintf(res->err.message, sizeof(res->err.message),
-				 "this key may only send events from source '%s'", r->key.source);
+				 "this key may only send events from source '%s'", app_key(r)->source);
 			event_release(ev);
 			err = WERR_FORBIDDEN;
 		}
@@ -229,7 +227,7 @@ enum http_result api_post_events(struct http_req *r)
 		write_results(r, in);
 		goto out;
 	}
-	in->job.source = r->key.source[0] ? r->key.source : in->events[0].source;
+	in->job.source = app_key(r)->source[0] ? app_key(r)->source : in->events[0].source;
 	in->job.content_type = ct ? ct : "application/json";
 	in->job.raw = r->body.p;
 	in->job.rawlen = r->body.len;
@@ -241,7 +239,7 @@ enum http_result api_post_events(struct http_req *r)
 	in->job.ctx = in;
 	r->resume = after_commit;
 	pthread_mutex_lock(&r->mu);
-	err = writer_submit(server_writer(r->srv), &in->job);
+	err = writer_submit(api_app(r)->writer, &in->job);
 	if (!err)
 		http_suspend(r);
 	pthread_mutex_unlock(&r->mu);

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../http/http.h"
+#include "api_int.h"
+#include "../app/counters.h"
 #include "../http/metrics.h"
 #include "../base/banned.h"
 
@@ -20,7 +21,7 @@ enum http_result api_healthz(struct http_req *r)
 enum http_result api_readyz(struct http_req *r)
 {
 	static const char ok[] = "{\"status\":\"ready\"}";
-	struct store *st = server_reader(r);
+	struct store *st = app_reader(api_app(r), r);
 	char *json = NULL;
 	enum werr err;
 
@@ -40,11 +41,13 @@ enum http_result api_readyz(struct http_req *r)
 
 enum http_result api_metrics(struct http_req *r)
 {
+	struct app *a = api_app(r);
 	struct writer_stats ws;
 
-	writer_stats(server_writer(r->srv), &ws);
+	writer_stats(a->writer, &ws);
 	buf_reset(&r->out);
-	metrics_render(server_metrics(r->srv), &ws, &r->out);
+	http_metrics_render(http_server_metrics(a->http), &r->out);
+	app_counters_render(a->counters, &ws, &r->out);
 	r->status = 200;
 	r->content_type = "text/plain; version=0.0.4";
 	return HTTP_DONE;

@@ -21,8 +21,8 @@
 
 #include "../base/clock.h"
 #include "../adapters/adapter.h"
-#include "../http/http.h"
-#include "../http/metrics.h"
+#include "api_int.h"
+#include "../app/counters.h"
 #include "../base/log.h"
 #include "../base/banned.h"
 
@@ -142,19 +142,19 @@ static void job_done(struct writer_job *job)
 
 static enum http_result after_commit(struct http_req *r)
 {
-	struct hook *h = r->api_state;
-	struct metrics *m = server_metrics(r->srv);
+	struct hook *h = r->handler_state;
+	struct metrics *m = api_app(r)->counters;
 	size_t acc = 0, dups = 0, parked = 0;
 	struct buf *b = &r->out;
 
 	if (h->job.result) {
-		metrics_hook(m, h->source, HOOK_FAILED);
+		app_count_hook(m, h->source, HOOK_FAILED);
 		http_werr(r, h->job.result == WERR_BUSY ? WERR_BUSY : WERR_DB,
 			  "the delivery could not be stored; nothing was kept, retry it");
 		return HTTP_DONE;
 	}
 	if (h->job.reject_reason) {
-		metrics_hook(m, h->source, HOOK_REJECTED);
+		app_count_hook(m, h->source, HOOK_REJECTED);
 		http_error(r, 422, "unreadable_payload", "%s", h->reason);
 		return HTTP_DONE;
 	}
@@ -166,10 +166,10 @@ static enum http_result after_commit(struct http_req *r)
 		else
 			acc++;
 	}
-	metrics_hook(m, h->source, HOOK_ACCEPTED);
-	metrics_events(m, h->source, EVR_ACCEPTED, acc);
-	metrics_events(m, h->source, EVR_DUPLICATE, dups);
-	metrics_events(m, h->source, EVR_PARKED, parked);
+	app_count_hook(m, h->source, HOOK_ACCEPTED);
+	app_count_events(m, h->source, EVR_ACCEPTED, acc);
+	app_count_events(m, h->source, EVR_DUPLICATE, dups);
+	app_count_events(m, h->source, EVR_PARKED, parked);
 	r->status = 200;
 	buf_reset(b);
 	buf_printf(b, "{\"source\":");
@@ -200,12 +200,12 @@ static enum http_result submit(struct http_req *r, struct hook *h)
 	h->job.received_at = clock_wall_ms();
 	r->resume = after_commit;
 	pthread_mutex_lock(&r->mu);
-	err = writer_submit(server_writer(r->srv), &h->job);
+	err = writer_submit(api_app(r)->writer, &h->job);
 	if (!err)
 		http_suspend(r);
 	pthread_mutex_unlock(&r->mu);
 	if (err) {
-		metrics_hook(server_metrics(r->srv), h->source, HOOK_FAILED);
+		app_count_hook(api_app(r)->counters, h->source, HOOK_FAILED);
 		http_werr(r, err, err == WERR_BUSY ? "the writer queue is full; retry after a second"
 						   : "the server is stopping; retry on another instance");
 		return HTTP_DONE;
@@ -225,12 +225,12 @@ static const char *event_problem(const struct event *ev)
 	return NULL;
 }
 
-enum http_result api_post_hook(struct http_req *r, const char *source)
+enum http_result api_post_hook(struct http_req *r)
 {
-	const struct server_config *cfg = server_cfg(r->srv);
-	const struct source_cfg *sc = server_source(cfg, source);
+	const char *source = r->param;
+	const struct source_cfg *sc = sources_find(api_app(r)->sources, source);
 	const struct adapter *ad = adapter_find(sc && sc->adapter[0] ? sc->adapter : source);
-	struct metrics *m = server_metrics(r->srv);
+	struct metrics *m = api_app(r)->counters;
 	struct hook_request rq = { r->body.p, r->body.len, http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE),
 				   hook_header, r };
 	struct adapter_env env = { 0 };
@@ -247,15 +247,15 @@ enum http_result api_post_hook(struct http_req *r, const char *source)
 		return HTTP_DONE;
 	}
 	if (!sc || !sc->secret[0]) {
-		metrics_hook(m, source, HOOK_UNAUTHORIZED);
-		writer_note_failure(server_writer(r->srv), source, "signature"); /* KPIs (docs/kpis.md) */
+		app_count_hook(m, source, HOOK_UNAUTHORIZED);
+		writer_note_failure(api_app(r)->writer, source, "signature"); /* KPIs (docs/kpis.md) */
 		wlog(LOG_WARN, "hook_unauthorized", "source", source, "reason", "no secret configured", NULL);
 		http_error(r, 401, "unauthorized", "no secret is configured for source '%s'", source);
 		return HTTP_DONE;
 	}
 	if ((err = ad->verify(&rq, sc->secret, clock_wall_ms(), why, sizeof(why)))) {
-		metrics_hook(m, source, HOOK_UNAUTHORIZED);
-		writer_note_failure(server_writer(r->srv), source, "signature"); /* KPIs (docs/kpis.md) */
+		app_count_hook(m, source, HOOK_UNAUTHORIZED);
+		writer_note_failure(api_app(r)->writer, source, "signature"); /* KPIs (docs/kpis.md) */
 		wlog(LOG_WARN, "hook_unauthorized", "source", source, "reason", why, NULL);
 		http_error(r, 401, "invalid_signature", "%s", why[0] ? why : "signature mismatch");
 		return HTTP_DONE;
@@ -264,13 +264,13 @@ enum http_result api_post_hook(struct http_req *r, const char *source)
 		http_werr(r, WERR_NOMEM, NULL);
 		return HTTP_DONE;
 	}
-	r->api_state = h;
-	r->api_free = hook_free;
+	r->handler_state = h;
+	r->handler_free = hook_free;
 	h->req = r;
 	snprintf(h->source, sizeof(h->source), "%s", source);
 	env.source = h->source;
-	env.maps = server_mappings(r->srv);
-	env.zones = server_zones(r->srv);
+	env.maps = api_app(r)->maps;
+	env.zones = api_app(r)->zones;
 	env.now_ms = clock_wall_ms();
 	env.fetch = fetch;
 	env.fctx = (void *)sc;
@@ -293,9 +293,9 @@ enum http_result api_post_hook(struct http_req *r, const char *source)
 		return submit(r, h);
 	}
 	if (err) {
-		metrics_hook(m, source, HOOK_FAILED);
+		app_count_hook(m, source, HOOK_FAILED);
 		if (err == WERR_IO || err == WERR_UNSUPPORTED)
-			writer_note_failure(server_writer(r->srv), source, "fetch"); /* KPIs */
+			writer_note_failure(api_app(r)->writer, source, "fetch"); /* KPIs */
 		if (err == WERR_IO || err == WERR_UNSUPPORTED)
 			http_error(r, 502, "fetch_failed", "%s", h->out.reason[0] ? h->out.reason : werr_name(err));
 		else

@@ -16,12 +16,11 @@
 #include "../base/log.h"
 #include "../base/wtime.h"
 #include "../core/kpi.h"
-#include "../http/http.h"
+#include "api_int.h"
 #include "../http/sse.h"
-#include "views.h"
+#include "../views/views.h"
 #include "../base/banned.h"
 
-#define STAFF_ROLES (ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_AGENT))
 #define KPI_DEFAULT_DAYS 30
 
 /* Sends a view: 200 with its JSON, or the error. */
@@ -50,9 +49,9 @@ enum http_result api_get_order_agent(struct http_req *r, const char *order)
 	cJSON *j = NULL;
 	enum werr err;
 
-	if (!http_require(r, STAFF_ROLES) || !(st = server_reader(r)))
+	if (!(st = app_reader(api_app(r), r)))
 		return HTTP_DONE;
-	err = view_agent(st, &server_cfg(r->srv)->policy, order, clock_wall_ms(), &j);
+	err = view_agent(st, api_app(r)->policy, order, clock_wall_ms(), &j);
 	return send_view(r, st, err, j, "no such order or tracking number");
 }
 
@@ -84,8 +83,6 @@ enum http_result api_get_kpis(struct http_req *r)
 	cJSON *j = NULL;
 	enum werr err;
 
-	if (!http_require(r, STAFF_ROLES))
-		return HTTP_DONE;
 	if (!read_bound(r, "from", false, &from) || !read_bound(r, "to", true, &to))
 		return HTTP_DONE;
 	if (group_by && strcmp(group_by, "source") && strcmp(group_by, "carrier")) {
@@ -104,7 +101,7 @@ enum http_result api_get_kpis(struct http_req *r)
 		http_error(r, 400, "invalid_query", "the period is longer than %d days", KPI_MAX_DAYS);
 		return HTTP_DONE;
 	}
-	if (!(st = server_reader(r)))
+	if (!(st = app_reader(api_app(r), r)))
 		return HTTP_DONE;
 	err = view_kpis(st, from, to, group_by, now, &j);
 	return send_view(r, st, err, j, "no KPIs");
@@ -118,13 +115,13 @@ enum http_result api_search(struct http_req *r)
 	int limit = 20;
 	enum werr err;
 
-	if (!http_require(r, STAFF_ROLES) || !http_query_limit(r, 20, 100, &limit))
+	if (!http_query_limit(r, 20, 100, &limit))
 		return HTTP_DONE;
 	if (!q || !q[0]) {
 		http_error(r, 400, "invalid_query", "'q' (an order number, tracking number or email) is required");
 		return HTTP_DONE;
 	}
-	if (!(st = server_reader(r)))
+	if (!(st = app_reader(api_app(r), r)))
 		return HTTP_DONE;
 	err = view_search(st, q, limit, &j);
 	if (err == WERR_INVALID) {
@@ -143,50 +140,53 @@ static void strip_raw(cJSON *j)
 		cJSON_DeleteItemFromObjectCaseSensitive(it, "sample_raw_id");
 }
 
-enum http_result api_get_queue(struct http_req *r, const char *name)
+/* The queues' sizes (GET /v1/queues). */
+static enum http_result get_queues(struct http_req *r)
 {
-	bool admin_only = !strcmp(name, "rejected");
+	struct store *st;
+	cJSON *j = NULL;
+	enum werr err;
+
+	if (!(st = app_reader(api_app(r), r)))
+		return HTTP_DONE;
+	err = view_queue_counts(st, api_app(r)->views, clock_wall_ms(), &j);
+	return send_view(r, st, err, j, "no queues");
+}
+
+enum http_result api_get_queue(struct http_req *r)
+{
+	const char *name = r->param;
 	struct store *st;
 	cJSON *j = NULL;
 	int limit = 100;
 	enum werr err;
 
-	if (!http_require(r, admin_only ? ROLE_BIT(ROLE_ADMIN) : STAFF_ROLES) || !http_query_limit(r, 100, 1000, &limit) ||
-	    !(st = server_reader(r)))
+	if (!name[0])
+		return get_queues(r);
+	/* rejected bodies may hold personal data: admins only */
+	if ((!strcmp(name, "rejected") && !app_require_role(r, ROLES_ADMIN)) || !http_query_limit(r, 100, 1000, &limit) ||
+	    !(st = app_reader(api_app(r), r)))
 		return HTTP_DONE;
-	err = view_queue(st, name, clock_wall_ms(), limit, &j);
-	if (!err && r->key.role != ROLE_ADMIN)
+	err = view_queue(st, api_app(r)->views, name, clock_wall_ms(), limit, &j);
+	if (!err && app_key(r)->role != ROLE_ADMIN)
 		strip_raw(j);
 	return send_view(r, st, err, j, "no such queue: use conflicts, unmapped, rejected, quiet or failures");
 }
 
-enum http_result api_get_queues(struct http_req *r)
-{
-	struct store *st;
-	cJSON *j = NULL;
-	enum werr err;
-
-	if (!http_require(r, STAFF_ROLES) || !(st = server_reader(r)))
-		return HTTP_DONE;
-	err = view_queue_counts(st, clock_wall_ms(), &j);
-	return send_view(r, st, err, j, "no queues");
-}
-
 enum http_result api_stream_dashboard(struct http_req *r)
 {
-	if (!http_require(r, STAFF_ROLES))
-		return HTTP_DONE;
 	return http_sse(r, "dashboard");
 }
 
-enum http_result api_stream_order(struct http_req *r, const char *id)
+enum http_result api_stream_order(struct http_req *r)
 {
+	const char *id = r->param;
 	char order[EV_ORDER_MAX + 1], topic[SSE_TOPIC_MAX + 1];
 	struct store *st;
 	char *json = NULL;
 	enum werr err = WERR_NOT_FOUND;
 
-	if (!http_require(r, STAFF_ROLES) || !(st = server_reader(r)))
+	if (!(st = app_reader(api_app(r), r)))
 		return HTTP_DONE;
 	/* the order by number, "#" + number, or a tracking number: the
 	 * stream's topic is always the order number */

@@ -13,12 +13,11 @@
 
 #include "../base/clock.h"
 #include "../base/wtime.h"
-#include "../http/http.h"
+#include "api_int.h"
 #include "../notify/planner.h"
 #include "../notify/render.h"
 #include "../base/banned.h"
 
-#define ADMIN ROLE_BIT(ROLE_ADMIN)
 #define LIST_MAX 1000
 
 static void reply_json(struct http_req *r, unsigned status, cJSON *j)
@@ -42,7 +41,7 @@ static bool wrong_method(struct http_req *r, const char *allow)
 
 static const char *actor(struct http_req *r)
 {
-	return r->key.prefix[0] ? r->key.prefix : "unknown";
+	return app_key(r)->prefix[0] ? app_key(r)->prefix : "unknown";
 }
 
 static void add_time(cJSON *o, const char *k, int64_t ms)
@@ -62,7 +61,7 @@ static enum http_result rules_list(struct http_req *r)
 	struct rule_set set;
 	cJSON *out = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(out, "rules");
 
-	notify_rules_snapshot(server_planner(r->srv), &set);
+	notify_rules_snapshot(api_app(r)->planner, &set);
 	for (size_t i = 0; arr && i < set.n; i++)
 		cJSON_AddItemToArray(arr, rule_to_json(&set.r[i]));
 	reply_json(r, 200, out);
@@ -71,7 +70,7 @@ static enum http_result rules_list(struct http_req *r)
 
 static enum http_result rule_put(struct http_req *r, const char *name)
 {
-	struct notify_planner *p = server_planner(r->srv);
+	struct notify_planner *p = api_app(r)->planner;
 	cJSON *in = cJSON_ParseWithLength(r->body.p, r->body.len);
 	struct rule rule, saved;
 	struct rule_set set;
@@ -121,14 +120,13 @@ static bool valid_name(const char *s)
 	return true;
 }
 
-enum http_result api_rules(struct http_req *r, const char *name)
+enum http_result api_rules(struct http_req *r)
 {
+	const char *name = r->param;
 	enum werr e;
 
-	if (!http_require(r, ADMIN))
-		return HTTP_DONE;
-	if (!name || !name[0]) {
-		if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD") && wrong_method(r, "GET, HEAD"))
+	if (!name[0]) {
+		if (!http_is_get(r) && wrong_method(r, "GET, HEAD"))
 			return HTTP_DONE;
 		return rules_list(r);
 	}
@@ -139,7 +137,7 @@ enum http_result api_rules(struct http_req *r, const char *name)
 	if (!strcmp(r->method, "PUT"))
 		return rule_put(r, name);
 	if (!strcmp(r->method, "DELETE")) {
-		e = notify_rule_delete(server_planner(r->srv), name, actor(r), clock_wall_ms());
+		e = notify_rule_delete(api_app(r)->planner, name, actor(r), clock_wall_ms());
 		if (e == WERR_NOT_FOUND)
 			http_error(r, 404, "not_found", "no rule '%s'", name);
 		else if (e)
@@ -148,10 +146,10 @@ enum http_result api_rules(struct http_req *r, const char *name)
 			http_json(r, 204, "", 0);
 		return HTTP_DONE;
 	}
-	if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) {
+	if (http_is_get(r)) {
 		struct rule_set set;
 		const struct rule *found;
-		notify_rules_snapshot(server_planner(r->srv), &set);
+		notify_rules_snapshot(api_app(r)->planner, &set);
 		if (!(found = rule_set_find(&set, name)))
 			http_error(r, 404, "not_found", "no rule '%s'", name);
 		else
@@ -175,10 +173,6 @@ enum http_result api_audit(struct http_req *r)
 	enum werr e;
 	cJSON *out, *arr;
 
-	if (!http_require(r, ADMIN))
-		return HTTP_DONE;
-	if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD") && wrong_method(r, "GET, HEAD"))
-		return HTTP_DONE;
 	if (!http_query_limit(r, 100, LIST_MAX, &limit))
 		return HTTP_DONE;
 	if (before) {
@@ -189,7 +183,7 @@ enum http_result api_audit(struct http_req *r)
 			return HTTP_DONE;
 		}
 	}
-	if (!(st = server_reader(r)))
+	if (!(st = app_reader(api_app(r), r)))
 		return HTTP_DONE;
 	if ((e = store_audit_list(st, b, limit, &rows, &n))) {
 		http_werr(r, e, store_errmsg(st));
@@ -275,7 +269,7 @@ static enum http_result outbox_list(struct http_req *r)
 		http_error(r, 400, "invalid_query", "'order' must be an order number");
 		return HTTP_DONE;
 	}
-	if (!http_query_limit(r, 100, LIST_MAX, &limit) || !(st = server_reader(r)))
+	if (!http_query_limit(r, 100, LIST_MAX, &limit) || !(st = app_reader(api_app(r), r)))
 		return HTTP_DONE;
 	if ((e = store_outbox_list(st, state, order, limit, &rows, &n))) {
 		http_werr(r, e, store_errmsg(st));
@@ -293,7 +287,7 @@ static enum http_result outbox_list(struct http_req *r)
 /* retry: dead -> pending; approve: review -> pending; reject: review -> cancelled. */
 static enum http_result outbox_action(struct http_req *r, int64_t id, const char *action)
 {
-	struct notify_planner *p = server_planner(r->srv);
+	struct notify_planner *p = api_app(r)->planner;
 	const char *need = !strcmp(action, "retry") ? "dead" : "review";
 	const char *to = !strcmp(action, "reject") ? "cancelled" : "pending";
 	struct outbox_row m = { 0 };
@@ -344,15 +338,14 @@ static enum http_result outbox_action(struct http_req *r, int64_t id, const char
 	return HTTP_DONE;
 }
 
-enum http_result api_outbox(struct http_req *r, const char *rest)
+enum http_result api_outbox(struct http_req *r)
 {
+	const char *rest = r->param;
 	char *end;
 	long long id;
 
-	if (!http_require(r, ADMIN))
-		return HTTP_DONE;
-	if (!rest || !rest[0]) {
-		if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD") && wrong_method(r, "GET, HEAD"))
+	if (!rest[0]) {
+		if (!http_is_get(r) && wrong_method(r, "GET, HEAD"))
 			return HTTP_DONE;
 		return outbox_list(r);
 	}
@@ -365,9 +358,9 @@ enum http_result api_outbox(struct http_req *r, const char *rest)
 		struct outbox_row m;
 		struct store *st;
 		enum werr e;
-		if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD") && wrong_method(r, "GET, HEAD"))
+		if (!http_is_get(r) && wrong_method(r, "GET, HEAD"))
 			return HTTP_DONE;
-		if (!(st = server_reader(r)))
+		if (!(st = app_reader(api_app(r), r)))
 			return HTTP_DONE;
 		if ((e = store_outbox_get(st, id, &m)) == WERR_NOT_FOUND)
 			http_error(r, 404, "not_found", "no message %lld", id);
@@ -404,7 +397,7 @@ static bool valid_phone(const char *s)
 
 enum http_result api_post_consent(struct http_req *r)
 {
-	struct notify_planner *p = server_planner(r->srv);
+	struct notify_planner *p = api_app(r)->planner;
 	cJSON *in, *phone, *sms, *source;
 	char src[EV_SOURCE_MAX + 1], detail[160];
 	struct store *st;
@@ -412,10 +405,6 @@ enum http_result api_post_consent(struct http_req *r)
 	enum werr e;
 	bool in_opt;
 
-	if (!http_require(r, ADMIN | ROLE_BIT(ROLE_INGEST)))
-		return HTTP_DONE;
-	if (strcmp(r->method, "POST") && wrong_method(r, "POST"))
-		return HTTP_DONE;
 	if (!(in = cJSON_ParseWithLength(r->body.p, r->body.len)) || !cJSON_IsObject(in)) {
 		cJSON_Delete(in);
 		http_error(r, 400, "malformed_json", "the body must be a JSON object");
@@ -441,7 +430,7 @@ enum http_result api_post_consent(struct http_req *r)
 	}
 	/* an ingest key records consent in the name of its own source */
 	snprintf(src, sizeof(src), "%s",
-		 r->key.role == ROLE_INGEST && r->key.source[0] ? r->key.source
+		 app_key(r)->role == ROLE_INGEST && app_key(r)->source[0] ? app_key(r)->source
 		 : source && source->valuestring[0]              ? source->valuestring
 								  : "api");
 	in_opt = cJSON_IsTrue(sms);

@@ -8,10 +8,9 @@
 
 #include "../base/wtime.h"
 #include "../core/order.h"
-#include "../http/http.h"
+#include "api_int.h"
 #include "../base/banned.h"
 
-#define READ_ROLES (ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_AGENT))
 
 /* The order by its number, or by the tracking number of one of its parcels.
  * A store's order name ("#1001") is the order number with a '#' in front. */
@@ -27,21 +26,32 @@ static enum werr find_order(struct store *st, const char *id, char **json)
 	return err;
 }
 
-enum http_result api_get_order(struct http_req *r, const char *id)
+/* An order or tracking number in a path: 1..EV_ORDER_MAX bytes, else 404. */
+static bool valid_ref(struct http_req *r, const char *id)
 {
+	if (id[0] && strlen(id) <= EV_ORDER_MAX)
+		return true;
+	http_error(r, 404, "not_found", "no such order");
+	return false;
+}
+
+enum http_result api_get_order(struct http_req *r)
+{
+	const char *id = r->param;
 	struct store *st;
 	char *json = NULL;
 	enum werr err;
-
 	const char *view = http_query(r, "view");
 
+	if (!valid_ref(r, id))
+		return HTTP_DONE;
 	if (view && strcmp(view, "agent")) {
 		http_error(r, 400, "invalid_query", "'view' can only be 'agent'");
 		return HTTP_DONE;
 	}
 	if (view) /* the agent view (kpis.c, docs/api.md) */
 		return api_get_order_agent(r, id);
-	if (!http_require(r, READ_ROLES) || !(st = server_reader(r)))
+	if (!(st = app_reader(api_app(r), r)))
 		return HTTP_DONE;
 	err = find_order(st, id, &json);
 	if (err == WERR_NOT_FOUND)
@@ -140,8 +150,9 @@ static void put_entry(struct buf *b, const struct tl_entry *e, const struct orde
 	buf_putc(b, '}');
 }
 
-enum http_result api_get_timeline(struct http_req *r, const char *id)
+enum http_result api_get_timeline(struct http_req *r)
 {
+	const char *id = r->param;
 	struct store *st;
 	struct event *evs = NULL;
 	struct dup_row *dups = NULL;
@@ -153,7 +164,7 @@ enum http_result api_get_timeline(struct http_req *r, const char *id)
 	enum werr err;
 
 	order_init(&o);
-	if (!http_require(r, READ_ROLES) || !(st = server_reader(r)))
+	if (!valid_ref(r, id) || !(st = app_reader(api_app(r), r)))
 		return HTTP_DONE;
 	if (EVENT_SET(order, id)) {
 		http_error(r, 404, "not_found", "no such order");
@@ -176,7 +187,7 @@ enum http_result api_get_timeline(struct http_req *r, const char *id)
 	}
 	outc = calloc(n, sizeof(*outc));
 	ents = calloc(n + ndup, sizeof(*ents));
-	if (!outc || !ents || order_fold(&server_cfg(r->srv)->policy, evs, n, &o, outc)) {
+	if (!outc || !ents || order_fold(api_app(r)->policy, evs, n, &o, outc)) {
 		http_werr(r, WERR_NOMEM, NULL);
 		goto out;
 	}
@@ -221,7 +232,7 @@ enum http_result api_list_orders(struct http_req *r)
 	struct store *st;
 	enum werr err;
 
-	if (!http_require(r, READ_ROLES) || !(st = server_reader(r)))
+	if (!(st = app_reader(api_app(r), r)))
 		return HTTP_DONE;
 	if (status && status[0]) {
 		if (ord_status_from_name(status) < 0) {

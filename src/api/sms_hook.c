@@ -24,7 +24,8 @@
 #include "../base/clock.h"
 #include "../base/crypto.h"
 #include "../base/log.h"
-#include "../http/http.h"
+#include "api_int.h"
+#include "../notify/planner.h"
 #include "../notify/sms.h"
 #include "../base/banned.h"
 
@@ -100,19 +101,19 @@ static bool e164(const char *s)
  * side store (one read-write handle for request threads, http.h). */
 static enum werr record(struct http_req *r, const char *phone, bool opted_in, const char *sid, int64_t now)
 {
-	const struct server_config *cfg = server_cfg(r->srv);
+	const struct notify_config *nc = api_of(r)->notify;
 	struct store *st;
 	char actor[64];
 	struct buf d = BUF_INIT;
 	enum werr err;
 
-	snprintf(actor, sizeof(actor), "sms:%s", cfg->notify.sms.provider[0] ? cfg->notify.sms.provider : "twilio");
+	snprintf(actor, sizeof(actor), "sms:%s", nc->sms.provider[0] ? nc->sms.provider : "twilio");
 	if ((err = buf_puts(&d, "{\"message_sid\":")) || (err = buf_json_str(&d, sid ? sid : "")) ||
 	    (err = buf_puts(&d, "}"))) {
 		buf_release(&d);
 		return err;
 	}
-	if (!(st = server_side_store_lock(r->srv))) {
+	if (!(st = notify_side_lock(api_app(r)->planner))) {
 		buf_release(&d);
 		return WERR_DB;
 	}
@@ -124,15 +125,15 @@ static enum werr record(struct http_req *r, const char *phone, bool opted_in, co
 		wlog(LOG_ERROR, "sms_hook_write_failed", "error", store_errmsg(st), NULL);
 		store_rollback(st);
 	}
-	server_side_store_unlock(r->srv);
+	notify_side_unlock(api_app(r)->planner);
 	buf_release(&d);
 	return err;
 }
 
 enum http_result api_post_sms_hook(struct http_req *r)
 {
-	const struct server_config *cfg = server_cfg(r->srv);
-	const char *token = cfg->notify.sms.auth_token, *given = http_header(r, "X-Twilio-Signature");
+	const struct notify_config *nc = api_of(r)->notify;
+	const char *token = nc->sms.auth_token, *given = http_header(r, "X-Twilio-Signature");
 	const char *from, *body;
 	struct form f = { 0 };
 	char url[600], want[64];
@@ -149,8 +150,8 @@ enum http_result api_post_sms_hook(struct http_req *r)
 			   "the form could not be read");
 		return HTTP_DONE;
 	}
-	if (cfg->notify.sms.public_url[0]) {
-		snprintf(url, sizeof(url), "%s", cfg->notify.sms.public_url);
+	if (nc->sms.public_url[0]) {
+		snprintf(url, sizeof(url), "%s", nc->sms.public_url);
 	} else {
 		const char *host = http_header(r, "Host");
 		snprintf(url, sizeof(url), "http://%s%s", host ? host : "", r->url);

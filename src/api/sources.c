@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../base/wtime.h"
-#include "../http/http.h"
+#include "api_int.h"
 #include "../base/banned.h"
 
 #define LIST_DEFAULT 100
@@ -33,8 +33,8 @@ enum http_result api_list_unmapped(struct http_req *r)
 	enum werr err;
 	int limit;
 
-	if (!http_require(r, ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_AGENT)) || !http_query_limit(r, LIST_DEFAULT, LIST_MAX, &limit) ||
-	    !(st = server_reader(r)))
+	if (!http_query_limit(r, LIST_DEFAULT, LIST_MAX, &limit) ||
+	    !(st = app_reader(api_app(r), r)))
 		return HTTP_DONE;
 	if ((err = store_unmapped_list(st, limit, &rows, &n))) {
 		http_werr(r, err, store_errmsg(st));
@@ -78,7 +78,7 @@ enum http_result api_list_rejected(struct http_req *r)
 	enum werr err;
 	int limit;
 
-	if (!http_require(r, ROLE_BIT(ROLE_ADMIN)) || !http_query_limit(r, LIST_DEFAULT, LIST_MAX, &limit) || !(st = server_reader(r)))
+	if (!http_query_limit(r, LIST_DEFAULT, LIST_MAX, &limit) || !(st = app_reader(api_app(r), r)))
 		return HTTP_DONE;
 	if ((err = store_rejected_list(st, source && source[0] ? source : NULL, limit, &rows, &n))) {
 		http_werr(r, err, store_errmsg(st));

@@ -155,6 +155,16 @@ bool app_session(struct app *a, struct http_req *r, unsigned roles_mask)
 	return set_principal(r, &k);
 }
 
+bool app_require_role(struct http_req *r, unsigned roles_mask)
+{
+	const struct api_key *k = app_key(r);
+
+	if (k && (roles_mask & ROLE_BIT(k->role)))
+		return true;
+	http_error(r, 403, "forbidden", "a key with role '%s' may not do this", k ? key_role_name(k->role) : "none");
+	return false;
+}
+
 bool app_authorize(void *ctx, struct http_req *r, unsigned roles_mask)
 {
 	struct app *a = ctx;

@@ -36,6 +36,10 @@ enum werr auth_lookup(struct store *reader, const char *key, int64_t now_ms, str
 void auth_cache_clear(void);
 
 #define ROLE_BIT(r) (1u << (r))
+/* The role sets routes name (struct http_route.roles). */
+#define ROLES_ADMIN ROLE_BIT(ROLE_ADMIN)
+#define ROLES_STAFF (ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_AGENT))
+#define ROLES_INGEST (ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_INGEST))
 
 /*
  * The transport's authorize hook (struct http_app; ctx is the struct app):
@@ -49,5 +53,8 @@ bool app_authorize(void *ctx, struct http_req *r, unsigned roles_mask);
 bool app_session(struct app *a, struct http_req *r, unsigned roles_mask);
 /* The key the request was authorized with, or NULL. */
 const struct api_key *app_key(const struct http_req *r);
+/* A narrower check after the route's own: true when the request's key has
+ * one of roles_mask, else false with the 403 reply set. */
+bool app_require_role(struct http_req *r, unsigned roles_mask);
 
 #endif

@@ -10,7 +10,32 @@
 
 #include <stdbool.h>
 
+#include "../adapters/sources.h"
+#include "../api/api.h"
+#include "../core/policy.h"
 #include "../http/http.h"
+#include "../notify/notify_config.h"
+#include "../notify/planner.h"
+#include "../store/store_config.h"
+#include "../views/views.h"
+#include "../web/web.h"
+
+/*
+ * Everything the INI file configures, one struct per module (each module
+ * parses its own sections: config.c hands every entry to each module's
+ * setter until one takes it).
+ */
+struct config {
+	struct http_opts http;          /* [server] listen, threads; [limits] body, connections; [streams] */
+	struct store_config store;      /* [server] store; [limits] queue */
+	struct policy policy;           /* [resolution]; source kinds from [source NAME] */
+	struct sources_config sources;  /* [adapters], [source NAME] */
+	struct api_config api;          /* [limits] max_depth, max_batch */
+	struct views_config views;      /* [kpis] */
+	struct web_config web;          /* [web] */
+	struct notify_config notify;    /* [smtp], [sms], [webhook NAME], [helpdesk], [teams], [notify] ... */
+	struct rules_config rules;      /* [rule NAME], [notify] templates, locale, default_rules */
+};
 
 struct cli_opts {
 	const char *config;  /* --config */
@@ -29,15 +54,23 @@ struct cli_opts {
 };
 
 /* Loads the configuration into cfg (defaults first).  Returns 0, or -1 after
- * printing an error to stderr. */
-int config_load(struct server_config *cfg, const struct cli_opts *o);
-/* Parses "HOST:PORT", "[V6]:PORT" or ":PORT" into cfg. */
-int config_set_listen(struct server_config *cfg, const char *s);
+ * printing an error to stderr.  struct config is large: keep it off small
+ * stacks (config_new). */
+int config_load(struct config *cfg, const struct cli_opts *o);
+/* A zeroed config on the heap, or NULL (message on stderr); free() it. */
+struct config *config_new(void);
+/* Who the messages come from, taken from [web] (notify/planner.h). */
+void config_shop(const struct config *cfg, struct notify_shop *out);
+/* The link signer a server with this configuration signs with (its secret
+ * and its base URL for the configured port), for commands that make links
+ * without running the server. */
+void config_link_signer(const struct config *cfg, struct link_signer *out);
 
-int cmd_keys(const struct server_config *cfg, const struct cli_opts *o);
-int cmd_demo(struct server_config *cfg, const struct cli_opts *o);
-int cmd_parse(const struct server_config *cfg, const struct cli_opts *o);
-int cmd_check(const struct server_config *cfg);
+int cmd_serve(struct config *cfg);
+int cmd_keys(const struct config *cfg, const struct cli_opts *o);
+int cmd_demo(struct config *cfg, const struct cli_opts *o);
+int cmd_parse(const struct config *cfg, const struct cli_opts *o);
+int cmd_check(const struct config *cfg);
 /* track-link parses its own options (--days); tracklink.c */
 int cmd_track_link(int argc, char **argv);
 /* notify parses its own options (preview --rule R --order O); notify.c */

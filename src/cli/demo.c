@@ -36,9 +36,9 @@
 #include "../base/crypto.h"
 #include "../base/log.h"
 #include "../base/wtime.h"
-#include "../http/auth.h"
-#include "../http/server.h"
-#include "../web/page.h"
+#include "../app/auth.h"
+#include "serve.h"
+#include "../app/links.h"
 #include "cli.h"
 #include "../base/banned.h"
 
@@ -525,9 +525,9 @@ static int make_key(struct store *st, enum key_role role, char key[AUTH_KEY_LEN 
 	return 0;
 }
 
-int cmd_demo(struct server_config *cfg, const struct cli_opts *o)
+int cmd_demo(struct config *cfg, const struct cli_opts *o)
 {
-	struct server *srv;
+	struct serve *srv;
 	struct store *st;
 	struct sim *s;
 	pthread_t th;
@@ -536,7 +536,7 @@ int cmd_demo(struct server_config *cfg, const struct cli_opts *o)
 
 	cli_block_signals();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (store_open(cfg->store_url, 0, &st, msg, sizeof(msg))) {
+	if (store_open(cfg->store.url, 0, &st, msg, sizeof(msg))) {
 		fprintf(stderr, "wismo: %s\n", msg);
 		return 1;
 	}
@@ -550,7 +550,7 @@ int cmd_demo(struct server_config *cfg, const struct cli_opts *o)
 	for (int i = 0; i < 4; i++) {
 		static const char *const names[] = { "shopify", "scans", "shipstation", "easypost" };
 		unsigned char rnd_bytes[16];
-		struct source_cfg *sc = server_source_add(cfg, names[i]);
+		struct source_cfg *sc = sources_add(&cfg->sources, names[i]);
 		if (!sc || crypto_random(rnd_bytes, sizeof(rnd_bytes))) {
 			fprintf(stderr, "wismo: demo: unable to configure sources\n");
 			return 1;
@@ -558,21 +558,21 @@ int cmd_demo(struct server_config *cfg, const struct cli_opts *o)
 		crypto_hex(rnd_bytes, sizeof(rnd_bytes), secrets[i]);
 		snprintf(sc->secret, sizeof(sc->secret), "%s", secrets[i]);
 	}
-	if (server_start(cfg, &srv, msg, sizeof(msg))) {
+	if (serve_start(cfg, &srv, msg, sizeof(msg))) {
 		fprintf(stderr, "wismo: %s\n", msg);
 		return 1;
 	}
 	if (!(s = calloc(1, sizeof(*s)))) {
-		server_stop(srv);
+		serve_stop(srv);
 		return 1;
 	}
-	snprintf(s->base, sizeof(s->base), "http://%s%s%s:%d", strchr(cfg->listen_host, ':') ? "[" : "",
-		 cfg->listen_host, strchr(cfg->listen_host, ':') ? "]" : "", server_port(srv));
+	snprintf(s->base, sizeof(s->base), "http://%s%s%s:%d", strchr(cfg->http.listen_host, ':') ? "[" : "",
+		 cfg->http.listen_host, strchr(cfg->http.listen_host, ':') ? "]" : "", serve_port(srv));
 	snprintf(s->url, sizeof(s->url), "%s/v1/events", s->base);
 	memcpy(s->secret, secrets, sizeof(secrets));
 	if (zones_load(NULL, NULL, &s->zones, msg, sizeof(msg))) {
 		free(s);
-		server_stop(srv);
+		serve_stop(srv);
 		return 1;
 	}
 	snprintf(s->auth, sizeof(s->auth), "Authorization: Bearer %s", ingest);
@@ -582,7 +582,7 @@ int cmd_demo(struct server_config *cfg, const struct cli_opts *o)
 	s->next_number = 1001 + (long)(clock_wall_ms() / 1000 % 90000) * 10;
 	if (pthread_create(&th, NULL, sim_main, s)) {
 		free(s);
-		server_stop(srv);
+		serve_stop(srv);
 		return 1;
 	}
 	{
@@ -592,7 +592,7 @@ int cmd_demo(struct server_config *cfg, const struct cli_opts *o)
 
 		/* the first simulated order's tracking page (valid once the feed has placed it) */
 		snprintf(first, sizeof(first), "%ld", s->next_number);
-		if (web_link_url(cfg, server_port(srv), first, 7, clock_wall_ms(), &link, &exp))
+		if (link_signer_url(serve_links(srv), first, 7, clock_wall_ms(), &link, &exp))
 			buf_puts(&link, "(no link secret)");
 		printf("wismo demo: serving %s  (store %s)\n"
 		       "  simulated feed: %.2f new orders/s, %.1f simulated hours per second\n"
@@ -602,7 +602,7 @@ int cmd_demo(struct server_config *cfg, const struct cli_opts *o)
 		       "  lookup form:    %s/track\n"
 		       "  try:  curl -H 'Authorization: Bearer %s' %s/v1/orders/%s?view=agent\n"
 		       "  stop with Ctrl-C\n",
-		       s->base, cfg->store_url, s->rate, s->speed, admin, s->base, link.p, first, s->base, admin,
+		       s->base, cfg->store.url, s->rate, s->speed, admin, s->base, link.p, first, s->base, admin,
 		       s->base, first);
 		buf_release(&link);
 	}
@@ -610,7 +610,7 @@ int cmd_demo(struct server_config *cfg, const struct cli_opts *o)
 	cli_wait_signal();
 	atomic_store(&s->stop, true);
 	pthread_join(th, NULL);
-	server_stop(srv);
+	serve_stop(srv);
 	zones_free(s->zones);
 	free(s);
 	curl_global_cleanup();

@@ -8,7 +8,7 @@
 
 #include "../base/clock.h"
 #include "../base/wtime.h"
-#include "../http/auth.h"
+#include "../app/auth.h"
 #include "cli.h"
 #include "../base/banned.h"
 
@@ -86,7 +86,7 @@ static int keys_revoke(struct store *st, const struct cli_opts *o)
 	return 0;
 }
 
-int cmd_keys(const struct server_config *cfg, const struct cli_opts *o)
+int cmd_keys(const struct config *cfg, const struct cli_opts *o)
 {
 	struct store *st;
 	char msg[256];
@@ -96,7 +96,7 @@ int cmd_keys(const struct server_config *cfg, const struct cli_opts *o)
 		cli_usage("keys");
 		return 2;
 	}
-	if (store_open(cfg->store_url, 0, &st, msg, sizeof(msg))) {
+	if (store_open(cfg->store.url, 0, &st, msg, sizeof(msg))) {
 		fprintf(stderr, "wismo: %s\n", msg);
 		return 1;
 	}

@@ -4,7 +4,6 @@
  * own files.
  */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +12,6 @@
 #include "../base/log.h"
 #include "../base/wtime.h"
 #include "../core/order.h"
-#include "../http/server.h"
 #include "cli.h"
 #include "../base/banned.h"
 
@@ -98,54 +96,13 @@ bool cli_is_help(const char *arg)
 }
 
 
-void cli_block_signals(void)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-int cli_wait_signal(void)
-{
-	sigset_t set;
-	int sig = 0;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigwait(&set, &sig);
-	return sig;
-}
-
-static int cmd_serve(struct server_config *cfg)
-{
-	struct server *srv;
-	char msg[512] = "";
-	char port[16];
-
-	cli_block_signals();
-	if (server_start(cfg, &srv, msg, sizeof(msg))) {
-		fprintf(stderr, "wismo: %s\n", msg);
-		return 1;
-	}
-	snprintf(port, sizeof(port), "%d", server_port(srv));
-	wlog(LOG_INFO, "listening", "host", cfg->listen_host, "port", port, NULL);
-	cli_wait_signal();
-	wlog(LOG_INFO, "stopping", NULL);
-	server_stop(srv);
-	wlog(LOG_INFO, "stopped", NULL);
-	return 0;
-}
-
-static int cmd_migrate(const struct server_config *cfg)
+static int cmd_migrate(const struct config *cfg)
 {
 	struct store *st;
 	char msg[256];
 	int from = 0, to = 0;
 
-	if (store_open(cfg->store_url, STORE_NO_MIGRATE, &st, msg, sizeof(msg))) {
+	if (store_open(cfg->store.url, STORE_NO_MIGRATE, &st, msg, sizeof(msg))) {
 		fprintf(stderr, "wismo: %s\n", msg);
 		return 1;
 	}
@@ -159,7 +116,7 @@ static int cmd_migrate(const struct server_config *cfg)
 	return 0;
 }
 
-static int cmd_rebuild(const struct server_config *cfg, int verify)
+static int cmd_rebuild(const struct config *cfg, int verify)
 {
 	struct store *st;
 	struct buf before = BUF_INIT, after = BUF_INIT;
@@ -167,7 +124,7 @@ static int cmd_rebuild(const struct server_config *cfg, int verify)
 	size_t n = 0;
 	int rc = 1;
 
-	if (store_open(cfg->store_url, 0, &st, msg, sizeof(msg))) {
+	if (store_open(cfg->store.url, 0, &st, msg, sizeof(msg))) {
 		fprintf(stderr, "wismo: %s\n", msg);
 		return 1;
 	}
@@ -201,7 +158,7 @@ out:
 	return rc;
 }
 
-static int cmd_order(const struct server_config *cfg, const struct cli_opts *o)
+static int cmd_order(const struct config *cfg, const struct cli_opts *o)
 {
 	struct store *st;
 	struct event *evs = NULL;
@@ -219,7 +176,7 @@ static int cmd_order(const struct server_config *cfg, const struct cli_opts *o)
 		fprintf(stderr, "wismo: order number too long\n");
 		return 2;
 	}
-	if (store_open(cfg->store_url, STORE_READONLY, &st, msg, sizeof(msg))) {
+	if (store_open(cfg->store.url, STORE_READONLY, &st, msg, sizeof(msg))) {
 		fprintf(stderr, "wismo: %s\n", msg);
 		return 1;
 	}
@@ -276,6 +233,29 @@ out:
 	return rc;
 }
 
+static int run(const char *cmd, struct config *cfg, const struct cli_opts *o)
+{
+	if (!strcmp(cmd, "serve"))
+		return cmd_serve(cfg);
+	if (!strcmp(cmd, "demo"))
+		return cmd_demo(cfg, o);
+	if (!strcmp(cmd, "migrate"))
+		return cmd_migrate(cfg);
+	if (!strcmp(cmd, "rebuild"))
+		return cmd_rebuild(cfg, o->verify);
+	if (!strcmp(cmd, "order"))
+		return cmd_order(cfg, o);
+	if (!strcmp(cmd, "keys"))
+		return cmd_keys(cfg, o);
+	if (!strcmp(cmd, "parse"))
+		return cmd_parse(cfg, o);
+	if (!strcmp(cmd, "check"))
+		return cmd_check(cfg);
+	/* a row of the usage table without a branch above */
+	fprintf(stderr, "wismo: command '%s' is not wired\n", cmd);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -292,9 +272,9 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_opts o = { 0 };
-	struct server_config cfg;
+	struct config *cfg;
 	const char *cmd;
-	int c;
+	int c, rc;
 
 	o.speed = 1.0;
 	o.rate = 0.5;
@@ -342,25 +322,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "demo") && !o.store && !getenv("WISMO_STORE"))
 		o.store = "sqlite:./wismo-demo.db";
-	if (config_load(&cfg, &o))
-		return 2;
-	if (!strcmp(cmd, "serve"))
-		return cmd_serve(&cfg);
-	if (!strcmp(cmd, "demo"))
-		return cmd_demo(&cfg, &o);
-	if (!strcmp(cmd, "migrate"))
-		return cmd_migrate(&cfg);
-	if (!strcmp(cmd, "rebuild"))
-		return cmd_rebuild(&cfg, o.verify);
-	if (!strcmp(cmd, "order"))
-		return cmd_order(&cfg, &o);
-	if (!strcmp(cmd, "keys"))
-		return cmd_keys(&cfg, &o);
-	if (!strcmp(cmd, "parse"))
-		return cmd_parse(&cfg, &o);
-	if (!strcmp(cmd, "check"))
-		return cmd_check(&cfg);
-	/* a row of the usage table without a branch above */
-	fprintf(stderr, "wismo: command '%s' is not wired\n", cmd);
-	return 2;
+	if (!(cfg = config_new()))
+		return 1;
+	rc = config_load(cfg, &o) ? 2 : run(cmd, cfg, &o);
+	free(cfg);
+	return rc;
 }

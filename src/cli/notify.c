@@ -20,11 +20,11 @@
 #include "../base/wtime.h"
 #include "../notify/planner.h"
 #include "../notify/render.h"
-#include "../web/page.h"
+#include "../app/links.h"
 #include "cli.h"
 #include "../base/banned.h"
 
-static int fold_order(const struct server_config *cfg, struct store *st, const char *id, struct order_state *os)
+static int fold_order(const struct config *cfg, struct store *st, const char *id, struct order_state *os)
 {
 	char order[EV_ORDER_MAX + 1];
 	struct event *evs = NULL;
@@ -50,7 +50,7 @@ static int fold_order(const struct server_config *cfg, struct store *st, const c
 	return rc;
 }
 
-static void print_row(const struct server_config *cfg, struct store *st, const struct outbox_row *row, bool sms)
+static void print_row(const struct config *cfg, struct store *st, const struct outbox_row *row, bool sms)
 {
 	struct rendered out;
 	char err[512];
@@ -70,7 +70,7 @@ static void print_row(const struct server_config *cfg, struct store *st, const s
 		printf("\n%s\n\n", row->view);
 		return;
 	}
-	if (notify_render(cfg->notify_templates, row, &out, err, sizeof(err))) {
+	if (notify_render(cfg->rules.templates, row, &out, err, sizeof(err))) {
 		printf("render error: %s\n\n", err);
 		return;
 	}
@@ -85,7 +85,7 @@ static void print_row(const struct server_config *cfg, struct store *st, const s
 	rendered_release(&out);
 }
 
-static int preview(const struct server_config *cfg, const char *rule_name, const char *order, int64_t now)
+static int preview(const struct config *cfg, const char *rule_name, const char *order, int64_t now)
 {
 	struct rule_set set;
 	struct rule_row *stored = NULL;
@@ -95,17 +95,20 @@ static int preview(const struct server_config *cfg, const char *rule_name, const
 	bool *sms = NULL;
 	const struct rule *r;
 	struct buf url = BUF_INIT;
+	struct link_signer links;
+	struct notify_shop shop;
+	struct notify_planner_opts po = { &cfg->rules, &cfg->notify, &shop, &links, cfg->store.url };
 	char msg[256];
 	int64_t exp;
 	size_t n = 0, nstored = 0;
 	int rc = 1;
 
 	order_init(&os);
-	if (notify_rules_base(cfg, &set, msg, sizeof(msg))) {
+	if (notify_rules_base(&cfg->rules, &set, msg, sizeof(msg))) {
 		fprintf(stderr, "wismo: %s\n", msg);
 		return 2;
 	}
-	if (store_open(cfg->store_url, STORE_READONLY, &st, msg, sizeof(msg))) {
+	if (store_open(cfg->store.url, STORE_READONLY, &st, msg, sizeof(msg))) {
 		fprintf(stderr, "wismo: %s\n", msg);
 		return 1;
 	}
@@ -120,9 +123,11 @@ static int preview(const struct server_config *cfg, const char *rule_name, const
 	}
 	if (fold_order(cfg, st, order, &os))
 		goto out;
-	if (web_link_url(cfg, cfg->port, os.order, 90, now, &url, &exp))
+	config_link_signer(cfg, &links);
+	config_shop(cfg, &shop);
+	if (link_signer_url(&links, os.order, 90, now, &url, &exp))
 		buf_reset(&url);
-	if (notify_build_rows(cfg, r, 1, true, &os, now, url.len ? url.p : NULL, &rows, &sms, &n)) {
+	if (notify_build_rows(&po, r, 1, true, &os, now, url.len ? url.p : NULL, &rows, &sms, &n)) {
 		fprintf(stderr, "wismo: out of memory\n");
 		goto out;
 	}
@@ -164,7 +169,7 @@ int cmd_notify(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_opts o = { 0 };
-	struct server_config *cfg;
+	struct config *cfg;
 	const char *rule = NULL, *order = NULL;
 	int64_t now = clock_wall_ms();
 	int c, rc;
@@ -199,7 +204,7 @@ int cmd_notify(int argc, char **argv)
 		cli_usage("notify");
 		return 2;
 	}
-	if (!(cfg = malloc(sizeof(*cfg))))
+	if (!(cfg = config_new()))
 		return 1;
 	if (config_load(cfg, &o)) {
 		free(cfg);

@@ -12,7 +12,7 @@
 #include "../adapters/mapping.h"
 #include "../adapters/zones.h"
 #include "../core/event_json.h"
-#include "../http/server.h"
+#include "serve.h"
 #include "cli.h"
 #include "../base/banned.h"
 
@@ -53,7 +53,7 @@ static char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
-int cmd_parse(const struct server_config *cfg, const struct cli_opts *o)
+int cmd_parse(const struct config *cfg, const struct cli_opts *o)
 {
 	const struct source_cfg *sc;
 	const struct adapter *ad;
@@ -73,7 +73,7 @@ int cmd_parse(const struct server_config *cfg, const struct cli_opts *o)
 		cli_usage("parse");
 		return 2;
 	}
-	sc = server_source(cfg, o->source);
+	sc = sources_find(&cfg->sources, o->source);
 	ad = adapter_find(sc && sc->adapter[0] ? sc->adapter : o->source);
 	if (!ad) {
 		fprintf(stderr, "wismo: no adapter for source '%s'\n", o->source);
@@ -83,7 +83,7 @@ int cmd_parse(const struct server_config *cfg, const struct cli_opts *o)
 		fprintf(stderr, "wismo: unable to read '%s' (or larger than 64 MiB)\n", o->args[0]);
 		return 1;
 	}
-	if ((err = server_load_tables(cfg, &maps, &zones, why, sizeof(why)))) {
+	if ((err = sources_load_tables(&cfg->sources, &maps, &zones, why, sizeof(why)))) {
 		fprintf(stderr, "wismo: %s\n", why);
 		goto out;
 	}
@@ -119,20 +119,20 @@ out:
 	return rc;
 }
 
-int cmd_check(const struct server_config *cfg)
+int cmd_check(const struct config *cfg)
 {
 	struct mappings *maps = NULL;
 	struct zones *zones = NULL;
 	char why[512];
 	int problems = 0;
 
-	if (server_load_tables(cfg, &maps, &zones, why, sizeof(why))) {
+	if (sources_load_tables(&cfg->sources, &maps, &zones, why, sizeof(why))) {
 		fprintf(stderr, "wismo: %s\n", why);
 		return 1;
 	}
 	printf("mappings: %zu tables loaded\n", mappings_ntables(maps));
-	for (int i = 0; i < cfg->nsources; i++) {
-		const struct source_cfg *sc = &cfg->sources[i];
+	for (int i = 0; i < cfg->sources.nsources; i++) {
+		const struct source_cfg *sc = &cfg->sources.sources[i];
 		const struct adapter *ad = adapter_find(sc->adapter[0] ? sc->adapter : sc->name);
 		if (!ad) {
 			if (sc->adapter[0]) {

@@ -12,7 +12,7 @@
 
 #include "../base/clock.h"
 #include "../base/wtime.h"
-#include "../web/page.h"
+#include "../app/links.h"
 #include "cli.h"
 #include "../base/banned.h"
 
@@ -27,7 +27,8 @@ int cmd_track_link(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_opts o = { 0 };
-	struct server_config cfg;
+	struct config *cfg;
+	struct link_signer links;
 	struct store *st;
 	struct buf url = BUF_INIT;
 	char msg[256], ts[WTIME_BUFSZ], *json = NULL, *end;
@@ -57,26 +58,31 @@ int cmd_track_link(int argc, char **argv)
 		cli_usage("track-link");
 		return 2;
 	}
-	if (config_load(&cfg, &o))
-		return 2;
-	if (!days)
-		days = cfg.web_link_days > 0 ? cfg.web_link_days : 30;
-	if (store_open(cfg.store_url, STORE_READONLY, &st, msg, sizeof(msg))) {
-		fprintf(stderr, "wismo: %s\n", msg);
+	if (!(cfg = config_new()))
 		return 1;
+	if (config_load(cfg, &o)) {
+		free(cfg);
+		return 2;
+	}
+	if (!days)
+		days = cfg->web.link_days > 0 ? cfg->web.link_days : 30;
+	if (store_open(cfg->store.url, STORE_READONLY, &st, msg, sizeof(msg))) {
+		fprintf(stderr, "wismo: %s\n", msg);
+		goto out;
 	}
 	err = store_get_order(st, argv[optind], &json);
 	store_close(st);
 	free(json);
 	if (err == WERR_NOT_FOUND) {
 		fprintf(stderr, "wismo: no order '%s'\n", argv[optind]);
-		return 1;
+		goto out;
 	}
 	if (err) {
 		fprintf(stderr, "wismo: unable to read the order\n");
-		return 1;
+		goto out;
 	}
-	if (web_link_url(&cfg, cfg.port, argv[optind], (int)days, clock_wall_ms(), &url, &exp)) {
+	config_link_signer(cfg, &links);
+	if (link_signer_url(&links, argv[optind], (int)days, clock_wall_ms(), &url, &exp)) {
 		fprintf(stderr, "wismo: unable to sign the link (no link secret)\n");
 		goto out;
 	}
@@ -85,5 +91,6 @@ int cmd_track_link(int argc, char **argv)
 	rc = 0;
 out:
 	buf_release(&url);
+	free(cfg);
 	return rc;
 }

@@ -3,7 +3,7 @@
  * table and knows no feature.
  *
  * The layers above build the table (src/api/routes.c, src/web/routes.c) and
- * the wiring (src/cli/serve.c) hands it to http_server_start() with the
+ * the wiring (src/cli/serve.c) hands it to http_server_new() with the
  * options below.  For each request the server reads the body within the
  * limits, finds the route (http_route_find, docs/architecture.md), answers
  * 404 or 405 itself, asks the authorize hook when the route names roles, and
@@ -55,13 +55,15 @@ struct http_route {
 	http_handler_fn handler;
 };
 
-/* A table: rows and their count (a folder exports one). */
+/* A table: rows, their count, and the context its handlers get from
+ * http_ctx() (a handler folder exports one table with its own context). */
 struct http_routes {
 	const struct http_route *rows;
 	size_t n;
+	void *ctx;
 };
 
-#define HTTP_ROUTES(table) ((struct http_routes){ (table), sizeof(table) / sizeof((table)[0]) })
+#define HTTP_ROUTES(table, ctx) ((struct http_routes){ (table), sizeof(table) / sizeof((table)[0]), (ctx) })
 
 /* [server], [limits] and [streams] settings the transport reads (docs/config.md). */
 struct http_opts {
@@ -82,10 +84,9 @@ int http_opts_set_listen(struct http_opts *o, const char *s);
 int http_config_set(struct http_opts *o, const char *section, const char *name, const char *value);
 
 /*
- * What the layers above hand the server.  ctx is theirs: handlers get it
- * with http_ctx(r).  authorize(ctx, r, roles) runs before a route with
- * roles; it returns true to go on, or false with the 401/403 (or 503)
- * reply set.
+ * What the layers above hand the server: the route tables and the
+ * authorize hook.  authorize(ctx, r, roles) runs before a route with roles;
+ * it returns true to go on, or false with the 401/403 (or 503) reply set.
  */
 struct http_app {
 	void *ctx;
@@ -94,9 +95,16 @@ struct http_app {
 	size_t ntables;
 };
 
-/* Starts the daemon (listening when it returns). */
-enum werr http_server_start(const struct http_opts *o, const struct http_app *app, struct http_server **out,
-			    char *errbuf, size_t errcap);
+/*
+ * Two steps, so that what depends on the port (signed links' base URL) is
+ * ready before the first request: http_server_new() binds the address (the
+ * port is known, 0 included) and makes the live-update hub;
+ * http_server_listen() starts serving.  app's tables must outlive the
+ * server.  http_server_stop() also frees a server that never listened.
+ */
+enum werr http_server_new(const struct http_opts *o, const struct http_app *app, struct http_server **out,
+			  char *errbuf, size_t errcap);
+enum werr http_server_listen(struct http_server *s, char *errbuf, size_t errcap);
 int http_server_port(const struct http_server *s);
 /* Stops accepting new connections (the first step of a graceful stop). */
 void http_server_quiesce(struct http_server *s);
@@ -115,6 +123,7 @@ struct http_req {
 	struct buf body;
 	bool body_too_large;
 	const struct http_route *route; /* NULL before routing (and for 404s) */
+	void *route_ctx;                /* its table's ctx */
 	char param[HTTP_PARAM_MAX + 1]; /* the route's parameter, "" when it has none */
 	char allow_buf[64];
 
@@ -141,7 +150,7 @@ struct http_req {
 	void (*handler_free)(void *handler_state);
 };
 
-/* The ctx of struct http_app. */
+/* The ctx of the route table whose row r matched. */
 void *http_ctx(struct http_req *r);
 
 /* Suspends r's connection; call with r->mu held, right after handing the
@@ -173,11 +182,14 @@ size_t http_form_decode(const char *s, size_t len, char *out, size_t cap);
 
 /*
  * The route matcher (exposed for its unit test): the row of tables for
- * method and path, with its parameter copied into param (cut to cap).
+ * method and path, with its parameter copied into param (cut to cap) and
+ * its table's ctx in *ctx (ctx may be NULL).  method NULL: the first row of
+ * the pattern that matches, whatever its method.
  * NULL when no pattern matches (allow ""), or when one matches without a
  * row for the method (allow lists its methods, e.g. "GET, HEAD, POST").
  */
 const struct http_route *http_route_find(const struct http_routes *tables, size_t ntables, const char *method,
-					 const char *path, char *param, size_t cap, char *allow, size_t allowcap);
+					 const char *path, char *param, size_t cap, char *allow, size_t allowcap,
+					 void **ctx);
 
 #endif

@@ -78,7 +78,8 @@ static void allow_list(const struct http_routes *tables, size_t ntables, const c
 }
 
 const struct http_route *http_route_find(const struct http_routes *tables, size_t ntables, const char *method,
-					 const char *path, char *param, size_t cap, char *allow, size_t allowcap)
+					 const char *path, char *param, size_t cap, char *allow, size_t allowcap,
+					 void **ctx)
 {
 	if (allowcap)
 		allow[0] = '\0';
@@ -90,13 +91,19 @@ const struct http_route *http_route_find(const struct http_routes *tables, size_
 				if ((param_at(rt->pattern) != NULL) != (pass == 1) || !match(rt->pattern, path, param, cap))
 					continue;
 				/* this pattern decides: a row of it for the method, or 405 */
-				if (!method)
+				if (!method) {
+					if (ctx)
+						*ctx = tables[t].ctx;
 					return rt;
+				}
 				for (size_t u = t; u < ntables; u++)
 					for (size_t j = u == t ? i : 0; j < tables[u].n; j++)
 						if (!strcmp(tables[u].rows[j].pattern, rt->pattern) &&
-						    method_ok(tables[u].rows[j].method, method))
+						    method_ok(tables[u].rows[j].method, method)) {
+							if (ctx)
+								*ctx = tables[u].ctx;
 							return &tables[u].rows[j];
+						}
 				if (allowcap)
 					allow_list(tables, ntables, rt->pattern, allow, allowcap);
 				return NULL;

@@ -126,7 +126,7 @@ int http_config_set(struct http_opts *o, const char *section, const char *name, 
 
 void *http_ctx(struct http_req *r)
 {
-	return r->srv->app.ctx;
+	return r->route_ctx;
 }
 
 struct http_metrics *http_server_metrics(struct http_server *s)
@@ -230,12 +230,12 @@ static enum http_result route(struct http_req *r)
 	const struct http_route *rt;
 
 	rt = http_route_find(s->app.tables, s->app.ntables, r->method, r->url, r->param, sizeof(r->param),
-			     r->allow_buf, sizeof(r->allow_buf));
+			     r->allow_buf, sizeof(r->allow_buf), &r->route_ctx);
 	if (!rt) {
 		if (r->allow_buf[0]) {
 			/* the path is known: count it under its pattern's label */
 			r->route = http_route_find(s->app.tables, s->app.ntables, NULL, r->url, r->param,
-						   sizeof(r->param), NULL, 0);
+						   sizeof(r->param), NULL, 0, NULL);
 			r->allow = r->allow_buf;
 			http_error(r, 405, "method_not_allowed", "use %s on this path", r->allow_buf);
 		} else {
@@ -253,7 +253,7 @@ static enum MHD_Result too_large(struct http_req *r)
 {
 	/* counted under the path's route, whatever the method */
 	r->route = http_route_find(r->srv->app.tables, r->srv->app.ntables, NULL, r->url, r->param, sizeof(r->param),
-				   NULL, 0);
+				   NULL, 0, NULL);
 	http_error(r, 413, "body_too_large", "the request body is over the limit of %zu bytes", r->srv->opts.max_body);
 	return send_reply(r);
 }
@@ -342,38 +342,39 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 static void server_free(struct http_server *s)
 {
+	if (s->fd >= 0)
+		close(s->fd);
 	sse_hub_free(s->sse);
 	http_metrics_free(s->metrics);
 	free(s);
 }
 
-enum werr http_server_start(const struct http_opts *o, const struct http_app *app, struct http_server **out,
-			    char *errbuf, size_t errcap)
+enum werr http_server_new(const struct http_opts *o, const struct http_app *app, struct http_server **out,
+			  char *errbuf, size_t errcap)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
-	struct sockaddr_in sin;
-	struct sockaddr_in6 sin6;
-	struct sockaddr *sa;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-			 MHD_USE_ITC | MHD_USE_ERROR_LOG;
-	const union MHD_DaemonInfo *info;
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	int one = 1;
 
 	*out = NULL;
 	if (!s)
 		return WERR_NOMEM;
 	s->opts = *o;
 	s->app = *app;
-	memset(&sin, 0, sizeof(sin));
-	memset(&sin6, 0, sizeof(sin6));
-	if (inet_pton(AF_INET, o->listen_host, &sin.sin_addr) == 1) {
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons((uint16_t)o->port);
-		sa = (struct sockaddr *)&sin;
-	} else if (inet_pton(AF_INET6, o->listen_host, &sin6.sin6_addr) == 1) {
-		sin6.sin6_family = AF_INET6;
-		sin6.sin6_port = htons((uint16_t)o->port);
-		sa = (struct sockaddr *)&sin6;
-		flags |= MHD_USE_IPv6;
+	s->fd = -1;
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, o->listen_host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)o->port);
+		len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, o->listen_host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)o->port);
+		len = sizeof(*sin6);
+		s->ipv6 = true;
 	} else {
 		snprintf(errbuf, errcap, "listen address '%s' is not an IP address", o->listen_host);
 		free(s);
@@ -384,8 +385,30 @@ enum werr http_server_start(const struct http_opts *o, const struct http_app *ap
 		server_free(s);
 		return WERR_NOMEM;
 	}
-	s->daemon = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_access, s,
-				     MHD_OPTION_SOCK_ADDR, sa,
+	/* Bound here, served from http_server_listen(): the port is known
+	 * (even for port 0) before anything can be asked of the server. */
+	if ((s->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(s->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+	    bind(s->fd, (struct sockaddr *)&ss, len) || listen(s->fd, SOMAXCONN) ||
+	    getsockname(s->fd, (struct sockaddr *)&ss, &len)) {
+		snprintf(errbuf, errcap, "unable to listen on %s:%d: %s", o->listen_host, o->port, strerror(errno));
+		server_free(s);
+		return WERR_IO;
+	}
+	s->port = ntohs(ss.ss_family == AF_INET ? sin->sin_port : sin6->sin6_port);
+	*out = s;
+	return WERR_OK;
+}
+
+enum werr http_server_listen(struct http_server *s, char *errbuf, size_t errcap)
+{
+	const struct http_opts *o = &s->opts;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_ITC | MHD_USE_ERROR_LOG | (s->ipv6 ? MHD_USE_IPv6 : 0);
+
+	s->daemon = MHD_start_daemon(flags, (uint16_t)s->port, NULL, NULL, on_access, s,
+				     MHD_OPTION_LISTEN_SOCKET, s->fd,
 				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 1),
 				     MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
@@ -393,16 +416,12 @@ enum werr http_server_start(const struct http_opts *o, const struct http_app *ap
 				     MHD_OPTION_CONNECTION_LIMIT, o->conn_limit + 64,
 				     MHD_OPTION_CONNECTION_TIMEOUT, o->conn_timeout,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-				     MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
 				     MHD_OPTION_END);
 	if (!s->daemon) {
-		snprintf(errbuf, errcap, "unable to listen on %s:%d: %s", o->listen_host, o->port, strerror(errno));
-		server_free(s);
+		snprintf(errbuf, errcap, "unable to serve on %s:%d: %s", o->listen_host, s->port, strerror(errno));
 		return WERR_IO;
 	}
-	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	s->port = info ? info->port : o->port;
-	*out = s;
+	s->fd = -1; /* the daemon's now */
 	return WERR_OK;
 }
 
@@ -410,7 +429,7 @@ void http_server_quiesce(struct http_server *s)
 {
 	MHD_socket fd;
 
-	if (!s || s->quiesced)
+	if (!s || s->quiesced || !s->daemon)
 		return;
 	s->quiesced = true;
 	fd = MHD_quiesce_daemon(s->daemon);
@@ -429,8 +448,9 @@ void http_server_stop(struct http_server *s)
 	 * suspended connection), let the answers go out */
 	sse_hub_close(s->sse);
 	deadline = clock_mono_ms() + 5000;
-	while (atomic_load(&s->active) > 0 && clock_mono_ms() < deadline)
+	while (s->daemon && atomic_load(&s->active) > 0 && clock_mono_ms() < deadline)
 		usleep(10000);
-	MHD_stop_daemon(s->daemon);
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon);
 	server_free(s);
 }

@@ -17,7 +17,9 @@ struct http_server {
 	struct sse_hub *sse;
 	atomic_int active; /* requests allocated and not yet completed */
 	atomic_int conns;  /* open connections */
+	int fd;            /* the bound socket until the daemon takes it */
 	int port;
+	bool ipv6;
 	bool quiesced;
 };
 

@@ -2,7 +2,7 @@
  * sse.h - Server-Sent Events: live updates for the tracking page, the agent
  * view and the dashboard.
  *
- * One hub per server (created in http_server_start, closed in
+ * One hub per server (created in http_server_new, closed in
  * http_server_stop).  The transport knows no topic: a layer above hands
  * the hub keys (sse_hub_notify: copies them and returns at once, e.g. the
  * order numbers a commit refolded) and sets a feed; the hub's own thread

@@ -13,15 +13,17 @@
 #include "../base/crypto.h"
 #include "../base/log.h"
 #include "../core/notify_view.h"
-#include "../web/page.h"
 #include "channel.h"
 #include "../base/banned.h"
 
 #define LINK_DAYS 90 /* a link in a message outlives the message by a good margin */
 
 struct notify_planner {
-	struct server_config *cfg;  /* a copy (large: heap) */
-	int port;
+	struct notify_planner_opts o; /* its pointers: to the copies below, and the shared signer */
+	struct rules_config rules;
+	struct notify_config notify;
+	struct notify_shop shop;
+	char store_url[1024];
 	pthread_mutex_t rules_mu;
 	struct rule_set base;       /* defaults + config */
 	struct rule_set eff;        /* base + the API's */
@@ -47,18 +49,18 @@ void notify_outbox_key(const char *order, const char *milestone, const char *cha
 
 /* ---- configuration ---- */
 
-static struct rule *config_rule(struct server_config *cfg, const char *name)
+static struct rule *config_rule(struct rules_config *cfg, const char *name)
 {
 	struct rule defs[RULES_MAX];
 	size_t nd;
 	struct rule *r;
 
-	for (int i = 0; i < cfg->notify_nrules; i++)
-		if (!strcmp(cfg->notify_rules[i].name, name))
-			return &cfg->notify_rules[i];
-	if (cfg->notify_nrules >= RULES_MAX || !name[0] || strlen(name) > RULE_NAME_MAX)
+	for (int i = 0; i < cfg->nrules; i++)
+		if (!strcmp(cfg->rules[i].name, name))
+			return &cfg->rules[i];
+	if (cfg->nrules >= RULES_MAX || !name[0] || strlen(name) > RULE_NAME_MAX)
 		return NULL;
-	r = &cfg->notify_rules[cfg->notify_nrules++];
+	r = &cfg->rules[cfg->nrules++];
 	rule_init(r, name);
 	/* a section named like a default rule starts from it ([rule shipped]
 	 * enabled = false turns it off) */
@@ -71,26 +73,26 @@ static struct rule *config_rule(struct server_config *cfg, const char *name)
 	return r;
 }
 
-int notify_rules_config_set(struct server_config *cfg, const char *section, const char *name, const char *value)
+int notify_rules_config_set(struct rules_config *cfg, const char *section, const char *name, const char *value)
 {
 	char err[256];
 	struct rule *r;
 
 	if (!strcmp(section, "notify")) {
 		if (!strcmp(name, "templates")) {
-			if (strlen(value) >= sizeof(cfg->notify_templates))
+			if (strlen(value) >= sizeof(cfg->templates))
 				return -1;
-			snprintf(cfg->notify_templates, sizeof(cfg->notify_templates), "%s", value);
+			snprintf(cfg->templates, sizeof(cfg->templates), "%s", value);
 		} else if (!strcmp(name, "locale")) {
-			if (!value[0] || strlen(value) >= sizeof(cfg->notify_locale) || strchr(value, '/') ||
+			if (!value[0] || strlen(value) >= sizeof(cfg->locale) || strchr(value, '/') ||
 			    strchr(value, '.'))
 				return -1;
-			snprintf(cfg->notify_locale, sizeof(cfg->notify_locale), "%s", value);
+			snprintf(cfg->locale, sizeof(cfg->locale), "%s", value);
 		} else if (!strcmp(name, "default_rules")) {
 			if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1"))
-				cfg->notify_no_default_rules = false;
+				cfg->no_default_rules = false;
 			else if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0"))
-				cfg->notify_no_default_rules = true;
+				cfg->no_default_rules = true;
 			else
 				return -1;
 		} else {
@@ -136,7 +138,7 @@ int notify_rules_config_set(struct server_config *cfg, const char *section, cons
 
 /* ---- rows ---- */
 
-static enum werr view_text(const struct server_config *cfg, const struct order_state *o, const struct rule *r,
+static enum werr view_text(const struct notify_shop *shop, const struct order_state *o, const struct rule *r,
 			   const struct rule_plan *pl, const char *tracking_url, char **out)
 {
 	struct notify_view_ctx c = {
@@ -146,9 +148,9 @@ static enum werr view_text(const struct server_config *cfg, const struct order_s
 		.locale = pl->locale,
 		.package = pl->package,
 		.tracking_url = tracking_url,
-		.shop_name = cfg->web_name,
-		.support_email = cfg->web_support_email,
-		.support_phone = cfg->web_support_phone,
+		.shop_name = shop->name,
+		.support_email = shop->support_email,
+		.support_phone = shop->support_phone,
 	};
 	cJSON *v = notify_view(o, &c);
 
@@ -163,11 +165,11 @@ static enum werr view_text(const struct server_config *cfg, const struct order_s
 	return *out ? WERR_OK : WERR_NOMEM;
 }
 
-enum werr notify_build_rows(const struct server_config *cfg, const struct rule *rules, size_t nrules, bool all_channels,
+enum werr notify_build_rows(const struct notify_planner_opts *po, const struct rule *rules, size_t nrules, bool all_channels,
 			    const struct order_state *o, int64_t now, const char *tracking_url, struct outbox_row **rows,
 			    bool **needs_consent, size_t *n)
 {
-	const struct notify_config *nc = &cfg->notify;
+	const struct notify_config *nc = po->notify;
 	const char *subs[NOTIFY_SUBSCRIBERS_MAX];
 	struct rules_env env = { 0 };
 	struct rule_plan *plans = NULL;
@@ -190,7 +192,7 @@ enum werr notify_build_rows(const struct server_config *cfg, const struct rule *
 	env.team[AUD_SUPPORT] = nc->teams.support;
 	env.team[AUD_WAREHOUSE] = nc->teams.warehouse;
 	env.team[AUD_OPERATIONS] = nc->teams.operations;
-	env.locale = cfg->notify_locale[0] ? cfg->notify_locale : "en";
+	env.locale = po->rules->locale[0] ? po->rules->locale : "en";
 	if ((err = rules_plan(rules, nrules, &env, o, now, &plans, &np)) || !np)
 		goto out;
 	if (!(out = calloc(np, sizeof(*out))) || !(consent = calloc(np, sizeof(*consent)))) {
@@ -213,7 +215,7 @@ enum werr notify_build_rows(const struct server_config *cfg, const struct rule *
 		row->next_at = pl->next_at;
 		notify_outbox_key(row->order, row->milestone, row->channel, row->recipient, row->key);
 		consent[i] = pl->needs_consent;
-		if ((err = view_text(cfg, o, r, pl, tracking_url, &row->view)))
+		if ((err = view_text(po->shop, o, r, pl, tracking_url, &row->view)))
 			goto out;
 	}
 	*rows = out;
@@ -237,7 +239,7 @@ static void tracking_url(struct notify_planner *p, const char *order, int64_t no
 	int64_t exp;
 
 	out[0] = '\0';
-	if (!web_link_url(p->cfg, p->port, order, LINK_DAYS, now, &url, &exp))
+	if (p->o.links && !link_signer_url(p->o.links, order, LINK_DAYS, now, &url, &exp))
 		snprintf(out, cap, "%s", url.p);
 	buf_release(&url);
 }
@@ -253,7 +255,7 @@ enum werr notify_planner_hook(void *ctx, struct store *st, const struct order_st
 
 	tracking_url(p, o->order, now, url, sizeof(url));
 	pthread_mutex_lock(&p->rules_mu);
-	err = notify_build_rows(p->cfg, p->eff.r, p->eff.n, false, o, now, url[0] ? url : NULL, &rows, &sms, &n);
+	err = notify_build_rows(&p->o, p->eff.r, p->eff.n, false, o, now, url[0] ? url : NULL, &rows, &sms, &n);
 	pthread_mutex_unlock(&p->rules_mu);
 	for (size_t i = 0; !err && i < n; i++) {
 		struct outbox_row *row = &rows[i];
@@ -307,14 +309,14 @@ void notify_rules_apply_stored(struct rule_set *set, const struct rule_row *rows
 	}
 }
 
-enum werr notify_rules_base(const struct server_config *cfg, struct rule_set *out, char *errbuf, size_t errcap)
+enum werr notify_rules_base(const struct rules_config *cfg, struct rule_set *out, char *errbuf, size_t errcap)
 {
 	char err[256];
 	enum werr e;
 
-	out->n = cfg->notify_no_default_rules ? 0 : rules_defaults(out->r, RULES_MAX);
-	for (int i = 0; i < cfg->notify_nrules; i++) {
-		struct rule r = cfg->notify_rules[i];
+	out->n = cfg->no_default_rules ? 0 : rules_defaults(out->r, RULES_MAX);
+	for (int i = 0; i < cfg->nrules; i++) {
+		struct rule r = cfg->rules[i];
 		if ((e = rule_check(&r, err, sizeof(err)))) {
 			snprintf(errbuf, errcap, "%s", err);
 			return e;
@@ -348,23 +350,27 @@ static enum werr reload(struct notify_planner *p)
 	return WERR_OK;
 }
 
-enum werr notify_planner_new(const struct server_config *cfg, struct notify_planner **out, char *errbuf,
+enum werr notify_planner_new(const struct notify_planner_opts *o, struct notify_planner **out, char *errbuf,
 			     size_t errcap)
 {
 	struct notify_planner *p = calloc(1, sizeof(*p));
-	char secret[256];
 	enum werr e;
 
 	*out = NULL;
-	if (!p || !(p->cfg = malloc(sizeof(*p->cfg)))) {
-		free(p);
+	if (!p)
 		return WERR_NOMEM;
-	}
-	*p->cfg = *cfg;
-	p->port = cfg->port;
+	p->rules = *o->rules;
+	p->notify = *o->notify;
+	p->shop = *o->shop;
+	snprintf(p->store_url, sizeof(p->store_url), "%s", o->store_url);
+	p->o.rules = &p->rules;
+	p->o.notify = &p->notify;
+	p->o.shop = &p->shop;
+	p->o.links = o->links;
+	p->o.store_url = p->store_url;
 	pthread_mutex_init(&p->rules_mu, NULL);
 	pthread_mutex_init(&p->side_mu, NULL);
-	if ((e = notify_rules_base(cfg, &p->base, errbuf, errcap))) {
+	if ((e = notify_rules_base(&p->rules, &p->base, errbuf, errcap))) {
 		notify_planner_free(p);
 		return e;
 	}
@@ -374,17 +380,8 @@ enum werr notify_planner_new(const struct server_config *cfg, struct notify_plan
 		notify_planner_free(p);
 		return e;
 	}
-	/* the link secret may have to be created in the database: do it now,
-	 * not later inside the writer's transaction */
-	page_link_secret(cfg, secret, sizeof(secret));
 	*out = p;
 	return WERR_OK;
-}
-
-void notify_planner_set_port(struct notify_planner *p, int port)
-{
-	if (p)
-		p->port = port;
 }
 
 void notify_planner_free(struct notify_planner *p)
@@ -394,7 +391,6 @@ void notify_planner_free(struct notify_planner *p)
 	store_close(p->side);
 	pthread_mutex_destroy(&p->rules_mu);
 	pthread_mutex_destroy(&p->side_mu);
-	free(p->cfg);
 	free(p);
 }
 
@@ -403,7 +399,7 @@ struct store *notify_side_lock(struct notify_planner *p)
 	char msg[256];
 
 	pthread_mutex_lock(&p->side_mu);
-	if (!p->side && store_open(p->cfg->store_url, STORE_NO_MIGRATE, &p->side, msg, sizeof(msg))) {
+	if (!p->side && store_open(p->store_url, STORE_NO_MIGRATE, &p->side, msg, sizeof(msg))) {
 		wlog(LOG_ERROR, "side_store_open_failed", "detail", msg, NULL);
 		p->side = NULL;
 		pthread_mutex_unlock(&p->side_mu);
@@ -426,7 +422,7 @@ void notify_rules_snapshot(struct notify_planner *p, struct rule_set *out)
 
 const char *notify_templates_dir(const struct notify_planner *p)
 {
-	return p->cfg->notify_templates;
+	return p->cfg->templates;
 }
 
 /* Writes the rule row and its audit entry in one transaction. */

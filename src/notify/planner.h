@@ -37,18 +37,48 @@
 
 #include "../base/err.h"
 #include "../core/order.h"
+#include "../core/link.h"
 #include "../core/rules.h"
-#include "../http/http.h"
 #include "../store/store.h"
+#include "notify_config.h"
+
+/* The rules' settings: [rule NAME] sections and [notify] templates, locale,
+ * default_rules (docs/config.md). */
+struct rules_config {
+	char templates[1024];   /* override directory for message templates, "" none */
+	char locale[16];        /* message locale, "" = "en" */
+	bool no_default_rules;  /* default_rules = false: only configured rules */
+	struct rule rules[RULES_MAX];
+	int nrules;
+};
+
+/* One INI entry of [rule NAME] or of the rules' keys in [notify]: 1 taken,
+ * 0 not ours, -1 bad (a message on stderr). */
+int notify_rules_config_set(struct rules_config *cfg, const char *section, const char *name, const char *value);
+
+/* Who the messages come from ([web] name, support_email, support_phone). */
+struct notify_shop {
+	char name[128];
+	char support_email[256];
+	char support_phone[64];
+};
+
+/* What the planner is made of.  new() copies the settings; links (may be
+ * NULL: messages then carry no tracking link) must outlive the planner. */
+struct notify_planner_opts {
+	const struct rules_config *rules;
+	const struct notify_config *notify;
+	const struct notify_shop *shop;
+	const struct link_signer *links;
+	const char *store_url;
+};
 
 struct notify_planner;
 
-/* Builds the rule set from defaults and cfg; checks the configured rules.
- * Loads the rules stored through the API from the side store. */
-enum werr notify_planner_new(const struct server_config *cfg, struct notify_planner **out, char *errbuf,
+/* Builds the rule set from defaults and the configured rules (checked),
+ * then loads the rules stored through the API from the side store. */
+enum werr notify_planner_new(const struct notify_planner_opts *o, struct notify_planner **out, char *errbuf,
 			     size_t errcap);
-/* The server's port, for tracking links when [web] public_url is not set. */
-void notify_planner_set_port(struct notify_planner *p, int port);
 void notify_planner_free(struct notify_planner *p);
 
 /* The writer's project hook (writer_project_fn); ctx is the planner. */
@@ -69,7 +99,7 @@ enum werr notify_rule_delete(struct notify_planner *p, const char *name, const c
 
 /* The defaults (unless [notify] default_rules = false) with the
  * configured rules on top, each checked; WERR_INVALID with a message. */
-enum werr notify_rules_base(const struct server_config *cfg, struct rule_set *out, char *errbuf, size_t errcap);
+enum werr notify_rules_base(const struct rules_config *cfg, struct rule_set *out, char *errbuf, size_t errcap);
 /* Applies the rules stored through the API (a NULL json removes). */
 void notify_rules_apply_stored(struct rule_set *set, const struct rule_row *rows, size_t n);
 
@@ -83,14 +113,11 @@ const char *notify_templates_dir(const struct notify_planner *p);
  * hook and by `wismo notify preview`.  Free with outbox_rows_free(); free
  * needs_consent with free().
  */
-enum werr notify_build_rows(const struct server_config *cfg, const struct rule *rules, size_t nrules, bool all_channels,
+enum werr notify_build_rows(const struct notify_planner_opts *po, const struct rule *rules, size_t nrules, bool all_channels,
 			    const struct order_state *o, int64_t now, const char *tracking_url, struct outbox_row **rows,
 			    bool **needs_consent, size_t *n);
 /* hex(sha256(order NUL milestone NUL channel NUL recipient)). */
 void notify_outbox_key(const char *order, const char *milestone, const char *channel, const char *recipient,
 		       char out[OUTBOX_KEY_MAX + 1]);
-
-/* notify_rules_config_set(), the INI entries of the rules, is declared in
- * http/http.h for src/cli/config.c. */
 
 #endif

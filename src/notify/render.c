@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "../core/tmpl.h"
-#include "../http/server.h"
+#include "../base/datadir.h"
 #include "channel.h"
 #include "../base/banned.h"
 
@@ -265,7 +265,7 @@ enum werr notify_render(const char *override_dir, const struct outbox_row *row, 
 {
 	char builtin[1024];
 
-	server_data_dir("templates", builtin, sizeof(builtin));
+	datadir_path("templates", builtin, sizeof(builtin));
 	return notify_render_in(override_dir, builtin, row->channel, row->locale, row->template_name, row->view, out,
 				err, errcap);
 }
@@ -281,7 +281,7 @@ bool notify_template_exists(const char *override_dir, const char *channel, const
 	if (!safe_part(channel) || !safe_part(template_name))
 		return false;
 	dirs[0] = override_dir;
-	dirs[1] = server_data_dir("templates", builtin, sizeof(builtin));
+	dirs[1] = datadir_path("templates", builtin, sizeof(builtin));
 	for (int d = 0; d < 2; d++) {
 		if (!dirs[d] || !dirs[d][0])
 			continue;

@@ -10,7 +10,7 @@
  *
  * They are found in the [notify] templates override directory first, then
  * in the installed (or source tree's) templates/ directory
- * (server_data_dir("templates")); a set is taken whole from the first
+ * (datadir_path("templates")); a set is taken whole from the first
  * place that has its .txt file, trying the message's locale first and then
  * "en".  Rendering is tmpl.h's Mustache with the row's stored view: HTML
  * escaping for .html, none for .subject and .txt (plain text).  Which

@@ -62,7 +62,7 @@ struct carrier {
 };
 
 struct poller {
-	struct server_config cfg;  /* a copy: the sources outlive the caller's */
+	struct sources_config sources; /* a copy: the sources outlive the caller's */
 	struct writer *w;
 	const struct mappings *maps;
 	const struct zones *zones;
@@ -361,7 +361,8 @@ static void *poller_main(void *arg)
 	return NULL;
 }
 
-enum werr poller_start(const struct server_config *cfg, struct writer *w, const struct mappings *maps,
+enum werr poller_start(const struct sources_config *sources, const char *store_url, struct writer *w,
+		       const struct mappings *maps,
 		       const struct zones *zones, struct poller **out, char *errbuf, size_t errcap)
 {
 	struct poller *p;
@@ -370,9 +371,9 @@ enum werr poller_start(const struct server_config *cfg, struct writer *w, const 
 	*out = NULL;
 	if (!(p = calloc(1, sizeof(*p))))
 		return WERR_NOMEM;
-	p->cfg = *cfg;
-	for (int i = 0; i < p->cfg.nsources; i++) {
-		const struct source_cfg *sc = &p->cfg.sources[i];
+	p->sources = *sources;
+	for (int i = 0; i < p->sources.nsources; i++) {
+		const struct source_cfg *sc = &p->sources.sources[i];
 		const struct adapter *ad = adapter_find(sc->adapter[0] ? sc->adapter : sc->name);
 		if (!ad || ad->kind != KIND_CARRIER || !sc->api_base[0])
 			continue;
@@ -391,7 +392,7 @@ enum werr poller_start(const struct server_config *cfg, struct writer *w, const 
 	p->w = w;
 	p->maps = maps;
 	p->zones = zones;
-	if ((err = store_open(cfg->store_url, 0, &p->st, errbuf, errcap))) {
+	if ((err = store_open(store_url, 0, &p->st, errbuf, errcap))) {
 		free(p);
 		return err;
 	}

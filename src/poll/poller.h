@@ -28,14 +28,17 @@
 #ifndef WISMO_POLLER_H
 #define WISMO_POLLER_H
 
-#include "../http/http.h"
+#include "../adapters/sources.h"
+#include "../core/status.h"
+#include "../store/writer.h"
 
 struct poller;
 
 /* The interval before asking again about a package in this state. */
 int64_t poll_interval_ms(enum pkg_status status, int failures);
 
-enum werr poller_start(const struct server_config *cfg, struct writer *w, const struct mappings *maps,
+enum werr poller_start(const struct sources_config *sources, const char *store_url, struct writer *w,
+		       const struct mappings *maps,
 		       const struct zones *zones, struct poller **out, char *errbuf, size_t errcap);
 void poller_stop(struct poller *p);
 

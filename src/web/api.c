@@ -13,44 +13,25 @@
 
 #include "../base/clock.h"
 #include "../base/wtime.h"
-#include "../http/server.h"
-#include "link.h"
+#include "web_int.h"
+#include "../core/link.h"
 #include "page.h"
 #include "../base/banned.h"
 
 #define DAYS_MAX 3650
 
-enum werr web_link_url(const struct server_config *c, int port, const char *order, int days, int64_t now_ms,
-		       struct buf *url, int64_t *expires_ms)
+enum http_result web_post_track_link(struct http_req *r)
 {
-	char secret[256], token[LINK_TOKEN_MAX], base[600];
-	size_t n = page_link_secret(c, secret, sizeof(secret));
-	int64_t exp = now_ms / 1000 + (int64_t)days * 86400;
-	enum werr err;
-
-	if (!n)
-		return WERR_INTERNAL;
-	if ((err = link_make(secret, n, LINK_PURPOSE_TRACK, order, exp, token)))
-		return err;
-	page_public_url(c, port, base, sizeof(base));
-	*expires_ms = exp * 1000;
-	return buf_printf(url, "%s/track/%s", base, token);
-}
-
-enum http_result api_post_track_link(struct http_req *r)
-{
-	const struct server_config *c = server_cfg(r->srv);
+	const struct web_config *c = &web_of(r)->cfg;
 	cJSON *in = NULL, *out = NULL;
 	const cJSON *order, *days;
 	struct buf url = BUF_INIT;
 	struct store *st;
 	char *json = NULL, ts[WTIME_BUFSZ];
-	int d = c->web_link_days > 0 ? c->web_link_days : 30;
+	int d = c->link_days > 0 ? c->link_days : 30;
 	int64_t exp = 0;
 	enum werr err;
 
-	if (!http_require(r, ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_AGENT)))
-		return HTTP_DONE;
 	if (!(in = cJSON_ParseWithLength(r->body.p, r->body.len)) || !cJSON_IsObject(in)) {
 		http_error(r, 400, "malformed_json", "the body must be a JSON object");
 		goto out;
@@ -70,7 +51,7 @@ enum http_result api_post_track_link(struct http_req *r)
 		d = (int)days->valuedouble;
 	}
 	/* staff may only link to orders that exist */
-	if (!(st = server_reader(r)))
+	if (!(st = app_reader(web_app(r), r)))
 		goto out;
 	err = store_get_order(st, order->valuestring, &json);
 	if (err == WERR_NOT_FOUND) {
@@ -81,7 +62,7 @@ enum http_result api_post_track_link(struct http_req *r)
 		http_werr(r, err, store_errmsg(st));
 		goto out;
 	}
-	if ((err = web_link_url(c, server_port(r->srv), order->valuestring, d, clock_wall_ms(), &url, &exp))) {
+	if ((err = link_signer_url(web_app(r)->links, order->valuestring, d, clock_wall_ms(), &url, &exp))) {
 		http_werr(r, err, "unable to sign the link");
 		goto out;
 	}
@@ -106,21 +87,20 @@ out:
 	return HTTP_DONE;
 }
 
-enum http_result api_get_raw(struct http_req *r, const char *id)
+enum http_result web_get_raw(struct http_req *r)
 {
+	const char *id = r->param;
 	char ctype[128];
 	struct store *st;
 	char *end;
 	long long n = strtoll(id, &end, 10);
 	enum werr err;
 
-	if (!http_require(r, ROLE_BIT(ROLE_ADMIN)))
-		return HTTP_DONE;
 	if (!id[0] || *end || n <= 0) {
 		http_error(r, 404, "not_found", "no raw payload '%s'", id);
 		return HTTP_DONE;
 	}
-	if (!(st = server_reader(r)))
+	if (!(st = app_reader(web_app(r), r)))
 		return HTTP_DONE;
 	buf_reset(&r->out);
 	r->out.max = (size_t)64 << 20;
@@ -135,9 +115,9 @@ enum http_result api_get_raw(struct http_req *r, const char *id)
 	}
 	r->status = 200;
 	r->content_type = "application/octet-stream";
-	if (ctype[0] && strspn(ctype, "\r\n") == 0 && !strpbrk(ctype, "\r\n") && (r->api_state = strdup(ctype))) {
-		r->api_free = free;
-		r->content_type = r->api_state;
+	if (ctype[0] && strspn(ctype, "\r\n") == 0 && !strpbrk(ctype, "\r\n") && (r->handler_state = strdup(ctype))) {
+		r->handler_free = free;
+		r->content_type = r->handler_state;
 	}
 	/* shown as data, never run: a stored HTML body cannot script this origin */
 	http_add_header(r, "Content-Security-Policy", "default-src 'none'; sandbox");

@@ -26,15 +26,13 @@
 #include <string.h>
 
 #include "../base/clock.h"
-#include "../api/views.h"
+#include "../views/views.h"
 #include "../base/wtime.h"
-#include "../http/auth.h"
-#include "../http/server.h"
+#include "web_int.h"
 #include "page.h"
 #include "svg.h"
 #include "../base/banned.h"
 
-#define STAFF (ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_AGENT))
 #define DAY_MS ((int64_t)86400000)
 #define SEARCH_LIMIT 50
 #define QUEUE_LIMIT 200
@@ -50,11 +48,11 @@ static cJSON *dash_view(struct http_req *r, const char *title)
 	cJSON_AddStringToObject(v, "title", title);
 	cJSON_AddStringToObject(v, "body_class", "dash");
 	cJSON_AddStringToObject(v, "script", "/static/dashboard.js");
-	if (r->authed) {
+	if (app_key(r)) {
 		cJSON *nav = cJSON_AddObjectToObject(v, "nav");
 		if (nav)
-			cJSON_AddStringToObject(nav, "role", key_role_name(r->key.role));
-		if (r->key.role == ROLE_ADMIN)
+			cJSON_AddStringToObject(nav, "role", key_role_name(app_key(r)->role));
+		if (app_key(r)->role == ROLE_ADMIN)
 			cJSON_AddTrueToObject(v, "admin");
 	}
 	return v;
@@ -83,21 +81,21 @@ static void login_page(struct http_req *r, unsigned status, const char *notice)
 	send_page(r, status, "dash_login", v);
 }
 
-static bool https_public(const struct server_config *c)
+static bool https_public(const struct web_config *c)
 {
-	return !strncmp(c->web_public_url, "https://", 8);
+	return !strncmp(c->public_url, "https://", 8);
 }
 
 enum http_result web_dashboard_login(struct http_req *r)
 {
-	const struct server_config *c = server_cfg(r->srv);
+	const struct web_config *c = &web_of(r)->cfg;
 	char key[128], cookie[256];
 	struct api_key k;
 	struct store *st;
 	enum werr err;
 
 	page_form_value(r->body.p, r->body.len, "key", key, sizeof(key));
-	if (!(st = server_reader(r)))
+	if (!(st = app_reader(web_app(r), r)))
 		return HTTP_DONE;
 	err = auth_lookup(st, key, clock_wall_ms(), &k);
 	if (err == WERR_UNAUTHORIZED || (!err && k.role != ROLE_ADMIN && k.role != ROLE_AGENT)) {
@@ -117,7 +115,7 @@ enum http_result web_dashboard_login(struct http_req *r)
 
 enum http_result web_dashboard_logout(struct http_req *r)
 {
-	const struct server_config *c = server_cfg(r->srv);
+	const struct web_config *c = &web_of(r)->cfg;
 	char cookie[160];
 
 	snprintf(cookie, sizeof(cookie), AUTH_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
@@ -313,7 +311,7 @@ static void kpi_section(cJSON *v, const cJSON *k)
 static bool add_queue_counts(struct http_req *r, struct store *st, cJSON *v)
 {
 	cJSON *counts = NULL, *arr;
-	enum werr err = view_queue_counts(st, clock_wall_ms(), &counts);
+	enum werr err = view_queue_counts(st, web_app(r)->views, clock_wall_ms(), &counts);
 
 	if (err) {
 		http_werr(r, err, store_errmsg(st));
@@ -397,7 +395,7 @@ static void order_page(struct http_req *r, struct store *st, const char *order)
 		http_werr(r, WERR_NOMEM, NULL);
 		return;
 	}
-	err = view_agent(st, &server_cfg(r->srv)->policy, order, clock_wall_ms(), &a);
+	err = view_agent(st, web_app(r)->policy, order, clock_wall_ms(), &a);
 	if (err == WERR_NOT_FOUND) {
 		cJSON_AddStringToObject(v, "q", order);
 		cJSON_AddTrueToObject(v, "searched");
@@ -417,7 +415,7 @@ static void order_page(struct http_req *r, struct store *st, const char *order)
 			const cJSON *raw = cJSON_GetObjectItemCaseSensitive(e, "raw_id");
 			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "conflict")))
 				cJSON_AddTrueToObject(e, "is_conflict");
-			if (r->key.role == ROLE_ADMIN && cJSON_IsNumber(raw)) {
+			if (app_key(r)->role == ROLE_ADMIN && cJSON_IsNumber(raw)) {
 				char url[48];
 				snprintf(url, sizeof(url), "/v1/raw/%.0f", raw->valuedouble);
 				cJSON_AddStringToObject(e, "raw_url", url);
@@ -444,7 +442,7 @@ static void queue_page(struct http_req *r, struct store *st, const char *name)
 		http_werr(r, WERR_NOMEM, NULL);
 		return;
 	}
-	err = view_queue(st, name, clock_wall_ms(), QUEUE_LIMIT, &q);
+	err = view_queue(st, web_app(r)->views, name, clock_wall_ms(), QUEUE_LIMIT, &q);
 	if (err == WERR_NOT_FOUND) {
 		cJSON_Delete(v);
 		http_add_header(r, "Content-Security-Policy", PAGE_CSP);
@@ -490,7 +488,7 @@ static void queue_page(struct http_req *r, struct store *st, const char *name)
 			if (!strcmp(c->valuestring, "order") && cJSON_IsString(val))
 				snprintf(url, sizeof(url), "/dashboard/orders/%s", val->valuestring);
 			else if ((!strcmp(c->valuestring, "raw_id") || !strcmp(c->valuestring, "sample_raw_id")) &&
-				 cJSON_IsNumber(val) && r->key.role == ROLE_ADMIN)
+				 cJSON_IsNumber(val) && app_key(r)->role == ROLE_ADMIN)
 				snprintf(url, sizeof(url), "/v1/raw/%.0f", val->valuedouble);
 			if (url[0])
 				cJSON_AddStringToObject(cell, "url", url);
@@ -551,27 +549,28 @@ static void kpis_page(struct http_req *r, struct store *st)
 	send_page(r, 200, "dash_kpis", v);
 }
 
-enum http_result web_dashboard(struct http_req *r, const char *rest)
+enum http_result web_dashboard(struct http_req *r)
 {
+	const char *page = r->param;
 	struct store *st;
 
-	if (!http_session(r, STAFF)) {
+	if (!app_session(web_app(r), r, ROLES_STAFF)) {
 		if (r->status == 503)
 			return HTTP_DONE;
 		login_page(r, 200, NULL);
 		return HTTP_DONE;
 	}
-	if (!(st = server_reader(r)))
+	if (!(st = app_reader(web_app(r), r)))
 		return HTTP_DONE;
-	if (!rest[0] || !strcmp(rest, "/"))
+	if (!page[0])
 		overview(r, st);
-	else if (!strcmp(rest, "/search"))
+	else if (!strcmp(page, "search"))
 		search(r, st);
-	else if (!strncmp(rest, "/orders/", 8) && rest[8] && strlen(rest + 8) <= EV_ORDER_MAX)
-		order_page(r, st, rest + 8);
-	else if (!strncmp(rest, "/queues/", 8) && rest[8])
-		queue_page(r, st, rest + 8);
-	else if (!strcmp(rest, "/kpis"))
+	else if (!strncmp(page, "orders/", 7) && page[7] && strlen(page + 7) <= EV_ORDER_MAX)
+		order_page(r, st, page + 7);
+	else if (!strncmp(page, "queues/", 7) && page[7])
+		queue_page(r, st, page + 7);
+	else if (!strcmp(page, "kpis"))
 		kpis_page(r, st);
 	else
 		http_error(r, 404, "not_found", "no such dashboard page");

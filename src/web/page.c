@@ -19,7 +19,8 @@
 #include "../base/log.h"
 #include "../base/wtime.h"
 #include "../core/tmpl.h"
-#include "../http/server.h"
+#include "../base/datadir.h"
+#include "web_int.h"
 #include "color.h"
 #include "../base/banned.h"
 
@@ -51,7 +52,7 @@ char *page_read_file(const char *path, size_t max, size_t *len)
 
 /* Loads templates/page/NAME.mustache from the override directory, else the
  * data directory.  Names are letters, digits, '_' and '-' only. */
-static char *load_template(const struct server_config *c, const char *name, size_t *len)
+static char *load_template(const struct web_config *c, const char *name, size_t *len)
 {
 	char dir[1024], path[1400];
 	char *text;
@@ -59,18 +60,18 @@ static char *load_template(const struct server_config *c, const char *name, size
 	if (!name[0] || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(name) ||
 	    strlen(name) > 64)
 		return NULL;
-	if (c->web_templates[0]) {
-		snprintf(path, sizeof(path), "%s/page/%s.mustache", c->web_templates, name);
+	if (c->templates[0]) {
+		snprintf(path, sizeof(path), "%s/page/%s.mustache", c->templates, name);
 		if ((text = page_read_file(path, TEMPLATE_MAX, len)))
 			return text;
 	}
-	server_data_dir("templates", dir, sizeof(dir));
+	datadir_path("templates", dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/page/%s.mustache", dir, name);
 	return page_read_file(path, TEMPLATE_MAX, len);
 }
 
 struct loader {
-	const struct server_config *cfg;
+	const struct web_config *cfg;
 	struct {
 		char name[72];
 		char *text;
@@ -123,7 +124,7 @@ static void fail_page(struct http_req *r, const char *what, const char *detail)
 
 void page_send(struct http_req *r, unsigned status, const char *name, cJSON *view)
 {
-	const struct server_config *c = server_cfg(r->srv);
+	const struct web_config *c = &web_of(r)->cfg;
 	struct loader l = { .cfg = c };
 	struct tmpl_partials partials = { partial_load, &l };
 	struct buf content = BUF_INIT;
@@ -175,27 +176,27 @@ void page_redirect(struct http_req *r, const char *location)
 		 "</head><body><main id=\"main\"><p>See other.</p></main></body></html>\n");
 }
 
-void page_brand(const struct server_config *c, cJSON *view)
+void page_brand(const struct web_config *c, cJSON *view)
 {
 	cJSON *b = cJSON_AddObjectToObject(view, "brand");
 
 	if (!b)
 		return;
-	cJSON_AddStringToObject(b, "name", c->web_name[0] ? c->web_name : "Order tracking");
-	if (c->web_logo[0]) {
+	cJSON_AddStringToObject(b, "name", c->name[0] ? c->name : "Order tracking");
+	if (c->logo[0]) {
 		char url[600];
 		/* a file under web/static, or a URL; CSP allows only this server's images */
-		if (c->web_logo[0] == '/' || strstr(c->web_logo, "://"))
-			snprintf(url, sizeof(url), "%s", c->web_logo);
+		if (c->logo[0] == '/' || strstr(c->logo, "://"))
+			snprintf(url, sizeof(url), "%s", c->logo);
 		else
-			snprintf(url, sizeof(url), "/static/%s", c->web_logo);
+			snprintf(url, sizeof(url), "/static/%s", c->logo);
 		cJSON_AddStringToObject(b, "logo", url);
 	}
-	if (c->web_support_email[0])
-		cJSON_AddStringToObject(b, "support_email", c->web_support_email);
-	if (c->web_support_phone[0])
-		cJSON_AddStringToObject(b, "support_phone", c->web_support_phone);
-	if (c->web_support_email[0] || c->web_support_phone[0])
+	if (c->support_email[0])
+		cJSON_AddStringToObject(b, "support_email", c->support_email);
+	if (c->support_phone[0])
+		cJSON_AddStringToObject(b, "support_phone", c->support_phone);
+	if (c->support_email[0] || c->support_phone[0])
 		cJSON_AddTrueToObject(b, "support");
 }
 
@@ -245,66 +246,3 @@ void page_datetime(int64_t ms, char *out, size_t cap)
 		 (int)(in_day / 60000 % 60));
 }
 
-static pthread_mutex_t secret_mu = PTHREAD_MUTEX_INITIALIZER;
-static char secret_cache[129];
-static char secret_store[1024];
-
-size_t page_link_secret(const struct server_config *c, char *out, size_t cap)
-{
-	const char *env = getenv("WISMO_LINK_SECRET");
-	const char *v = env && env[0] ? env : c->web_link_secret[0] ? c->web_link_secret : NULL;
-	size_t n = 0;
-
-	if (v) {
-		snprintf(out, cap, "%s", v);
-		return strlen(out);
-	}
-	pthread_mutex_lock(&secret_mu);
-	if (!secret_cache[0] || strcmp(secret_store, c->store_url)) {
-		unsigned char rnd[32];
-		char hex[65], msg[256];
-		struct store *st = NULL;
-		enum werr err;
-
-		secret_cache[0] = '\0';
-		if ((err = crypto_random(rnd, sizeof(rnd)))) {
-			wlog(LOG_ERROR, "link_secret_failed", "detail", "no random bytes", NULL);
-			goto out;
-		}
-		crypto_hex(rnd, sizeof(rnd), hex);
-		if (store_open(c->store_url, 0, &st, msg, sizeof(msg))) {
-			wlog(LOG_ERROR, "link_secret_failed", "detail", msg, NULL);
-			goto out;
-		}
-		if (store_setting_get_or_create(st, "link_secret", hex, secret_cache, sizeof(secret_cache))) {
-			wlog(LOG_ERROR, "link_secret_failed", "detail", store_errmsg(st), NULL);
-			secret_cache[0] = '\0';
-		} else {
-			snprintf(secret_store, sizeof(secret_store), "%s", c->store_url);
-		}
-		store_close(st);
-	}
-out:
-	if (secret_cache[0]) {
-		snprintf(out, cap, "%s", secret_cache);
-		n = strlen(out);
-	}
-	pthread_mutex_unlock(&secret_mu);
-	return n;
-}
-
-void page_public_url(const struct server_config *c, int port, char *out, size_t cap)
-{
-	size_t n;
-
-	if (c->web_public_url[0])
-		snprintf(out, cap, "%s", c->web_public_url);
-	else
-		snprintf(out, cap, "http://%s:%d",
-			 !strcmp(c->listen_host, "0.0.0.0") || !strcmp(c->listen_host, "::") ? "127.0.0.1"
-											       : c->listen_host,
-			 port);
-	n = strlen(out);
-	while (n && out[n - 1] == '/')
-		out[--n] = '\0';
-}

@@ -6,7 +6,7 @@
  *
  * Templates are Mustache files (core/tmpl.h): templates/page/NAME.mustache,
  * found first in the [web] templates override directory (DIR/page/NAME.mustache)
- * and then in the installed or source tree's templates/ (server_data_dir).
+ * and then in the installed or source tree's templates/ (datadir_path).
  * Partials ({{>name}}) are looked up the same way.  A page is rendered, then
  * put into layout.mustache as {{{content}}}; the view gets "brand" (the [web]
  * branding), "title" and "year" added.
@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "../http/http.h"
+#include "web.h"
 
 #define PAGE_CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -37,7 +38,7 @@ void page_headers(struct http_req *r);
 void page_redirect(struct http_req *r, const char *location);
 
 /* Adds "brand" to view from the [web] settings (defaults applied). */
-void page_brand(const struct server_config *c, cJSON *view);
+void page_brand(const struct web_config *c, cJSON *view);
 
 /* The value of name in an application/x-www-form-urlencoded body,
  * decoded, cut at cap - 1 bytes; false when absent (out is then ""). */
@@ -46,22 +47,6 @@ bool page_form_value(const char *body, size_t len, const char *name, char *out, 
 /* "Tuesday, March 3" and "Mar 3, 14:05" (UTC); out needs 40 bytes. */
 void page_date(int64_t ms, char *out, size_t cap);
 void page_datetime(int64_t ms, char *out, size_t cap);
-
-/*
- * The secret that signs tracking links: WISMO_LINK_SECRET, else [web]
- * link_secret, else one made at random on first use and kept in the
- * database's settings table (so every process on that database agrees).
- * Cached per process.  Returns its length, 0 on failure (logged).
- */
-size_t page_link_secret(const struct server_config *c, char *out, size_t cap);
-
-/* The public base URL of signed links, without a trailing '/'. */
-void page_public_url(const struct server_config *c, int port, char *out, size_t cap);
-
-/* Appends the signed link to order, valid for days from now_ms, to url
- * (api.c; used by the API and by `wismo track-link`). */
-enum werr web_link_url(const struct server_config *c, int port, const char *order, int days, int64_t now_ms,
-		       struct buf *url, int64_t *expires_ms);
 
 /* Reads a whole file (for templates and static files); NULL when missing. */
 char *page_read_file(const char *path, size_t max, size_t *len);

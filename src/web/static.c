@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "../base/crypto.h"
-#include "../http/server.h"
+#include "web_int.h"
 #include "color.h"
 #include "page.h"
 #include "../base/banned.h"
@@ -42,15 +42,15 @@ static const char *type_of(const char *name)
 }
 
 /* The brand colours as CSS custom properties, with readable text colours. */
-static void brand_css(const struct server_config *c, struct buf *out)
+static void brand_css(const struct web_config *c, struct buf *out)
 {
 	unsigned char p[3] = { 0x1f, 0x4e, 0x8c }, a[3] = { 0x0b, 0x6e, 0x4f };
 	char ptext[8], atext[8], pink[8], aink[8], phex[8], ahex[8];
 
-	if (c->web_primary[0])
-		color_parse(c->web_primary, p);
-	if (c->web_accent[0])
-		color_parse(c->web_accent, a);
+	if (c->primary[0])
+		color_parse(c->primary, p);
+	if (c->accent[0])
+		color_parse(c->accent, a);
 	color_format(p, phex);
 	color_format(a, ahex);
 	color_text_on(p, ptext);
@@ -65,9 +65,10 @@ static void brand_css(const struct server_config *c, struct buf *out)
 		   phex, ptext, pink, ahex, atext, aink);
 }
 
-enum http_result web_static(struct http_req *r, const char *name)
+enum http_result web_static(struct http_req *r)
 {
-	const struct server_config *c = server_cfg(r->srv);
+	const char *name = r->param;
+	const struct web_config *c = &web_of(r)->cfg;
 	char dir[1024], path[1400], hash[SHA256_HEX_LEN + 1], etag[24];
 	const char *type = type_of(name), *inm;
 	struct buf b = BUF_INIT;
@@ -84,7 +85,7 @@ enum http_result web_static(struct http_req *r, const char *name)
 		len = b.len;
 		data = buf_detach(&b);
 	} else {
-		server_data_dir("web", dir, sizeof(dir));
+		datadir_path("web", dir, sizeof(dir));
 		snprintf(path, sizeof(path), "%s/static/%s", dir, name);
 		data = page_read_file(path, STATIC_MAX, &len);
 	}

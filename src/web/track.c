@@ -30,38 +30,26 @@
 #include "../base/log.h"
 #include "../base/wtime.h"
 #include "../core/order.h"
-#include "../http/server.h"
+#include "web_int.h"
 #include "../http/sse.h"
-#include "link.h"
+#include "../core/link.h"
 #include "page.h"
 #include "ratelimit.h"
 #include "../base/banned.h"
 
 #define LOOKUP_LINK_S (24 * 3600) /* a link made by the lookup form lasts a day */
-#define RATE_SLOTS 4096
 #define EVENTS_SHOWN 20
 #define CONTACT_MAX 256
 
 /* ------------------------------------------------------------------ */
 /* rate limit: one table per process, made on first use */
 
-static pthread_mutex_t rl_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct ratelimit *rl;
-
 static bool lookup_allowed(struct http_req *r, unsigned *retry)
 {
-	const struct server_config *c = server_cfg(r->srv);
-	unsigned per = c->web_lookups_per_minute > 0 ? (unsigned)c->web_lookups_per_minute : 10;
 	char ip[64];
 
-	pthread_mutex_lock(&rl_mu);
-	if (!rl)
-		rl = ratelimit_new(RATE_SLOTS, per, per);
-	pthread_mutex_unlock(&rl_mu);
-	if (!rl)
-		return true; /* no memory for the table: do not lock everyone out */
 	http_client_ip(r, ip);
-	return ratelimit_take(rl, ip, clock_wall_ms(), retry);
+	return ratelimit_take(web_of(r)->lookups, ip, clock_wall_ms(), retry);
 }
 
 /* ------------------------------------------------------------------ */
@@ -137,10 +125,10 @@ static enum http_result lookup_failed(struct http_req *r)
 
 static bool make_token(struct http_req *r, const char *order, int64_t valid_s, char token[LINK_TOKEN_MAX])
 {
-	char secret[256];
-	size_t n = page_link_secret(server_cfg(r->srv), secret, sizeof(secret));
+	const struct link_signer *s = web_app(r)->links;
 
-	return n && !link_make(secret, n, LINK_PURPOSE_TRACK, order, clock_wall_ms() / 1000 + valid_s, token);
+	return s->secretlen &&
+	       !link_make(s->secret, s->secretlen, LINK_PURPOSE_TRACK, order, clock_wall_ms() / 1000 + valid_s, token);
 }
 
 enum http_result web_track_lookup(struct http_req *r)
@@ -179,7 +167,7 @@ enum http_result web_track_lookup(struct http_req *r)
 		if (order[0] == '#')
 			memmove(order, order + 1, n);
 	}
-	if (!(st = server_reader(r)))
+	if (!(st = app_reader(web_app(r), r)))
 		return HTTP_DONE;
 	err = strlen(order) > EV_ORDER_MAX || !order[0] ? WERR_NOT_FOUND
 							 : store_order_contact(st, order, email, postal, &json);
@@ -212,12 +200,11 @@ enum http_result web_track_lookup(struct http_req *r)
 
 static bool verify_token(struct http_req *r, const char *token, char order[EV_ORDER_MAX + 1])
 {
-	char secret[256];
-	size_t n = page_link_secret(server_cfg(r->srv), secret, sizeof(secret));
+	const struct link_signer *s = web_app(r)->links;
 	int64_t exp;
 
-	return n && !link_verify(secret, n, LINK_PURPOSE_TRACK, token, clock_wall_ms() / 1000, order,
-				 EV_ORDER_MAX + 1, &exp);
+	return s->secretlen && !link_verify(s->secret, s->secretlen, LINK_PURPOSE_TRACK, token, clock_wall_ms() / 1000,
+					    order, EV_ORDER_MAX + 1, &exp);
 }
 
 static void invalid_link(struct http_req *r)
@@ -379,7 +366,7 @@ static enum werr add_events(struct http_req *r, struct store *st, const char *or
 		err = WERR_NOMEM;
 		goto out;
 	}
-	if (n && (err = order_fold(&server_cfg(r->srv)->policy, evs, n, &os, outc)))
+	if (n && (err = order_fold(web_app(r)->policy, evs, n, &os, outc)))
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		if (outc[i] == OUT_APPLIED && event_label(&evs[i]))
@@ -595,8 +582,9 @@ static cJSON *build_view(struct http_req *r, const cJSON *o, const char *token, 
 	return v;
 }
 
-enum http_result web_track_page(struct http_req *r, const char *token)
+enum http_result web_track_page(struct http_req *r)
 {
+	const char *token = r->param;
 	char order[EV_ORDER_MAX + 1], *json = NULL;
 	struct store *st;
 	cJSON *o = NULL, *v = NULL;
@@ -606,7 +594,7 @@ enum http_result web_track_page(struct http_req *r, const char *token)
 		invalid_link(r);
 		return HTTP_DONE;
 	}
-	if (!(st = server_reader(r)))
+	if (!(st = app_reader(web_app(r), r)))
 		return HTTP_DONE;
 	err = store_get_order(st, order, &json);
 	if (err == WERR_NOT_FOUND) {
@@ -635,8 +623,9 @@ out:
 	return HTTP_DONE;
 }
 
-enum http_result web_track_stream(struct http_req *r, const char *token)
+enum http_result web_track_stream(struct http_req *r)
 {
+	const char *token = r->param;
 	char order[EV_ORDER_MAX + 1], topic[SSE_TOPIC_MAX], *json = NULL;
 	struct store *st;
 	enum werr err;
@@ -646,7 +635,7 @@ enum http_result web_track_stream(struct http_req *r, const char *token)
 		return HTTP_DONE;
 	}
 	/* like the page: a genuine link to an order that is gone streams nothing */
-	if (!(st = server_reader(r)))
+	if (!(st = app_reader(web_app(r), r)))
 		return HTTP_DONE;
 	err = store_get_order(st, order, &json);
 	free(json);
