@@ -43,6 +43,14 @@ void wlog(enum log_level level, const char *event, ...)
 	}
 	va_end(ap);
 	buf_puts(&b, "}\n");
+	if (buf_failed(&b)) {
+		/* a value past the line's limit: the line stays one JSON object,
+		 * without its pairs, rather than a cut-off text with no newline */
+		buf_reset(&b);
+		buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"event\":", ts, names[level]);
+		buf_json_str(&b, event);
+		buf_puts(&b, ",\"truncated\":\"true\"}\n");
+	}
 	if (write(STDERR_FILENO, b.p, b.len) < 0) {
 		/* nowhere left to report it */
 	}
