@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "invariant.h"
 #include "wtime.h"
 #include "banned.h"
 
@@ -26,6 +27,9 @@ void wlog(enum log_level level, const char *event, ...)
 	va_list ap;
 	const char *k;
 
+	/* names[] has one entry per level: anything else is a caller's bug */
+	if (NEVER((unsigned)level > LOG_ERROR))
+		level = LOG_ERROR;
 	if (level < min_level)
 		return;
 	buf_init(&b, 64 * 1024);
