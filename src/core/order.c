@@ -740,7 +740,7 @@ static bool fail(char *why, size_t cap, const char *fmt, ...)
 bool order_check(const struct order_state *o, char *why, size_t whycap)
 {
 	enum ord_status roll;
-	enum cust_step step, maxstep = STEP_ORDERED;
+	enum cust_step step, pstep, maxstep = STEP_ORDERED;
 	size_t live = 0, shipped = 0;
 	unsigned want;
 
@@ -787,10 +787,17 @@ bool order_check(const struct order_state *o, char *why, size_t whycap)
 		if (!pkg_live(p))
 			continue;
 		live++;
-		if (p->shipped_at)
+		pstep = pkg_customer_step(p->status);
+		if (p->shipped_at) {
 			shipped++;
-		if (pkg_customer_step(p->status) > maxstep)
-			maxstep = pkg_customer_step(p->status);
+			/* possession is for good (rule 7): a label event after the
+			 * carrier's scan leaves the package "label created" and the
+			 * order shipped */
+			if (pstep < STEP_SHIPPED)
+				pstep = STEP_SHIPPED;
+		}
+		if (pstep > maxstep)
+			maxstep = pstep;
 	}
 
 	if (((o->flags & FLAG_CONFLICT) != 0) != (o->nconflicts > 0))
