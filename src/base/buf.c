@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "walloc.h"
 #include "banned.h"
 
 static char buf_empty[1];
@@ -15,6 +16,7 @@ void buf_init(struct buf *b, size_t max)
 	b->len = 0;
 	b->cap = 0;
 	b->max = max ? max : BUF_MAX_DEFAULT;
+	b->err = WERR_OK;
 }
 
 void buf_release(struct buf *b)
@@ -27,36 +29,58 @@ void buf_release(struct buf *b)
 void buf_reset(struct buf *b)
 {
 	b->len = 0;
+	b->err = WERR_OK;
 	if (b->cap)
 		b->p[0] = '\0';
 }
 
 char *buf_detach(struct buf *b)
 {
-	char *p = b->cap ? b->p : strdup("");
+	char *p = b->cap ? b->p : wstrdup("");
 	buf_init(b, b->max);
 	return p;
+}
+
+bool buf_failed(const struct buf *b)
+{
+	return b->err != WERR_OK;
+}
+
+enum werr buf_error(const struct buf *b)
+{
+	return b->err;
+}
+
+/* Records the first failure; the contents stay as they were. */
+static enum werr buf_fail(struct buf *b, enum werr err)
+{
+	if (!b->err)
+		b->err = err;
+	return b->err;
 }
 
 enum werr buf_grow(struct buf *b, size_t extra)
 {
 	size_t need, ncap;
-	char *np;
 
+	if (b->err)
+		return b->err;
 	if (extra > b->max || b->len > b->max - extra)
-		return WERR_TOO_LARGE;
+		return buf_fail(b, WERR_TOO_LARGE);
 	need = b->len + extra + 1;
 	if (need <= b->cap)
 		return WERR_OK;
 	ncap = b->cap ? b->cap : 64;
+	/* need <= max + 1 and every max in use is far below SIZE_MAX / 2, so
+	 * doubling cannot overflow */
 	while (ncap < need)
 		ncap *= 2;
-	np = b->cap ? realloc(b->p, ncap) : malloc(ncap);
-	if (!np)
-		return WERR_NOMEM;
-	if (!b->cap)
-		np[0] = '\0';
-	b->p = np;
+	if (b->cap) {
+		b->p = wrealloc(b->p, ncap);
+	} else {
+		b->p = wmalloc(ncap);
+		b->p[0] = '\0';
+	}
 	b->cap = ncap;
 	return WERR_OK;
 }
@@ -89,11 +113,13 @@ enum werr buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	int n;
 	enum werr err;
 
+	if (b->err)
+		return b->err;
 	va_copy(cp, ap);
 	n = vsnprintf(NULL, 0, fmt, cp);
 	va_end(cp);
 	if (n < 0)
-		return WERR_INVALID;
+		return buf_fail(b, WERR_INVALID);
 	err = buf_grow(b, (size_t)n);
 	if (err)
 		return err;

@@ -1,11 +1,14 @@
 /* crypto.c - OpenSSL wrappers; see crypto.h. */
 #include "crypto.h"
 
+#include <limits.h>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "invariant.h"
 #include "banned.h"
 
 int crypto_hex_digit(char c)
@@ -46,6 +49,10 @@ void crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t
 
 enum werr crypto_random(void *buf, size_t len)
 {
+	/* callers ask for a few dozen bytes; a length RAND_bytes' int cannot
+	 * hold is a bug, and must not be cut short silently */
+	if (NEVER(len > INT_MAX))
+		return WERR_INVALID;
 	return RAND_bytes(buf, (int)len) == 1 ? WERR_OK : WERR_IO;
 }
 

@@ -18,7 +18,8 @@ void crypto_sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1
 void crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
 			unsigned char out[32]);
 
-/* Fills buf with len bytes from the system's CSPRNG. */
+/* Fills buf with len bytes from the system's CSPRNG.  WERR_IO when it fails;
+ * WERR_INVALID (a bug: asserted in debug builds) when len exceeds INT_MAX. */
 enum werr crypto_random(void *buf, size_t len);
 
 /* 1 when a and b are equal; the time taken depends only on the lengths. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "invariant.h"
 #include "wtime.h"
 #include "banned.h"
 
@@ -26,6 +27,9 @@ void wlog(enum log_level level, const char *event, ...)
 	va_list ap;
 	const char *k;
 
+	/* names[] has one entry per level: anything else is a caller's bug */
+	if (NEVER((unsigned)level > LOG_ERROR))
+		level = LOG_ERROR;
 	if (level < min_level)
 		return;
 	buf_init(&b, 64 * 1024);
@@ -43,6 +47,14 @@ void wlog(enum log_level level, const char *event, ...)
 	}
 	va_end(ap);
 	buf_puts(&b, "}\n");
+	if (buf_failed(&b)) {
+		/* a value past the line's limit: the line stays one JSON object,
+		 * without its pairs, rather than a cut-off text with no newline */
+		buf_reset(&b);
+		buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"event\":", ts, names[level]);
+		buf_json_str(&b, event);
+		buf_puts(&b, ",\"truncated\":\"true\"}\n");
+	}
 	if (write(STDERR_FILENO, b.p, b.len) < 0) {
 		/* nowhere left to report it */
 	}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/walloc.h"
 #include "../base/banned.h"
 
 void event_init(struct event *ev)
@@ -26,11 +27,7 @@ enum werr event_copy(struct event *dst, const struct event *src)
 	*dst = *src;
 	dst->items = NULL;
 	if (src->nitems) {
-		dst->items = malloc(src->nitems * sizeof(*src->items));
-		if (!dst->items) {
-			dst->nitems = 0;
-			return WERR_NOMEM;
-		}
+		dst->items = wmalloc(src->nitems * sizeof(*src->items));
 		memcpy(dst->items, src->items, src->nitems * sizeof(*src->items));
 	}
 	return WERR_OK;

@@ -91,7 +91,8 @@ struct event {
 void event_init(struct event *ev);
 /* Free what the event owns and zero it again. */
 void event_release(struct event *ev);
-/* Deep copy; dst is overwritten (not released first). */
+/* Deep copy; dst is overwritten (not released first).  Returns WERR_OK: an
+ * allocation failure ends the process (base/walloc.h). */
 enum werr event_copy(struct event *dst, const struct event *src);
 
 /* Copies src into a fixed field of size cap (including NUL).  Returns

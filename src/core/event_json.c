@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../base/walloc.h"
 #include "../base/wtime.h"
 #include "../base/banned.h"
 
@@ -134,9 +135,7 @@ static enum werr get_items(const cJSON *obj, struct event *ev, struct ev_error *
 	ev->has_items = true;
 	if (!n)
 		return WERR_OK;
-	ev->items = calloc(n, sizeof(*ev->items));
-	if (!ev->items)
-		return WERR_NOMEM;
+	ev->items = wcalloc(n, sizeof(*ev->items));
 	cJSON_ArrayForEach(it, arr) {
 		struct event_item *item = &ev->items[i];
 		const cJSON *q;

@@ -29,7 +29,7 @@ struct ev_error {
 	char message[192];
 };
 
-/* Returns WERR_OK or WERR_INVALID (with err filled) or WERR_NOMEM.  ev must
+/* Returns WERR_OK or WERR_INVALID (with err filled).  ev must
  * be initialised; on failure it is released. With with_meta (the stored form),
  * "order" may be absent and a package status may name a "ref" instead of a
  * "package" (a parked event, store/writer.h), and "key", "seq" and

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../base/walloc.h"
 #include "../base/wtime.h"
 #include "../base/banned.h"
 
@@ -14,10 +15,7 @@ enum werr kpi_samples_add(struct kpi_samples *s, int64_t v)
 {
 	if (s->n == s->cap) {
 		size_t nc = s->cap ? s->cap * 2 : 64;
-		int64_t *p = realloc(s->v, nc * sizeof(*p));
-		if (!p)
-			return WERR_NOMEM;
-		s->v = p;
+		s->v = wrealloc(s->v, nc * sizeof(*s->v));
 		s->cap = nc;
 	}
 	s->v[s->n++] = v;

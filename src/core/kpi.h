@@ -26,6 +26,7 @@ struct kpi_samples {
 	size_t n, cap;
 };
 
+/* Returns WERR_OK: an allocation failure ends the process (base/walloc.h). */
 enum werr kpi_samples_add(struct kpi_samples *s, int64_t v);
 void kpi_samples_release(struct kpi_samples *s);
 

@@ -3,16 +3,22 @@
  * state (packages, milestone, roll-up, flags, conflicts); see order.h for the
  * rules and docs/status.md for their decision tables.
  *
- * The fold runs in three steps, none of which looks at the input order:
+ * order_fold() runs three steps, none of which looks at the input order:
  *
- *   1. classify  each event gets a slot (one of the order's packages, or the
- *                order itself), a milestone class, a trust level and a
- *                precedence; per (slot, class) the highest trust present
- *                decides which events are applied and which are claims;
- *   2. sort      events by (occurred_at, precedence, progress, key, ...);
- *   3. replay    the sorted applied events per package (with the terminal
- *                hold), take the furthest order milestone, and then look at
- *                the claims to find conflicts.
+ *   fold_resolve()    the resolution, itself in three parts:
+ *     1. classify     every tracking number named becomes a package
+ *                     (fold_make_packages); each event gets a slot (one of
+ *                     the packages, or the order itself), a milestone class,
+ *                     a trust level and a precedence; per (slot, class) the
+ *                     highest trust present decides which events are applied
+ *                     and which are claims (fold_classify);
+ *     2. sort         events by (occurred_at, precedence, progress, key, ...);
+ *     3. replay       the sorted applied events per package (with the terminal
+ *                     hold) and the furthest order milestone (fold_replay),
+ *                     then the packages' fields (fold_write_packages) and the
+ *                     customer (fold_customer);
+ *   fold_conflicts()  the claims against the resolved state (rule 5);
+ *   fold_rollup()     the order status (rule 7) and the flags.
  *
  * The package state machine replayed in step 3 is "the latest event wins",
  * with one guard:
@@ -22,16 +28,22 @@
  *        terminal at T --(non-terminal e, e.at <= T + hold)--> unchanged
  *
  * so attempt -> out_for_delivery and exception -> in_transit need no special
- * case (rule 3).  order_check() holds the invariants the tests assert on
- * every folded order.
+ * case (rule 3).  order_check() holds the invariants; builds with assertions
+ * check them at the end of every fold (fold_assert_invariants).
+ *
+ * Memory comes from base/walloc.h: running out ends the process, so the fold
+ * has no error path for it.
  */
 #include "order.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/invariant.h"
+#include "../base/walloc.h"
 #include "../base/banned.h"
 
 const char *ev_outcome_name(enum ev_outcome o)
@@ -148,19 +160,16 @@ static int str_ptr_cmp(const void *pa, const void *pb)
 	return strcmp(*(const char *const *)pa, *(const char *const *)pb);
 }
 
-static enum werr dup_items(const struct event_item *src, size_t n, struct event_item **dst,
-			   size_t *ndst)
+/* Copies n items into a new array (NULL when n is 0) that the caller owns. */
+static void dup_items(const struct event_item *src, size_t n, struct event_item **dst, size_t *ndst)
 {
 	*dst = NULL;
 	*ndst = 0;
 	if (!n)
-		return WERR_OK;
-	*dst = malloc(n * sizeof(*src));
-	if (!*dst)
-		return WERR_NOMEM;
+		return;
+	*dst = wmalloc(n * sizeof(*src));
 	memcpy(*dst, src, n * sizeof(*src));
 	*ndst = n;
-	return WERR_OK;
 }
 
 static void copy_field(char *dst, size_t cap, const char *src)
@@ -324,7 +333,8 @@ static void classify(const struct policy *pol, struct fev *f, int npk)
 		   (f->status == EV_CANCELLED && !has_pkg)) {
 		f->ms = ev_milestone(f->status, false);
 		f->slot = npk;
-	} else if (has_pkg) {
+	} else if (has_pkg && ALWAYS(f->pkg >= 0)) {
+		/* every tracking number named has its package (fold_make_packages) */
 		f->slot = f->pkg;
 	}
 	/* a package status without a package cannot be placed anywhere: it
@@ -353,77 +363,86 @@ static bool is_conflict(const struct order_state *o, const struct fev *f, int np
 	return ahead || (differ && (!has_newest || f->ev->occurred_at >= newest));
 }
 
-enum werr order_fold(const struct policy *pol, const struct event *events, size_t n,
-		     struct order_state *out, enum ev_outcome *outcomes)
+/*
+ * The working state of one fold, shared by its steps.  Arrays indexed by
+ * slot have npk + 1 entries: one per package (in out->packages' order), then
+ * the order's own milestones at slot npk.
+ */
+struct fold {
+	const struct policy *pol;
+	size_t n;                 /* events */
+	struct fev *fv;           /* one per event; in fold order after the sort */
+	size_t npk, nslots;       /* packages; npk + 1 */
+	struct pkg_work *pw;      /* per package */
+	int64_t *newest;          /* per slot: time of the newest applied event */
+	bool *has_newest;         /* per slot: newest is set */
+	const struct fev *mile;   /* the deciding order milestone, NULL if none */
+	const struct fev *oitems; /* the latest event without a package listing items */
+};
+
+static void fold_release(struct fold *fd)
 {
-	struct fev *fv = NULL;
-	const struct fev **byc = NULL;
-	const char **names = NULL;
-	struct pkg_work *pw = NULL;
-	enum trust (*level)[MS__COUNT] = NULL;
-	int64_t *newest = NULL;    /* per slot: time of the newest applied event */
-	bool *has_newest = NULL;
-	const struct fev *(*cand)[MS__COUNT] = NULL;
-	const struct fev *mile = NULL, *oitems = NULL;
-	size_t npk = 0, nslots, ncf = 0;
-	enum werr err = WERR_OK;
+	free(fd->fv);
+	free(fd->pw);
+	free(fd->newest);
+	free(fd->has_newest);
+}
 
-	order_release(out);
-	for (size_t i = 1; i < n; i++)
-		if (strcmp(events[i].order, events[0].order))
-			return WERR_INVALID;
-	if (n == 0)
-		return WERR_OK;
-	COPY_FIELD(out->order, events[0].order);
-	out->nevents = n;
+/*
+ * Step 1 (classify) for the packages: gives out one package, status unknown,
+ * per distinct tracking number that any event names, sorted, whatever the
+ * event's status (rule 6 and docs/status.md section 7).  Sets fd->npk and
+ * fd->nslots.  out must be empty.
+ */
+static void fold_make_packages(struct fold *fd, const struct event *events, struct order_state *out)
+{
+	const char **names = wmalloc(fd->n * sizeof(*names));
+	size_t npk = 0, u = 0;
 
-	/* the packages: every tracking number any event names */
-	names = malloc(n * sizeof(*names));
-	fv = calloc(n, sizeof(*fv));
-	byc = malloc(n * sizeof(*byc));
-	if (!names || !fv || !byc)
-		goto nomem;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < fd->n; i++)
 		if (events[i].package[0])
 			names[npk++] = events[i].package;
 	qsort(names, npk, sizeof(*names), str_ptr_cmp);
-	{
-		size_t u = 0;
-		for (size_t i = 0; i < npk; i++)
-			if (u == 0 || strcmp(names[u - 1], names[i]))
-				names[u++] = names[i];
-		npk = u;
-	}
+	for (size_t i = 0; i < npk; i++)
+		if (u == 0 || strcmp(names[u - 1], names[i]))
+			names[u++] = names[i];
+	npk = u;
 	if (npk) {
-		out->packages = calloc(npk, sizeof(*out->packages));
-		if (!out->packages)
-			goto nomem;
+		out->packages = wcalloc(npk, sizeof(*out->packages));
 		out->npackages = npk;
 		for (size_t i = 0; i < npk; i++) {
 			COPY_FIELD(out->packages[i].tracking, names[i]);
 			out->packages[i].status = PKG_UNKNOWN;
 		}
 	}
-	nslots = npk + 1;
-	pw = calloc(nslots, sizeof(*pw));
-	level = calloc(nslots, sizeof(*level));
-	newest = calloc(nslots, sizeof(*newest));
-	has_newest = calloc(nslots, sizeof(*has_newest));
-	cand = calloc(nslots, sizeof(*cand));
-	if (!pw || !level || !newest || !has_newest || !cand)
-		goto nomem;
+	free(names);
+	fd->npk = npk;
+	fd->nslots = npk + 1;
+}
 
-	/* step 1: classify; the highest trust present per (slot, class) */
-	for (size_t i = 0; i < n; i++) {
-		struct fev *f = &fv[i];
+/*
+ * Step 1 (classify) for the events: fills fd->fv, one entry per event in
+ * input order, with its package, slot, class, trust, precedence and progress
+ * (classify()), then, per (slot, class), marks the events at the highest
+ * trust present above TRUST_NONE applied and the rest claims (rule 5);
+ * unknown statuses stay unmapped (rule 6).  Copies the outcomes to outcomes
+ * (indexed like events) when it is not NULL.  Needs the packages in out.
+ */
+static void fold_classify(struct fold *fd, const struct event *events, const struct order_state *out,
+			  enum ev_outcome *outcomes)
+{
+	enum trust (*level)[MS__COUNT] = wcalloc(fd->nslots, sizeof(*level));
+
+	for (size_t i = 0; i < fd->n; i++) {
+		struct fev *f = &fd->fv[i];
 		f->ev = &events[i];
 		f->pkg = events[i].package[0] ? find_package(out, events[i].package) : -1;
-		classify(pol, f, (int)npk);
+		classify(fd->pol, f, (int)fd->npk);
 		if (f->slot >= 0 && f->trust > level[f->slot][f->ms])
 			level[f->slot][f->ms] = f->trust;
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct fev *f = &fv[i];
+	for (size_t i = 0; i < fd->n; i++) {
+		struct fev *f = &fd->fv[i];
 		if (f->out == OUT_UNMAPPED)
 			continue;
 		if (f->slot >= 0 && f->trust > TRUST_NONE && f->trust == level[f->slot][f->ms])
@@ -432,15 +451,23 @@ enum werr order_fold(const struct policy *pol, const struct event *events, size_
 			f->out = OUT_CLAIM;
 	}
 	if (outcomes)
-		for (size_t i = 0; i < n; i++)
-			outcomes[i] = fv[i].out;
+		for (size_t i = 0; i < fd->n; i++)
+			outcomes[i] = fd->fv[i].out;
+	free(level);
+}
 
-	/* step 2 */
-	qsort(fv, n, sizeof(*fv), fev_cmp);
-
-	/* step 3: replay */
-	for (size_t i = 0; i < n; i++) {
-		const struct fev *f = &fv[i];
+/*
+ * Step 3 (replay): walks fd->fv in fold order.  Every event feeds the order's
+ * times, placed_at and promised_by, and its package's latest items and
+ * carrier; applied events also feed the per-slot newest time, the refund,
+ * the furthest order milestone (rule 4) into fd->mile, and their package's
+ * accumulators in fd->pw through the state machine of rules 1 and 2.  Sets
+ * out->milestone; the packages themselves are written by fold_write_packages().
+ */
+static void fold_replay(struct fold *fd, struct order_state *out)
+{
+	for (size_t i = 0; i < fd->n; i++) {
+		const struct fev *f = &fd->fv[i];
 		const struct event *e = f->ev;
 
 		if (e->received_at > out->updated_at)
@@ -452,17 +479,18 @@ enum werr order_fold(const struct policy *pol, const struct event *events, size_
 		if (e->promised_by)
 			out->promised_by = e->promised_by;
 		if (f->pkg < 0 && e->has_items)
-			oitems = f;
+			fd->oitems = f;
 		if (f->pkg >= 0) {
 			if (e->has_items)
-				pw[f->pkg].items = f;
+				fd->pw[f->pkg].items = f;
 			if (e->carrier[0])
-				pw[f->pkg].carrier_any = f;
+				fd->pw[f->pkg].carrier_any = f;
 		}
-		if (f->out != OUT_APPLIED)
+		/* an applied event always has a slot (fold_classify) */
+		if (f->out != OUT_APPLIED || NEVER(f->slot < 0))
 			continue;
-		newest[f->slot] = e->occurred_at;
-		has_newest[f->slot] = true;
+		fd->newest[f->slot] = e->occurred_at;
+		fd->has_newest[f->slot] = true;
 		if (f->status == EV_REFUNDED) {
 			/* money back moves no status; the order shows it apart */
 			if (e->occurred_at > out->refunded_at)
@@ -472,18 +500,18 @@ enum werr order_fold(const struct policy *pol, const struct event *events, size_
 					 strcmp(e->detail, "full") ? "partial" : "full");
 			continue;
 		}
-		if (f->slot == (int)npk) {
+		if (f->slot == (int)fd->npk) {
 			/* rule 4: the furthest milestone; cancelled is furthest */
-			if (!mile || f->prog >= mile->prog)
-				mile = f;
+			if (!fd->mile || f->prog >= fd->mile->prog)
+				fd->mile = f;
 			continue;
 		}
 
-		struct pkg_work *w = &pw[f->slot];
+		struct pkg_work *w = &fd->pw[f->slot];
 		/* rules 1 and 2 */
 		if (w->cur && pkg_status_is_terminal((enum pkg_status)w->cur->status) &&
 		    !pkg_status_is_terminal((enum pkg_status)f->status) &&
-		    e->occurred_at - w->cur->ev->occurred_at <= pol->terminal_hold_ms) {
+		    e->occurred_at - w->cur->ev->occurred_at <= fd->pol->terminal_hold_ms) {
 			/* held: the terminal status stands */
 		} else {
 			w->cur = f;
@@ -499,13 +527,21 @@ enum werr order_fold(const struct policy *pol, const struct event *events, size_
 			w->loc = f;
 	}
 	if (!out->placed_at)
-		out->placed_at = fv[0].ev->occurred_at;
-	if (mile)
-		out->milestone = mile->status;
+		out->placed_at = fd->fv[0].ev->occurred_at;
+	if (fd->mile)
+		out->milestone = fd->mile->status;
+}
 
-	for (size_t k = 0; k < npk; k++) {
+/*
+ * Step 3, continued: writes each package's fields from what the replay kept
+ * in fd->pw (docs/status.md section 5), and the order's items.  The items
+ * are copied; out owns them.
+ */
+static void fold_write_packages(const struct fold *fd, struct order_state *out)
+{
+	for (size_t k = 0; k < fd->npk; k++) {
 		struct package_state *p = &out->packages[k];
-		struct pkg_work *w = &pw[k];
+		const struct pkg_work *w = &fd->pw[k];
 
 		if (w->cur) {
 			const struct event *d = w->cur->ev;
@@ -529,18 +565,25 @@ enum werr order_fold(const struct policy *pol, const struct event *events, size_
 			COPY_FIELD(p->carrier, w->carrier_any->ev->carrier);
 		if (w->loc)
 			p->location = w->loc->ev->location;
-		if (w->items && dup_items(w->items->ev->items, w->items->ev->nitems, &p->items,
-					  &p->nitems))
-			goto nomem;
+		if (w->items)
+			dup_items(w->items->ev->items, w->items->ev->nitems, &p->items, &p->nitems);
 	}
-	if (oitems && dup_items(oitems->ev->items, oitems->ev->nitems, &out->items, &out->nitems))
-		goto nomem;
+	if (fd->oitems)
+		dup_items(fd->oitems->ev->items, fd->oitems->ev->nitems, &out->items, &out->nitems);
+}
 
-	/* customer fields: per field the latest non-empty value */
-	for (size_t i = 0; i < n; i++)
-		byc[i] = &fv[i];
-	qsort(byc, n, sizeof(*byc), cust_cmp);
-	for (size_t i = 0; i < n; i++) {
+/*
+ * Step 3, continued: the customer, per field the latest non-empty value over
+ * all events, "latest" by event time then key (cust_cmp), not fold order.
+ */
+static void fold_customer(const struct fold *fd, struct order_state *out)
+{
+	const struct fev **byc = wmalloc(fd->n * sizeof(*byc));
+
+	for (size_t i = 0; i < fd->n; i++)
+		byc[i] = &fd->fv[i];
+	qsort(byc, fd->n, sizeof(*byc), cust_cmp);
+	for (size_t i = 0; i < fd->n; i++) {
 		const struct event_customer *c = &byc[i]->ev->customer;
 		if (c->name[0])
 			COPY_FIELD(out->customer.name, c->name);
@@ -551,22 +594,54 @@ enum werr order_fold(const struct policy *pol, const struct event *events, size_
 		if (c->postal_code[0])
 			COPY_FIELD(out->customer.postal_code, c->postal_code);
 	}
+	free(byc);
+}
 
-	/* rule 5: claims against the resolved state; the latest per class */
-	for (size_t i = 0; i < n; i++) {
-		const struct fev *f = &fv[i];
+/*
+ * The resolution, steps 1 to 3 of the file comment: classify and trust,
+ * sort, replay.  Fills fd (which must hold pol, n and nothing else) and
+ * every field of out but the conflicts, the status and the flags.
+ */
+static void fold_resolve(struct fold *fd, const struct event *events, struct order_state *out,
+			 enum ev_outcome *outcomes)
+{
+	fd->fv = wcalloc(fd->n, sizeof(*fd->fv));
+	fold_make_packages(fd, events, out);
+	fd->pw = wcalloc(fd->nslots, sizeof(*fd->pw));
+	fd->newest = wcalloc(fd->nslots, sizeof(*fd->newest));
+	fd->has_newest = wcalloc(fd->nslots, sizeof(*fd->has_newest));
+	fold_classify(fd, events, out, outcomes);
+	/* step 2: the fold order, never the arrival order */
+	qsort(fd->fv, fd->n, sizeof(*fd->fv), fev_cmp);
+	fold_replay(fd, out);
+	fold_write_packages(fd, out);
+	fold_customer(fd, out);
+}
+
+/*
+ * Claims and conflicts (rule 5): checks every claim that has a slot against
+ * the resolved state in out (is_conflict()), keeps the latest conflicting
+ * claim per (slot, class), and writes them to out->conflicts, the order's
+ * own first, then packages by tracking number, each by class.  Needs
+ * fold_resolve() done.
+ */
+static void fold_conflicts(const struct fold *fd, struct order_state *out)
+{
+	const struct fev *(*cand)[MS__COUNT] = wcalloc(fd->nslots, sizeof(*cand));
+	size_t npk = fd->npk, nslots = fd->nslots, ncf = 0;
+
+	for (size_t i = 0; i < fd->n; i++) {
+		const struct fev *f = &fd->fv[i];
 		if (f->out != OUT_CLAIM || f->slot < 0)
 			continue;
-		if (is_conflict(out, f, (int)npk, has_newest[f->slot], newest[f->slot]))
+		if (is_conflict(out, f, (int)npk, fd->has_newest[f->slot], fd->newest[f->slot]))
 			cand[f->slot][f->ms] = f;
 	}
 	for (size_t s = 0; s < nslots; s++)
 		for (int m = 0; m < MS__COUNT; m++)
 			ncf += cand[s][m] != NULL;
 	if (ncf) {
-		out->conflicts = calloc(ncf, sizeof(*out->conflicts));
-		if (!out->conflicts)
-			goto nomem;
+		out->conflicts = wcalloc(ncf, sizeof(*out->conflicts));
 		/* the order's own first (package ""), then packages by tracking */
 		for (size_t j = 0; j < nslots; j++) {
 			size_t s = (j + npk) % nslots;
@@ -584,8 +659,8 @@ enum werr order_fold(const struct policy *pol, const struct event *events, size_
 				COPY_FIELD(c->claim_key, f->ev->key);
 				if (s == npk) {
 					c->owner_status = out->milestone;
-					if (mile)
-						COPY_FIELD(c->owner_source, mile->ev->source);
+					if (fd->mile)
+						COPY_FIELD(c->owner_source, fd->mile->ev->source);
 				} else {
 					c->owner_status = (enum ev_status)out->packages[s].status;
 					COPY_FIELD(c->owner_source, out->packages[s].decided_source);
@@ -593,25 +668,58 @@ enum werr order_fold(const struct policy *pol, const struct event *events, size_
 			}
 		}
 	}
+	free(cand);
+}
 
-	/* rule 7 and the flags */
+/*
+ * The roll-up (rule 7) and the flags, from the packages, items and conflicts
+ * already in out.
+ */
+static void fold_rollup(struct order_state *out)
+{
 	out->status = order_rollup(out);
 	out->flags = package_flags(out) | (out->nconflicts ? FLAG_CONFLICT : 0);
-	goto done;
+}
 
-nomem:
-	err = WERR_NOMEM;
+/*
+ * In builds with assertions every fold's result must pass order_check(): a
+ * test that folds an order anywhere (store, writer, API) checks the
+ * invariants of docs/status.md section 6 as well.  Release builds (NDEBUG)
+ * skip it; it is a test, not a guard.
+ */
+static void fold_assert_invariants(const struct order_state *out)
+{
+#ifndef NDEBUG
+	char why[256];
+
+	if (!order_check(out, why, sizeof(why))) {
+		fprintf(stderr, "order_fold: invariant broken: %s\n", why);
+		assert(!"order_check() holds after order_fold()");
+	}
+#else
+	(void)out;
+#endif
+}
+
+enum werr order_fold(const struct policy *pol, const struct event *events, size_t n,
+		     struct order_state *out, enum ev_outcome *outcomes)
+{
+	struct fold fd = { .pol = pol, .n = n };
+
 	order_release(out);
-done:
-	free(names);
-	free(fv);
-	free(byc);
-	free(pw);
-	free(level);
-	free(newest);
-	free(has_newest);
-	free(cand);
-	return err;
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(events[i].order, events[0].order))
+			return WERR_INVALID;
+	if (n > 0) {
+		COPY_FIELD(out->order, events[0].order);
+		out->nevents = n;
+		fold_resolve(&fd, events, out, outcomes);
+		fold_conflicts(&fd, out);
+		fold_rollup(out);
+		fold_release(&fd);
+	}
+	fold_assert_invariants(out);
+	return WERR_OK;
 }
 
 static bool fail(char *why, size_t cap, const char *fmt, ...)
@@ -632,7 +740,7 @@ static bool fail(char *why, size_t cap, const char *fmt, ...)
 bool order_check(const struct order_state *o, char *why, size_t whycap)
 {
 	enum ord_status roll;
-	enum cust_step step, maxstep = STEP_ORDERED;
+	enum cust_step step, pstep, maxstep = STEP_ORDERED;
 	size_t live = 0, shipped = 0;
 	unsigned want;
 
@@ -679,10 +787,17 @@ bool order_check(const struct order_state *o, char *why, size_t whycap)
 		if (!pkg_live(p))
 			continue;
 		live++;
-		if (p->shipped_at)
+		pstep = pkg_customer_step(p->status);
+		if (p->shipped_at) {
 			shipped++;
-		if (pkg_customer_step(p->status) > maxstep)
-			maxstep = pkg_customer_step(p->status);
+			/* possession is for good (rule 7): a label event after the
+			 * carrier's scan leaves the package "label created" and the
+			 * order shipped */
+			if (pstep < STEP_SHIPPED)
+				pstep = STEP_SHIPPED;
+		}
+		if (pstep > maxstep)
+			maxstep = pstep;
 	}
 
 	if (((o->flags & FLAG_CONFLICT) != 0) != (o->nconflicts > 0))

@@ -110,8 +110,10 @@ void order_release(struct order_state *o);
  * Folds n events (all with the same order number) into *out, which must be
  * initialised; its previous contents are released.  outcomes, if not NULL,
  * receives one entry per input event, indexed like events.  Returns
- * WERR_NOMEM on allocation failure (out is then empty), WERR_INVALID if the
- * events name more than one order.
+ * WERR_INVALID if the events name more than one order (out is then empty),
+ * else WERR_OK; running out of memory ends the process (base/walloc.h).  In
+ * builds with assertions the result is checked with order_check() and a
+ * broken invariant aborts: it is a bug in the fold, not in the input.
  */
 enum werr order_fold(const struct policy *pol, const struct event *events, size_t n,
 		     struct order_state *out, enum ev_outcome *outcomes);

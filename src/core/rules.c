@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/walloc.h"
 #include "../base/wtime.h"
 #include "../base/banned.h"
 
@@ -549,10 +550,7 @@ static enum werr push(struct plans *ps, size_t rule, const struct rule *r, const
 		return WERR_OK; /* nobody to send to (an address too long to store is not guessed at) */
 	if (ps->n == ps->cap) {
 		size_t cap = ps->cap ? 2 * ps->cap : 16;
-		struct rule_plan *grown = realloc(ps->p, cap * sizeof(*grown));
-		if (!grown)
-			return WERR_NOMEM;
-		ps->p = grown;
+		ps->p = wrealloc(ps->p, cap * sizeof(*ps->p));
 		ps->cap = cap;
 	}
 	pl = &ps->p[ps->n++];

@@ -35,8 +35,8 @@
  * The whole template is checked before anything renders, so a mistake in a
  * section the view skips is still an error; a partial is checked each time
  * it is rendered.  When out reaches its max the result is WERR_TOO_LARGE
- * (WERR_NOMEM when memory runs out).  In every error case out then holds a
- * partial result the caller drops.
+ * (memory running out ends the process, base/walloc.h).  In every error case
+ * out then holds a partial result the caller drops.
  */
 #ifndef WISMO_TMPL_H
 #define WISMO_TMPL_H

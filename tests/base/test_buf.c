@@ -1,7 +1,7 @@
 /*
  * test_buf.c - the growable buffer (base/buf.h): growth, the hard maximum
- * (a failed append leaves the buffer as it was), detach/reset/release, and
- * JSON string escaping as a table.
+ * (a failed append leaves the buffer as it was, and the failure is sticky
+ * until reset), detach/reset/release, and JSON string escaping as a table.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -82,6 +82,7 @@ static void test_max(void **state)
 	(void)state;
 	buf_init(&b, 8);
 	assert_int_equal(buf_puts(&b, "12345678"), WERR_OK);
+	assert_int_equal(buf_append(&b, "", 0), WERR_OK); /* full, not past max */
 	assert_int_equal(buf_putc(&b, 'x'), WERR_TOO_LARGE);
 	assert_int_equal(buf_puts(&b, "x"), WERR_TOO_LARGE);
 	assert_int_equal(buf_printf(&b, "%d", 1), WERR_TOO_LARGE);
@@ -89,7 +90,8 @@ static void test_max(void **state)
 	assert_int_equal(buf_grow(&b, SIZE_MAX), WERR_TOO_LARGE);
 	assert_int_equal(b.len, 8);
 	assert_string_equal(b.p, "12345678");
-	assert_int_equal(buf_append(&b, "", 0), WERR_OK);
+	/* the failure is sticky: even an empty append reports it */
+	assert_int_equal(buf_append(&b, "", 0), WERR_TOO_LARGE);
 
 	buf_reset(&b);
 	assert_int_equal(buf_puts(&b, "123"), WERR_OK);
@@ -97,10 +99,75 @@ static void test_max(void **state)
 	assert_int_equal(buf_json_str(&b, "ab\n"), WERR_TOO_LARGE);
 	assert_string_equal(b.p, "123");
 	assert_int_equal(b.len, 3);
+	/* a shorter string would fit, but the text already lacks one */
+	assert_int_equal(buf_json_str(&b, "ab"), WERR_TOO_LARGE);
+	assert_string_equal(b.p, "123");
+	buf_reset(&b);
+	assert_int_equal(buf_puts(&b, "123"), WERR_OK);
 	assert_int_equal(buf_json_str(&b, "ab"), WERR_OK);
 	assert_string_equal(b.p, "123\"ab\"");
 	buf_release(&b);
 	assert_int_equal(b.max, 8); /* release keeps the limit */
+}
+
+/* The sticky failure: set by the first append past max (or by buf_grow),
+ * reported by every later append and by buf_failed() / buf_error(), which
+ * leave the contents as they were; cleared by reset, release and detach. */
+static void test_sticky(void **state)
+{
+	struct buf b;
+	char *p;
+
+	(void)state;
+	buf_init(&b, 4);
+	assert_false(buf_failed(&b));
+	assert_int_equal(buf_error(&b), WERR_OK);
+	assert_int_equal(buf_puts(&b, "ab"), WERR_OK);
+	assert_false(buf_failed(&b));
+	assert_int_equal(buf_puts(&b, "cde"), WERR_TOO_LARGE);
+	assert_true(buf_failed(&b));
+	assert_int_equal(buf_error(&b), WERR_TOO_LARGE);
+	/* "c" would fit: it is dropped, so the text is a prefix, not a gap */
+	assert_int_equal(buf_putc(&b, 'c'), WERR_TOO_LARGE);
+	assert_int_equal(buf_printf(&b, "%s", ""), WERR_TOO_LARGE);
+	assert_int_equal(buf_json_str(&b, ""), WERR_TOO_LARGE);
+	assert_int_equal(buf_grow(&b, 0), WERR_TOO_LARGE);
+	assert_string_equal(b.p, "ab");
+	assert_int_equal(b.len, 2);
+	assert_true(buf_failed(&b));
+
+	buf_reset(&b);
+	assert_false(buf_failed(&b));
+	assert_int_equal(buf_puts(&b, "abcd"), WERR_OK);
+	assert_string_equal(b.p, "abcd");
+
+	/* a reservation past max fails the buffer as an append would */
+	buf_reset(&b);
+	assert_int_equal(buf_grow(&b, 5), WERR_TOO_LARGE);
+	assert_true(buf_failed(&b));
+	assert_int_equal(buf_putc(&b, 'a'), WERR_TOO_LARGE);
+	assert_string_equal(b.p, "");
+
+	/* detach hands over what is there and starts afresh */
+	p = buf_detach(&b);
+	assert_string_equal(p, "");
+	free(p);
+	assert_false(buf_failed(&b));
+	assert_int_equal(buf_putc(&b, 'a'), WERR_OK);
+	assert_int_equal(buf_puts(&b, "bcdef"), WERR_TOO_LARGE);
+	buf_release(&b);
+	assert_false(buf_failed(&b));
+	assert_int_equal(b.max, 4);
+	assert_int_equal(buf_puts(&b, "abcd"), WERR_OK);
+	buf_release(&b);
+
+	/* BUF_INIT starts clean too */
+	{
+		struct buf c = BUF_INIT;
+		assert_false(buf_failed(&c));
+		assert_int_equal(buf_puts(&c, "x"), WERR_OK);
+		buf_release(&c);
+	}
 }
 
 static void test_reset_keeps_memory(void **state)
@@ -187,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_appends),
 		cmocka_unit_test(test_growth),
 		cmocka_unit_test(test_max),
+		cmocka_unit_test(test_sticky),
 		cmocka_unit_test(test_reset_keeps_memory),
 		cmocka_unit_test(test_detach),
 		cmocka_unit_test(test_json_str),
