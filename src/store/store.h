@@ -41,6 +41,7 @@
 #include "../base/err.h"
 #include "../core/event.h"
 #include "../core/order.h"
+#include "../core/outbox.h"
 
 #define STORE_READONLY   1 /* open for reading only */
 #define STORE_NO_MIGRATE 2 /* do not apply pending migrations on open */
@@ -126,10 +127,9 @@ struct parked_event {
 };
 
 /* BEGIN types: notifications */
-/* One planned message (docs/notifications.md).  State: "review" (waits for a
- * person's approval), "pending" (to send at next_at), "sending" (claimed by
- * a worker until lease_until), "sent", "dead" (gave up after max attempts),
- * "cancelled" (rejected in review, or suppressed: no consent). */
+/* One planned message (docs/notifications.md).  state holds the name of an
+ * enum outbox_state (core/outbox.h: the states, the diagram and the one
+ * transition check the operations below apply). */
 #define OUTBOX_KEY_MAX 64
 struct outbox_row {
 	int64_t id;

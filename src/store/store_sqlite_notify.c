@@ -4,18 +4,10 @@
  * set through the API (store.h, ops: notifications; tables in
  * schema/v4_notify.h).
  *
- * Outbox states and who moves a row between them:
- *
- *   planner (outbox_put)      worker (claim/finish)         person (set_state)
- *
- *   review ----approve------------------------------> pending
- *   review ----reject-------------------------------> cancelled
- *   pending --claim--> sending --finish ok--> sent
- *                      sending --finish retry--> pending (next_at later)
- *                      sending --finish give up--> dead --retry--> pending
- *                      sending (lease over) --claim--> sending (a dead worker's row)
- *   cancelled: also written directly by the planner for a suppressed message
- *   (no SMS consent), with the reason in last_error.
+ * The outbox's states and which operation moves a row between them are
+ * core/outbox.h's state machine: every operation here that changes a state
+ * asks outbox_move_ok() (or outbox_set_ok()) first, and the SQL compares
+ * with the state it read, so no row takes a move the table does not have.
  *
  * Invariant: at most one row per key (UNIQUE), so a planner that runs again
  * for the same milestone finds its row and changes nothing.
@@ -25,6 +17,7 @@
 #include <string.h>
 
 #include "sqlite_int.h"
+#include "../core/outbox.h"
 #include "../base/banned.h"
 
 #define OUTBOX_LIMIT_MAX 1000
@@ -86,14 +79,12 @@ static void release_outbox(void *rows, size_t n)
 	outbox_rows_free(rows, n);
 }
 
-static bool valid_state(const char *state)
+/* A new row starts in a state the planner may plan into. */
+static bool plannable(const char *state)
 {
-	static const char *const states[] = { "review", "pending", "sending", "sent", "dead", "cancelled" };
+	int to = outbox_state_from_name(state);
 
-	for (size_t i = 0; state && i < sizeof(states) / sizeof(states[0]); i++)
-		if (!strcmp(state, states[i]))
-			return true;
-	return false;
+	return to >= 0 && outbox_move_ok(OUTBOX_PLAN, OUTBOX_NEW, (enum outbox_state)to);
 }
 
 enum werr sqn_outbox_put(struct store *st, struct outbox_row *row, bool *dup)
@@ -111,7 +102,7 @@ enum werr sqn_outbox_put(struct store *st, struct outbox_row *row, bool *dup)
 
 	*dup = false;
 	if (!row->key[0] || !row->order[0] || !row->milestone[0] || !row->channel[0] || !row->recipient[0] ||
-	    !valid_state(row->state)) {
+	    !plannable(row->state)) {
 		sq_msg(s, "outbox row lacks a key, order, milestone, channel or recipient, or has a bad state");
 		return WERR_INVALID;
 	}
@@ -199,15 +190,16 @@ static int cmp_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* One UPDATE takes the rows (so two workers, or two nodes, never claim the
+/* The claim moves of core/outbox.h (pending -> sending, and sending ->
+ * sending once the lease is over).  One UPDATE takes the rows (so two workers, or two nodes, never claim the
  * same row: the statement holds the write lock), then each is read back. */
 enum werr sqn_outbox_claim(struct store *st, int64_t now, int64_t lease_until, int limit, struct outbox_row **rows,
 			   size_t *n)
 {
 	static const char upd[] =
-		"UPDATE outbox SET state = 'sending', lease_until = ?2, attempts = attempts + 1"
-		" WHERE id IN (SELECT id FROM outbox WHERE (state = 'pending' AND next_at <= ?1)"
-		"   OR (state = 'sending' AND lease_until <= ?1) ORDER BY next_at, id LIMIT ?3)"
+		"UPDATE outbox SET state = '" OUTBOX_S_SENDING "', lease_until = ?2, attempts = attempts + 1"
+		" WHERE id IN (SELECT id FROM outbox WHERE (state = '" OUTBOX_S_PENDING "' AND next_at <= ?1)"
+		"   OR (state = '" OUTBOX_S_SENDING "' AND lease_until <= ?1) ORDER BY next_at, id LIMIT ?3)"
 		" RETURNING id";
 	struct sqlite_store *s = sq(st);
 	int64_t ids[OUTBOX_LIMIT_MAX];
@@ -255,18 +247,20 @@ enum werr sqn_outbox_finish(struct store *st, int64_t id, const char *state, int
 {
 	static const char sql[] =
 		"UPDATE outbox SET state = ?2, lease_until = NULL,"
-		" next_at = CASE WHEN ?2 = 'pending' THEN ?3 ELSE next_at END,"
-		" last_error = CASE WHEN ?2 = 'sent' THEN NULL ELSE ?4 END,"
+		" next_at = CASE WHEN ?2 = '" OUTBOX_S_PENDING "' THEN ?3 ELSE next_at END,"
+		" last_error = CASE WHEN ?2 = '" OUTBOX_S_SENT "' THEN NULL ELSE ?4 END,"
 		" remote_id = COALESCE(?5, remote_id),"
-		" sent_at = CASE WHEN ?2 = 'sent' THEN ?6 ELSE sent_at END"
-		" WHERE id = ?1 AND state = 'sending'";
+		" sent_at = CASE WHEN ?2 = '" OUTBOX_S_SENT "' THEN ?6 ELSE sent_at END"
+		" WHERE id = ?1 AND state = '" OUTBOX_S_SENDING "'";
 	struct sqlite_store *s = sq(st);
 	bool changed = false;
 	sqlite3_stmt *q;
 	enum werr err;
 	char err_cut[256];
+	int to = outbox_state_from_name(state);
 
-	if (!state || (strcmp(state, "sent") && strcmp(state, "pending") && strcmp(state, "dead"))) {
+	/* the finish moves all leave sending: the UPDATE's WHERE holds the from */
+	if (to < 0 || !outbox_move_ok(OUTBOX_FINISH, OUTBOX_SENDING, (enum outbox_state)to)) {
 		sq_msg(s, "an attempt ends in sent, pending or dead, not '%s'", state ? state : "(null)");
 		return WERR_INVALID;
 	}
@@ -301,34 +295,46 @@ enum werr sqn_outbox_list(struct store *st, const char *state, const char *order
 			     (void **)rows, n);
 }
 
+/*
+ * approve, reject, retry (a person) and cancel (the worker).  The row's
+ * state is read, the move checked against core/outbox.h, and the UPDATE
+ * changes the row only if it is still in the state that was read.
+ */
 enum werr sqn_outbox_set_state(struct store *st, int64_t id, const char *state, int64_t at)
 {
 	static const char to_pending[] =
-		"UPDATE outbox SET state = 'pending', attempts = 0, next_at = ?2, lease_until = NULL"
-		" WHERE id = ?1 AND state IN ('dead', 'review')";
+		"UPDATE outbox SET state = '" OUTBOX_S_PENDING "', attempts = 0, next_at = ?3, lease_until = NULL"
+		" WHERE id = ?1 AND state = ?2";
 	static const char to_cancelled[] =
-		"UPDATE outbox SET state = 'cancelled', lease_until = NULL"
-		" WHERE id = ?1 AND state IN ('review', 'pending')";
+		"UPDATE outbox SET state = '" OUTBOX_S_CANCELLED "', lease_until = NULL WHERE id = ?1 AND state = ?2";
 	struct sqlite_store *s = sq(st);
 	struct outbox_row cur;
 	bool changed = false;
 	sqlite3_stmt *q;
 	enum werr err;
-	bool pending = state && !strcmp(state, "pending");
+	int to = outbox_state_from_name(state), from, rc;
 
-	if (!pending && (!state || strcmp(state, "cancelled"))) {
+	if (to < 0 || !outbox_set_target((enum outbox_state)to)) {
 		sq_msg(s, "a message can be set to pending or cancelled, not '%s'", state ? state : "(null)");
 		return WERR_INVALID;
 	}
-	if ((err = sq_stmt(s, pending ? to_pending : to_cancelled, &q)))
-		return err;
-	err = sq_step_write(s, q, pending ? sq_bind(q, "ii", id, at) : sq_bind(q, "i", id),
-			    "unable to change outbox state", &changed);
-	if (err || changed)
-		return err;
 	if ((err = sqn_outbox_get(st, id, &cur)))
 		return err;
 	free(cur.view);
+	from = outbox_state_from_name(cur.state);
+	if (from < 0 || !outbox_set_ok((enum outbox_state)from, (enum outbox_state)to))
+		goto refused;
+	if ((err = sq_stmt(s, to == OUTBOX_PENDING ? to_pending : to_cancelled, &q)))
+		return err;
+	rc = to == OUTBOX_PENDING ? sq_bind(q, "isi", id, cur.state, at) : sq_bind(q, "is", id, cur.state);
+	err = sq_step_write(s, q, rc, "unable to change outbox state", &changed);
+	if (err || changed)
+		return err;
+	/* moved by someone else between the read and the write */
+	if ((err = sqn_outbox_get(st, id, &cur)))
+		return err;
+	free(cur.view);
+refused:
 	sq_msg(s, "message %lld is %s; it cannot become %s", (long long)id, cur.state, state);
 	return WERR_EXISTS;
 }
