@@ -41,6 +41,7 @@
 #include <strings.h>
 
 #include "../core/event_json.h"
+#include "../core/kpi.h"
 #include "schema/v4_notify.h"
 #include "schema/v4_web.h"
 #include "sqlite_int.h"
@@ -1189,20 +1190,6 @@ static enum werr put_packages(struct sqlite_store *s, const struct order_state *
 	return WERR_OK;
 }
 
-/* The KPI columns of an order (schema/v4_web.h): the first carrier
- * possession of any parcel, and when the whole order was delivered. */
-static void order_kpi_times(const struct order_state *o, int64_t *shipped, int64_t *delivered)
-{
-	*shipped = *delivered = 0;
-	for (size_t i = 0; i < o->npackages; i++) {
-		const struct package_state *p = &o->packages[i];
-		if (p->shipped_at && (!*shipped || p->shipped_at < *shipped))
-			*shipped = p->shipped_at;
-		if (o->status == ORD_DELIVERED && p->delivered_at > *delivered)
-			*delivered = p->delivered_at;
-	}
-}
-
 static enum werr sqlite_put_order(struct store *st, const struct order_state *o, const char *json)
 {
 	struct sqlite_store *s = sq(st);
@@ -1233,7 +1220,7 @@ static enum werr sqlite_put_order(struct store *st, const struct order_state *o,
 		rc = BIND_FIELD(q, 5, o->customer.postal_code, true);
 	if (rc == SQLITE_OK)
 		rc = BIND_CSTR(q, 6, json);
-	order_kpi_times(o, &shipped, &delivered);
+	kpi_order_times(o, &shipped, &delivered); /* columns of schema/v4_web.h */
 	if (rc == SQLITE_OK)
 		rc = sq_bind_opt_int(q, 7, o->placed_at);
 	if (rc == SQLITE_OK)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sqlite_int.h"
+#include "../core/kpi.h"
 #include "../base/banned.h"
 
 #define WEB_LIST_MAX 1000
@@ -24,13 +25,12 @@ static const char SQL_MARK_VISIBLE[] =
 	"UPDATE events SET visible_at = ?2 WHERE seq >= ?1 AND visible_at IS NULL";
 static const char SQL_FAIL_BUMP[] =
 	"INSERT INTO sync_failures(day, source, kind, count, last_at)"
-	" VALUES(strftime('%Y-%m-%d', ?4 / 1000, 'unixepoch'), ?1, ?2, ?3, ?4)"
+	" VALUES(?5, ?1, ?2, ?3, ?4)"
 	" ON CONFLICT(day, source, kind) DO UPDATE SET count = count + excluded.count,"
 	" last_at = max(last_at, excluded.last_at)";
 static const char SQL_FAILURES[] =
 	"SELECT day, source, kind, count, last_at FROM sync_failures"
-	" WHERE day >= strftime('%Y-%m-%d', ?1 / 1000, 'unixepoch')"
-	" AND day <= strftime('%Y-%m-%d', (?2 - 1) / 1000, 'unixepoch')"
+	" WHERE day >= ?1 AND day <= ?2"
 	" ORDER BY day, source, kind";
 static const char SQL_KPI_EVENTS[] =
 	"SELECT source, coalesce(carrier, ''), status, package IS NOT NULL AND package <> '',"
@@ -63,7 +63,7 @@ static const char SQL_COUNTS[] =
 	" (SELECT count(*) FROM packages WHERE status IN " HELD_STATUSES
 	"   AND status_at IS NOT NULL AND status_at < ?1),"
 	" (SELECT coalesce(sum(count), 0) FROM sync_failures"
-	"   WHERE day >= strftime('%Y-%m-%d', ?2 / 1000, 'unixepoch'))";
+	"   WHERE day >= ?2)";
 static const char SQL_EVENT_META[] =
 	"SELECT key, coalesce(raw_id, 0), coalesce(visible_at, 0) FROM events WHERE order_no = ?1 ORDER BY seq";
 
@@ -100,6 +100,7 @@ enum werr sqlite_sync_failure_bump(struct store *st, const char *source, const c
 	struct sqlite_store *s = sq(st);
 	sqlite3_stmt *q;
 	enum werr err;
+	char day[11];
 
 	if (!source || !source[0] || !kind || !kind[0] || n < 1) {
 		sq_msg(s, "unable to count a failure: source, kind and a positive count are required");
@@ -107,7 +108,8 @@ enum werr sqlite_sync_failure_bump(struct store *st, const char *source, const c
 	}
 	if ((err = sq_stmt(s, SQL_FAIL_BUMP, &q)))
 		return err;
-	return sq_step_write(s, q, sq_bind(q, "ssii", source, kind, n, at), "unable to count a failure", NULL);
+	kpi_day_name(at, day);
+	return sq_step_write(s, q, sq_bind(q, "ssiis", source, kind, n, at, day), "unable to count a failure", NULL);
 }
 
 static enum werr read_failure(struct sqlite_store *s, sqlite3_stmt *q, void *row)
@@ -130,8 +132,12 @@ enum werr sqlite_sync_failures(struct store *st, int64_t from, int64_t to, struc
 	struct sqlite_store *s = sq(st);
 	sqlite3_stmt *q = NULL;
 	enum werr err = sq_stmt(s, SQL_FAILURES, &q);
+	char first[11], last[11];
 
-	return sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "ii", from, to), sizeof(**rows), read_failure,
+	/* the days that overlap [from, to): to's own day only when it is touched */
+	kpi_day_name(from, first);
+	kpi_day_name(to - 1, last);
+	return sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "ss", first, last), sizeof(**rows), read_failure,
 			     "unable to read failure counts", sq_release_plain, (void **)rows, n);
 }
 
@@ -256,12 +262,14 @@ enum werr sqlite_web_counts(struct store *st, int64_t quiet_before, int64_t fail
 	struct sqlite_store *s = sq(st);
 	sqlite3_stmt *q = NULL;
 	enum werr err = sq_stmt(s, SQL_COUNTS, &q);
+	char since[11];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (err)
 		return err;
-	rc = sq_bind(q, "ii", quiet_before, failures_since);
+	kpi_day_name(failures_since, since);
+	rc = sq_bind(q, "is", quiet_before, since);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
