@@ -5,9 +5,11 @@
  * schema/v4_notify.h).
  *
  * The outbox's states and which operation moves a row between them are
- * core/outbox.h's state machine: every operation here that changes a state
- * asks outbox_move_ok() (or outbox_set_ok()) first, and the SQL compares
- * with the state it read, so no row takes a move the table does not have.
+ * core/outbox.h's state machine: outbox_put, outbox_finish and
+ * outbox_set_state ask its transition check before they write, and their
+ * UPDATEs only change a row still in the from-state of that move; the
+ * claim's UPDATE selects exactly the from-states of the table's claim rows.
+ * So no row takes a move the table does not have.
  *
  * Invariant: at most one row per key (UNIQUE), so a planner that runs again
  * for the same milestone finds its row and changes nothing.
@@ -129,8 +131,8 @@ static int cmp_id(const void *a, const void *b)
 /* The claim moves of core/outbox.h (pending -> sending, and sending ->
  * sending once the lease is over).  One UPDATE takes the rows (so two workers, or two nodes, never claim the
  * same row: the statement holds the write lock), then each is read back. */
-static enum werr sq_outbox_claim(struct store *st, int64_t now, int64_t lease_until, int limit, struct outbox_row **rows,
-			   size_t *n)
+static enum werr sq_outbox_claim(struct store *st, int64_t now, int64_t lease_until, int limit,
+				 struct outbox_row **rows, size_t *n)
 {
 	static const char upd[] =
 		"UPDATE outbox SET state = '" OUTBOX_S_SENDING "', lease_until = ?2, attempts = attempts + 1"
@@ -394,7 +396,8 @@ static enum werr sq_ticket_get(struct store *st, const char *order, char ticket_
 	return err;
 }
 
-static enum werr sq_ticket_put(struct store *st, const char *order, const char *ticket_id, const char *state, int64_t at)
+static enum werr sq_ticket_put(struct store *st, const char *order, const char *ticket_id, const char *state,
+			       int64_t at)
 {
 	static const char sql[] =
 		"INSERT INTO tickets(order_no, ticket_id, state, updated_at) VALUES(?1, ?2, ?3, ?4)"
