@@ -242,12 +242,7 @@ static cJSON *row_json(const struct outbox_row *m)
 
 static bool valid_state(const char *s)
 {
-	static const char *const states[] = { "review", "pending", "sending", "sent", "dead", "cancelled" };
-
-	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
-		if (!strcmp(s, states[i]))
-			return true;
-	return false;
+	return outbox_state_from_name(s) >= 0;
 }
 
 static enum http_result outbox_list(struct http_req *r)
@@ -284,12 +279,15 @@ static enum http_result outbox_list(struct http_req *r)
 	return HTTP_DONE;
 }
 
-/* retry: dead -> pending; approve: review -> pending; reject: review -> cancelled. */
+/* retry, approve and reject: their moves in core/outbox.h's table. */
 static enum http_result outbox_action(struct http_req *r, int64_t id, const char *action)
 {
 	struct notify_planner *p = api_app(r)->planner;
-	const char *need = !strcmp(action, "retry") ? "dead" : "review";
-	const char *to = !strcmp(action, "reject") ? "cancelled" : "pending";
+	enum outbox_move mv = !strcmp(action, "retry")  ? OUTBOX_RETRY :
+			      !strcmp(action, "reject") ? OUTBOX_REJECT : OUTBOX_APPROVE;
+	const char *need = outbox_state_name(mv == OUTBOX_RETRY ? OUTBOX_DEAD : OUTBOX_REVIEW);
+	enum outbox_state to_state = mv == OUTBOX_REJECT ? OUTBOX_CANCELLED : OUTBOX_PENDING;
+	const char *to = outbox_state_name(to_state);
 	struct outbox_row m = { 0 };
 	struct store *st;
 	char audit_action[32], subject[32], detail[160];
@@ -307,7 +305,7 @@ static enum http_result outbox_action(struct http_req *r, int64_t id, const char
 		return HTTP_DONE;
 	}
 	e = store_outbox_get(st, id, &m);
-	if (!e && strcmp(m.state, need)) {
+	if (!e && !outbox_move_ok(mv, (enum outbox_state)outbox_state_from_name(m.state), to_state)) {
 		store_rollback(st);
 		notify_side_unlock(p);
 		http_error(r, 409, "wrong_state", "message %lld is %s; %s needs a %s message", (long long)id, m.state,

@@ -123,6 +123,20 @@ bool kpi_is_carrier_event(enum ev_status s, bool has_package)
 	}
 }
 
+void kpi_order_times(const struct order_state *o, int64_t *shipped_at, int64_t *delivered_at)
+{
+	*shipped_at = *delivered_at = 0;
+	for (size_t i = 0; i < o->npackages; i++) {
+		const struct package_state *p = &o->packages[i];
+
+		if (p->shipped_at && (!*shipped_at || p->shipped_at < *shipped_at))
+			*shipped_at = p->shipped_at;
+		/* a partly delivered order has no click-to-door time yet */
+		if (o->status == ORD_DELIVERED && p->delivered_at > *delivered_at)
+			*delivered_at = p->delivered_at;
+	}
+}
+
 double kpi_rate(int64_t num, int64_t den)
 {
 	return den > 0 ? (double)num / (double)den : -1.0;

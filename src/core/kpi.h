@@ -1,7 +1,9 @@
 /*
  * kpi.h - the pure computations behind the KPIs (docs/kpis.md):
- * percentiles, UTC days, rates and the on-time rule.  No I/O, no clock:
- * the store gives rows, src/api/views.c reads them and calls these.
+ * percentiles, UTC days, rates, the on-time rule and the timing columns an
+ * order projection carries for them.  No I/O, no clock: the store gives
+ * rows (and stores what kpi_order_times says), src/api/views.c reads them
+ * and calls these.
  *
  * Percentiles are nearest-rank: the p-th percentile of n sorted values is
  * the value at rank ceil(p / 100 * n) (1-based), so it is always one of the
@@ -15,6 +17,7 @@
 #include <stdint.h>
 
 #include "../base/err.h"
+#include "order.h"
 #include "status.h"
 
 #define KPI_DAY_MS ((int64_t)86400000)
@@ -62,6 +65,14 @@ int64_t kpi_promise_deadline(int64_t promised_by);
 /* An event that reports a carrier milestone of a parcel (the latency
  * sample: in_transit ... returned_to_sender, on an event with a package). */
 bool kpi_is_carrier_event(enum ev_status s, bool has_package);
+
+/*
+ * The timing columns stored with an order's projection (the cycle_time and
+ * click_to_door samples of docs/kpis.md): *shipped_at the earliest carrier
+ * possession of any parcel, *delivered_at, only when the whole order is
+ * delivered, the last parcel's delivery.  0: none.
+ */
+void kpi_order_times(const struct order_state *o, int64_t *shipped_at, int64_t *delivered_at);
 
 /* num / den, or a negative number when den == 0 (no rate). */
 double kpi_rate(int64_t num, int64_t den);

@@ -210,7 +210,7 @@ enum werr notify_build_rows(const struct notify_planner_opts *po, const struct r
 		snprintf(row->recipient, sizeof(row->recipient), "%s", pl->recipient);
 		snprintf(row->template_name, sizeof(row->template_name), "%s", pl->template_name);
 		snprintf(row->locale, sizeof(row->locale), "%s", pl->locale);
-		snprintf(row->state, sizeof(row->state), "%s", pl->review ? "review" : "pending");
+		snprintf(row->state, sizeof(row->state), "%s", outbox_state_name(pl->review ? OUTBOX_REVIEW : OUTBOX_PENDING));
 		row->created_at = now;
 		row->next_at = pl->next_at;
 		notify_outbox_key(row->order, row->milestone, row->channel, row->recipient, row->key);
@@ -267,7 +267,7 @@ enum werr notify_planner_hook(void *ctx, struct store *st, const struct order_st
 				break;
 			}
 			if (!in) {
-				snprintf(row->state, sizeof(row->state), "cancelled");
+				snprintf(row->state, sizeof(row->state), "%s", outbox_state_name(OUTBOX_CANCELLED));
 				snprintf(row->last_error, sizeof(row->last_error), "%s",
 					 ce == WERR_NOT_FOUND ? "suppressed: no SMS opt-in recorded"
 							      : "suppressed: the customer opted out of SMS");

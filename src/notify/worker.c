@@ -190,9 +190,9 @@ static void cancel(struct worker *w, const struct outbox_row *row, const char *w
 	enum werr err = store_begin(w->st);
 
 	if (!err)
-		err = store_outbox_finish(w->st, row->id, "pending", now, why, NULL, now);
+		err = store_outbox_finish(w->st, row->id, outbox_state_name(OUTBOX_PENDING), now, why, NULL, now);
 	if (!err)
-		err = store_outbox_set_state(w->st, row->id, "cancelled", now);
+		err = store_outbox_set_state(w->st, row->id, outbox_state_name(OUTBOX_CANCELLED), now);
 	if (!err)
 		err = store_commit(w->st);
 	if (err) {
@@ -206,10 +206,11 @@ static void cancel(struct worker *w, const struct outbox_row *row, const char *w
 static void failed(struct worker *w, const struct outbox_row *row, const struct send_result *res)
 {
 	if (res->retry && row->attempts < w->wc.max_attempts) {
-		finish(w, row, "pending", clock_wall_ms() + worker_backoff_ms(&w->wc, row->attempts), res->error, NULL);
+		finish(w, row, outbox_state_name(OUTBOX_PENDING), clock_wall_ms() + worker_backoff_ms(&w->wc, row->attempts),
+		       res->error, NULL);
 		log_row(LOG_WARN, "outbox_retry", row, res->error);
 	} else {
-		finish(w, row, "dead", 0, res->error, NULL);
+		finish(w, row, outbox_state_name(OUTBOX_DEAD), 0, res->error, NULL);
 		log_row(LOG_WARN, "outbox_dead", row, res->error);
 	}
 }
@@ -252,7 +253,7 @@ static void send_row(struct worker *w, const struct outbox_row *row)
 			if (end) {
 				if (!zone || zones_to_utc(w->zones, zone, end, &utc))
 					utc = now + (end - local);
-				finish(w, row, "pending", utc, "quiet hours", NULL);
+				finish(w, row, outbox_state_name(OUTBOX_PENDING), utc, "quiet hours", NULL);
 				log_row(LOG_INFO, "outbox_quiet_hours", row, NULL);
 				goto out;
 			}
@@ -314,7 +315,7 @@ static void send_row(struct worker *w, const struct outbox_row *row)
 		if (err)
 			wlog(LOG_ERROR, "ticket_put_failed", "error", store_errmsg(w->st), NULL);
 	}
-	finish(w, row, "sent", 0, NULL, res.remote_id);
+	finish(w, row, outbox_state_name(OUTBOX_SENT), 0, NULL, res.remote_id);
 	log_row(LOG_INFO, "outbox_sent", row, NULL);
 out:
 	rendered_release(&r);
@@ -342,7 +343,7 @@ static size_t run_once(struct worker *w)
 		if (stop) {
 			/* claimed but not tried: due again at once for the next
 			 * start (the claim's attempt still counts) */
-			finish(w, &rows[i], "pending", now, "stopped before sending", NULL);
+			finish(w, &rows[i], outbox_state_name(OUTBOX_PENDING), now, "stopped before sending", NULL);
 			continue;
 		}
 		send_row(w, &rows[i]);

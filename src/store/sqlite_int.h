@@ -1,39 +1,39 @@
 /*
  * sqlite_int.h - what the files of the SQLite backend share (internal).
  *
- * store_sqlite.c holds the connection, the migrations and the core
- * operations; further operations live in files of their own
- * (store_sqlite_*.c) and use these helpers.  Nothing outside src/store
- * includes this header.
+ * store_sqlite.c holds the connection, the migrations, the transactions and
+ * the helpers below; each concern of store.h has its table of operations in
+ * a file of its own (store_sqlite_<concern>.c), which exports it as
+ * sq_<concern>_ops.  Nothing outside src/store includes this header.  Every
+ * name here starts with sq_ (SQ_ for macros).
  *
- * Statements: the core ones are numbered (stmt_get in store_sqlite.c); the
- * other files prepare theirs with sq_stmt(), which keeps each one for the
- * life of the connection, keyed by the address of its SQL text (so pass a
- * string literal or a static array, never a built string).  Every use ends
- * with sq_done(), on success and on error.
+ * Statements: sq_stmt() prepares a statement on first use and keeps it for
+ * the life of the connection, keyed by the address of its SQL text (so pass
+ * a string literal or a static array, never a built string).  Every use ends
+ * with sq_done() (sq_query_rows and sq_step_write do it), on success and on
+ * error alike, so no statement is left holding a read snapshot or a lock.
+ * Parameters are bound with sq_bind() and columns read with sq_row(), both
+ * driven by a format of one letter per parameter or column.
  */
 #ifndef WISMO_SQLITE_INT_H
 #define WISMO_SQLITE_INT_H
 
-#include <limits.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 
 #include "store.h"
 
-#define SQ_CORE_STMTS 64 /* room for store_sqlite.c's numbered statements */
-#define SQ_EXTRA_STMTS 96
+#define SQ_STMTS 128 /* prepared statements per connection; sq_stmt refuses more */
 
 struct sqlite_store {
 	struct store base; /* first: a struct store * points here */
 	sqlite3 *db;
 	int flags;
-	sqlite3_stmt *stmts[SQ_CORE_STMTS];
 	struct {
 		const char *sql;
 		sqlite3_stmt *st;
-	} extra[SQ_EXTRA_STMTS];
-	int nextra;
+	} stmts[SQ_STMTS];
+	int nstmts;
 };
 
 static inline struct sqlite_store *sq(struct store *st)
@@ -48,23 +48,49 @@ enum werr sq_fail(struct sqlite_store *s, int rc, const char *what);
 enum werr sq_stmt(struct sqlite_store *s, const char *sql, sqlite3_stmt **out);
 /* Resets a statement and clears its bindings. */
 void sq_done(sqlite3_stmt *st);
-/* Binds a NUL-terminated string from a field of cap bytes; "" binds NULL
- * when empty_null is set. */
-int sq_bind_str(sqlite3_stmt *st, int i, const char *s, size_t cap, bool empty_null);
-#define BIND_FIELD(st, i, field, empty_null) sq_bind_str((st), (i), (field), sizeof(field), (empty_null))
-#define BIND_CSTR(st, i, s) sq_bind_str((st), (i), (s), (size_t)INT_MAX, false)
-/* Binds v, or NULL when v is 0. */
-int sq_bind_opt_int(sqlite3_stmt *st, int i, int64_t v);
-/* Binds parameters 1.. from fmt: 's' a string (NULL or "" binds NULL),
- * 'i' an int64_t, 'o' an int64_t where 0 binds NULL.  Returns an SQLite
- * result code. */
+/* Runs a statement without parameters to its end. */
+enum werr sq_exec(struct sqlite_store *s, const char *sql, const char *what);
+/* Reads one integer from a statement without parameters. */
+enum werr sq_query_int(struct sqlite_store *s, const char *sql, const char *what, int64_t *v);
+
+/*
+ * Binds parameters 1.. from fmt, one letter each; text is bound
+ * SQLITE_STATIC (safe: sq_done clears the bindings before the caller's
+ * strings can go away).  Returns an SQLite result code.
+ *   's' const char *: NULL or "" binds NULL (an optional value)
+ *   'S' const char *: bound as it is, "" as an empty text; NULL binds NULL
+ *       (a value that is part of a key, or a column that is NOT NULL)
+ *   't' const char *, size_t: text of that length
+ *   'b' const void *, size_t: a blob of that length (NULL: empty)
+ *   'i' int64_t
+ *   'o' int64_t: 0 binds NULL (an optional time or id)
+ * Every integer argument must be an int64_t: cast ints.
+ */
 int sq_bind(sqlite3_stmt *q, const char *fmt, ...);
-/* Copies a text column into a fixed field; WERR_TOO_LARGE if it does not fit. */
-enum werr sq_col_field(struct sqlite_store *s, sqlite3_stmt *st, int i, char *dst, size_t cap);
+
+/*
+ * Reads columns 0.. of the current row from fmt, one letter each:
+ *   'f' char *, size_t cap: text into a fixed field; WERR_DB if it does not fit
+ *   'c' char *, size_t cap: text into a field, cut to fit (for people)
+ *   'i' int64_t *
+ *   'n' int *
+ *   'd' char **: a malloc'd copy, NULL for NULL
+ *   'D' char **: a malloc'd copy, "" for NULL
+ *   '-' no argument: skips the column
+ * NULL text reads as "".  On error the message is set and the fields read
+ * so far keep their values (the caller frees what 'd'/'D' allocated).
+ */
+enum werr sq_row(struct sqlite_store *s, sqlite3_stmt *q, const char *fmt, ...);
+/* The (dst, cap) pair of a fixed field, for 'f' and 'c'. */
+#define SQ_FIELD(f) (f), sizeof(f)
+
 /* A text column, "" for NULL. */
 const char *sq_col_text(sqlite3_stmt *st, int i);
-/* A malloc'd copy of a text column (NULL for NULL). */
+/* Copies a text column into a fixed field; WERR_DB if it does not fit. */
+enum werr sq_col_field(struct sqlite_store *s, sqlite3_stmt *st, int i, char *dst, size_t cap);
+/* A malloc'd copy of a text column ("" for NULL; NULL when out of memory). */
 char *sq_col_strdup(sqlite3_stmt *st, int i);
+
 /* Savepoint around a multi-statement operation when no transaction is open. */
 enum werr sq_op_begin(struct sqlite_store *s, bool *own);
 enum werr sq_op_end(struct sqlite_store *s, bool own, enum werr err);
@@ -81,49 +107,24 @@ enum werr sq_query_rows(struct sqlite_store *s, sqlite3_stmt *q, enum werr err, 
 /* Steps a write statement once (rc: the binding's result); *changed (may be
  * NULL) says whether a row changed.  Ends q. */
 enum werr sq_step_write(struct sqlite_store *s, sqlite3_stmt *q, int rc, const char *what, bool *changed);
+/* Steps a one-row read once (rc: the binding's result): SQLITE_ROW or
+ * SQLITE_DONE as such, any other result recorded with what (then
+ * *err is set).  The caller reads the row and ends q. */
+int sq_step_read(struct sqlite_store *s, sqlite3_stmt *q, int rc, const char *what, enum werr *err);
 
-/* BEGIN ops: web pages (store_sqlite_pages.c) */
-enum werr sqlite_setting_get_or_create(struct store *st, const char *name, const char *proposed, char *value,
-				       size_t cap);
-enum werr sqlite_order_contact(struct store *st, const char *order, char email[EV_EMAIL_MAX + 1],
-			       char postal[EV_POSTAL_MAX + 1], char **json);
-enum werr sqlite_raw_get(struct store *st, int64_t id, char content_type[128], struct buf *body);
-/* END ops: web pages */
+/* Shared readers (rows that two concerns list). */
+enum werr sq_read_event(struct sqlite_store *s, sqlite3_stmt *q, struct event *ev);
+/* "order_no, status, updated_at, json" into a struct order_row. */
+enum werr sq_read_order_row(struct sqlite_store *s, sqlite3_stmt *q, void *row);
+void sq_release_order_rows(void *rows, size_t n);
 
-/* BEGIN ops: KPIs, agent view, streams (store_sqlite_web.c) */
-enum werr sqlite_mark_visible(struct store *st, int64_t first_seq, int64_t at);
-enum werr sqlite_sync_failure_bump(struct store *st, const char *source, const char *kind, int64_t n, int64_t at);
-enum werr sqlite_sync_failures(struct store *st, int64_t from, int64_t to, struct sync_failure_row **rows,
-			       size_t *n);
-enum werr sqlite_kpi_events(struct store *st, int64_t from, int64_t to, struct kpi_event_row **rows, size_t *n);
-enum werr sqlite_kpi_orders(struct store *st, int64_t from, int64_t to, struct kpi_order_row **rows, size_t *n);
-enum werr sqlite_orders_by_email(struct store *st, const char *email, int limit, struct order_row **rows,
-				 size_t *n);
-enum werr sqlite_conflict_orders(struct store *st, int limit, struct order_row **rows, size_t *n);
-enum werr sqlite_quiet_packages(struct store *st, int64_t before, int limit, struct quiet_row **rows, size_t *n);
-enum werr sqlite_web_counts(struct store *st, int64_t quiet_before, int64_t failures_since, struct web_counts *out);
-enum werr sqlite_event_meta(struct store *st, const char *order, struct event_meta **rows, size_t *n);
-/* END ops: KPIs, agent view, streams */
-
-/* BEGIN ops: notifications (store_sqlite_notify.c) */
-enum werr sqn_outbox_put(struct store *st, struct outbox_row *row, bool *dup);
-enum werr sqn_outbox_claim(struct store *st, int64_t now, int64_t lease_until, int limit, struct outbox_row **rows,
-			   size_t *n);
-enum werr sqn_outbox_finish(struct store *st, int64_t id, const char *state, int64_t next_at, const char *error,
-			    const char *remote_id, int64_t at);
-enum werr sqn_outbox_list(struct store *st, const char *state, const char *order, int limit,
-			  struct outbox_row **rows, size_t *n);
-enum werr sqn_outbox_get(struct store *st, int64_t id, struct outbox_row *out);
-enum werr sqn_outbox_set_state(struct store *st, int64_t id, const char *state, int64_t at);
-enum werr sqn_consent_get(struct store *st, const char *phone, bool *opted_in, int64_t *at);
-enum werr sqn_consent_put(struct store *st, const char *phone, bool opted_in, const char *source, int64_t at);
-enum werr sqn_audit_put(struct store *st, const char *actor, const char *action, const char *subject,
-			const char *detail_json, int64_t at);
-enum werr sqn_ticket_get(struct store *st, const char *order, char ticket_id[128], char state[16]);
-enum werr sqn_ticket_put(struct store *st, const char *order, const char *ticket_id, const char *state, int64_t at);
-enum werr sqn_rule_put(struct store *st, const char *name, const char *json, int64_t at);
-enum werr sqn_rule_list(struct store *st, struct rule_row **rows, size_t *n);
-enum werr sqn_audit_list(struct store *st, int64_t before_id, int limit, struct audit_row **rows, size_t *n);
-/* END ops: notifications */
+/* The concerns' tables (store.h), one file each. */
+extern const struct store_log_ops sq_log_ops;         /* store_sqlite_log.c */
+extern const struct store_order_ops sq_order_ops;     /* store_sqlite_orders.c */
+extern const struct store_key_ops sq_key_ops;         /* store_sqlite_keys.c */
+extern const struct store_source_ops sq_source_ops;   /* store_sqlite_sources.c */
+extern const struct store_kpi_ops sq_kpi_ops;         /* store_sqlite_web.c */
+extern const struct store_notify_ops sq_notify_ops;   /* store_sqlite_notify.c */
+extern const struct store_setting_ops sq_setting_ops; /* store_sqlite_settings.c */
 
 #endif

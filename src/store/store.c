@@ -145,3 +145,31 @@ void unmapped_rows_free(struct unmapped_row *rows, size_t n)
 		free(rows[i].sample_event);
 	free(rows);
 }
+
+void order_rows_free(struct order_row *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++)
+		free(rows[i].json);
+	free(rows);
+}
+
+void outbox_rows_free(struct outbox_row *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++)
+		free(rows[i].view);
+	free(rows);
+}
+
+void rule_rows_free(struct rule_row *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++)
+		free(rows[i].json);
+	free(rows);
+}
+
+void audit_rows_free(struct audit_row *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++)
+		free(rows[i].detail);
+	free(rows);
+}

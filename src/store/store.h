@@ -1,9 +1,11 @@
 /*
  * store.h - the storage interface (DESIGN.md section 6).
  *
- * One interface, a table of function pointers, with one implementation per
- * backend (store_sqlite.c now, store_pg.c later), and one conformance suite
- * (tests/store/test_store.c) that every backend must pass.
+ * One interface, tables of function pointers grouped by concern (log,
+ * orders, keys, sources, kpis, notify, settings: see struct store_ops
+ * below), with one implementation per backend (store_sqlite*.c now,
+ * store_pg*.c later, one file per concern), and one conformance suite
+ * (tests/store/test_store*.c) that every backend must pass.
  *
  * What is stored:
  *  - events: append-only, unique by key; a repeated key is a duplicate and
@@ -41,6 +43,7 @@
 #include "../base/err.h"
 #include "../core/event.h"
 #include "../core/order.h"
+#include "../core/outbox.h"
 
 #define STORE_READONLY   1 /* open for reading only */
 #define STORE_NO_MIGRATE 2 /* do not apply pending migrations on open */
@@ -126,10 +129,9 @@ struct parked_event {
 };
 
 /* BEGIN types: notifications */
-/* One planned message (docs/notifications.md).  State: "review" (waits for a
- * person's approval), "pending" (to send at next_at), "sending" (claimed by
- * a worker until lease_until), "sent", "dead" (gave up after max attempts),
- * "cancelled" (rejected in review, or suppressed: no consent). */
+/* One planned message (docs/notifications.md).  state holds the name of an
+ * enum outbox_state (core/outbox.h: the states, the diagram and the one
+ * transition check the operations below apply). */
 #define OUTBOX_KEY_MAX 64
 struct outbox_row {
 	int64_t id;
@@ -216,16 +218,35 @@ struct web_counts {
 };
 /* END types: KPIs, agent view, streams */
 
-struct store_ops {
-	const char *name;
-	void (*close)(struct store *st);
-	enum werr (*migrate)(struct store *st, int *from, int *to);
-	enum werr (*begin)(struct store *st);
-	enum werr (*commit)(struct store *st);
-	enum werr (*rollback)(struct store *st);
+/*
+ * The operations, one table per concern, so that a backend is written (and
+ * reviewed) table by table and each concern's tables and statements live
+ * in one file of their own (store_sqlite_<concern>.c for SQLite):
+ *
+ *   concern   table                   what                              tables (SQLite)
+ *   log       struct store_log_ops    raw payloads, events, duplicates  raw_payloads, events, duplicates
+ *   orders    struct store_order_ops  projections and their lookups     orders, packages
+ *   keys      struct store_key_ops    API keys                          api_keys
+ *   sources   struct store_source_ops aliases, parked events, unmapped  aliases, parked, unmapped,
+ *                                     codes, rejected bodies, polls     rejected, polls
+ *   kpis      struct store_kpi_ops    KPI rows, failure counters,       sync_failures (+ reads of
+ *                                     the dashboard's queues            events, orders, packages)
+ *   notify    struct store_notify_ops outbox, consent, audit, tickets,  outbox, consent, audit_log,
+ *                                     rules                             tickets, rules
+ *   settings  struct store_setting_ops named values made on first use   settings
+ *
+ * struct store_ops holds the connection's own operations (close, migrate,
+ * transactions) and one pointer per table; none may be NULL.  Callers do
+ * not see the tables: they call the store_xxx() wrappers at the end of this
+ * file.
+ */
 
+/* log: the append-only event log and what came with each event. */
+struct store_log_ops {
 	enum werr (*put_raw)(struct store *st, const char *source, const char *content_type,
 			     const void *body, size_t len, int64_t received_at, int64_t *raw_id);
+	/* A raw payload: its content type and body (appended to body). */
+	enum werr (*raw_get)(struct store *st, int64_t id, char content_type[128], struct buf *body);
 	/* Inserts ev (its key, source, order, ... and event_to_json(with_meta)).
 	 * Sets ev->seq on insert.  When the key exists: *duplicate = true, the
 	 * duplicates row is created or bumped, and nothing else changes. */
@@ -233,27 +254,51 @@ struct store_ops {
 	/* Every event of one order, in seq order.  Free with event_array_free(). */
 	enum werr (*order_events)(struct store *st, const char *order, struct event **evs, size_t *n);
 	enum werr (*order_duplicates)(struct store *st, const char *order, struct dup_row **rows, size_t *n);
+	/* Calls fn for every distinct order number in the event log. */
+	enum werr (*each_order)(struct store *st, enum werr (*fn)(const char *order, void *ctx), void *ctx);
+	/* Counts for /metrics and tests. */
+	enum werr (*count_events)(struct store *st, int64_t *events, int64_t *duplicates);
+	/* Sets visible_at = at on every event with seq >= first_seq (the
+	 * writer, just before its COMMIT). */
+	enum werr (*mark_visible)(struct store *st, int64_t first_seq, int64_t at);
+	/* raw_id and visible_at of each event of an order (free()). */
+	enum werr (*event_meta)(struct store *st, const char *order, struct event_meta **rows, size_t *n);
+};
 
+/* orders: the projections (always recomputable from the log). */
+struct store_order_ops {
 	/* Replaces the projection rows of one order (order + its packages). */
 	enum werr (*put_order)(struct store *st, const struct order_state *o, const char *json);
 	enum werr (*get_order)(struct store *st, const char *order, char **json);
 	/* Order number of the order holding this tracking number. */
 	enum werr (*find_package)(struct store *st, const char *tracking, char order[EV_ORDER_MAX + 1]);
 	enum werr (*list_orders)(struct store *st, const struct order_query *q, struct order_page *page);
-	/* Calls fn for every distinct order number in the event log. */
-	enum werr (*each_order)(struct store *st, enum werr (*fn)(const char *order, void *ctx), void *ctx);
 	enum werr (*clear_projections)(struct store *st);
 	/* Writes every projection row in a canonical order, for comparison. */
 	enum werr (*dump_projections)(struct store *st, struct buf *out);
-	/* Counts for /metrics and tests. */
-	enum werr (*count_events)(struct store *st, int64_t *events, int64_t *duplicates);
+	/* The lookup fields of one order (as received; "" when unknown) and
+	 * its stored JSON (free()), or WERR_NOT_FOUND. */
+	enum werr (*order_contact)(struct store *st, const char *order, char email[EV_EMAIL_MAX + 1],
+				   char postal[EV_POSTAL_MAX + 1], char **json);
+	/* Orders whose customer email is email (case-insensitive), newest first
+	 * (order_rows_free). */
+	enum werr (*orders_by_email)(struct store *st, const char *email, int limit, struct order_row **rows,
+				     size_t *n);
+	/* Orders with an open conflict, newest first (order_rows_free). */
+	enum werr (*conflict_orders)(struct store *st, int limit, struct order_row **rows, size_t *n);
+};
 
+/* keys: API keys, stored by hash. */
+struct store_key_ops {
 	enum werr (*key_put)(struct store *st, const char *hash, const struct api_key *k, int64_t *id);
 	/* A valid (not revoked) key by hash, or WERR_NOT_FOUND. */
 	enum werr (*key_find)(struct store *st, const char *hash, struct api_key *out);
 	enum werr (*key_list)(struct store *st, struct api_key **keys, size_t *n);
 	enum werr (*key_revoke)(struct store *st, int64_t id, int64_t at);
+};
 
+/* sources: what the adapters and the poller keep about their sources. */
+struct store_source_ops {
 	/* Records (source, ref) -> order/package/carrier; a later call fills or
 	 * changes fields but never blanks one. */
 	enum werr (*alias_put)(struct store *st, const char *source, const struct store_alias *a, int64_t at);
@@ -278,23 +323,11 @@ struct store_ops {
 	enum werr (*poll_due)(struct store *st, const char *carrier, int64_t now, int limit, struct poll_row **rows,
 			      size_t *n);
 	enum werr (*poll_done)(struct store *st, const char *tracking, int64_t next_at, int failures, int64_t at);
-	/* BEGIN ops: web/KPIs */
-	/* -- web pages (store_sqlite_pages.c) -- */
-	/* The value of setting name; when there is none yet, stores proposed
-	 * (needs a writable store) and returns it.  Whoever stores first wins,
-	 * so concurrent callers all get the same value. */
-	enum werr (*setting_get_or_create)(struct store *st, const char *name, const char *proposed,
-					   char *value, size_t cap);
-	/* The lookup fields of one order (as received; "" when unknown) and
-	 * its stored JSON (free()), or WERR_NOT_FOUND. */
-	enum werr (*order_contact)(struct store *st, const char *order, char email[EV_EMAIL_MAX + 1],
-				   char postal[EV_POSTAL_MAX + 1], char **json);
-	/* A raw payload: its content type and body (appended to body). */
-	enum werr (*raw_get)(struct store *st, int64_t id, char content_type[128], struct buf *body);
-	/* -- KPIs, agent view, streams (store_sqlite_web.c) -- */
-	/* Sets visible_at = at on every event with seq >= first_seq (the
-	 * writer, just before its COMMIT). */
-	enum werr (*mark_visible)(struct store *st, int64_t first_seq, int64_t at);
+};
+
+/* kpis: plain rows for core/kpi.c (no arithmetic in the backend), the
+ * failure counters, and the dashboard's queues. */
+struct store_kpi_ops {
 	/* Adds n to the failures of (UTC day of at, source, kind). */
 	enum werr (*sync_failure_bump)(struct store *st, const char *source, const char *kind, int64_t n, int64_t at);
 	/* Failure counts of the days that overlap [from, to), by day, source, kind. */
@@ -304,23 +337,21 @@ struct store_ops {
 	enum werr (*kpi_events)(struct store *st, int64_t from, int64_t to, struct kpi_event_row **rows, size_t *n);
 	/* Orders updated, shipped or delivered in [from, to) (free()). */
 	enum werr (*kpi_orders)(struct store *st, int64_t from, int64_t to, struct kpi_order_row **rows, size_t *n);
-	/* Orders whose customer email is email (case-insensitive), newest first
-	 * (order_rows_free). */
-	enum werr (*orders_by_email)(struct store *st, const char *email, int limit, struct order_row **rows,
-				     size_t *n);
-	/* Orders with an open conflict, newest first (order_rows_free). */
-	enum werr (*conflict_orders)(struct store *st, int limit, struct order_row **rows, size_t *n);
 	/* Packages in a carrier-held status whose deciding event is older than
 	 * before, oldest first (free()). */
 	enum werr (*quiet_packages)(struct store *st, int64_t before, int limit, struct quiet_row **rows, size_t *n);
 	/* Queue sizes: quiet as above, failures since failures_since. */
 	enum werr (*web_counts)(struct store *st, int64_t quiet_before, int64_t failures_since, struct web_counts *out);
-	/* raw_id and visible_at of each event of an order (free()). */
-	enum werr (*event_meta)(struct store *st, const char *order, struct event_meta **rows, size_t *n);
-	/* END ops: web/KPIs */
-	/* BEGIN ops: notifications */
-	/* Inserts a planned message; a row with the same key exists: *dup = true
-	 * and nothing changes.  Sets row->id. */
+};
+
+/* notify: notifications (docs/notifications.md).  Every state change of an
+ * outbox row is a move of core/outbox.h's table; any other is refused
+ * (WERR_INVALID for a state no such operation can set, WERR_EXISTS for a
+ * row in a state it cannot leave that way). */
+struct store_notify_ops {
+	/* Inserts a planned message (a plan move: state review, pending or
+	 * cancelled); a row with the same key exists: *dup = true and nothing
+	 * changes.  Sets row->id. */
 	enum werr (*outbox_put)(struct store *st, struct outbox_row *row, bool *dup);
 	/* Claims up to limit rows in state pending with next_at <= now (and rows
 	 * left in sending whose lease ran out: a worker that died), sets them to
@@ -336,7 +367,8 @@ struct store_ops {
 	enum werr (*outbox_list)(struct store *st, const char *state, const char *order, int limit,
 				 struct outbox_row **rows, size_t *n);
 	enum werr (*outbox_get)(struct store *st, int64_t id, struct outbox_row *out);
-	/* dead or review -> pending at `at` (attempts reset); cancelled for a rejected review. */
+	/* dead or review -> pending at `at` (attempts reset); review or pending
+	 * -> cancelled (a rejected review, or the worker's cancel). */
 	enum werr (*outbox_set_state)(struct store *st, int64_t id, const char *state, int64_t at);
 	/* SMS consent of a phone number (E.164): *opted_in, and when; WERR_NOT_FOUND if never recorded. */
 	enum werr (*consent_get)(struct store *st, const char *phone, bool *opted_in, int64_t *at);
@@ -344,15 +376,39 @@ struct store_ops {
 	/* Audit log: who (key prefix or "config"), what ("rule.update", "consent.sms_opt_out" ...), detail JSON. */
 	enum werr (*audit_put)(struct store *st, const char *actor, const char *action, const char *subject,
 			       const char *detail_json, int64_t at);
+	/* Audit entries, newest first, id < before_id (0: from the newest). */
+	enum werr (*audit_list)(struct store *st, int64_t before_id, int limit, struct audit_row **rows, size_t *n);
 	/* The help-desk ticket opened for an order (ticket id), or WERR_NOT_FOUND. */
 	enum werr (*ticket_get)(struct store *st, const char *order, char ticket_id[128], char state[16]);
 	enum werr (*ticket_put)(struct store *st, const char *order, const char *ticket_id, const char *state, int64_t at);
 	/* Rules stored through the API, by name; json NULL records a deletion. */
 	enum werr (*rule_put)(struct store *st, const char *name, const char *json, int64_t at);
 	enum werr (*rule_list)(struct store *st, struct rule_row **rows, size_t *n);
-	/* Audit entries, newest first, id < before_id (0: from the newest). */
-	enum werr (*audit_list)(struct store *st, int64_t before_id, int limit, struct audit_row **rows, size_t *n);
-	/* END ops: notifications */
+};
+
+/* settings: named values the server makes itself (the link secret). */
+struct store_setting_ops {
+	/* The value of setting name; when there is none yet, stores proposed
+	 * (needs a writable store) and returns it.  Whoever stores first wins,
+	 * so concurrent callers all get the same value. */
+	enum werr (*setting_get_or_create)(struct store *st, const char *name, const char *proposed,
+					   char *value, size_t cap);
+};
+
+struct store_ops {
+	const char *name;
+	void (*close)(struct store *st);
+	enum werr (*migrate)(struct store *st, int *from, int *to);
+	enum werr (*begin)(struct store *st);
+	enum werr (*commit)(struct store *st);
+	enum werr (*rollback)(struct store *st);
+	const struct store_log_ops *log;
+	const struct store_order_ops *orders;
+	const struct store_key_ops *keys;
+	const struct store_source_ops *sources;
+	const struct store_kpi_ops *kpis;
+	const struct store_notify_ops *notify;
+	const struct store_setting_ops *settings;
 };
 
 /* Every backend's struct starts with this. */
@@ -377,6 +433,7 @@ void event_array_free(struct event *evs, size_t n);
 void order_page_release(struct order_page *page);
 void parked_events_free(struct parked_event *p, size_t n);
 void unmapped_rows_free(struct unmapped_row *rows, size_t n);
+void order_rows_free(struct order_row *rows, size_t n);
 
 const char *key_role_name(enum key_role r);
 int key_role_from_name(const char *name);
@@ -384,71 +441,73 @@ int key_role_from_name(const char *name);
 /* Backends. */
 enum werr store_sqlite_open(const char *path, int flags, struct store **out, char *errbuf, size_t errcap);
 
-/* Convenience wrappers so call sites read store_begin(st) rather than
- * st->ops->begin(st). */
+/* The wrappers every caller uses: store_begin(st) rather than
+ * st->ops->begin(st), store_append_event(st, ...) rather than
+ * st->ops->log->append_event(st, ...).  Same names and arguments as the
+ * operations above. */
 #define store_migrate(st, a, b)        ((st)->ops->migrate((st), (a), (b)))
 #define store_begin(st)                ((st)->ops->begin(st))
 #define store_commit(st)               ((st)->ops->commit(st))
 #define store_rollback(st)             ((st)->ops->rollback(st))
-#define store_put_raw(st, ...)         ((st)->ops->put_raw((st), __VA_ARGS__))
-#define store_append_event(st, ...)    ((st)->ops->append_event((st), __VA_ARGS__))
-#define store_order_events(st, ...)    ((st)->ops->order_events((st), __VA_ARGS__))
-#define store_order_duplicates(st, ...) ((st)->ops->order_duplicates((st), __VA_ARGS__))
-#define store_put_order(st, ...)       ((st)->ops->put_order((st), __VA_ARGS__))
-#define store_get_order(st, ...)       ((st)->ops->get_order((st), __VA_ARGS__))
-#define store_find_package(st, ...)    ((st)->ops->find_package((st), __VA_ARGS__))
-#define store_list_orders(st, ...)     ((st)->ops->list_orders((st), __VA_ARGS__))
-#define store_each_order(st, ...)      ((st)->ops->each_order((st), __VA_ARGS__))
-#define store_clear_projections(st)    ((st)->ops->clear_projections(st))
-#define store_dump_projections(st, ...) ((st)->ops->dump_projections((st), __VA_ARGS__))
-#define store_count_events(st, ...)    ((st)->ops->count_events((st), __VA_ARGS__))
-#define store_key_put(st, ...)         ((st)->ops->key_put((st), __VA_ARGS__))
-#define store_key_find(st, ...)        ((st)->ops->key_find((st), __VA_ARGS__))
-#define store_key_list(st, ...)        ((st)->ops->key_list((st), __VA_ARGS__))
-#define store_key_revoke(st, ...)      ((st)->ops->key_revoke((st), __VA_ARGS__))
-#define store_alias_put(st, ...)       ((st)->ops->alias_put((st), __VA_ARGS__))
-#define store_alias_find(st, ...)      ((st)->ops->alias_find((st), __VA_ARGS__))
-#define store_park_event(st, ...)      ((st)->ops->park_event((st), __VA_ARGS__))
-#define store_unpark(st, ...)          ((st)->ops->unpark((st), __VA_ARGS__))
-#define store_unmapped_bump(st, ...)   ((st)->ops->unmapped_bump((st), __VA_ARGS__))
-#define store_unmapped_list(st, ...)   ((st)->ops->unmapped_list((st), __VA_ARGS__))
-#define store_reject_put(st, ...)      ((st)->ops->reject_put((st), __VA_ARGS__))
-#define store_rejected_list(st, ...)   ((st)->ops->rejected_list((st), __VA_ARGS__))
-#define store_poll_due(st, ...)        ((st)->ops->poll_due((st), __VA_ARGS__))
-#define store_poll_done(st, ...)       ((st)->ops->poll_done((st), __VA_ARGS__))
-/* BEGIN macros: web/KPIs */
-/* -- web pages -- */
-#define store_setting_get_or_create(st, ...) ((st)->ops->setting_get_or_create((st), __VA_ARGS__))
-#define store_order_contact(st, ...)   ((st)->ops->order_contact((st), __VA_ARGS__))
-#define store_raw_get(st, ...)         ((st)->ops->raw_get((st), __VA_ARGS__))
-/* -- KPIs, agent view, streams -- */
-#define store_mark_visible(st, ...)    ((st)->ops->mark_visible((st), __VA_ARGS__))
-#define store_sync_failure_bump(st, ...) ((st)->ops->sync_failure_bump((st), __VA_ARGS__))
-#define store_sync_failures(st, ...)   ((st)->ops->sync_failures((st), __VA_ARGS__))
-#define store_kpi_events(st, ...)      ((st)->ops->kpi_events((st), __VA_ARGS__))
-#define store_kpi_orders(st, ...)      ((st)->ops->kpi_orders((st), __VA_ARGS__))
-#define store_orders_by_email(st, ...) ((st)->ops->orders_by_email((st), __VA_ARGS__))
-#define store_conflict_orders(st, ...) ((st)->ops->conflict_orders((st), __VA_ARGS__))
-#define store_quiet_packages(st, ...)  ((st)->ops->quiet_packages((st), __VA_ARGS__))
-#define store_web_counts(st, ...)      ((st)->ops->web_counts((st), __VA_ARGS__))
-#define store_event_meta(st, ...)      ((st)->ops->event_meta((st), __VA_ARGS__))
-void order_rows_free(struct order_row *rows, size_t n);
-/* END macros: web/KPIs */
-/* BEGIN macros: notifications */
-#define store_outbox_put(st, ...)      ((st)->ops->outbox_put((st), __VA_ARGS__))
-#define store_outbox_claim(st, ...)    ((st)->ops->outbox_claim((st), __VA_ARGS__))
-#define store_outbox_finish(st, ...)   ((st)->ops->outbox_finish((st), __VA_ARGS__))
-#define store_outbox_list(st, ...)     ((st)->ops->outbox_list((st), __VA_ARGS__))
-#define store_outbox_get(st, ...)      ((st)->ops->outbox_get((st), __VA_ARGS__))
-#define store_outbox_set_state(st, ...) ((st)->ops->outbox_set_state((st), __VA_ARGS__))
-#define store_consent_get(st, ...)     ((st)->ops->consent_get((st), __VA_ARGS__))
-#define store_consent_put(st, ...)     ((st)->ops->consent_put((st), __VA_ARGS__))
-#define store_audit_put(st, ...)       ((st)->ops->audit_put((st), __VA_ARGS__))
-#define store_ticket_get(st, ...)      ((st)->ops->ticket_get((st), __VA_ARGS__))
-#define store_ticket_put(st, ...)      ((st)->ops->ticket_put((st), __VA_ARGS__))
-#define store_rule_put(st, ...)        ((st)->ops->rule_put((st), __VA_ARGS__))
-#define store_rule_list(st, ...)       ((st)->ops->rule_list((st), __VA_ARGS__))
-#define store_audit_list(st, ...)      ((st)->ops->audit_list((st), __VA_ARGS__))
-/* END macros: notifications */
+/* log */
+#define store_put_raw(st, ...)         ((st)->ops->log->put_raw((st), __VA_ARGS__))
+#define store_raw_get(st, ...)         ((st)->ops->log->raw_get((st), __VA_ARGS__))
+#define store_append_event(st, ...)    ((st)->ops->log->append_event((st), __VA_ARGS__))
+#define store_order_events(st, ...)    ((st)->ops->log->order_events((st), __VA_ARGS__))
+#define store_order_duplicates(st, ...) ((st)->ops->log->order_duplicates((st), __VA_ARGS__))
+#define store_each_order(st, ...)      ((st)->ops->log->each_order((st), __VA_ARGS__))
+#define store_count_events(st, ...)    ((st)->ops->log->count_events((st), __VA_ARGS__))
+#define store_mark_visible(st, ...)    ((st)->ops->log->mark_visible((st), __VA_ARGS__))
+#define store_event_meta(st, ...)      ((st)->ops->log->event_meta((st), __VA_ARGS__))
+/* orders */
+#define store_put_order(st, ...)       ((st)->ops->orders->put_order((st), __VA_ARGS__))
+#define store_get_order(st, ...)       ((st)->ops->orders->get_order((st), __VA_ARGS__))
+#define store_find_package(st, ...)    ((st)->ops->orders->find_package((st), __VA_ARGS__))
+#define store_list_orders(st, ...)     ((st)->ops->orders->list_orders((st), __VA_ARGS__))
+#define store_clear_projections(st)    ((st)->ops->orders->clear_projections(st))
+#define store_dump_projections(st, ...) ((st)->ops->orders->dump_projections((st), __VA_ARGS__))
+#define store_order_contact(st, ...)   ((st)->ops->orders->order_contact((st), __VA_ARGS__))
+#define store_orders_by_email(st, ...) ((st)->ops->orders->orders_by_email((st), __VA_ARGS__))
+#define store_conflict_orders(st, ...) ((st)->ops->orders->conflict_orders((st), __VA_ARGS__))
+/* keys */
+#define store_key_put(st, ...)         ((st)->ops->keys->key_put((st), __VA_ARGS__))
+#define store_key_find(st, ...)        ((st)->ops->keys->key_find((st), __VA_ARGS__))
+#define store_key_list(st, ...)        ((st)->ops->keys->key_list((st), __VA_ARGS__))
+#define store_key_revoke(st, ...)      ((st)->ops->keys->key_revoke((st), __VA_ARGS__))
+/* sources */
+#define store_alias_put(st, ...)       ((st)->ops->sources->alias_put((st), __VA_ARGS__))
+#define store_alias_find(st, ...)      ((st)->ops->sources->alias_find((st), __VA_ARGS__))
+#define store_park_event(st, ...)      ((st)->ops->sources->park_event((st), __VA_ARGS__))
+#define store_unpark(st, ...)          ((st)->ops->sources->unpark((st), __VA_ARGS__))
+#define store_unmapped_bump(st, ...)   ((st)->ops->sources->unmapped_bump((st), __VA_ARGS__))
+#define store_unmapped_list(st, ...)   ((st)->ops->sources->unmapped_list((st), __VA_ARGS__))
+#define store_reject_put(st, ...)      ((st)->ops->sources->reject_put((st), __VA_ARGS__))
+#define store_rejected_list(st, ...)   ((st)->ops->sources->rejected_list((st), __VA_ARGS__))
+#define store_poll_due(st, ...)        ((st)->ops->sources->poll_due((st), __VA_ARGS__))
+#define store_poll_done(st, ...)       ((st)->ops->sources->poll_done((st), __VA_ARGS__))
+/* kpis */
+#define store_sync_failure_bump(st, ...) ((st)->ops->kpis->sync_failure_bump((st), __VA_ARGS__))
+#define store_sync_failures(st, ...)   ((st)->ops->kpis->sync_failures((st), __VA_ARGS__))
+#define store_kpi_events(st, ...)      ((st)->ops->kpis->kpi_events((st), __VA_ARGS__))
+#define store_kpi_orders(st, ...)      ((st)->ops->kpis->kpi_orders((st), __VA_ARGS__))
+#define store_quiet_packages(st, ...)  ((st)->ops->kpis->quiet_packages((st), __VA_ARGS__))
+#define store_web_counts(st, ...)      ((st)->ops->kpis->web_counts((st), __VA_ARGS__))
+/* notify */
+#define store_outbox_put(st, ...)      ((st)->ops->notify->outbox_put((st), __VA_ARGS__))
+#define store_outbox_claim(st, ...)    ((st)->ops->notify->outbox_claim((st), __VA_ARGS__))
+#define store_outbox_finish(st, ...)   ((st)->ops->notify->outbox_finish((st), __VA_ARGS__))
+#define store_outbox_list(st, ...)     ((st)->ops->notify->outbox_list((st), __VA_ARGS__))
+#define store_outbox_get(st, ...)      ((st)->ops->notify->outbox_get((st), __VA_ARGS__))
+#define store_outbox_set_state(st, ...) ((st)->ops->notify->outbox_set_state((st), __VA_ARGS__))
+#define store_consent_get(st, ...)     ((st)->ops->notify->consent_get((st), __VA_ARGS__))
+#define store_consent_put(st, ...)     ((st)->ops->notify->consent_put((st), __VA_ARGS__))
+#define store_audit_put(st, ...)       ((st)->ops->notify->audit_put((st), __VA_ARGS__))
+#define store_audit_list(st, ...)      ((st)->ops->notify->audit_list((st), __VA_ARGS__))
+#define store_ticket_get(st, ...)      ((st)->ops->notify->ticket_get((st), __VA_ARGS__))
+#define store_ticket_put(st, ...)      ((st)->ops->notify->ticket_put((st), __VA_ARGS__))
+#define store_rule_put(st, ...)        ((st)->ops->notify->rule_put((st), __VA_ARGS__))
+#define store_rule_list(st, ...)       ((st)->ops->notify->rule_list((st), __VA_ARGS__))
+/* settings */
+#define store_setting_get_or_create(st, ...) ((st)->ops->settings->setting_get_or_create((st), __VA_ARGS__))
 
 #endif

@@ -1,21 +1,15 @@
 /*
- * store_sqlite_notify.c - the SQLite backend's notification operations:
- * the outbox, SMS consent, the audit log, help-desk tickets and the rules
- * set through the API (store.h, ops: notifications; tables in
+ * store_sqlite_notify.c - the SQLite backend's notification operations
+ * (store.h, struct store_notify_ops): the outbox, SMS consent, the audit
+ * log, help-desk tickets and the rules set through the API (tables in
  * schema/v4_notify.h).
  *
- * Outbox states and who moves a row between them:
- *
- *   planner (outbox_put)      worker (claim/finish)         person (set_state)
- *
- *   review ----approve------------------------------> pending
- *   review ----reject-------------------------------> cancelled
- *   pending --claim--> sending --finish ok--> sent
- *                      sending --finish retry--> pending (next_at later)
- *                      sending --finish give up--> dead --retry--> pending
- *                      sending (lease over) --claim--> sending (a dead worker's row)
- *   cancelled: also written directly by the planner for a suppressed message
- *   (no SMS consent), with the reason in last_error.
+ * The outbox's states and which operation moves a row between them are
+ * core/outbox.h's state machine: outbox_put, outbox_finish and
+ * outbox_set_state ask its transition check before they write, and their
+ * UPDATEs only change a row still in the from-state of that move; the
+ * claim's UPDATE selects exactly the from-states of the table's claim rows.
+ * So no row takes a move the table does not have.
  *
  * Invariant: at most one row per key (UNIQUE), so a planner that runs again
  * for the same milestone finds its row and changes nothing.
@@ -25,32 +19,10 @@
 #include <string.h>
 
 #include "sqlite_int.h"
+#include "../core/outbox.h"
 #include "../base/banned.h"
 
 #define OUTBOX_LIMIT_MAX 1000
-#define FIELD(s, q, i, f) sq_col_field((s), (q), (i), (f), sizeof(f))
-
-
-void outbox_rows_free(struct outbox_row *rows, size_t n)
-{
-	for (size_t i = 0; rows && i < n; i++)
-		free(rows[i].view);
-	free(rows);
-}
-
-void rule_rows_free(struct rule_row *rows, size_t n)
-{
-	for (size_t i = 0; rows && i < n; i++)
-		free(rows[i].json);
-	free(rows);
-}
-
-void audit_rows_free(struct audit_row *rows, size_t n)
-{
-	for (size_t i = 0; rows && i < n; i++)
-		free(rows[i].detail);
-	free(rows);
-}
 
 /* One outbox row from "id, key, order_no, rule, milestone, channel, recipient,
  * template, locale, state, attempts, created_at, next_at, sent_at,
@@ -58,27 +30,13 @@ void audit_rows_free(struct audit_row *rows, size_t n)
 static enum werr read_outbox(struct sqlite_store *s, sqlite3_stmt *q, void *p)
 {
 	struct outbox_row *r = p;
-	enum werr err;
 
 	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(q, 0);
-	if ((err = FIELD(s, q, 1, r->key)) || (err = FIELD(s, q, 2, r->order)) || (err = FIELD(s, q, 3, r->rule)) ||
-	    (err = FIELD(s, q, 4, r->milestone)) || (err = FIELD(s, q, 5, r->channel)) ||
-	    (err = FIELD(s, q, 6, r->recipient)) || (err = FIELD(s, q, 7, r->template_name)) ||
-	    (err = FIELD(s, q, 8, r->locale)) || (err = FIELD(s, q, 9, r->state)))
-		return err;
-	r->attempts = sqlite3_column_int(q, 10);
-	r->created_at = sqlite3_column_int64(q, 11);
-	r->next_at = sqlite3_column_int64(q, 12);
-	r->sent_at = sqlite3_column_int64(q, 13);
 	/* an error or id longer than the field is cut, not refused: it is for people */
-	snprintf(r->last_error, sizeof(r->last_error), "%s", sq_col_text(q, 14));
-	snprintf(r->remote_id, sizeof(r->remote_id), "%s", sq_col_text(q, 15));
-	if (sqlite3_column_type(q, 16) != SQLITE_NULL && !(r->view = sq_col_strdup(q, 16))) {
-		sq_msg(s, "out of memory reading an outbox view");
-		return WERR_NOMEM;
-	}
-	return WERR_OK;
+	return sq_row(s, q, "ifffffffffniiiccd", &r->id, SQ_FIELD(r->key), SQ_FIELD(r->order), SQ_FIELD(r->rule),
+		      SQ_FIELD(r->milestone), SQ_FIELD(r->channel), SQ_FIELD(r->recipient), SQ_FIELD(r->template_name),
+		      SQ_FIELD(r->locale), SQ_FIELD(r->state), &r->attempts, &r->created_at, &r->next_at,
+		      &r->sent_at, SQ_FIELD(r->last_error), SQ_FIELD(r->remote_id), &r->view);
 }
 
 static void release_outbox(void *rows, size_t n)
@@ -86,17 +44,15 @@ static void release_outbox(void *rows, size_t n)
 	outbox_rows_free(rows, n);
 }
 
-static bool valid_state(const char *state)
+/* A new row starts in a state the planner may plan into. */
+static bool plannable(const char *state)
 {
-	static const char *const states[] = { "review", "pending", "sending", "sent", "dead", "cancelled" };
+	int to = outbox_state_from_name(state);
 
-	for (size_t i = 0; state && i < sizeof(states) / sizeof(states[0]); i++)
-		if (!strcmp(state, states[i]))
-			return true;
-	return false;
+	return to >= 0 && outbox_move_ok(OUTBOX_PLAN, OUTBOX_NEW, (enum outbox_state)to);
 }
 
-enum werr sqn_outbox_put(struct store *st, struct outbox_row *row, bool *dup)
+static enum werr sq_outbox_put(struct store *st, struct outbox_row *row, bool *dup)
 {
 	static const char ins[] =
 		"INSERT INTO outbox(key, order_no, rule, milestone, channel, recipient, template, locale, state,"
@@ -111,37 +67,16 @@ enum werr sqn_outbox_put(struct store *st, struct outbox_row *row, bool *dup)
 
 	*dup = false;
 	if (!row->key[0] || !row->order[0] || !row->milestone[0] || !row->channel[0] || !row->recipient[0] ||
-	    !valid_state(row->state)) {
+	    !plannable(row->state)) {
 		sq_msg(s, "outbox row lacks a key, order, milestone, channel or recipient, or has a bad state");
 		return WERR_INVALID;
 	}
 	if ((err = sq_stmt(s, ins, &q)))
 		return err;
-	rc = BIND_FIELD(q, 1, row->key, false);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(q, 2, row->order, false);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(q, 3, row->rule, false);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(q, 4, row->milestone, false);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(q, 5, row->channel, false);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(q, 6, row->recipient, false);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(q, 7, row->template_name, false);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(q, 8, row->locale[0] ? row->locale : "en", false);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(q, 9, row->state, false);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(q, 10, row->created_at);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(q, 11, row->next_at);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(q, 12, row->last_error, true);
-	if (rc == SQLITE_OK)
-		rc = row->view ? BIND_CSTR(q, 13, row->view) : sqlite3_bind_null(q, 13);
+	/* the planner's locale, "en" when it had none */
+	rc = sq_bind(q, "SSSSSSSSSiisS", row->key, row->order, row->rule, row->milestone, row->channel,
+		     row->recipient, row->template_name, row->locale[0] ? row->locale : "en", row->state,
+		     row->created_at, row->next_at, row->last_error, row->view);
 	if ((err = sq_step_write(s, q, rc, "unable to store outbox row", &changed)))
 		return err;
 	if (changed) {
@@ -151,18 +86,16 @@ enum werr sqn_outbox_put(struct store *st, struct outbox_row *row, bool *dup)
 	*dup = true;
 	if ((err = sq_stmt(s, by_key, &q)))
 		return err;
-	rc = BIND_FIELD(q, 1, row->key, false);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(q);
+	rc = sq_step_read(s, q, sq_bind(q, "S", row->key), "unable to read outbox row", &err);
 	if (rc == SQLITE_ROW)
-		row->id = sqlite3_column_int64(q, 0);
-	else
-		err = sq_fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "unable to read outbox row");
+		err = sq_row(s, q, "i", &row->id);
+	else if (rc == SQLITE_DONE)
+		err = sq_fail(s, SQLITE_ERROR, "unable to read outbox row");
 	sq_done(q);
 	return err;
 }
 
-enum werr sqn_outbox_get(struct store *st, int64_t id, struct outbox_row *out)
+static enum werr sq_outbox_get(struct store *st, int64_t id, struct outbox_row *out)
 {
 	static const char sql[] =
 		"SELECT id, key, order_no, rule, milestone, channel, recipient, template, locale, state, attempts,"
@@ -175,9 +108,7 @@ enum werr sqn_outbox_get(struct store *st, int64_t id, struct outbox_row *out)
 	memset(out, 0, sizeof(*out));
 	if ((err = sq_stmt(s, sql, &q)))
 		return err;
-	rc = sqlite3_bind_int64(q, 1, id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(q);
+	rc = sq_step_read(s, q, sq_bind(q, "i", id), "unable to read outbox row", &err);
 	if (rc == SQLITE_ROW) {
 		if ((err = read_outbox(s, q, out))) {
 			free(out->view);
@@ -186,8 +117,6 @@ enum werr sqn_outbox_get(struct store *st, int64_t id, struct outbox_row *out)
 	} else if (rc == SQLITE_DONE) {
 		sq_msg(s, "no outbox message %lld", (long long)id);
 		err = WERR_NOT_FOUND;
-	} else {
-		err = sq_fail(s, rc, "unable to read outbox row");
 	}
 	sq_done(q);
 	return err;
@@ -199,15 +128,16 @@ static int cmp_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* One UPDATE takes the rows (so two workers, or two nodes, never claim the
+/* The claim moves of core/outbox.h (pending -> sending, and sending ->
+ * sending once the lease is over).  One UPDATE takes the rows (so two workers, or two nodes, never claim the
  * same row: the statement holds the write lock), then each is read back. */
-enum werr sqn_outbox_claim(struct store *st, int64_t now, int64_t lease_until, int limit, struct outbox_row **rows,
-			   size_t *n)
+static enum werr sq_outbox_claim(struct store *st, int64_t now, int64_t lease_until, int limit,
+				 struct outbox_row **rows, size_t *n)
 {
 	static const char upd[] =
-		"UPDATE outbox SET state = 'sending', lease_until = ?2, attempts = attempts + 1"
-		" WHERE id IN (SELECT id FROM outbox WHERE (state = 'pending' AND next_at <= ?1)"
-		"   OR (state = 'sending' AND lease_until <= ?1) ORDER BY next_at, id LIMIT ?3)"
+		"UPDATE outbox SET state = '" OUTBOX_S_SENDING "', lease_until = ?2, attempts = attempts + 1"
+		" WHERE id IN (SELECT id FROM outbox WHERE (state = '" OUTBOX_S_PENDING "' AND next_at <= ?1)"
+		"   OR (state = '" OUTBOX_S_SENDING "' AND lease_until <= ?1) ORDER BY next_at, id LIMIT ?3)"
 		" RETURNING id";
 	struct sqlite_store *s = sq(st);
 	int64_t ids[OUTBOX_LIMIT_MAX];
@@ -241,7 +171,7 @@ enum werr sqn_outbox_claim(struct store *st, int64_t now, int64_t lease_until, i
 		return WERR_NOMEM;
 	}
 	for (size_t i = 0; i < k; i++)
-		if ((err = sqn_outbox_get(st, ids[i], &out[i]))) {
+		if ((err = sq_outbox_get(st, ids[i], &out[i]))) {
 			outbox_rows_free(out, i);
 			return err;
 		}
@@ -250,23 +180,25 @@ enum werr sqn_outbox_claim(struct store *st, int64_t now, int64_t lease_until, i
 	return WERR_OK;
 }
 
-enum werr sqn_outbox_finish(struct store *st, int64_t id, const char *state, int64_t next_at, const char *error,
+static enum werr sq_outbox_finish(struct store *st, int64_t id, const char *state, int64_t next_at, const char *error,
 			    const char *remote_id, int64_t at)
 {
 	static const char sql[] =
 		"UPDATE outbox SET state = ?2, lease_until = NULL,"
-		" next_at = CASE WHEN ?2 = 'pending' THEN ?3 ELSE next_at END,"
-		" last_error = CASE WHEN ?2 = 'sent' THEN NULL ELSE ?4 END,"
+		" next_at = CASE WHEN ?2 = '" OUTBOX_S_PENDING "' THEN ?3 ELSE next_at END,"
+		" last_error = CASE WHEN ?2 = '" OUTBOX_S_SENT "' THEN NULL ELSE ?4 END,"
 		" remote_id = COALESCE(?5, remote_id),"
-		" sent_at = CASE WHEN ?2 = 'sent' THEN ?6 ELSE sent_at END"
-		" WHERE id = ?1 AND state = 'sending'";
+		" sent_at = CASE WHEN ?2 = '" OUTBOX_S_SENT "' THEN ?6 ELSE sent_at END"
+		" WHERE id = ?1 AND state = '" OUTBOX_S_SENDING "'";
 	struct sqlite_store *s = sq(st);
 	bool changed = false;
 	sqlite3_stmt *q;
 	enum werr err;
 	char err_cut[256];
+	int to = outbox_state_from_name(state);
 
-	if (!state || (strcmp(state, "sent") && strcmp(state, "pending") && strcmp(state, "dead"))) {
+	/* the finish moves all leave sending: the UPDATE's WHERE holds the from */
+	if (to < 0 || !outbox_move_ok(OUTBOX_FINISH, OUTBOX_SENDING, (enum outbox_state)to)) {
 		sq_msg(s, "an attempt ends in sent, pending or dead, not '%s'", state ? state : "(null)");
 		return WERR_INVALID;
 	}
@@ -282,7 +214,7 @@ enum werr sqn_outbox_finish(struct store *st, int64_t id, const char *state, int
 	return err;
 }
 
-enum werr sqn_outbox_list(struct store *st, const char *state, const char *order, int limit,
+static enum werr sq_outbox_list(struct store *st, const char *state, const char *order, int limit,
 			  struct outbox_row **rows, size_t *n)
 {
 	static const char sql[] =
@@ -301,39 +233,51 @@ enum werr sqn_outbox_list(struct store *st, const char *state, const char *order
 			     (void **)rows, n);
 }
 
-enum werr sqn_outbox_set_state(struct store *st, int64_t id, const char *state, int64_t at)
+/*
+ * approve, reject, retry (a person) and cancel (the worker).  The row's
+ * state is read, the move checked against core/outbox.h, and the UPDATE
+ * changes the row only if it is still in the state that was read.
+ */
+static enum werr sq_outbox_set_state(struct store *st, int64_t id, const char *state, int64_t at)
 {
 	static const char to_pending[] =
-		"UPDATE outbox SET state = 'pending', attempts = 0, next_at = ?2, lease_until = NULL"
-		" WHERE id = ?1 AND state IN ('dead', 'review')";
+		"UPDATE outbox SET state = '" OUTBOX_S_PENDING "', attempts = 0, next_at = ?3, lease_until = NULL"
+		" WHERE id = ?1 AND state = ?2";
 	static const char to_cancelled[] =
-		"UPDATE outbox SET state = 'cancelled', lease_until = NULL"
-		" WHERE id = ?1 AND state IN ('review', 'pending')";
+		"UPDATE outbox SET state = '" OUTBOX_S_CANCELLED "', lease_until = NULL WHERE id = ?1 AND state = ?2";
 	struct sqlite_store *s = sq(st);
 	struct outbox_row cur;
 	bool changed = false;
 	sqlite3_stmt *q;
 	enum werr err;
-	bool pending = state && !strcmp(state, "pending");
+	int to = outbox_state_from_name(state), from, rc;
 
-	if (!pending && (!state || strcmp(state, "cancelled"))) {
+	if (to < 0 || !outbox_set_target((enum outbox_state)to)) {
 		sq_msg(s, "a message can be set to pending or cancelled, not '%s'", state ? state : "(null)");
 		return WERR_INVALID;
 	}
-	if ((err = sq_stmt(s, pending ? to_pending : to_cancelled, &q)))
-		return err;
-	err = sq_step_write(s, q, pending ? sq_bind(q, "ii", id, at) : sq_bind(q, "i", id),
-			    "unable to change outbox state", &changed);
-	if (err || changed)
-		return err;
-	if ((err = sqn_outbox_get(st, id, &cur)))
+	if ((err = sq_outbox_get(st, id, &cur)))
 		return err;
 	free(cur.view);
+	from = outbox_state_from_name(cur.state);
+	if (from < 0 || !outbox_set_ok((enum outbox_state)from, (enum outbox_state)to))
+		goto refused;
+	if ((err = sq_stmt(s, to == OUTBOX_PENDING ? to_pending : to_cancelled, &q)))
+		return err;
+	rc = to == OUTBOX_PENDING ? sq_bind(q, "isi", id, cur.state, at) : sq_bind(q, "is", id, cur.state);
+	err = sq_step_write(s, q, rc, "unable to change outbox state", &changed);
+	if (err || changed)
+		return err;
+	/* moved by someone else between the read and the write */
+	if ((err = sq_outbox_get(st, id, &cur)))
+		return err;
+	free(cur.view);
+refused:
 	sq_msg(s, "message %lld is %s; it cannot become %s", (long long)id, cur.state, state);
 	return WERR_EXISTS;
 }
 
-enum werr sqn_consent_get(struct store *st, const char *phone, bool *opted_in, int64_t *at)
+static enum werr sq_consent_get(struct store *st, const char *phone, bool *opted_in, int64_t *at)
 {
 	static const char sql[] = "SELECT sms, updated_at FROM consent WHERE phone = ?1";
 	struct sqlite_store *s = sq(st);
@@ -346,9 +290,7 @@ enum werr sqn_consent_get(struct store *st, const char *phone, bool *opted_in, i
 		*at = 0;
 	if ((err = sq_stmt(s, sql, &q)))
 		return err;
-	rc = BIND_CSTR(q, 1, phone);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(q);
+	rc = sq_step_read(s, q, sq_bind(q, "S", phone), "unable to read consent", &err);
 	if (rc == SQLITE_ROW) {
 		*opted_in = sqlite3_column_int(q, 0) != 0;
 		if (at)
@@ -356,8 +298,6 @@ enum werr sqn_consent_get(struct store *st, const char *phone, bool *opted_in, i
 	} else if (rc == SQLITE_DONE) {
 		sq_msg(s, "no consent recorded for this phone");
 		err = WERR_NOT_FOUND;
-	} else {
-		err = sq_fail(s, rc, "unable to read consent");
 	}
 	sq_done(q);
 	return err;
@@ -365,7 +305,7 @@ enum werr sqn_consent_get(struct store *st, const char *phone, bool *opted_in, i
 
 /* The latest decision wins; one recorded at the same millisecond as the
  * stored one replaces it (an opt-out right after an opt-in must count). */
-enum werr sqn_consent_put(struct store *st, const char *phone, bool opted_in, const char *source, int64_t at)
+static enum werr sq_consent_put(struct store *st, const char *phone, bool opted_in, const char *source, int64_t at)
 {
 	static const char sql[] =
 		"INSERT INTO consent(phone, sms, source, updated_at) VALUES(?1, ?2, ?3, ?4)"
@@ -385,7 +325,7 @@ enum werr sqn_consent_put(struct store *st, const char *phone, bool opted_in, co
 			     "unable to store consent", NULL);
 }
 
-enum werr sqn_audit_put(struct store *st, const char *actor, const char *action, const char *subject,
+static enum werr sq_audit_put(struct store *st, const char *actor, const char *action, const char *subject,
 			const char *detail_json, int64_t at)
 {
 	static const char sql[] =
@@ -407,18 +347,9 @@ enum werr sqn_audit_put(struct store *st, const char *actor, const char *action,
 static enum werr read_audit(struct sqlite_store *s, sqlite3_stmt *q, void *p)
 {
 	struct audit_row *r = p;
-	enum werr err;
 
-	r->id = sqlite3_column_int64(q, 0);
-	r->at = sqlite3_column_int64(q, 1);
-	if ((err = FIELD(s, q, 2, r->actor)) || (err = FIELD(s, q, 3, r->action)))
-		return err;
-	snprintf(r->subject, sizeof(r->subject), "%s", sq_col_text(q, 4));
-	if (sqlite3_column_type(q, 5) != SQLITE_NULL && !(r->detail = sq_col_strdup(q, 5))) {
-		sq_msg(s, "out of memory reading the audit log");
-		return WERR_NOMEM;
-	}
-	return WERR_OK;
+	return sq_row(s, q, "iiffcd", &r->id, &r->at, SQ_FIELD(r->actor), SQ_FIELD(r->action), SQ_FIELD(r->subject),
+		      &r->detail);
 }
 
 static void release_audit(void *rows, size_t n)
@@ -426,7 +357,7 @@ static void release_audit(void *rows, size_t n)
 	audit_rows_free(rows, n);
 }
 
-enum werr sqn_audit_list(struct store *st, int64_t before_id, int limit, struct audit_row **rows, size_t *n)
+static enum werr sq_audit_list(struct store *st, int64_t before_id, int limit, struct audit_row **rows, size_t *n)
 {
 	static const char sql[] =
 		"SELECT id, at, actor, action, subject, detail FROM audit_log"
@@ -443,7 +374,7 @@ enum werr sqn_audit_list(struct store *st, int64_t before_id, int limit, struct 
 			     (void **)rows, n);
 }
 
-enum werr sqn_ticket_get(struct store *st, const char *order, char ticket_id[128], char state[16])
+static enum werr sq_ticket_get(struct store *st, const char *order, char ticket_id[128], char state[16])
 {
 	static const char sql[] = "SELECT ticket_id, state FROM tickets WHERE order_no = ?1";
 	struct sqlite_store *s = sq(st);
@@ -454,23 +385,19 @@ enum werr sqn_ticket_get(struct store *st, const char *order, char ticket_id[128
 	ticket_id[0] = state[0] = '\0';
 	if ((err = sq_stmt(s, sql, &q)))
 		return err;
-	rc = BIND_CSTR(q, 1, order);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(q);
+	rc = sq_step_read(s, q, sq_bind(q, "S", order), "unable to read ticket", &err);
 	if (rc == SQLITE_ROW) {
-		if (!(err = sq_col_field(s, q, 0, ticket_id, 128)))
-			err = sq_col_field(s, q, 1, state, 16);
+		err = sq_row(s, q, "ff", ticket_id, (size_t)128, state, (size_t)16);
 	} else if (rc == SQLITE_DONE) {
 		sq_msg(s, "no ticket for order '%s'", order);
 		err = WERR_NOT_FOUND;
-	} else {
-		err = sq_fail(s, rc, "unable to read ticket");
 	}
 	sq_done(q);
 	return err;
 }
 
-enum werr sqn_ticket_put(struct store *st, const char *order, const char *ticket_id, const char *state, int64_t at)
+static enum werr sq_ticket_put(struct store *st, const char *order, const char *ticket_id, const char *state,
+			       int64_t at)
 {
 	static const char sql[] =
 		"INSERT INTO tickets(order_no, ticket_id, state, updated_at) VALUES(?1, ?2, ?3, ?4)"
@@ -490,7 +417,7 @@ enum werr sqn_ticket_put(struct store *st, const char *order, const char *ticket
 	return sq_step_write(s, q, sq_bind(q, "sssi", order, ticket_id, state, at), "unable to store ticket", NULL);
 }
 
-enum werr sqn_rule_put(struct store *st, const char *name, const char *json, int64_t at)
+static enum werr sq_rule_put(struct store *st, const char *name, const char *json, int64_t at)
 {
 	static const char sql[] =
 		"INSERT INTO rules(name, body, updated_at) VALUES(?1, ?2, ?3)"
@@ -511,16 +438,8 @@ enum werr sqn_rule_put(struct store *st, const char *name, const char *json, int
 static enum werr read_rule(struct sqlite_store *s, sqlite3_stmt *q, void *p)
 {
 	struct rule_row *r = p;
-	enum werr err;
 
-	if ((err = FIELD(s, q, 0, r->name)))
-		return err;
-	r->updated_at = sqlite3_column_int64(q, 2);
-	if (sqlite3_column_type(q, 1) != SQLITE_NULL && !(r->json = sq_col_strdup(q, 1))) {
-		sq_msg(s, "out of memory reading rules");
-		return WERR_NOMEM;
-	}
-	return WERR_OK;
+	return sq_row(s, q, "fdi", SQ_FIELD(r->name), &r->json, &r->updated_at);
 }
 
 static void release_rules(void *rows, size_t n)
@@ -528,7 +447,7 @@ static void release_rules(void *rows, size_t n)
 	rule_rows_free(rows, n);
 }
 
-enum werr sqn_rule_list(struct store *st, struct rule_row **rows, size_t *n)
+static enum werr sq_rule_list(struct store *st, struct rule_row **rows, size_t *n)
 {
 	static const char sql[] = "SELECT name, body, updated_at FROM rules ORDER BY name";
 	struct sqlite_store *s = sq(st);
@@ -538,3 +457,20 @@ enum werr sqn_rule_list(struct store *st, struct rule_row **rows, size_t *n)
 	return sq_query_rows(s, q, err, SQLITE_OK, sizeof(struct rule_row), read_rule, "unable to list rules",
 			     release_rules, (void **)rows, n);
 }
+
+const struct store_notify_ops sq_notify_ops = {
+	.outbox_put = sq_outbox_put,
+	.outbox_claim = sq_outbox_claim,
+	.outbox_finish = sq_outbox_finish,
+	.outbox_list = sq_outbox_list,
+	.outbox_get = sq_outbox_get,
+	.outbox_set_state = sq_outbox_set_state,
+	.consent_get = sq_consent_get,
+	.consent_put = sq_consent_put,
+	.audit_put = sq_audit_put,
+	.audit_list = sq_audit_list,
+	.ticket_get = sq_ticket_get,
+	.ticket_put = sq_ticket_put,
+	.rule_put = sq_rule_put,
+	.rule_list = sq_rule_list,
+};

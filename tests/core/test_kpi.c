@@ -1,6 +1,6 @@
 /*
- * test_kpi.c - percentiles, UTC days and the on-time rule (core/kpi.h),
- * with values computed by hand.
+ * test_kpi.c - percentiles, UTC days, the on-time rule and an order's
+ * timing columns (core/kpi.h), with values computed by hand.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,6 +118,46 @@ static void test_carrier_events_and_rates(void **state)
 	assert_true(kpi_rate(0, 5) == 0.0);
 }
 
+/* The projection's timing columns: first carrier possession of any parcel;
+ * delivery only once the whole order is delivered, then the last parcel's. */
+static void test_order_times(void **state)
+{
+	struct package_state p[3];
+	struct order_state o;
+	int64_t shipped = -1, delivered = -1;
+	(void)state;
+
+	memset(&o, 0, sizeof(o));
+	memset(p, 0, sizeof(p));
+	o.status = ORD_SHIPPED;
+	kpi_order_times(&o, &shipped, &delivered); /* no parcels */
+	assert_int_equal(shipped, 0);
+	assert_int_equal(delivered, 0);
+
+	o.packages = p;
+	o.npackages = 3;
+	p[0].shipped_at = T0 + 5 * HOUR;
+	p[1].shipped_at = 0; /* label only: never with the carrier */
+	p[2].shipped_at = T0 + 2 * HOUR;
+	p[0].delivered_at = T0 + 30 * HOUR;
+	p[2].delivered_at = T0 + 20 * HOUR;
+	kpi_order_times(&o, &shipped, &delivered);
+	assert_int_equal(shipped, T0 + 2 * HOUR); /* the earliest, not the first listed */
+	assert_int_equal(delivered, 0);           /* partly delivered: no time yet */
+
+	o.status = ORD_DELIVERED;
+	kpi_order_times(&o, &shipped, &delivered);
+	assert_int_equal(shipped, T0 + 2 * HOUR);
+	assert_int_equal(delivered, T0 + 30 * HOUR); /* the last parcel's */
+	/* the cycle-time and click-to-door samples they give */
+	assert_int_equal(shipped - T0, 2 * HOUR);
+	assert_int_equal(delivered - T0, 30 * HOUR);
+
+	p[0].shipped_at = p[2].shipped_at = 0;
+	kpi_order_times(&o, &shipped, &delivered);
+	assert_int_equal(shipped, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -126,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_days),
 		cmocka_unit_test(test_on_time),
 		cmocka_unit_test(test_carrier_events_and_rates),
+		cmocka_unit_test(test_order_times),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,410 @@
+/*
+ * store_sqlite_orders.c - the SQLite backend's projection operations
+ * (store.h, struct store_order_ops): one row per order and one per package,
+ * always recomputable from the log (clear + refold = rebuild), and the
+ * lookups the API and the pages make on them.  Tables orders and packages
+ * (migrations 1, 3 and 4).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqlite_int.h"
+#include "../core/kpi.h"
+#include "../base/crypto.h"
+#include "../base/banned.h"
+
+#define LIST_LIMIT_MAX 1000
+#define WEB_LIST_MAX 1000
+
+static const char SQL_PUT_ORDER[] =
+	"INSERT INTO orders(order_no, status, updated_at, email, postal_code, json,"
+	" placed_at, shipped_at, delivered_at, promised_by, conflicts)"
+	" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT(order_no) DO UPDATE SET"
+	" status = excluded.status, updated_at = excluded.updated_at, email = excluded.email,"
+	" postal_code = excluded.postal_code, json = excluded.json, placed_at = excluded.placed_at,"
+	" shipped_at = excluded.shipped_at, delivered_at = excluded.delivered_at,"
+	" promised_by = excluded.promised_by, conflicts = excluded.conflicts";
+static const char SQL_DEL_PACKAGES[] = "DELETE FROM packages WHERE order_no = ?1";
+/* A tracking number belongs to one order; when two orders name the same
+ * one, the order written last holds it. */
+static const char SQL_PUT_PACKAGE[] =
+	"INSERT INTO packages(tracking, order_no, carrier, status, updated_at, status_at)"
+	" VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(tracking) DO UPDATE SET"
+	" order_no = excluded.order_no, carrier = excluded.carrier, status = excluded.status,"
+	" updated_at = excluded.updated_at, status_at = excluded.status_at";
+static const char SQL_GET_ORDER[] = "SELECT json FROM orders WHERE order_no = ?1";
+static const char SQL_FIND_PACKAGE[] = "SELECT order_no FROM packages WHERE tracking = ?1";
+/* Keyset pagination on (updated_at, order_no): ?1 updated_since, (?2,
+ * ?3) the cursor (exclusive), ?4 the page size plus one. */
+static const char SQL_LIST_ALL[] =
+	"SELECT order_no, status, updated_at, json FROM orders"
+	" WHERE updated_at >= ?1 AND (updated_at, order_no) > (?2, ?3)"
+	" ORDER BY updated_at, order_no LIMIT ?4";
+static const char SQL_LIST_STATUS[] =
+	"SELECT order_no, status, updated_at, json FROM orders"
+	" WHERE status = ?5 AND updated_at >= ?1 AND (updated_at, order_no) > (?2, ?3)"
+	" ORDER BY updated_at, order_no LIMIT ?4";
+static const char SQL_CLEAR_PACKAGES[] = "DELETE FROM packages";
+static const char SQL_CLEAR_ORDERS[] = "DELETE FROM orders";
+static const char SQL_DUMP_ORDERS[] =
+	"SELECT order_no, status, updated_at, email, postal_code, json FROM orders ORDER BY order_no";
+static const char SQL_DUMP_PACKAGES[] =
+	"SELECT tracking, order_no, carrier, status, updated_at FROM packages ORDER BY tracking";
+static const char SQL_ORDER_CONTACT[] = "SELECT email, postal_code, json FROM orders WHERE order_no = ?1";
+static const char SQL_BY_EMAIL[] =
+	"SELECT order_no, status, updated_at, json FROM orders WHERE email = ?1 COLLATE NOCASE"
+	" ORDER BY updated_at DESC, order_no LIMIT ?2";
+static const char SQL_CONFLICTS[] =
+	"SELECT order_no, status, updated_at, json FROM orders WHERE conflicts > 0"
+	" ORDER BY updated_at DESC, order_no LIMIT ?1";
+
+/* "order_no, status, updated_at, json": every list of orders. */
+enum werr sq_read_order_row(struct sqlite_store *s, sqlite3_stmt *q, void *row)
+{
+	struct order_row *r = row;
+
+	return sq_row(s, q, "ffiD", SQ_FIELD(r->order), SQ_FIELD(r->status), &r->updated_at, &r->json);
+}
+
+void sq_release_order_rows(void *rows, size_t n)
+{
+	order_rows_free(rows, n);
+}
+
+static int64_t clamp_limit(int limit)
+{
+	return limit < 1 ? 1 : limit > WEB_LIST_MAX ? WEB_LIST_MAX : limit;
+}
+
+static enum werr put_packages(struct sqlite_store *s, const struct order_state *o)
+{
+	sqlite3_stmt *q = NULL;
+	enum werr err;
+
+	if ((err = sq_stmt(s, SQL_DEL_PACKAGES, &q)) ||
+	    (err = sq_step_write(s, q, sq_bind(q, "S", o->order), "unable to replace packages", NULL)))
+		return err;
+	if ((err = sq_stmt(s, SQL_PUT_PACKAGE, &q)))
+		return err;
+	for (size_t i = 0; i < o->npackages; i++) {
+		const struct package_state *p = &o->packages[i];
+
+		if (!p->tracking[0])
+			continue;
+		err = sq_step_write(s, q,
+				    sq_bind(q, "SSsSio", p->tracking, o->order, p->carrier,
+					    pkg_status_name(p->status), o->updated_at, p->status_at),
+				    "unable to store package", NULL);
+		if (err)
+			return err;
+	}
+	return WERR_OK;
+}
+
+static enum werr sq_put_order(struct store *st, const struct order_state *o, const char *json)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q = NULL;
+	bool own = false;
+	enum werr err;
+	int64_t shipped, delivered;
+
+	if (!o->order[0] || !json) {
+		sq_msg(s, "unable to store order: order number and json are required");
+		return WERR_INVALID;
+	}
+	err = sq_op_begin(s, &own);
+	if (err)
+		return err;
+	if ((err = sq_stmt(s, SQL_PUT_ORDER, &q)))
+		goto out;
+	kpi_order_times(o, &shipped, &delivered); /* columns of schema/v4_web.h */
+	err = sq_step_write(s, q,
+			    sq_bind(q, "SSissSooooi", o->order, ord_status_name(o->status), o->updated_at,
+				    o->customer.email, o->customer.postal_code, json, o->placed_at, shipped, delivered,
+				    o->promised_by, (int64_t)o->nconflicts),
+			    "unable to store order", NULL);
+	if (!err)
+		err = put_packages(s, o);
+out:
+	return sq_op_end(s, own, err);
+}
+
+static enum werr sq_get_order(struct store *st, const char *order, char **json)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q = NULL;
+	enum werr err;
+	int rc;
+
+	*json = NULL;
+	if ((err = sq_stmt(s, SQL_GET_ORDER, &q)))
+		return err;
+	rc = sq_step_read(s, q, sq_bind(q, "S", order), "unable to read order", &err);
+	if (rc == SQLITE_ROW) {
+		err = sq_row(s, q, "D", json);
+	} else if (rc == SQLITE_DONE) {
+		sq_msg(s, "no order '%s'", order);
+		err = WERR_NOT_FOUND;
+	}
+	sq_done(q);
+	return err;
+}
+
+static enum werr sq_find_package(struct store *st, const char *tracking, char order[EV_ORDER_MAX + 1])
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q = NULL;
+	enum werr err;
+	int rc;
+
+	order[0] = '\0';
+	if ((err = sq_stmt(s, SQL_FIND_PACKAGE, &q)))
+		return err;
+	rc = sq_step_read(s, q, sq_bind(q, "S", tracking), "unable to find package", &err);
+	if (rc == SQLITE_ROW) {
+		err = sq_row(s, q, "f", order, (size_t)(EV_ORDER_MAX + 1));
+	} else if (rc == SQLITE_DONE) {
+		sq_msg(s, "no package '%s'", tracking);
+		err = WERR_NOT_FOUND;
+	}
+	sq_done(q);
+	return err;
+}
+
+/*
+ * The list cursor: "<updated_at>:<order number in lower-case hex>" of the
+ * last row of the page, the position after which the next page starts.  Hex
+ * keeps any byte of an order number out of the separator's way.
+ */
+static void cursor_encode(char out[160], int64_t updated_at, const char *order)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t at, i, n = strnlen(order, EV_ORDER_MAX);
+
+	at = (size_t)snprintf(out, 160, "%" PRId64 ":", updated_at);
+	for (i = 0; i < n && at + 2 < 160; i++) {
+		out[at++] = hex[(unsigned char)order[i] >> 4];
+		out[at++] = hex[(unsigned char)order[i] & 15];
+	}
+	out[at] = '\0';
+}
+
+static bool cursor_decode(const char *cur, int64_t *updated_at, char order[EV_ORDER_MAX + 1])
+{
+	const char *p;
+	char *end;
+	long long v;
+	size_t n, i;
+	int hi, lo;
+
+	if (!(*cur == '-' || (*cur >= '0' && *cur <= '9')))
+		return false;
+	errno = 0;
+	v = strtoll(cur, &end, 10);
+	if (errno || end == cur || *end != ':')
+		return false;
+	p = end + 1;
+	n = strlen(p);
+	if (n == 0 || n % 2 || n / 2 > EV_ORDER_MAX)
+		return false;
+	for (i = 0; i < n / 2; i++) {
+		hi = crypto_hex_digit(p[2 * i]);
+		lo = crypto_hex_digit(p[2 * i + 1]);
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+			return false;
+		order[i] = (char)(hi << 4 | lo);
+	}
+	order[n / 2] = '\0';
+	*updated_at = v;
+	return true;
+}
+
+static enum werr sq_list_orders(struct store *st, const struct order_query *q, struct order_page *page)
+{
+	struct sqlite_store *s = sq(st);
+	char after_order[EV_ORDER_MAX + 1] = "";
+	int64_t after_at = INT64_MIN;
+	sqlite3_stmt *qs = NULL;
+	struct order_row *r;
+	bool by_status;
+	enum werr err;
+	int rc;
+
+	memset(page, 0, sizeof(*page));
+	if (q->limit < 1 || q->limit > LIST_LIMIT_MAX) {
+		sq_msg(s, "invalid limit %d (expected 1 to %d)", q->limit, LIST_LIMIT_MAX);
+		return WERR_INVALID;
+	}
+	by_status = q->status && *q->status;
+	if (by_status && ord_status_from_name(q->status) < 0) {
+		sq_msg(s, "unknown order status '%s'", q->status);
+		return WERR_INVALID;
+	}
+	if (q->cursor && *q->cursor && !cursor_decode(q->cursor, &after_at, after_order)) {
+		sq_msg(s, "invalid cursor");
+		return WERR_INVALID;
+	}
+	page->rows = calloc((size_t)q->limit, sizeof(*page->rows));
+	if (!page->rows) {
+		sq_msg(s, "out of memory listing orders");
+		return WERR_NOMEM;
+	}
+	err = sq_stmt(s, by_status ? SQL_LIST_STATUS : SQL_LIST_ALL, &qs);
+	if (err)
+		goto out;
+	/* ?5 only in the by-status statement */
+	rc = by_status ? sq_bind(qs, "iiSiS", q->updated_since ? q->updated_since : INT64_MIN, after_at, after_order,
+				 (int64_t)q->limit + 1, q->status)
+		       : sq_bind(qs, "iiSi", q->updated_since ? q->updated_since : INT64_MIN, after_at, after_order,
+				 (int64_t)q->limit + 1);
+	if (rc != SQLITE_OK) {
+		err = sq_fail(s, rc, "unable to list orders");
+		goto out;
+	}
+	while ((rc = sqlite3_step(qs)) == SQLITE_ROW) {
+		if (page->n == (size_t)q->limit) {
+			/* One row more than asked for: there is a next page. */
+			r = &page->rows[page->n - 1];
+			cursor_encode(page->next_cursor, r->updated_at, r->order);
+			rc = SQLITE_DONE;
+			break;
+		}
+		r = &page->rows[page->n];
+		err = sq_read_order_row(s, qs, r);
+		if (r->json)
+			page->n++; /* counted once it owns memory, so the release frees it */
+		if (err)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_fail(s, rc, "unable to list orders");
+out:
+	sq_done(qs);
+	if (err)
+		order_page_release(page);
+	return err;
+}
+
+static enum werr sq_clear_projections(struct store *st)
+{
+	struct sqlite_store *s = sq(st);
+	bool own = false;
+	enum werr err;
+
+	err = sq_op_begin(s, &own);
+	if (err)
+		return err;
+	err = sq_exec(s, SQL_CLEAR_PACKAGES, "unable to clear packages");
+	if (!err)
+		err = sq_exec(s, SQL_CLEAR_ORDERS, "unable to clear orders");
+	return sq_op_end(s, own, err);
+}
+
+/*
+ * One line per row, orders then packages, each in primary-key order, fields
+ * tab-separated, NULL as "":
+ *   order <no> <status> <updated_at> <email> <postal_code> <json>
+ *   package <tracking> <order_no> <carrier> <status> <updated_at>
+ */
+static enum werr sq_dump_projections(struct store *st, struct buf *out)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q = NULL;
+	enum werr err;
+	int rc;
+
+	err = sq_stmt(s, SQL_DUMP_ORDERS, &q);
+	if (err)
+		return err;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		err = buf_printf(out, "order\t%s\t%s\t%" PRId64 "\t%s\t%s\t%s\n", sq_col_text(q, 0),
+				 sq_col_text(q, 1), (int64_t)sqlite3_column_int64(q, 2), sq_col_text(q, 3),
+				 sq_col_text(q, 4), sq_col_text(q, 5));
+		if (err) {
+			sq_msg(s, "unable to dump orders: %s", werr_name(err));
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		err = sq_fail(s, rc, "unable to dump orders");
+		goto out;
+	}
+	sq_done(q);
+	err = sq_stmt(s, SQL_DUMP_PACKAGES, &q);
+	if (err)
+		return err;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		err = buf_printf(out, "package\t%s\t%s\t%s\t%s\t%" PRId64 "\n", sq_col_text(q, 0),
+				 sq_col_text(q, 1), sq_col_text(q, 2), sq_col_text(q, 3),
+				 (int64_t)sqlite3_column_int64(q, 4));
+		if (err) {
+			sq_msg(s, "unable to dump packages: %s", werr_name(err));
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_fail(s, rc, "unable to dump packages");
+out:
+	sq_done(q);
+	return err;
+}
+
+static enum werr sq_order_contact(struct store *st, const char *order, char email[EV_EMAIL_MAX + 1],
+				  char postal[EV_POSTAL_MAX + 1], char **json)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	enum werr err = sq_stmt(s, SQL_ORDER_CONTACT, &q);
+	int rc;
+
+	*json = NULL;
+	email[0] = postal[0] = '\0';
+	if (err)
+		return err;
+	rc = sq_step_read(s, q, sq_bind(q, "s", order), "unable to read order", &err);
+	if (rc == SQLITE_ROW)
+		err = sq_row(s, q, "ffD", email, (size_t)(EV_EMAIL_MAX + 1), postal, (size_t)(EV_POSTAL_MAX + 1),
+			     json);
+	else if (rc == SQLITE_DONE)
+		err = WERR_NOT_FOUND;
+	sq_done(q);
+	return err;
+}
+
+static enum werr sq_orders_by_email(struct store *st, const char *email, int limit, struct order_row **rows,
+				    size_t *n)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q = NULL;
+	enum werr err = sq_stmt(s, SQL_BY_EMAIL, &q);
+
+	return sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "si", email, clamp_limit(limit)), sizeof(**rows),
+			     sq_read_order_row, "unable to search orders by email", sq_release_order_rows,
+			     (void **)rows, n);
+}
+
+static enum werr sq_conflict_orders(struct store *st, int limit, struct order_row **rows, size_t *n)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q = NULL;
+	enum werr err = sq_stmt(s, SQL_CONFLICTS, &q);
+
+	return sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "i", clamp_limit(limit)), sizeof(**rows),
+			     sq_read_order_row, "unable to list conflicts", sq_release_order_rows, (void **)rows, n);
+}
+
+const struct store_order_ops sq_order_ops = {
+	.put_order = sq_put_order,
+	.get_order = sq_get_order,
+	.find_package = sq_find_package,
+	.list_orders = sq_list_orders,
+	.clear_projections = sq_clear_projections,
+	.dump_projections = sq_dump_projections,
+	.order_contact = sq_order_contact,
+	.orders_by_email = sq_orders_by_email,
+	.conflict_orders = sq_conflict_orders,
+};
