@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "../base/clock.h"
-#include "../adapters/detect.h"
+#include "../adapters/adapter.h"
 #include "../base/crypto.h"
 #include "../core/event_json.h"
 #include "api_int.h"
@@ -82,7 +82,7 @@ static void write_results(struct http_req *r, struct ingest *in)
 	struct buf *b = &r->out;
 	size_t counts[EVR__COUNT] = { 0 };
 	const struct ev_error *first_err = NULL;
-	struct metrics *m = api_app(r)->counters;
+	struct app_counters *m = api_app(r)->counters;
 
 	for (size_t i = 0; i < in->n; i++) {
 		struct item_result *res = &in->res[i];

@@ -143,7 +143,7 @@ static void job_done(struct writer_job *job)
 static enum http_result after_commit(struct http_req *r)
 {
 	struct hook *h = r->handler_state;
-	struct metrics *m = api_app(r)->counters;
+	struct app_counters *m = api_app(r)->counters;
 	size_t acc = 0, dups = 0, parked = 0;
 	struct buf *b = &r->out;
 
@@ -230,7 +230,7 @@ enum http_result api_post_hook(struct http_req *r)
 	const char *source = r->param;
 	const struct source_cfg *sc = sources_find(api_app(r)->sources, source);
 	const struct adapter *ad = adapter_find(sc && sc->adapter[0] ? sc->adapter : source);
-	struct metrics *m = api_app(r)->counters;
+	struct app_counters *m = api_app(r)->counters;
 	struct hook_request rq = { r->body.p, r->body.len, http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE),
 				   hook_header, r };
 	struct adapter_env env = { 0 };
@@ -238,7 +238,7 @@ enum http_result api_post_hook(struct http_req *r)
 	struct hook *h;
 	enum werr err;
 
-	if (!ad) {
+	if (!ad || strlen(source) > EV_SOURCE_MAX) {
 		http_error(r, 404, "unknown_source", "no source '%s' takes webhooks here (docs/adapters.md)", source);
 		return HTTP_DONE;
 	}
@@ -267,7 +267,7 @@ enum http_result api_post_hook(struct http_req *r)
 	r->handler_state = h;
 	r->handler_free = hook_free;
 	h->req = r;
-	snprintf(h->source, sizeof(h->source), "%s", source);
+	memcpy(h->source, source, strlen(source) + 1);
 	env.source = h->source;
 	env.maps = api_app(r)->maps;
 	env.zones = api_app(r)->zones;

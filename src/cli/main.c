@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "../base/log.h"
+#include "../base/walloc.h"
 #include "../base/wtime.h"
 #include "../core/order.h"
 #include "cli.h"
@@ -276,6 +277,7 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int c, rc;
 
+	walloc_init(); /* before any thread: cJSON allocates through it */
 	o.speed = 1.0;
 	o.rate = 0.5;
 	if (argc < 2 || cli_is_help(argv[1]) || !strcmp(argv[1], "help")) {

@@ -422,7 +422,7 @@ void notify_rules_snapshot(struct notify_planner *p, struct rule_set *out)
 
 const char *notify_templates_dir(const struct notify_planner *p)
 {
-	return p->cfg->templates;
+	return p->rules.templates;
 }
 
 /* Writes the rule row and its audit entry in one transaction. */

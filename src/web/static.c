@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../base/crypto.h"
+#include "../base/datadir.h"
 #include "web_int.h"
 #include "color.h"
 #include "page.h"

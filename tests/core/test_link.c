@@ -1,5 +1,5 @@
 /*
- * test_link.c - signed tracking links (web/link.h): a made token verifies
+ * test_link.c - signed tracking links (core/link.h): a made token verifies
  * and names its order; expiry, any changed character, another secret or
  * purpose, and malformed tokens are refused; base64url round trips.
  */
@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "web/link.h"
+#include "core/link.h"
 #include "base/banned.h"
 
 static const char secret[] = "s3cret-for-tests";
