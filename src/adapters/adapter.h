@@ -63,8 +63,11 @@ struct adapter_env {
 	const struct mappings *maps;   /* loaded mapping tables */
 	const struct zones *zones;     /* location -> time zone table */
 	int64_t now_ms;                /* for signature timestamp windows only */
-	/* GET url with the source's credentials (ShipStation resource_url).
-	 * NULL when not available: the adapter returns WERR_UNSUPPORTED. */
+	/* GET url with the source's credentials (ShipStation resource_url):
+	 * WERR_IO when it cannot be fetched (no API access configured, the API
+	 * unreachable or refusing).  NULL when not available: the adapter
+	 * returns WERR_IO too.  A parse's WERR_IO is a failed fetch: the
+	 * webhook answers 502 fetch_failed and the source retries. */
 	enum werr (*fetch)(void *fctx, const char *url, struct buf *out, char *why, size_t whycap);
 	void *fctx;
 };

@@ -632,7 +632,7 @@ static enum werr ss_webhook(struct ss *c, const char *url, const char *type)
 	if (!c->env->fetch) {
 		snprintf(c->out->reason, sizeof(c->out->reason),
 			 "%s needs resource_url fetched, and no ShipStation API access is configured", type);
-		return WERR_UNSUPPORTED;
+		return WERR_IO;
 	}
 	for (int page = 1;; page++) {
 		cJSON *root;

@@ -160,31 +160,31 @@ enum http_result api_post_events(struct http_req *r)
 	enum werr err;
 
 	if (ct && !strstr(ct, "json")) {
-		http_error(r, 415, "unsupported_media_type", "send the batch as application/json");
+		http_fail(r, HE_UNSUPPORTED_MEDIA_TYPE, "send the batch as application/json");
 		return HTTP_DONE;
 	}
 	if (json_too_deep(r->body.p, r->body.len, cfg->max_depth)) {
-		http_error(r, 400, "too_deep", "the JSON nests deeper than %d levels", cfg->max_depth);
+		http_fail(r, HE_TOO_DEEP, "the JSON nests deeper than %d levels", cfg->max_depth);
 		return HTTP_DONE;
 	}
 	root = cJSON_ParseWithLengthOpts(r->body.p, r->body.len, &end, 0);
 	if (!root) {
-		http_error(r, 400, "malformed_json", "the body is not valid JSON (near byte %zu)",
+		http_fail(r, HE_MALFORMED_JSON, "the body is not valid JSON (near byte %zu)",
 			   end ? (size_t)(end - r->body.p) : (size_t)0);
 		return HTTP_DONE;
 	}
 	arr = cJSON_GetObjectItemCaseSensitive(root, "events");
 	if (!cJSON_IsObject(root) || !cJSON_IsArray(arr)) {
-		http_error(r, 400, "invalid_body", "the body must be an object with an 'events' array");
+		http_fail(r, HE_INVALID_BODY, "the body must be an object with an 'events' array");
 		goto out;
 	}
 	size_t n = (size_t)cJSON_GetArraySize(arr);
 	if (n == 0) {
-		http_error(r, 400, "invalid_body", "'events' must not be empty");
+		http_fail(r, HE_INVALID_BODY, "'events' must not be empty");
 		goto out;
 	}
 	if (n > (size_t)cfg->max_batch) {
-		http_error(r, 413, "too_many_events", "at most %d events per request", cfg->max_batch);
+		http_fail(r, HE_TOO_MANY_EVENTS, "at most %d events per request", cfg->max_batch);
 		goto out;
 	}
 	in = calloc(1, sizeof(*in));

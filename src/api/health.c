@@ -31,7 +31,7 @@ enum http_result api_readyz(struct http_req *r)
 	err = store_get_order(st, "", &json);
 	free(json);
 	if (err && err != WERR_NOT_FOUND) {
-		http_error(r, 503, "not_ready", "the store cannot be read");
+		http_fail(r, HE_NOT_READY, "the store cannot be read");
 		r->retry_after = "1";
 		return HTTP_DONE;
 	}

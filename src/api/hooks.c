@@ -97,7 +97,7 @@ static enum werr fetch(void *ctx, const char *url, struct buf *out, char *why, s
 
 	if (!sc || !sc->api_base[0]) {
 		snprintf(why, whycap, "no api_base is configured for this source");
-		return WERR_UNSUPPORTED;
+		return WERR_IO;
 	}
 	if (!strncmp(path, "http://", 7) || !strncmp(path, "https://", 8)) {
 		path = strchr(strstr(path, "//") + 2, '/');
@@ -155,7 +155,7 @@ static enum http_result after_commit(struct http_req *r)
 	}
 	if (h->job.reject_reason) {
 		app_count_hook(m, h->source, HOOK_REJECTED);
-		http_error(r, 422, "unreadable_payload", "%s", h->reason);
+		http_fail(r, HE_UNREADABLE_PAYLOAD, "%s", h->reason);
 		return HTTP_DONE;
 	}
 	for (size_t i = 0; i < h->out.nevents; i++) {
@@ -239,25 +239,25 @@ enum http_result api_post_hook(struct http_req *r)
 	enum werr err;
 
 	if (!ad || strlen(source) > EV_SOURCE_MAX) {
-		http_error(r, 404, "unknown_source", "no source '%s' takes webhooks here (docs/adapters.md)", source);
+		http_fail(r, HE_UNKNOWN_SOURCE, "no source '%s' takes webhooks here (docs/adapters.md)", source);
 		return HTTP_DONE;
 	}
 	if (!ad->verify) {
-		http_error(r, 404, "unknown_source", "source '%s' is polled, it does not send webhooks", source);
+		http_fail(r, HE_UNKNOWN_SOURCE, "source '%s' is polled, it does not send webhooks", source);
 		return HTTP_DONE;
 	}
 	if (!sc || !sc->secret[0]) {
 		app_count_hook(m, source, HOOK_UNAUTHORIZED);
 		writer_note_failure(api_app(r)->writer, source, "signature"); /* KPIs (docs/kpis.md) */
 		wlog(LOG_WARN, "hook_unauthorized", "source", source, "reason", "no secret configured", NULL);
-		http_error(r, 401, "unauthorized", "no secret is configured for source '%s'", source);
+		http_fail(r, HE_UNAUTHORIZED, "no secret is configured for source '%s'", source);
 		return HTTP_DONE;
 	}
 	if ((err = ad->verify(&rq, sc->secret, clock_wall_ms(), why, sizeof(why)))) {
 		app_count_hook(m, source, HOOK_UNAUTHORIZED);
 		writer_note_failure(api_app(r)->writer, source, "signature"); /* KPIs (docs/kpis.md) */
 		wlog(LOG_WARN, "hook_unauthorized", "source", source, "reason", why, NULL);
-		http_error(r, 401, "invalid_signature", "%s", why[0] ? why : "signature mismatch");
+		http_fail(r, HE_INVALID_SIGNATURE, "%s", why[0] ? why : "signature mismatch");
 		return HTTP_DONE;
 	}
 	if (!(h = calloc(1, sizeof(*h)))) {
@@ -294,10 +294,11 @@ enum http_result api_post_hook(struct http_req *r)
 	}
 	if (err) {
 		app_count_hook(m, source, HOOK_FAILED);
-		if (err == WERR_IO || err == WERR_UNSUPPORTED)
+		/* WERR_IO from an adapter is a fetch that failed (adapter.h) */
+		if (err == WERR_IO)
 			writer_note_failure(api_app(r)->writer, source, "fetch"); /* KPIs */
-		if (err == WERR_IO || err == WERR_UNSUPPORTED)
-			http_error(r, 502, "fetch_failed", "%s", h->out.reason[0] ? h->out.reason : werr_name(err));
+		if (err == WERR_IO)
+			http_fail(r, HE_FETCH_FAILED, "%s", h->out.reason[0] ? h->out.reason : werr_name(err));
 		else
 			http_werr(r, err, h->out.reason[0] ? h->out.reason : NULL);
 		return HTTP_DONE;

@@ -30,7 +30,7 @@ static enum http_result send_view(struct http_req *r, struct store *st, enum wer
 	char *text;
 
 	if (err == WERR_NOT_FOUND) {
-		http_error(r, 404, "not_found", "%s", not_found);
+		http_fail(r, HE_NOT_FOUND, "%s", not_found);
 	} else if (err) {
 		http_werr(r, err, store_errmsg(st));
 	} else if (!(text = cJSON_PrintUnformatted(j))) {
@@ -65,7 +65,7 @@ static bool read_bound(struct http_req *r, const char *name, bool is_to, int64_t
 	if (!v)
 		return true;
 	if (wtime_parse(v, WTIME_FLAG_DATE_OK, &ms) != WTIME_OK) {
-		http_error(r, 400, "invalid_query", "'%s' must be a date (YYYY-MM-DD) or an RFC 3339 time with an offset",
+		http_fail(r, HE_INVALID_QUERY, "'%s' must be a date (YYYY-MM-DD) or an RFC 3339 time with an offset",
 			   name);
 		return false;
 	}
@@ -86,7 +86,7 @@ enum http_result api_get_kpis(struct http_req *r)
 	if (!read_bound(r, "from", false, &from) || !read_bound(r, "to", true, &to))
 		return HTTP_DONE;
 	if (group_by && strcmp(group_by, "source") && strcmp(group_by, "carrier")) {
-		http_error(r, 400, "invalid_query", "'group_by' must be 'source' or 'carrier'");
+		http_fail(r, HE_INVALID_QUERY, "'group_by' must be 'source' or 'carrier'");
 		return HTTP_DONE;
 	}
 	if (!to)
@@ -94,11 +94,11 @@ enum http_result api_get_kpis(struct http_req *r)
 	if (!from)
 		from = to - KPI_DEFAULT_DAYS * KPI_DAY_MS;
 	if (to <= from) {
-		http_error(r, 400, "invalid_query", "'to' must be after 'from'");
+		http_fail(r, HE_INVALID_QUERY, "'to' must be after 'from'");
 		return HTTP_DONE;
 	}
 	if (kpi_days(from, to) > KPI_MAX_DAYS) {
-		http_error(r, 400, "invalid_query", "the period is longer than %d days", KPI_MAX_DAYS);
+		http_fail(r, HE_INVALID_QUERY, "the period is longer than %d days", KPI_MAX_DAYS);
 		return HTTP_DONE;
 	}
 	if (!(st = app_reader(api_app(r), r)))
@@ -118,14 +118,14 @@ enum http_result api_search(struct http_req *r)
 	if (!http_query_limit(r, 20, 100, &limit))
 		return HTTP_DONE;
 	if (!q || !q[0]) {
-		http_error(r, 400, "invalid_query", "'q' (an order number, tracking number or email) is required");
+		http_fail(r, HE_INVALID_QUERY, "'q' (an order number, tracking number or email) is required");
 		return HTTP_DONE;
 	}
 	if (!(st = app_reader(api_app(r), r)))
 		return HTTP_DONE;
 	err = view_search(st, q, limit, &j);
 	if (err == WERR_INVALID) {
-		http_error(r, 400, "invalid_query", "'q' is empty or too long");
+		http_fail(r, HE_INVALID_QUERY, "'q' is empty or too long");
 		return HTTP_DONE;
 	}
 	return send_view(r, st, err, j, "no match");
@@ -202,7 +202,7 @@ enum http_result api_stream_order(struct http_req *r)
 	}
 	free(json);
 	if (err == WERR_NOT_FOUND) {
-		http_error(r, 404, "not_found", "no order or tracking number '%s'", id);
+		http_fail(r, HE_NOT_FOUND, "no order or tracking number '%s'", id);
 		return HTTP_DONE;
 	}
 	if (err) {

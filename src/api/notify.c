@@ -25,7 +25,7 @@ static void reply_json(struct http_req *r, unsigned status, cJSON *j)
 	char *text = j ? cJSON_PrintUnformatted(j) : NULL;
 
 	if (!text)
-		http_error(r, 500, "internal", "out of memory");
+		http_fail(r, HE_INTERNAL, "out of memory");
 	else
 		http_json(r, status, text, strlen(text));
 	cJSON_free(text);
@@ -35,7 +35,7 @@ static void reply_json(struct http_req *r, unsigned status, cJSON *j)
 static bool wrong_method(struct http_req *r, const char *allow)
 {
 	r->allow = allow;
-	http_error(r, 405, "method_not_allowed", "use %s on this path", allow);
+	http_fail(r, HE_METHOD_NOT_ALLOWED, "use %s on this path", allow);
 	return true;
 }
 
@@ -79,24 +79,24 @@ static enum http_result rule_put(struct http_req *r, const char *name)
 
 	if (!in || !cJSON_IsObject(in)) {
 		cJSON_Delete(in);
-		http_error(r, 400, "malformed_json", "the body must be a JSON object");
+		http_fail(r, HE_MALFORMED_JSON, "the body must be a JSON object");
 		return HTTP_DONE;
 	}
 	e = rule_from_json(in, name, &rule, err, sizeof(err));
 	cJSON_Delete(in);
 	if (e) {
-		http_error(r, 422, "invalid_rule", "%s", err);
+		http_fail(r, HE_INVALID_RULE, "%s", err);
 		return HTTP_DONE;
 	}
 	if (!notify_template_exists(notify_templates_dir(p), rule_channel_name(rule.channel), rule.template_name)) {
-		http_error(r, 422, "unknown_template", "no template '%s' for channel '%s' (templates/%s/en/%s.txt)",
+		http_fail(r, HE_UNKNOWN_TEMPLATE, "no template '%s' for channel '%s' (templates/%s/en/%s.txt)",
 			   rule.template_name, rule_channel_name(rule.channel), rule_channel_name(rule.channel),
 			   rule.template_name);
 		return HTTP_DONE;
 	}
 	if ((e = notify_rule_put(p, &rule, actor(r), clock_wall_ms()))) {
 		if (e == WERR_TOO_LARGE)
-			http_error(r, 409, "too_many_rules", "at most %d rules", RULES_MAX);
+			http_fail(r, HE_TOO_MANY_RULES, "at most %d rules", RULES_MAX);
 		else
 			http_werr(r, e, "unable to store the rule");
 		return HTTP_DONE;
@@ -131,7 +131,7 @@ enum http_result api_rules(struct http_req *r)
 		return rules_list(r);
 	}
 	if (!valid_name(name)) {
-		http_error(r, 404, "not_found", "a rule name is 1..%d letters, digits, '_' or '-'", RULE_NAME_MAX);
+		http_fail(r, HE_NOT_FOUND, "a rule name is 1..%d letters, digits, '_' or '-'", RULE_NAME_MAX);
 		return HTTP_DONE;
 	}
 	if (!strcmp(r->method, "PUT"))
@@ -139,7 +139,7 @@ enum http_result api_rules(struct http_req *r)
 	if (!strcmp(r->method, "DELETE")) {
 		e = notify_rule_delete(api_app(r)->planner, name, actor(r), clock_wall_ms());
 		if (e == WERR_NOT_FOUND)
-			http_error(r, 404, "not_found", "no rule '%s'", name);
+			http_fail(r, HE_NOT_FOUND, "no rule '%s'", name);
 		else if (e)
 			http_werr(r, e, "unable to delete the rule");
 		else
@@ -151,7 +151,7 @@ enum http_result api_rules(struct http_req *r)
 		const struct rule *found;
 		notify_rules_snapshot(api_app(r)->planner, &set);
 		if (!(found = rule_set_find(&set, name)))
-			http_error(r, 404, "not_found", "no rule '%s'", name);
+			http_fail(r, HE_NOT_FOUND, "no rule '%s'", name);
 		else
 			reply_json(r, 200, rule_to_json(found));
 		return HTTP_DONE;
@@ -179,7 +179,7 @@ enum http_result api_audit(struct http_req *r)
 		char *end;
 		b = strtoll(before, &end, 10);
 		if (!*before || *end || b < 1) {
-			http_error(r, 400, "invalid_query", "'before' must be an audit entry id");
+			http_fail(r, HE_INVALID_QUERY, "'before' must be an audit entry id");
 			return HTTP_DONE;
 		}
 	}
@@ -256,12 +256,11 @@ static enum http_result outbox_list(struct http_req *r)
 	cJSON *out, *arr;
 
 	if (state && !valid_state(state)) {
-		http_error(r, 400, "invalid_query",
-			   "'state' is one of review, pending, sending, sent, dead, cancelled");
+		http_fail(r, HE_INVALID_QUERY, "'state' is one of review, pending, sending, sent, dead, cancelled");
 		return HTTP_DONE;
 	}
 	if (order && (!order[0] || strlen(order) > EV_ORDER_MAX)) {
-		http_error(r, 400, "invalid_query", "'order' must be an order number");
+		http_fail(r, HE_INVALID_QUERY, "'order' must be an order number");
 		return HTTP_DONE;
 	}
 	if (!http_query_limit(r, 100, LIST_MAX, &limit) || !(st = app_reader(api_app(r), r)))
@@ -295,7 +294,7 @@ static enum http_result outbox_action(struct http_req *r, int64_t id, const char
 	enum werr e;
 
 	if (!(st = notify_side_lock(p))) {
-		http_error(r, 503, "storage_unavailable", "the store cannot be written now");
+		http_fail(r, HE_STORAGE_UNAVAILABLE, "the store cannot be written now");
 		r->retry_after = "1";
 		return HTTP_DONE;
 	}
@@ -308,7 +307,7 @@ static enum http_result outbox_action(struct http_req *r, int64_t id, const char
 	if (!e && !outbox_move_ok(mv, (enum outbox_state)outbox_state_from_name(m.state), to_state)) {
 		store_rollback(st);
 		notify_side_unlock(p);
-		http_error(r, 409, "wrong_state", "message %lld is %s; %s needs a %s message", (long long)id, m.state,
+		http_fail(r, HE_WRONG_STATE, "message %lld is %s; %s needs a %s message", (long long)id, m.state,
 			   action, need);
 		free(m.view);
 		return HTTP_DONE;
@@ -327,7 +326,7 @@ static enum http_result outbox_action(struct http_req *r, int64_t id, const char
 		e = store_outbox_get(st, id, &m);
 	notify_side_unlock(p);
 	if (e == WERR_NOT_FOUND)
-		http_error(r, 404, "not_found", "no message %lld", (long long)id);
+		http_fail(r, HE_NOT_FOUND, "no message %lld", (long long)id);
 	else if (e)
 		http_werr(r, e, "unable to change the message");
 	else
@@ -349,7 +348,7 @@ enum http_result api_outbox(struct http_req *r)
 	}
 	id = strtoll(rest, &end, 10);
 	if (id < 1 || end == rest || (*end && *end != '/')) {
-		http_error(r, 404, "not_found", "no such message");
+		http_fail(r, HE_NOT_FOUND, "no such message");
 		return HTTP_DONE;
 	}
 	if (!*end) {
@@ -361,7 +360,7 @@ enum http_result api_outbox(struct http_req *r)
 		if (!(st = app_reader(api_app(r), r)))
 			return HTTP_DONE;
 		if ((e = store_outbox_get(st, id, &m)) == WERR_NOT_FOUND)
-			http_error(r, 404, "not_found", "no message %lld", id);
+			http_fail(r, HE_NOT_FOUND, "no message %lld", id);
 		else if (e)
 			http_werr(r, e, store_errmsg(st));
 		else
@@ -371,7 +370,7 @@ enum http_result api_outbox(struct http_req *r)
 		return HTTP_DONE;
 	}
 	if (strcmp(end, "/retry") && strcmp(end, "/approve") && strcmp(end, "/reject")) {
-		http_error(r, 404, "not_found", "actions are retry, approve and reject");
+		http_fail(r, HE_NOT_FOUND, "actions are retry, approve and reject");
 		return HTTP_DONE;
 	}
 	if (strcmp(r->method, "POST") && wrong_method(r, "POST"))
@@ -405,7 +404,7 @@ enum http_result api_post_consent(struct http_req *r)
 
 	if (!(in = cJSON_ParseWithLength(r->body.p, r->body.len)) || !cJSON_IsObject(in)) {
 		cJSON_Delete(in);
-		http_error(r, 400, "malformed_json", "the body must be a JSON object");
+		http_fail(r, HE_MALFORMED_JSON, "the body must be a JSON object");
 		return HTTP_DONE;
 	}
 	phone = cJSON_GetObjectItemCaseSensitive(in, "phone");
@@ -413,17 +412,17 @@ enum http_result api_post_consent(struct http_req *r)
 	source = cJSON_GetObjectItemCaseSensitive(in, "source");
 	if (!cJSON_IsString(phone) || !valid_phone(phone->valuestring)) {
 		cJSON_Delete(in);
-		http_error(r, 422, "invalid_field", "'phone' must be an E.164 number (+ and 7 to 15 digits)");
+		http_fail(r, HE_INVALID_FIELD, "'phone' must be an E.164 number (+ and 7 to 15 digits)");
 		return HTTP_DONE;
 	}
 	if (!cJSON_IsBool(sms)) {
 		cJSON_Delete(in);
-		http_error(r, 422, "invalid_field", "'sms' must be true (opt-in) or false (opt-out)");
+		http_fail(r, HE_INVALID_FIELD, "'sms' must be true (opt-in) or false (opt-out)");
 		return HTTP_DONE;
 	}
 	if (source && (!cJSON_IsString(source) || strlen(source->valuestring) > EV_SOURCE_MAX)) {
 		cJSON_Delete(in);
-		http_error(r, 422, "invalid_field", "'source' must be a short string");
+		http_fail(r, HE_INVALID_FIELD, "'source' must be a short string");
 		return HTTP_DONE;
 	}
 	/* an ingest key records consent in the name of its own source */
@@ -435,7 +434,7 @@ enum http_result api_post_consent(struct http_req *r)
 	snprintf(detail, sizeof(detail), "{\"sms\":%s}", in_opt ? "true" : "false");
 	if (!(st = notify_side_lock(p))) {
 		cJSON_Delete(in);
-		http_error(r, 503, "storage_unavailable", "the store cannot be written now");
+		http_fail(r, HE_STORAGE_UNAVAILABLE, "the store cannot be written now");
 		r->retry_after = "1";
 		return HTTP_DONE;
 	}

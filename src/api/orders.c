@@ -31,7 +31,7 @@ static bool valid_ref(struct http_req *r, const char *id)
 {
 	if (id[0] && strlen(id) <= EV_ORDER_MAX)
 		return true;
-	http_error(r, 404, "not_found", "no such order");
+	http_fail(r, HE_NOT_FOUND, "no such order");
 	return false;
 }
 
@@ -46,7 +46,7 @@ enum http_result api_get_order(struct http_req *r)
 	if (!valid_ref(r, id))
 		return HTTP_DONE;
 	if (view && strcmp(view, "agent")) {
-		http_error(r, 400, "invalid_query", "'view' can only be 'agent'");
+		http_fail(r, HE_INVALID_QUERY, "'view' can only be 'agent'");
 		return HTTP_DONE;
 	}
 	if (view) /* the agent view (kpis.c, docs/api.md) */
@@ -55,7 +55,7 @@ enum http_result api_get_order(struct http_req *r)
 		return HTTP_DONE;
 	err = find_order(st, id, &json);
 	if (err == WERR_NOT_FOUND)
-		http_error(r, 404, "not_found", "no order or tracking number '%s'", id);
+		http_fail(r, HE_NOT_FOUND, "no order or tracking number '%s'", id);
 	else if (err)
 		http_werr(r, err, store_errmsg(st));
 	else
@@ -167,7 +167,7 @@ enum http_result api_get_timeline(struct http_req *r)
 	if (!valid_ref(r, id) || !(st = app_reader(api_app(r), r)))
 		return HTTP_DONE;
 	if (EVENT_SET(order, id)) {
-		http_error(r, 404, "not_found", "no such order");
+		http_fail(r, HE_NOT_FOUND, "no such order");
 		return HTTP_DONE;
 	}
 	err = store_order_events(st, order, &evs, &n);
@@ -176,7 +176,7 @@ enum http_result api_get_timeline(struct http_req *r)
 	if (!err && n == 0 && id[0] == '#' && id[1])
 		err = store_order_events(st, id + 1, &evs, &n);
 	if (!err && n == 0) {
-		http_error(r, 404, "not_found", "no order or tracking number '%s'", id);
+		http_fail(r, HE_NOT_FOUND, "no order or tracking number '%s'", id);
 		goto out;
 	}
 	if (!err)
@@ -236,27 +236,27 @@ enum http_result api_list_orders(struct http_req *r)
 		return HTTP_DONE;
 	if (status && status[0]) {
 		if (ord_status_from_name(status) < 0) {
-			http_error(r, 400, "invalid_query", "'status' is not an order status (docs/status.md)");
+			http_fail(r, HE_INVALID_QUERY, "'status' is not an order status (docs/status.md)");
 			return HTTP_DONE;
 		}
 		q.status = status;
 	}
 	if (since && since[0] && wtime_parse(since, WTIME_FLAG_DATE_OK, &q.updated_since)) {
-		http_error(r, 400, "invalid_query", "'updated_since' must be an RFC 3339 time with an offset");
+		http_fail(r, HE_INVALID_QUERY, "'updated_since' must be an RFC 3339 time with an offset");
 		return HTTP_DONE;
 	}
 	if (limit) {
 		char *end;
 		long v = strtol(limit, &end, 10);
 		if (*end || v < 1 || v > 1000) {
-			http_error(r, 400, "invalid_query", "'limit' must be from 1 to 1000");
+			http_fail(r, HE_INVALID_QUERY, "'limit' must be from 1 to 1000");
 			return HTTP_DONE;
 		}
 		q.limit = (int)v;
 	}
 	err = store_list_orders(st, &q, &page);
 	if (err == WERR_INVALID) {
-		http_error(r, 400, "invalid_query", "'cursor' is not one this server gave out");
+		http_fail(r, HE_INVALID_QUERY, "'cursor' is not one this server gave out");
 		return HTTP_DONE;
 	}
 	if (err) {

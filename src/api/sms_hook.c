@@ -141,13 +141,12 @@ enum http_result api_post_sms_hook(struct http_req *r)
 	int kw;
 
 	if (!token[0]) {
-		http_error(r, 401, "unauthorized", "no SMS auth token is configured ([sms] auth_token)");
+		http_fail(r, HE_UNAUTHORIZED, "no SMS auth token is configured ([sms] auth_token)");
 		return HTTP_DONE;
 	}
 	if ((err = form_parse(r->body.p, r->body.len, &f))) {
 		form_free(&f);
-		http_error(r, err == WERR_TOO_LARGE ? 413 : 500, err == WERR_TOO_LARGE ? "too_many_params" : "internal",
-			   "the form could not be read");
+		http_fail(r, err == WERR_TOO_LARGE ? HE_TOO_MANY_PARAMS : HE_INTERNAL, "the form could not be read");
 		return HTTP_DONE;
 	}
 	if (nc->sms.public_url[0]) {
@@ -159,7 +158,7 @@ enum http_result api_post_sms_hook(struct http_req *r)
 	sms_twilio_signature(token, url, (const char *const *)f.names, (const char *const *)f.values, f.n, want);
 	if (!given || !want[0] || !crypto_equal(given, strlen(given), want, strlen(want))) {
 		form_free(&f);
-		http_error(r, 401, "bad_signature", "X-Twilio-Signature does not match");
+		http_fail(r, HE_INVALID_SIGNATURE, "X-Twilio-Signature does not match");
 		return HTTP_DONE;
 	}
 	from = form_get(&f, "From");
@@ -167,7 +166,7 @@ enum http_result api_post_sms_hook(struct http_req *r)
 	kw = sms_keyword(body);
 	if (kw && e164(from) && record(r, from, kw > 0, form_get(&f, "MessageSid"), clock_wall_ms())) {
 		form_free(&f);
-		http_error(r, 503, "storage_unavailable", "the consent change could not be stored; retry");
+		http_fail(r, HE_STORAGE_UNAVAILABLE, "the consent change could not be stored; retry");
 		r->retry_after = "1";
 		return HTTP_DONE;
 	}

@@ -39,7 +39,7 @@ struct store *app_reader(struct app *a, struct http_req *r)
 		return st;
 	if (store_open(a->store->url, STORE_READONLY, &st, msg, sizeof(msg))) {
 		wlog(LOG_ERROR, "reader_open_failed", "detail", msg, NULL);
-		http_error(r, 503, "storage_unavailable", "the store cannot be read now");
+		http_fail(r, HE_STORAGE_UNAVAILABLE, "the store cannot be read now");
 		r->retry_after = "1";
 		return NULL;
 	}

@@ -161,7 +161,7 @@ bool app_require_role(struct http_req *r, unsigned roles_mask)
 
 	if (k && (roles_mask & ROLE_BIT(k->role)))
 		return true;
-	http_error(r, 403, "forbidden", "a key with role '%s' may not do this", k ? key_role_name(k->role) : "none");
+	http_fail(r, HE_FORBIDDEN, "a key with role '%s' may not do this", k ? key_role_name(k->role) : "none");
 	return false;
 }
 
@@ -173,7 +173,7 @@ bool app_authorize(void *ctx, struct http_req *r, unsigned roles_mask)
 	enum werr err = request_key(a, r, &k, &why);
 
 	if (err == WERR_UNAUTHORIZED) {
-		http_error(r, 401, "unauthorized", "%s", why);
+		http_fail(r, HE_UNAUTHORIZED, "%s", why);
 		return false;
 	}
 	if (err == WERR_IO && r->status)
@@ -183,7 +183,7 @@ bool app_authorize(void *ctx, struct http_req *r, unsigned roles_mask)
 		return false;
 	}
 	if (!(roles_mask & ROLE_BIT(k.role))) {
-		http_error(r, 403, "forbidden", "a key with role '%s' may not do this", key_role_name(k.role));
+		http_fail(r, HE_FORBIDDEN, "a key with role '%s' may not do this", key_role_name(k.role));
 		return false;
 	}
 	return true;

@@ -27,6 +27,7 @@
 
 #include "../base/buf.h"
 #include "../base/err.h"
+#include "errors.h"
 
 struct http_server;
 struct http_req;
@@ -160,10 +161,12 @@ void http_resume(struct http_req *r);
 
 /* Sets the reply to json[0..len). */
 void http_json(struct http_req *r, unsigned status, const char *json, size_t len);
-/* The error reply {"error":{"code":"...","message":"..."}} (reply.c). */
-void http_error(struct http_req *r, unsigned status, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-/* The one place that maps an enum werr to an HTTP status and error code. */
+/* The error reply {"error":{"code":"...","message":"..."}} of a row of the
+ * wire error table (errors.h): its code and status (reply.c). */
+void http_fail(struct http_req *r, enum http_error_id e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The one place that maps an enum werr to a row of the table; message NULL:
+ * the code itself. */
 void http_werr(struct http_req *r, enum werr err, const char *message);
 /* ?limit= as a number from 1 to max (def when absent); false after answering 400. */
 bool http_query_limit(struct http_req *r, int def, int max, int *out);

@@ -24,18 +24,33 @@ void http_json(struct http_req *r, unsigned status, const char *json, size_t len
 	}
 }
 
-void http_error(struct http_req *r, unsigned status, const char *code, const char *fmt, ...)
+const struct http_error_row http_errors[HE__COUNT] = {
+#define HTTP_ERROR_ROW(id, code, status, meaning) { code, status, meaning },
+	HTTP_ERRORS(HTTP_ERROR_ROW)
+#undef HTTP_ERROR_ROW
+};
+
+const struct http_error_row *http_error_find(const char *code)
 {
+	for (size_t i = 0; i < HE__COUNT; i++)
+		if (!strcmp(http_errors[i].code, code))
+			return &http_errors[i];
+	return NULL;
+}
+
+void http_fail(struct http_req *r, enum http_error_id e, const char *fmt, ...)
+{
+	const struct http_error_row *row = &http_errors[e < HE__COUNT ? e : HE_INTERNAL];
 	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	r->status = status;
+	r->status = row->status;
 	buf_reset(&r->out);
 	buf_puts(&r->out, "{\"error\":{\"code\":");
-	buf_json_str(&r->out, code);
+	buf_json_str(&r->out, row->code);
 	buf_puts(&r->out, ",\"message\":");
 	buf_json_str(&r->out, msg);
 	buf_puts(&r->out, "}}");
@@ -43,25 +58,26 @@ void http_error(struct http_req *r, unsigned status, const char *code, const cha
 
 void http_werr(struct http_req *r, enum werr err, const char *message)
 {
-	unsigned status;
+	enum http_error_id e;
 
 	switch (err) {
-	case WERR_OK: status = 200; break;
-	case WERR_INVALID: status = 400; break;
-	case WERR_UNAUTHORIZED: status = 401; break;
-	case WERR_FORBIDDEN: status = 403; break;
-	case WERR_NOT_FOUND: status = 404; break;
-	case WERR_EXISTS: status = 409; break;
-	case WERR_TOO_LARGE: status = 413; break;
-	case WERR_UNSUPPORTED: status = 415; break;
-	case WERR_BUSY:
-	case WERR_SHUTDOWN:
-		status = 503;
-		r->retry_after = "1";
-		break;
-	default: status = 500; break;
+	case WERR_INVALID: e = HE_INVALID; break;
+	case WERR_UNAUTHORIZED: e = HE_UNAUTHORIZED; break;
+	case WERR_FORBIDDEN: e = HE_FORBIDDEN; break;
+	case WERR_NOT_FOUND: e = HE_NOT_FOUND; break;
+	case WERR_EXISTS: e = HE_EXISTS; break;
+	case WERR_TOO_LARGE: e = HE_TOO_LARGE; break;
+	case WERR_UNSUPPORTED: e = HE_UNSUPPORTED; break;
+	case WERR_NOMEM: e = HE_OUT_OF_MEMORY; break;
+	case WERR_IO: e = HE_IO_ERROR; break;
+	case WERR_DB: e = HE_STORAGE_ERROR; break;
+	case WERR_BUSY: e = HE_BUSY; break;
+	case WERR_SHUTDOWN: e = HE_SHUTTING_DOWN; break;
+	default: e = HE_INTERNAL; break;
 	}
-	http_error(r, status, werr_name(err), "%s", message ? message : werr_name(err));
+	if (e == HE_BUSY || e == HE_SHUTTING_DOWN)
+		r->retry_after = "1";
+	http_fail(r, e, "%s", message ? message : http_errors[e].code);
 }
 
 const char *http_query(struct http_req *r, const char *name)
@@ -129,7 +145,7 @@ bool http_query_limit(struct http_req *r, int def, int max, int *out)
 		return true;
 	n = strtol(v, &end, 10);
 	if (!*v || *end || n < 1 || n > max) {
-		http_error(r, 400, "invalid_query", "'limit' must be from 1 to %d", max);
+		http_fail(r, HE_INVALID_QUERY, "'limit' must be from 1 to %d", max);
 		return false;
 	}
 	*out = (int)n;

@@ -195,7 +195,7 @@ static enum MHD_Result send_reply(struct http_req *r)
 		/* a reply cut off at its size limit is never sent as if whole */
 		wlog(LOG_ERROR, "reply_too_large", "route", r->route ? r->route->label : "other", NULL);
 		r->content_type = NULL;
-		http_error(r, 500, "internal", "the answer is too large");
+		http_fail(r, HE_INTERNAL, "the answer is too large");
 	}
 	len = r->out.len;
 	body = buf_detach(&r->out);
@@ -237,9 +237,9 @@ static enum http_result route(struct http_req *r)
 			r->route = http_route_find(s->app.tables, s->app.ntables, NULL, r->url, r->param,
 						   sizeof(r->param), NULL, 0, NULL);
 			r->allow = r->allow_buf;
-			http_error(r, 405, "method_not_allowed", "use %s on this path", r->allow_buf);
+			http_fail(r, HE_METHOD_NOT_ALLOWED, "use %s on this path", r->allow_buf);
 		} else {
-			http_error(r, 404, "not_found", "no such path; see docs/api.md");
+			http_fail(r, HE_NOT_FOUND, "no such path; see docs/api.md");
 		}
 		return HTTP_DONE;
 	}
@@ -254,7 +254,7 @@ static enum MHD_Result too_large(struct http_req *r)
 	/* counted under the path's route, whatever the method */
 	r->route = http_route_find(r->srv->app.tables, r->srv->app.ntables, NULL, r->url, r->param, sizeof(r->param),
 				   NULL, 0, NULL);
-	http_error(r, 413, "body_too_large", "the request body is over the limit of %zu bytes", r->srv->opts.max_body);
+	http_fail(r, HE_BODY_TOO_LARGE, "the request body is over the limit of %zu bytes", r->srv->opts.max_body);
 	return send_reply(r);
 }
 
@@ -283,8 +283,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		 * the connection) instead of letting the client hang at accept. */
 		if ((unsigned)atomic_load(&s->conns) > s->opts.conn_limit) {
 			r->retry_after = "1";
-			http_error(r, 503, "too_many_connections",
-				   "the server holds its limit of %u connections; retry shortly", s->opts.conn_limit);
+			http_fail(r, HE_TOO_MANY_CONNECTIONS, "the server holds its limit of %u connections; retry shortly", s->opts.conn_limit);
 			return send_reply(r);
 		}
 		/* A declared length over the limit: the body is read and dropped,

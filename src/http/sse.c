@@ -321,7 +321,7 @@ enum http_result http_sse(struct http_req *r, const char *topic)
 	static const char hello[] = "retry: %d\n: stream open\n\n";
 
 	if (strlen(topic) > SSE_TOPIC_MAX) {
-		http_error(r, 404, "not_found", "no such stream");
+		http_fail(r, HE_NOT_FOUND, "no such stream");
 		return HTTP_DONE;
 	}
 	if (!(s = calloc(1, sizeof(*s)))) {
@@ -348,9 +348,9 @@ enum http_result http_sse(struct http_req *r, const char *topic)
 			http_metrics_sse(h->metrics, 0, true);
 		r->retry_after = "5";
 		if (closing)
-			http_error(r, 503, "shutting_down", "the server is stopping");
+			http_fail(r, HE_SHUTTING_DOWN, "the server is stopping");
 		else
-			http_error(r, 503, "too_many_streams", "the server holds its limit of %u live streams",
+			http_fail(r, HE_TOO_MANY_STREAMS, "the server holds its limit of %u live streams",
 				   h->max_streams);
 		return HTTP_DONE;
 	}
@@ -380,7 +380,7 @@ enum http_result http_sse(struct http_req *r, const char *topic)
 	r->status = 200;
 	if (MHD_queue_response(r->conn, 200, resp) != MHD_YES) {
 		MHD_destroy_response(resp); /* frees s through stream_free */
-		http_error(r, 500, "internal", "unable to start the stream");
+		http_fail(r, HE_INTERNAL, "unable to start the stream");
 		return HTTP_DONE;
 	}
 	MHD_destroy_response(resp); /* the connection holds its own reference */

@@ -128,7 +128,7 @@ struct parked_event {
 	int64_t raw_id;
 };
 
-/* BEGIN types: notifications */
+/* ---- notifications ---- */
 /* One planned message (docs/notifications.md).  state holds the name of an
  * enum outbox_state (core/outbox.h: the states, the diagram and the one
  * transition check the operations below apply). */
@@ -168,9 +168,8 @@ struct audit_row {
 	char *detail; /* JSON, may be NULL */
 };
 void audit_rows_free(struct audit_row *rows, size_t n);
-/* END types: notifications */
 
-/* BEGIN types: KPIs, agent view, streams */
+/* ---- KPIs, agent view, streams ---- */
 /* One event as the KPIs see it (store_kpi_events). */
 struct kpi_event_row {
 	char source[EV_SOURCE_MAX + 1];
@@ -216,7 +215,6 @@ struct event_meta {
 struct web_counts {
 	int64_t conflicts, unmapped, rejected, quiet, failures;
 };
-/* END types: KPIs, agent view, streams */
 
 /*
  * The operations, one table per concern, so that a backend is written (and

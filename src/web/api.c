@@ -33,19 +33,19 @@ enum http_result web_post_track_link(struct http_req *r)
 	enum werr err;
 
 	if (!(in = cJSON_ParseWithLength(r->body.p, r->body.len)) || !cJSON_IsObject(in)) {
-		http_error(r, 400, "malformed_json", "the body must be a JSON object");
+		http_fail(r, HE_MALFORMED_JSON, "the body must be a JSON object");
 		goto out;
 	}
 	order = cJSON_GetObjectItemCaseSensitive(in, "order");
 	days = cJSON_GetObjectItemCaseSensitive(in, "days");
 	if (!cJSON_IsString(order) || !order->valuestring[0] || strlen(order->valuestring) > EV_ORDER_MAX) {
-		http_error(r, 400, "invalid_field", "'order' must be an order number");
+		http_fail(r, HE_INVALID_FIELD, "'order' must be an order number");
 		goto out;
 	}
 	if (days && !cJSON_IsNull(days)) {
 		if (!cJSON_IsNumber(days) || days->valuedouble < 1 || days->valuedouble > DAYS_MAX ||
 		    days->valuedouble != (double)(int)days->valuedouble) {
-			http_error(r, 400, "invalid_field", "'days' must be a whole number from 1 to %d", DAYS_MAX);
+			http_fail(r, HE_INVALID_FIELD, "'days' must be a whole number from 1 to %d", DAYS_MAX);
 			goto out;
 		}
 		d = (int)days->valuedouble;
@@ -55,7 +55,7 @@ enum http_result web_post_track_link(struct http_req *r)
 		goto out;
 	err = store_get_order(st, order->valuestring, &json);
 	if (err == WERR_NOT_FOUND) {
-		http_error(r, 404, "not_found", "no order '%s'", order->valuestring);
+		http_fail(r, HE_NOT_FOUND, "no order '%s'", order->valuestring);
 		goto out;
 	}
 	if (err) {
@@ -97,7 +97,7 @@ enum http_result web_get_raw(struct http_req *r)
 	enum werr err;
 
 	if (!id[0] || *end || n <= 0) {
-		http_error(r, 404, "not_found", "no raw payload '%s'", id);
+		http_fail(r, HE_NOT_FOUND, "no raw payload '%s'", id);
 		return HTTP_DONE;
 	}
 	if (!(st = app_reader(web_app(r), r)))
@@ -106,7 +106,7 @@ enum http_result web_get_raw(struct http_req *r)
 	r->out.max = (size_t)64 << 20;
 	err = store_raw_get(st, (int64_t)n, ctype, &r->out);
 	if (err == WERR_NOT_FOUND) {
-		http_error(r, 404, "not_found", "no raw payload %lld", n);
+		http_fail(r, HE_NOT_FOUND, "no raw payload %lld", n);
 		return HTTP_DONE;
 	}
 	if (err) {

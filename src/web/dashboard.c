@@ -446,7 +446,7 @@ static void queue_page(struct http_req *r, struct store *st, const char *name)
 	if (err == WERR_NOT_FOUND) {
 		cJSON_Delete(v);
 		http_add_header(r, "Content-Security-Policy", PAGE_CSP);
-		http_error(r, 404, "not_found", "no queue '%s'", name);
+		http_fail(r, HE_NOT_FOUND, "no queue '%s'", name);
 		return;
 	}
 	if (err) {
@@ -573,6 +573,6 @@ enum http_result web_dashboard(struct http_req *r)
 	else if (!strcmp(page, "kpis"))
 		kpis_page(r, st);
 	else
-		http_error(r, 404, "not_found", "no such dashboard page");
+		http_fail(r, HE_NOT_FOUND, "no such dashboard page");
 	return HTTP_DONE;
 }

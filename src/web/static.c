@@ -78,7 +78,7 @@ enum http_result web_static(struct http_req *r)
 
 	if (!name[0] || name[0] == '.' || strlen(name) > 128 || !type ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(name)) {
-		http_error(r, 404, "not_found", "no such file");
+		http_fail(r, HE_NOT_FOUND, "no such file");
 		return HTTP_DONE;
 	}
 	if (!strcmp(name, "brand.css")) {
@@ -91,7 +91,7 @@ enum http_result web_static(struct http_req *r)
 		data = page_read_file(path, STATIC_MAX, &len);
 	}
 	if (!data) {
-		http_error(r, 404, "not_found", "no such file");
+		http_fail(r, HE_NOT_FOUND, "no such file");
 		return HTTP_DONE;
 	}
 	crypto_sha256_hex(data, len, hash);
@@ -107,7 +107,7 @@ enum http_result web_static(struct http_req *r)
 		r->status = 200;
 		buf_reset(&r->out);
 		if (buf_append(&r->out, data, len))
-			http_error(r, 500, "internal", "file too large");
+			http_fail(r, HE_INTERNAL, "file too large");
 	}
 	free(data);
 	return HTTP_DONE;

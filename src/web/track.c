@@ -631,7 +631,7 @@ enum http_result web_track_stream(struct http_req *r)
 	enum werr err;
 
 	if (!verify_token(r, token, order)) {
-		http_error(r, 404, "not_found", "this tracking link is not valid or has expired");
+		http_fail(r, HE_NOT_FOUND, "this tracking link is not valid or has expired");
 		return HTTP_DONE;
 	}
 	/* like the page: a genuine link to an order that is gone streams nothing */
@@ -640,7 +640,7 @@ enum http_result web_track_stream(struct http_req *r)
 	err = store_get_order(st, order, &json);
 	free(json);
 	if (err == WERR_NOT_FOUND) {
-		http_error(r, 404, "not_found", "this tracking link is not valid or has expired");
+		http_fail(r, HE_NOT_FOUND, "this tracking link is not valid or has expired");
 		return HTTP_DONE;
 	}
 	if (err) {

@@ -11,7 +11,7 @@
  *             is a deletion that hides a configured or default rule. */
 #ifndef WISMO_SCHEMA_V4_NOTIFY_H
 #define WISMO_SCHEMA_V4_NOTIFY_H
-/* BEGIN schema: notifications */
+/* ---- notifications ---- */
 #define SCHEMA_V4_NOTIFY \
 	"CREATE TABLE outbox (" \
 	"  id INTEGER PRIMARY KEY," \
@@ -55,5 +55,4 @@
 	"  name TEXT PRIMARY KEY," \
 	"  body TEXT," \
 	"  updated_at INTEGER NOT NULL) WITHOUT ROWID;"
-/* END schema: notifications */
 #endif

@@ -3,7 +3,7 @@
 #ifndef WISMO_SCHEMA_V4_WEB_H
 #define WISMO_SCHEMA_V4_WEB_H
 #define SCHEMA_V4_WEB SCHEMA_V4_PAGES SCHEMA_V4_KPIS
-/* BEGIN schema: web pages */
+/* ---- web pages ---- */
 /* settings: small values the server keeps for itself (the link secret
  * made on first use, docs/web.md); one row per name, never overwritten. */
 #define SCHEMA_V4_PAGES \
@@ -11,8 +11,7 @@
 	"  name TEXT PRIMARY KEY," \
 	"  value TEXT NOT NULL," \
 	"  created_at INTEGER NOT NULL) WITHOUT ROWID;"
-/* END schema: web pages */
-/* BEGIN schema: KPIs, agent view, streams */
+/* ---- KPIs, agent view, streams ---- */
 /*
  * KPIs, agent view, search and queues (docs/kpis.md):
  *  events.carrier      the carrier an event names (group_by=carrier);
@@ -69,5 +68,4 @@
 	"INSERT INTO sync_failures(day, source, kind, count, last_at)" \
 	"  SELECT strftime('%Y-%m-%d', received_at / 1000, 'unixepoch'), source, 'rejected', count(*)," \
 	"  max(received_at) FROM rejected GROUP BY 1, 2;"
-/* END schema: KPIs, agent view, streams */
 #endif
