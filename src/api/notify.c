@@ -44,15 +44,6 @@ static const char *actor(struct http_req *r)
 	return app_key(r)->prefix[0] ? app_key(r)->prefix : "unknown";
 }
 
-static void add_time(cJSON *o, const char *k, int64_t ms)
-{
-	char ts[WTIME_BUFSZ];
-
-	if (ms)
-		cJSON_AddStringToObject(o, k, wtime_format(ms, ts));
-	else
-		cJSON_AddNullToObject(o, k);
-}
 
 /* ---- rules ---- */
 
@@ -194,7 +185,7 @@ enum http_result api_audit(struct http_req *r)
 	for (size_t i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject(), *d = rows[i].detail ? cJSON_Parse(rows[i].detail) : NULL;
 		cJSON_AddNumberToObject(o, "id", (double)rows[i].id);
-		add_time(o, "at", rows[i].at);
+		wtime_json_add(o, "at", rows[i].at);
 		cJSON_AddStringToObject(o, "actor", rows[i].actor);
 		cJSON_AddStringToObject(o, "action", rows[i].action);
 		cJSON_AddStringToObject(o, "subject", rows[i].subject);
@@ -225,9 +216,9 @@ static cJSON *row_json(const struct outbox_row *m)
 	cJSON_AddStringToObject(o, "locale", m->locale);
 	cJSON_AddStringToObject(o, "state", m->state);
 	cJSON_AddNumberToObject(o, "attempts", m->attempts);
-	add_time(o, "created_at", m->created_at);
-	add_time(o, "next_at", m->next_at);
-	add_time(o, "sent_at", m->sent_at);
+	wtime_json_add(o, "created_at", m->created_at);
+	wtime_json_add(o, "next_at", m->next_at);
+	wtime_json_add(o, "sent_at", m->sent_at);
 	if (m->last_error[0])
 		cJSON_AddStringToObject(o, "last_error", m->last_error);
 	else

@@ -1,6 +1,8 @@
 /* wtime.c - RFC 3339 parsing and formatting without libc time zones. */
 #include "wtime.h"
 
+#include <cjson/cJSON.h>
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -137,4 +139,11 @@ char *wtime_format(int64_t ms, char out[WTIME_BUFSZ])
 		snprintf(out, WTIME_BUFSZ, "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m, d,
 			 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
 	return out;
+}
+
+bool wtime_json_add(cJSON *o, const char *name, int64_t ms)
+{
+	char ts[WTIME_BUFSZ];
+
+	return (ms ? cJSON_AddStringToObject(o, name, wtime_format(ms, ts)) : cJSON_AddNullToObject(o, name)) != NULL;
 }

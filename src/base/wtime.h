@@ -10,6 +10,7 @@
 #ifndef WISMO_WTIME_H
 #define WISMO_WTIME_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum wtime_parse {
@@ -31,5 +32,10 @@ char *wtime_format(int64_t ms, char out[WTIME_BUFSZ]);
 /* Days since 1970-01-01 for a proleptic Gregorian date, and the inverse. */
 int64_t wtime_days_from_civil(int64_t y, unsigned m, unsigned d);
 void wtime_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+
+struct cJSON;
+/* Adds name: the RFC 3339 text of ms, or null when ms is 0 (the "time or
+ * null" of every JSON answer).  False when cJSON could not allocate. */
+bool wtime_json_add(struct cJSON *o, const char *name, int64_t ms);
 
 #endif

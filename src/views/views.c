@@ -44,15 +44,6 @@ static int quiet_hours(const struct views_config *c)
  * builders check the root once at the end with cJSON_PrintUnformatted in
  * the API, so partial trees are only possible on out-of-memory) ---- */
 
-static void add_time(cJSON *o, const char *name, int64_t ms)
-{
-	char ts[WTIME_BUFSZ];
-
-	if (ms)
-		cJSON_AddStringToObject(o, name, wtime_format(ms, ts));
-	else
-		cJSON_AddNullToObject(o, name);
-}
 
 static void add_opt_str(cJSON *o, const char *name, const char *v)
 {
@@ -173,9 +164,9 @@ static cJSON *timeline_entry(const struct order_state *o, const struct tl_item *
 	add_opt_str(e, "detail", ev->detail);
 	add_opt_str(e, "code", ev->code);
 	add_opt_str(e, "description", ev->description);
-	add_time(e, "occurred_at", ev->occurred_at);
-	add_time(e, "received_at", ev->received_at);
-	add_time(e, "visible_at", visible);
+	wtime_json_add(e, "occurred_at", ev->occurred_at);
+	wtime_json_add(e, "received_at", ev->received_at);
+	wtime_json_add(e, "visible_at", visible);
 	if (ev->location.city[0] || ev->location.country[0]) {
 		cJSON *l = cJSON_AddObjectToObject(e, "location");
 		if (l) {
@@ -189,6 +180,101 @@ static cJSON *timeline_entry(const struct order_state *o, const struct tl_item *
 	cJSON_AddBoolToObject(e, "conflict", conflicting(o, ev->key));
 	add_opt_int(e, "raw_id", raw, raw != 0);
 	return e;
+}
+
+/* A key delivered again, as an entry of GET /v1/orders/{o}/timeline. */
+static cJSON *duplicate_entry(const struct dup_row *d, int64_t at)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	if (!e)
+		return NULL;
+	cJSON_AddStringToObject(e, "key", d->key);
+	cJSON_AddStringToObject(e, "source", d->source);
+	cJSON_AddStringToObject(e, "outcome", "duplicate");
+	add_int(e, "count", d->count);
+	wtime_json_add(e, "occurred_at", at);
+	wtime_json_add(e, "first_received_at", d->first_received);
+	wtime_json_add(e, "received_at", d->last_received);
+	return e;
+}
+
+struct tl_row {
+	int64_t at;
+	const char *key;
+	const struct tl_item *item; /* NULL for a duplicate */
+	const struct dup_row *dup;
+};
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct tl_row *x = a, *y = b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	if (!x->dup != !y->dup)
+		return x->dup ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+enum werr view_timeline(struct store *st, const struct policy *pol, const char *id, cJSON **out)
+{
+	char order[EV_ORDER_MAX + 1];
+	struct event *evs = NULL;
+	struct dup_row *dups = NULL;
+	struct event_meta *meta = NULL;
+	size_t n = 0, ndup = 0, nmeta = 0, nrows = 0;
+	enum ev_outcome *outc = NULL;
+	struct tl_item *items = NULL;
+	struct tl_row *rows = NULL;
+	struct order_state o;
+	cJSON *root = NULL, *arr;
+	enum werr err;
+
+	*out = NULL;
+	order_init(&o);
+	if ((err = load_order(st, id, order, &evs, &n)) || (err = store_order_duplicates(st, order, &dups, &ndup)) ||
+	    (err = store_event_meta(st, order, &meta, &nmeta)))
+		goto out;
+	err = WERR_NOMEM;
+	if (!(outc = calloc(n, sizeof(*outc))) || !(items = calloc(n, sizeof(*items))) ||
+	    !(rows = calloc(n + ndup, sizeof(*rows))))
+		goto out;
+	if ((err = order_fold(pol, evs, n, &o, outc)))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		items[i] = (struct tl_item){ &evs[i], outc[i] };
+		rows[nrows++] = (struct tl_row){ evs[i].occurred_at, evs[i].key, &items[i], NULL };
+	}
+	for (size_t i = 0; i < ndup; i++) {
+		int64_t at = 0;
+		for (size_t j = 0; j < n; j++)
+			if (!strcmp(evs[j].key, dups[i].key))
+				at = evs[j].occurred_at;
+		rows[nrows++] = (struct tl_row){ at, dups[i].key, NULL, &dups[i] };
+	}
+	qsort(rows, nrows, sizeof(*rows), cmp_row);
+	err = WERR_NOMEM;
+	if (!(root = cJSON_CreateObject()) || !cJSON_AddStringToObject(root, "order", order) ||
+	    !cJSON_AddStringToObject(root, "status", ord_status_name(o.status)) ||
+	    !(arr = cJSON_AddArrayToObject(root, "events")))
+		goto out;
+	for (size_t i = 0; i < nrows; i++)
+		cJSON_AddItemToArray(arr, rows[i].dup ? duplicate_entry(rows[i].dup, rows[i].at)
+						      : timeline_entry(&o, rows[i].item, meta, nmeta));
+	*out = root;
+	root = NULL;
+	err = WERR_OK;
+out:
+	cJSON_Delete(root);
+	order_release(&o);
+	free(rows);
+	free(items);
+	free(outc);
+	free(meta);
+	free(dups);
+	event_array_free(evs, n);
+	return err;
 }
 
 enum werr view_agent(struct store *st, const struct policy *pol, const char *id, int64_t now, cJSON **out)
@@ -242,8 +328,8 @@ enum werr view_agent(struct store *st, const struct policy *pol, const char *id,
 		cJSON_AddStringToObject(d, "key", dups[i].key);
 		cJSON_AddStringToObject(d, "source", dups[i].source);
 		add_int(d, "count", dups[i].count);
-		add_time(d, "first_received_at", dups[i].first_received);
-		add_time(d, "last_received_at", dups[i].last_received);
+		wtime_json_add(d, "first_received_at", dups[i].first_received);
+		wtime_json_add(d, "last_received_at", dups[i].last_received);
 		cJSON_AddItemToArray(arr, d);
 	}
 	arr = cJSON_GetObjectItemCaseSensitive(proj, "conflicts");
@@ -417,10 +503,10 @@ enum werr view_kpis(struct store *st, int64_t from, int64_t to, const char *grou
 
 	if (!(root = cJSON_CreateObject()))
 		goto out;
-	add_time(root, "from", from);
-	add_time(root, "to", to);
+	wtime_json_add(root, "from", from);
+	wtime_json_add(root, "to", to);
 	cJSON_AddStringToObject(root, "group_by", by_carrier ? "carrier" : "source");
-	add_time(root, "generated_at", now);
+	wtime_json_add(root, "generated_at", now);
 	lat = cJSON_AddObjectToObject(root, "latency");
 	a1 = cJSON_AddArrayToObject(lat, "carrier_to_received");
 	a2 = cJSON_AddArrayToObject(lat, "received_to_visible");
@@ -645,7 +731,7 @@ static enum werr queue_items(struct store *st, const struct views_config *cfg, c
 				if (it) {
 					cJSON_AddStringToObject(it, "order", rows[i].order);
 					cJSON_AddStringToObject(it, "status", rows[i].status);
-					add_time(it, "updated_at", rows[i].updated_at);
+					wtime_json_add(it, "updated_at", rows[i].updated_at);
 					cJSON_AddItemToObject(it, "conflicts", c ? cJSON_Duplicate(c, 1) : cJSON_CreateArray());
 					cJSON_AddItemToArray(items, it);
 				}
@@ -667,8 +753,8 @@ static enum werr queue_items(struct store *st, const struct views_config *cfg, c
 				cJSON_AddStringToObject(it, "code", rows[i].code);
 				add_opt_str(it, "description", rows[i].description);
 				add_int(it, "count", rows[i].count);
-				add_time(it, "first_seen", rows[i].first_seen);
-				add_time(it, "last_seen", rows[i].last_seen);
+				wtime_json_add(it, "first_seen", rows[i].first_seen);
+				wtime_json_add(it, "last_seen", rows[i].last_seen);
 				add_opt_int(it, "sample_raw_id", rows[i].sample_raw_id, rows[i].sample_raw_id != 0);
 				cJSON_AddItemToArray(items, it);
 			}
@@ -686,7 +772,7 @@ static enum werr queue_items(struct store *st, const struct views_config *cfg, c
 				add_int(it, "id", rows[i].id);
 				cJSON_AddStringToObject(it, "source", rows[i].source);
 				cJSON_AddStringToObject(it, "reason", rows[i].reason);
-				add_time(it, "received_at", rows[i].received_at);
+				wtime_json_add(it, "received_at", rows[i].received_at);
 				add_opt_int(it, "raw_id", rows[i].raw_id, rows[i].raw_id != 0);
 				cJSON_AddItemToArray(items, it);
 			}
@@ -705,7 +791,7 @@ static enum werr queue_items(struct store *st, const struct views_config *cfg, c
 				cJSON_AddStringToObject(it, "tracking_number", rows[i].tracking);
 				add_opt_str(it, "carrier", rows[i].carrier);
 				cJSON_AddStringToObject(it, "status", pkg_status_name(rows[i].status));
-				add_time(it, "status_at", rows[i].status_at);
+				wtime_json_add(it, "status_at", rows[i].status_at);
 				add_int(it, "quiet_hours", (now - rows[i].status_at) / HOUR_MS);
 				cJSON_AddItemToArray(items, it);
 			}
@@ -727,7 +813,7 @@ static enum werr queue_items(struct store *st, const struct views_config *cfg, c
 				cJSON_AddStringToObject(it, "source", rows[i].source);
 				cJSON_AddStringToObject(it, "kind", rows[i].kind);
 				add_int(it, "count", rows[i].count);
-				add_time(it, "last_at", rows[i].last_at);
+				wtime_json_add(it, "last_at", rows[i].last_at);
 				cJSON_AddItemToArray(items, it);
 			}
 		free(rows);

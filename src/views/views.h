@@ -59,6 +59,18 @@ int views_config_set(struct views_config *c, const char *section, const char *na
 enum werr view_agent(struct store *st, const struct policy *pol, const char *order, int64_t now, cJSON **out);
 
 /*
+ * Every event of an order in event-time order, and one entry per key that
+ * was delivered again (GET /v1/orders/{o}/timeline).  order as for
+ * view_agent.  The events' entries are the agent view's timeline entries.
+ *
+ *   {"order","status","events":[ <timeline entry> |
+ *     {"key","source","outcome":"duplicate","count","occurred_at","first_received_at","received_at"} ...]}
+ *
+ * WERR_NOT_FOUND for no such order.
+ */
+enum werr view_timeline(struct store *st, const struct policy *pol, const char *order, cJSON **out);
+
+/*
  * KPIs over [from, to) (ms; to > from), definitions in docs/kpis.md.
  * group_by: "source", "carrier" or NULL (latency then grouped by source).
  *

@@ -70,7 +70,7 @@ enum http_result web_static(struct http_req *r)
 {
 	const char *name = r->param;
 	const struct web_config *c = &web_of(r)->cfg;
-	char dir[1024], path[1400], hash[SHA256_HEX_LEN + 1], etag[24];
+	char dir[1024], path[1024 + HTTP_PARAM_MAX + 16], hash[SHA256_HEX_LEN + 1], etag[24];
 	const char *type = type_of(name), *inm;
 	struct buf b = BUF_INIT;
 	char *data = NULL;

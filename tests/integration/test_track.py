@@ -315,8 +315,9 @@ class Track(unittest.TestCase):
         self.assertEqual(self.s.request("POST", "/v1/track-links", {"order": "S200"}, key="ingest")[0], 403)
         self.assertEqual(self.s.request("POST", "/v1/track-links", {"order": "S200"}, key=None)[0], 401)
         self.assertEqual(self.s.request("POST", "/v1/track-links", {"order": "NOPE"}, key="agent")[0], 404)
-        self.assertEqual(self.s.request("POST", "/v1/track-links", {"order": "S200", "days": 0}, key="agent")[0], 400)
-        self.assertEqual(self.s.request("POST", "/v1/track-links", {"days": 3}, key="agent")[0], 400)
+        # invalid_field is 422 everywhere (docs/api.md, Error codes)
+        self.assertEqual(self.s.request("POST", "/v1/track-links", {"order": "S200", "days": 0}, key="agent")[0], 422)
+        self.assertEqual(self.s.request("POST", "/v1/track-links", {"days": 3}, key="agent")[0], 422)
 
     # -- the page -----------------------------------------------------
 
