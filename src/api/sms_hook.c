@@ -98,7 +98,7 @@ static bool e164(const char *s)
 }
 
 /* Records the decision and its audit entry in one transaction, through the
- * side store (one read-write handle for request threads, http.h). */
+ * side store (one read-write handle for request threads, notify/planner.h). */
 static enum werr record(struct http_req *r, const char *phone, bool opted_in, const char *sid, int64_t now)
 {
 	const struct notify_config *nc = api_of(r)->notify;

@@ -29,7 +29,7 @@ enum werr auth_key_new(enum key_role role, const char *source, int64_t now_ms,
 enum werr auth_lookup(struct store *reader, const char *key, int64_t now_ms, struct api_key *out);
 
 /* The dashboard's session cookie: its value is an agent or admin key
- * (docs/web.md); http_require accepts it on GET and HEAD only. */
+ * (docs/web.md); accepted on GET and HEAD only. */
 #define AUTH_COOKIE "wismo_session"
 
 /* Frees the process-wide cache (at exit, for leak checkers). */

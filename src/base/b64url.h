@@ -1,7 +1,7 @@
 /*
  * b64url.h - base64url (RFC 4648 section 5) without padding, the one
  * encoder and decoder for tokens that travel in URLs, cookies and headers:
- * signed tracking links (web/link.c) and API keys (http/auth.c).
+ * signed tracking links (core/link.c) and API keys (app/auth.c).
  *
  * Pure and thread-safe: no allocation, no global state; the caller owns
  * both buffers.  The decoder is strict so that one token has exactly one

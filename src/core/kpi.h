@@ -2,7 +2,7 @@
  * kpi.h - the pure computations behind the KPIs (docs/kpis.md):
  * percentiles, UTC days, rates, the on-time rule and the timing columns an
  * order projection carries for them.  No I/O, no clock: the store gives
- * rows (and stores what kpi_order_times says), src/api/views.c reads them
+ * rows (and stores what kpi_order_times says), src/views/views.c reads them
  * and calls these.
  *
  * Percentiles are nearest-rank: the p-th percentile of n sorted values is

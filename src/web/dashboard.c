@@ -16,7 +16,7 @@
  * Authorization header (within the key cache's 30 seconds).
  *
  * Every page is rendered on the server from the read models of
- * api/views.h; the charts are SVG made here (svg.h), so the pages work
+ * views/views.h; the charts are SVG made here (svg.h), so the pages work
  * without JavaScript.  dashboard.js adds live refresh.
  */
 #include <cjson/cJSON.h>
