@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../base/num.h"
 #include "../base/datadir.h"
 #include "adapter.h"
 #include "mapping.h"
@@ -55,7 +56,6 @@ int sources_config_set(struct sources_config *c, struct policy *pol, const char 
 #undef SRC_STR
 	};
 	struct source_cfg *sc;
-	char *end;
 	long n;
 
 	if (!strcmp(section, "adapters")) {
@@ -77,8 +77,7 @@ int sources_config_set(struct sources_config *c, struct policy *pol, const char 
 		if (!strcmp(name, strs[i].name))
 			return set_field((char *)sc + strs[i].off, strs[i].cap, value) ? -1 : 1;
 	if (!strcmp(name, "rate_per_minute")) {
-		n = strtol(value, &end, 10);
-		if (!*value || *end || n < 1 || n > 100000)
+		if (!num_parse(value, 1, 100000, &n))
 			return -1;
 		sc->rate_per_minute = (int)n;
 		return 1;

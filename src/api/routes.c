@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "../base/num.h"
 #include "../base/banned.h"
 
 static const struct http_route rows[] = {
@@ -53,22 +54,13 @@ void api_config_defaults(struct api_config *c)
 
 int api_config_set(struct api_config *c, const char *section, const char *name, const char *value)
 {
-	char *end;
+	bool depth = !strcmp(name, "max_depth");
 	long n;
 
-	if (strcmp(section, "limits") || (strcmp(name, "max_depth") && strcmp(name, "max_batch")))
+	if (strcmp(section, "limits") || (!depth && strcmp(name, "max_batch")))
 		return 0;
-	n = strtol(value, &end, 10);
-	if (!*value || *end)
+	if (!num_parse(value, depth ? 2 : 1, depth ? 512 : 10000, &n))
 		return -1;
-	if (!strcmp(name, "max_depth")) {
-		if (n < 2 || n > 512)
-			return -1;
-		c->max_depth = (int)n;
-	} else {
-		if (n < 1 || n > 10000)
-			return -1;
-		c->max_batch = (int)n;
-	}
+	*(depth ? &c->max_depth : &c->max_batch) = (int)n;
 	return 1;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/num.h"
 #include "../base/banned.h"
 
 static const char *const kind_names[] = {
@@ -138,13 +139,11 @@ int source_kind_from_name(const char *name)
 
 int policy_config_set(struct policy *p, const char *section, const char *name, const char *value)
 {
-	char *end;
 	long n;
 
 	if (strcmp(section, "resolution"))
 		return 0;
-	n = strtol(value, &end, 10);
-	if (strcmp(name, "terminal_hold_hours") || !*value || *end || n < 0 || n > 24 * 30)
+	if (strcmp(name, "terminal_hold_hours") || !num_parse(value, 0, 24 * 30, &n))
 		return -1;
 	p->terminal_hold_ms = (int64_t)n * 3600 * 1000;
 	return 1;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/num.h"
 #include "../base/walloc.h"
 #include "../base/wtime.h"
 #include "../base/banned.h"
@@ -93,12 +94,9 @@ static bool parse_bool(const char *v, bool *out)
 
 static bool parse_int(const char *v, long lo, long hi, int *out)
 {
-	char *end;
 	long n;
 
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || end == v || *end || n < lo || n > hi)
+	if (!num_parse(v, lo, hi, &n))
 		return false;
 	*out = (int)n;
 	return true;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/num.h"
 #include "../base/crypto.h"
 #include "http.h"
 #include "../base/banned.h"
@@ -137,14 +138,12 @@ enum werr http_add_header(struct http_req *r, const char *name, const char *valu
 bool http_query_limit(struct http_req *r, int def, int max, int *out)
 {
 	const char *v = http_query(r, "limit");
-	char *end;
 	long n;
 
 	*out = def;
 	if (!v)
 		return true;
-	n = strtol(v, &end, 10);
-	if (!*v || *end || n < 1 || n > max) {
+	if (!num_parse(v, 1, max, &n)) {
 		http_fail(r, HE_INVALID_QUERY, "'limit' must be from 1 to %d", max);
 		return false;
 	}

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../base/num.h"
 #include "../base/clock.h"
 #include "../base/log.h"
 #include "metrics.h"
@@ -42,17 +43,6 @@ void http_opts_defaults(struct http_opts *o)
 	o->threads = 2;
 }
 
-static int num(const char *v, long min, long max, long *out)
-{
-	char *end;
-	long n = strtol(v, &end, 10);
-
-	if (!*v || *end || n < min || n > max)
-		return -1;
-	*out = n;
-	return 0;
-}
-
 int http_opts_set_listen(struct http_opts *o, const char *s)
 {
 	const char *colon = strrchr(s, ':');
@@ -60,7 +50,7 @@ int http_opts_set_listen(struct http_opts *o, const char *s)
 	size_t hlen;
 	long port;
 
-	if (!colon || num(colon + 1, 0, 65535, &port))
+	if (!colon || !num_parse(colon + 1, 0, 65535, &port))
 		return -1;
 	hlen = (size_t)(colon - s);
 	if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
@@ -89,33 +79,33 @@ int http_config_set(struct http_opts *o, const char *section, const char *name, 
 		if (!strcmp(name, "listen"))
 			return http_opts_set_listen(o, value) ? -1 : 1;
 		if (!strcmp(name, "threads")) {
-			if (num(value, 1, 64, &n))
+			if (!num_parse(value, 1, 64, &n))
 				return -1;
 			o->threads = (unsigned)n;
 			return 1;
 		}
 	} else if (!strcmp(section, "limits")) {
 		if (!strcmp(name, "max_body")) {
-			if (num(value, 1024, 64L << 20, &n))
+			if (!num_parse(value, 1024, 64L << 20, &n))
 				return -1;
 			o->max_body = (size_t)n;
 			return 1;
 		}
 		if (!strcmp(name, "connections")) {
-			if (num(value, 1, 100000, &n))
+			if (!num_parse(value, 1, 100000, &n))
 				return -1;
 			o->conn_limit = (unsigned)n;
 			return 1;
 		}
 		if (!strcmp(name, "timeout")) {
-			if (num(value, 1, 3600, &n))
+			if (!num_parse(value, 1, 3600, &n))
 				return -1;
 			o->conn_timeout = (unsigned)n;
 			return 1;
 		}
 	} else if (!strcmp(section, "streams")) {
 		if (!strcmp(name, "max")) {
-			if (num(value, 1, 100000, &n))
+			if (!num_parse(value, 1, 100000, &n))
 				return -1;
 			o->max_streams = (unsigned)n;
 			return 1;

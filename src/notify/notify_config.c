@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/num.h"
 #include "../base/banned.h"
 
 void notify_config_defaults(struct notify_config *c)
@@ -53,10 +54,9 @@ static int set(char *dst, size_t cap, const char *v)
 
 static int num(const char *v, long min, long max, int *out)
 {
-	char *end;
-	long n = strtol(v, &end, 10);
+	long n;
 
-	if (!*v || *end || n < min || n > max)
+	if (!num_parse(v, min, max, &n))
 		return -1;
 	*out = (int)n;
 	return 1;

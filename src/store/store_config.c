@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/num.h"
 #include "../base/banned.h"
 
 void store_config_defaults(struct store_config *c)
@@ -24,14 +25,12 @@ int store_config_set_url(struct store_config *c, const char *url)
 
 int store_config_set(struct store_config *c, const char *section, const char *name, const char *value)
 {
-	char *end;
 	long n;
 
 	if (!strcmp(section, "server") && !strcmp(name, "store"))
 		return store_config_set_url(c, value) ? -1 : 1;
 	if (!strcmp(section, "limits") && !strcmp(name, "queue")) {
-		n = strtol(value, &end, 10);
-		if (!*value || *end || n < 1 || n > 10000000)
+		if (!num_parse(value, 1, 10000000, &n))
 			return -1;
 		c->queue_max = (size_t)n;
 		return 1;

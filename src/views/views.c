@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../base/num.h"
 #include "../base/wtime.h"
 #include "../core/answer.h"
 #include "../core/kpi.h"
@@ -23,13 +24,11 @@
 
 int views_config_set(struct views_config *c, const char *section, const char *name, const char *value)
 {
-	char *end;
 	long n;
 
 	if (strcmp(section, "kpis"))
 		return 0;
-	n = strtol(value, &end, 10);
-	if (strcmp(name, "quiet_hours") || !*value || *end || n < 1 || n > 24 * 365)
+	if (strcmp(name, "quiet_hours") || !num_parse(value, 1, 24 * 365, &n))
 		return -1;
 	c->quiet_hours = (int)n;
 	return 1;

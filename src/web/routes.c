@@ -8,6 +8,7 @@
 
 #include "ratelimit.h"
 #include "web_int.h"
+#include "../base/num.h"
 #include "../base/banned.h"
 
 #define RATE_SLOTS 4096
@@ -61,10 +62,9 @@ void web_free(struct web *w)
 
 static int num(const char *v, long min, long max, int *out)
 {
-	char *end;
-	long n = strtol(v, &end, 10);
+	long n;
 
-	if (!*v || *end || n < min || n > max)
+	if (!num_parse(v, min, max, &n))
 		return -1;
 	*out = (int)n;
 	return 1;
