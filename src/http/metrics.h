@@ -2,6 +2,9 @@
  * metrics.h - the transport's counters for /metrics: requests by route label
  * and status code, and live event streams (open, opened, refused).
  *
+ * Every status 100..599 is counted under its own code (code="429"); only a
+ * status outside that range would count as code="other".
+ *
  * The labels are the route tables' (struct http_route.label), gathered once
  * at start; a request that matched no route counts as "other".  Counters are
  * updated from any thread (a mutex; one update per request).
