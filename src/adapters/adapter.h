@@ -66,8 +66,11 @@ struct adapter_env {
 	/* GET url with the source's credentials (ShipStation resource_url):
 	 * WERR_IO when it cannot be fetched (no API access configured, the API
 	 * unreachable or refusing).  NULL when not available: the adapter
-	 * returns WERR_IO too.  A parse's WERR_IO is a failed fetch: the
-	 * webhook answers 502 fetch_failed and the source retries. */
+	 * returns WERR_IO too.  On a request thread it never fetches: it
+	 * notes the fetch and returns WERR_IO, and the webhook stores the body
+	 * for the background fetcher (src/poll/fetcher.h), which parses it
+	 * again with a fetch that asks the API.  With no API access configured
+	 * the webhook answers 502 fetch_failed. */
 	enum werr (*fetch)(void *fctx, const char *url, struct buf *out, char *why, size_t whycap);
 	void *fctx;
 };

@@ -7,14 +7,18 @@
  *   no secret configured, bad signature   -> 401, nothing stored, counted
  *   body the adapter cannot read          -> 422, body + reason kept in the
  *                                            rejected list (GET /v1/rejected)
- *   fetch (ShipStation) or storage failed -> 502 / 503 / 500: the source retries
+ *   body that calls for a fetch           -> 200 once the body and its fetch
+ *     (ShipStation's resource_url)           job are committed; the fetch is
+ *                                            made by the background fetcher
+ *                                            (src/poll/fetcher.h), never here
+ *   a fetch with no API access configured -> 502: the source retries
+ *   storage failed                        -> 503 / 500: the source retries
  *   otherwise                             -> 200 after the commit, with counts
  *
  * Events that do not name their order yet are parked by the writer and
  * reported as such; a repeated delivery yields the same event ids, so its
  * events come back as duplicates.
  */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +29,6 @@
 #include "../app/counters.h"
 #include "../base/log.h"
 #include "../base/banned.h"
-
-#define FETCH_MAX (8u << 20)
-#define FETCH_TIMEOUT_S 15
 
 struct hook {
 	char source[EV_SOURCE_MAX + 1];
@@ -64,74 +65,34 @@ static const char *hook_header(const void *ctx, const char *name)
 	return http_header(r, name);
 }
 
-struct fetch_buf {
-	struct buf *out;
-	bool too_big;
+/*
+ * The adapter's env.fetch on a request thread: it never fetches.  It notes
+ * that the body calls for a fetch (which the route then stores as a fetch
+ * job) and stops the parse, after refusing a resource_url that is not a URL
+ * path, so that such a body is a 422 now rather than a failure later.
+ */
+struct defer {
+	bool asked;
 };
 
-static size_t on_data(char *p, size_t size, size_t n, void *ctx)
+static enum werr defer_fetch(void *ctx, const char *url, struct buf *out, char *why, size_t whycap)
 {
-	struct fetch_buf *f = ctx;
-
-	if (f->out->len + size * n > FETCH_MAX || buf_append(f->out, p, size * n)) {
-		f->too_big = true;
-		return 0;
-	}
-	return size * n;
-}
-
-/*
- * GET a source's resource URL.  The host always comes from the configured
- * api_base (only the path and query of url are used), so a body cannot make
- * wismo fetch from anywhere else; the credentials are sent as basic auth.
- */
-static enum werr fetch(void *ctx, const char *url, struct buf *out, char *why, size_t whycap)
-{
-	const struct source_cfg *sc = ctx;
-	struct fetch_buf fb = { out, false };
-	char full[2048], auth[600];
+	struct defer *d = ctx;
 	const char *path = url;
-	CURL *c;
-	CURLcode rc;
-	long status = 0;
 
-	if (!sc || !sc->api_base[0]) {
-		snprintf(why, whycap, "no api_base is configured for this source");
-		return WERR_IO;
-	}
+	(void)out;
 	if (!strncmp(path, "http://", 7) || !strncmp(path, "https://", 8)) {
 		path = strchr(strstr(path, "//") + 2, '/');
 		if (!path)
 			path = "/";
 	}
-	if (path[0] != '/' || snprintf(full, sizeof(full), "%s%s", sc->api_base, path) >= (int)sizeof(full)) {
+	if (path[0] != '/') {
 		snprintf(why, whycap, "resource_url is not a URL path");
 		return WERR_INVALID;
 	}
-	if (!(c = curl_easy_init()))
-		return WERR_NOMEM;
-	snprintf(auth, sizeof(auth), "%s:%s", sc->api_key, sc->api_secret);
-	curl_easy_setopt(c, CURLOPT_URL, full);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-	curl_easy_setopt(c, CURLOPT_USERPWD, auth);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)FETCH_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &fb);
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
-	if (fb.too_big) {
-		snprintf(why, whycap, "the resource is larger than %u bytes", FETCH_MAX);
-		return WERR_TOO_LARGE;
-	}
-	if (rc != CURLE_OK || status != 200) {
-		snprintf(why, whycap, "fetching the resource failed: %s (HTTP %ld)",
-			 rc != CURLE_OK ? curl_easy_strerror(rc) : "unexpected status", status);
-		return WERR_IO;
-	}
-	return WERR_OK;
+	d->asked = true;
+	snprintf(why, whycap, "the fetch is made in the background");
+	return WERR_IO;
 }
 
 static void job_done(struct writer_job *job)
@@ -156,6 +117,16 @@ static enum http_result after_commit(struct http_req *r)
 	if (h->job.reject_reason) {
 		app_count_hook(m, h->source, HOOK_REJECTED);
 		http_fail(r, HE_UNREADABLE_PAYLOAD, "%s", h->reason);
+		return HTTP_DONE;
+	}
+	if (h->job.fetch_later) {
+		/* accepted for processing: the events follow the fetch */
+		app_count_hook(m, h->source, HOOK_ACCEPTED);
+		r->status = 200;
+		buf_reset(b);
+		buf_printf(b, "{\"source\":");
+		buf_json_str(b, h->source);
+		buf_puts(b, ",\"fetch\":\"queued\",\"accepted\":0,\"duplicates\":0,\"parked\":0,\"events\":[]}");
 		return HTTP_DONE;
 	}
 	for (size_t i = 0; i < h->out.nevents; i++) {
@@ -234,6 +205,7 @@ enum http_result api_post_hook(struct http_req *r)
 	struct hook_request rq = { r->body.p, r->body.len, http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE),
 				   hook_header, r };
 	struct adapter_env env = { 0 };
+	struct defer defer = { false };
 	char why[256] = "";
 	struct hook *h;
 	enum werr err;
@@ -272,8 +244,9 @@ enum http_result api_post_hook(struct http_req *r)
 	env.maps = api_app(r)->maps;
 	env.zones = api_app(r)->zones;
 	env.now_ms = clock_wall_ms();
-	env.fetch = fetch;
-	env.fctx = (void *)sc;
+	/* no API access configured: the adapter says so (502 below) */
+	env.fetch = sc->api_base[0] ? defer_fetch : NULL;
+	env.fctx = &defer;
 	err = ad->parse(&env, &rq, &h->out);
 	for (size_t i = 0; !err && i < h->out.nevents; i++) {
 		const char *bad = event_problem(&h->out.events[i]);
@@ -284,6 +257,11 @@ enum http_result api_post_hook(struct http_req *r)
 	h->job.content_type = rq.content_type ? rq.content_type : "application/octet-stream";
 	h->job.raw = r->body.p;
 	h->job.rawlen = r->body.len;
+	if (err == WERR_IO && defer.asked) {
+		adapter_out_free(&h->out);
+		h->job.fetch_later = true;
+		return submit(r, h);
+	}
 	if (err == WERR_INVALID || err == WERR_TOO_LARGE) {
 		/* keep the body and the reason for the dashboard, then 422 */
 		snprintf(h->reason, sizeof(h->reason), "%s",
@@ -294,7 +272,8 @@ enum http_result api_post_hook(struct http_req *r)
 	}
 	if (err) {
 		app_count_hook(m, source, HOOK_FAILED);
-		/* WERR_IO from an adapter is a fetch that failed (adapter.h) */
+		/* WERR_IO without a deferred fetch: no API access is
+		 * configured for a body that needs one (adapter.h) */
 		if (err == WERR_IO)
 			writer_note_failure(api_app(r)->writer, source, "fetch"); /* KPIs */
 		if (err == WERR_IO)

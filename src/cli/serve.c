@@ -4,14 +4,15 @@
  *
  *   start                                     stop (reverse, with care)
  *   1. mapping and zone tables                 1. stop accepting (quiesce)
- *   2. writer (opens and migrates the store)   2. poller: no more carrier asks
- *   3. link signer (secret from the store)     3. writer: commits what is queued,
- *   4. outbox worker (its own store handle)       resumes every waiting request
- *   5. HTTP server bound (port known), with    4. outbox worker: finishes its message
- *      the API's and the web's route tables    5. HTTP server: ends the live streams,
- *   6. planner: project hook of the writer        lets the answers go out, stops
- *   7. commit listeners: live updates, worker  6. the rest is freed
- *   8. serve requests; 9. poller
+ *   2. writer (opens and migrates the store)   2. poller: no more carrier asks;
+ *   3. link signer (secret from the store)        fetcher: abandons its fetch
+ *   4. outbox worker (its own store handle)    3. writer: commits what is queued,
+ *   5. HTTP server bound (port known), with       resumes every waiting request
+ *      the API's and the web's route tables    4. outbox worker: finishes its message
+ *   6. planner: project hook of the writer     5. HTTP server: ends the live streams,
+ *   7. commit listeners: live updates, worker     lets the answers go out, stops
+ *   8. serve requests; 9. poller; 10. fetcher  6. the rest is freed
+ *      (webhook bodies' fetches)
  *
  * A consumer of commits is added here (writer_add_project_hook for work in
  * the batch's transaction, writer_add_commit_listener for work after it);
@@ -31,6 +32,7 @@
 #include "../app/live.h"
 #include "../base/log.h"
 #include "../notify/worker.h"
+#include "../poll/fetcher.h"
 #include "../poll/poller.h"
 #include "../base/banned.h"
 
@@ -49,6 +51,7 @@ struct serve {
 	struct app_live *live;
 	struct http_server *http;
 	struct poller *poller;
+	struct fetcher *fetcher;
 };
 
 static void serve_free(struct serve *s)
@@ -150,11 +153,16 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	if ((err = poller_start(&cfg->sources, cfg->store.url, a->writer, s->maps, s->zones, &s->poller, errbuf,
 				errcap)))
 		goto fail;
+	/* 10: the fetches webhook bodies call for, off the request threads */
+	if ((err = fetcher_start(&cfg->sources, cfg->store.url, a->writer, s->maps, s->zones, &s->fetcher,
+				 errbuf, errcap)))
+		goto fail;
 	*out = s;
 	return WERR_OK;
 fail:
 	if (!errbuf[0])
 		snprintf(errbuf, errcap, "unable to start: %s", werr_name(err));
+	poller_stop(s->poller); /* started when only the fetcher failed */
 	serve_free(s);
 	return err;
 }
@@ -176,6 +184,7 @@ void serve_stop(struct serve *s)
 	/* 1, 2 */
 	http_server_quiesce(s->http);
 	poller_stop(s->poller);
+	fetcher_stop(s->fetcher);
 	/* 3-6: serve_free's order */
 	serve_free(s);
 }

@@ -22,12 +22,11 @@
 #include "../base/clock.h"
 #include "../adapters/adapter.h"
 #include "../base/log.h"
+#include "poll_http.h"
 #include "../base/banned.h"
 
 #define MINUTE_MS (60 * 1000LL)
 #define HOUR_MS (60 * MINUTE_MS)
-#define RESPONSE_MAX (4u << 20)
-#define HTTP_TIMEOUT_S 20
 #define DUE_MAX 64
 
 int64_t poll_interval_ms(enum pkg_status status, int failures)
@@ -76,62 +75,6 @@ struct poller {
 };
 
 
-struct response {
-	struct buf body;
-	bool too_big;
-	long retry_after;          /* seconds, 0 when not given */
-};
-
-static size_t on_body(char *p, size_t size, size_t n, void *ctx)
-{
-	struct response *r = ctx;
-
-	if (r->body.len + size * n > RESPONSE_MAX || buf_append(&r->body, p, size * n)) {
-		r->too_big = true;
-		return 0;
-	}
-	return size * n;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ctx)
-{
-	struct response *r = ctx;
-
-	if (size * n > 12 && !strncasecmp(p, "Retry-After:", 12))
-		r->retry_after = strtol(p + 12, NULL, 10);
-	return size * n;
-}
-
-/* One HTTP exchange; returns the status (0 on a transport error). */
-static long http_call(const char *method, const char *url, struct curl_slist *headers, const char *body,
-		      const char *userpwd, struct response *resp)
-{
-	CURL *c = curl_easy_init();
-	long status = 0;
-
-	if (!c)
-		return 0;
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)HTTP_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
-	if (userpwd) {
-		curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-		curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
-	}
-	if (!strcmp(method, "POST"))
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
-	return status;
-}
-
 /* The OAuth token endpoint of a carrier, or NULL when it takes an API key. */
 static const char *token_path(const char *adapter)
 {
@@ -150,7 +93,7 @@ static const char *token_path(const char *adapter)
 static enum werr ensure_token(struct carrier *c, int64_t now)
 {
 	const char *path = token_path(c->ad->name);
-	struct response resp = { BUF_INIT, false, 0 };
+	struct poll_response resp = POLL_RESPONSE_INIT;
 	char url[1024], auth[600];
 	struct buf form = BUF_INIT;
 	CURL *esc = curl_easy_init();
@@ -173,7 +116,7 @@ static enum werr ensure_token(struct carrier *c, int64_t now)
 	snprintf(url, sizeof(url), "%s%s", c->sc->api_base, path);
 	snprintf(auth, sizeof(auth), "%s:%s", c->sc->api_key, c->sc->api_secret);
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded");
-	status = http_call("POST", url, h, form.p, auth, &resp);
+	status = poll_http_call("POST", url, h, form.p, auth, &resp, NULL);
 	curl_slist_free_all(h);
 	if (status == 200 && resp.body.len) {
 		cJSON *j = cJSON_ParseWithLength(resp.body.p, resp.body.len);
@@ -196,7 +139,7 @@ static enum werr ensure_token(struct carrier *c, int64_t now)
 }
 
 /* Asks the carrier about one tracking number; the answer's body in resp. */
-static long ask(struct carrier *c, const char *tracking, struct response *resp)
+static long ask(struct carrier *c, const char *tracking, struct poll_response *resp)
 {
 	char url[1200], auth[2100], key[300];
 	struct curl_slist *h = NULL;
@@ -235,7 +178,7 @@ static long ask(struct carrier *c, const char *tracking, struct response *resp)
 		h = curl_slist_append(h, key);
 	}
 	h = curl_slist_append(h, "Accept: application/json");
-	status = http_call(method, url, h, body.p, NULL, resp);
+	status = poll_http_call(method, url, h, body.p, NULL, resp, NULL);
 	curl_slist_free_all(h);
 	curl_free(tn);
 	curl_easy_cleanup(esc);
@@ -245,7 +188,7 @@ static long ask(struct carrier *c, const char *tracking, struct response *resp)
 
 /* Parses an answer and hands its events to the writer.  Returns false when
  * the answer could not be used (counted as a failed ask). */
-static bool feed(struct poller *p, struct carrier *c, const char *tracking, const struct response *resp,
+static bool feed(struct poller *p, struct carrier *c, const char *tracking, const struct poll_response *resp,
 		 int64_t now)
 {
 	struct hook_request rq = { resp->body.p, resp->body.len, "application/json", NULL, NULL };
@@ -312,7 +255,7 @@ static void poll_carrier(struct poller *p, struct carrier *c, int64_t now)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct response resp = { BUF_INIT, false, 0 };
+		struct poll_response resp = POLL_RESPONSE_INIT;
 		long status;
 		bool ok = false;
 

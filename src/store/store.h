@@ -2,7 +2,7 @@
  * store.h - the storage interface (DESIGN.md section 6).
  *
  * One interface, tables of function pointers grouped by concern (log,
- * orders, keys, sources, kpis, notify, settings: see struct store_ops
+ * orders, keys, sources, kpis, notify, settings, fetch: see struct store_ops
  * below), with one implementation per backend (store_sqlite*.c now,
  * store_pg*.c later, one file per concern), and one conformance suite
  * (tests/store/test_store*.c) that every backend must pass.
@@ -232,6 +232,8 @@ struct web_counts {
  *   notify    struct store_notify_ops outbox, consent, audit, tickets,  outbox, consent, audit_log,
  *                                     rules                             tickets, rules
  *   settings  struct store_setting_ops named values made on first use   settings
+ *   fetch     struct store_fetch_ops  webhook bodies waiting for the    fetch_jobs
+ *                                     fetch they call for
  *
  * struct store_ops holds the connection's own operations (close, migrate,
  * transactions) and one pointer per table; none may be NULL.  Callers do
@@ -393,6 +395,39 @@ struct store_setting_ops {
 					   char *value, size_t cap);
 };
 
+/*
+ * fetch: webhook bodies that call for a fetch (ShipStation's resource_url),
+ * done by the background fetcher (src/poll/fetcher.h).  A job is put by the
+ * writer in the transaction that stores its raw payload, so an acknowledged
+ * body always has its job.  States:
+ *
+ *   pending --fetched, events committed--> (deleted)
+ *      |  \--failed: attempts + 1, next_at later--> pending
+ *      \----given up after the last attempt--> failed (kept)
+ */
+struct fetch_row {
+	int64_t id;
+	char source[EV_SOURCE_MAX + 1];
+	int64_t raw_id;
+	int64_t received_at;
+	int attempts;            /* fetches tried so far, all failed */
+};
+
+struct store_fetch_ops {
+	/* A pending job for raw payload raw_id, due at once. */
+	enum werr (*fetch_put)(struct store *st, const char *source, int64_t raw_id, int64_t received_at);
+	/* Pending jobs due at now (next_at <= now), oldest first, at most
+	 * limit.  Free rows with free(). */
+	enum werr (*fetch_due)(struct store *st, int64_t now, int limit, struct fetch_row **rows, size_t *n);
+	/* A failed attempt: attempts and next_at set, the error kept. */
+	enum werr (*fetch_retry)(struct store *st, int64_t id, int attempts, int64_t next_at, const char *error);
+	/* The job is over: deleted when failed is false, else kept as 'failed'
+	 * with its error.  WERR_NOT_FOUND when no pending job has this id. */
+	enum werr (*fetch_finish)(struct store *st, int64_t id, bool failed, const char *error, int64_t at);
+	/* Jobs in each state, for tests and the operator's checks. */
+	enum werr (*fetch_counts)(struct store *st, int64_t *pending, int64_t *failed);
+};
+
 struct store_ops {
 	const char *name;
 	void (*close)(struct store *st);
@@ -407,6 +442,7 @@ struct store_ops {
 	const struct store_kpi_ops *kpis;
 	const struct store_notify_ops *notify;
 	const struct store_setting_ops *settings;
+	const struct store_fetch_ops *fetch;
 };
 
 /* Every backend's struct starts with this. */
@@ -507,5 +543,11 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_rule_list(st, ...)       ((st)->ops->notify->rule_list((st), __VA_ARGS__))
 /* settings */
 #define store_setting_get_or_create(st, ...) ((st)->ops->settings->setting_get_or_create((st), __VA_ARGS__))
+/* fetch */
+#define store_fetch_put(st, ...)       ((st)->ops->fetch->fetch_put((st), __VA_ARGS__))
+#define store_fetch_due(st, ...)       ((st)->ops->fetch->fetch_due((st), __VA_ARGS__))
+#define store_fetch_retry(st, ...)     ((st)->ops->fetch->fetch_retry((st), __VA_ARGS__))
+#define store_fetch_finish(st, ...)    ((st)->ops->fetch->fetch_finish((st), __VA_ARGS__))
+#define store_fetch_counts(st, ...)    ((st)->ops->fetch->fetch_counts((st), __VA_ARGS__))
 
 #endif

@@ -169,6 +169,26 @@ static const char *const migrations[] = {
 	/* 4: the readers' pages and KPIs (schema/v4_web.h), notifications
 	 * (schema/v4_notify.h) */
 	SCHEMA_V4_WEB SCHEMA_V4_NOTIFY,
+	/* 5: placeholder; the real migration 5 comes from the privacy work
+	 * (retention and erasure) and replaces this line. */
+	"SELECT 1;",
+	/* 6: webhook bodies waiting for the fetch they call for (ShipStation's
+	 * resource_url), done by the background fetcher (src/poll/fetcher.h),
+	 * never on a request thread.  A row is written in the same transaction
+	 * as its raw payload; it is deleted when the fetched events commit and
+	 * kept as 'failed' when the fetcher gives up (the body then also
+	 * appears in the rejected list). */
+	"CREATE TABLE fetch_jobs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  source TEXT NOT NULL,"
+	"  raw_id INTEGER NOT NULL,"
+	"  received_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending',"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_at INTEGER NOT NULL,"
+	"  last_error TEXT,"
+	"  finished_at INTEGER);"
+	"CREATE INDEX fetch_jobs_due ON fetch_jobs(state, next_at);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -875,4 +895,5 @@ static const struct store_ops sq_ops = {
 	.kpis = &sq_kpi_ops,
 	.notify = &sq_notify_ops,
 	.settings = &sq_setting_ops,
+	.fetch = &sq_fetch_ops,
 };

@@ -378,6 +378,15 @@ static enum werr run_batch(struct writer *w, struct writer_job *batch)
 				goto fail;
 			continue;
 		}
+		if (j->fetch_later) {
+			/* the job and its body commit together: an acknowledged
+			 * body is never without its fetch */
+			if (!raw_id)
+				err = WERR_INVALID; /* a fetch job needs its body */
+			if (err || (err = store_fetch_put(w->st, j->source, raw_id, j->received_at)))
+				goto fail;
+			continue;
+		}
 		if (j->failure_kind) {
 			if (j->source && j->source[0] &&
 			    (err = store_sync_failure_bump(w->st, j->source, j->failure_kind, 1, j->received_at)))

@@ -56,6 +56,10 @@ struct writer_job {
 	const struct store_alias *aliases; /* recorded under `source` */
 	size_t naliases;
 	const char *reject_reason; /* non-NULL: store the body as rejected */
+	bool fetch_later;          /* store the raw body and a fetch job for it
+	                              (store_fetch_put), no events: the body
+	                              calls for a fetch the background fetcher
+	                              makes (src/poll/fetcher.h) */
 	const char *failure_kind;  /* non-NULL: only count a failed sync event of
 	                              `source` (sync_failures: "signature",
 	                              "fetch"); no raw body, no events */

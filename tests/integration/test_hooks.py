@@ -9,6 +9,7 @@ import http.server
 import json
 import os
 import socket
+import sqlite3
 import tempfile
 import threading
 import time
@@ -301,21 +302,29 @@ class Cli(unittest.TestCase):
 
 
 class ShipStationApi(http.server.BaseHTTPRequestHandler):
-    """ShipStation's V1 API, as much as SHIP_NOTIFY needs: GET /shipments with basic auth."""
+    """ShipStation's V1 API, as much as SHIP_NOTIFY needs: GET /shipments with basic auth.
+    A batchId names the shipment it lists (order 60xx for batch xx); `delay` seconds pass before
+    each answer (a slow API)."""
     requests = []
+    delay = 0.0
 
     def log_message(self, *a):
         pass
 
     def do_GET(self):
-        ShipStationApi.requests.append((self.path, self.headers.get("Authorization", "")))
+        ShipStationApi.requests.append((self.path, self.headers.get("Authorization", ""), time.time()))
+        time.sleep(ShipStationApi.delay)
         want = "Basic " + base64.b64encode(b"ss-key:ss-secret").decode()
         if self.headers.get("Authorization") != want:
             self.send_response(401)
+            self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        batch = int(q.get("batchId", ["1"])[0])
         ship = shipstation_shipment()
-        ship.update(shipmentId=7100, orderNumber="6001", trackingNumber="1Z999AA10123456811")
+        ship.update(shipmentId=7100 + batch, orderNumber=str(6000 + batch),
+                    trackingNumber=f"1Z999AA101234568{batch:02d}")
         data = json.dumps({"shipments": [ship], "total": 1, "page": 1, "pages": 1}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -325,41 +334,140 @@ class ShipStationApi(http.server.BaseHTTPRequestHandler):
 
 
 class ShipNotify(unittest.TestCase):
-    def test_resource_url_is_fetched_from_the_configured_api(self):
-        api = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ShipStationApi)
-        threading.Thread(target=api.serve_forever, daemon=True).start()
-        tmp = tempfile.mkdtemp(prefix="wismo-ssn-")
-        cfg = os.path.join(tmp, "wismo.ini")
-        with open(cfg, "w") as f:
+    def setUp(self):
+        ShipStationApi.requests = []
+        ShipStationApi.delay = 0.0
+        self.api = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ShipStationApi)
+        threading.Thread(target=self.api.serve_forever, daemon=True).start()
+        self.tmp = tempfile.mkdtemp(prefix="wismo-ssn-")
+        self.cfg = os.path.join(self.tmp, "wismo.ini")
+        self.configure("ss-secret")
+        self.s = Server(tmp=self.tmp, config=self.cfg).start()
+
+    def tearDown(self):
+        self.s.stop()
+        self.api.shutdown()
+        self.api.server_close()
+
+    def configure(self, api_secret):
+        with open(self.cfg, "w") as f:
             f.write(f"[source shipstation]\nsecret = {SHIPSTATION_TOKEN}\n"
-                    f"api_base = http://127.0.0.1:{api.server_address[1]}\n"
-                    "api_key = ss-key\napi_secret = ss-secret\n")
-        s = Server(tmp=tmp, config=cfg).start()
-        try:
-            # the host in resource_url is ShipStation's; wismo asks the configured api_base
-            note = {"resource_url": "https://ssapi.shipstation.com/shipments?storeID=1&batchId=42",
-                    "resource_type": "SHIP_NOTIFY"}
-            st, body = s.request("POST", "/hooks/shipstation?token=" + SHIPSTATION_TOKEN,
-                                 raw=json.dumps(note).encode(), key=None)
-            self.assertEqual(st, 200, body)
-            self.assertEqual(ShipStationApi.requests[0][0].split("?")[0], "/shipments")
-            self.assertIn("batchId=42", ShipStationApi.requests[0][0])
-            _, o = s.get("/v1/orders/6001")
+                    f"api_base = http://127.0.0.1:{self.api.server_address[1]}\n"
+                    f"api_key = ss-key\napi_secret = {api_secret}\n")
+
+    def notify(self, batch):
+        # the host in resource_url is ShipStation's; wismo asks the configured api_base
+        note = {"resource_url": f"https://ssapi.shipstation.com/shipments?storeID=1&batchId={batch}",
+                "resource_type": "SHIP_NOTIFY"}
+        return self.s.request("POST", "/hooks/shipstation?token=" + SHIPSTATION_TOKEN,
+                              raw=json.dumps(note).encode(), key=None)
+
+    def wait_for(self, what, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            v = what()
+            if v:
+                return v
+            time.sleep(0.1)
+        self.fail("timed out waiting: " + what.__doc__)
+
+    def order(self, number):
+        """the order is stored"""
+        st, o = self.s.get(f"/v1/orders/{number}")
+        return o if st == 200 else None
+
+    def jobs(self):
+        with sqlite3.connect(self.s.db) as db:
+            return db.execute("SELECT state, attempts, next_at, last_error FROM fetch_jobs").fetchall()
+
+    def test_resource_url_is_fetched_from_the_configured_api(self):
+        st, body = self.notify(42)
+        self.assertEqual((st, body["fetch"], body["events"]), (200, "queued", []), body)
+        o = self.wait_for(lambda: self.order(6042))
+        self.assertEqual(o["status"], "ready_to_ship")
+        self.assertEqual(o["packages"][0]["tracking_number"], "1Z999AA10123456842")
+        self.assertEqual(ShipStationApi.requests[0][0].split("?")[0], "/shipments")
+        self.assertIn("batchId=42", ShipStationApi.requests[0][0])
+        self.wait_for(lambda: self.jobs() == [] or None)  # done: the job is gone
+        # the fetched page is kept as the events' raw payload (a replay needs no second fetch)
+        st, view = self.s.get("/v1/orders/6042?view=agent")
+        self.assertEqual(st, 200, view)
+        st, raw = self.s.get(f"/v1/raw/{view['timeline'][0]['raw_id']}", key="admin")
+        self.assertEqual(st, 200, raw)
+        self.assertEqual(raw["shipments"][0]["orderNumber"], "6042")
+
+    def test_refused_fetch_is_acknowledged_counted_retried_then_rejected(self):
+        # the API refusing the credentials: the delivery is acknowledged (it is stored), the failure
+        # is counted and visible, and the fetch is retried with backoff
+        self.s.stop()
+        self.configure("wrong")
+        self.s.start()
+        st, body = self.notify(43)
+        self.assertEqual((st, body["fetch"]), (200, "queued"), body)
+
+        def failure_counted():
+            """a fetch failure in the failures queue"""
+            st, q = self.s.get("/v1/queues/failures")
+            return [i for i in q["items"] if i["kind"] == "fetch"] if st == 200 else None
+        items = failure_counted() or self.wait_for(failure_counted)
+        self.assertEqual((items[0]["source"], items[0]["count"]), ("shipstation", 1))
+        ((state, attempts, next_at, error),) = self.jobs()
+        self.assertEqual((state, attempts), ("pending", 1))
+        self.assertIn("HTTP 401", error)
+        self.assertAlmostEqual(next_at / 1000 - time.time(), 300, delta=30)  # 5 min
+        self.assertIsNone(self.order(6043))
+        # five minutes later, with the credentials fixed: the retry applies the events
+        self.s.stop()
+        with sqlite3.connect(self.s.db) as db:
+            db.execute("UPDATE fetch_jobs SET next_at = 0")
+        self.configure("ss-secret")
+        self.s.start()
+        o = self.wait_for(lambda: self.order(6043))
+        self.assertEqual(o["status"], "ready_to_ship")
+        self.wait_for(lambda: self.jobs() == [] or None)
+        # the last allowed attempt failing: given up, the body is in the rejected list
+        self.s.stop()
+        self.configure("wrong")
+        self.s.start()
+        st, body = self.notify(44)
+        self.assertEqual(st, 200, body)
+        self.wait_for(lambda: self.jobs() and self.jobs()[0][1] == 1 or None)
+        self.s.stop()
+        with sqlite3.connect(self.s.db) as db:
+            db.execute("UPDATE fetch_jobs SET next_at = 0, attempts = 7")
+        self.s.start()
+        self.wait_for(lambda: self.jobs()[0][0] == "failed" or None)
+        st, rj = self.s.get("/v1/rejected?source=shipstation", key="admin")
+        self.assertEqual(st, 200, rj)
+        self.assertEqual(len(rj["rejected"]), 1, rj)
+        self.assertIn("gave up after 8 failed fetches", rj["rejected"][0]["reason"])
+        st, raw = self.s.get(f"/v1/raw/{rj['rejected'][0]['raw_id']}", key="admin")
+        self.assertIn("batchId=44", raw if isinstance(raw, str) else json.dumps(raw))
+        self.assertIsNone(self.order(6044))
+
+    def test_12_7_slow_fetches_do_not_hold_request_threads(self):
+        ShipStationApi.delay = 3.0
+        t0 = time.time()
+        answers = []
+        for batch in (51, 52):
+            st, body = self.notify(batch)
+            answers.append((st, body.get("fetch"), time.time() - t0))
+        self.assertEqual([a[:2] for a in answers], [(200, "queued")] * 2)
+        self.assertLess(answers[-1][2], 2.0, "the deliveries waited for the slow API")
+        # while the API is still answering, every request thread is free
+        self.wait_for(lambda: ShipStationApi.requests or None)
+        for _ in range(5):
+            h0 = time.time()
+            st, _ = self.s.get("/healthz", key=None)
+            self.assertEqual(st, 200)
+            self.assertLess(time.time() - h0, 0.2, "/healthz waited")
+            time.sleep(0.1)
+        self.assertIsNone(self.order(6051))  # not before the API has answered
+        # the events arrive once the slow API answers
+        for n in (6051, 6052):
+            o = self.wait_for(lambda: self.order(n), timeout=30)
             self.assertEqual(o["status"], "ready_to_ship")
-            self.assertEqual(o["packages"][0]["tracking_number"], "1Z999AA10123456811")
-            # the API refusing the credentials: 502, ShipStation retries later
-            s.stop()
-            with open(cfg, "w") as f:
-                f.write(f"[source shipstation]\nsecret = {SHIPSTATION_TOKEN}\n"
-                        f"api_base = http://127.0.0.1:{api.server_address[1]}\n"
-                        "api_key = ss-key\napi_secret = wrong\n")
-            s.start()
-            st, body = s.request("POST", "/hooks/shipstation?token=" + SHIPSTATION_TOKEN,
-                                 raw=json.dumps(note).encode(), key=None)
-            self.assertEqual((st, body["error"]["code"]), (502, "fetch_failed"), body)
-        finally:
-            s.stop()
-            api.shutdown()
+        self.assertGreaterEqual(time.time() - t0, 3.0 * 2)
 
 
 class UpsApi(http.server.BaseHTTPRequestHandler):
