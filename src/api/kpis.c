@@ -175,13 +175,17 @@ enum http_result api_get_queue(struct http_req *r)
 
 enum http_result api_stream_dashboard(struct http_req *r)
 {
-	return http_sse(r, "dashboard");
+	struct sse_grant g;
+
+	app_stream_grant(r, &g);
+	return http_sse(r, "dashboard", &g);
 }
 
 enum http_result api_stream_order(struct http_req *r)
 {
 	const char *id = r->param;
 	char order[EV_ORDER_MAX + 1], topic[SSE_TOPIC_MAX + 1];
+	struct sse_grant g;
 	struct store *st;
 	char *json = NULL;
 	enum werr err = WERR_NOT_FOUND;
@@ -210,6 +214,7 @@ enum http_result api_stream_order(struct http_req *r)
 		return HTTP_DONE;
 	}
 	snprintf(topic, sizeof(topic), "order:%s", order);
-	return http_sse(r, topic);
+	app_stream_grant(r, &g);
+	return http_sse(r, topic, &g);
 }
 

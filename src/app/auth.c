@@ -100,21 +100,22 @@ void auth_cache_clear(void)
  * cookie's SameSite=Strict is the second fence, not the only one.
  * Returns WERR_UNAUTHORIZED with *why set when there is no usable key.
  */
-static enum werr request_key(struct app *a, struct http_req *r, struct api_key *out, const char **why)
+static const char *presented_key(struct http_req *r)
 {
 	const char *h = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-	const char *key = NULL;
+
+	if (h)
+		return strncasecmp(h, "Bearer ", 7) ? NULL : h + 7;
+	return http_is_get(r) ? http_cookie(r, AUTH_COOKIE) : NULL;
+}
+
+static enum werr request_key(struct app *a, struct http_req *r, struct api_key *out, const char **why)
+{
+	const char *key = presented_key(r);
 	struct store *reader;
 	enum werr err;
 
 	*why = "send an API key as 'Authorization: Bearer KEY'";
-	if (h) {
-		if (strncasecmp(h, "Bearer ", 7))
-			return WERR_UNAUTHORIZED;
-		key = h + 7;
-	} else if (http_is_get(r)) {
-		key = http_cookie(r, AUTH_COOKIE);
-	}
 	if (!key)
 		return WERR_UNAUTHORIZED;
 	if (!(reader = app_reader(a, r)))
@@ -187,4 +188,35 @@ bool app_authorize(void *ctx, struct http_req *r, unsigned roles_mask)
 		return false;
 	}
 	return true;
+}
+
+void app_stream_grant(struct http_req *r, struct sse_grant *g)
+{
+	const char *key = presented_key(r);
+
+	memset(g, 0, sizeof(*g));
+	g->audience = SSE_STAFF;
+	/* the hash, not the key: the hub keeps it for the stream's life */
+	if (key)
+		crypto_sha256_hex(key, strlen(key), g->principal);
+}
+
+bool app_key_valid(struct store *st, const char *hash)
+{
+	struct api_key k;
+
+	unsigned slot;
+
+	/* straight from the store, not the cache: a revoked key's streams end
+	 * within SSE_RECHECK_MS, not AUTH_CACHE_MS */
+	if (store_key_find(st, hash, &k) != WERR_NOT_FOUND)
+		return true;
+	/* and the stream's reconnect is refused at once, not once the cache
+	 * entry runs out (the check may run before any request saw it) */
+	slot = (hexval(hash[0]) << 4 | hexval(hash[1])) % CACHE_SLOTS;
+	pthread_mutex_lock(&cache_mu);
+	if (!strcmp(cache[slot].hash, hash))
+		memset(&cache[slot], 0, sizeof(cache[slot]));
+	pthread_mutex_unlock(&cache_mu);
+	return false;
 }

@@ -13,6 +13,7 @@
 
 #include "../base/err.h"
 #include "../http/http.h"
+#include "../http/sse.h"
 #include "../store/store.h"
 
 struct app;
@@ -56,5 +57,17 @@ const struct api_key *app_key(const struct http_req *r);
 /* A narrower check after the route's own: true when the request's key has
  * one of roles_mask, else false with the 403 reply set. */
 bool app_require_role(struct http_req *r, unsigned roles_mask);
+
+/*
+ * A staff stream's grant (http/sse.h): audience SSE_STAFF, and as principal
+ * the SHA-256 hex of the key r was authorized with, which the hub's check
+ * (app_live_check) re-reads every SSE_RECHECK_MS: revoking the key ends its
+ * open streams.  Call after authorization.
+ */
+void app_stream_grant(struct http_req *r, struct sse_grant *g);
+/* True unless the store says the key of this hash is unknown or revoked (an
+ * error reading it keeps the stream: the store may be busy); a revoked key
+ * also leaves the cache, so it opens nothing more in this process. */
+bool app_key_valid(struct store *st, const char *hash);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "../base/log.h"
+#include "auth.h"
 #include "../store/store.h"
 #include "../base/banned.h"
 
@@ -34,6 +35,27 @@ void app_live_free(struct app_live *l)
 	free(l);
 }
 
+/* The hub thread's read-only handle, opened on first use; NULL when the
+ * store cannot be opened now (logged; tried again next time). */
+static struct store *live_store(struct app_live *l)
+{
+	char err[256];
+
+	if (!l->st && store_open(l->store_url, STORE_READONLY, &l->st, err, sizeof(err))) {
+		wlog(LOG_ERROR, "sse_store_open_failed", "detail", err, NULL);
+		l->st = NULL;
+	}
+	return l->st;
+}
+
+bool app_live_check(void *ctx, const char *principal)
+{
+	struct app_live *l = ctx;
+	struct store *st = live_store(l);
+
+	return !st || app_key_valid(st, principal);
+}
+
 void app_live_committed(void *ctx, const char *const *orders, size_t n)
 {
 	struct app_live *l = ctx;
@@ -48,14 +70,8 @@ void app_live_feed(void *ctx, struct sse_hub *h, const char *order)
 	cJSON *root, *data;
 	char *text;
 
-	if (!l->st) {
-		char err[256];
-		if (store_open(l->store_url, STORE_READONLY, &l->st, err, sizeof(err))) {
-			wlog(LOG_ERROR, "sse_store_open_failed", "detail", err, NULL);
-			l->st = NULL;
-			return;
-		}
-	}
+	if (!live_store(l))
+		return;
 	if (store_get_order(l->st, order, &json))
 		return; /* not readable now: the next change of the order publishes it */
 	root = cJSON_Parse(json);

@@ -8,6 +8,8 @@
  * order's row from its own read-only store handle and publishes
  *   topic "order:<number>"  event "update"  data {"order","status","updated_at"}
  *   topic "dashboard"       event "order"   data {"order","status","updated_at"}
+ * and app_live_check as the hub's check, which ends the streams of a key
+ * revoked since they opened.
  */
 #ifndef WISMO_APP_LIVE_H
 #define WISMO_APP_LIVE_H
@@ -24,5 +26,9 @@ void app_live_free(struct app_live *l);
 void app_live_committed(void *ctx, const char *const *orders, size_t n);
 /* The hub's feed (sse_feed_fn); ctx is the app_live. */
 void app_live_feed(void *ctx, struct sse_hub *h, const char *order);
+/* The hub's check (sse_check_fn) for staff streams: principal is a key's
+ * SHA-256 hex (app_stream_grant), valid until the key is revoked; read from
+ * the same handle as the feed, on the hub's thread. */
+bool app_live_check(void *ctx, const char *principal);
 
 #endif

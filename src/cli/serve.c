@@ -143,6 +143,7 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 		goto fail;
 	}
 	sse_hub_set_feed(http_server_hub(s->http), app_live_feed, s->live);
+	sse_hub_set_check(http_server_hub(s->http), app_live_check, s->live);
 	if ((err = writer_add_project_hook(a->writer, notify_planner_hook, s->planner)) ||
 	    (err = writer_add_commit_listener(a->writer, app_live_committed, s->live)) ||
 	    (err = writer_add_commit_listener(a->writer, worker_commit_listener, s->worker)))

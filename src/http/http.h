@@ -72,16 +72,20 @@ struct http_opts {
 	int port;               /* 0: any free port */
 	size_t max_body;        /* bytes; 413 above */
 	unsigned conn_limit;    /* concurrent connections */
+	unsigned conn_per_ip;   /* concurrent connections from one address; more are closed at accept */
 	unsigned conn_timeout;  /* seconds of inactivity before a connection closes */
 	unsigned threads;       /* libmicrohttpd thread pool */
-	unsigned max_streams;   /* live event streams open at once; 503 above (0: default) */
+	unsigned max_streams;   /* staff live streams open at once; 503 above (0: default) */
+	unsigned max_public;    /* tracking-page streams open at once; 503 above (0: default) */
+	unsigned public_per_client; /* tracking-page streams from one address (0: default) */
 };
 
 void http_opts_defaults(struct http_opts *o);
 /* Parses "HOST:PORT", "[V6]:PORT" or ":PORT" into o; -1 when malformed. */
 int http_opts_set_listen(struct http_opts *o, const char *s);
 /* One INI entry: [server] listen, threads; [limits] max_body, connections,
- * timeout; [streams] max.  1 taken, 0 not ours, -1 bad value. */
+ * connections_per_ip, timeout; [streams] max, max_public, public_per_client.
+ * 1 taken, 0 not ours, -1 bad value. */
 int http_config_set(struct http_opts *o, const char *section, const char *name, const char *value);
 
 /*
@@ -182,6 +186,16 @@ void http_client_ip(struct http_req *r, char out[64]);
 /* Decodes s[0..len) (application/x-www-form-urlencoded: '+' a space, %XX a
  * byte) into out, NUL-terminated and cut to cap; a decoded NUL is dropped. */
 size_t http_form_decode(const char *s, size_t len, char *out, size_t cap);
+
+/*
+ * What may be logged of a text that can carry secrets (libmicrohttpd's
+ * error messages quote request paths, and a path can be a signed tracking
+ * link): every path is cut after its first segment ("/track/..."), and
+ * every run of 24 or more key-like characters (letters, digits, '-', '_',
+ * '.', '=', '+') - API keys, tokens, signatures, hashes - becomes
+ * "[redacted]".  out is NUL-terminated and cut to cap (cap > 0).
+ */
+void http_log_redact(const char *in, char *out, size_t cap);
 
 /*
  * The route matcher (exposed for its unit test): the row of tables for

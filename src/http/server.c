@@ -8,16 +8,23 @@
  * max_body, and the last one routes it.  A handler that waits for another
  * thread suspends the connection; http_resume() wakes it and the access
  * handler is called once more to send the answer.
+ *
+ * Abuse: one client address holds at most [limits] connections_per_ip
+ * connections (the library closes more at accept); a request whose body
+ * length is ambiguous is refused on the first call; the library's own error
+ * messages reach the log only through on_library_log, redacted and capped.
  */
 #include "http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -39,6 +46,7 @@ void http_opts_defaults(struct http_opts *o)
 	o->port = 8080;
 	o->max_body = 1 << 20;
 	o->conn_limit = 1000;
+	o->conn_per_ip = 64;
 	o->conn_timeout = 30;
 	o->threads = 2;
 }
@@ -97,6 +105,13 @@ int http_config_set(struct http_opts *o, const char *section, const char *name, 
 			o->conn_limit = (unsigned)n;
 			return 1;
 		}
+		if (!strcmp(name, "connections_per_ip")) {
+			/* 0: no cap (behind a reverse proxy every client has its address) */
+			if (!num_parse(value, 0, 100000, &n))
+				return -1;
+			o->conn_per_ip = (unsigned)n;
+			return 1;
+		}
 		if (!strcmp(name, "timeout")) {
 			if (!num_parse(value, 1, 3600, &n))
 				return -1;
@@ -108,6 +123,18 @@ int http_config_set(struct http_opts *o, const char *section, const char *name, 
 			if (!num_parse(value, 1, 100000, &n))
 				return -1;
 			o->max_streams = (unsigned)n;
+			return 1;
+		}
+		if (!strcmp(name, "max_public")) {
+			if (!num_parse(value, 1, 100000, &n))
+				return -1;
+			o->max_public = (unsigned)n;
+			return 1;
+		}
+		if (!strcmp(name, "public_per_client")) {
+			if (!num_parse(value, 1, 100000, &n))
+				return -1;
+			o->public_per_client = (unsigned)n;
 			return 1;
 		}
 	}
@@ -248,6 +275,50 @@ static enum MHD_Result too_large(struct http_req *r)
 	return send_reply(r);
 }
 
+/* What the first call learns of the framing headers (count_framing). */
+struct framing {
+	int lengths;     /* Content-Length headers */
+	bool bad_length; /* one that is not all digits */
+	bool chunked;    /* a Transfer-Encoding header */
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+		f->lengths++;
+		if (!value || !*value || strspn(value, "0123456789") != strlen(value))
+			f->bad_length = true;
+	} else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+		f->chunked = true;
+	}
+	return MHD_YES;
+}
+
+/*
+ * A request whose body length is ambiguous is refused before any of it is
+ * read (RFC 9112 section 6.3): libmicrohttpd 0.9.75 takes the first of two
+ * Content-Length headers and lets Transfer-Encoding override one, so a
+ * proxy in front that reads the other would see a different request in the
+ * same bytes (request smuggling).  A malformed single value never gets
+ * here: the library answers it itself (docs/api.md, Limits).
+ */
+static bool framing_ok(struct http_req *r)
+{
+	struct framing f = { 0 };
+
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_framing, &f);
+	if (f.lengths <= 1 && !f.bad_length && !(f.lengths && f.chunked))
+		return true;
+	http_add_header(r, "Connection", "close");
+	http_fail(r, HE_INVALID, "%s", f.lengths > 1 ? "more than one Content-Length header"
+				     : f.bad_length ? "Content-Length is not a number"
+				     : "both Content-Length and Transfer-Encoding");
+	return false;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
 				 const char *method, const char *version, const char *upload_data,
 				 size_t *upload_data_size, void **con_cls)
@@ -276,6 +347,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 			http_fail(r, HE_TOO_MANY_CONNECTIONS, "the server holds its limit of %u connections; retry shortly", s->opts.conn_limit);
 			return send_reply(r);
 		}
+		if (!framing_ok(r))
+			return send_reply(r);
 		/* A declared length over the limit: the body is read and dropped,
 		 * then refused (answering first and closing would make the kernel
 		 * reset the connection under the client's feet, losing the 413).
@@ -329,12 +402,116 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	atomic_fetch_add(&s->conns, toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
 }
 
+static bool key_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+	       c == '_' || c == '.' || c == '=' || c == '+' || c == '%';
+}
+
+/* Where a path may start: at the beginning, or after a space or a quote
+ * ("</b>" in an HTML body quoted by the library is not a path). */
+static bool path_start(const char *in, const char *p)
+{
+	return *p == '/' && (p == in || strchr(" \t`'\"(=", p[-1]));
+}
+
+void http_log_redact(const char *in, char *out, size_t cap)
+{
+	static const char red[] = "[redacted]";
+	size_t o = 0;
+	const char *p = in;
+
+#define PUT(c) do { if (o + 1 < cap) out[o++] = (c); } while (0)
+	while (*p) {
+		if (path_start(in, p)) {
+			/* "/" and the first segment, then "/..." for the rest */
+			const char *seg = p + 1;
+			size_t n = strcspn(seg, "/?# \t'\"`)");
+			bool more;
+			PUT('/');
+			if (n >= 24)
+				for (const char *r = red; *r; r++)
+					PUT(*r);
+			else
+				for (size_t i = 0; i < n; i++)
+					PUT(seg[i]);
+			p = seg + n;
+			more = *p == '/' || *p == '?' || *p == '#';
+			p += strcspn(p, " \t'\"`)");
+			if (more)
+				for (const char *r = "/..."; *r; r++)
+					PUT(*r);
+			continue;
+		}
+		if (key_char(*p)) {
+			size_t n = 0;
+			while (key_char(p[n]))
+				n++;
+			if (n >= 24)
+				for (const char *r = red; *r; r++)
+					PUT(*r);
+			else
+				for (size_t i = 0; i < n; i++)
+					PUT(p[i]);
+			p += n;
+			continue;
+		}
+		PUT(*p == '\n' || *p == '\r' ? ' ' : *p);
+		p++;
+	}
+#undef PUT
+	out[o] = '\0';
+}
+
+/*
+ * libmicrohttpd's error log, through wlog as one JSON line, redacted: its
+ * messages quote request paths, and a tracking link's path is its secret.
+ * A flood of connections makes a line each; past LIBLOG_PER_S lines in a
+ * second they are counted, and the next line written says how many were
+ * dropped, so a client cannot fill the disk through the log.
+ */
+#define LIBLOG_PER_S 20
+
+static void on_library_log(void *cls, const char *fmt, va_list ap)
+{
+	struct http_server *s = cls;
+	char text[1024], safe[1024], dropped[24] = "";
+	int64_t second = clock_mono_ms() / 1000;
+	size_t n;
+
+	pthread_mutex_lock(&s->log_mu);
+	if (second != s->log_second) {
+		s->log_second = second;
+		s->log_lines = 0;
+	}
+	if (s->log_lines >= LIBLOG_PER_S) {
+		s->log_dropped++;
+		pthread_mutex_unlock(&s->log_mu);
+		return;
+	}
+	s->log_lines++;
+	if (s->log_dropped)
+		snprintf(dropped, sizeof(dropped), "%u", s->log_dropped);
+	s->log_dropped = 0;
+	pthread_mutex_unlock(&s->log_mu);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	n = strlen(text);
+	while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
+		text[--n] = '\0';
+	http_log_redact(text, safe, sizeof(safe));
+	if (dropped[0])
+		wlog(LOG_WARN, "http_library", "detail", safe, "dropped_before", dropped, NULL);
+	else
+		wlog(LOG_WARN, "http_library", "detail", safe, NULL);
+}
+
 static void server_free(struct http_server *s)
 {
 	if (s->fd >= 0)
 		close(s->fd);
 	sse_hub_free(s->sse);
 	http_metrics_free(s->metrics);
+	pthread_mutex_destroy(&s->log_mu);
 	free(s);
 }
 
@@ -347,6 +524,7 @@ enum werr http_server_new(const struct http_opts *o, const struct http_app *app,
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 	socklen_t len;
 	int one = 1;
+	struct sse_budget budgets[SSE_AUDIENCES];
 
 	*out = NULL;
 	if (!s)
@@ -354,6 +532,7 @@ enum werr http_server_new(const struct http_opts *o, const struct http_app *app,
 	s->opts = *o;
 	s->app = *app;
 	s->fd = -1;
+	pthread_mutex_init(&s->log_mu, NULL);
 	memset(&ss, 0, sizeof(ss));
 	if (inet_pton(AF_INET, o->listen_host, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
@@ -366,11 +545,15 @@ enum werr http_server_new(const struct http_opts *o, const struct http_app *app,
 		s->ipv6 = true;
 	} else {
 		snprintf(errbuf, errcap, "listen address '%s' is not an IP address", o->listen_host);
-		free(s);
+		server_free(s);
 		return WERR_INVALID;
 	}
+	budgets[SSE_STAFF] = (struct sse_budget){ o->max_streams, 0 };
+	budgets[SSE_PUBLIC] = (struct sse_budget){ o->max_public,
+						   o->public_per_client ? o->public_per_client
+									: SSE_PUBLIC_PER_CLIENT_DEFAULT };
 	if (!(s->metrics = http_metrics_new(app->tables, app->ntables)) ||
-	    sse_hub_new(o->max_streams, s->metrics, &s->sse)) {
+	    sse_hub_new(budgets, s->metrics, &s->sse)) {
 		server_free(s);
 		return WERR_NOMEM;
 	}
@@ -397,12 +580,16 @@ enum werr http_server_listen(struct http_server *s, char *errbuf, size_t errcap)
 			 MHD_USE_ITC | MHD_USE_ERROR_LOG | (s->ipv6 ? MHD_USE_IPv6 : 0);
 
 	s->daemon = MHD_start_daemon(flags, (uint16_t)s->port, NULL, NULL, on_access, s,
+				     /* first, or the library logs the options before it itself */
+				     MHD_OPTION_EXTERNAL_LOGGER, on_library_log, s,
 				     MHD_OPTION_LISTEN_SOCKET, s->fd,
 				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 1),
 				     MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 				     /* the hard limit leaves room to answer 503 above the soft one */
 				     MHD_OPTION_CONNECTION_LIMIT, o->conn_limit + 64,
+				     /* one address cannot hold the others out (closed at accept) */
+				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->conn_per_ip,
 				     MHD_OPTION_CONNECTION_TIMEOUT, o->conn_timeout,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
 				     MHD_OPTION_END);

@@ -21,6 +21,10 @@ struct http_server {
 	int port;
 	bool ipv6;
 	bool quiesced;
+	/* the library's log lines, at most LIBLOG_PER_S a second (server.c) */
+	pthread_mutex_t log_mu;
+	int64_t log_second;
+	unsigned log_lines, log_dropped;
 };
 
 #endif

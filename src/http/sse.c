@@ -20,6 +20,10 @@
  * cannot be closed by libmicrohttpd, so the stream (and conn) stay valid
  * until that resume call.  The free callback (the response is destroyed:
  * end of stream, client gone, daemon stopped) unlinks and frees the stream.
+ *
+ * Ending a stream early (expiry, a principal no longer valid, shutdown) is
+ * the same move as closing: closing = true and take the token; the reader
+ * sends what is pending (the "end" event) and then ends the stream.
  */
 #include "sse.h"
 
@@ -31,17 +35,22 @@
 
 #include "../base/clock.h"
 #include "../base/log.h"
+#include "../base/walloc.h"
 #include "metrics.h"
 #include "server_int.h"
 #include "../base/banned.h"
 
-#define SSE_TICK_MS 1000
 #define SSE_BLOCK 4096
+#define SSE_CLIENT_MAX 64
 
 struct sse_stream {
 	struct sse_hub *hub;
 	struct MHD_Connection *conn;
+	uint64_t id;        /* names the stream across an unlocked check */
 	char topic[SSE_TOPIC_MAX + 1];
+	struct sse_grant grant;
+	char client[SSE_CLIENT_MAX]; /* the client's address */
+	int64_t next_check; /* monotonic ms of the next principal check */
 	struct buf pending; /* bytes not yet handed to libmicrohttpd, from off */
 	size_t off;
 	bool suspended;     /* the resume token */
@@ -54,7 +63,12 @@ struct sse_hub {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct sse_stream *head;
-	unsigned nstreams, max_streams;
+	unsigned nstreams;
+	unsigned open[SSE_AUDIENCES];
+	struct sse_budget budget[SSE_AUDIENCES];
+	uint64_t next_id;
+	sse_check_fn check;
+	void *check_ctx;
 	bool closing, stop;
 	char (*keys)[SSE_KEY_MAX + 1]; /* notified, not yet fed */
 	size_t nkeys, cap;
@@ -139,6 +153,7 @@ static void stream_free(void *cls)
 	if (s->next)
 		s->next->prev = s->prev;
 	h->nstreams--;
+	h->open[s->grant.audience]--;
 	pthread_mutex_unlock(&h->mu);
 	if (h->metrics)
 		http_metrics_sse(h->metrics, -1, false);
@@ -199,6 +214,77 @@ static void hub_sweep(struct sse_hub *h, bool close_all)
 	free(conns);
 }
 
+/* Ends s with an "end" event saying why (mutex held); true when the caller
+ * must resume s->conn. */
+static bool stream_end(struct sse_stream *s, const char *reason)
+{
+	char msg[128];
+	int n;
+
+	if (s->closing)
+		return false;
+	n = snprintf(msg, sizeof(msg), "event: end\ndata: {\"reason\":\"%s\"}\n\n", reason);
+	stream_put(s, msg, (size_t)n);
+	s->closing = true;
+	return take_token(s);
+}
+
+struct due {
+	uint64_t id;
+	char principal[SSE_KEY_MAX + 1];
+	bool valid;
+};
+
+/*
+ * Ends the streams whose grant no longer holds: expired ones at once, and
+ * those whose principal the check refuses.  The check reads the store, so
+ * it runs without the mutex on copies of the principals; streams are found
+ * again by id afterwards (one may have gone meanwhile).
+ */
+static void hub_recheck(struct sse_hub *h)
+{
+	struct MHD_Connection **conns;
+	struct due *due = NULL;
+	size_t n = 0, ndue = 0;
+	int64_t wall = clock_wall_ms(), now = clock_mono_ms();
+
+	pthread_mutex_lock(&h->mu);
+	conns = h->nstreams ? wmalloc(h->nstreams * sizeof(*conns)) : NULL;
+	due = h->nstreams && h->check ? wcalloc(h->nstreams, sizeof(*due)) : NULL;
+	for (struct sse_stream *s = h->head; s; s = s->next) {
+		if (s->grant.expires_ms && wall >= s->grant.expires_ms) {
+			if (stream_end(s, "expired"))
+				conns[n++] = s->conn;
+		} else if (due && s->grant.principal[0] && !s->closing && now >= s->next_check) {
+			s->next_check = now + SSE_RECHECK_MS;
+			due[ndue].id = s->id;
+			memcpy(due[ndue].principal, s->grant.principal, sizeof(due[ndue].principal));
+			ndue++;
+		}
+	}
+	pthread_mutex_unlock(&h->mu);
+	resume_all(conns, n);
+	n = 0;
+	for (size_t i = 0; i < ndue; i++) {
+		size_t j;
+		/* one read per principal, however many streams it has open */
+		for (j = 0; j < i && strcmp(due[j].principal, due[i].principal); j++)
+			;
+		due[i].valid = j < i ? due[j].valid : h->check(h->check_ctx, due[i].principal);
+	}
+	if (ndue) {
+		pthread_mutex_lock(&h->mu);
+		for (struct sse_stream *s = h->head; s; s = s->next)
+			for (size_t i = 0; i < ndue; i++)
+				if (due[i].id == s->id && !due[i].valid && stream_end(s, "revoked"))
+					conns[n++] = s->conn;
+		pthread_mutex_unlock(&h->mu);
+		resume_all(conns, n);
+	}
+	free(due);
+	free(conns);
+}
+
 static void *hub_main(void *p)
 {
 	struct sse_hub *h = p;
@@ -222,13 +308,15 @@ static void *hub_main(void *p)
 			h->feed(h->feed_ctx, h, keys[i]);
 		free(keys);
 		hub_sweep(h, false);
+		hub_recheck(h);
 		pthread_mutex_lock(&h->mu);
 	}
 	pthread_mutex_unlock(&h->mu);
 	return NULL;
 }
 
-enum werr sse_hub_new(unsigned max_streams, struct http_metrics *m, struct sse_hub **out)
+enum werr sse_hub_new(const struct sse_budget budgets[SSE_AUDIENCES], struct http_metrics *m,
+		      struct sse_hub **out)
 {
 	struct sse_hub *h = calloc(1, sizeof(*h));
 	pthread_condattr_t ca;
@@ -236,7 +324,12 @@ enum werr sse_hub_new(unsigned max_streams, struct http_metrics *m, struct sse_h
 	*out = NULL;
 	if (!h)
 		return WERR_NOMEM;
-	h->max_streams = max_streams ? max_streams : SSE_MAX_STREAMS_DEFAULT;
+	for (int a = 0; a < SSE_AUDIENCES; a++)
+		h->budget[a] = budgets[a];
+	if (!h->budget[SSE_STAFF].max)
+		h->budget[SSE_STAFF].max = SSE_MAX_STREAMS_DEFAULT;
+	if (!h->budget[SSE_PUBLIC].max)
+		h->budget[SSE_PUBLIC].max = SSE_MAX_PUBLIC_DEFAULT;
 	h->metrics = m;
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_condattr_init(&ca);
@@ -258,6 +351,24 @@ void sse_hub_set_feed(struct sse_hub *h, sse_feed_fn feed, void *ctx)
 	h->feed = feed;
 	h->feed_ctx = ctx;
 	pthread_mutex_unlock(&h->mu);
+}
+
+void sse_hub_set_check(struct sse_hub *h, sse_check_fn check, void *ctx)
+{
+	pthread_mutex_lock(&h->mu);
+	h->check = check;
+	h->check_ctx = ctx;
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* Streams of audience a from client open now (mutex held). */
+static unsigned client_streams(struct sse_hub *h, enum sse_audience a, const char *client)
+{
+	unsigned n = 0;
+
+	for (struct sse_stream *s = h->head; s; s = s->next)
+		n += s->grant.audience == a && !strcmp(s->client, client);
+	return n;
 }
 
 void sse_hub_notify(struct sse_hub *h, const char *const *keys, size_t n)
@@ -313,14 +424,16 @@ void sse_hub_free(struct sse_hub *h)
 	free(h);
 }
 
-enum http_result http_sse(struct http_req *r, const char *topic)
+enum http_result http_sse(struct http_req *r, const char *topic, const struct sse_grant *g)
 {
 	struct sse_hub *h = r->srv->sse;
 	struct sse_stream *s;
 	struct MHD_Response *resp;
 	static const char hello[] = "retry: %d\n: stream open\n\n";
+	const char *full = NULL;
+	unsigned cap = 0;
 
-	if (strlen(topic) > SSE_TOPIC_MAX) {
+	if (strlen(topic) > SSE_TOPIC_MAX || (unsigned)g->audience >= SSE_AUDIENCES) {
 		http_fail(r, HE_NOT_FOUND, "no such stream");
 		return HTTP_DONE;
 	}
@@ -331,6 +444,10 @@ enum http_result http_sse(struct http_req *r, const char *topic)
 	s->hub = h;
 	s->conn = r->conn;
 	memcpy(s->topic, topic, strlen(topic) + 1);
+	s->grant = *g;
+	s->grant.principal[SSE_KEY_MAX] = '\0';
+	http_client_ip(r, s->client);
+	s->next_check = clock_mono_ms() + SSE_RECHECK_MS;
 	buf_init(&s->pending, 0);
 	s->next_hb = clock_mono_ms() + SSE_HEARTBEAT_MS;
 	if (buf_printf(&s->pending, hello, SSE_RETRY_MS)) {
@@ -339,7 +456,15 @@ enum http_result http_sse(struct http_req *r, const char *topic)
 		return HTTP_DONE;
 	}
 	pthread_mutex_lock(&h->mu);
-	if (h->closing || h->nstreams >= h->max_streams) {
+	if (h->open[g->audience] >= h->budget[g->audience].max) {
+		full = g->audience == SSE_PUBLIC ? "tracking-page" : "staff";
+		cap = h->budget[g->audience].max;
+	} else if (h->budget[g->audience].per_client &&
+		   client_streams(h, g->audience, s->client) >= h->budget[g->audience].per_client) {
+		full = "one address's";
+		cap = h->budget[g->audience].per_client;
+	}
+	if (h->closing || full) {
 		bool closing = h->closing;
 		pthread_mutex_unlock(&h->mu);
 		buf_release(&s->pending);
@@ -350,8 +475,8 @@ enum http_result http_sse(struct http_req *r, const char *topic)
 		if (closing)
 			http_fail(r, HE_SHUTTING_DOWN, "the server is stopping");
 		else
-			http_fail(r, HE_TOO_MANY_STREAMS, "the server holds its limit of %u live streams",
-				   h->max_streams);
+			http_fail(r, HE_TOO_MANY_STREAMS, "the server holds its limit of %u %s live streams", cap,
+				  full);
 		return HTTP_DONE;
 	}
 	s->next = h->head;
@@ -359,6 +484,8 @@ enum http_result http_sse(struct http_req *r, const char *topic)
 		h->head->prev = s;
 	h->head = s;
 	h->nstreams++;
+	h->open[g->audience]++;
+	s->id = ++h->next_id;
 	pthread_mutex_unlock(&h->mu);
 	if (h->metrics)
 		http_metrics_sse(h->metrics, 1, false);

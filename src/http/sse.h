@@ -13,9 +13,22 @@
  * open.
  *
  * A route turns its request into a stream with http_sse() once it is
- * authorized:
+ * authorized, saying who the stream is for and how long it may live:
  *
- *   return http_sse(r, "order:1001");
+ *   struct sse_grant g = { .audience = SSE_PUBLIC, .expires_ms = link_expiry_ms };
+ *   return http_sse(r, "order:1001", &g);
+ *
+ * Budgets: each audience (staff streams, public tracking-page streams) has
+ * its own cap of open streams, and may cap the streams of one client
+ * address, so a flood by one audience or one address never takes the
+ * slots of another (503 too_many_streams).
+ *
+ * Validity: a stream ends (an "end" event, then end of stream) when its
+ * grant's expiry passes - checked every SSE_TICK_MS - or when the hub's
+ * check (sse_hub_set_check), re-run on the hub's thread every
+ * SSE_RECHECK_MS for a stream with a principal, says the principal is no
+ * longer valid (a revoked key).  A client that reconnects is then refused
+ * by its route.
  *
  * How it works with libmicrohttpd: http_sse queues a response whose content
  * reader copies the stream's pending bytes; with none pending it suspends
@@ -33,13 +46,19 @@
 #ifndef WISMO_SSE_H
 #define WISMO_SSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http.h"
 
 #define SSE_HEARTBEAT_MS 15000
 #define SSE_RETRY_MS 3000             /* the "retry:" line sent first */
-#define SSE_MAX_STREAMS_DEFAULT 256   /* [streams] max */
+#define SSE_MAX_STREAMS_DEFAULT 256   /* [streams] max: staff streams */
+#define SSE_MAX_PUBLIC_DEFAULT 256    /* [streams] max_public: tracking-page streams */
+#define SSE_PUBLIC_PER_CLIENT_DEFAULT 8 /* [streams] public_per_client */
+#define SSE_TICK_MS 1000              /* expiry checks, heartbeats */
+#define SSE_RECHECK_MS 5000           /* principal checks (a revoked key's stream ends within this + a tick) */
 #define SSE_PENDING_MAX (256 * 1024)  /* a client this far behind is dropped */
 #define SSE_TOPIC_MAX 96
 #define SSE_KEY_MAX 64
@@ -49,10 +68,34 @@ struct http_metrics;
 
 /* Called on the hub's thread for each key handed to sse_hub_notify. */
 typedef void (*sse_feed_fn)(void *ctx, struct sse_hub *h, const char *key);
+/* Called on the hub's thread (never under the hub's lock) with a stream's
+ * principal: true while it may go on streaming; an error reading it counts
+ * as valid (a store that cannot be read now ends no stream). */
+typedef bool (*sse_check_fn)(void *ctx, const char *principal);
 
-/* Starts the hub's thread.  m (may be NULL) counts streams for /metrics. */
-enum werr sse_hub_new(unsigned max_streams, struct http_metrics *m, struct sse_hub **out);
+/* Who a stream is for: each has its own budget. */
+enum sse_audience { SSE_STAFF = 0, SSE_PUBLIC = 1, SSE_AUDIENCES };
+
+struct sse_budget {
+	unsigned max;        /* streams of the audience open at once (0: default) */
+	unsigned per_client; /* of them from one client address; 0: no cap */
+};
+
+/* What a route grants a stream (copied by http_sse). */
+struct sse_grant {
+	enum sse_audience audience;
+	int64_t expires_ms;               /* wall-clock ms when it ends (a link's expiry); 0: never */
+	char principal[SSE_KEY_MAX + 1];  /* handed to the hub's check; "": not re-checked */
+};
+
+/* Starts the hub's thread with a budget per audience (copied).  m (may be
+ * NULL) counts streams for /metrics. */
+enum werr sse_hub_new(const struct sse_budget budgets[SSE_AUDIENCES], struct http_metrics *m,
+		      struct sse_hub **out);
 void sse_hub_set_feed(struct sse_hub *h, sse_feed_fn feed, void *ctx);
+/* Sets the check re-run for streams with a principal (the wiring, before
+ * serving). */
+void sse_hub_set_check(struct sse_hub *h, sse_check_fn check, void *ctx);
 /* Copies the keys (cut to SSE_KEY_MAX) and wakes the hub's thread. */
 void sse_hub_notify(struct sse_hub *h, const char *const *keys, size_t n);
 /* Queues one event (copied) for every stream on topic.  data is one line of
@@ -73,10 +116,12 @@ struct sse_hub *http_server_hub(struct http_server *s);
  * Turns r into an event stream on topic (Content-Type text/event-stream,
  * Cache-Control no-store, X-Accel-Buffering no, the headers added with
  * http_add_header, a "retry:" line first).  Call after authorization, on
- * GET.  Returns HTTP_SUSPENDED: the response is queued and the server has
- * nothing more to send for this request.  When the cap of streams is
- * reached or the hub is closing it sets a 503 reply and returns HTTP_DONE.
+ * GET.  g says whose budget it takes and how long it lives.  Returns
+ * HTTP_SUSPENDED: the response is queued and the server has nothing more to
+ * send for this request.  When the audience's budget (or its per-client
+ * share) is used up or the hub is closing it sets a 503 reply and returns
+ * HTTP_DONE.
  */
-enum http_result http_sse(struct http_req *r, const char *topic);
+enum http_result http_sse(struct http_req *r, const char *topic, const struct sse_grant *g);
 
 #endif

@@ -198,13 +198,20 @@ enum http_result web_track_lookup(struct http_req *r)
 /* ------------------------------------------------------------------ */
 /* the page */
 
-static bool verify_token(struct http_req *r, const char *token, char order[EV_ORDER_MAX + 1])
+/* *exp receives the link's expiry (seconds) */
+static bool verify_token_until(struct http_req *r, const char *token, char order[EV_ORDER_MAX + 1], int64_t *exp)
 {
 	const struct link_signer *s = web_app(r)->links;
-	int64_t exp;
 
 	return s->secretlen && !link_verify(s->secret, s->secretlen, LINK_PURPOSE_TRACK, token, clock_wall_ms() / 1000,
-					    order, EV_ORDER_MAX + 1, &exp);
+					    order, EV_ORDER_MAX + 1, exp);
+}
+
+static bool verify_token(struct http_req *r, const char *token, char order[EV_ORDER_MAX + 1])
+{
+	int64_t exp;
+
+	return verify_token_until(r, token, order, &exp);
 }
 
 static void invalid_link(struct http_req *r)
@@ -627,10 +634,12 @@ enum http_result web_track_stream(struct http_req *r)
 {
 	const char *token = r->param;
 	char order[EV_ORDER_MAX + 1], topic[SSE_TOPIC_MAX], *json = NULL;
+	struct sse_grant g = { .audience = SSE_PUBLIC };
 	struct store *st;
 	enum werr err;
+	int64_t exp;
 
-	if (!verify_token(r, token, order)) {
+	if (!verify_token_until(r, token, order, &exp)) {
 		http_fail(r, HE_NOT_FOUND, "this tracking link is not valid or has expired");
 		return HTTP_DONE;
 	}
@@ -648,5 +657,7 @@ enum http_result web_track_stream(struct http_req *r)
 		return HTTP_DONE;
 	}
 	snprintf(topic, sizeof(topic), "order:%s", order);
-	return http_sse(r, topic);
+	/* the tracking-page budget, and the stream ends when the link does */
+	g.expires_ms = exp * 1000;
+	return http_sse(r, topic, &g);
 }
