@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "../base/crypto.h"
+#include "../base/text.h"
 #include "../base/wtime.h"
 #include "detect.h"
 #include "zones.h"
@@ -299,4 +300,18 @@ void adapter_event_key(struct event *ev)
 	memcpy(ev->key, event_key_prefix(ev), 2);
 	memcpy(ev->key + 2, hex, 32);
 	ev->key[34] = '\0';
+}
+
+enum werr adapter_parse(const struct adapter *ad, const struct adapter_env *env, const struct hook_request *rq,
+			struct adapter_out *out)
+{
+	enum text_fault tf;
+	size_t at = 0, i = 0;
+
+	while (i < rq->len && (rq->body[i] == ' ' || rq->body[i] == '\t' || rq->body[i] == '\r' || rq->body[i] == '\n'))
+		i++;
+	tf = text_check(rq->body, rq->len, i < rq->len && (rq->body[i] == '{' || rq->body[i] == '['), &at);
+	if (tf)
+		return adapter_fail(out, "the body %s (byte %zu)", text_fault_name(tf), at);
+	return ad->parse(env, rq, out);
 }

@@ -101,6 +101,17 @@ struct adapter {
 			   struct adapter_out *out);
 };
 
+/*
+ * The one way into an adapter's parse: the body must be valid text first
+ * (base/text.h: UTF-8, no NUL, no \u0000 in a JSON string), else
+ * WERR_INVALID with the reason in out (the webhook answers 422 and keeps the
+ * body in the rejected list; the poller counts a failed answer).  Every path
+ * calls this, never ad->parse directly: webhooks, the poller, the fetcher,
+ * `wismo parse`.
+ */
+enum werr adapter_parse(const struct adapter *ad, const struct adapter_env *env, const struct hook_request *rq,
+			struct adapter_out *out);
+
 /* The registry (registry.c). */
 const struct adapter *adapter_find(const char *name);
 /* NULL-terminated list of every built-in adapter. */

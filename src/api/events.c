@@ -3,8 +3,11 @@
  * the valid ones to the writer, answer after the commit.
  *
  * Every event gets its own outcome (accepted, duplicate, rejected with an
- * error); nothing of a rejected event is stored.  A batch in which nothing
- * could be accepted is answered 422; a body that is not a batch at all, 400.
+ * error); nothing of a rejected event is stored: when some are rejected, the
+ * raw payload kept is the batch of the accepted ones alone.  A batch in which
+ * nothing could be accepted is answered 422; a body that is not a batch at
+ * all (not JSON, text after the JSON value, not UTF-8, a NUL in a string),
+ * 400.
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -15,6 +18,8 @@
 #include "../base/clock.h"
 #include "../adapters/adapter.h"
 #include "../base/crypto.h"
+#include "../base/media.h"
+#include "../base/text.h"
 #include "../core/event_json.h"
 #include "api_int.h"
 #include "../app/counters.h"
@@ -32,6 +37,7 @@ struct ingest {
 	size_t nvalid;
 	struct event *events;    /* nvalid */
 	bool *dup;               /* nvalid */
+	char *accepted_raw;      /* the accepted events alone, when some were rejected */
 	struct writer_job job;
 	struct http_req *req;
 };
@@ -46,6 +52,7 @@ static void ingest_free(void *p)
 	free(in->events);
 	free(in->dup);
 	free(in->res);
+	cJSON_free(in->accepted_raw);
 	free(in);
 }
 
@@ -152,25 +159,29 @@ enum http_result api_post_events(struct http_req *r)
 {
 	const struct api_config *cfg = &api_of(r)->cfg;
 	const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
-	const char *end = NULL;
-	cJSON *root = NULL;
+	const struct policy *pol = api_app(r)->policy;
+	cJSON *root = NULL, *kept = NULL, *kept_arr = NULL;
 	const cJSON *arr, *it;
 	struct ingest *in;
-	size_t i = 0;
+	enum text_fault tf;
+	size_t i = 0, at = 0;
+	int64_t now = clock_wall_ms();
 	enum werr err;
 
-	if (ct && !strstr(ct, "json")) {
+	if (ct && !media_type_is(ct, "application/json")) {
 		http_fail(r, HE_UNSUPPORTED_MEDIA_TYPE, "send the batch as application/json");
+		return HTTP_DONE;
+	}
+	if ((tf = text_check(r->body.p, r->body.len, true, &at))) {
+		http_fail(r, HE_INVALID_TEXT, "the body %s (byte %zu)", text_fault_name(tf), at);
 		return HTTP_DONE;
 	}
 	if (json_too_deep(r->body.p, r->body.len, cfg->max_depth)) {
 		http_fail(r, HE_TOO_DEEP, "the JSON nests deeper than %d levels", cfg->max_depth);
 		return HTTP_DONE;
 	}
-	root = cJSON_ParseWithLengthOpts(r->body.p, r->body.len, &end, 0);
-	if (!root) {
-		http_fail(r, HE_MALFORMED_JSON, "the body is not valid JSON (near byte %zu)",
-			   end ? (size_t)(end - r->body.p) : (size_t)0);
+	if (!(root = text_json_one(r->body.p, r->body.len, &at))) {
+		http_fail(r, HE_MALFORMED_JSON, "the body is not one JSON value (near byte %zu)", at);
 		return HTTP_DONE;
 	}
 	arr = cJSON_GetObjectItemCaseSensitive(root, "events");
@@ -208,6 +219,16 @@ enum http_result api_post_events(struct http_req *r)
 			http_werr(r, err, NULL);
 			goto out;
 		}
+		/* the fold would hold it (rule 8); refused here, with a clear answer */
+		ev->received_at = now;
+		if (!err && event_too_far_ahead(pol, ev)) {
+			res->err.code = "future_time";
+			snprintf(res->err.message, sizeof(res->err.message),
+				 "'occurred_at' is more than %lld hours ahead of now",
+				 (long long)(pol->future_skew_ms / 3600000));
+			event_release(ev);
+			err = WERR_INVALID;
+		}
 		if (!err && app_key(r)->role == ROLE_INGEST && app_key(r)->source[0] &&
 		    strcmp(app_key(r)->source, ev->source)) {
 			res->err.code = "source_not_allowed";
@@ -222,6 +243,17 @@ enum http_result api_post_events(struct http_req *r)
 		}
 		adapter_event_key(ev);
 		res->slot = in->nvalid++;
+		if (!kept_arr && (kept = cJSON_CreateObject()))
+			kept_arr = cJSON_AddArrayToObject(kept, "events");
+		if (kept_arr)
+			cJSON_AddItemToArray(kept_arr, cJSON_Duplicate(it, true));
+	}
+	if (in->nvalid && in->nvalid < n) {
+		/* defect 12.4: the raw payload keeps the accepted events only */
+		if (!kept_arr || !(in->accepted_raw = cJSON_PrintUnformatted(kept))) {
+			http_werr(r, WERR_NOMEM, NULL);
+			goto out;
+		}
 	}
 	if (!in->nvalid) {
 		write_results(r, in);
@@ -229,12 +261,12 @@ enum http_result api_post_events(struct http_req *r)
 	}
 	in->job.source = app_key(r)->source[0] ? app_key(r)->source : in->events[0].source;
 	in->job.content_type = ct ? ct : "application/json";
-	in->job.raw = r->body.p;
-	in->job.rawlen = r->body.len;
+	in->job.raw = in->accepted_raw ? in->accepted_raw : r->body.p;
+	in->job.rawlen = in->accepted_raw ? strlen(in->accepted_raw) : r->body.len;
 	in->job.events = in->events;
 	in->job.nevents = in->nvalid;
 	in->job.duplicate = in->dup;
-	in->job.received_at = clock_wall_ms();
+	in->job.received_at = now;
 	in->job.done = job_done;
 	in->job.ctx = in;
 	r->resume = after_commit;
@@ -251,6 +283,7 @@ enum http_result api_post_events(struct http_req *r)
 	}
 	return HTTP_SUSPENDED;
 out:
+	cJSON_Delete(kept);
 	cJSON_Delete(root);
 	return HTTP_DONE;
 }

@@ -247,7 +247,7 @@ enum http_result api_post_hook(struct http_req *r)
 	/* no API access configured: the adapter says so (502 below) */
 	env.fetch = sc->api_base[0] ? defer_fetch : NULL;
 	env.fctx = &defer;
-	err = ad->parse(&env, &rq, &h->out);
+	err = adapter_parse(ad, &env, &rq, &h->out);
 	for (size_t i = 0; !err && i < h->out.nevents; i++) {
 		const char *bad = event_problem(&h->out.events[i]);
 		if (bad)

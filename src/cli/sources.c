@@ -96,7 +96,7 @@ int cmd_parse(const struct config *cfg, const struct cli_opts *o)
 	rq.content_type = cli_header(o, "Content-Type");
 	rq.header = cli_header;
 	rq.hctx = o;
-	err = ad->parse(&env, &rq, &out);
+	err = adapter_parse(ad, &env, &rq, &out);
 	if (err) {
 		fprintf(stderr, "wismo: %s: %s\n", werr_name(err), out.reason[0] ? out.reason : "cannot parse");
 		goto out;

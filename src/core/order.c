@@ -52,6 +52,7 @@ const char *ev_outcome_name(enum ev_outcome o)
 	case OUT_APPLIED: return "applied";
 	case OUT_CLAIM: return "claim";
 	case OUT_UNMAPPED: return "unmapped";
+	case OUT_HELD: return "held";
 	}
 	return "unmapped";
 }
@@ -316,6 +317,11 @@ static unsigned package_flags(const struct order_state *o)
 	return flags;
 }
 
+bool event_too_far_ahead(const struct policy *pol, const struct event *e)
+{
+	return pol->future_skew_ms > 0 && e->received_at && e->occurred_at > e->received_at + pol->future_skew_ms;
+}
+
 /* Step 1: slot, class, trust and precedence of one event. */
 static void classify(const struct policy *pol, struct fev *f, int npk)
 {
@@ -327,7 +333,9 @@ static void classify(const struct policy *pol, struct fev *f, int npk)
 	f->prec = policy_precedence(pol, e->source);
 	f->prog = status_progress(f->status);
 	f->slot = -1;
-	if (f->status == EV_UNKNOWN) {
+	if (event_too_far_ahead(pol, e)) {
+		f->out = OUT_HELD; /* rule 8: recorded, changes nothing, not even the order's times */
+	} else if (f->status == EV_UNKNOWN) {
 		f->out = OUT_UNMAPPED; /* rule 6: creates the package, nothing more */
 	} else if (ev_status_is_order_level(f->status) ||
 		   (f->status == EV_CANCELLED && !has_pkg)) {
@@ -443,7 +451,7 @@ static void fold_classify(struct fold *fd, const struct event *events, const str
 	}
 	for (size_t i = 0; i < fd->n; i++) {
 		struct fev *f = &fd->fv[i];
-		if (f->out == OUT_UNMAPPED)
+		if (f->out == OUT_UNMAPPED || f->out == OUT_HELD)
 			continue;
 		if (f->slot >= 0 && f->trust > TRUST_NONE && f->trust == level[f->slot][f->ms])
 			f->out = OUT_APPLIED;
@@ -472,6 +480,8 @@ static void fold_replay(struct fold *fd, struct order_state *out)
 
 		if (e->received_at > out->updated_at)
 			out->updated_at = e->received_at;
+		if (f->out == OUT_HELD)
+			continue;
 		if (i == 0 || e->occurred_at > out->last_event_at)
 			out->last_event_at = e->occurred_at;
 		if (f->status == EV_PLACED && !out->placed_at)
@@ -526,7 +536,8 @@ static void fold_replay(struct fold *fd, struct order_state *out)
 		if (e->location.city[0])
 			w->loc = f;
 	}
-	if (!out->placed_at)
+	/* the first event not held (held ones sort last: they are the latest) */
+	if (!out->placed_at && fd->fv[0].out != OUT_HELD)
 		out->placed_at = fd->fv[0].ev->occurred_at;
 	if (fd->mile)
 		out->milestone = fd->mile->status;

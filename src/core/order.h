@@ -50,7 +50,11 @@ enum ev_outcome {
 	OUT_APPLIED = 0, /* took part in resolution */
 	OUT_CLAIM,       /* kept on the timeline, not applied */
 	OUT_UNMAPPED,    /* status unknown: recorded, changes nothing */
+	OUT_HELD,        /* dated beyond policy->future_skew_ms after receipt: recorded, changes nothing */
 };
+
+/* True when e is dated further after its receipt than pol allows (held). */
+bool event_too_far_ahead(const struct policy *pol, const struct event *e);
 
 const char *ev_outcome_name(enum ev_outcome o);
 

@@ -69,6 +69,7 @@ void policy_init_defaults(struct policy *p)
 	memcpy(p->trust, default_trust, sizeof(p->trust));
 	memcpy(p->precedence, default_precedence, sizeof(p->precedence));
 	p->terminal_hold_ms = 12LL * 3600 * 1000;
+	p->future_skew_ms = 24LL * 3600 * 1000;
 }
 
 static int find_source(const struct policy *p, const char *source)
@@ -143,8 +144,11 @@ int policy_config_set(struct policy *p, const char *section, const char *name, c
 
 	if (strcmp(section, "resolution"))
 		return 0;
-	if (strcmp(name, "terminal_hold_hours") || !num_parse(value, 0, 24 * 30, &n))
+	if (!strcmp(name, "terminal_hold_hours") && num_parse(value, 0, 24 * 30, &n))
+		p->terminal_hold_ms = (int64_t)n * 3600 * 1000;
+	else if (!strcmp(name, "future_skew_hours") && num_parse(value, 0, 24 * 365, &n))
+		p->future_skew_ms = (int64_t)n * 3600 * 1000;
+	else
 		return -1;
-	p->terminal_hold_ms = (int64_t)n * 3600 * 1000;
 	return 1;
 }

@@ -59,10 +59,16 @@ struct policy {
 	/* A terminal package status holds against non-terminal events up to this
 	 * long after it (carriers' clocks and zones disagree). */
 	int64_t terminal_hold_ms;
+	/* An event dated more than this after it was received is held: kept on
+	 * the timeline, never applied (a clock or a field gone wrong must not pin
+	 * a status for good); 0: no bound.  Default 24 hours.  The API refuses
+	 * such an event outright (per-event code future_time). */
+	int64_t future_skew_ms;
 };
 
 void policy_init_defaults(struct policy *p);
-/* One INI entry of [resolution] (terminal_hold_hours, docs/config.md):
+/* One INI entry of [resolution] (terminal_hold_hours, future_skew_hours,
+ * docs/config.md):
  * 1 taken, 0 not ours, -1 bad value. */
 int policy_config_set(struct policy *p, const char *section, const char *name, const char *value);
 /* Adds or changes a source's kind.  WERR_TOO_LARGE when the table is full,

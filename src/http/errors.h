@@ -19,6 +19,7 @@
 	X(TOO_DEEP, "too_deep", 400, "the JSON nests deeper than [limits] max_depth")                           \
 	X(INVALID_BODY, "invalid_body", 400, "the JSON does not have the shape this path takes")               \
 	X(INVALID_QUERY, "invalid_query", 400, "a query parameter is malformed or out of range")                \
+	X(INVALID_TEXT, "invalid_text", 400, "the body is not valid UTF-8, or a string holds NUL (\\u0000)")  \
 	X(INVALID, "invalid", 400, "the request does not follow the contract")                                 \
 	X(UNAUTHORIZED, "unauthorized", 401, "no API key, or an unknown or revoked one")                        \
 	X(INVALID_SIGNATURE, "invalid_signature", 401, "a webhook's signature is missing or does not match")    \
@@ -48,12 +49,13 @@
 	X(TIME_WITHOUT_OFFSET, "time_without_offset", 422, "a time has no UTC offset")                         \
 	X(TOO_MANY_ITEMS, "too_many_items", 422, "more line items than an event holds")                        \
 	X(SOURCE_NOT_ALLOWED, "source_not_allowed", 422, "an ingest key bound to one source sent another's event") \
+	X(FUTURE_TIME, "future_time", 422, "an event dated further ahead than [resolution] future_skew_hours") \
 	/* the server */                                                                                       \
 	X(INTERNAL, "internal", 500, "a bug or an answer too large to send; logged")                            \
 	X(OUT_OF_MEMORY, "out_of_memory", 500, "an allocation failed")                                         \
 	X(IO_ERROR, "io_error", 500, "a file or socket error")                                                 \
 	X(STORAGE_ERROR, "storage_error", 500, "the transaction failed and was rolled back: nothing was stored") \
-	X(FETCH_FAILED, "fetch_failed", 502, "a fetch the webhook calls for failed: the source should retry")   \
+	X(FETCH_FAILED, "fetch_failed", 502, "the webhook calls for a fetch and no API access is configured")   \
 	X(BUSY, "busy", 503, "the writer's queue is full: retry after Retry-After")                            \
 	X(SHUTTING_DOWN, "shutting_down", 503, "the server is stopping")                                       \
 	X(STORAGE_UNAVAILABLE, "storage_unavailable", 503, "the store cannot be read now")                     \

@@ -197,7 +197,7 @@ static bool feed(struct poller *p, struct carrier *c, const char *tracking, cons
 	struct writer_job job = { 0 };
 	bool *dup = NULL, ok = false;
 
-	if (c->ad->parse(&env, &rq, &out)) {
+	if (adapter_parse(c->ad, &env, &rq, &out)) {
 		wlog(LOG_WARN, "carrier_answer_unreadable", "source", c->sc->name, "tracking", tracking, "reason",
 		     out.reason, NULL);
 		goto out;

@@ -65,7 +65,7 @@ struct fold_case {
 	enum ord_status status;
 	unsigned flags;
 	const char *pkgs;       /* "TRK=status[/detail][!] ..." in tracking order */
-	const char *outcomes;   /* one letter per event: Applied, Claim, Unmapped */
+	const char *outcomes;   /* one letter per event: Applied, Claim, Unmapped, Held */
 	const char *conflicts;  /* "PKG:class:claim_src:status>owner_src:status ..." */
 	enum ev_status milestone; /* EV_UNKNOWN: not checked */
 	void (*extra)(const struct order_state *o);
@@ -198,7 +198,7 @@ static void describe_conflicts(const struct order_state *o, char *out, size_t ca
 static void describe_outcomes(const enum ev_outcome *out, size_t n, char *s)
 {
 	for (size_t i = 0; i < n; i++)
-		s[i] = out[i] == OUT_APPLIED ? 'A' : out[i] == OUT_CLAIM ? 'C' : 'U';
+		s[i] = out[i] == OUT_APPLIED ? 'A' : out[i] == OUT_CLAIM ? 'C' : out[i] == OUT_HELD ? 'H' : 'U';
 	s[n] = '\0';
 }
 
@@ -624,6 +624,17 @@ static const struct fold_case cases[] = {
 	  .ev = { EV(.src = "shopify", .st = EV_PLACED, .at = 0),
 		  EV(.src = "shopify", .st = EV_UNKNOWN, .at = 10) },
 	  .status = ORD_PLACED, .outcomes = "AU", .milestone = EV_PLACED },
+
+	/* rule 8: events dated far ahead of their receipt (issue 12, defect 15) */
+	{ .name = "test_12_15 rule 8: an event dated a year ahead is held, a later real one decides",
+	  .ev = { EV(.src = "ups", .pkg = "1Z1", .st = EV_IN_TRANSIT, .at = 100),
+		  EV(.src = "ups", .pkg = "1Z1", .st = EV_DELIVERED, .at = 100 + 60 * 24 * 365, .recv = 101),
+		  EV(.src = "ups", .pkg = "1Z1", .st = EV_OUT_FOR_DELIVERY, .at = 200) },
+	  .status = ORD_OUT_FOR_DELIVERY, .pkgs = "1Z1=out_for_delivery", .outcomes = "AHA" },
+	{ .name = "rule 8: within the skew (23 hours ahead) an event applies",
+	  .ev = { EV(.src = "ups", .pkg = "1Z1", .st = EV_IN_TRANSIT, .at = 100),
+		  EV(.src = "ups", .pkg = "1Z1", .st = EV_DELIVERED, .at = 100 + 60 * 23, .recv = 100) },
+	  .status = ORD_DELIVERED, .pkgs = "1Z1=delivered", .outcomes = "AA" },
 
 	/* rule 7: roll-up */
 	{ .name = "rule 7: a label alone is ready_to_ship, never shipped",
