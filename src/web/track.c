@@ -243,24 +243,13 @@ static const struct {
 	{ "dhl", "DHL", "https://www.dhl.com/global-en/home/tracking/tracking-express.html?submit=1&tracking-id=" },
 };
 
-static void url_escape(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
-			buf_putc(b, (char)c);
-		else
-			buf_printf(b, "%%%02X", c);
-	}
-}
-
 static void add_carrier(cJSON *pkg, const char *carrier, const char *tracking)
 {
 	for (size_t i = 0; i < sizeof(carriers) / sizeof(carriers[0]); i++) {
 		if (carrier && !strcmp(carrier, carriers[i].id)) {
 			struct buf b = BUF_INIT;
 			buf_puts(&b, carriers[i].url);
-			url_escape(&b, tracking);
+			page_url_escape(&b, tracking);
 			cJSON_AddStringToObject(pkg, "carrier_name", carriers[i].name);
 			cJSON_AddStringToObject(pkg, "track_url", b.p);
 			buf_release(&b);

@@ -7,6 +7,7 @@ per-client rate limit of one test does not spill into another."""
 import base64
 import hashlib
 import hmac
+import html
 import html.parser
 import http.client
 import os
@@ -522,6 +523,26 @@ class Track(unittest.TestCase):
         self.assertTrue(p.find("p", id="answer"))
         sources = {a["data-source"] for a in p.find("li", class_="event")}
         self.assertTrue({"shopify", "shipstation", "ups"} <= sources, sources)
+
+    def test_12_13_dashboard_links_percent_encoded(self):
+        # order numbers are data: '?', '#', '%', '/' and a blank must not end or change the link
+        order = "Q?7#8%41/ b"
+        st, r = self.s.post_events([ev(order, "placed", at(2), source="shopify")])
+        self.assertEqual(st, 200, r)
+        self.assertEqual(r["rejected"], 0, r)
+        _, _, _, cookies = self.login("agent")
+        cookie = {"Cookie": cookies[0].split(";")[0]}
+        st, h, body, _ = self.req("GET", "/dashboard/search?q=" + urllib.parse.quote(order, safe=""),
+                                  headers=cookie)
+        self.assertEqual(st, 200, body)
+        rows = Page(body).find("tr", data_order=order)
+        self.assertEqual(len(rows), 1, body)
+        links = [a["href"] for _, a in Page(body).tags if "href" in a and a["href"].startswith("/dashboard/orders/")]
+        self.assertEqual(links, ["/dashboard/orders/Q%3F7%238%2541%2F%20b"])
+        st, h, body, _ = self.req("GET", links[0], headers=cookie)
+        self.assertEqual(st, 200, body)
+        self.assertTrue(Page(body).find("h1"))
+        self.assertIn("Order " + html.escape(order, quote=False), body)
 
     # -- raw payloads -------------------------------------------------
 
