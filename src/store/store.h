@@ -274,10 +274,15 @@ struct store_order_ops {
 	enum werr (*clear_projections)(struct store *st);
 	/* Writes every projection row in a canonical order, for comparison. */
 	enum werr (*dump_projections)(struct store *st, struct buf *out);
-	/* The lookup fields of one order (as received; "" when unknown) and
-	 * its stored JSON (free()), or WERR_NOT_FOUND. */
+	/* The lookup fields of one order (as received; "" when unknown), or
+	 * WERR_NOT_FOUND.  For the customer lookup, whose timing must not tell
+	 * whether an order exists: both outcomes do the same reads (an unknown
+	 * order reads another order's row as a decoy; its values are then
+	 * returned in email/postal with WERR_NOT_FOUND, for the caller to
+	 * compare and discard, so the comparisons match too), and the order's
+	 * JSON is never read. */
 	enum werr (*order_contact)(struct store *st, const char *order, char email[EV_EMAIL_MAX + 1],
-				   char postal[EV_POSTAL_MAX + 1], char **json);
+				   char postal[EV_POSTAL_MAX + 1]);
 	/* Orders whose customer email is email (case-insensitive), newest first
 	 * (order_rows_free). */
 	enum werr (*orders_by_email)(struct store *st, const char *email, int limit, struct order_row **rows,
