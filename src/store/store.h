@@ -376,6 +376,11 @@ struct store_notify_ops {
 	/* SMS consent of a phone number (E.164): *opted_in, and when; WERR_NOT_FOUND if never recorded. */
 	enum werr (*consent_get)(struct store *st, const char *phone, bool *opted_in, int64_t *at);
 	enum werr (*consent_put)(struct store *st, const char *phone, bool opted_in, const char *source, int64_t at);
+	/* Whether a consent change for phone was already recorded from the
+	 * inbound message message_id (the provider's id, kept in the audit
+	 * entry's detail as "message_sid"): WERR_OK if so, WERR_NOT_FOUND if not.
+	 * Reads the audit log, which has no index for it: a scan. */
+	enum werr (*consent_message_seen)(struct store *st, const char *phone, const char *message_id);
 	/* Audit log: who (key prefix or "config"), what ("rule.update", "consent.sms_opt_out" ...), detail JSON. */
 	enum werr (*audit_put)(struct store *st, const char *actor, const char *action, const char *subject,
 			       const char *detail_json, int64_t at);
@@ -504,6 +509,7 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_outbox_set_state(st, ...) ((st)->ops->notify->outbox_set_state((st), __VA_ARGS__))
 #define store_consent_get(st, ...)     ((st)->ops->notify->consent_get((st), __VA_ARGS__))
 #define store_consent_put(st, ...)     ((st)->ops->notify->consent_put((st), __VA_ARGS__))
+#define store_consent_message_seen(st, ...) ((st)->ops->notify->consent_message_seen((st), __VA_ARGS__))
 #define store_audit_put(st, ...)       ((st)->ops->notify->audit_put((st), __VA_ARGS__))
 #define store_audit_list(st, ...)      ((st)->ops->notify->audit_list((st), __VA_ARGS__))
 #define store_ticket_get(st, ...)      ((st)->ops->notify->ticket_get((st), __VA_ARGS__))
