@@ -1,7 +1,7 @@
 /*
  * page.h - what the web handlers (track.c, dashboard.c, static.c, api.c)
  * share: rendering a page template inside the layout, the security headers,
- * branding, form bodies, the client's address, dates for people, and the
+ * branding, form bodies, URL escaping, the client's address, dates for people, and the
  * link secret.
  *
  * Templates are Mustache files (core/tmpl.h): templates/page/NAME.mustache,
