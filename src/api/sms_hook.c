@@ -10,9 +10,21 @@
  *   STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT   -> opted out
  *   START, YES, UNSTOP                               -> opted in
  * (any case, surrounding blanks ignored; anything else changes nothing),
- * with an audit entry (actor "sms:<provider>"), written through the side
- * store.  The worker reads consent
- * right before each SMS, so a STOP stops the next message already planned.
+ * with an audit entry (actor "sms:<provider>", detail {"message_sid": ...}),
+ * written through the side store.  The worker reads consent right before
+ * each SMS, so a STOP stops the next message already planned.
+ *
+ * Replays.  A captured, validly signed START sent again after a STOP must
+ * not opt the number back in.  The provider's body carries no time, so a
+ * message's time is when this server first recorded it, and the message id
+ * (MessageSid) is what tells a replay from a new message:
+ *   - a MessageSid already recorded for this number changes nothing (200:
+ *     the first delivery was the change; a replay is therefore always older
+ *     than any change recorded after it, and cannot undo one);
+ *   - a keyword without a MessageSid changes nothing (the provider always
+ *     sends one; without it a replay could not be recognized).
+ * The check and the write are one transaction under the side-store lock, so
+ * two deliveries of one message cannot both apply.
  * The answer is 200 with an empty TwiML <Response/> (the provider sends its
  * own compliance reply); 401 for a missing or wrong signature.
  */
@@ -98,8 +110,11 @@ static bool e164(const char *s)
 }
 
 /* Records the decision and its audit entry in one transaction, through the
- * side store (one read-write handle for request threads, notify/planner.h). */
-static enum werr record(struct http_req *r, const char *phone, bool opted_in, const char *sid, int64_t now)
+ * side store (one read-write handle for request threads, notify/planner.h),
+ * unless message sid was already recorded for phone: then *replay is set
+ * and nothing changes. */
+static enum werr record(struct http_req *r, const char *phone, bool opted_in, const char *sid, int64_t now,
+			bool *replay)
 {
 	const struct notify_config *nc = api_of(r)->notify;
 	struct store *st;
@@ -117,10 +132,17 @@ static enum werr record(struct http_req *r, const char *phone, bool opted_in, co
 		buf_release(&d);
 		return WERR_DB;
 	}
-	if (!(err = store_begin(st)) && !(err = store_consent_put(st, phone, opted_in, actor, now)) &&
-	    !(err = store_audit_put(st, actor, opted_in ? "consent.sms_opt_in" : "consent.sms_opt_out", phone, d.p,
-				    now)))
-		err = store_commit(st);
+	*replay = false;
+	if (!(err = store_begin(st))) {
+		err = store_consent_message_seen(st, phone, sid);
+		if (!err)
+			*replay = true;
+		else if (err == WERR_NOT_FOUND && !(err = store_consent_put(st, phone, opted_in, actor, now)))
+			err = store_audit_put(st, actor, opted_in ? "consent.sms_opt_in" : "consent.sms_opt_out",
+					      phone, d.p, now);
+		if (!err)
+			err = store_commit(st);
+	}
 	if (err) {
 		wlog(LOG_ERROR, "sms_hook_write_failed", "error", store_errmsg(st), NULL);
 		store_rollback(st);
@@ -134,8 +156,9 @@ enum http_result api_post_sms_hook(struct http_req *r)
 {
 	const struct notify_config *nc = api_of(r)->notify;
 	const char *token = nc->sms.auth_token, *given = http_header(r, "X-Twilio-Signature");
-	const char *from, *body;
+	const char *from, *body, *sid;
 	struct form f = { 0 };
+	bool replay = false;
 	char url[600], want[64];
 	enum werr err;
 	int kw;
@@ -163,14 +186,21 @@ enum http_result api_post_sms_hook(struct http_req *r)
 	}
 	from = form_get(&f, "From");
 	body = form_get(&f, "Body");
+	sid = form_get(&f, "MessageSid");
 	kw = sms_keyword(body);
-	if (kw && e164(from) && record(r, from, kw > 0, form_get(&f, "MessageSid"), clock_wall_ms())) {
+	if (kw && e164(from) && (!sid || !sid[0])) {
+		wlog(LOG_WARN, "sms_consent_ignored", "reason", "no MessageSid", NULL);
+		kw = 0;
+	}
+	if (kw && e164(from) && record(r, from, kw > 0, sid, clock_wall_ms(), &replay)) {
 		form_free(&f);
 		http_fail(r, HE_STORAGE_UNAVAILABLE, "the consent change could not be stored; retry");
 		r->retry_after = "1";
 		return HTTP_DONE;
 	}
-	if (kw)
+	if (kw && replay)
+		wlog(LOG_INFO, "sms_consent_ignored", "reason", "MessageSid already recorded (a replay)", NULL);
+	else if (kw)
 		wlog(LOG_INFO, "sms_consent", "change", kw > 0 ? "opt_in" : "opt_out", NULL);
 	form_free(&f);
 	r->content_type = "text/xml";

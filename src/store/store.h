@@ -276,10 +276,15 @@ struct store_order_ops {
 	enum werr (*clear_projections)(struct store *st);
 	/* Writes every projection row in a canonical order, for comparison. */
 	enum werr (*dump_projections)(struct store *st, struct buf *out);
-	/* The lookup fields of one order (as received; "" when unknown) and
-	 * its stored JSON (free()), or WERR_NOT_FOUND. */
+	/* The lookup fields of one order (as received; "" when unknown), or
+	 * WERR_NOT_FOUND.  For the customer lookup, whose timing must not tell
+	 * whether an order exists: both outcomes do the same reads (an unknown
+	 * order reads another order's row as a decoy; its values are then
+	 * returned in email/postal with WERR_NOT_FOUND, for the caller to
+	 * compare and discard, so the comparisons match too), and the order's
+	 * JSON is never read. */
 	enum werr (*order_contact)(struct store *st, const char *order, char email[EV_EMAIL_MAX + 1],
-				   char postal[EV_POSTAL_MAX + 1], char **json);
+				   char postal[EV_POSTAL_MAX + 1]);
 	/* Orders whose customer email is email (case-insensitive), newest first
 	 * (order_rows_free). */
 	enum werr (*orders_by_email)(struct store *st, const char *email, int limit, struct order_row **rows,
@@ -373,6 +378,11 @@ struct store_notify_ops {
 	/* SMS consent of a phone number (E.164): *opted_in, and when; WERR_NOT_FOUND if never recorded. */
 	enum werr (*consent_get)(struct store *st, const char *phone, bool *opted_in, int64_t *at);
 	enum werr (*consent_put)(struct store *st, const char *phone, bool opted_in, const char *source, int64_t at);
+	/* Whether a consent change for phone was already recorded from the
+	 * inbound message message_id (the provider's id, kept in the audit
+	 * entry's detail as "message_sid"): WERR_OK if so, WERR_NOT_FOUND if not.
+	 * Reads the audit log, which has no index for it: a scan. */
+	enum werr (*consent_message_seen)(struct store *st, const char *phone, const char *message_id);
 	/* Audit log: who (key prefix or "config"), what ("rule.update", "consent.sms_opt_out" ...), detail JSON. */
 	enum werr (*audit_put)(struct store *st, const char *actor, const char *action, const char *subject,
 			       const char *detail_json, int64_t at);
@@ -535,6 +545,7 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_outbox_set_state(st, ...) ((st)->ops->notify->outbox_set_state((st), __VA_ARGS__))
 #define store_consent_get(st, ...)     ((st)->ops->notify->consent_get((st), __VA_ARGS__))
 #define store_consent_put(st, ...)     ((st)->ops->notify->consent_put((st), __VA_ARGS__))
+#define store_consent_message_seen(st, ...) ((st)->ops->notify->consent_message_seen((st), __VA_ARGS__))
 #define store_audit_put(st, ...)       ((st)->ops->notify->audit_put((st), __VA_ARGS__))
 #define store_audit_list(st, ...)      ((st)->ops->notify->audit_list((st), __VA_ARGS__))
 #define store_ticket_get(st, ...)      ((st)->ops->notify->ticket_get((st), __VA_ARGS__))

@@ -325,6 +325,34 @@ static enum werr sq_consent_put(struct store *st, const char *phone, bool opted_
 			     "unable to store consent", NULL);
 }
 
+/* The seen message ids live in the consent audit entries rather than in a
+ * table of their own: the audit entry is written in the same transaction as
+ * the change, so "seen" and "applied" cannot disagree, and no schema change
+ * is needed.  The cost is a scan of the audit log per inbound keyword. */
+static enum werr sq_consent_message_seen(struct store *st, const char *phone, const char *message_id)
+{
+	static const char sql[] =
+		"SELECT 1 FROM audit_log WHERE subject = ?1"
+		" AND action IN ('consent.sms_opt_in', 'consent.sms_opt_out')"
+		" AND CASE WHEN json_valid(detail) THEN json_extract(detail, '$.message_sid') END = ?2 LIMIT 1";
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	enum werr err;
+	int rc;
+
+	if (!phone || !phone[0] || !message_id || !message_id[0]) {
+		sq_msg(s, "a seen message needs a phone number and a message id");
+		return WERR_INVALID;
+	}
+	if ((err = sq_stmt(s, sql, &q)))
+		return err;
+	rc = sq_step_read(s, q, sq_bind(q, "SS", phone, message_id), "unable to read the audit log", &err);
+	if (rc == SQLITE_DONE)
+		err = WERR_NOT_FOUND;
+	sq_done(q);
+	return err;
+}
+
 static enum werr sq_audit_put(struct store *st, const char *actor, const char *action, const char *subject,
 			const char *detail_json, int64_t at)
 {
@@ -467,6 +495,7 @@ const struct store_notify_ops sq_notify_ops = {
 	.outbox_set_state = sq_outbox_set_state,
 	.consent_get = sq_consent_get,
 	.consent_put = sq_consent_put,
+	.consent_message_seen = sq_consent_message_seen,
 	.audit_put = sq_audit_put,
 	.audit_list = sq_audit_list,
 	.ticket_get = sq_ticket_get,

@@ -53,7 +53,14 @@ static const char SQL_DUMP_ORDERS[] =
 	"SELECT order_no, status, updated_at, email, postal_code, json FROM orders ORDER BY order_no";
 static const char SQL_DUMP_PACKAGES[] =
 	"SELECT tracking, order_no, carrier, status, updated_at FROM packages ORDER BY tracking";
-static const char SQL_ORDER_CONTACT[] = "SELECT email, postal_code, json FROM orders WHERE order_no = ?1";
+/* One index probe on order_no and one rowid read whether or not the order
+ * exists: an unknown order reads the newest row instead (a decoy), and the
+ * first column tells the two apart.  Only columns stored before json are
+ * read, so the order's JSON (kilobytes to a megabyte, on overflow pages) is
+ * never touched. */
+static const char SQL_ORDER_CONTACT[] =
+	"SELECT order_no = ?1, email, postal_code FROM orders WHERE id = "
+	"coalesce((SELECT id FROM orders WHERE order_no = ?1), (SELECT max(id) FROM orders))";
 static const char SQL_BY_EMAIL[] =
 	"SELECT order_no, status, updated_at, json FROM orders WHERE email = ?1 COLLATE NOCASE"
 	" ORDER BY updated_at DESC, order_no LIMIT ?2";
@@ -354,23 +361,26 @@ out:
 }
 
 static enum werr sq_order_contact(struct store *st, const char *order, char email[EV_EMAIL_MAX + 1],
-				  char postal[EV_POSTAL_MAX + 1], char **json)
+				  char postal[EV_POSTAL_MAX + 1])
 {
 	struct sqlite_store *s = sq(st);
 	sqlite3_stmt *q;
 	enum werr err = sq_stmt(s, SQL_ORDER_CONTACT, &q);
+	int64_t same = 0;
 	int rc;
 
-	*json = NULL;
 	email[0] = postal[0] = '\0';
 	if (err)
 		return err;
-	rc = sq_step_read(s, q, sq_bind(q, "s", order), "unable to read order", &err);
-	if (rc == SQLITE_ROW)
-		err = sq_row(s, q, "ffD", email, (size_t)(EV_EMAIL_MAX + 1), postal, (size_t)(EV_POSTAL_MAX + 1),
-			     json);
-	else if (rc == SQLITE_DONE)
+	rc = sq_step_read(s, q, sq_bind(q, "S", order), "unable to read order", &err);
+	if (rc == SQLITE_ROW) {
+		err = sq_row(s, q, "iff", &same, email, (size_t)(EV_EMAIL_MAX + 1), postal,
+			     (size_t)(EV_POSTAL_MAX + 1));
+		if (!err && !same)
+			err = WERR_NOT_FOUND;
+	} else if (rc == SQLITE_DONE) {
 		err = WERR_NOT_FOUND;
+	}
 	sq_done(q);
 	return err;
 }

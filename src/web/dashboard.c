@@ -356,6 +356,20 @@ static void overview(struct http_req *r, struct store *st)
 	send_page(r, 200, "dash_overview", v);
 }
 
+/* Sets o.name to the agent view's path for order: the number is data (it may
+ * hold '?', '#', '%' or '/'), so it is percent-encoded as one path segment;
+ * the router decodes it back before the page reads r->param. */
+static void add_order_url(cJSON *o, const char *name, const char *order)
+{
+	struct buf b = BUF_INIT;
+
+	buf_puts(&b, "/dashboard/orders/");
+	page_url_escape(&b, order);
+	if (!buf_failed(&b))
+		cJSON_AddStringToObject(o, name, b.p);
+	buf_release(&b);
+}
+
 static void search(struct http_req *r, struct store *st)
 {
 	const char *q = http_query(r, "q");
@@ -375,6 +389,10 @@ static void search(struct http_req *r, struct store *st)
 		}
 		x = cJSON_DetachItemFromObjectCaseSensitive(res, "results");
 		if (x) {
+			cJSON *row;
+			cJSON_ArrayForEach(row, x)
+				if (jstr(row, "order"))
+					add_order_url(row, "url", jstr(row, "order"));
 			cJSON_AddItemToObject(v, "results", x);
 			if (cJSON_GetArraySize(x) > 0)
 				cJSON_AddTrueToObject(v, "found");
@@ -474,7 +492,7 @@ static void queue_page(struct http_req *r, struct store *st, const char *name)
 		cJSON_ArrayForEach(c, cols) {
 			const cJSON *val = cJSON_GetObjectItemCaseSensitive(it, c->valuestring);
 			cJSON *cell = cJSON_CreateObject();
-			char text[64] = "", url[EV_ORDER_MAX + 32] = "";
+			char text[64] = "", url[48] = "";
 			if (!cell)
 				break;
 			if (cJSON_IsString(val))
@@ -486,7 +504,7 @@ static void queue_page(struct http_req *r, struct store *st, const char *name)
 			if (text[0])
 				cJSON_AddStringToObject(cell, "text", text);
 			if (!strcmp(c->valuestring, "order") && cJSON_IsString(val))
-				snprintf(url, sizeof(url), "/dashboard/orders/%s", val->valuestring);
+				add_order_url(cell, "url", val->valuestring);
 			else if ((!strcmp(c->valuestring, "raw_id") || !strcmp(c->valuestring, "sample_raw_id")) &&
 				 cJSON_IsNumber(val) && app_key(r)->role == ROLE_ADMIN)
 				snprintf(url, sizeof(url), "/v1/raw/%.0f", val->valuedouble);

@@ -200,6 +200,23 @@ void page_brand(const struct web_config *c, cJSON *view)
 		cJSON_AddTrueToObject(b, "support");
 }
 
+void page_url_escape(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+		    c == '.' || c == '_' || c == '~') {
+			buf_putc(b, (char)c);
+		} else {
+			buf_putc(b, '%');
+			buf_putc(b, hex[c >> 4]);
+			buf_putc(b, hex[c & 15]);
+		}
+	}
+}
+
 bool page_form_value(const char *body, size_t len, const char *name, char *out, size_t cap)
 {
 	size_t nlen = strlen(name), i = 0;

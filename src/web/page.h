@@ -1,7 +1,7 @@
 /*
  * page.h - what the web handlers (track.c, dashboard.c, static.c, api.c)
  * share: rendering a page template inside the layout, the security headers,
- * branding, form bodies, the client's address, dates for people, and the
+ * branding, form bodies, URL escaping, the client's address, dates for people, and the
  * link secret.
  *
  * Templates are Mustache files (core/tmpl.h): templates/page/NAME.mustache,
@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../base/buf.h"
 #include "../http/http.h"
 #include "web.h"
 
@@ -43,6 +44,12 @@ void page_brand(const struct web_config *c, cJSON *view);
 /* The value of name in an application/x-www-form-urlencoded body,
  * decoded, cut at cap - 1 bytes; false when absent (out is then ""). */
 bool page_form_value(const char *body, size_t len, const char *name, char *out, size_t cap);
+
+/* Appends s to b percent-encoded as one URL path segment or query value:
+ * every byte but RFC 3986's unreserved ones (A-Z a-z 0-9 - . _ ~) becomes
+ * %XX, so data such as an order number "A?1#2%" cannot end the path, start
+ * a query or fragment, or be decoded into something else.  Errors stick in b. */
+void page_url_escape(struct buf *b, const char *s);
 
 /* "Tuesday, March 3" and "Mar 3, 14:05" (UTC); out needs 40 bytes. */
 void page_date(int64_t ms, char *out, size_t cap);

@@ -9,9 +9,9 @@
  *   GET  /track/{token}/stream  Server-Sent Events for that order (sse.h)
  *
  * The lookup never tells whether an order exists: an unknown order and a
- * wrong contact run the same steps (one indexed read, both comparisons in
- * constant time against stored or dummy values) and render the same bytes
- * with the same status.  Lookups are rate-limited per client address
+ * wrong contact run the same steps (one index probe and one row read: an
+ * unknown order reads a decoy row; never the order's JSON; both comparisons
+ * in constant time) and render the same bytes with the same status.  Lookups are rate-limited per client address
  * (ratelimit.h); the limit applies before the database is read.
  *
  * What the page shows is the customer projection of the stored order JSON
@@ -138,7 +138,6 @@ enum http_result web_track_lookup(struct http_req *r)
 					 sp[EV_POSTAL_MAX + 1];
 	char token[LINK_TOKEN_MAX], loc[LINK_TOKEN_MAX + 16], retry_s[16];
 	struct store *st;
-	char *json = NULL;
 	unsigned retry = 1;
 	enum werr err;
 	bool found, ok;
@@ -169,19 +168,14 @@ enum http_result web_track_lookup(struct http_req *r)
 	}
 	if (!(st = app_reader(web_app(r), r)))
 		return HTTP_DONE;
-	err = strlen(order) > EV_ORDER_MAX || !order[0] ? WERR_NOT_FOUND
-							 : store_order_contact(st, order, email, postal, &json);
-	free(json);
+	/* an unknown order reads a decoy row and fills email/postal from it, so
+	 * both paths read, normalize and compare the same kind of values */
+	err = store_order_contact(st, order, email, postal);
 	if (err && err != WERR_NOT_FOUND) {
 		http_werr(r, err, "unable to look the order up");
 		return HTTP_DONE;
 	}
-	found = !err;
-	/* the same work whether or not the order exists */
-	if (!found) {
-		snprintf(email, sizeof(email), "nobody@invalid.invalid");
-		snprintf(postal, sizeof(postal), "00000-0000");
-	}
+	found = !err && order[0] && strlen(order) <= EV_ORDER_MAX;
 	norm_email(contact, ce, sizeof(ce));
 	norm_postal(contact, cp, sizeof(cp));
 	norm_email(email, se, sizeof(se));
@@ -250,24 +244,13 @@ static const struct {
 	{ "dhl", "DHL", "https://www.dhl.com/global-en/home/tracking/tracking-express.html?submit=1&tracking-id=" },
 };
 
-static void url_escape(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
-			buf_putc(b, (char)c);
-		else
-			buf_printf(b, "%%%02X", c);
-	}
-}
-
 static void add_carrier(cJSON *pkg, const char *carrier, const char *tracking)
 {
 	for (size_t i = 0; i < sizeof(carriers) / sizeof(carriers[0]); i++) {
 		if (carrier && !strcmp(carrier, carriers[i].id)) {
 			struct buf b = BUF_INIT;
 			buf_puts(&b, carriers[i].url);
-			url_escape(&b, tracking);
+			page_url_escape(&b, tracking);
 			cJSON_AddStringToObject(pkg, "carrier_name", carriers[i].name);
 			cJSON_AddStringToObject(pkg, "track_url", b.p);
 			buf_release(&b);

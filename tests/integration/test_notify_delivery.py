@@ -17,6 +17,7 @@ import hmac
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -361,6 +362,47 @@ template = ticket_solved
                    ev("D1008", "out_for_delivery", -5, "ups", package="1ZD1008")])
         self.settle("D1008")
         self.assertEqual(len(self.sms_to(phone)), 2)
+
+    def test_12_6_sms_start_replay_after_stop_refused(self):
+        phone, to = "+15555551206", "+15555550199"
+
+        def consent():
+            db = sqlite3.connect(f"file:{self.s.db}?mode=ro", uri=True)
+            try:
+                return db.execute("SELECT sms, updated_at FROM consent WHERE phone = ?", (phone,)).fetchone()
+            finally:
+                db.close()
+
+        def audited():
+            st, body = self.s.request("GET", "/v1/audit?limit=200", key="admin")
+            self.assertEqual(st, 200, body)
+            return [e for e in body["entries"] if e["subject"] == phone]
+
+        start = {"From": phone, "To": to, "Body": "START", "MessageSid": "SM12a"}
+        stop = {"From": phone, "To": to, "Body": "STOP", "MessageSid": "SM12b"}
+        self.assertEqual(self.sms_hook(start)[0], 200)
+        self.assertEqual(consent()[0], 1)
+        self.assertEqual(self.sms_hook(stop)[0], 200)
+        after_stop = consent()
+        self.assertEqual(after_stop[0], 0)
+        self.assertEqual(len(audited()), 2)
+        # the captured START, validly signed, sent again: answered, changes nothing
+        st, body = self.sms_hook(start)
+        self.assertEqual(st, 200)
+        self.assertIn("<Response/>", body)
+        self.assertEqual(consent(), after_stop)
+        # so is a replayed STOP (its time is when it was first recorded)
+        self.assertEqual(self.sms_hook(stop)[0], 200)
+        self.assertEqual(consent(), after_stop)
+        self.assertEqual(len(audited()), 2)
+        # a keyword without a MessageSid cannot be told from a replay: ignored
+        self.assertEqual(self.sms_hook({"From": phone, "To": to, "Body": "START"})[0], 200)
+        self.assertEqual(consent(), after_stop)
+        # a new message from the customer still counts
+        self.assertEqual(self.sms_hook(dict(start, MessageSid="SM12c"))[0], 200)
+        self.assertEqual(consent()[0], 1)
+        self.assertEqual([e["action"] for e in audited()],
+                         ["consent.sms_opt_in", "consent.sms_opt_out", "consent.sms_opt_in"])  # newest first
 
     def test_07_ticket_opened_then_solved(self):
         order, pkg = "D1009", "1ZD1009"

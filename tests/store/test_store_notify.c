@@ -243,6 +243,29 @@ static void consent(void **state)
 	assert_int_equal(store_consent_put(f->st, "", true, "x", 1), WERR_INVALID);
 }
 
+/* Defect 12.6: the seen inbound message ids are the consent audit entries'. */
+static void test_12_6_consent_message_seen(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(store_consent_message_seen(f->st, "+15550002", "SM1"), WERR_NOT_FOUND);
+	assert_int_equal(store_audit_put(f->st, "sms:twilio", "consent.sms_opt_in", "+15550002",
+					 "{\"message_sid\":\"SM1\"}", 10),
+			 WERR_OK);
+	assert_int_equal(store_consent_message_seen(f->st, "+15550002", "SM1"), WERR_OK);
+	/* another number, another message, another kind of entry: not seen */
+	assert_int_equal(store_consent_message_seen(f->st, "+15550003", "SM1"), WERR_NOT_FOUND);
+	assert_int_equal(store_consent_message_seen(f->st, "+15550002", "SM2"), WERR_NOT_FOUND);
+	assert_int_equal(store_audit_put(f->st, "ab12", "rule.update", "+15550002", "{\"message_sid\":\"SM3\"}",
+					 11),
+			 WERR_OK);
+	assert_int_equal(store_consent_message_seen(f->st, "+15550002", "SM3"), WERR_NOT_FOUND);
+	/* a detail that is not JSON is no error */
+	assert_int_equal(store_audit_put(f->st, "x", "consent.sms_opt_out", "+15550002", "not json", 12), WERR_OK);
+	assert_int_equal(store_consent_message_seen(f->st, "+15550002", "SM4"), WERR_NOT_FOUND);
+	assert_int_equal(store_consent_message_seen(f->st, "+15550002", ""), WERR_INVALID);
+}
+
 static void audit_tickets_rules(void **state)
 {
 	struct fx *f = *state;
@@ -294,6 +317,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(claim_lease_finish, setup, teardown),
 		cmocka_unit_test_setup_teardown(review_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(consent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_12_6_consent_message_seen, setup, teardown),
 		cmocka_unit_test_setup_teardown(audit_tickets_rules, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
