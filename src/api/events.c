@@ -19,7 +19,6 @@
 #include "../adapters/adapter.h"
 #include "../base/crypto.h"
 #include "../base/media.h"
-#include "../base/text.h"
 #include "../core/event_json.h"
 #include "api_int.h"
 #include "../app/counters.h"
@@ -55,34 +54,6 @@ static void ingest_free(void *p)
 	cJSON_free(in->accepted_raw);
 	free(in);
 }
-
-/* Nesting depth of a JSON text, counted without parsing it, so that a deep
- * body is refused before a tree is built.  Brackets inside strings do not
- * count. */
-static bool json_too_deep(const char *s, size_t len, int max)
-{
-	int depth = 0;
-	bool in_str = false;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = false;
-		} else if (c == '"') {
-			in_str = true;
-		} else if (c == '[' || c == '{') {
-			if (++depth > max)
-				return true;
-		} else if (c == ']' || c == '}') {
-			depth--;
-		}
-	}
-	return false;
-}
-
 
 static void write_results(struct http_req *r, struct ingest *in)
 {
@@ -163,8 +134,7 @@ enum http_result api_post_events(struct http_req *r)
 	cJSON *root = NULL, *kept = NULL, *kept_arr = NULL;
 	const cJSON *arr, *it;
 	struct ingest *in;
-	enum text_fault tf;
-	size_t i = 0, at = 0;
+	size_t i = 0;
 	int64_t now = clock_wall_ms();
 	enum werr err;
 
@@ -172,18 +142,8 @@ enum http_result api_post_events(struct http_req *r)
 		http_fail(r, HE_UNSUPPORTED_MEDIA_TYPE, "send the batch as application/json");
 		return HTTP_DONE;
 	}
-	if ((tf = text_check(r->body.p, r->body.len, true, &at))) {
-		http_fail(r, HE_INVALID_TEXT, "the body %s (byte %zu)", text_fault_name(tf), at);
+	if (!(root = app_json_body(r, cfg->max_depth)))
 		return HTTP_DONE;
-	}
-	if (json_too_deep(r->body.p, r->body.len, cfg->max_depth)) {
-		http_fail(r, HE_TOO_DEEP, "the JSON nests deeper than %d levels", cfg->max_depth);
-		return HTTP_DONE;
-	}
-	if (!(root = text_json_one(r->body.p, r->body.len, &at))) {
-		http_fail(r, HE_MALFORMED_JSON, "the body is not one JSON value (near byte %zu)", at);
-		return HTTP_DONE;
-	}
 	arr = cJSON_GetObjectItemCaseSensitive(root, "events");
 	if (!cJSON_IsObject(root) || !cJSON_IsArray(arr)) {
 		http_fail(r, HE_INVALID_BODY, "the body must be an object with an 'events' array");

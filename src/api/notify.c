@@ -62,13 +62,15 @@ static enum http_result rules_list(struct http_req *r)
 static enum http_result rule_put(struct http_req *r, const char *name)
 {
 	struct notify_planner *p = api_app(r)->planner;
-	cJSON *in = cJSON_ParseWithLength(r->body.p, r->body.len);
+	cJSON *in = app_json_body(r, 0);
 	struct rule rule, saved;
 	struct rule_set set;
 	char err[256];
 	enum werr e;
 
-	if (!in || !cJSON_IsObject(in)) {
+	if (!in)
+		return HTTP_DONE;
+	if (!cJSON_IsObject(in)) {
 		cJSON_Delete(in);
 		http_fail(r, HE_MALFORMED_JSON, "the body must be a JSON object");
 		return HTTP_DONE;
@@ -393,7 +395,9 @@ enum http_result api_post_consent(struct http_req *r)
 	enum werr e;
 	bool in_opt;
 
-	if (!(in = cJSON_ParseWithLength(r->body.p, r->body.len)) || !cJSON_IsObject(in)) {
+	if (!(in = app_json_body(r, 0)))
+		return HTTP_DONE;
+	if (!cJSON_IsObject(in)) {
 		cJSON_Delete(in);
 		http_fail(r, HE_MALFORMED_JSON, "the body must be a JSON object");
 		return HTTP_DONE;

@@ -7,7 +7,10 @@
  */
 #include "app.h"
 
+#include <cjson/cJSON.h>
+
 #include "../base/log.h"
+#include "../base/text.h"
 #include "../base/banned.h"
 
 static void reader_close(void *p)
@@ -45,4 +48,50 @@ struct store *app_reader(struct app *a, struct http_req *r)
 	}
 	pthread_setspecific(a->reader_key, st);
 	return st;
+}
+
+/* Nesting depth of a JSON text, counted without parsing it, so that a deep
+ * body is refused before a tree is built.  Brackets inside strings do not
+ * count. */
+static bool json_too_deep(const char *s, size_t len, int max)
+{
+	int depth = 0;
+	bool in_str = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max)
+				return true;
+		} else if (c == ']' || c == '}') {
+			depth--;
+		}
+	}
+	return false;
+}
+
+cJSON *app_json_body(struct http_req *r, int max_depth)
+{
+	enum text_fault tf;
+	size_t at = 0;
+	cJSON *j;
+
+	if ((tf = text_check(r->body.p, r->body.len, true, &at))) {
+		http_fail(r, HE_INVALID_TEXT, "the body %s (byte %zu)", text_fault_name(tf), at);
+		return NULL;
+	}
+	if (max_depth > 0 && json_too_deep(r->body.p, r->body.len, max_depth)) {
+		http_fail(r, HE_TOO_DEEP, "the JSON nests deeper than %d levels", max_depth);
+		return NULL;
+	}
+	if (!(j = text_json_one(r->body.p, r->body.len, &at)))
+		http_fail(r, HE_MALFORMED_JSON, "the body is not one JSON value (near byte %zu)", at);
+	return j;
 }

@@ -58,4 +58,14 @@ void app_readers_release(struct app *a);
  * a 503 reply already set on r. */
 struct store *app_reader(struct app *a, struct http_req *r);
 
+struct cJSON;
+/*
+ * The request's body as exactly one JSON value, after the checks every JSON
+ * body gets (issue 12): valid UTF-8 with no NUL in a string (400
+ * invalid_text), nesting within max_depth when it is > 0 (400 too_deep),
+ * nothing after the value (400 malformed_json).  NULL with the reply set;
+ * else the caller deletes the tree.
+ */
+struct cJSON *app_json_body(struct http_req *r, int max_depth);
+
 #endif

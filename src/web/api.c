@@ -32,7 +32,9 @@ enum http_result web_post_track_link(struct http_req *r)
 	int64_t exp = 0;
 	enum werr err;
 
-	if (!(in = cJSON_ParseWithLength(r->body.p, r->body.len)) || !cJSON_IsObject(in)) {
+	if (!(in = app_json_body(r, 0)))
+		goto out;
+	if (!cJSON_IsObject(in)) {
 		http_fail(r, HE_MALFORMED_JSON, "the body must be a JSON object");
 		goto out;
 	}

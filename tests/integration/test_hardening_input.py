@@ -55,6 +55,12 @@ class Input(unittest.TestCase):
         # whitespace after the value is fine
         st, body = self.post_raw((one + " \n\t").encode())
         self.assertEqual(st, 200, body)
+        # every JSON body the API reads: rules, consent, signed links
+        for method, path in (("PUT", "/v1/rules/r12"), ("POST", "/v1/consent"), ("POST", "/v1/track-links")):
+            st, body = self.s.request(method, path, raw=b'{"a": 1} {"b": 2}', key="admin")
+            self.assertEqual((st, body["error"]["code"]), (400, "malformed_json"), path)
+            st, body = self.s.request(method, path, raw=b'{"a": "\xff"}', key="admin")
+            self.assertEqual((st, body["error"]["code"]), (400, "invalid_text"), path)
 
     def test_12_2_invalid_utf8_refused_everywhere(self):
         good = json.dumps({"events": [ev("U1", "placed", iso(-2), source="shopify",
