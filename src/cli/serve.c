@@ -12,7 +12,8 @@
  *   6. planner: project hook of the writer     5. HTTP server: ends the live streams,
  *   7. commit listeners: live updates, worker     lets the answers go out, stops
  *   8. serve requests; 9. poller; 10. fetcher  6. the rest is freed
- *      (webhook bodies' fetches)
+ *      (webhook bodies' fetches); 11. the
+ *      retention purge (raw payloads)         (the purge stops with the poller)
  *
  * A consumer of commits is added here (writer_add_project_hook for work in
  * the batch's transaction, writer_add_commit_listener for work after it);
@@ -30,6 +31,7 @@
 #include "../app/counters.h"
 #include "../app/links.h"
 #include "../app/live.h"
+#include "../app/retention.h"
 #include "../base/log.h"
 #include "../notify/worker.h"
 #include "../poll/fetcher.h"
@@ -52,6 +54,7 @@ struct serve {
 	struct http_server *http;
 	struct poller *poller;
 	struct fetcher *fetcher;
+	struct retention *retention;
 };
 
 static void serve_free(struct serve *s)
@@ -158,12 +161,16 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	if ((err = fetcher_start(&cfg->sources, cfg->store.url, a->writer, s->maps, s->zones, &s->fetcher,
 				 errbuf, errcap)))
 		goto fail;
+	/* 11: raw payloads past [retention] raw_days, purged in small batches */
+	if ((err = retention_start(&cfg->retention, cfg->store.url, &s->retention, errbuf, errcap)))
+		goto fail;
 	*out = s;
 	return WERR_OK;
 fail:
 	if (!errbuf[0])
 		snprintf(errbuf, errcap, "unable to start: %s", werr_name(err));
-	poller_stop(s->poller); /* started when only the fetcher failed */
+	poller_stop(s->poller); /* started when only the fetcher or the purge failed */
+	fetcher_stop(s->fetcher);
 	serve_free(s);
 	return err;
 }
@@ -186,6 +193,7 @@ void serve_stop(struct serve *s)
 	http_server_quiesce(s->http);
 	poller_stop(s->poller);
 	fetcher_stop(s->fetcher);
+	retention_stop(s->retention);
 	/* 3-6: serve_free's order */
 	serve_free(s);
 }

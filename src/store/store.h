@@ -245,6 +245,11 @@ struct web_counts {
 struct store_log_ops {
 	enum werr (*put_raw)(struct store *st, const char *source, const char *content_type,
 			     const void *body, size_t len, int64_t received_at, int64_t *raw_id);
+	/* Deletes up to limit raw payloads received before `before` (ms),
+	 * oldest first, except those a pending fetch job still needs; *n says
+	 * how many (fewer than limit: none is left).  Events keep their raw_id:
+	 * raw_get then answers WERR_NOT_FOUND. */
+	enum werr (*raw_purge)(struct store *st, int64_t before, int limit, size_t *n);
 	/* A raw payload: its content type and body (appended to body). */
 	enum werr (*raw_get)(struct store *st, int64_t id, char content_type[128], struct buf *body);
 	/* Inserts ev (its key, source, order, ... and event_to_json(with_meta)).
@@ -495,6 +500,7 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_rollback(st)             ((st)->ops->rollback(st))
 /* log */
 #define store_put_raw(st, ...)         ((st)->ops->log->put_raw((st), __VA_ARGS__))
+#define store_raw_purge(st, ...)       ((st)->ops->log->raw_purge((st), __VA_ARGS__))
 #define store_raw_get(st, ...)         ((st)->ops->log->raw_get((st), __VA_ARGS__))
 #define store_append_event(st, ...)    ((st)->ops->log->append_event((st), __VA_ARGS__))
 #define store_order_events(st, ...)    ((st)->ops->log->order_events((st), __VA_ARGS__))

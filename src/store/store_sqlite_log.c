@@ -15,13 +15,22 @@
 #include <string.h>
 
 #include "sqlite_int.h"
+#include "../base/crypto.h"
 #include "../core/event_json.h"
 #include "../base/banned.h"
 
 #define EACH_ORDER_PAGE 256
 
+/* A body delivered again keeps its first row; its received_at moves to the
+ * latest delivery, so retention counts from the last time it came. */
 static const char SQL_PUT_RAW[] =
-	"INSERT INTO raw_payloads(source, content_type, received_at, body) VALUES(?1, ?2, ?3, ?4)";
+	"INSERT INTO raw_payloads(source, content_type, received_at, body, body_hash) VALUES(?1, ?2, ?3, ?4, ?5)"
+	" ON CONFLICT(source, body_hash) DO UPDATE SET received_at = max(received_at, excluded.received_at)"
+	" RETURNING id";
+/* Bodies a pending fetch job still has to read are kept. */
+static const char SQL_RAW_PURGE[] =
+	"DELETE FROM raw_payloads WHERE id IN (SELECT id FROM raw_payloads WHERE received_at < ?1"
+	" AND id NOT IN (SELECT raw_id FROM fetch_jobs WHERE state = 'pending') ORDER BY received_at LIMIT ?2)";
 static const char SQL_RAW_GET[] = "SELECT content_type, body FROM raw_payloads WHERE id = ?1";
 /* ON CONFLICT(key) rather than OR IGNORE: only a repeated key is a
  * duplicate; any other constraint failure stays an error. */
@@ -63,11 +72,44 @@ static enum werr sq_put_raw(struct store *st, const char *source, const char *co
 	}
 	if ((err = sq_stmt(s, SQL_PUT_RAW, &q)))
 		return err;
-	/* a body of NULL is stored as an empty blob, not NULL */
-	err = sq_step_write(s, q, sq_bind(q, "SSib", source, content_type, received_at, body ? body : "", len),
-			    "unable to store raw payload", NULL);
-	if (!err && raw_id)
-		*raw_id = sqlite3_last_insert_rowid(s->db);
+	{
+		struct buf key = BUF_INIT;
+		char hash[SHA256_HEX_LEN + 1];
+		int rc;
+
+		/* source NUL body: the same bytes from two sources are two rows */
+		buf_append(&key, source, strlen(source) + 1);
+		buf_append(&key, body ? body : "", len);
+		crypto_sha256_hex(key.p, key.len, hash);
+		buf_release(&key);
+		/* a body of NULL is stored as an empty blob, not NULL */
+		rc = sq_bind(q, "SSibS", source, content_type, received_at, body ? body : "", len, hash);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW) {
+			if (raw_id)
+				*raw_id = sqlite3_column_int64(q, 0);
+			rc = sqlite3_step(q);
+		}
+		if (rc != SQLITE_DONE)
+			err = sq_fail(s, rc, "unable to store raw payload");
+		sq_done(q);
+	}
+	return err;
+}
+
+static enum werr sq_raw_purge(struct store *st, int64_t before, int limit, size_t *n)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q = NULL;
+	enum werr err;
+
+	*n = 0;
+	if ((err = sq_stmt(s, SQL_RAW_PURGE, &q)))
+		return err;
+	err = sq_step_write(s, q, sq_bind(q, "ii", before, (int64_t)limit), "unable to purge raw payloads", NULL);
+	if (!err)
+		*n = (size_t)sqlite3_changes(s->db);
 	return err;
 }
 
@@ -325,6 +367,7 @@ static enum werr sq_event_meta(struct store *st, const char *order, struct event
 
 const struct store_log_ops sq_log_ops = {
 	.put_raw = sq_put_raw,
+	.raw_purge = sq_raw_purge,
 	.raw_get = sq_raw_get,
 	.append_event = sq_append_event,
 	.order_events = sq_order_events,

@@ -6,8 +6,10 @@ import hashlib
 import hmac
 import json
 import os
+import sqlite3
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -140,6 +142,60 @@ class Input(unittest.TestCase):
         # within the skew (an hour ahead: a carrier clock a little fast) the event is taken
         st, body = self.s.post_events([ev("FT2", "in_transit", iso(1), package="1ZFUTURE0002")])
         self.assertEqual([r["outcome"] for r in body["results"]], ["accepted"])
+
+
+class Retention(unittest.TestCase):
+    """Defect 5 and [retention] raw_days: one raw payload per distinct body, purged after its days, the
+    events still rebuild."""
+
+    def test_12_5_replays_keep_one_raw_payload_and_old_ones_are_purged(self):
+        tmp = tempfile.mkdtemp(prefix="wismo-retention-")
+        cfg = os.path.join(tmp, "wismo.ini")
+        with open(cfg, "w") as f:
+            f.write(f"[source shopify]\nsecret = {SHOPIFY_SECRET}\n[retention]\nraw_days = 30\n")
+        s = Server(tmp=tmp, config=cfg).start()
+        try:
+            raw = json.dumps({"id": 9912, "order_number": "R5", "name": "#R5", "email": "r5@example.org", "created_at": iso(-3),
+                              "customer": {"first_name": "Rita", "last_name": "Raw"},
+                              "shipping_address": {"address1": "1 Raw Street", "zip": "10115", "city": "Berlin",
+                                                   "country_code": "DE"},
+                              "line_items": []}).encode()
+            for _ in range(20):
+                st, body = s.request("POST", "/hooks/shopify", raw=raw, key=None,
+                                     headers=shopify_headers(raw, "orders/create"))
+                self.assertEqual(st, 200, body)
+            st, body = s.post_events([ev("R6", "placed", iso(-2), source="shopify")])
+            self.assertEqual(st, 200, body)
+        finally:
+            self.assertEqual(s.stop(), 0)
+        db = sqlite3.connect(s.db)
+        self.assertEqual(db.execute("SELECT count(*) FROM raw_payloads WHERE source = 'shopify'"
+                                    " AND CAST(body AS TEXT) LIKE '%Raw Street%'").fetchone()[0], 1)
+        # 40 days pass for the webhook's body; the batch's body is recent
+        db.execute("UPDATE raw_payloads SET received_at = received_at - 40 * 86400000 WHERE CAST(body AS TEXT) LIKE '%R5%'")
+        db.commit()
+        db.close()
+        s.start()
+        try:
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                db = sqlite3.connect(s.db)
+                left = db.execute("SELECT count(*) FROM raw_payloads WHERE CAST(body AS TEXT) LIKE '%Raw Street%'").fetchone()[0]
+                kept = db.execute("SELECT count(*) FROM raw_payloads WHERE CAST(body AS TEXT) LIKE '%R6%'").fetchone()[0]
+                db.close()
+                if left == 0:
+                    break
+                time.sleep(0.1)
+            self.assertEqual((left, kept), (0, 1))
+            st, agent = s.get("/v1/orders/R5?view=agent", key="admin")
+            self.assertEqual(st, 200, agent)
+            raw_id = agent["timeline"][0]["raw_id"]
+            self.assertEqual(s.request("GET", f"/v1/raw/{raw_id}", key="admin")[0], 404)
+        finally:
+            self.assertEqual(s.stop(), 0)
+        # the log still rebuilds every projection byte for byte
+        r = s.cli("rebuild", "--verify")
+        self.assertIn("identical", r.stdout)
 
 
 if __name__ == "__main__":
