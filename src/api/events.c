@@ -215,6 +215,8 @@ enum http_result api_post_events(struct http_req *r)
 			goto out;
 		}
 	}
+	cJSON_Delete(kept); /* before any way out below: the suspended path returns early */
+	kept = NULL;
 	if (!in->nvalid) {
 		write_results(r, in);
 		goto out;

@@ -56,7 +56,9 @@
 #define SSE_RETRY_MS 3000             /* the "retry:" line sent first */
 #define SSE_MAX_STREAMS_DEFAULT 256   /* [streams] max: staff streams */
 #define SSE_MAX_PUBLIC_DEFAULT 256    /* [streams] max_public: tracking-page streams */
-#define SSE_PUBLIC_PER_CLIENT_DEFAULT 8 /* [streams] public_per_client */
+/* [streams] public_per_client: a closed tab's stream lingers until its next
+ * heartbeat (15 s), so a shopper's reloads count against it */
+#define SSE_PUBLIC_PER_CLIENT_DEFAULT 32
 #define SSE_TICK_MS 1000              /* expiry checks, heartbeats */
 #define SSE_RECHECK_MS 5000           /* principal checks (a revoked key's stream ends within this + a tick) */
 #define SSE_PENDING_MAX (256 * 1024)  /* a client this far behind is dropped */

@@ -22,6 +22,7 @@
 #include "../base/walloc.h"
 #include "../base/log.h"
 #include "poll_http.h"
+#include "../base/text.h"
 #include "poller.h"
 #include "../base/banned.h"
 
@@ -72,6 +73,8 @@ static enum werr fetch_page(void *ctx, const char *url, struct buf *out, char *w
 	char full[2048], auth[600];
 	const char *path = url;
 	long status;
+	enum text_fault tf;
+	size_t at = 0;
 	enum werr err = WERR_OK;
 
 	if (!strncmp(path, "http://", 7) || !strncmp(path, "https://", 8)) {
@@ -93,6 +96,10 @@ static enum werr fetch_page(void *ctx, const char *url, struct buf *out, char *w
 		snprintf(why, whycap, status ? "the API answered HTTP %ld" : "the API could not be reached (%ld)",
 			 status);
 		err = WERR_IO;
+	} else if ((tf = text_check(resp.body.p, resp.body.len, true, &at))) {
+		/* a fetched page is a body like any other (issue 12, defects 2, 3) */
+		snprintf(why, whycap, "the resource %s (byte %zu)", text_fault_name(tf), at);
+		err = WERR_INVALID;
 	} else if ((fc->npages && buf_putc(&fc->pages, '\n')) ||
 		   buf_append(&fc->pages, resp.body.p, resp.body.len) || buf_append(out, resp.body.p, resp.body.len)) {
 		snprintf(why, whycap, "the resource's pages are too large together");

@@ -46,6 +46,9 @@ public_url = ${base}
 name = Harbor & Pine
 support_email = help@harbor-pine.example
 lookups_per_minute = 30
+[streams]
+; every page of the suite comes from 127.0.0.1: the per-address cap is not what these tests look at
+public_per_client = 1000
 `;
 
 // ---------------------------------------------------------------- process-wide state and cleanup

@@ -1071,6 +1071,7 @@ static void test_12_5_one_raw_payload_per_distinct_body(void **state)
 	buf_reset(&body);
 	assert_int_equal(store_raw_get(st, d, ctype, &body), WERR_OK);
 	buf_release(&body);
+	store_close(st);
 }
 
 int main(void)
