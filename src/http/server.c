@@ -472,7 +472,8 @@ void http_log_redact(const char *in, char *out, size_t cap)
  */
 #define LIBLOG_PER_S 20
 
-static void on_library_log(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd hands a printf format: checked as one */
+__attribute__((format(printf, 2, 0))) static void on_library_log(void *cls, const char *fmt, va_list ap)
 {
 	struct http_server *s = cls;
 	char text[1024], safe[1024], dropped[24] = "";
