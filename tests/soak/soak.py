@@ -218,7 +218,9 @@ quiet_hours = off
         r = self.s.cli("rebuild", "--verify", check=False)
         if "identical" not in r.stdout:
             failures.append("rebuild --verify: " + r.stdout + r.stderr)
-        log = self.s.read_log()
+        # the whole log, every cycle's (the harness's read_log gives only its end)
+        with open(os.path.join(self.tmp, "server.log"), "rb") as f:
+            log = f.read().decode(errors="replace")
         if "runtime error" in log or "AddressSanitizer" in log:
             failures.append("sanitizer report in the server log")
         print(f"soak: {self.cycles} SIGKILL cycles; acknowledged {len(self.acked_events)} events and "
