@@ -19,7 +19,10 @@ test_pkgs=(python3 curl sqlite3
 	# browser tests (tests/browser): Debian's chromium driven by playwright-core from npm
 	chromium nodejs
 	# scripts/test.sh also compiles wismo with clang, which warns about things GCC does not
-	clang)
+	clang
+	# the fuzz targets (tests/fuzz): libFuzzer and clang's sanitizer runtimes, only a
+	# Recommends of clang, which --no-install-recommends skips
+	libclang-rt-dev)
 bench_pkgs=(wrk)
 
 want=("${build_pkgs[@]}")

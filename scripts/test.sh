@@ -58,5 +58,21 @@ else
 	failed=$((failed + 1))
 fi
 
+# Each fuzz target briefly (libFuzzer, clang tree build-fuzz/): a crash, a sanitizer report or a
+# failed property fails it.  `make fuzz` runs them for longer.
+# Steps that print their own "N passed, N failed" line: the counts are added to ours.
+run_counted() { # label command...
+	local label=$1 out; shift
+	out=$("$@" 2>&1 | tee /dev/stderr | tail -1)
+	if [[ $out =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+		passed=$((passed + BASH_REMATCH[1])); failed=$((failed + BASH_REMATCH[2]))
+	else
+		echo "$label: did not finish"; failed=$((failed + 1))
+	fi
+}
+run_counted fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-5}" scripts/fuzz.sh
+# A short crash soak (make soak runs 100 cycles) against the plain build
+run_counted soak scripts/soak.sh "${SOAK_CYCLES:-10}"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -376,7 +376,8 @@ bool mapping_apply(const struct mappings *m, const char *table, const char *code
 	copy_cut(ev->code, sizeof(ev->code), code);
 	if (description && description[0] && !ev->description[0])
 		copy_cut(ev->description, sizeof(ev->description), description);
-	if (t && code[0]) {
+	/* a table of comments only has no row array: bsearch must not see NULL */
+	if (t && t->nrows && code[0]) {
 		struct mrow key = { .code = (char *)code };
 		hit = bsearch(&key, t->rows, t->nrows, sizeof(*t->rows), row_cmp);
 	}

@@ -118,7 +118,7 @@ static enum http_result after_commit(struct http_req *r)
 	struct ingest *in = r->handler_state;
 
 	if (in->job.result) {
-		http_werr(r, in->job.result == WERR_BUSY ? WERR_BUSY : WERR_DB,
+		http_werr(r, werr_write_result(in->job.result),
 			  "the events could not be stored; nothing was kept, retry the request");
 		return HTTP_DONE;
 	}

@@ -110,7 +110,7 @@ static enum http_result after_commit(struct http_req *r)
 
 	if (h->job.result) {
 		app_count_hook(m, h->source, HOOK_FAILED);
-		http_werr(r, h->job.result == WERR_BUSY ? WERR_BUSY : WERR_DB,
+		http_werr(r, werr_write_result(h->job.result),
 			  "the delivery could not be stored; nothing was kept, retry it");
 		return HTTP_DONE;
 	}

@@ -18,6 +18,22 @@ const char *werr_name(enum werr err)
 	case WERR_INTERNAL: return "internal";
 	case WERR_UNSUPPORTED: return "unsupported";
 	case WERR_SHUTDOWN: return "shutting_down";
+	case WERR_STORAGE_FULL: return "storage_full";
+	case WERR_STORAGE_DOWN: return "storage_unavailable";
 	}
 	return "unknown_error";
+}
+
+enum werr werr_write_result(enum werr err)
+{
+	switch (err) {
+	case WERR_OK:
+	case WERR_BUSY:
+	case WERR_SHUTDOWN:
+	case WERR_STORAGE_FULL:
+	case WERR_STORAGE_DOWN:
+		return err;
+	default:
+		return WERR_DB;
+	}
 }

@@ -24,9 +24,20 @@ enum werr {
 	WERR_INTERNAL = 11,    /* a bug: an invariant did not hold */
 	WERR_UNSUPPORTED = 12, /* valid request for something not provided */
 	WERR_SHUTDOWN = 13,    /* the component is stopping */
+	/* The storage faults an operator can clear without a restart: the
+	 * transaction was rolled back, nothing of it is kept, and the same
+	 * request succeeds once the fault is gone (HTTP 503 + Retry-After). */
+	WERR_STORAGE_FULL = 14, /* the disk (or the database's size limit) is full */
+	WERR_STORAGE_DOWN = 15, /* the database cannot be written or opened now:
+	                         * read-only, an I/O error, a missing file */
 };
 
 /* A short lower-case name for the error, e.g. "not_found".  Never NULL. */
 const char *werr_name(enum werr err);
+
+/* What a failed write reports to its client: the errors a retry can cure
+ * (WERR_BUSY, WERR_SHUTDOWN, WERR_STORAGE_FULL, WERR_STORAGE_DOWN) as they
+ * are, anything else as WERR_DB (a failed, rolled-back transaction). */
+enum werr werr_write_result(enum werr err);
 
 #endif

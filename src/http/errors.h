@@ -58,7 +58,8 @@
 	X(FETCH_FAILED, "fetch_failed", 502, "the webhook calls for a fetch and no API access is configured")   \
 	X(BUSY, "busy", 503, "the writer's queue is full: retry after Retry-After")                            \
 	X(SHUTTING_DOWN, "shutting_down", 503, "the server is stopping")                                       \
-	X(STORAGE_UNAVAILABLE, "storage_unavailable", 503, "the store cannot be read now")                     \
+	X(STORAGE_UNAVAILABLE, "storage_unavailable", 503, "the store cannot be read or written now (read-only, I/O error): retry after Retry-After") \
+	X(STORAGE_FULL, "storage_full", 503, "the disk is full: nothing was stored, retry after Retry-After")  \
 	X(NOT_READY, "not_ready", 503, "the store cannot be read (readiness probe)")                            \
 	X(TOO_MANY_CONNECTIONS, "too_many_connections", 503, "over [limits] connections")                      \
 	X(TOO_MANY_STREAMS, "too_many_streams", 503, "over [streams] max live streams")

@@ -74,10 +74,14 @@ void http_werr(struct http_req *r, enum werr err, const char *message)
 	case WERR_DB: e = HE_STORAGE_ERROR; break;
 	case WERR_BUSY: e = HE_BUSY; break;
 	case WERR_SHUTDOWN: e = HE_SHUTTING_DOWN; break;
+	case WERR_STORAGE_FULL: e = HE_STORAGE_FULL; break;
+	case WERR_STORAGE_DOWN: e = HE_STORAGE_UNAVAILABLE; break;
 	default: e = HE_INTERNAL; break;
 	}
 	if (e == HE_BUSY || e == HE_SHUTTING_DOWN)
 		r->retry_after = "1";
+	else if (e == HE_STORAGE_FULL || e == HE_STORAGE_UNAVAILABLE)
+		r->retry_after = "30"; /* an operator frees space or fixes a mount: not a second */
 	http_fail(r, e, "%s", message ? message : http_errors[e].code);
 }
 

@@ -232,6 +232,16 @@ enum werr sq_fail(struct sqlite_store *s, int rc, const char *what)
 		return WERR_BUSY;
 	case SQLITE_NOMEM:
 		return WERR_NOMEM;
+	/* Faults of the disk, not of the data: SQLite has rolled the statement
+	 * (or the transaction) back and the connection stays usable, so the
+	 * client is told to retry (503) and the next batch succeeds once space
+	 * or write access returns (docs/architecture.md, Faults). */
+	case SQLITE_FULL:
+		return WERR_STORAGE_FULL;
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+		return WERR_STORAGE_DOWN;
 	}
 	return WERR_DB;
 }

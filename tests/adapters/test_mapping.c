@@ -194,6 +194,26 @@ static void test_zone_lookup_and_adapter_time(void **state)
 	zones_free(z);
 }
 
+/* Found by the tables fuzz target: a table of comments only has no rows (a
+ * NULL array), and looking a code up in it passed NULL to bsearch, which
+ * UBSan reports as undefined behaviour. */
+static void test_12_fuzz_empty_table_lookup(void **state)
+{
+	static const char comments[] = "# a table with no rows yet\n\n";
+	struct mappings *m = mappings_new();
+	struct event ev;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(mappings_add_text(m, "t", comments, strlen(comments), "t.tsv", err, sizeof(err)), WERR_OK);
+	assert_int_equal(mappings_nrows(m, "t"), 0);
+	event_init(&ev);
+	assert_false(mapping_apply(m, "t", "X1", "something", &ev));
+	assert_int_equal(ev.status, EV_UNKNOWN);
+	assert_string_equal(ev.code, "X1");
+	mappings_free(m);
+}
+
 static void test_signatures(void **state)
 {
 	static const char body[] = "{\"a\":1}";
@@ -239,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_local_times_across_dst),
 		cmocka_unit_test(test_zone_lookup_and_adapter_time),
 		cmocka_unit_test(test_signatures),
+		cmocka_unit_test(test_12_fuzz_empty_table_lookup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

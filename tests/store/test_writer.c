@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store/writer.h"
@@ -219,12 +222,81 @@ static void test_unmapped_and_rejected(void **state)
 	free(rej);
 }
 
+static off_t file_size(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) ? 0 : sb.st_size;
+}
+
+/*
+ * Defect (issue 12, storage faults): a disk that fills up gave 500
+ * storage_error, and nothing said the writer carries on once space returns.
+ * The process's file-size limit stands in for a full disk here (no root, no
+ * mount): SQLite's write fails as it would on ENOSPC or EIO, the batch is
+ * rolled back and reported as a storage fault (503 on the wire), what was
+ * committed before stays, and the same job commits once the limit is lifted.
+ */
+static void test_12_storage_fault_writer_recovers(void **state)
+{
+	struct fx *f = *state;
+	struct event ev[1];
+	bool dup[1], parked[1];
+	struct rlimit old, lim;
+	char wal[160];
+	enum werr err;
+	size_t big = 4u << 20;
+	char *raw = malloc(big);
+
+	assert_non_null(raw);
+	memset(raw, 'x', big);
+	ev_make(&ev[0], "api", "before", "2001", "", "", EV_PLACED, 0);
+	submit(f, "api", ev, 1, NULL, 0, dup, parked);
+
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	off_t have = file_size(f->path) > file_size(wal) ? file_size(f->path) : file_size(wal);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN); /* a write past the limit fails with EFBIG instead of killing us */
+	lim = old;
+	lim.rlim_cur = (rlim_t)have + 65536;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+
+	struct writer_job job = { 0 };
+	ev_make(&ev[0], "api", "during", "2002", "", "", EV_PLACED, 1);
+	job.source = "api";
+	job.content_type = "application/json";
+	job.raw = raw;
+	job.rawlen = big;
+	job.events = ev;
+	job.nevents = 1;
+	job.duplicate = dup;
+	job.received_at = 1700000100000;
+	err = writer_submit_wait(f->w, &job);
+	assert_true(err == WERR_STORAGE_FULL || err == WERR_STORAGE_DOWN);
+	assert_int_equal(werr_write_result(err), err); /* reaches the client as it is: 503 */
+	assert_null(order_json(f, "2002"));
+
+	/* space returns: the very same job commits, and nothing was lost */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	ev_make(&ev[0], "api", "during", "2002", "", "", EV_PLACED, 1);
+	assert_int_equal(writer_submit_wait(f->w, &job), WERR_OK);
+	assert_false(dup[0]);
+	char *json = order_json(f, "2001");
+	assert_non_null(json);
+	free(json);
+	json = order_json(f, "2002");
+	assert_non_null(json);
+	free(json);
+	signal(SIGXFSZ, SIG_DFL);
+	free(raw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ref_parked_until_alias, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tracking_number_parked_until_package_known, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmapped_and_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_12_storage_fault_writer_recovers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,58 @@
+/*
+ * fuzz_tables.c - the mapping tables (mappings_add_text, the NAME.tsv
+ * format; built as fuzz_mapping) or the location -> time zone table
+ * (zones_load, zones.tsv; built as fuzz_zones with FUZZ_ZONES, a program of
+ * its own because each load reads the system's zone files and runs ~200
+ * times slower).  A table that loads is then queried with every field it
+ * holds, which must not fail.
+ */
+#include "fuzz.h"
+
+#include "adapters/mapping.h"
+#include "adapters/zones.h"
+#include "base/walloc.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	walloc_init();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char err[256];
+	char *text, *line, *save = NULL;
+#ifndef FUZZ_ZONES
+	struct mappings *m = mappings_new();
+	struct event ev;
+
+	text = fuzz_text(data, size);
+	if (mappings_add_text(m, "fuzz", (const char *)data, size, "fuzz.tsv", err, sizeof(err)) == WERR_OK) {
+		FUZZ_CHECK(mappings_has_table(m, "fuzz"));
+		for (line = strtok_r(text, "\t\n", &save); line; line = strtok_r(NULL, "\t\n", &save))
+			{
+			event_init(&ev);
+			(void)mapping_apply(m, "fuzz", line, line, &ev);
+		}
+	}
+	mappings_free(m);
+	free(text);
+#else
+	struct zones *z = NULL;
+
+	if (zones_load(fuzz_file(data, size), NULL, &z, err, sizeof(err)) == WERR_OK) {
+		text = fuzz_text(data, size);
+		for (line = strtok_r(text, "\t\n", &save); line; line = strtok_r(NULL, "\t\n", &save)) {
+			const char *zone = zones_lookup(z, line, line);
+			int64_t utc;
+			if (zone)
+				(void)zones_to_utc(z, zone, 1700000000000, &utc);
+		}
+		free(text);
+		zones_free(z);
+	}
+#endif
+	return 0;
+}
