@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../base/text.h"
 #include "../base/crypto.h"
 #include "../base/wtime.h"
 #include "mapping.h"
@@ -22,7 +23,7 @@ enum werr agg_parse_object(const struct hook_request *rq, struct adapter_out *ou
 	*root = NULL;
 	if (!rq->body || !rq->len)
 		return adapter_fail(out, "body is empty");
-	j = cJSON_ParseWithLength(rq->body, rq->len);
+	j = text_json_one(rq->body, rq->len, NULL);
 	if (!j)
 		return adapter_fail(out, "body is not JSON");
 	if (!cJSON_IsObject(j)) {

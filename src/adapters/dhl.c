@@ -47,6 +47,7 @@
 
 #include "adapter.h"
 #include "carrier_scan.h"
+#include "../base/text.h"
 #include "../base/wtime.h"
 #include "../base/banned.h"
 
@@ -151,7 +152,7 @@ static enum werr mydhl_shipment(const struct adapter_env *env, struct adapter_ou
 
 static enum werr dhl_json(const struct adapter_env *env, const struct hook_request *rq, struct adapter_out *out)
 {
-	cJSON *root = cJSON_ParseWithLength(rq->body, rq->len);
+	cJSON *root = text_json_one(rq->body, rq->len, NULL);
 	const cJSON *shipments, *sh, *status;
 	enum werr e = WERR_OK;
 

@@ -36,6 +36,7 @@
 
 #include "adapter.h"
 #include "carrier_scan.h"
+#include "../base/text.h"
 #include "../base/banned.h"
 
 #define STR carrier_scan_str
@@ -132,7 +133,7 @@ static enum werr fedex_result(const struct adapter_env *env, struct adapter_out 
 
 static enum werr fedex_parse(const struct adapter_env *env, const struct hook_request *rq, struct adapter_out *out)
 {
-	cJSON *root = cJSON_ParseWithLength(rq->body, rq->len);
+	cJSON *root = text_json_one(rq->body, rq->len, NULL);
 	const cJSON *errors, *results, *ctr;
 	enum werr e = WERR_OK;
 

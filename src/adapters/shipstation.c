@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/text.h"
 #include "../base/crypto.h"
 #include "../base/wtime.h"
 #include "adapter.h"
@@ -681,7 +682,7 @@ static enum werr ss_webhook(struct ss *c, const char *url, const char *type)
 static enum werr ss_parse(const struct adapter_env *env, const struct hook_request *rq, struct adapter_out *out)
 {
 	struct ss c = { env, out };
-	cJSON *root = cJSON_ParseWithLength(rq->body, rq->len);
+	cJSON *root = text_json_one(rq->body, rq->len, NULL);
 	const cJSON *v;
 	enum werr e;
 

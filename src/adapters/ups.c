@@ -29,6 +29,7 @@
 
 #include "adapter.h"
 #include "carrier_scan.h"
+#include "../base/text.h"
 #include "../base/wtime.h"
 #include "../base/banned.h"
 
@@ -133,7 +134,7 @@ static enum werr ups_activity(const struct adapter_env *env, struct adapter_out 
 
 static enum werr ups_parse(const struct adapter_env *env, const struct hook_request *rq, struct adapter_out *out)
 {
-	cJSON *root = cJSON_ParseWithLength(rq->body, rq->len);
+	cJSON *root = text_json_one(rq->body, rq->len, NULL);
 	const cJSON *errors, *shipments, *shipment;
 	enum werr e = WERR_OK;
 

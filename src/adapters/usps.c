@@ -33,6 +33,7 @@
 
 #include "adapter.h"
 #include "carrier_scan.h"
+#include "../base/text.h"
 #include "../base/wtime.h"
 #include "../base/banned.h"
 
@@ -92,7 +93,7 @@ static int64_t usps_estimate(const struct adapter_env *env, const cJSON *root)
 
 static enum werr usps_parse(const struct adapter_env *env, const struct hook_request *rq, struct adapter_out *out)
 {
-	cJSON *root = cJSON_ParseWithLength(rq->body, rq->len);
+	cJSON *root = text_json_one(rq->body, rq->len, NULL);
 	const cJSON *err, *ev;
 	const char *tracking;
 	int64_t estimated;

@@ -24,6 +24,7 @@
 
 #include "carrier_names.h"
 #include "mapping.h"
+#include "../base/text.h"
 #include "../base/wtime.h"
 #include "../base/banned.h"
 
@@ -545,18 +546,16 @@ static enum werr wc_verify(const struct hook_request *rq, const char *secret, in
 static enum werr wc_parse(const struct adapter_env *env, const struct hook_request *rq, struct adapter_out *out)
 {
 	struct ctx c = { env, out };
-	const char *end = NULL;
+	size_t at = 0;
 	const char *topic;
 	cJSON *o;
 	enum werr e = WERR_OK;
 
 	if (is_form_ping(rq->body, rq->len))
 		return WERR_OK;
-	o = cJSON_ParseWithLengthOpts(rq->body, rq->len, &end, false);
-	if (!o) {
-		size_t at = end && end >= rq->body ? (size_t)(end - rq->body) : 0;
-		return adapter_fail(out, "body is not JSON (error near byte %zu)", at);
-	}
+	o = text_json_one(rq->body, rq->len, &at);
+	if (!o)
+		return adapter_fail(out, "body is not JSON, or has text after its value (near byte %zu)", at);
 	if (!cJSON_IsObject(o)) {
 		e = adapter_fail(out, "body is not a JSON object");
 		goto out;

@@ -57,6 +57,13 @@ class Input(unittest.TestCase):
         # whitespace after the value is fine
         st, body = self.post_raw((one + " \n\t").encode())
         self.assertEqual(st, 200, body)
+        # a webhook body too: text after its value is refused (422, kept in the rejected list)
+        raw = json.dumps({"id": 9911, "order_number": "TJ3", "email": "tj3@example.org",
+                          "created_at": iso(-3), "line_items": []}).encode() + b' {"id": 9912}'
+        st, body = self.s.request("POST", "/hooks/shopify", raw=raw, key=None,
+                                  headers=shopify_headers(raw, "orders/create"))
+        self.assertEqual((st, body["error"]["code"]), (422, "unreadable_payload"), body)
+        self.assertEqual(self.s.get("/v1/orders/TJ3")[0], 404)
         # every JSON body the API reads: rules, consent, signed links
         for method, path in (("PUT", "/v1/rules/r12"), ("POST", "/v1/consent"), ("POST", "/v1/track-links")):
             st, body = self.s.request(method, path, raw=b'{"a": 1} {"b": 2}', key="admin")
