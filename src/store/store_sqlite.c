@@ -44,6 +44,7 @@
 
 #include "schema/v4_notify.h"
 #include "schema/v4_web.h"
+#include "schema/v5_privacy.h"
 #include "sqlite_int.h"
 #include "../base/banned.h"
 
@@ -169,6 +170,9 @@ static const char *const migrations[] = {
 	/* 4: the readers' pages and KPIs (schema/v4_web.h), notifications
 	 * (schema/v4_notify.h) */
 	SCHEMA_V4_WEB SCHEMA_V4_NOTIFY,
+	/* 5: personal data: one raw payload per distinct body, the retention
+	 * purge's and the erasure's indexes (schema/v5_privacy.h) */
+	SCHEMA_V5_PRIVACY,
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -875,4 +879,5 @@ static const struct store_ops sq_ops = {
 	.kpis = &sq_kpi_ops,
 	.notify = &sq_notify_ops,
 	.settings = &sq_setting_ops,
+	.privacy = &sq_privacy_ops,
 };
