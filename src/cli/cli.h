@@ -12,6 +12,7 @@
 
 #include "../adapters/sources.h"
 #include "../api/api.h"
+#include "../app/retention.h"
 #include "../core/policy.h"
 #include "../http/http.h"
 #include "../notify/notify_config.h"
@@ -35,6 +36,7 @@ struct config {
 	struct web_config web;          /* [web] */
 	struct notify_config notify;    /* [smtp], [sms], [webhook NAME], [helpdesk], [teams], [notify] ... */
 	struct rules_config rules;      /* [rule NAME], [notify] templates, locale, default_rules */
+	struct retention_config retention; /* [retention] raw_days, interval */
 };
 
 struct cli_opts {

@@ -31,6 +31,7 @@ SETTER(set_views, views_config_set, views)
 SETTER(set_web, web_config_set, web)
 SETTER(set_rules, notify_rules_config_set, rules)
 SETTER(set_notify, notify_config_set, notify)
+SETTER(set_retention, retention_config_set, retention)
 #undef SETTER
 
 static int set_sources(struct config *c, const char *section, const char *key, const char *value)
@@ -40,6 +41,7 @@ static int set_sources(struct config *c, const char *section, const char *key, c
 
 static int (*const setters[])(struct config *, const char *, const char *, const char *) = {
 	set_http, set_store, set_policy, set_sources, set_api, set_views, set_web, set_rules, set_notify,
+	set_retention,
 };
 
 struct load_ctx {

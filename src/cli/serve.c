@@ -11,6 +11,7 @@
  *      the API's and the web's route tables    5. HTTP server: ends the live streams,
  *   6. planner: project hook of the writer        lets the answers go out, stops
  *   7. commit listeners: live updates, worker  6. the rest is freed
+ *   7b. retention purge (its own store handle) 2b. retention purge: ends its batch
  *   8. serve requests; 9. poller
  *
  * A consumer of commits is added here (writer_add_project_hook for work in
@@ -29,6 +30,7 @@
 #include "../app/counters.h"
 #include "../app/links.h"
 #include "../app/live.h"
+#include "../app/retention.h"
 #include "../base/log.h"
 #include "../notify/worker.h"
 #include "../poll/poller.h"
@@ -49,10 +51,13 @@ struct serve {
 	struct app_live *live;
 	struct http_server *http;
 	struct poller *poller;
+	struct retention *retention;
 };
 
 static void serve_free(struct serve *s)
 {
+	/* a purge batch in progress ends before the writer stops */
+	retention_stop(s->retention);
 	/* the writer first: its hooks and listeners point at the others */
 	writer_stop(s->app.writer);
 	worker_stop(s->worker);
@@ -143,6 +148,10 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	if ((err = writer_add_project_hook(a->writer, notify_planner_hook, s->planner)) ||
 	    (err = writer_add_commit_listener(a->writer, app_live_committed, s->live)) ||
 	    (err = writer_add_commit_listener(a->writer, worker_commit_listener, s->worker)))
+		goto fail;
+	/* 7b: the raw-payload purge (docs/privacy.md), before anything that
+	 * serve_free cannot undo */
+	if ((err = retention_start(cfg->store.url, &cfg->retention, &s->retention, errbuf, errcap)))
 		goto fail;
 	/* 8, 9 */
 	if ((err = http_server_listen(s->http, errbuf, errcap)))
