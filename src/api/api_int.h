@@ -46,5 +46,8 @@ enum http_result api_rules(struct http_req *r);
 enum http_result api_audit(struct http_req *r);
 enum http_result api_outbox(struct http_req *r);
 enum http_result api_post_consent(struct http_req *r);
+/* privacy.c */
+enum http_result api_post_erasure(struct http_req *r);
+enum http_result api_post_export(struct http_req *r);
 
 #endif
