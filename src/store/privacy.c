@@ -34,6 +34,8 @@ enum werr privacy_who_set(struct privacy_who *who, const char *by, const char *v
 		dst = who->phone, cap = sizeof(who->phone);
 	else if (!strcmp(by, "order"))
 		dst = who->order, cap = sizeof(who->order);
+	else if (!strcmp(by, "source"))
+		dst = who->source, cap = sizeof(who->source);
 	else {
 		snprintf(why, whycap, "name the person by exactly one of email, phone or order");
 		return WERR_INVALID;
@@ -48,7 +50,35 @@ enum werr privacy_who_set(struct privacy_who *who, const char *by, const char *v
 
 static const char *who_by(const struct privacy_who *who)
 {
-	return who->email[0] ? "email" : who->phone[0] ? "phone" : "order";
+	return who->email[0] ? "email" : who->phone[0] ? "phone" : who->order[0] ? "order" : "source";
+}
+
+struct by_source {
+	struct store *st;
+	const char *source;
+	struct privacy_result *res;
+	size_t cap;
+};
+
+static enum werr order_of_source(const char *order, void *ctx)
+{
+	struct by_source *b = ctx;
+	struct event *evs = NULL;
+	size_t n = 0;
+	bool hit = false;
+	enum werr err = store_order_events(b->st, order, &evs, &n);
+
+	for (size_t i = 0; i < n && !hit; i++)
+		hit = !strcmp(evs[i].source, b->source);
+	event_array_free(evs, n);
+	if (err || !hit)
+		return err;
+	if (b->res->norders == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 64;
+		b->res->orders = wrealloc(b->res->orders, b->cap * sizeof(*b->res->orders));
+	}
+	memcpy(b->res->orders[b->res->norders++], order, strlen(order) + 1);
+	return WERR_OK;
 }
 
 /* The orders of the person; an order number names one order if the log has it. */
@@ -58,6 +88,10 @@ static enum werr find_orders(struct store *st, const struct privacy_who *who, st
 	size_t n = 0;
 	enum werr err;
 
+	if (who->source[0]) {
+		struct by_source b = { st, who->source, res, 0 };
+		return store_each_order(st, order_of_source, &b);
+	}
 	if (!who->order[0])
 		return store_person_orders(st, who->email, who->phone, &res->orders, &res->norders);
 	if ((err = store_order_events(st, who->order, &evs, &n)))
@@ -123,6 +157,8 @@ static enum werr audit(struct store *st, const struct privacy_who *who, const ch
 	 * event log keeps anyway */
 	if (who->order[0])
 		snprintf(subject, sizeof(subject), "order %s", who->order);
+	else if (who->source[0])
+		snprintf(subject, sizeof(subject), "source %s", who->source);
 	else
 		snprintf(subject, sizeof(subject), "by %s", who_by(who));
 	buf_printf(&d, "{\"by\":\"%s\",\"orders\":[", who_by(who));
@@ -150,7 +186,7 @@ enum werr privacy_erase(struct store *st, const struct policy *pol, const struct
 	memset(res, 0, sizeof(*res));
 	if ((err = find_orders(st, who, res)))
 		goto out;
-	if (!who->order[0]) {
+	if (!who->order[0] && !who->source[0]) {
 		emails_add(ids, who->email);
 		phones_add(ids, who->phone);
 		if ((err = collect_ids(st, res, ids)))
@@ -193,6 +229,38 @@ static enum werr export_messages(struct store *st, const char *order, bool *firs
 	return err;
 }
 
+/* The customer as each order's events gave it: each distinct one once. */
+static enum werr export_customers(struct store *st, const char *order, bool *first, struct buf *out)
+{
+	struct event *evs = NULL;
+	size_t n = 0;
+	enum werr err = store_order_events(st, order, &evs, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct event_customer *c = &evs[i].customer;
+		bool seen = !c->name[0] && !c->email[0] && !c->phone[0] && !c->postal_code[0];
+
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = !memcmp(c, &evs[k].customer, sizeof(*c));
+		if (seen)
+			continue;
+		buf_puts(out, *first ? "{\"order\":" : ",{\"order\":");
+		*first = false;
+		buf_json_str(out, order);
+		buf_puts(out, ",\"name\":");
+		buf_json_str(out, c->name);
+		buf_puts(out, ",\"email\":");
+		buf_json_str(out, c->email);
+		buf_puts(out, ",\"phone\":");
+		buf_json_str(out, c->phone);
+		buf_puts(out, ",\"postal_code\":");
+		buf_json_str(out, c->postal_code);
+		buf_putc(out, '}');
+	}
+	event_array_free(evs, n);
+	return err;
+}
+
 enum werr privacy_export(struct store *st, const struct privacy_who *who, struct buf *out)
 {
 	struct privacy_result res = { 0 };
@@ -206,7 +274,8 @@ enum werr privacy_export(struct store *st, const struct privacy_who *who, struct
 	buf_puts(out, "{\"by\":");
 	buf_json_str(out, who_by(who));
 	buf_puts(out, ",\"value\":");
-	buf_json_str(out, who->email[0] ? who->email : who->phone[0] ? who->phone : who->order);
+	buf_json_str(out, who->email[0] ? who->email : who->phone[0] ? who->phone : who->order[0] ? who->order
+														      : who->source);
 	buf_puts(out, ",\"orders\":[");
 	for (size_t i = 0; i < res.norders && !err; i++) {
 		char *json = NULL;
@@ -224,6 +293,10 @@ enum werr privacy_export(struct store *st, const struct privacy_who *who, struct
 		}
 		free(json);
 	}
+	buf_puts(out, "],\"customers\":[");
+	first = true;
+	for (size_t i = 0; i < res.norders && !err; i++)
+		err = export_customers(st, res.orders[i], &first, out);
 	buf_puts(out, "],\"messages\":[");
 	first = true;
 	for (size_t i = 0; i < res.norders && !err; i++)

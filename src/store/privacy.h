@@ -13,6 +13,8 @@
  *                                          orders name
  *   order   that order only               nothing: the person may still be
  *                                          a customer through other orders
+ *   source  every order any event of      nothing (a shop that left: Shopify's
+ *           that source names               shop/redact)
  *
  * Erasure keeps the facts (events keep key, order, package, status and
  * times; the log rebuilds) and removes the person: each event's customer,
@@ -38,6 +40,7 @@ struct privacy_who {
 	char email[EV_EMAIL_MAX + 1]; /* "" for none; exactly one of the three is set */
 	char phone[EV_PHONE_MAX + 1];
 	char order[EV_ORDER_MAX + 1];
+	char source[EV_SOURCE_MAX + 1];
 };
 
 struct privacy_result {
@@ -47,7 +50,7 @@ struct privacy_result {
 };
 
 /* Sets exactly one field of who; WERR_INVALID (and why) when by is not
- * "email", "phone" or "order", or value is empty or too long. */
+ * "email", "phone", "order" or "source", or value is empty or too long. */
 enum werr privacy_who_set(struct privacy_who *who, const char *by, const char *value, char *why, size_t whycap);
 
 /* Erases the person (see above).  actor goes to the audit entry ("cli",
@@ -58,7 +61,8 @@ enum werr privacy_erase(struct store *st, const struct policy *pol, const struct
 			const char *actor, int64_t at, struct privacy_result *res);
 
 /* Appends to out a JSON object with what wismo holds about the person:
- * {"email":..., "phone":..., "order":..., "orders":[projection...],
+ * {"by", "value", "orders":[projection...], "customers":[{order, name,
+ *  email, phone, postal_code}: each distinct customer of each order's events],
  *  "messages":[{order, channel, recipient, state, created_at, sent_at}...],
  *  "consent":[{phone, sms, at}...]}.  Reads only. */
 enum werr privacy_export(struct store *st, const struct privacy_who *who, struct buf *out);
