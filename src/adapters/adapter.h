@@ -83,12 +83,26 @@ struct adapter_alias {
 	char carrier[EV_CARRIER_MAX + 1];
 };
 
+/* A privacy request (Shopify's mandatory privacy webhooks): the body names a
+ * person or a whole shop instead of facts.  The hook path acts on it
+ * (store/privacy.h, docs/privacy.md) and keeps no copy of the body. */
+#define ADAPTER_PRIVACY_REFS 64
+struct adapter_privacy {
+	char action[16];                /* "" none; "erase", "erase_source", "data_request" */
+	char email[EV_EMAIL_MAX + 1];   /* the person ("" when the body gives none) */
+	char phone[EV_PHONE_MAX + 1];
+	char request_id[EV_ID_MAX + 1]; /* the source's id of a data request */
+	size_t nrefs;                   /* orders the body names, as alias refs ("order:ID") */
+	char refs[ADAPTER_PRIVACY_REFS][EV_ID_MAX + 1];
+};
+
 struct adapter_out {
 	struct event *events;
 	size_t nevents, evcap;
 	struct adapter_alias *aliases;
 	size_t naliases, alcap;
 	char reason[256];               /* why the body cannot be read */
+	struct adapter_privacy privacy; /* action "" unless the body is a privacy request */
 };
 
 struct adapter {

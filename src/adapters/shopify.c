@@ -571,6 +571,46 @@ static enum werr shopify_verify(const struct hook_request *rq, const char *secre
 	return WERR_OK;
 }
 
+/*
+ * The mandatory privacy webhooks (docs/privacy.md): customers/redact and
+ * customers/data_request name a customer (email, phone) and the shop's
+ * order ids (orders_to_redact, orders_requested); shop/redact names the
+ * whole shop, 48 hours after it uninstalled the app.  No events: the hook
+ * path erases, or records the request for an export.
+ */
+static enum werr privacy_request(struct adapter_out *out, const cJSON *o, const char *action, const char *orders)
+{
+	struct adapter_privacy *pr = &out->privacy;
+	const cJSON *cust = adapter_json_obj(o, "customer"), *id;
+	enum werr e;
+
+	snprintf(pr->action, sizeof(pr->action), "%s", action);
+	if (!strcmp(action, "erase_source"))
+		return WERR_OK;
+	if (!cust)
+		return adapter_fail(out, "%s: 'customer' is missing", action);
+	ADAPTER_SET_CONTACT(pr->email, adapter_json_str(cust, "email"));
+	ADAPTER_SET_CONTACT(pr->phone, adapter_json_str(cust, "phone"));
+	if (!strcmp(action, "data_request") && adapter_json_obj(o, "data_request") &&
+	    (e = get_id(out, adapter_json_obj(o, "data_request"), "id", "data_request", false, pr->request_id,
+			sizeof(pr->request_id))))
+		return e;
+	cJSON_ArrayForEach(id, adapter_json_arr(o, orders)) {
+		char num[EV_ID_MAX - 8];
+
+		if (pr->nrefs == ADAPTER_PRIVACY_REFS)
+			return adapter_fail(out, "%s: more than %d orders", orders, ADAPTER_PRIVACY_REFS);
+		if (!cJSON_IsNumber(id) || id->valuedouble != floor(id->valuedouble) || id->valuedouble < 0 ||
+		    id->valuedouble >= MAX_EXACT_INT)
+			return adapter_fail(out, "%s: an order id is not an integer below 2^53", orders);
+		snprintf(num, sizeof(num), "%.0f", id->valuedouble);
+		snprintf(pr->refs[pr->nrefs++], sizeof(pr->refs[0]), "order:%s", num);
+	}
+	if (!pr->email[0] && !pr->phone[0] && !pr->nrefs)
+		return adapter_fail(out, "%s: the customer has neither email nor phone, and no order is named", action);
+	return WERR_OK;
+}
+
 static enum werr shopify_parse(const struct adapter_env *env, const struct hook_request *rq,
 			       struct adapter_out *out)
 {
@@ -606,6 +646,12 @@ static enum werr shopify_parse(const struct adapter_env *env, const struct hook_
 		e = fulfillment_event_events(&c, o);
 	else if (!strcmp(topic, "refunds/create"))
 		e = refund_events(&c, o, NULL);
+	else if (!strcmp(topic, "customers/redact"))
+		e = privacy_request(out, o, "erase", "orders_to_redact");
+	else if (!strcmp(topic, "customers/data_request"))
+		e = privacy_request(out, o, "data_request", "orders_requested");
+	else if (!strcmp(topic, "shop/redact"))
+		e = privacy_request(out, o, "erase_source", NULL);
 	/* any other topic: valid, and nothing wismo tracks */
 out:
 	cJSON_Delete(o);

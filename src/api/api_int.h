@@ -46,5 +46,11 @@ enum http_result api_rules(struct http_req *r);
 enum http_result api_audit(struct http_req *r);
 enum http_result api_outbox(struct http_req *r);
 enum http_result api_post_consent(struct http_req *r);
+/* privacy.c */
+enum http_result api_post_erasure(struct http_req *r);
+enum http_result api_post_export(struct http_req *r);
+/* A source's privacy webhook (adapter.h, struct adapter_privacy), from hooks.c. */
+struct adapter_privacy;
+enum http_result api_privacy_hook(struct http_req *r, const char *source, const struct adapter_privacy *pr);
 
 #endif

@@ -248,6 +248,8 @@ enum http_result api_post_hook(struct http_req *r)
 	env.fetch = sc->api_base[0] ? defer_fetch : NULL;
 	env.fctx = &defer;
 	err = adapter_parse(ad, &env, &rq, &h->out);
+	if (!err && h->out.privacy.action[0]) /* erasure or data request: no events, no raw body kept */
+		return api_privacy_hook(r, h->source, &h->out.privacy);
 	for (size_t i = 0; !err && i < h->out.nevents; i++) {
 		const char *bad = event_problem(&h->out.events[i]);
 		if (bad)

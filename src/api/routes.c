@@ -35,6 +35,8 @@ static const struct http_route rows[] = {
 	{ "GET", "/v1/outbox/{rest*}", ROLES_ADMIN, "outbox", api_outbox },
 	{ "POST", "/v1/outbox/{rest*}", ROLES_ADMIN, "outbox", api_outbox },
 	{ "POST", "/v1/consent", ROLES_INGEST, "consent", api_post_consent },
+	{ "POST", "/v1/erasures", ROLES_ADMIN, "privacy", api_post_erasure },
+	{ "POST", "/v1/exports", ROLES_ADMIN, "privacy", api_post_export },
 	/* for the load balancer and the monitoring system: no key, no order data */
 	{ "GET", "/healthz", 0, "healthz", api_healthz },
 	{ "GET", "/readyz", 0, "readyz", api_readyz },

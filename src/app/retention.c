@@ -1,4 +1,6 @@
-/* retention.c - the raw-payload purge (contract in retention.h). */
+/*
+ * retention.c - the raw-payload purge thread (retention.h, docs/privacy.md).
+ */
 #include "retention.h"
 
 #include <pthread.h>
@@ -6,28 +8,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../base/clock.h"
 #include "../base/log.h"
 #include "../base/num.h"
-#include "../store/store.h"
+#include "../base/walloc.h"
 #include "../base/banned.h"
 
-#define DAY_MS ((int64_t)24 * 3600 * 1000)
+#define DAY_MS INT64_C(86400000)
+#define PAUSE_MS 20
 
 struct retention {
-	int64_t keep_ms;
-	char store_url[1024];
+	struct retention_config cfg;
+	struct store *st;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	bool stop;
+	bool stopping;
 };
-
-void retention_config_defaults(struct retention_config *c)
-{
-	c->raw_days = RETENTION_RAW_DAYS_DEFAULT;
-}
 
 int retention_config_set(struct retention_config *c, const char *section, const char *name, const char *value)
 {
@@ -35,86 +34,120 @@ int retention_config_set(struct retention_config *c, const char *section, const 
 
 	if (strcmp(section, "retention"))
 		return 0;
-	if (strcmp(name, "raw_days") || !num_parse(value, 0, 36500, &n))
+	if (!strcmp(name, "raw_days") && num_parse(value, 1, 36500, &n))
+		c->raw_days = (int)n;
+	else if (!strcmp(name, "interval") && num_parse(value, 1, 86400, &n))
+		c->interval_s = (int)n;
+	else
 		return -1;
-	c->raw_days = (int)n;
 	return 1;
 }
 
-enum werr retention_purge(struct store *st, int64_t before, size_t *n)
+int retention_raw_days(const struct retention_config *c)
 {
-	size_t got = RETENTION_BATCH;
-	enum werr err = WERR_OK;
+	return c && c->raw_days > 0 ? c->raw_days : RETENTION_RAW_DAYS_DEFAULT;
+}
 
-	*n = 0;
-	while (!err && got == RETENTION_BATCH) {
-		if ((err = store_begin(st)))
-			break;
-		if ((err = store_raw_purge(st, before, RETENTION_BATCH, &got))) {
-			store_rollback(st);
-			break;
+static int interval_s(const struct retention_config *c)
+{
+	return c->interval_s > 0 ? c->interval_s : RETENTION_INTERVAL_S_DEFAULT;
+}
+
+/* r: the thread, whose stop ends the pass after the current batch; NULL
+ * for a caller without one (it sleeps between batches instead). */
+static enum werr purge(struct retention *r, struct store *st, int raw_days, int batch, int pause_ms, int64_t now,
+		       int64_t *deleted)
+{
+	int64_t before = now - (int64_t)raw_days * DAY_MS, n = 0;
+	enum werr err;
+
+	*deleted = 0;
+	for (;;) {
+		/* no transaction of ours: each DELETE commits on its own */
+		if ((err = store_raw_purge(st, before, batch, &n)))
+			return err;
+		*deleted += n;
+		if (n < batch)
+			return WERR_OK;
+		if (r) {
+			struct timespec until = clock_deadline(CLOCK_MONOTONIC, pause_ms);
+			bool stop;
+
+			pthread_mutex_lock(&r->mu);
+			if (!r->stopping)
+				pthread_cond_timedwait(&r->cond, &r->mu, &until);
+			stop = r->stopping;
+			pthread_mutex_unlock(&r->mu);
+			if (stop)
+				return WERR_SHUTDOWN;
+		} else if (pause_ms > 0) {
+			struct timespec ts = { pause_ms / 1000, (long)(pause_ms % 1000) * 1000000L };
+			nanosleep(&ts, NULL);
 		}
-		if (!(err = store_commit(st)))
-			*n += got;
 	}
-	return err;
+}
+
+enum werr retention_purge(struct store *st, int raw_days, int batch, int pause_ms, int64_t now, int64_t *deleted)
+{
+	return purge(NULL, st, raw_days, batch > 0 ? batch : RETENTION_BATCH, pause_ms, now, deleted);
 }
 
 static void *retention_main(void *p)
 {
 	struct retention *r = p;
-	struct store *st = NULL;
-	char msg[256], count[24];
 
-	pthread_mutex_lock(&r->mu);
-	while (!r->stop) {
+	for (;;) {
 		struct timespec until;
-		size_t n = 0;
+		int64_t deleted = 0;
 		enum werr err;
+		bool stop;
 
-		pthread_mutex_unlock(&r->mu);
-		if (!st && store_open(r->store_url, STORE_NO_MIGRATE, &st, msg, sizeof(msg))) {
-			wlog(LOG_ERROR, "retention_store_open_failed", "detail", msg, NULL);
-			st = NULL;
+		err = purge(r, r->st, retention_raw_days(&r->cfg), RETENTION_BATCH, PAUSE_MS, clock_wall_ms(),
+			    &deleted);
+		if (err && err != WERR_SHUTDOWN)
+			wlog(LOG_ERROR, "retention_purge_failed", "error", werr_name(err), "detail",
+			     store_errmsg(r->st), NULL);
+		else if (deleted) {
+			char n[24];
+			snprintf(n, sizeof(n), "%lld", (long long)deleted);
+			wlog(LOG_INFO, "raw_payloads_purged", "rows", n, NULL);
 		}
-		if (st) {
-			err = retention_purge(st, clock_wall_ms() - r->keep_ms, &n);
-			snprintf(count, sizeof(count), "%zu", n);
-			if (err)
-				wlog(LOG_WARN, "raw_purge_failed", "purged", count, "detail", store_errmsg(st), NULL);
-			else if (n)
-				wlog(LOG_INFO, "raw_purged", "purged", count, NULL);
-		}
+		until = clock_deadline(CLOCK_MONOTONIC, (int64_t)interval_s(&r->cfg) * 1000);
 		pthread_mutex_lock(&r->mu);
-		until = clock_deadline(CLOCK_REALTIME, RETENTION_PERIOD_MS);
-		while (!r->stop && pthread_cond_timedwait(&r->cond, &r->mu, &until) == 0)
+		while (!r->stopping && pthread_cond_timedwait(&r->cond, &r->mu, &until) == 0)
 			;
+		stop = r->stopping;
+		pthread_mutex_unlock(&r->mu);
+		if (stop)
+			return NULL;
 	}
-	pthread_mutex_unlock(&r->mu);
-	store_close(st);
-	return NULL;
 }
 
-enum werr retention_start(const struct retention_config *c, const char *store_url, struct retention **out,
+enum werr retention_start(const char *url, const struct retention_config *c, struct retention **out,
 			  char *errbuf, size_t errcap)
 {
-	struct retention *r;
+	struct retention *r = wcalloc(1, sizeof(*r));
+	pthread_condattr_t ca;
+	enum werr err;
 
 	*out = NULL;
-	if (c->raw_days <= 0)
-		return WERR_OK;
-	if (!(r = calloc(1, sizeof(*r))))
-		return WERR_NOMEM;
-	r->keep_ms = (int64_t)c->raw_days * DAY_MS;
-	snprintf(r->store_url, sizeof(r->store_url), "%s", store_url);
+	r->cfg = *c;
+	if ((err = store_open(url, STORE_NO_MIGRATE, &r->st, errbuf, errcap))) {
+		free(r);
+		return err;
+	}
 	pthread_mutex_init(&r->mu, NULL);
-	pthread_cond_init(&r->cond, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	if (pthread_create(&r->thread, NULL, retention_main, r)) {
-		snprintf(errbuf, errcap, "unable to start the retention task");
+		snprintf(errbuf, errcap, "unable to start the retention thread");
 		pthread_cond_destroy(&r->cond);
 		pthread_mutex_destroy(&r->mu);
+		store_close(r->st);
 		free(r);
-		return WERR_INTERNAL;
+		return WERR_IO;
 	}
 	*out = r;
 	return WERR_OK;
@@ -125,11 +158,12 @@ void retention_stop(struct retention *r)
 	if (!r)
 		return;
 	pthread_mutex_lock(&r->mu);
-	r->stop = true;
-	pthread_cond_signal(&r->cond);
+	r->stopping = true;
+	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->mu);
 	pthread_join(r->thread, NULL);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->mu);
+	store_close(r->st);
 	free(r);
 }

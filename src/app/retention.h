@@ -1,48 +1,53 @@
 /*
- * retention.h - how long raw payloads are kept, and the background task that
- * purges older ones (docs/privacy.md).
+ * retention.h - the purge of raw payloads older than [retention] raw_days
+ * (docs/privacy.md): a background thread, started and stopped by the wiring
+ * (src/cli/serve.c), with its own read-write store handle.
  *
- * Raw payloads are the bodies exactly as sources sent them: they hold what
- * the projections leave out (surnames, street addresses) and are kept only
- * for audit and for replaying a fixed mapping.  Events stay: the log holds
- * the normalized events, so projections still rebuild after a purge.
+ * Each pass deletes the expired rows in batches of RETENTION_BATCH, each
+ * batch its own short transaction with a pause between batches, so the
+ * ingest writer never waits long for the database lock (SQLite has one
+ * writer at a time; a batch of 500 rows takes a few milliseconds).  Events
+ * keep their raw_id: the event log holds the normalized events, so a purge
+ * never changes what a rebuild gives.
  *
- * The task is a thread with its own read-write store handle.  It purges once
- * at start and then every RETENTION_PERIOD_MS, in transactions of
- * RETENTION_BATCH rows, so the group-commit writer waits at most one short
- * delete for its turn.  retention_start/stop from one thread.
+ * Threads: retention_start/retention_stop from the wiring's thread;
+ * retention_purge from any thread with its own store.  Failure: a pass that
+ * fails is logged and retried at the next interval; nothing else stops.
  */
-#ifndef WISMO_APP_RETENTION_H
-#define WISMO_APP_RETENTION_H
+#ifndef WISMO_RETENTION_H
+#define WISMO_RETENTION_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 #include "../base/err.h"
+#include "../store/store.h"
 
 #define RETENTION_RAW_DAYS_DEFAULT 30
-#define RETENTION_PERIOD_MS (3600 * 1000)
-#define RETENTION_BATCH 1000
+#define RETENTION_INTERVAL_S_DEFAULT 3600
+#define RETENTION_BATCH 500
 
-/* [retention] (docs/config.md). */
+/* [retention]; zero fields mean the defaults. */
 struct retention_config {
-	int raw_days; /* raw payloads older than this are purged; 0: kept for good */
+	int raw_days;   /* raw payloads older than this are purged (1..36500) */
+	int interval_s; /* seconds between passes (1..86400) */
 };
 
-void retention_config_defaults(struct retention_config *c);
-/* One INI entry: 1 taken, 0 not ours, -1 bad value. */
+/* 1 taken, 0 not ours, -1 a bad value (architecture.md, "A setting"). */
 int retention_config_set(struct retention_config *c, const char *section, const char *name, const char *value);
+int retention_raw_days(const struct retention_config *c);
+
+/* One pass: deletes every raw payload received before now - raw_days, in
+ * batches of batch rows (each its own transaction), pausing pause_ms
+ * between batches.  *deleted counts the rows. */
+enum werr retention_purge(struct store *st, int raw_days, int batch, int pause_ms, int64_t now, int64_t *deleted);
 
 struct retention;
-
-/* Starts the task (NULL in *out when raw_days is 0: nothing to purge). */
-enum werr retention_start(const struct retention_config *c, const char *store_url, struct retention **out,
+/* Opens its own store on url and starts the thread, whose first pass runs
+ * at once.  The config is copied. */
+enum werr retention_start(const char *url, const struct retention_config *c, struct retention **out,
 			  char *errbuf, size_t errcap);
+/* Ends the pass in progress after its current batch, joins, frees.  NULL is
+ * a no-op. */
 void retention_stop(struct retention *r);
-
-/* One pass (the thread's body; `wismo` may call it): purges every raw
- * payload received before `before` (ms); *n how many. */
-struct store;
-enum werr retention_purge(struct store *st, int64_t before, size_t *n);
 
 #endif

@@ -36,7 +36,7 @@ struct config {
 	struct web_config web;          /* [web] */
 	struct notify_config notify;    /* [smtp], [sms], [webhook NAME], [helpdesk], [teams], [notify] ... */
 	struct rules_config rules;      /* [rule NAME], [notify] templates, locale, default_rules */
-	struct retention_config retention; /* [retention] */
+	struct retention_config retention; /* [retention] raw_days, interval */
 };
 
 struct cli_opts {
@@ -75,6 +75,8 @@ int cmd_parse(const struct config *cfg, const struct cli_opts *o);
 int cmd_check(const struct config *cfg);
 /* track-link parses its own options (--days); tracklink.c */
 int cmd_track_link(int argc, char **argv);
+/* erase.c: parses its own options, as track-link does */
+int cmd_erase(int argc, char **argv);
 /* notify parses its own options (preview --rule R --order O); notify.c */
 int cmd_notify(int argc, char **argv);
 

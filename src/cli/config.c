@@ -40,7 +40,8 @@ static int set_sources(struct config *c, const char *section, const char *key, c
 }
 
 static int (*const setters[])(struct config *, const char *, const char *, const char *) = {
-	set_http, set_store, set_policy, set_sources, set_api, set_views, set_web, set_rules, set_notify, set_retention,
+	set_http, set_store, set_policy, set_sources, set_api, set_views, set_web, set_rules, set_notify,
+	set_retention,
 };
 
 struct load_ctx {
@@ -75,7 +76,6 @@ static void config_defaults(struct config *cfg)
 	store_config_defaults(&cfg->store);
 	policy_init_defaults(&cfg->policy);
 	api_config_defaults(&cfg->api);
-	retention_config_defaults(&cfg->retention);
 }
 
 struct config *config_new(void)

@@ -37,6 +37,8 @@ static const struct command {
 	{ "parse", "--source S FILE [--header 'Name: value' ...]",
 	  "print the normalized events a source's payload yields, one JSON object per line" },
 	{ "check", "[--config FILE]", "validate the configuration, the mapping tables and the zone table" },
+	{ "erase", "--email X | --phone Y | --order Z [--export] [--store URL] [--config FILE]",
+	  "erase a person's data (or print what is held about them); docs/privacy.md" },
 	{ "track-link", "ORDER [--days N] [--store URL] [--config FILE]",
 	  "print a signed link to an order's tracking page" },
 	{ "notify", "preview --rule R --order ORDER [--at TIME] [--store URL] [--config FILE]",
@@ -294,6 +296,8 @@ int main(int argc, char **argv)
 		return cmd_track_link(argc, argv);
 	if (!strcmp(cmd, "notify"))
 		return cmd_notify(argc, argv);
+	if (!strcmp(cmd, "erase"))
+		return cmd_erase(argc, argv);
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {

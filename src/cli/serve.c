@@ -11,9 +11,9 @@
  *      the API's and the web's route tables    4. outbox worker: finishes its message
  *   6. planner: project hook of the writer     5. HTTP server: ends the live streams,
  *   7. commit listeners: live updates, worker     lets the answers go out, stops
- *   8. serve requests; 9. poller; 10. fetcher  6. the rest is freed
- *      (webhook bodies' fetches); 11. the
- *      retention purge (raw payloads)         (the purge stops with the poller)
+ *   7b. retention purge (its own store handle) 6. the rest is freed
+ *   8. serve requests; 9. poller; 10. fetcher  (2b. the retention purge ends its
+ *      (webhook bodies' fetches)                   batch, first in serve_free)
  *
  * A consumer of commits is added here (writer_add_project_hook for work in
  * the batch's transaction, writer_add_commit_listener for work after it);
@@ -59,6 +59,8 @@ struct serve {
 
 static void serve_free(struct serve *s)
 {
+	/* a purge batch in progress ends before the writer stops */
+	retention_stop(s->retention);
 	/* the writer first: its hooks and listeners point at the others */
 	writer_stop(s->app.writer);
 	worker_stop(s->worker);
@@ -151,6 +153,10 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	    (err = writer_add_commit_listener(a->writer, app_live_committed, s->live)) ||
 	    (err = writer_add_commit_listener(a->writer, worker_commit_listener, s->worker)))
 		goto fail;
+	/* 7b: the raw-payload purge (docs/privacy.md), before anything that
+	 * serve_free cannot undo */
+	if ((err = retention_start(cfg->store.url, &cfg->retention, &s->retention, errbuf, errcap)))
+		goto fail;
 	/* 8, 9 */
 	if ((err = http_server_listen(s->http, errbuf, errcap)))
 		goto fail;
@@ -160,9 +166,6 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	/* 10: the fetches webhook bodies call for, off the request threads */
 	if ((err = fetcher_start(&cfg->sources, cfg->store.url, a->writer, s->maps, s->zones, &s->fetcher,
 				 errbuf, errcap)))
-		goto fail;
-	/* 11: raw payloads past [retention] raw_days, purged in small batches */
-	if ((err = retention_start(&cfg->retention, cfg->store.url, &s->retention, errbuf, errcap)))
 		goto fail;
 	*out = s;
 	return WERR_OK;
@@ -193,8 +196,7 @@ void serve_stop(struct serve *s)
 	http_server_quiesce(s->http);
 	poller_stop(s->poller);
 	fetcher_stop(s->fetcher);
-	retention_stop(s->retention);
-	/* 3-6: serve_free's order */
+	/* 2b-6: serve_free's order */
 	serve_free(s);
 }
 

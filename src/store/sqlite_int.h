@@ -127,5 +127,6 @@ extern const struct store_kpi_ops sq_kpi_ops;         /* store_sqlite_web.c */
 extern const struct store_notify_ops sq_notify_ops;   /* store_sqlite_notify.c */
 extern const struct store_setting_ops sq_setting_ops; /* store_sqlite_settings.c */
 extern const struct store_fetch_ops sq_fetch_ops;     /* store_sqlite_fetch.c */
+extern const struct store_privacy_ops sq_privacy_ops; /* store_sqlite_privacy.c */
 
 #endif

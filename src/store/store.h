@@ -2,7 +2,7 @@
  * store.h - the storage interface (DESIGN.md section 6).
  *
  * One interface, tables of function pointers grouped by concern (log,
- * orders, keys, sources, kpis, notify, settings, fetch: see struct store_ops
+ * orders, keys, sources, kpis, notify, settings, fetch, privacy: see struct store_ops
  * below), with one implementation per backend (store_sqlite*.c now,
  * store_pg*.c later, one file per concern), and one conformance suite
  * (tests/store/test_store*.c) that every backend must pass.
@@ -10,7 +10,9 @@
  * What is stored:
  *  - events: append-only, unique by key; a repeated key is a duplicate and
  *    only bumps a counter in the duplicates table;
- *  - raw payloads: each request body as received, referenced by its events;
+ *  - raw payloads: each distinct request body as received (one row per
+ *    SHA-256 of source and body: a replay reuses the row), referenced by
+ *    its events, purged after [retention] raw_days (docs/privacy.md);
  *  - projections: one row per order (status, updated_at, lookup fields and
  *    the order's JSON) and one per package; always recomputable from the
  *    events (store_clear_projections + refold = rebuild);
@@ -216,6 +218,17 @@ struct web_counts {
 	int64_t conflicts, unmapped, rejected, quiet, failures;
 };
 
+/* ---- personal data ---- */
+/* What an erasure changed (store_erase_order, store_erase_person add to it). */
+struct erase_counts {
+	int64_t events;   /* event bodies whose customer was removed */
+	int64_t raws;     /* raw payloads deleted */
+	int64_t outbox;   /* outbox rows whose recipient and view were removed */
+	int64_t parked;   /* parked event bodies whose customer was removed */
+	int64_t consent;  /* consent rows deleted */
+	int64_t audit;    /* audit entries whose subject or detail named the person */
+};
+
 /*
  * The operations, one table per concern, so that a backend is written (and
  * reviewed) table by table and each concern's tables and statements live
@@ -234,6 +247,9 @@ struct web_counts {
  *   settings  struct store_setting_ops named values made on first use   settings
  *   fetch     struct store_fetch_ops  webhook bodies waiting for the    fetch_jobs
  *                                     fetch they call for
+ *   privacy   struct store_privacy_ops retention purge, erasure         (rows of raw_payloads, events,
+ *                                                                      parked, unmapped, outbox, consent,
+ *                                                                      audit_log)
  *
  * struct store_ops holds the connection's own operations (close, migrate,
  * transactions) and one pointer per table; none may be NULL.  Callers do
@@ -245,11 +261,6 @@ struct web_counts {
 struct store_log_ops {
 	enum werr (*put_raw)(struct store *st, const char *source, const char *content_type,
 			     const void *body, size_t len, int64_t received_at, int64_t *raw_id);
-	/* Deletes up to limit raw payloads received before `before` (ms),
-	 * oldest first, except those a pending fetch job still needs; *n says
-	 * how many (fewer than limit: none is left).  Events keep their raw_id:
-	 * raw_get then answers WERR_NOT_FOUND. */
-	enum werr (*raw_purge)(struct store *st, int64_t before, int limit, size_t *n);
 	/* A raw payload: its content type and body (appended to body). */
 	enum werr (*raw_get)(struct store *st, int64_t id, char content_type[128], struct buf *body);
 	/* Inserts ev (its key, source, order, ... and event_to_json(with_meta)).
@@ -443,6 +454,35 @@ struct store_fetch_ops {
 	enum werr (*fetch_counts)(struct store *st, int64_t *pending, int64_t *failed);
 };
 
+/* privacy: retention and erasure (docs/privacy.md).  Erasure removes the
+ * person, not the facts: an event keeps its key, order, package, status
+ * and times (so the log still rebuilds), only its "customer" object goes;
+ * the caller refolds the orders afterwards (project_order), so the
+ * projections lose the person too. */
+struct store_privacy_ops {
+	/* Deletes up to limit raw payloads received before `before`, oldest
+	 * first; *n = rows deleted (fewer than limit: nothing older is left).
+	 * Events keep their raw_id; reading a purged one gives WERR_NOT_FOUND. */
+	enum werr (*raw_purge)(struct store *st, int64_t before, int limit, int64_t *n);
+	/* The orders whose events name this customer email (case-insensitive)
+	 * or phone ("" for either: not searched), by order number (free()).
+	 * Reads every event body: an erasure is rare, an index on personal
+	 * data would be one more copy of it. */
+	enum werr (*person_orders)(struct store *st, const char *email, const char *phone,
+				   char (**orders)[EV_ORDER_MAX + 1], size_t *n);
+	/* Removes the customer from every event of order, deletes the raw
+	 * payloads its events came in, and removes the recipient and view of
+	 * its outbox rows (pending ones are cancelled, review ones rejected;
+	 * a row being sent is left to finish). */
+	enum werr (*erase_order)(struct store *st, const char *order, int64_t at, struct erase_counts *c);
+	/* Removes the person's email and phone ("" for either: none) where
+	 * they appear outside an order's events: consent, raw payloads that
+	 * contain them, parked events, unmapped-code samples, outbox rows
+	 * addressed to them, audit entries. */
+	enum werr (*erase_person)(struct store *st, const char *email, const char *phone, int64_t at,
+				  struct erase_counts *c);
+};
+
 struct store_ops {
 	const char *name;
 	void (*close)(struct store *st);
@@ -458,6 +498,7 @@ struct store_ops {
 	const struct store_notify_ops *notify;
 	const struct store_setting_ops *settings;
 	const struct store_fetch_ops *fetch;
+	const struct store_privacy_ops *privacy;
 };
 
 /* Every backend's struct starts with this. */
@@ -500,7 +541,6 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_rollback(st)             ((st)->ops->rollback(st))
 /* log */
 #define store_put_raw(st, ...)         ((st)->ops->log->put_raw((st), __VA_ARGS__))
-#define store_raw_purge(st, ...)       ((st)->ops->log->raw_purge((st), __VA_ARGS__))
 #define store_raw_get(st, ...)         ((st)->ops->log->raw_get((st), __VA_ARGS__))
 #define store_append_event(st, ...)    ((st)->ops->log->append_event((st), __VA_ARGS__))
 #define store_order_events(st, ...)    ((st)->ops->log->order_events((st), __VA_ARGS__))
@@ -566,5 +606,10 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_fetch_retry(st, ...)     ((st)->ops->fetch->fetch_retry((st), __VA_ARGS__))
 #define store_fetch_finish(st, ...)    ((st)->ops->fetch->fetch_finish((st), __VA_ARGS__))
 #define store_fetch_counts(st, ...)    ((st)->ops->fetch->fetch_counts((st), __VA_ARGS__))
+/* privacy */
+#define store_raw_purge(st, ...)       ((st)->ops->privacy->raw_purge((st), __VA_ARGS__))
+#define store_person_orders(st, ...)   ((st)->ops->privacy->person_orders((st), __VA_ARGS__))
+#define store_erase_order(st, ...)     ((st)->ops->privacy->erase_order((st), __VA_ARGS__))
+#define store_erase_person(st, ...)    ((st)->ops->privacy->erase_person((st), __VA_ARGS__))
 
 #endif

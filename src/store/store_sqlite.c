@@ -44,6 +44,7 @@
 
 #include "schema/v4_notify.h"
 #include "schema/v4_web.h"
+#include "schema/v5_privacy.h"
 #include "sqlite_int.h"
 #include "../base/banned.h"
 
@@ -169,13 +170,9 @@ static const char *const migrations[] = {
 	/* 4: the readers' pages and KPIs (schema/v4_web.h), notifications
 	 * (schema/v4_notify.h) */
 	SCHEMA_V4_WEB SCHEMA_V4_NOTIFY,
-	/* 5: one raw payload per distinct body of a source (a replayed webhook
-	 * reuses its row: body_hash is hex SHA-256 of source NUL body; rows from
-	 * before keep NULL, which the unique index allows), and the index the
-	 * retention purge walks ([retention] raw_days, docs/privacy.md). */
-	"ALTER TABLE raw_payloads ADD COLUMN body_hash TEXT;"
-	"CREATE UNIQUE INDEX raw_payloads_body ON raw_payloads(source, body_hash);"
-	"CREATE INDEX raw_payloads_received ON raw_payloads(received_at);",
+	/* 5: personal data: one raw payload per distinct body, the retention
+	 * purge's and the erasure's indexes (schema/v5_privacy.h) */
+	SCHEMA_V5_PRIVACY,
 	/* 6: webhook bodies waiting for the fetch they call for (ShipStation's
 	 * resource_url), done by the background fetcher (src/poll/fetcher.h),
 	 * never on a request thread.  A row is written in the same transaction
@@ -910,4 +907,5 @@ static const struct store_ops sq_ops = {
 	.notify = &sq_notify_ops,
 	.settings = &sq_setting_ops,
 	.fetch = &sq_fetch_ops,
+	.privacy = &sq_privacy_ops,
 };

@@ -4,6 +4,11 @@
  * the per-event stamps the writer adds (visible_at).  Tables raw_payloads,
  * events and duplicates (migrations 1 and 4).
  *
+ * Raw payloads are kept once per distinct body: the row's digest is the
+ * SHA-256 of the source, a NUL and the body (unique), so a webhook a source
+ * replays twenty times keeps one row, and every delivery's events point to
+ * it (docs/privacy.md).
+ *
  * An event's columns are for lookups; its body (event_to_json with meta) is
  * what readers parse, so the two never disagree about what an event says.
  */
@@ -16,6 +21,7 @@
 
 #include "sqlite_int.h"
 #include "../base/crypto.h"
+#include "../base/walloc.h"
 #include "../core/event_json.h"
 #include "../base/banned.h"
 
@@ -24,13 +30,9 @@
 /* A body delivered again keeps its first row; its received_at moves to the
  * latest delivery, so retention counts from the last time it came. */
 static const char SQL_PUT_RAW[] =
-	"INSERT INTO raw_payloads(source, content_type, received_at, body, body_hash) VALUES(?1, ?2, ?3, ?4, ?5)"
-	" ON CONFLICT(source, body_hash) DO UPDATE SET received_at = max(received_at, excluded.received_at)"
-	" RETURNING id";
-/* Bodies a pending fetch job still has to read are kept. */
-static const char SQL_RAW_PURGE[] =
-	"DELETE FROM raw_payloads WHERE id IN (SELECT id FROM raw_payloads WHERE received_at < ?1"
-	" AND id NOT IN (SELECT raw_id FROM fetch_jobs WHERE state = 'pending') ORDER BY received_at LIMIT ?2)";
+	"INSERT INTO raw_payloads(source, content_type, received_at, body, digest) VALUES(?1, ?2, ?3, ?4, ?5)"
+	" ON CONFLICT(digest) DO NOTHING";
+static const char SQL_RAW_BY_DIGEST[] = "SELECT id FROM raw_payloads WHERE digest = ?1";
 static const char SQL_RAW_GET[] = "SELECT content_type, body FROM raw_payloads WHERE id = ?1";
 /* ON CONFLICT(key) rather than OR IGNORE: only a repeated key is a
  * duplicate; any other constraint failure stays an error. */
@@ -59,57 +61,60 @@ static const char SQL_MARK_VISIBLE[] =
 static const char SQL_EVENT_META[] =
 	"SELECT key, coalesce(raw_id, 0), coalesce(visible_at, 0) FROM events WHERE order_no = ?1 ORDER BY seq";
 
+/* hex SHA-256 of source, a NUL, and the body: the NUL keeps ("ab", "c")
+ * and ("a", "bc") apart. */
+static void raw_digest(const char *source, const void *body, size_t len, char out[SHA256_HEX_LEN + 1])
+{
+	size_t sl = source ? strlen(source) : 0;
+	char *p = wmalloc(sl + 1 + len);
+
+	if (sl)
+		memcpy(p, source, sl);
+	p[sl] = '\0';
+	if (len)
+		memcpy(p + sl + 1, body, len);
+	crypto_sha256_hex(p, sl + 1 + len, out);
+	free(p);
+}
+
 static enum werr sq_put_raw(struct store *st, const char *source, const char *content_type, const void *body,
 			    size_t len, int64_t received_at, int64_t *raw_id)
 {
 	struct sqlite_store *s = sq(st);
+	char digest[SHA256_HEX_LEN + 1];
 	sqlite3_stmt *q = NULL;
+	bool inserted = false;
 	enum werr err;
+	int rc;
 
 	if (len > (size_t)INT_MAX) {
 		sq_msg(s, "raw payload too large (%zu bytes)", len);
 		return WERR_TOO_LARGE;
 	}
+	raw_digest(source, body, len, digest);
 	if ((err = sq_stmt(s, SQL_PUT_RAW, &q)))
 		return err;
-	{
-		struct buf key = BUF_INIT;
-		char hash[SHA256_HEX_LEN + 1];
-		int rc;
-
-		/* source NUL body: the same bytes from two sources are two rows */
-		buf_append(&key, source, strlen(source) + 1);
-		buf_append(&key, body ? body : "", len);
-		crypto_sha256_hex(key.p, key.len, hash);
-		buf_release(&key);
-		/* a body of NULL is stored as an empty blob, not NULL */
-		rc = sq_bind(q, "SSibS", source, content_type, received_at, body ? body : "", len, hash);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_step(q);
-		if (rc == SQLITE_ROW) {
-			if (raw_id)
-				*raw_id = sqlite3_column_int64(q, 0);
-			rc = sqlite3_step(q);
-		}
-		if (rc != SQLITE_DONE)
-			err = sq_fail(s, rc, "unable to store raw payload");
-		sq_done(q);
-	}
-	return err;
-}
-
-static enum werr sq_raw_purge(struct store *st, int64_t before, int limit, size_t *n)
-{
-	struct sqlite_store *s = sq(st);
-	sqlite3_stmt *q = NULL;
-	enum werr err;
-
-	*n = 0;
-	if ((err = sq_stmt(s, SQL_RAW_PURGE, &q)))
+	/* a body of NULL is stored as an empty blob, not NULL */
+	err = sq_step_write(s, q,
+			    sq_bind(q, "SSibS", source, content_type, received_at, body ? body : "", len, digest),
+			    "unable to store raw payload", &inserted);
+	if (err || !raw_id)
 		return err;
-	err = sq_step_write(s, q, sq_bind(q, "ii", before, (int64_t)limit), "unable to purge raw payloads", NULL);
-	if (!err)
-		*n = (size_t)sqlite3_changes(s->db);
+	if (inserted) {
+		*raw_id = sqlite3_last_insert_rowid(s->db);
+		return WERR_OK;
+	}
+	/* the same body came before: its events point to the first copy */
+	if ((err = sq_stmt(s, SQL_RAW_BY_DIGEST, &q)))
+		return err;
+	rc = sq_step_read(s, q, sq_bind(q, "S", digest), "unable to find raw payload", &err);
+	if (rc == SQLITE_ROW)
+		err = sq_row(s, q, "i", raw_id);
+	else if (rc == SQLITE_DONE && !err) {
+		sq_msg(s, "raw payload %s vanished", digest);
+		err = WERR_DB;
+	}
+	sq_done(q);
 	return err;
 }
 
@@ -367,7 +372,6 @@ static enum werr sq_event_meta(struct store *st, const char *order, struct event
 
 const struct store_log_ops sq_log_ops = {
 	.put_raw = sq_put_raw,
-	.raw_purge = sq_raw_purge,
 	.raw_get = sq_raw_get,
 	.append_event = sq_append_event,
 	.order_events = sq_order_events,

@@ -14,7 +14,7 @@ from harness import WISMO, main  # noqa: E402
 
 # Every subcommand, as the user types it before --help.
 SUBCOMMANDS = [["serve"], ["demo"], ["migrate"], ["rebuild"], ["order"], ["keys"], ["keys", "create"],
-               ["parse"], ["check"], ["track-link"], ["notify"], ["notify", "preview"]]
+               ["parse"], ["check"], ["erase"], ["track-link"], ["notify"], ["notify", "preview"]]
 
 
 def run(*args):
