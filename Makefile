@@ -38,6 +38,4 @@ bench: build
 	bench/run.sh $(ARGS)
 
 clean:
-	rm -rf build build-asan build-rel build-clang build.log build-asan.log build-test.log build-asan-test.log \
-		build-rel.log build-clang.log \
-		build-fuzz build-fuzz.log
+	rm -rf build build-asan build-rel build-clang build-fuzz build*.log
