@@ -62,8 +62,13 @@ fi
 # failed property fails it.  `make fuzz` runs them for longer.
 # Steps that print their own "N passed, N failed" line: the counts are added to ours.
 run_counted() { # label command...
-	local label=$1 out; shift
-	out=$("$@" 2>&1 | tee /dev/stderr | tail -1)
+	local label=$1 out log; shift
+	# (not `tee /dev/stderr`: reopening a stderr that is a file truncates it, and with it the log so far)
+	log=$(mktemp)
+	"$@" >"$log" 2>&1
+	cat "$log"
+	out=$(tail -1 "$log")
+	rm -f "$log"
 	if [[ $out =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
 		passed=$((passed + BASH_REMATCH[1])); failed=$((failed + BASH_REMATCH[2]))
 	else
