@@ -27,11 +27,13 @@
 static bool read_who(struct http_req *r, struct privacy_who *who)
 {
 	static const char *const names[] = { "email", "phone", "order" };
-	cJSON *in = cJSON_ParseWithLength(r->body.p, r->body.len);
+	cJSON *in = app_json_body(r, 0);
 	const char *by = NULL, *value = NULL;
 	char why[128];
 	int n = 0;
 
+	if (!in)
+		return false;
 	if (!cJSON_IsObject(in)) {
 		cJSON_Delete(in);
 		http_fail(r, HE_MALFORMED_JSON, "the body must be a JSON object");

@@ -65,7 +65,8 @@ class Input(unittest.TestCase):
         self.assertEqual((st, body["error"]["code"]), (422, "unreadable_payload"), body)
         self.assertEqual(self.s.get("/v1/orders/TJ3")[0], 404)
         # every JSON body the API reads: rules, consent, signed links
-        for method, path in (("PUT", "/v1/rules/r12"), ("POST", "/v1/consent"), ("POST", "/v1/track-links")):
+        for method, path in (("PUT", "/v1/rules/r12"), ("POST", "/v1/consent"), ("POST", "/v1/track-links"),
+                             ("POST", "/v1/erasures"), ("POST", "/v1/exports")):
             st, body = self.s.request(method, path, raw=b'{"a": 1} {"b": 2}', key="admin")
             self.assertEqual((st, body["error"]["code"]), (400, "malformed_json"), path)
             st, body = self.s.request(method, path, raw=b'{"a": "\xff"}', key="admin")
