@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../store/tempdb.h"
 #include "app/retention.h"
 #include "base/clock.h"
 #include "base/banned.h"
@@ -22,7 +23,7 @@
 #define DAY INT64_C(86400000)
 
 struct fixture {
-	char dir[64], path[128], url[160];
+	struct tempdb db;
 	struct store *st;
 };
 
@@ -33,12 +34,9 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/wismo-retention-XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (tempdb_make(&f->db, "retention"))
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/x.db", f->dir);
-	snprintf(f->url, sizeof(f->url), "sqlite:%s", f->path);
-	if (store_open(f->url, 0, &f->st, why, sizeof(why)))
+	if (store_open(f->db.url, 0, &f->st, why, sizeof(why)))
 		return -1;
 	*state = f;
 	return 0;
@@ -46,16 +44,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
 	struct fixture *f = *state;
-	char p[200];
 
 	store_close(f->st);
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, suffixes[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	tempdb_remove(&f->db);
 	free(f);
 	return 0;
 }
@@ -126,7 +118,7 @@ static void test_thread_purges_and_stops(void **state)
 	put_raws(f->st, RETENTION_BATCH + 20, now - 3 * DAY, &old_id);
 	put_raws(f->st, 1, now - DAY / 2, &young_id);
 	c.raw_days = 1;
-	assert_int_equal(retention_start(f->url, &c, &r, why, sizeof(why)), WERR_OK);
+	assert_int_equal(retention_start(f->db.url, &c, &r, why, sizeof(why)), WERR_OK);
 	while (raw_exists(f->st, old_id + RETENTION_BATCH + 19) && waited < 5000) {
 		struct timespec ts = { 0, 10 * 1000000L };
 		nanosleep(&ts, NULL);

@@ -15,12 +15,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tempdb.h"
 #include "store/writer.h"
 
 #include "base/banned.h"
 
 struct fx {
-	char dir[64], path[128], url[160];
+	struct tempdb db;
 	struct writer *w;
 	struct store *st;
 	struct policy pol;
@@ -31,15 +32,12 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 	char why[256];
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/wismo-fetch-XXXXXX");
-	if (!f || !mkdtemp(f->dir))
+	if (!f || tempdb_make(&f->db, "fetch"))
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/x.db", f->dir);
-	snprintf(f->url, sizeof(f->url), "sqlite:%s", f->path);
 	policy_init_defaults(&f->pol);
-	if (writer_new(f->url, &f->pol, 0, &f->w, why, sizeof(why)))
+	if (writer_new(f->db.url, &f->pol, 0, &f->w, why, sizeof(why)))
 		return -1;
-	if (store_open(f->url, 0, &f->st, why, sizeof(why)))
+	if (store_open(f->db.url, 0, &f->st, why, sizeof(why)))
 		return -1;
 	*state = f;
 	return 0;
@@ -48,16 +46,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[160];
 
 	store_close(f->st);
 	writer_stop(f->w);
 	writer_free(f->w);
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, (const char *[]){ "", "-wal", "-shm" }[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	tempdb_remove(&f->db);
 	free(f);
 	return 0;
 }

@@ -16,29 +16,26 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tempdb.h"
 #include "store/store.h"
 
 #include "base/banned.h"
 
 struct fx {
-	char dir[64];
-	char path[128];
+	struct tempdb db;
 	struct store *st;
 };
 
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char url[160], why[256];
+	char why[256];
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/wismo-notify-XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (tempdb_make(&f->db, "notify"))
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/x.db", f->dir);
-	snprintf(url, sizeof(url), "sqlite:%s", f->path);
-	if (store_open(url, 0, &f->st, why, sizeof(why))) {
+	if (store_open(f->db.url, 0, &f->st, why, sizeof(why))) {
 		fprintf(stderr, "open: %s\n", why);
 		return -1;
 	}
@@ -48,16 +45,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
 	struct fx *f = *state;
-	char p[160];
 
 	store_close(f->st);
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, suffixes[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	tempdb_remove(&f->db);
 	free(f);
 	return 0;
 }

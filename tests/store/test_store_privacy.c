@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tempdb.h"
 #include "core/event_json.h"
 #include "store/privacy.h"
 #include "store/store.h"
@@ -33,7 +34,7 @@
 	} while (0)
 
 struct fixture {
-	char dir[64], path[128], url[160];
+	struct tempdb db;
 	struct store *st;
 	struct policy pol;
 };
@@ -45,12 +46,9 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/wismo-privacy-XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (tempdb_make(&f->db, "privacy"))
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/x.db", f->dir);
-	snprintf(f->url, sizeof(f->url), "sqlite:%s", f->path);
-	if (store_open(f->url, 0, &f->st, why, sizeof(why)))
+	if (store_open(f->db.url, 0, &f->st, why, sizeof(why)))
 		return -1;
 	policy_init_defaults(&f->pol);
 	*state = f;
@@ -59,16 +57,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
 	struct fixture *f = *state;
-	char p[200];
 
 	store_close(f->st);
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, suffixes[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	tempdb_remove(&f->db);
 	free(f);
 	return 0;
 }

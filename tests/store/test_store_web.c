@@ -18,6 +18,7 @@
 
 #include <sqlite3.h>
 
+#include "tempdb.h"
 #include "core/order_json.h"
 #include "store/schema/v4_web.h"
 #include "store/store.h"
@@ -35,7 +36,7 @@
 	} while (0)
 
 struct fixture {
-	char dir[64], path[128], url[160];
+	struct tempdb db;
 	struct store *st;
 };
 
@@ -46,12 +47,9 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/wismo-web-XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (tempdb_make(&f->db, "web"))
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/x.db", f->dir);
-	snprintf(f->url, sizeof(f->url), "sqlite:%s", f->path);
-	if (store_open(f->url, 0, &f->st, why, sizeof(why)))
+	if (store_open(f->db.url, 0, &f->st, why, sizeof(why)))
 		return -1;
 	*state = f;
 	return 0;
@@ -59,16 +57,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
 	struct fixture *f = *state;
-	char p[200];
 
 	store_close(f->st);
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, suffixes[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	tempdb_remove(&f->db);
 	free(f);
 	return 0;
 }
@@ -334,7 +326,7 @@ static void test_backfill_matches_put_order(void **state)
 	OK(store_put_order(f->st, &o, json.p));
 	buf_release(&json);
 
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(f->db.path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, cols, -1, &q, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
 	for (int i = 0; i < 6; i++)

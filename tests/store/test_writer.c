@@ -18,12 +18,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tempdb.h"
 #include "store/writer.h"
 
 #include "base/banned.h"
 
 struct fx {
-	char dir[64], path[128], url[160];
+	struct tempdb db;
 	struct writer *w;
 	struct store *st;
 	struct policy pol;
@@ -34,15 +35,12 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 	char why[256];
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/wismo-writer-XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (tempdb_make(&f->db, "writer"))
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/x.db", f->dir);
-	snprintf(f->url, sizeof(f->url), "sqlite:%s", f->path);
 	policy_init_defaults(&f->pol);
-	if (writer_new(f->url, &f->pol, 0, &f->w, why, sizeof(why)))
+	if (writer_new(f->db.url, &f->pol, 0, &f->w, why, sizeof(why)))
 		return -1;
-	if (store_open(f->url, STORE_READONLY, &f->st, why, sizeof(why)))
+	if (store_open(f->db.url, STORE_READONLY, &f->st, why, sizeof(why)))
 		return -1;
 	*state = f;
 	return 0;
@@ -51,16 +49,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[160];
 
 	store_close(f->st);
 	writer_stop(f->w);
 	writer_free(f->w);
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, (const char *[]){ "", "-wal", "-shm" }[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	tempdb_remove(&f->db);
 	free(f);
 	return 0;
 }
@@ -252,8 +245,8 @@ static void test_12_storage_fault_writer_recovers(void **state)
 	ev_make(&ev[0], "api", "before", "2001", "", "", EV_PLACED, 0);
 	submit(f, "api", ev, 1, NULL, 0, dup, parked);
 
-	snprintf(wal, sizeof(wal), "%s-wal", f->path);
-	off_t have = file_size(f->path) > file_size(wal) ? file_size(f->path) : file_size(wal);
+	snprintf(wal, sizeof(wal), "%s-wal", f->db.path);
+	off_t have = file_size(f->db.path) > file_size(wal) ? file_size(f->db.path) : file_size(wal);
 	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, SIG_IGN); /* a write past the limit fails with EFBIG instead of killing us */
 	lim = old;
