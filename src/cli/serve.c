@@ -3,7 +3,7 @@
  * this order, and nowhere else.
  *
  *   start                                     stop (reverse, with care)
- *   1. mapping and zone tables                 1. stop accepting (quiesce)
+ *   1. mapping and zone tables                 1. new requests get 503 (quiesce)
  *   2. writer (opens and migrates the store)   2. poller: no more carrier asks;
  *   3. link signer (secret from the store)        fetcher: abandons its fetch
  *   4. outbox worker (its own store handle)    3. writer: commits what is queued,

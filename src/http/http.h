@@ -111,7 +111,9 @@ enum werr http_server_new(const struct http_opts *o, const struct http_app *app,
 			  char *errbuf, size_t errcap);
 enum werr http_server_listen(struct http_server *s, char *errbuf, size_t errcap);
 int http_server_port(const struct http_server *s);
-/* Stops accepting new connections (the first step of a graceful stop). */
+/* The first step of a graceful stop: from now on every new request is
+ * answered 503 shutting_down (and its connection closed) while those in
+ * flight finish. */
 void http_server_quiesce(struct http_server *s);
 /* Ends the live streams, waits up to 5 s for the requests in flight to be
  * answered, stops the daemon and frees everything. */

@@ -344,7 +344,13 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		 * the connection) instead of letting the client hang at accept. */
 		if ((unsigned)atomic_load(&s->conns) > s->opts.conn_limit) {
 			r->retry_after = "1";
-			http_fail(r, HE_TOO_MANY_CONNECTIONS, "the server holds its limit of %u connections; retry shortly", s->opts.conn_limit);
+			http_fail(r, HE_TOO_MANY_CONNECTIONS,
+				  "the server holds its limit of %u connections; retry shortly", s->opts.conn_limit);
+			return send_reply(r);
+		}
+		if (atomic_load(&s->stopping)) {
+			r->retry_after = "1";
+			http_fail(r, HE_SHUTTING_DOWN, "the server is stopping");
 			return send_reply(r);
 		}
 		if (!framing_ok(r))
@@ -602,16 +608,18 @@ enum werr http_server_listen(struct http_server *s, char *errbuf, size_t errcap)
 	return WERR_OK;
 }
 
+/*
+ * Not MHD_quiesce_daemon: libmicrohttpd 0.9.75 aborts the process in it
+ * ("Failed to remove listen FD from epoll set") when the daemon sits at its
+ * connection limit, where it has already taken the listening socket out of
+ * its epoll set - a SIGTERM during a connection flood.  So the socket stays
+ * open until MHD_stop_daemon, and every request that arrives meanwhile is
+ * answered 503 shutting_down at once (which also closes its connection).
+ */
 void http_server_quiesce(struct http_server *s)
 {
-	MHD_socket fd;
-
-	if (!s || s->quiesced || !s->daemon)
-		return;
-	s->quiesced = true;
-	fd = MHD_quiesce_daemon(s->daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	if (s)
+		atomic_store(&s->stopping, true);
 }
 
 void http_server_stop(struct http_server *s)

@@ -20,7 +20,7 @@ struct http_server {
 	int fd;            /* the bound socket until the daemon takes it */
 	int port;
 	bool ipv6;
-	bool quiesced;
+	atomic_bool stopping; /* http_server_quiesce: new requests get 503 */
 	/* the library's log lines, at most LIBLOG_PER_S a second (server.c) */
 	pthread_mutex_t log_mu;
 	int64_t log_second;
