@@ -39,6 +39,10 @@
 #define EV_POSTAL_MAX 16
 #define EV_SKU_MAX 64
 #define EV_ITEMS_MAX 200
+#define EV_SERVICE_MAX 64
+#define EV_METHOD_MAX 64
+#define EV_CURRENCY_MAX 3
+#define EV_VALUE_MAX 1e12
 
 struct event_item {
 	char sku[EV_SKU_MAX + 1];
@@ -80,6 +84,13 @@ struct event {
 	int64_t seq;                     /* store arrival number, set on ingest */
 	int64_t estimated_delivery;      /* carrier's estimate, 0 if none */
 	int64_t promised_by;             /* order events: promised delivery, 0 if none */
+	int64_t promised_ship_by;        /* order events: promised shipping, 0 if none */
+	char service[EV_SERVICE_MAX + 1];/* package events: the carrier's service level */
+	char shipping_method[EV_METHOD_MAX + 1]; /* order events: the method the customer chose */
+	bool has_value;                  /* order events: value was given */
+	double value;                    /* the order's value, 0 .. EV_VALUE_MAX */
+	char currency[EV_CURRENCY_MAX + 1]; /* ISO 4217 code of value, "" if not given */
+	struct event_location ship_to;   /* order events: the destination (city, region, country) */
 	struct event_location location;
 	struct event_customer customer;  /* order events; fields may be "" */
 	bool has_items;                  /* items was present (possibly empty) */

@@ -118,6 +118,44 @@ static const cJSON *get_obj(const cJSON *obj, const char *name, enum werr *e, st
 	return v;
 }
 
+static enum werr get_location(const cJSON *obj, const char *name, struct event_location *l,
+			      struct ev_error *err)
+{
+	const cJSON *loc;
+	enum werr e;
+
+	if ((loc = get_obj(obj, name, &e, err)) == NULL)
+		return e;
+	if ((e = get_str(loc, "city", l->city, sizeof(l->city), false, false, err)) ||
+	    (e = get_str(loc, "region", l->region, sizeof(l->region), false, false, err)) ||
+	    (e = get_str(loc, "country", l->country, sizeof(l->country), false, false, err)))
+		return e;
+	return WERR_OK;
+}
+
+/* "value": a number from 0 to EV_VALUE_MAX, with "currency": three capital
+ * letters (ISO 4217), which only goes with a value. */
+static enum werr get_value(const cJSON *obj, struct event *ev, struct ev_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "value");
+	enum werr e;
+
+	if ((e = get_str(obj, "currency", ev->currency, sizeof(ev->currency), false, false, err)))
+		return e;
+	if (ev->currency[0] && (strlen(ev->currency) != 3 || strspn(ev->currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3))
+		return fail(err, "invalid_field", "'%s' must be three capital letters (ISO 4217)", "currency");
+	if (!v || cJSON_IsNull(v)) {
+		if (ev->currency[0])
+			return fail(err, "invalid_field", "'%s' needs a '%s'", "currency", "value");
+		return WERR_OK;
+	}
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= EV_VALUE_MAX))
+		return fail(err, "invalid_field", "'%s' must be a number from 0 to 10^12", "value");
+	ev->has_value = true;
+	ev->value = v->valuedouble;
+	return WERR_OK;
+}
+
 static enum werr get_items(const cJSON *obj, struct event *ev, struct ev_error *err)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, "items");
@@ -170,7 +208,7 @@ static bool source_name_ok(const char *s)
 static enum werr parse(const cJSON *obj, bool with_meta, struct event *ev, struct ev_error *err)
 {
 	char status[32];
-	const cJSON *loc, *cust, *ar;
+	const cJSON *cust, *ar;
 	enum werr e;
 	int st;
 
@@ -212,16 +250,15 @@ static enum werr parse(const cJSON *obj, bool with_meta, struct event *ev, struc
 	}
 	if ((e = get_time(obj, "occurred_at", &ev->occurred_at, true, 0, err)) ||
 	    (e = get_time(obj, "estimated_delivery", &ev->estimated_delivery, false, WTIME_FLAG_DATE_OK, err)) ||
-	    (e = get_time(obj, "promised_by", &ev->promised_by, false, WTIME_FLAG_DATE_OK, err)))
+	    (e = get_time(obj, "promised_by", &ev->promised_by, false, WTIME_FLAG_DATE_OK, err)) ||
+	    (e = get_time(obj, "promised_ship_by", &ev->promised_ship_by, false, WTIME_FLAG_DATE_OK, err)) ||
+	    (e = get_str(obj, "service", ev->service, sizeof(ev->service), false, false, err)) ||
+	    (e = get_str(obj, "shipping_method", ev->shipping_method, sizeof(ev->shipping_method), false, false,
+			 err)) ||
+	    (e = get_value(obj, ev, err)) ||
+	    (e = get_location(obj, "location", &ev->location, err)) ||
+	    (e = get_location(obj, "ship_to", &ev->ship_to, err)))
 		return e;
-	if ((loc = get_obj(obj, "location", &e, err)) != NULL) {
-		if ((e = get_str(loc, "city", ev->location.city, sizeof(ev->location.city), false, false, err)) ||
-		    (e = get_str(loc, "region", ev->location.region, sizeof(ev->location.region), false, false, err)) ||
-		    (e = get_str(loc, "country", ev->location.country, sizeof(ev->location.country), false, false, err)))
-			return e;
-	} else if (e) {
-		return e;
-	}
 	if ((cust = get_obj(obj, "customer", &e, err)) != NULL) {
 		if ((e = get_str(cust, "name", ev->customer.name, sizeof(ev->customer.name), false, false, err)) ||
 		    (e = get_str(cust, "email", ev->customer.email, sizeof(ev->customer.email), false, false, err)) ||
@@ -272,6 +309,19 @@ static void put_time(struct buf *b, bool *first, const char *name, int64_t ms)
 	put_str(b, first, name, wtime_format(ms, ts));
 }
 
+static void put_location(struct buf *b, const char *name, const struct event_location *l)
+{
+	bool f = true;
+
+	if (!l->city[0] && !l->region[0] && !l->country[0])
+		return;
+	buf_printf(b, ",\"%s\":{", name);
+	put_str(b, &f, "city", l->city);
+	put_str(b, &f, "region", l->region);
+	put_str(b, &f, "country", l->country);
+	buf_putc(b, '}');
+}
+
 enum werr event_to_json(const struct event *ev, bool with_meta, struct buf *b)
 {
 	bool first = true;
@@ -299,14 +349,14 @@ enum werr event_to_json(const struct event *ev, bool with_meta, struct buf *b)
 	put_time(b, &first, "occurred_at", ev->occurred_at);
 	put_time(b, &first, "estimated_delivery", ev->estimated_delivery);
 	put_time(b, &first, "promised_by", ev->promised_by);
-	if (ev->location.city[0] || ev->location.region[0] || ev->location.country[0]) {
-		bool f = true;
-		buf_puts(b, ",\"location\":{");
-		put_str(b, &f, "city", ev->location.city);
-		put_str(b, &f, "region", ev->location.region);
-		put_str(b, &f, "country", ev->location.country);
-		buf_putc(b, '}');
-	}
+	put_time(b, &first, "promised_ship_by", ev->promised_ship_by);
+	put_str(b, &first, "service", ev->service);
+	put_str(b, &first, "shipping_method", ev->shipping_method);
+	if (ev->has_value)
+		buf_printf(b, ",\"value\":%.15g", ev->value);
+	put_str(b, &first, "currency", ev->currency);
+	put_location(b, "location", &ev->location);
+	put_location(b, "ship_to", &ev->ship_to);
 	if (ev->customer.name[0] || ev->customer.email[0] || ev->customer.phone[0] ||
 	    ev->customer.postal_code[0]) {
 		bool f = true;

@@ -96,7 +96,13 @@ struct pkg_work {
 	const struct fev *carrier;     /* latest applied event naming a carrier */
 	const struct fev *loc;         /* latest applied event with a city */
 	const struct fev *eta;         /* latest applied event with an estimate */
+	const struct fev *eta_first;   /* first applied event with an estimate */
+	const struct fev *service;     /* latest event naming a service */
+	const struct fev *origin;      /* first possession event with a country */
 	int64_t shipped_at;
+	int64_t label_at;
+	int64_t last_scan_at;
+	int64_t max_gap;
 };
 
 static enum ev_status clamp_status(enum ev_status s)
@@ -488,6 +494,17 @@ static void fold_replay(struct fold *fd, struct order_state *out)
 			out->placed_at = e->occurred_at;
 		if (e->promised_by)
 			out->promised_by = e->promised_by;
+		if (e->promised_ship_by)
+			out->promised_ship_by = e->promised_ship_by;
+		if (e->shipping_method[0])
+			COPY_FIELD(out->shipping_method, e->shipping_method);
+		if (e->has_value) {
+			out->has_value = true;
+			out->value = e->value;
+			COPY_FIELD(out->currency, e->currency);
+		}
+		if (e->ship_to.city[0] || e->ship_to.region[0] || e->ship_to.country[0])
+			out->ship_to = e->ship_to;
 		if (f->pkg < 0 && e->has_items)
 			fd->oitems = f;
 		if (f->pkg >= 0) {
@@ -495,6 +512,8 @@ static void fold_replay(struct fold *fd, struct order_state *out)
 				fd->pw[f->pkg].items = f;
 			if (e->carrier[0])
 				fd->pw[f->pkg].carrier_any = f;
+			if (e->service[0])
+				fd->pw[f->pkg].service = f;
 		}
 		/* an applied event always has a slot (fold_classify) */
 		if (f->out != OUT_APPLIED || NEVER(f->slot < 0))
@@ -526,11 +545,29 @@ static void fold_replay(struct fold *fd, struct order_state *out)
 		} else {
 			w->cur = f;
 		}
+		if (f->status == EV_LABEL_CREATED && !w->label_at)
+			w->label_at = e->occurred_at;
+		if (pkg_status_is_possession((enum pkg_status)f->status) ||
+		    (w->shipped_at && f->status == EV_EXCEPTION)) {
+			/* a carrier scan: the rhythm of the parcel's progress */
+			if (w->last_scan_at) {
+				int64_t gap = calendar_between(&fd->pol->cal, w->last_scan_at, e->occurred_at);
+				if (gap > w->max_gap)
+					w->max_gap = gap;
+			}
+			w->last_scan_at = e->occurred_at;
+			if (!w->origin && e->location.country[0] &&
+			    pkg_status_is_possession((enum pkg_status)f->status))
+				w->origin = f;
+		}
 		if (pkg_status_is_possession((enum pkg_status)f->status) &&
 		    (!w->shipped_at || e->occurred_at < w->shipped_at))
 			w->shipped_at = e->occurred_at;
-		if (e->estimated_delivery)
+		if (e->estimated_delivery) {
 			w->eta = f;
+			if (!w->eta_first)
+				w->eta_first = f;
+		}
 		if (e->carrier[0])
 			w->carrier = f;
 		if (e->location.city[0])
@@ -568,8 +605,19 @@ static void fold_write_packages(const struct fold *fd, struct order_state *out)
 		}
 		p->shipped_at = w->shipped_at;
 		p->delivered_at = p->status == PKG_DELIVERED ? p->status_at : 0;
-		if (w->eta)
+		if (w->eta) {
 			p->estimated_delivery = w->eta->ev->estimated_delivery;
+			p->estimated_at = w->eta->ev->occurred_at;
+		}
+		if (w->eta_first)
+			p->first_estimate = w->eta_first->ev->estimated_delivery;
+		if (w->service)
+			COPY_FIELD(p->service, w->service->ev->service);
+		if (w->origin)
+			p->origin = w->origin->ev->location;
+		p->label_at = w->label_at;
+		p->last_scan_at = w->last_scan_at;
+		p->max_gap = w->max_gap;
 		if (w->carrier)
 			COPY_FIELD(p->carrier, w->carrier->ev->carrier);
 		else if (w->carrier_any)

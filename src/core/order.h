@@ -70,6 +70,13 @@ struct package_state {
 	int64_t shipped_at;         /* first carrier-possession event time, 0 if none */
 	int64_t delivered_at;       /* when status is delivered, else 0 */
 	int64_t estimated_delivery; /* latest estimate given, 0 if none */
+	int64_t estimated_at;       /* event time of the event giving estimated_delivery */
+	int64_t first_estimate;     /* earliest-given estimate (event time order), 0 if none */
+	char service[EV_SERVICE_MAX + 1]; /* latest service level named, "" if none */
+	int64_t label_at;           /* first applied label_created, 0 if none */
+	int64_t last_scan_at;       /* latest applied carrier scan (possession or exception after it), 0 if none */
+	int64_t max_gap;            /* longest working-time wait between two such scans (policy's calendar), ms */
+	struct event_location origin;   /* of the first carrier-possession scan with a country */
 	struct event_location location; /* of the latest applied event with a city */
 	size_t nitems;
 	struct event_item *items;   /* items in this parcel, if a source said */
@@ -92,7 +99,13 @@ struct order_state {
 	unsigned flags;                 /* enum ord_flag bits */
 	enum ev_status milestone;       /* resolved order-level milestone */
 	int64_t placed_at;              /* earliest placed event, else earliest event */
-	int64_t promised_by;
+	int64_t promised_by;            /* promised delivery (latest given), 0 if none */
+	int64_t promised_ship_by;       /* promised shipping (latest given), 0 if none */
+	char shipping_method[EV_METHOD_MAX + 1]; /* latest given, "" if none */
+	bool has_value;
+	double value;                   /* latest value given (has_value), with its currency */
+	char currency[EV_CURRENCY_MAX + 1];
+	struct event_location ship_to;  /* latest non-empty destination */
 	int64_t refunded_at;            /* latest applied refund, 0 if none */
 	char refund[EV_DETAIL_MAX + 1]; /* "full" once any refund says so, else "partial" */
 	int64_t last_event_at;          /* latest event time */

@@ -70,6 +70,7 @@ void policy_init_defaults(struct policy *p)
 	memcpy(p->precedence, default_precedence, sizeof(p->precedence));
 	p->terminal_hold_ms = 12LL * 3600 * 1000;
 	p->future_skew_ms = 24LL * 3600 * 1000;
+	calendar_init(&p->cal);
 }
 
 static int find_source(const struct policy *p, const char *source)
@@ -142,6 +143,23 @@ int policy_config_set(struct policy *p, const char *section, const char *name, c
 {
 	long n;
 
+	if (!strcmp(section, "calendar") || !strcmp(section, "exceptions")) {
+		int mask;
+		if (!strcmp(name, "business_days")) {
+			if ((mask = calendar_parse_days(value)) < 0)
+				return -1;
+			p->cal.workdays = (unsigned)mask;
+		} else if (!strcmp(name, "holidays")) {
+			if (calendar_parse_holidays(&p->cal, value))
+				return -1;
+		} else if (!strcmp(name, "utc_offset_hours") && num_parse(value, -14, 14, &n)) {
+			p->cal.offset_ms = (int64_t)n * 3600 * 1000;
+		} else {
+			/* the rest of [exceptions] is the exception engine's */
+			return strcmp(section, "calendar") ? 0 : -1;
+		}
+		return 1;
+	}
 	if (strcmp(section, "resolution"))
 		return 0;
 	if (!strcmp(name, "terminal_hold_hours") && num_parse(value, 0, 24 * 30, &n))

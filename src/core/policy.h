@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "../base/err.h"
+#include "calendar.h"
 #include "event.h"
 #include "status.h"
 
@@ -64,11 +65,15 @@ struct policy {
 	 * a status for good); 0: no bound.  Default 24 hours.  The API refuses
 	 * such an event outright (per-event code future_time). */
 	int64_t future_skew_ms;
+	/* The shop's working days ([calendar], docs/exceptions.md): the fold
+	 * measures a parcel's waits between scans in working time with it. */
+	struct calendar cal;
 };
 
 void policy_init_defaults(struct policy *p);
-/* One INI entry of [resolution] (terminal_hold_hours, future_skew_hours,
- * docs/config.md):
+/* One INI entry of [resolution] (terminal_hold_hours, future_skew_hours) or
+ * [calendar] (business_days, holidays, utc_offset_hours; also accepted in
+ * [exceptions]), docs/config.md:
  * 1 taken, 0 not ours, -1 bad value. */
 int policy_config_set(struct policy *p, const char *section, const char *name, const char *value);
 /* Adds or changes a source's kind.  WERR_TOO_LARGE when the table is full,

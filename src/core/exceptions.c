@@ -1,0 +1,445 @@
+/*
+ * exceptions.c - the exception engine (exceptions.h, docs/exceptions.md).
+ *
+ * Each kind is one small function of (order, package, now) that either
+ * opens an exception (its `since` the instant its threshold passed) or
+ * names the instant it would open if nothing arrives (a candidate for the
+ * next check).  The decision tables in docs/exceptions.md list the rows;
+ * tests/core/test_exceptions.c has one test per row.
+ */
+#include "exceptions.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/num.h"
+#include "../base/wtime.h"
+#include "kpi.h"
+
+#define HOUR_MS ((int64_t)3600000)
+
+static const char *const kind_names[EXC__COUNT] = {
+	[EXC_NOT_HANDED_OVER] = "not_handed_over",
+	[EXC_STALLED] = "stalled",
+	[EXC_NOT_SHIPPED_BY_PROMISE] = "not_shipped_by_promise",
+	[EXC_LATE_VS_PROMISE] = "late_vs_promise",
+	[EXC_DELIVERY_ATTEMPTED] = "delivery_attempted",
+	[EXC_ADDRESS_ISSUE] = "address_issue",
+	[EXC_PICKUP_NOT_COLLECTED] = "pickup_not_collected",
+	[EXC_DAMAGED] = "damaged",
+	[EXC_LOST] = "lost",
+	[EXC_REFUSED] = "refused",
+	[EXC_CUSTOMS_HOLD] = "customs_hold",
+	[EXC_CARRIER_EXCEPTION] = "carrier_exception",
+	[EXC_CONFLICT_UNRESOLVED] = "conflict_unresolved",
+};
+static const char *const team_names[TEAM__COUNT] = { "support", "warehouse", "operations", "returns" };
+static const char *const prio_names[PRIO__COUNT] = { "low", "normal", "high" };
+
+static int name_index(const char *const *names, int n, const char *name)
+{
+	for (int i = 0; name && i < n; i++)
+		if (!strcmp(names[i], name))
+			return i;
+	return -1;
+}
+
+const char *exc_kind_name(enum exc_kind k)
+{
+	return (unsigned)k < EXC__COUNT ? kind_names[k] : "unknown";
+}
+int exc_kind_from_name(const char *name)
+{
+	return name_index(kind_names, EXC__COUNT, name);
+}
+const char *exc_team_name(enum exc_team t)
+{
+	return (unsigned)t < TEAM__COUNT ? team_names[t] : "support";
+}
+int exc_team_from_name(const char *name)
+{
+	return name_index(team_names, TEAM__COUNT, name);
+}
+const char *exc_priority_name(enum exc_priority p)
+{
+	return (unsigned)p < PRIO__COUNT ? prio_names[p] : "normal";
+}
+int exc_priority_from_name(const char *name)
+{
+	return name_index(prio_names, PRIO__COUNT, name);
+}
+
+void exc_config_defaults(struct exc_config *c)
+{
+	/* who fixes what: the warehouse hands parcels over and ships on time,
+	 * the customer's own action goes through support, the carrier's
+	 * problems through operations (docs/exceptions.md "Owners") */
+	static const struct {
+		enum exc_team team;
+		enum exc_priority prio;
+	} route[EXC__COUNT] = {
+		[EXC_NOT_HANDED_OVER] = { TEAM_WAREHOUSE, PRIO_NORMAL },
+		[EXC_STALLED] = { TEAM_OPERATIONS, PRIO_NORMAL },
+		[EXC_NOT_SHIPPED_BY_PROMISE] = { TEAM_WAREHOUSE, PRIO_HIGH },
+		[EXC_LATE_VS_PROMISE] = { TEAM_SUPPORT, PRIO_HIGH },
+		[EXC_DELIVERY_ATTEMPTED] = { TEAM_SUPPORT, PRIO_NORMAL },
+		[EXC_ADDRESS_ISSUE] = { TEAM_SUPPORT, PRIO_HIGH },
+		[EXC_PICKUP_NOT_COLLECTED] = { TEAM_SUPPORT, PRIO_NORMAL },
+		[EXC_DAMAGED] = { TEAM_OPERATIONS, PRIO_HIGH },
+		[EXC_LOST] = { TEAM_OPERATIONS, PRIO_HIGH },
+		[EXC_REFUSED] = { TEAM_SUPPORT, PRIO_NORMAL },
+		[EXC_CUSTOMS_HOLD] = { TEAM_OPERATIONS, PRIO_NORMAL },
+		[EXC_CARRIER_EXCEPTION] = { TEAM_OPERATIONS, PRIO_NORMAL },
+		[EXC_CONFLICT_UNRESOLVED] = { TEAM_OPERATIONS, PRIO_LOW },
+	};
+
+	memset(c, 0, sizeof(*c));
+	c->not_handed_over_ms = 24 * HOUR_MS;
+	c->stalled_ms = 48 * HOUR_MS;
+	c->stalled_floor_ms = 24 * HOUR_MS;
+	c->pickup_ms = 5 * 24 * HOUR_MS;
+	c->conflict_ms = 24 * HOUR_MS;
+	c->sweep_seconds = 60;
+	for (int k = 0; k < EXC__COUNT; k++) {
+		c->enabled[k] = true;
+		c->team[k] = route[k].team;
+		c->priority[k] = route[k].prio;
+	}
+}
+
+int exc_config_set(struct exc_config *c, const char *section, const char *name, const char *value)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		long max, unit;
+	} durations[] = {
+		{ "not_handed_over_hours", offsetof(struct exc_config, not_handed_over_ms), 24 * 60, HOUR_MS },
+		{ "stalled_hours", offsetof(struct exc_config, stalled_ms), 24 * 60, HOUR_MS },
+		{ "stalled_floor_hours", offsetof(struct exc_config, stalled_floor_ms), 24 * 60, HOUR_MS },
+		{ "pickup_days", offsetof(struct exc_config, pickup_ms), 60, 24 * HOUR_MS },
+		{ "conflict_hours", offsetof(struct exc_config, conflict_ms), 24 * 60, HOUR_MS },
+	};
+	long n;
+	int k, v;
+
+	if (strcmp(section, "exceptions"))
+		return 0;
+	for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
+		if (strcmp(name, durations[i].name))
+			continue;
+		if (!num_parse(value, 1, durations[i].max, &n))
+			return -1;
+		*(int64_t *)((char *)c + durations[i].off) = (int64_t)n * durations[i].unit;
+		return 1;
+	}
+	if (!strcmp(name, "sweep_seconds")) {
+		if (!num_parse(value, 1, 3600, &n))
+			return -1;
+		c->sweep_seconds = (int)n;
+		return 1;
+	}
+	/* team.KIND, priority.KIND, enabled.KIND */
+	if (!strncmp(name, "team.", 5) && (k = exc_kind_from_name(name + 5)) >= 0) {
+		if ((v = exc_team_from_name(value)) < 0)
+			return -1;
+		c->team[k] = (enum exc_team)v;
+		return 1;
+	}
+	if (!strncmp(name, "priority.", 9) && (k = exc_kind_from_name(name + 9)) >= 0) {
+		if ((v = exc_priority_from_name(value)) < 0)
+			return -1;
+		c->priority[k] = (enum exc_priority)v;
+		return 1;
+	}
+	if (!strncmp(name, "enabled.", 8) && (k = exc_kind_from_name(name + 8)) >= 0) {
+		if (strcmp(value, "true") && strcmp(value, "false"))
+			return -1;
+		c->enabled[k] = !strcmp(value, "true");
+		return 1;
+	}
+	/* business_days, holidays, utc_offset_hours: the calendar's (core/policy.h) */
+	if (!strcmp(name, "business_days") || !strcmp(name, "holidays") || !strcmp(name, "utc_offset_hours"))
+		return 0;
+	return -1;
+}
+
+static void region(const struct event_location *l, char out[LANE_REGION_MAX + 1])
+{
+	if (!l->country[0])
+		out[0] = '\0';
+	else if (l->region[0])
+		snprintf(out, LANE_REGION_MAX + 1, "%.2s-%.20s", l->country, l->region);
+	else
+		snprintf(out, LANE_REGION_MAX + 1, "%.2s", l->country);
+}
+
+void exceptions_lane(const struct order_state *o, const struct package_state *p, struct lane *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->carrier, sizeof(out->carrier), "%s", p->carrier);
+	snprintf(out->service, sizeof(out->service), "%s", p->service);
+	region(&p->origin, out->origin);
+	region(&o->ship_to, out->destination);
+}
+
+size_t exceptions_max(const struct order_state *o)
+{
+	return 3 + 2 * o->npackages;
+}
+
+/* The scan of one order: what opened, and the earliest threshold ahead. */
+struct scan {
+	const struct exc_config *cfg;
+	const struct calendar *cal;
+	int64_t now;
+	struct order_exception *out;
+	size_t cap, n;
+	int64_t next;
+};
+
+static void fmt_time(int64_t t, char buf[WTIME_BUFSZ])
+{
+	wtime_format(t, buf);
+}
+
+/* Opens kind at since when the threshold has passed, else notes since as a
+ * check to come.  Returns the exception to fill, or NULL. */
+static struct order_exception *at(struct scan *s, enum exc_kind kind, const char *package, int64_t since,
+				  int64_t threshold)
+{
+	struct order_exception *x;
+
+	if (!s->cfg->enabled[kind] || since == INT64_MAX)
+		return NULL;
+	if (since > s->now) {
+		if (!s->next || since < s->next)
+			s->next = since;
+		return NULL;
+	}
+	if (s->n == s->cap)
+		return NULL;
+	x = &s->out[s->n++];
+	memset(x, 0, sizeof(*x));
+	x->kind = kind;
+	snprintf(x->package, sizeof(x->package), "%s", package);
+	x->since = since;
+	x->threshold = threshold;
+	return x;
+}
+
+static bool detail_is(const char *d, const char *const *names)
+{
+	for (; *names; names++)
+		if (!strcmp(d, *names))
+			return true;
+	return false;
+}
+
+/* A carrier's attention state: the kind it stays open as, or -1. */
+static int attention_kind(const struct package_state *p)
+{
+	static const char *const address[] = { "address_issue", "incorrect_address", "bad_address", NULL };
+	static const char *const damaged[] = { "damaged", NULL };
+	static const char *const lost[] = { "lost", "missing", NULL };
+	static const char *const refused[] = { "refused", "rejected", NULL };
+	static const char *const customs[] = { "customs_hold", "customs", NULL };
+
+	if (p->status == PKG_DELIVERY_ATTEMPTED)
+		return EXC_DELIVERY_ATTEMPTED;
+	if (p->status != PKG_EXCEPTION)
+		return -1;
+	if (detail_is(p->detail, address))
+		return EXC_ADDRESS_ISSUE;
+	if (detail_is(p->detail, damaged))
+		return EXC_DAMAGED;
+	if (detail_is(p->detail, lost))
+		return EXC_LOST;
+	if (detail_is(p->detail, refused))
+		return EXC_REFUSED;
+	if (detail_is(p->detail, customs))
+		return EXC_CUSTOMS_HOLD;
+	return EXC_CARRIER_EXCEPTION;
+}
+
+static void package_checks(struct scan *s, const struct order_state *o, const struct package_state *p,
+			   const struct lane_stat *st)
+{
+	struct order_exception *x;
+	char t[WTIME_BUFSZ];
+	int k;
+
+	switch (p->status) {
+	case PKG_CANCELLED:
+	case PKG_DELIVERED:
+	case PKG_RETURNED_TO_SENDER:
+		return;
+	default:
+		break;
+	}
+	/* not handed over: a label and no carrier scan yet */
+	if (p->label_at && !p->shipped_at && (p->status == PKG_LABEL_CREATED || p->status == PKG_UNKNOWN)) {
+		int64_t due = calendar_add(s->cal, p->label_at, s->cfg->not_handed_over_ms);
+		if ((x = at(s, EXC_NOT_HANDED_OVER, p->tracking, due, s->cfg->not_handed_over_ms))) {
+			fmt_time(p->label_at, t);
+			snprintf(x->reason, sizeof(x->reason),
+				 "Label created %s, and no carrier scan after %lld working hours: the carrier may "
+				 "not have the parcel (tracking number not found).",
+				 t, (long long)(s->cfg->not_handed_over_ms / HOUR_MS));
+		}
+		return;
+	}
+	/* carrier attention states stay open while the status holds */
+	if ((k = attention_kind(p)) >= 0) {
+		if ((x = at(s, (enum exc_kind)k, p->tracking, p->status_at, 0))) {
+			fmt_time(p->status_at, t);
+			snprintf(x->reason, sizeof(x->reason), "The carrier reported %s%s%s on %s.",
+				 p->status == PKG_DELIVERY_ATTEMPTED ? "a failed delivery attempt" : "an exception",
+				 p->detail[0] ? ": " : "", p->detail, t);
+		}
+		return;
+	}
+	if (p->status == PKG_AVAILABLE_FOR_PICKUP) {
+		int64_t due = p->status_at + s->cfg->pickup_ms;
+		if ((x = at(s, EXC_PICKUP_NOT_COLLECTED, p->tracking, due, s->cfg->pickup_ms))) {
+			fmt_time(p->status_at, t);
+			snprintf(x->reason, sizeof(x->reason),
+				 "Waiting for pickup since %s and not collected after %lld days; the carrier "
+				 "returns uncollected parcels.",
+				 t, (long long)(s->cfg->pickup_ms / (24 * HOUR_MS)));
+		}
+		return;
+	}
+	/* stalled: with the carrier, and no scan within the lane's rhythm */
+	if (p->shipped_at && p->last_scan_at &&
+	    (p->status == PKG_IN_TRANSIT || p->status == PKG_OUT_FOR_DELIVERY)) {
+		int64_t rhythm = s->cfg->stalled_ms;
+		const char *basis = "default";
+		static const char *const level_names[LANES_LEVELS] = {
+			"lane (carrier, service, origin, destination)", "lane (carrier, service, destination)",
+			"lane (carrier, service)", "carrier"
+		};
+		if (st && st->level >= 0 && st->level < LANES_LEVELS) {
+			rhythm = st->gap_p90 > s->cfg->stalled_floor_ms ? st->gap_p90 : s->cfg->stalled_floor_ms;
+			basis = level_names[st->level];
+		}
+		int64_t due = calendar_add(s->cal, p->last_scan_at, rhythm);
+		if ((x = at(s, EXC_STALLED, p->tracking, due, rhythm))) {
+			fmt_time(p->last_scan_at, t);
+			snprintf(x->basis, sizeof(x->basis), "%s", st && st->level >= 0 ? "learned" : "default");
+			if (st && st->level >= 0)
+				snprintf(x->reason, sizeof(x->reason),
+					 "No carrier scan since %s: longer than this lane's usual longest wait of %lld "
+					 "working hours (90th percentile of %zu delivered parcels, %s).",
+					 t, (long long)(rhythm / HOUR_MS), st->n, basis);
+			else
+				snprintf(x->reason, sizeof(x->reason),
+					 "No carrier scan since %s: longer than the default %lld working hours (no "
+					 "lane history yet).",
+					 t, (long long)(rhythm / HOUR_MS));
+		}
+	}
+}
+
+static bool order_shipped(const struct order_state *o)
+{
+	for (size_t i = 0; i < o->npackages; i++)
+		if (o->packages[i].shipped_at && o->packages[i].status != PKG_CANCELLED)
+			return true;
+	return false;
+}
+
+/* The order's live packages are all delivered (or it has none). */
+static bool order_done(const struct order_state *o)
+{
+	return o->status == ORD_DELIVERED || o->status == ORD_CANCELLED;
+}
+
+static void promise_checks(struct scan *s, const struct order_state *o)
+{
+	struct order_exception *x;
+	char t[WTIME_BUFSZ], t2[WTIME_BUFSZ];
+
+	if (o->status == ORD_CANCELLED)
+		return;
+	if (o->promised_ship_by && !order_shipped(o) && !order_done(o)) {
+		/* late from the first instant past the promise (kpi.h: a date holds all day) */
+		int64_t due = kpi_promise_deadline(o->promised_ship_by) + 1;
+		if ((x = at(s, EXC_NOT_SHIPPED_BY_PROMISE, "", due, 0))) {
+			fmt_time(o->promised_ship_by, t);
+			snprintf(x->reason, sizeof(x->reason),
+				 "Promised to ship by %s, and no parcel is with a carrier yet.", t);
+		}
+	}
+	if (o->promised_by && !order_done(o)) {
+		int64_t deadline = kpi_promise_deadline(o->promised_by) + 1;
+		const struct package_state *late = NULL;
+		/* the first live, undelivered parcel whose estimate misses the promise */
+		for (size_t i = 0; i < o->npackages; i++) {
+			const struct package_state *p = &o->packages[i];
+			if (p->status == PKG_CANCELLED || p->status == PKG_DELIVERED)
+				continue;
+			if (p->estimated_delivery && kpi_promise_deadline(p->estimated_delivery) >= deadline &&
+			    (!late || p->estimated_at < late->estimated_at))
+				late = p;
+		}
+		fmt_time(o->promised_by, t);
+		if (late && late->estimated_at < deadline) {
+			/* known late before the promise passed: open from that news */
+			x = at(s, EXC_LATE_VS_PROMISE, "", late->estimated_at, 0);
+			if (x) {
+				fmt_time(late->estimated_delivery, t2);
+				snprintf(x->reason, sizeof(x->reason),
+					 "Promised by %s; the carrier now expects %s for parcel %s.", t, t2,
+					 late->tracking);
+			}
+		} else if ((x = at(s, EXC_LATE_VS_PROMISE, "", deadline, 0))) {
+			snprintf(x->reason, sizeof(x->reason), "Promised by %s, and not delivered yet.", t);
+		}
+	}
+}
+
+static void conflict_check(struct scan *s, const struct order_state *o)
+{
+	struct order_exception *x;
+	int64_t first = 0;
+	char t[WTIME_BUFSZ];
+
+	for (size_t i = 0; i < o->nconflicts; i++)
+		if (!first || o->conflicts[i].claim_at < first)
+			first = o->conflicts[i].claim_at;
+	if (!o->nconflicts)
+		return;
+	if ((x = at(s, EXC_CONFLICT_UNRESOLVED, "", calendar_add(s->cal, first, s->cfg->conflict_ms),
+		    s->cfg->conflict_ms))) {
+		fmt_time(first, t);
+		snprintf(x->reason, sizeof(x->reason),
+			 "Sources disagree since %s (%zu conflict%s), unresolved after %lld working hours.", t,
+			 o->nconflicts, o->nconflicts == 1 ? "" : "s", (long long)(s->cfg->conflict_ms / HOUR_MS));
+	}
+}
+
+static int exc_cmp(const void *a, const void *b)
+{
+	const struct order_exception *x = a, *y = b;
+	if (x->kind != y->kind)
+		return (int)x->kind - (int)y->kind;
+	return strcmp(x->package, y->package);
+}
+
+void exceptions_compute(const struct order_state *o, const struct calendar *cal, const struct exc_config *cfg,
+			const struct lane_stat *stats, int64_t now, struct order_exception *out, size_t cap,
+			size_t *n, int64_t *next_check)
+{
+	struct scan s = { cfg, cal, now, out, cap, 0, 0 };
+
+	for (size_t i = 0; i < o->npackages; i++)
+		package_checks(&s, o, &o->packages[i], stats ? &stats[i] : NULL);
+	promise_checks(&s, o);
+	conflict_check(&s, o);
+	qsort(out, s.n, sizeof(*out), exc_cmp);
+	*n = s.n;
+	*next_check = s.next;
+}
