@@ -49,6 +49,9 @@ enum http_result api_post_consent(struct http_req *r);
 /* privacy.c */
 enum http_result api_post_erasure(struct http_req *r);
 enum http_result api_post_export(struct http_req *r);
+enum http_result api_tasks(struct http_req *r);
+/* A task as the API shows it (tasks.c); overdue at now. */
+void api_task_json(struct buf *b, const struct task_row *t, int64_t now);
 /* A source's privacy webhook (adapter.h, struct adapter_privacy), from hooks.c. */
 struct adapter_privacy;
 enum http_result api_privacy_hook(struct http_req *r, const char *source, const struct adapter_privacy *pr);

@@ -37,6 +37,9 @@ static const struct http_route rows[] = {
 	{ "POST", "/v1/consent", ROLES_INGEST, "consent", api_post_consent },
 	{ "POST", "/v1/erasures", ROLES_ADMIN, "privacy", api_post_erasure },
 	{ "POST", "/v1/exports", ROLES_ADMIN, "privacy", api_post_export },
+	{ "GET", "/v1/tasks", ROLES_STAFF, "tasks", api_tasks },
+	{ "GET", "/v1/tasks/{rest*}", ROLES_STAFF, "tasks", api_tasks },
+	{ "POST", "/v1/tasks/{rest*}", ROLES_STAFF, "tasks", api_tasks },
 	/* for the load balancer and the monitoring system: no key, no order data */
 	{ "GET", "/healthz", 0, "healthz", api_healthz },
 	{ "GET", "/readyz", 0, "readyz", api_readyz },

@@ -13,6 +13,7 @@
 #include "../adapters/sources.h"
 #include "../api/api.h"
 #include "../app/retention.h"
+#include "../core/exceptions.h"
 #include "../core/policy.h"
 #include "../http/http.h"
 #include "../notify/notify_config.h"
@@ -37,6 +38,7 @@ struct config {
 	struct notify_config notify;    /* [smtp], [sms], [webhook NAME], [helpdesk], [teams], [notify] ... */
 	struct rules_config rules;      /* [rule NAME], [notify] templates, locale, default_rules */
 	struct retention_config retention; /* [retention] raw_days, interval */
+	struct exc_config exceptions;   /* [exceptions] thresholds, teams, sweep (the calendar's keys: policy) */
 };
 
 struct cli_opts {

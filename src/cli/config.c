@@ -32,6 +32,7 @@ SETTER(set_web, web_config_set, web)
 SETTER(set_rules, notify_rules_config_set, rules)
 SETTER(set_notify, notify_config_set, notify)
 SETTER(set_retention, retention_config_set, retention)
+SETTER(set_exceptions, exc_config_set, exceptions)
 #undef SETTER
 
 static int set_sources(struct config *c, const char *section, const char *key, const char *value)
@@ -41,7 +42,7 @@ static int set_sources(struct config *c, const char *section, const char *key, c
 
 static int (*const setters[])(struct config *, const char *, const char *, const char *) = {
 	set_http, set_store, set_policy, set_sources, set_api, set_views, set_web, set_rules, set_notify,
-	set_retention,
+	set_retention, set_exceptions,
 };
 
 struct load_ctx {
@@ -76,6 +77,7 @@ static void config_defaults(struct config *cfg)
 	store_config_defaults(&cfg->store);
 	policy_init_defaults(&cfg->policy);
 	api_config_defaults(&cfg->api);
+	exc_config_defaults(&cfg->exceptions);
 }
 
 struct config *config_new(void)

@@ -5,14 +5,18 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "../base/clock.h"
 #include "../base/log.h"
 #include "../base/walloc.h"
 #include "../base/wtime.h"
 #include "../core/order.h"
+#include "../exceptions/engine.h"
+#include "../store/writer.h"
 #include "cli.h"
 #include "../base/banned.h"
 
@@ -119,6 +123,32 @@ static int cmd_migrate(const struct config *cfg)
 	return 0;
 }
 
+/* The sweep's work (exceptions/engine.h) done on this connection: every
+ * order whose next check is due at now is refolded and projected. */
+static enum werr sweep_inline(struct store *st, const struct config *cfg, struct exc_engine *engine, int64_t now)
+{
+	char(*orders)[EV_ORDER_MAX + 1] = NULL;
+	size_t n = 0;
+	enum werr err;
+
+	if ((err = store_exc_due(st, now, INT32_MAX, &orders, &n)) || !n) {
+		free(orders);
+		return err;
+	}
+	if (!(err = store_begin(st))) {
+		for (size_t i = 0; i < n && !err; i++) {
+			struct order_state o;
+			order_init(&o);
+			if (!(err = project_order(st, &cfg->policy, orders[i], &o)))
+				err = exc_engine_project(engine, st, &o, now);
+			order_release(&o);
+		}
+		err = err ? (store_rollback(st), err) : store_commit(st);
+	}
+	free(orders);
+	return err;
+}
+
 static int cmd_rebuild(const struct config *cfg, int verify)
 {
 	struct store *st;
@@ -126,17 +156,25 @@ static int cmd_rebuild(const struct config *cfg, int verify)
 	char msg[256];
 	size_t n = 0;
 	int rc = 1;
+	struct exc_engine engine = { &cfg->exceptions, &cfg->policy };
+	int64_t now = clock_wall_ms();
 
 	if (store_open(cfg->store.url, 0, &st, msg, sizeof(msg))) {
 		fprintf(stderr, "wismo: %s\n", msg);
 		return 1;
 	}
 	before.max = after.max = (size_t)4 << 30;
+	/* exceptions depend on the time: first bring every due order up to
+	 * now, as the server's sweep would, so both sides are taken at one now */
+	if (verify && sweep_inline(st, cfg, &engine, now)) {
+		fprintf(stderr, "wismo: rebuild: %s\n", store_errmsg(st));
+		goto out;
+	}
 	if (verify && store_dump_projections(st, &before)) {
 		fprintf(stderr, "wismo: rebuild: %s\n", store_errmsg(st));
 		goto out;
 	}
-	if (store_rebuild(st, &cfg->policy, &n)) {
+	if (store_rebuild(st, &cfg->policy, exc_engine_project, &engine, now, &n)) {
 		fprintf(stderr, "wismo: rebuild: %s\n", store_errmsg(st));
 		goto out;
 	}

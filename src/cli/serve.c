@@ -9,11 +9,13 @@
  *   4. outbox worker (its own store handle)    3. writer: commits what is queued,
  *   5. HTTP server bound (port known), with       resumes every waiting request
  *      the API's and the web's route tables    4. outbox worker: finishes its message
- *   6. planner: project hook of the writer     5. HTTP server: ends the live streams,
+ *   6. exception engine, then planner: project 5. HTTP server: ends the live streams,
+ *      hooks of the writer
  *   7. commit listeners: live updates, worker     lets the answers go out, stops
  *   7b. retention purge (its own store handle) 6. the rest is freed
  *   8. serve requests; 9. poller; 10. fetcher  (2b. the retention purge ends its
- *      (webhook bodies' fetches)                   batch, first in serve_free)
+ *      (webhook bodies' fetches); 11. the         batch, and the exception sweep its
+ *      exception sweep                             refold, first in serve_free)
  *
  * A consumer of commits is added here (writer_add_project_hook for work in
  * the batch's transaction, writer_add_commit_listener for work after it);
@@ -33,6 +35,7 @@
 #include "../app/live.h"
 #include "../app/retention.h"
 #include "../base/log.h"
+#include "../exceptions/engine.h"
 #include "../notify/worker.h"
 #include "../poll/fetcher.h"
 #include "../poll/poller.h"
@@ -55,12 +58,15 @@ struct serve {
 	struct poller *poller;
 	struct fetcher *fetcher;
 	struct retention *retention;
+	struct exc_engine engine;
+	struct exc_sweep *sweep;
 };
 
 static void serve_free(struct serve *s)
 {
 	/* a purge batch in progress ends before the writer stops */
 	retention_stop(s->retention);
+	exc_sweep_stop(s->sweep);
 	/* the writer first: its hooks and listeners point at the others */
 	writer_stop(s->app.writer);
 	worker_stop(s->worker);
@@ -149,7 +155,10 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	}
 	sse_hub_set_feed(http_server_hub(s->http), app_live_feed, s->live);
 	sse_hub_set_check(http_server_hub(s->http), app_live_check, s->live);
-	if ((err = writer_add_project_hook(a->writer, notify_planner_hook, s->planner)) ||
+	/* the exceptions first: the planner's rules see what they opened */
+	s->engine = (struct exc_engine){ &cfg->exceptions, &cfg->policy };
+	if ((err = writer_add_project_hook(a->writer, exc_engine_project, &s->engine)) ||
+	    (err = writer_add_project_hook(a->writer, notify_planner_hook, s->planner)) ||
 	    (err = writer_add_commit_listener(a->writer, app_live_committed, s->live)) ||
 	    (err = writer_add_commit_listener(a->writer, worker_commit_listener, s->worker)))
 		goto fail;
@@ -166,6 +175,9 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	/* 10: the fetches webhook bodies call for, off the request threads */
 	if ((err = fetcher_start(&cfg->sources, cfg->store.url, a->writer, s->maps, s->zones, &s->fetcher,
 				 errbuf, errcap)))
+		goto fail;
+	/* 11: orders whose exceptions may change though nothing arrives */
+	if ((err = exc_sweep_start(&cfg->exceptions, cfg->store.url, a->writer, &s->sweep, errbuf, errcap)))
 		goto fail;
 	*out = s;
 	return WERR_OK;

@@ -128,5 +128,6 @@ extern const struct store_notify_ops sq_notify_ops;   /* store_sqlite_notify.c *
 extern const struct store_setting_ops sq_setting_ops; /* store_sqlite_settings.c */
 extern const struct store_fetch_ops sq_fetch_ops;     /* store_sqlite_fetch.c */
 extern const struct store_privacy_ops sq_privacy_ops; /* store_sqlite_privacy.c */
+extern const struct store_exception_ops sq_exception_ops; /* store_sqlite_exceptions.c */
 
 #endif

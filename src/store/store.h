@@ -229,6 +229,41 @@ struct erase_counts {
 	int64_t audit;    /* audit entries whose subject or detail named the person */
 };
 
+/* ---- exceptions and tasks (docs/exceptions.md) ---- */
+/* One open exception of an order, as core/exceptions.h computed it. */
+struct exception_row {
+	char order[EV_ORDER_MAX + 1];
+	char kind[32];
+	char package[EV_PACKAGE_MAX + 1]; /* "" for the order itself */
+	int64_t since;
+	char reason[256];
+	char basis[64];
+	int64_t threshold;
+};
+
+/* A task: states open -> acknowledged -> resolved (or open -> resolved). */
+struct task_row {
+	int64_t id;
+	char order[EV_ORDER_MAX + 1];
+	char kind[32];
+	char package[EV_PACKAGE_MAX + 1];
+	char team[16];
+	char priority[8];
+	char state[16];
+	char assignee[64];        /* "" none */
+	char reason[256];
+	int64_t since;            /* the exception's */
+	int64_t opened_at, due_at, acked_at, resolved_at; /* 0: not yet */
+	char resolution[16];      /* "auto" (the exception closed) or "manual" */
+	char note[512];
+};
+
+struct task_query {
+	const char *state;        /* NULL: any; "live": open or acknowledged */
+	const char *team, *kind, *order; /* NULL: any */
+	int limit;                /* 1..1000 */
+};
+
 /*
  * The operations, one table per concern, so that a backend is written (and
  * reviewed) table by table and each concern's tables and statements live
@@ -250,6 +285,8 @@ struct erase_counts {
  *   privacy   struct store_privacy_ops retention purge, erasure         (rows of raw_payloads, events,
  *                                                                      parked, unmapped, outbox, consent,
  *                                                                      audit_log)
+ *   exceptions struct store_exception_ops open exceptions, next checks, order_exceptions,
+ *                                     tasks                             exception_checks, tasks
  *
  * struct store_ops holds the connection's own operations (close, migrate,
  * transactions) and one pointer per table; none may be NULL.  Callers do
@@ -483,6 +520,31 @@ struct store_privacy_ops {
 				  struct erase_counts *c);
 };
 
+/* exceptions: the engine's projection and the tasks it opens. */
+struct store_exception_ops {
+	/* Replaces the open exceptions of order with rows[0..n) (rows NULL:
+	 * leaves them as they are) and its next check with next_at (0: none). */
+	enum werr (*exc_put)(struct store *st, const char *order, const struct exception_row *rows, size_t n,
+			     int64_t next_at);
+	/* The open exceptions of order (NULL: of every order, newest first, at
+	 * most limit), free(). */
+	enum werr (*exc_list)(struct store *st, const char *order, int limit, struct exception_row **rows,
+			      size_t *n);
+	/* Orders whose next check is at or before now, soonest first (free()). */
+	enum werr (*exc_due)(struct store *st, int64_t now, int limit, char (**orders)[EV_ORDER_MAX + 1],
+			     size_t *n);
+	/* Inserts a task (state open) and sets row->id; when a task not yet
+	 * resolved exists for (order, kind, package): *exists = true, row->id
+	 * is that task's and nothing changes. */
+	enum werr (*task_open)(struct store *st, struct task_row *row, bool *exists);
+	/* Tasks matching q, by due time then id (free()). */
+	enum werr (*task_list)(struct store *st, const struct task_query *q, struct task_row **rows, size_t *n);
+	enum werr (*task_get)(struct store *st, int64_t id, struct task_row *out);
+	/* Writes the mutable fields of row (state, assignee, priority, due_at,
+	 * acked_at, resolved_at, resolution, note) to task row->id. */
+	enum werr (*task_update)(struct store *st, const struct task_row *row);
+};
+
 struct store_ops {
 	const char *name;
 	void (*close)(struct store *st);
@@ -499,6 +561,7 @@ struct store_ops {
 	const struct store_setting_ops *settings;
 	const struct store_fetch_ops *fetch;
 	const struct store_privacy_ops *privacy;
+	const struct store_exception_ops *exceptions;
 };
 
 /* Every backend's struct starts with this. */
@@ -611,5 +674,13 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_person_orders(st, ...)   ((st)->ops->privacy->person_orders((st), __VA_ARGS__))
 #define store_erase_order(st, ...)     ((st)->ops->privacy->erase_order((st), __VA_ARGS__))
 #define store_erase_person(st, ...)    ((st)->ops->privacy->erase_person((st), __VA_ARGS__))
+/* exceptions */
+#define store_exc_put(st, ...)         ((st)->ops->exceptions->exc_put((st), __VA_ARGS__))
+#define store_exc_list(st, ...)        ((st)->ops->exceptions->exc_list((st), __VA_ARGS__))
+#define store_exc_due(st, ...)         ((st)->ops->exceptions->exc_due((st), __VA_ARGS__))
+#define store_task_open(st, ...)       ((st)->ops->exceptions->task_open((st), __VA_ARGS__))
+#define store_task_list(st, ...)       ((st)->ops->exceptions->task_list((st), __VA_ARGS__))
+#define store_task_get(st, ...)        ((st)->ops->exceptions->task_get((st), __VA_ARGS__))
+#define store_task_update(st, ...)     ((st)->ops->exceptions->task_update((st), __VA_ARGS__))
 
 #endif

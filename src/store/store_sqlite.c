@@ -45,6 +45,7 @@
 #include "schema/v4_notify.h"
 #include "schema/v4_web.h"
 #include "schema/v5_privacy.h"
+#include "schema/v7_exceptions.h"
 #include "sqlite_int.h"
 #include "../base/banned.h"
 
@@ -190,6 +191,8 @@ static const char *const migrations[] = {
 	"  last_error TEXT,"
 	"  finished_at INTEGER);"
 	"CREATE INDEX fetch_jobs_due ON fetch_jobs(state, next_at);",
+	/* 7: exceptions over time and their tasks (schema/v7_exceptions.h) */
+	SCHEMA_V7_EXCEPTIONS,
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -908,4 +911,5 @@ static const struct store_ops sq_ops = {
 	.settings = &sq_setting_ops,
 	.fetch = &sq_fetch_ops,
 	.privacy = &sq_privacy_ops,
+	.exceptions = &sq_exception_ops,
 };

@@ -53,6 +53,12 @@ static const char SQL_DUMP_ORDERS[] =
 	"SELECT order_no, status, updated_at, email, postal_code, json FROM orders ORDER BY order_no";
 static const char SQL_DUMP_PACKAGES[] =
 	"SELECT tracking, order_no, carrier, status, updated_at FROM packages ORDER BY tracking";
+static const char SQL_DUMP_EXCEPTIONS[] =
+	"SELECT order_no, kind, package, since, reason, basis, threshold FROM order_exceptions"
+	" ORDER BY order_no, kind, package";
+static const char SQL_DUMP_CHECKS[] = "SELECT order_no, next_at FROM exception_checks ORDER BY order_no";
+static const char SQL_CLEAR_EXCEPTIONS[] = "DELETE FROM order_exceptions";
+static const char SQL_CLEAR_CHECKS[] = "DELETE FROM exception_checks";
 /* One index probe on order_no and one rowid read whether or not the order
  * exists: an unknown order reads the newest row instead (a decoy), and the
  * first column tells the two apart.  Only columns stored before json are
@@ -308,55 +314,47 @@ static enum werr sq_clear_projections(struct store *st)
 	err = sq_exec(s, SQL_CLEAR_PACKAGES, "unable to clear packages");
 	if (!err)
 		err = sq_exec(s, SQL_CLEAR_ORDERS, "unable to clear orders");
+	if (!err)
+		err = sq_exec(s, SQL_CLEAR_EXCEPTIONS, "unable to clear exceptions");
+	if (!err)
+		err = sq_exec(s, SQL_CLEAR_CHECKS, "unable to clear exception checks");
 	return sq_op_end(s, own, err);
 }
 
-/*
- * One line per row, orders then packages, each in primary-key order, fields
- * tab-separated, NULL as "":
- *   order <no> <status> <updated_at> <email> <postal_code> <json>
- *   package <tracking> <order_no> <carrier> <status> <updated_at>
- */
+/* Every projection table, row by row in a canonical order, one line per row:
+ * its kind, then its columns as text, tab-separated. */
+static const struct {
+	const char *kind, *sql;
+} dumps[] = {
+	{ "order", SQL_DUMP_ORDERS },
+	{ "package", SQL_DUMP_PACKAGES },
+	{ "exception", SQL_DUMP_EXCEPTIONS },
+	{ "check", SQL_DUMP_CHECKS },
+};
+
 static enum werr sq_dump_projections(struct store *st, struct buf *out)
 {
 	struct sqlite_store *s = sq(st);
 	sqlite3_stmt *q = NULL;
-	enum werr err;
+	enum werr err = WERR_OK;
 	int rc;
 
-	err = sq_stmt(s, SQL_DUMP_ORDERS, &q);
-	if (err)
-		return err;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		err = buf_printf(out, "order\t%s\t%s\t%" PRId64 "\t%s\t%s\t%s\n", sq_col_text(q, 0),
-				 sq_col_text(q, 1), (int64_t)sqlite3_column_int64(q, 2), sq_col_text(q, 3),
-				 sq_col_text(q, 4), sq_col_text(q, 5));
-		if (err) {
-			sq_msg(s, "unable to dump orders: %s", werr_name(err));
-			goto out;
+	for (size_t d = 0; d < sizeof(dumps) / sizeof(dumps[0]) && !err; d++) {
+		if ((err = sq_stmt(s, dumps[d].sql, &q)))
+			return err;
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW && !err) {
+			err = buf_puts(out, dumps[d].kind);
+			for (int c = 0; c < sqlite3_column_count(q) && !err; c++)
+				err = buf_printf(out, "\t%s", sq_col_text(q, c));
+			if (!err)
+				err = buf_putc(out, '\n');
 		}
+		if (err)
+			sq_msg(s, "unable to dump %s rows: %s", dumps[d].kind, werr_name(err));
+		else if (rc != SQLITE_DONE)
+			err = sq_fail(s, rc, "unable to dump projections");
+		sq_done(q);
 	}
-	if (rc != SQLITE_DONE) {
-		err = sq_fail(s, rc, "unable to dump orders");
-		goto out;
-	}
-	sq_done(q);
-	err = sq_stmt(s, SQL_DUMP_PACKAGES, &q);
-	if (err)
-		return err;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		err = buf_printf(out, "package\t%s\t%s\t%s\t%s\t%" PRId64 "\n", sq_col_text(q, 0),
-				 sq_col_text(q, 1), sq_col_text(q, 2), sq_col_text(q, 3),
-				 (int64_t)sqlite3_column_int64(q, 4));
-		if (err) {
-			sq_msg(s, "unable to dump packages: %s", werr_name(err));
-			goto out;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		err = sq_fail(s, rc, "unable to dump packages");
-out:
-	sq_done(q);
 	return err;
 }
 

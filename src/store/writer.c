@@ -103,19 +103,32 @@ out:
 struct rebuild_ctx {
 	struct store *st;
 	const struct policy *pol;
+	writer_project_fn fn;
+	void *ctx;
+	int64_t now;
 	size_t n;
 };
 
 static enum werr rebuild_one(const char *order, void *p)
 {
 	struct rebuild_ctx *c = p;
+	struct order_state o;
+	enum werr err;
+
 	c->n++;
-	return project_order(c->st, c->pol, order, NULL);
+	if (!c->fn)
+		return project_order(c->st, c->pol, order, NULL);
+	order_init(&o);
+	if (!(err = project_order(c->st, c->pol, order, &o)))
+		err = c->fn(c->ctx, c->st, &o, c->now);
+	order_release(&o);
+	return err;
 }
 
-enum werr store_rebuild(struct store *st, const struct policy *pol, size_t *norders)
+enum werr store_rebuild(struct store *st, const struct policy *pol, writer_project_fn fn, void *ctx, int64_t now,
+			size_t *norders)
 {
-	struct rebuild_ctx c = { st, pol, 0 };
+	struct rebuild_ctx c = { st, pol, fn, ctx, now, 0 };
 	enum werr err;
 
 	if ((err = store_begin(st)))
@@ -393,6 +406,9 @@ static enum werr run_batch(struct writer *w, struct writer_job *batch)
 				goto fail;
 			continue;
 		}
+		for (size_t i = 0; i < j->nrefold; i++)
+			if ((err = touch(&t, j->refold[i], NULL, NULL, NULL)))
+				goto fail;
 		for (size_t i = 0; i < j->naliases; i++)
 			if ((err = store_alias_put(w->st, j->source, &j->aliases[i], j->received_at)) ||
 			    (err = touch(&t, NULL, j->aliases[i].package, j->source, j->aliases[i].ref)))

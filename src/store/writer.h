@@ -63,6 +63,10 @@ struct writer_job {
 	const char *failure_kind;  /* non-NULL: only count a failed sync event of
 	                              `source` (sync_failures: "signature",
 	                              "fetch"); no raw body, no events */
+	const char (*refold)[EV_ORDER_MAX + 1]; /* orders to refold with no new
+	                              event (the exception sweep: a threshold
+	                              passed), nrefold of them */
+	size_t nrefold;
 	int64_t received_at;
 	void (*done)(struct writer_job *job); /* called on the writer thread */
 	void *ctx;                 /* the caller's */
@@ -135,7 +139,10 @@ void writer_note_failure(struct writer *w, const char *source, const char *kind)
  * with order_release).
  */
 enum werr project_order(struct store *st, const struct policy *pol, const char *order, struct order_state *out);
-/* Recomputes every projection from the event log in one transaction. */
-enum werr store_rebuild(struct store *st, const struct policy *pol, size_t *norders);
+/* Recomputes every projection from the event log in one transaction; fn
+ * (may be NULL) is called on each refolded order with now, as the project
+ * hooks that keep projections of their own are (the exception engine). */
+enum werr store_rebuild(struct store *st, const struct policy *pol, writer_project_fn fn, void *ctx, int64_t now,
+			size_t *norders);
 
 #endif

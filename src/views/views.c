@@ -276,6 +276,62 @@ out:
 	return err;
 }
 
+/* The order's open exceptions and its tasks (docs/exceptions.md), into root. */
+static enum werr agent_work(struct store *st, const char *order, int64_t now, cJSON *root)
+{
+	struct exception_row *x = NULL;
+	struct task_row *t = NULL;
+	struct task_query q = { NULL, NULL, NULL, order, 1000 };
+	size_t nx = 0, nt = 0;
+	cJSON *arr;
+	enum werr err;
+
+	if ((err = store_exc_list(st, order, 1000, &x, &nx)) || (err = store_task_list(st, &q, &t, &nt)))
+		goto out;
+	err = WERR_NOMEM;
+	if (!(arr = cJSON_AddArrayToObject(root, "exceptions")))
+		goto out;
+	for (size_t i = 0; i < nx; i++) {
+		cJSON *e = cJSON_CreateObject();
+		if (!e || !cJSON_AddItemToArray(arr, e))
+			goto out;
+		cJSON_AddStringToObject(e, "kind", x[i].kind);
+		if (x[i].package[0])
+			cJSON_AddStringToObject(e, "package", x[i].package);
+		else
+			cJSON_AddNullToObject(e, "package");
+		wtime_json_add(e, "since", x[i].since);
+		cJSON_AddStringToObject(e, "reason", x[i].reason);
+		if (x[i].basis[0])
+			cJSON_AddStringToObject(e, "rhythm", x[i].basis);
+		if (x[i].threshold)
+			cJSON_AddNumberToObject(e, "threshold_hours", (double)x[i].threshold / 3600000.0);
+	}
+	if (!(arr = cJSON_AddArrayToObject(root, "tasks")))
+		goto out;
+	for (size_t i = 0; i < nt; i++) {
+		cJSON *e = cJSON_CreateObject();
+		if (!e || !cJSON_AddItemToArray(arr, e))
+			goto out;
+		cJSON_AddNumberToObject(e, "id", (double)t[i].id);
+		cJSON_AddStringToObject(e, "kind", t[i].kind);
+		cJSON_AddStringToObject(e, "team", t[i].team);
+		cJSON_AddStringToObject(e, "priority", t[i].priority);
+		cJSON_AddStringToObject(e, "state", t[i].state);
+		cJSON_AddStringToObject(e, "reason", t[i].reason);
+		wtime_json_add(e, "opened_at", t[i].opened_at);
+		wtime_json_add(e, "due_at", t[i].due_at);
+		if (t[i].resolved_at)
+			wtime_json_add(e, "resolved_at", t[i].resolved_at);
+		cJSON_AddBoolToObject(e, "overdue", strcmp(t[i].state, "resolved") && now > t[i].due_at);
+	}
+	err = WERR_OK;
+out:
+	free(x);
+	free(t);
+	return err;
+}
+
 enum werr view_agent(struct store *st, const struct policy *pol, const char *id, int64_t now, cJSON **out)
 {
 	char order[EV_ORDER_MAX + 1];
@@ -334,6 +390,8 @@ enum werr view_agent(struct store *st, const struct policy *pol, const char *id,
 	arr = cJSON_GetObjectItemCaseSensitive(proj, "conflicts");
 	cJSON_AddItemToObject(root, "conflicts", arr ? cJSON_Duplicate(arr, 1) : cJSON_CreateArray());
 	add_int(root, "open_conflicts", (int64_t)o.nconflicts);
+	if ((err = agent_work(st, o.order, now, root)))
+		goto out_proj_owned;
 	proj = NULL;
 	*out = root;
 	root = NULL;

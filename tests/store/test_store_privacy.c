@@ -123,7 +123,7 @@ static void assert_rebuilds_identical(struct fixture *f)
 	size_t n = 0;
 
 	dump(f->st, &live);
-	OK(store_rebuild(f->st, &f->pol, &n));
+	OK(store_rebuild(f->st, &f->pol, NULL, NULL, 0, &n));
 	dump(f->st, &rebuilt);
 	assert_string_equal(live.p, rebuilt.p);
 	buf_release(&live);

@@ -1,0 +1,150 @@
+"""Exceptions over time and their tasks, end to end (docs/exceptions.md):
+the exceptions an order shows when nothing arrives, the sweep that opens one
+when its threshold passes, the task each opens and closes, the tasks API,
+and a rebuild that compares identical."""
+import os
+import sqlite3
+import sys
+import time
+import unittest
+from datetime import datetime, timedelta, timezone
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Server, ev, main  # noqa: E402
+
+
+def at(delta):
+    return (datetime.now(timezone.utc) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def hours_ago(h):
+    return at(-timedelta(hours=h))
+
+
+class Exceptions(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server()
+        cls.srv.config = os.path.join(cls.srv.tmp, "wismo.ini")
+        with open(cls.srv.config, "w") as f:
+            # every day a working day: the thresholds below do not depend
+            # on the weekday the test runs on
+            f.write("""
+[calendar]
+business_days = all
+
+[exceptions]
+sweep_seconds = 1
+not_handed_over_hours = 24
+""")
+        cls.srv.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def agent(self, order):
+        st, body = self.srv.get(f"/v1/orders/{order}?view=agent")
+        self.assertEqual(st, 200, body)
+        return body
+
+    def kinds(self, order):
+        return sorted((x["kind"], x["package"]) for x in self.agent(order)["exceptions"])
+
+    def tasks(self, **q):
+        query = "&".join(f"{k}={v}" for k, v in q.items())
+        st, body = self.srv.get("/v1/tasks?" + query)
+        self.assertEqual(st, 200, body)
+        return body["tasks"]
+
+    def test_13_label_four_days_without_scan_is_not_handed_over(self):
+        st, _ = self.srv.post_events([
+            ev("X-100", "placed", hours_ago(100), source="shopify"),
+            ev("X-100", "label_created", hours_ago(96), source="shipstation", package="1ZNOSCAN", carrier="ups"),
+        ])
+        self.assertEqual(st, 200)
+        self.assertEqual(self.kinds("X-100"), [("not_handed_over", "1ZNOSCAN")])
+        x = self.agent("X-100")["exceptions"][0]
+        self.assertIn("tracking number not found", x["reason"])
+        t = self.tasks(order="X-100")
+        self.assertEqual(len(t), 1)
+        self.assertEqual((t[0]["kind"], t[0]["team"], t[0]["state"]), ("not_handed_over", "warehouse", "open"))
+        # the same events again: still one task
+        self.srv.post_events([ev("X-100", "label_created", hours_ago(96), source="shipstation",
+                                 package="1ZNOSCAN", carrier="ups")])
+        self.assertEqual(len(self.tasks(order="X-100")), 1)
+        # a carrier scan closes the exception and resolves the task by itself
+        self.srv.post_events([ev("X-100", "in_transit", hours_ago(1), package="1ZNOSCAN")])
+        self.assertEqual(self.kinds("X-100"), [])
+        t = self.tasks(order="X-100")
+        self.assertEqual((t[0]["state"], t[0]["resolution"]), ("resolved", "auto"))
+        st, audit = self.srv.get("/v1/audit", key="admin")
+        actions = [a["action"] for a in audit["entries"] if a["subject"] == f"task:{t[0]['id']}"]
+        self.assertEqual(sorted(actions), ["task.auto_resolve", "task.open"])
+
+    def test_13_five_days_in_transit_past_promise(self):
+        self.srv.post_events([
+            ev("X-200", "placed", hours_ago(200), source="shopify", promised_by=hours_ago(48)),
+            ev("X-200", "in_transit", hours_ago(120), package="1ZLATE"),
+        ])
+        self.assertEqual(self.kinds("X-200"), [("late_vs_promise", None), ("stalled", "1ZLATE")])
+        stalled = [x for x in self.agent("X-200")["exceptions"] if x["kind"] == "stalled"][0]
+        self.assertEqual(stalled["rhythm"], "default")
+        self.assertEqual(stalled["threshold_hours"], 48)
+        teams = sorted((t["kind"], t["team"], t["priority"]) for t in self.tasks(order="X-200"))
+        self.assertEqual(teams, [("late_vs_promise", "support", "high"), ("stalled", "operations", "normal")])
+
+    def test_13_the_sweep_opens_an_exception_when_its_time_comes(self):
+        # a label 24 h minus 3 s ago: nothing yet; the sweep opens it without any new event
+        label = at(-timedelta(hours=24) + timedelta(seconds=3))
+        self.srv.post_events([ev("X-300", "label_created", label, source="shipstation", package="1ZSOON")])
+        self.assertEqual(self.kinds("X-300"), [])
+        deadline = time.time() + 20
+        while time.time() < deadline and not self.kinds("X-300"):
+            time.sleep(0.5)
+        self.assertEqual(self.kinds("X-300"), [("not_handed_over", "1ZSOON")])
+        self.assertEqual(len(self.tasks(order="X-300", state="open")), 1)
+
+    def test_13_the_sweep_reads_only_due_orders(self):
+        with sqlite3.connect(self.srv.db, timeout=10) as c:
+            plan = " ".join(r[3] for r in c.execute(
+                "EXPLAIN QUERY PLAN SELECT order_no FROM exception_checks WHERE next_at <= 1 ORDER BY next_at"))
+        self.assertIn("exception_checks_due", plan)
+
+    def test_13_task_actions(self):
+        self.srv.post_events([ev("X-400", "delivery_attempted", hours_ago(3), package="1ZATTEMPT")])
+        t = self.tasks(order="X-400")
+        self.assertEqual([(x["kind"], x["team"]) for x in t], [("delivery_attempted", "support")])
+        tid = t[0]["id"]
+        st, body = self.srv.request("POST", f"/v1/tasks/{tid}/ack", key="agent")
+        self.assertEqual((st, body["state"]), (200, "acknowledged"))
+        st, body = self.srv.request("POST", f"/v1/tasks/{tid}/ack", key="agent")
+        self.assertEqual((st, body["error"]["code"]), (409, "wrong_state"))
+        st, body = self.srv.request("POST", f"/v1/tasks/{tid}/assign", {"assignee": "dana"}, key="agent")
+        self.assertEqual((st, body["assignee"]), (200, "dana"))
+        st, body = self.srv.request("POST", f"/v1/tasks/{tid}/resolve", {}, key="agent")
+        self.assertEqual((st, body["error"]["code"]), (422, "missing_field"))
+        st, body = self.srv.request("POST", f"/v1/tasks/{tid}/resolve", {"note": "called the customer"}, key="agent")
+        self.assertEqual((st, body["state"], body["resolution"]), (200, "resolved", "manual"))
+        st, body = self.srv.request("POST", f"/v1/tasks/{tid}/assign", {"assignee": "lee"}, key="agent")
+        self.assertEqual(st, 409)
+        st, body = self.srv.get(f"/v1/tasks/{tid}")
+        self.assertEqual((st, body["note"]), (200, "called the customer"))
+        self.assertEqual(self.srv.get("/v1/tasks/999999")[0], 404)
+        self.assertEqual(self.srv.request("POST", f"/v1/tasks/{tid}/close", {}, key="agent")[0], 404)
+        self.assertEqual(self.srv.get("/v1/tasks?team=nobody")[1]["error"]["code"], "invalid_query")
+        self.assertEqual(self.srv.get("/v1/tasks?state=closed")[1]["error"]["code"], "invalid_query")
+        self.assertEqual(self.srv.request("GET", "/v1/tasks", key="ingest")[0], 403)
+        for x in self.tasks(team="support", state="live"):
+            self.assertIn(x["state"], ("open", "acknowledged"))
+            self.assertEqual(x["team"], "support")
+
+    def test_zz_rebuild_compares_identical(self):
+        r = self.srv.cli("rebuild", "--verify")
+        self.assertIn("projections identical", r.stdout)
+        with sqlite3.connect(self.srv.db, timeout=10) as c:
+            self.assertGreater(c.execute("SELECT count(*) FROM order_exceptions").fetchone()[0], 0)
+
+
+if __name__ == "__main__":
+    main()
