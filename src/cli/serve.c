@@ -15,7 +15,7 @@
  *   7b. retention purge (its own store handle) 6. the rest is freed
  *   8. serve requests; 9. poller; 10. fetcher  (2b. the retention purge ends its
  *      (webhook bodies' fetches); 11. the         batch, and the exception sweep its
- *      exception sweep                             refold, first in serve_free)
+ *      exception sweep (12)                        refold, first in serve_free)
  *
  * A consumer of commits is added here (writer_add_project_hook for work in
  * the batch's transaction, writer_add_commit_listener for work after it);
@@ -176,7 +176,7 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	if ((err = fetcher_start(&cfg->sources, cfg->store.url, a->writer, s->maps, s->zones, &s->fetcher,
 				 errbuf, errcap)))
 		goto fail;
-	/* 11: orders whose exceptions may change though nothing arrives */
+	/* 12: orders whose exceptions may change though nothing arrives */
 	if ((err = exc_sweep_start(&cfg->exceptions, cfg->store.url, a->writer, &s->sweep, errbuf, errcap)))
 		goto fail;
 	*out = s;
