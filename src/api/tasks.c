@@ -185,7 +185,7 @@ static enum http_result task_action(struct http_req *r, int64_t id, const char *
 			snprintf(t.state, sizeof(t.state), "acknowledged");
 			t.acked_at = now;
 		} else if (assign) {
-			snprintf(t.assignee, sizeof(t.assignee), "%s", value);
+			snprintf(t.assignee, sizeof(t.assignee), "%.*s", (int)sizeof(t.assignee) - 1, value);
 		} else {
 			snprintf(t.state, sizeof(t.state), "resolved");
 			snprintf(t.resolution, sizeof(t.resolution), "manual");
