@@ -228,6 +228,11 @@ static void send_row(struct worker *w, const struct outbox_row *row)
 	/* unknown: rendered (and refused there), as any templated channel */
 	const struct channel *ch = channel_find(row->channel);
 
+	/* erased while it was being sent, and claimed again after the lease */
+	if (!strcmp(row->recipient, "erased")) {
+		finish(w, row, outbox_state_name(OUTBOX_DEAD), 0, "erased", NULL);
+		goto out;
+	}
 	m.channel = row->channel;
 	m.to = row->recipient;
 	m.idempotency_key = row->key;

@@ -184,9 +184,11 @@ static enum werr sq_outbox_finish(struct store *st, int64_t id, const char *stat
 			    const char *remote_id, int64_t at)
 {
 	static const char sql[] =
-		"UPDATE outbox SET state = ?2, lease_until = NULL,"
+		"UPDATE outbox SET state = CASE WHEN ?2 = '" OUTBOX_S_PENDING "' AND recipient = 'erased'"
+		" THEN '" OUTBOX_S_DEAD "' ELSE ?2 END, lease_until = NULL,"
 		" next_at = CASE WHEN ?2 = '" OUTBOX_S_PENDING "' THEN ?3 ELSE next_at END,"
-		" last_error = CASE WHEN ?2 = '" OUTBOX_S_SENT "' THEN NULL ELSE ?4 END,"
+		" last_error = CASE WHEN ?2 = '" OUTBOX_S_SENT "' THEN NULL WHEN recipient = 'erased' THEN 'erased'"
+		" ELSE ?4 END,"
 		" remote_id = COALESCE(?5, remote_id),"
 		" sent_at = CASE WHEN ?2 = '" OUTBOX_S_SENT "' THEN ?6 ELSE sent_at END"
 		" WHERE id = ?1 AND state = '" OUTBOX_S_SENDING "'";
@@ -262,6 +264,10 @@ static enum werr sq_outbox_set_state(struct store *st, int64_t id, const char *s
 	from = outbox_state_from_name(cur.state);
 	if (from < 0 || !outbox_set_ok((enum outbox_state)from, (enum outbox_state)to))
 		goto refused;
+	if (to == OUTBOX_PENDING && !strcmp(cur.recipient, "erased")) {
+		sq_msg(s, "message %lld cannot be sent again: its recipient was erased", (long long)id);
+		return WERR_EXISTS;
+	}
 	if ((err = sq_stmt(s, to == OUTBOX_PENDING ? to_pending : to_cancelled, &q)))
 		return err;
 	rc = to == OUTBOX_PENDING ? sq_bind(q, "isi", id, cur.state, at) : sq_bind(q, "is", id, cur.state);

@@ -41,14 +41,16 @@ static const char SQL_ERASE_EVENTS[] =
 	"UPDATE events SET body = json_remove(body, '$.customer')"
 	" WHERE order_no = ?1 AND json_type(body, '$.customer') IS NOT NULL";
 /* legal moves of core/outbox.h: pending --cancel--> cancelled, review
- * --reject--> cancelled; the reason is what a person reads in the outbox */
+ * --reject--> cancelled; the reason is what a person reads in the outbox.
+ * A row being sent loses its recipient and view too: the attempt in flight
+ * holds its own copy, and outbox_finish turns its retry into dead. */
 static const char SQL_ERASE_CANCEL[] =
 	"UPDATE outbox SET state = '" OUTBOX_S_CANCELLED "', next_at = ?2, last_error = 'erased'"
 	" WHERE order_no = ?1 AND state IN ('" OUTBOX_S_PENDING "', '" OUTBOX_S_REVIEW "')";
 static const char SQL_ERASE_OUTBOX_OF_ORDER[] =
 	"UPDATE outbox SET recipient = 'erased', view = NULL,"
 	" last_error = CASE WHEN last_error IS NULL THEN NULL ELSE 'erased' END"
-	" WHERE order_no = ?1 AND state <> '" OUTBOX_S_SENDING "' AND (recipient <> 'erased' OR view IS NOT NULL)";
+	" WHERE order_no = ?1 AND (recipient <> 'erased' OR view IS NOT NULL)";
 /* ?1 email ("" none), ?2 phone ("" none): does text x name the person? */
 #define NAMES(x) \
 	"((?1 <> '' AND instr(lower(" x "), lower(?1)) > 0) OR (?2 <> '' AND instr(" x ", ?2) > 0))"
@@ -64,8 +66,7 @@ static const char SQL_ERASE_CONSENT[] = "DELETE FROM consent WHERE ?2 <> '' AND 
 static const char SQL_ERASE_OUTBOX_TO[] =
 	"UPDATE outbox SET recipient = 'erased', view = NULL,"
 	" last_error = CASE WHEN last_error IS NULL THEN NULL ELSE 'erased' END"
-	" WHERE state <> '" OUTBOX_S_SENDING "' AND "
-	"((?1 <> '' AND lower(recipient) = lower(?1)) OR (?2 <> '' AND recipient = ?2))";
+	" WHERE (?1 <> '' AND lower(recipient) = lower(?1)) OR (?2 <> '' AND recipient = ?2)";
 static const char SQL_ERASE_AUDIT[] =
 	"UPDATE audit_log SET"
 	" subject = CASE WHEN " NAMES("coalesce(subject, '')") " THEN 'erased' ELSE subject END,"

@@ -341,6 +341,57 @@ static void test_erase_by_order_or_phone(void **state)
 	assert_rebuilds_identical(f);
 }
 
+/* 12: an erasure while a message of the order was being sent left its
+ * recipient in the outbox once the attempt ended (CI, test_privacy.py) */
+static void test_erase_while_sending_leaves_no_recipient(void **state)
+{
+	struct fixture *f = *state;
+	struct outbox_row r, got, *claimed = NULL;
+	struct privacy_result res;
+	struct privacy_who who;
+	size_t n = 0;
+	bool dup;
+	char why[128];
+
+	put_customer_event(f, 1, "1001", "Ada Lovelace", "ada@example.com", "+4915112345678", T0);
+	memset(&r, 0, sizeof(r));
+	snprintf(r.key, sizeof(r.key), "k1");
+	snprintf(r.order, sizeof(r.order), "1001");
+	snprintf(r.rule, sizeof(r.rule), "placed");
+	snprintf(r.milestone, sizeof(r.milestone), "placed");
+	snprintf(r.channel, sizeof(r.channel), "email");
+	snprintf(r.recipient, sizeof(r.recipient), "ada@example.com");
+	snprintf(r.template_name, sizeof(r.template_name), "placed");
+	snprintf(r.locale, sizeof(r.locale), "en");
+	snprintf(r.state, sizeof(r.state), "pending");
+	r.created_at = r.next_at = T0;
+	r.view = (char *)"{\"customer_name\":\"Ada Lovelace\"}";
+	OK(store_outbox_put(f->st, &r, &dup));
+	OK(store_outbox_claim(f->st, T0, T0 + 60000, 10, &claimed, &n));
+	assert_int_equal(n, 1);
+	assert_string_equal(claimed[0].recipient, "ada@example.com");
+
+	OK(privacy_who_set(&who, "order", "1001", why, sizeof(why)));
+	OK(store_begin(f->st));
+	OK(privacy_erase(f->st, &f->pol, &who, "test", T0 + 1000, &res));
+	OK(store_commit(f->st));
+	privacy_result_release(&res);
+	OK(store_outbox_get(f->st, r.id, &got));
+	assert_string_equal(got.state, "sending");
+	assert_string_equal(got.recipient, "erased");
+	assert_null(got.view);
+
+	/* the attempt in flight fails and asks for a retry: nobody to retry for */
+	OK(store_outbox_finish(f->st, r.id, "pending", T0 + 5000, "connection refused", NULL, T0 + 2000));
+	OK(store_outbox_get(f->st, r.id, &got));
+	assert_string_equal(got.state, "dead");
+	assert_string_equal(got.last_error, "erased");
+	assert_string_equal(got.recipient, "erased");
+	/* and a person cannot send it again */
+	assert_int_equal(store_outbox_set_state(f->st, r.id, "pending", T0 + 3000), WERR_EXISTS);
+	outbox_rows_free(claimed, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +400,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_erase_by_email_forgets_the_person_keeps_the_facts, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_erase_by_order_or_phone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_erase_while_sending_leaves_no_recipient, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
