@@ -97,7 +97,12 @@ static int preview(const struct config *cfg, const char *rule_name, const char *
 	struct buf url = BUF_INIT;
 	struct link_signer links;
 	struct notify_shop shop;
-	struct notify_planner_opts po = { &cfg->rules, &cfg->notify, &shop, &links, cfg->store.url };
+	struct notify_planner_opts po = { &cfg->rules,	  &cfg->notify,	      &shop,
+					  &links,	  cfg->store.url,     &cfg->exceptions,
+					  &cfg->policy.cal };
+	struct rules_exception *x = NULL;
+	struct exception_row *xrows = NULL;
+	size_t nx = 0;
 	char msg[256];
 	int64_t exp;
 	size_t n = 0, nstored = 0;
@@ -127,7 +132,11 @@ static int preview(const struct config *cfg, const char *rule_name, const char *
 	config_shop(cfg, &shop);
 	if (link_signer_url(&links, os.order, 90, now, &url, &exp))
 		buf_reset(&url);
-	if (notify_build_rows(&po, r, 1, true, &os, now, url.len ? url.p : NULL, &rows, &sms, &n)) {
+	if (notify_order_exceptions(&po, st, &os, &x, &xrows, &nx)) {
+		fprintf(stderr, "wismo: %s\n", store_errmsg(st));
+		goto out;
+	}
+	if (notify_build_rows(&po, r, 1, true, &os, x, nx, now, url.len ? url.p : NULL, &rows, &sms, &n)) {
 		fprintf(stderr, "wismo: out of memory\n");
 		goto out;
 	}
@@ -140,14 +149,21 @@ static int preview(const struct config *cfg, const char *rule_name, const char *
 		printf("nothing to send now: the order's current milestones are");
 		for (size_t i = 0; i < nm; i++)
 			printf(" %s", ms[i].key);
+		for (size_t i = 0; i < nx; i++) {
+			struct rules_milestone m;
+			rules_exception_milestone(&os, &x[i], &m);
+			printf(" %s", m.key);
+		}
 		printf("%s (a rule fires on a milestone it names, within its max age of %d h, when the recipient is "
 		       "known)\n",
-		       nm ? "" : " none", r->max_age_hours ? r->max_age_hours : RULES_MAX_AGE_DEFAULT_H);
+		       nm || nx ? "" : " none", r->max_age_hours ? r->max_age_hours : RULES_MAX_AGE_DEFAULT_H);
 	}
 	for (size_t i = 0; i < n; i++)
 		print_row(cfg, st, &rows[i], sms[i]);
 	rc = 0;
 out:
+	free(x);
+	free(xrows);
 	buf_release(&url);
 	outbox_rows_free(rows, n);
 	free(sms);

@@ -143,7 +143,8 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	/* 6: messages are planned in the writer's transaction */
 	config_shop(cfg, &shop);
 	{
-		struct notify_planner_opts po = { &cfg->rules, &s->notify, &shop, &s->links, cfg->store.url };
+		struct notify_planner_opts po = { &cfg->rules, &s->notify, &shop,	   &s->links,
+						  cfg->store.url, &cfg->exceptions, &cfg->policy.cal };
 		if ((err = notify_planner_new(&po, &s->planner, errbuf, errcap)))
 			goto fail;
 	}

@@ -107,6 +107,16 @@ void exc_config_defaults(struct exc_config *c)
 		c->team[k] = route[k].team;
 		c->priority[k] = route[k].prio;
 	}
+	/* a team can often fix these before the customer notices */
+	c->grace_ms[EXC_NOT_HANDED_OVER] = 24 * HOUR_MS;
+	c->grace_ms[EXC_STALLED] = 24 * HOUR_MS;
+}
+
+int64_t exc_customer_at(const struct exc_config *cfg, const struct calendar *cal, enum exc_kind kind, int64_t since)
+{
+	if ((unsigned)kind >= EXC__COUNT || !cfg->grace_ms[kind])
+		return since;
+	return calendar_add(cal, since, cfg->grace_ms[kind]);
 }
 
 int exc_config_set(struct exc_config *c, const char *section, const char *name, const char *value)
@@ -141,7 +151,13 @@ int exc_config_set(struct exc_config *c, const char *section, const char *name, 
 		c->sweep_seconds = (int)n;
 		return 1;
 	}
-	/* team.KIND, priority.KIND, enabled.KIND */
+	/* team.KIND, priority.KIND, enabled.KIND, grace.KIND (hours, 0 none) */
+	if (!strncmp(name, "grace.", 6) && (k = exc_kind_from_name(name + 6)) >= 0) {
+		if (!num_parse(value, 0, 24 * 60, &n))
+			return -1;
+		c->grace_ms[k] = (int64_t)n * HOUR_MS;
+		return 1;
+	}
 	if (!strncmp(name, "team.", 5) && (k = exc_kind_from_name(name + 5)) >= 0) {
 		if ((v = exc_team_from_name(value)) < 0)
 			return -1;
@@ -227,6 +243,10 @@ static struct order_exception *at(struct scan *s, enum exc_kind kind, const char
 	snprintf(x->package, sizeof(x->package), "%s", package);
 	x->since = since;
 	x->threshold = threshold;
+	/* the customer's rules may fire when the grace ends: look again then */
+	since = exc_customer_at(s->cfg, s->cal, kind, since);
+	if (since > s->now && since != INT64_MAX && (!s->next || since < s->next))
+		s->next = since;
 	return x;
 }
 

@@ -58,6 +58,9 @@ struct exc_config {
 	bool enabled[EXC__COUNT];
 	enum exc_team team[EXC__COUNT];
 	enum exc_priority priority[EXC__COUNT];
+	/* working time the owning team has to fix an exception quietly before
+	 * the customer's rules may fire (stalled, not_handed_over: 24 h; 0) */
+	int64_t grace_ms[EXC__COUNT];
 	int sweep_seconds;           /* how often the sweep looks for due orders (60) */
 };
 
@@ -89,6 +92,12 @@ struct order_exception {
 void exceptions_compute(const struct order_state *o, const struct calendar *cal, const struct exc_config *cfg,
 			const struct lane_stat *stats, int64_t now, struct order_exception *out, size_t cap,
 			size_t *n, int64_t *next_check);
+
+/* The earliest time a customer may hear of an exception of kind that
+ * opened at since: since plus the kind's grace in working time.  The
+ * next check of exceptions_compute() includes it, so the planner looks
+ * again when the grace ends. */
+int64_t exc_customer_at(const struct exc_config *cfg, const struct calendar *cal, enum exc_kind kind, int64_t since);
 
 /* Upper bound of exceptions_compute()'s count for o. */
 size_t exceptions_max(const struct order_state *o);

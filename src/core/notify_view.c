@@ -108,6 +108,37 @@ static cJSON *package_json(const struct package_state *p)
 	return o;
 }
 
+static bool add_exception(cJSON *v, const struct rules_exception *x)
+{
+	static const char *const owners[AUD__COUNT] = { [AUD_SUPPORT] = "support", [AUD_WAREHOUSE] = "warehouse",
+							[AUD_OPERATIONS] = "operations", [AUD_RETURNS] = "returns" };
+	cJSON *e;
+
+	if (!x)
+		return cJSON_AddNullToObject(v, "exception") != NULL;
+	return (e = cJSON_AddObjectToObject(v, "exception")) && add_str(e, "kind", exc_kind_name(x->kind)) &&
+	       add_str(e, "reason", x->reason) &&
+	       add_str(e, "team", (unsigned)x->owner < AUD__COUNT && owners[x->owner] ? owners[x->owner] : "support") &&
+	       add_str(e, "priority", x->priority) && add_time(e, "since", x->since);
+}
+
+bool notify_view_add_timeline(cJSON *view, const struct event *evs, size_t n, size_t max)
+{
+	cJSON *a = cJSON_AddArrayToObject(view, "timeline"), *it;
+	char iso[WTIME_BUFSZ];
+
+	for (size_t i = n > max ? n - max : 0; a && i < n; i++) {
+		const struct event *e = &evs[i];
+		wtime_format(e->occurred_at, iso);
+		if (!(it = cJSON_CreateObject()) || !cJSON_AddItemToArray(a, it) || !add_str(it, "at", iso) ||
+		    !add_str(it, "source", e->source) || !add_str(it, "status", ev_status_name(e->status)) ||
+		    !add_str(it, "detail", e->detail) || !add_str(it, "package", e->package) ||
+		    !add_str(it, "carrier", e->carrier) || !add_str(it, "city", e->location.city))
+			return false;
+	}
+	return a && cJSON_AddBoolToObject(view, "has_timeline", n > 0);
+}
+
 cJSON *notify_view(const struct order_state *o, const struct notify_view_ctx *c)
 {
 	cJSON *v = cJSON_CreateObject(), *dates, *pkgs, *p, *support, *flags, *items;
@@ -154,6 +185,7 @@ cJSON *notify_view(const struct order_state *o, const struct notify_view_ctx *c)
 		ok = (p = package_json(&o->packages[c->package])) && cJSON_AddItemToObject(v, "package", p);
 	else if (ok)
 		ok = cJSON_AddNullToObject(v, "package") != NULL;
+	ok = ok && add_exception(v, c ? c->exc : NULL);
 	ok = ok && (support = cJSON_AddObjectToObject(v, "support"));
 	ok = ok && add_str(support, "email", c ? c->support_email : NULL) &&
 	     add_str(support, "phone", c ? c->support_phone : NULL);

@@ -7,7 +7,8 @@
  * message needs and nothing more: the customer's FIRST name only, the order
  * number, status and customer label, dates, items, packages with carrier
  * and carrier tracking link, the tracking page link, the shop's support
- * contact.  Never payment data, an email address or phone number, a postal
+ * contact, and for an exception's milestone the exception (kind, reason,
+ * owning team, priority, since).  Never payment data, an email address or phone number, a postal
  * code or a street address (none of which the view builder reads).
  *
  * Memory: notify_view() returns a new cJSON tree (cJSON_Delete) or NULL on
@@ -19,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "order.h"
+#include "rules.h"
 
 struct notify_view_ctx {
 	const char *milestone;     /* the outbox milestone key, may be NULL */
@@ -30,9 +32,16 @@ struct notify_view_ctx {
 	const char *shop_name;     /* may be NULL */
 	const char *support_email; /* the shop's, may be NULL */
 	const char *support_phone; /* the shop's, may be NULL */
+	const struct rules_exception *exc; /* the exception the milestone is about, may be NULL */
 };
 
 cJSON *notify_view(const struct order_state *o, const struct notify_view_ctx *ctx);
+
+/* Adds "timeline" (and "has_timeline"): the order's events oldest first (time, source, status,
+ * detail, package, carrier, city), at most the newest max of them, for a
+ * team's ticket: what staff read, never a customer's personal data (the
+ * event's customer object is not read).  false on allocation failure. */
+bool notify_view_add_timeline(cJSON *view, const struct event *evs, size_t n, size_t max);
 
 /* The carrier's public tracking page for a tracking number (ups, fedex,
  * usps, dhl), written into out; "" when the carrier is not known or the

@@ -154,6 +154,10 @@ static void package(struct jw *w, const struct package_state *p)
 	time_or_null(w, p->delivered_at);
 	key(w, "estimated_delivery", false);
 	time_or_null(w, p->estimated_delivery);
+	key(w, "service", false);
+	str_or_null(w, p->service);
+	key(w, "label_at", false);
+	time_or_null(w, p->label_at);
 	key(w, "location", false);
 	location(w, &p->location);
 	key(w, "items", false);
@@ -226,6 +230,22 @@ enum werr order_to_json(const struct order_state *o, struct buf *out)
 	time_or_null(&w, o->placed_at);
 	key(&w, "promised_by", false);
 	time_or_null(&w, o->promised_by);
+	key(&w, "promised_ship_by", false);
+	time_or_null(&w, o->promised_ship_by);
+	key(&w, "shipping_method", false);
+	str_or_null(&w, o->shipping_method);
+	key(&w, "value", false);
+	if (o->has_value) {
+		/* %.15g: the amount as given (money has at most a few decimals) */
+		if (!w.err)
+			w.err = buf_printf(w.b, "{\"amount\":%.15g,\"currency\":", o->value);
+		str_or_null(&w, o->currency);
+		raw(&w, "}");
+	} else {
+		raw(&w, "null");
+	}
+	key(&w, "ship_to", false);
+	location(&w, &o->ship_to);
 	key(&w, "refund", false);
 	if (o->refunded_at) {
 		raw(&w, "{\"status\":");

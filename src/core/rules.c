@@ -24,8 +24,29 @@ const char *const rules_triggers[] = {
 };
 
 static const char *const channel_names[RCH__COUNT] = { "email", "sms", "webhook", "ticket" };
-static const char *const audience_names[AUD__COUNT] = { "customer", "support", "warehouse", "operations",
-							"subscribers" };
+static const char *const audience_names[AUD__COUNT] = { "customer", "support",     "warehouse", "operations",
+							"subscribers", "returns", "owner" };
+
+static const char *const exc_triggers[EXC__COUNT] = {
+	[EXC_NOT_HANDED_OVER] = "exception:not_handed_over",
+	[EXC_STALLED] = "exception:stalled",
+	[EXC_NOT_SHIPPED_BY_PROMISE] = "exception:not_shipped_by_promise",
+	[EXC_LATE_VS_PROMISE] = "exception:late_vs_promise",
+	[EXC_DELIVERY_ATTEMPTED] = "exception:delivery_attempted",
+	[EXC_ADDRESS_ISSUE] = "exception:address_issue",
+	[EXC_PICKUP_NOT_COLLECTED] = "exception:pickup_not_collected",
+	[EXC_DAMAGED] = "exception:damaged",
+	[EXC_LOST] = "exception:lost",
+	[EXC_REFUSED] = "exception:refused",
+	[EXC_CUSTOMS_HOLD] = "exception:customs_hold",
+	[EXC_CARRIER_EXCEPTION] = "exception:carrier_exception",
+	[EXC_CONFLICT_UNRESOLVED] = "exception:conflict_unresolved",
+};
+
+const char *rules_exception_trigger(enum exc_kind k)
+{
+	return (unsigned)k < EXC__COUNT ? exc_triggers[k] : "exception:any";
+}
 
 const char *rule_channel_name(enum rule_channel c)
 {
@@ -58,7 +79,8 @@ bool rules_trigger_valid(const char *trigger)
 	for (size_t i = 0; trigger && rules_triggers[i]; i++)
 		if (!strcmp(trigger, rules_triggers[i]))
 			return true;
-	return false;
+	return trigger && !strncmp(trigger, "exception:", 10) &&
+	       (!strcmp(trigger + 10, "any") || exc_kind_from_name(trigger + 10) >= 0);
 }
 
 void rule_init(struct rule *r, const char *name)
@@ -138,7 +160,7 @@ enum werr rule_set(struct rule *r, const char *key, const char *value, char *err
 			snprintf(err, errcap,
 				 "unknown trigger '%.64s' (confirmed, shipped, out_for_delivery, delivered, cancelled, "
 				 "delivery_attempted, available_for_pickup, returned_to_sender, exception, delayed, "
-				 "refunded, any)", value);
+				 "refunded, any, exception:KIND, exception:any)", value);
 			return WERR_INVALID;
 		}
 		set_str(r->trigger, sizeof(r->trigger), value);
@@ -154,7 +176,8 @@ enum werr rule_set(struct rule *r, const char *key, const char *value, char *err
 	} else if (!strcmp(key, "audience")) {
 		if ((i = rule_audience_from_name(value)) < 0) {
 			snprintf(err, errcap,
-				 "unknown audience '%.64s' (customer, support, warehouse, operations, subscribers)", value);
+				 "unknown audience '%.64s' (customer, support, warehouse, operations, returns, owner, "
+				 "subscribers)", value);
 			return WERR_INVALID;
 		}
 		r->audience = (enum rule_audience)i;
@@ -221,7 +244,8 @@ enum werr rule_check(struct rule *r, char *err, size_t errcap)
 		break;
 	case RCH_TICKET:
 		if (r->audience == AUD_CUSTOMER || r->audience == AUD_SUBSCRIBERS) {
-			snprintf(err, errcap, "rule '%s': a ticket goes to a team (support, warehouse, operations)",
+			snprintf(err, errcap,
+				 "rule '%s': a ticket goes to a team (support, warehouse, operations, returns, owner)",
 				 r->name);
 			return WERR_INVALID;
 		}
@@ -336,13 +360,21 @@ static const struct {
 	/* on the van today: worth nothing a day later */
 	{ "out_for_delivery", "out_for_delivery", AUD_CUSTOMER, RCH_SMS, "out_for_delivery", 12 },
 	{ "delivered", "delivered", AUD_CUSTOMER, RCH_EMAIL, "delivered", 0 },
-	/* internal first: the task (ticket) row is planned before the customer's */
-	{ "delivery_attempted_task", "delivery_attempted", AUD_SUPPORT, RCH_TICKET, "delivery_attempted", 0 },
+	/* internal first: every exception reaches its owning team at once (a
+	 * ticket, and an email where the team has an address), planned before
+	 * any customer message; the customer hears only where it helps them
+	 * act, and of the kinds a team can fix quietly only after the grace */
+	{ "exception_task", "exception:any", AUD_OWNER, RCH_TICKET, "exception", 0 },
+	{ "exception_alert", "exception:any", AUD_OWNER, RCH_EMAIL, "exception_alert", 0 },
 	{ "delivery_attempted", "delivery_attempted", AUD_CUSTOMER, RCH_EMAIL, "delivery_attempted", 0 },
-	{ "exception_task", "exception", AUD_SUPPORT, RCH_TICKET, "exception", 0 },
+	{ "address_issue", "exception:address_issue", AUD_CUSTOMER, RCH_EMAIL, "address_issue", 0 },
+	{ "pickup_reminder", "exception:pickup_not_collected", AUD_CUSTOMER, RCH_EMAIL, "pickup_reminder", 0 },
+	{ "stalled", "exception:stalled", AUD_CUSTOMER, RCH_EMAIL, "taking_longer", 0 },
+	{ "not_handed_over", "exception:not_handed_over", AUD_CUSTOMER, RCH_EMAIL, "taking_longer", 0 },
 	{ "return_received", "returned_to_sender", AUD_CUSTOMER, RCH_EMAIL, "return_received", 0 },
 	{ "refund_issued", "refunded", AUD_CUSTOMER, RCH_EMAIL, "refund_issued", 0 },
 	{ "webhooks", "any", AUD_SUBSCRIBERS, RCH_WEBHOOK, "milestone", 0 },
+	{ "webhook_exceptions", "exception:any", AUD_SUBSCRIBERS, RCH_WEBHOOK, "milestone", 0 },
 };
 
 size_t rules_defaults(struct rule *out, size_t cap)
@@ -568,6 +600,7 @@ static enum werr push(struct plans *ps, size_t rule, const struct rule *r, const
 	pl->next_at = now + (int64_t)r->delay_minutes * 60000;
 	pl->review = r->requires_approval;
 	pl->needs_consent = r->channel == RCH_SMS;
+	pl->exc = m->exc;
 	return WERR_OK;
 }
 
@@ -575,18 +608,57 @@ static bool matches(const struct rule *r, const struct rules_milestone *m, const
 		    int64_t now)
 {
 	int64_t max_age = (int64_t)(r->max_age_hours ? r->max_age_hours : RULES_MAX_AGE_DEFAULT_H) * HOUR_MS;
+	int64_t at = m->at;
 
 	if (!r->enabled)
 		return false;
-	if (strcmp(r->trigger, "any") && strcmp(r->trigger, m->trigger))
+	if (!strcmp(r->trigger, "any")) {
+		if (m->exc)
+			return false; /* "any" is every status milestone; exceptions have exception:any */
+	} else if (!strcmp(r->trigger, "exception:any")) {
+		if (!m->exc)
+			return false;
+	} else if (strcmp(r->trigger, m->trigger)) {
 		return false;
+	}
 	if (r->detail[0] && strcmp(r->detail, m->detail))
 		return false;
-	/* no source gives an order value yet: a value condition cannot hold */
-	if (r->has_min_value || r->has_max_value)
+	if ((r->has_min_value || r->has_max_value) &&
+	    (!o->has_value || (r->has_min_value && o->value < r->min_value) ||
+	     (r->has_max_value && o->value > r->max_value)))
 		return false;
-	(void)o;
-	return now - m->at <= max_age;
+	if (m->exc && r->audience == AUD_CUSTOMER) {
+		/* internal first: the owning team's grace */
+		if (now < m->exc->customer_at)
+			return false;
+		at = m->exc->customer_at;
+	}
+	return now - at <= max_age;
+}
+
+void rules_exception_milestone(const struct order_state *o, const struct rules_exception *x,
+			       struct rules_milestone *out)
+{
+	char rest[EV_PACKAGE_MAX + 32];
+	bool pkg = x->package >= 0 && (size_t)x->package < o->npackages;
+
+	memset(out, 0, sizeof(*out));
+	out->trigger = rules_exception_trigger(x->kind);
+	out->package = pkg ? x->package : -1;
+	out->at = x->since;
+	out->exc = x;
+	/* minutes: the key stays short and still tells two openings apart */
+	snprintf(rest, sizeof(rest), "%s:%s@%lld", exc_kind_name(x->kind), pkg ? o->packages[x->package].tracking : "order",
+		 (long long)(x->since / 60000));
+	make_key(out->key, "exc", rest);
+}
+
+/* The team a rule for the owner reaches: the exception's, else support. */
+static enum rule_audience audience(const struct rule *r, const struct rules_milestone *m)
+{
+	if (r->audience != AUD_OWNER)
+		return r->audience;
+	return m->exc && m->exc->owner < AUD__COUNT && m->exc->owner != AUD_OWNER ? m->exc->owner : AUD_SUPPORT;
 }
 
 enum werr rules_plan(const struct rule *rules, size_t n, const struct rules_env *env, const struct order_state *o,
@@ -596,6 +668,9 @@ enum werr rules_plan(const struct rule *rules, size_t n, const struct rules_env 
 	size_t nms = rules_milestones(o, ms, MILESTONES_MAX);
 	struct plans ps = { 0 };
 	enum werr err = WERR_OK;
+
+	for (size_t i = 0; i < env->nexceptions && nms < MILESTONES_MAX; i++)
+		rules_exception_milestone(o, &env->exceptions[i], &ms[nms++]);
 
 	*out = NULL;
 	*nout = 0;
@@ -614,7 +689,7 @@ enum werr rules_plan(const struct rule *rules, size_t n, const struct rules_env 
 					err = push(&ps, i, r, &ms[k], env->subscribers[s], env, now);
 				break;
 			case RCH_TICKET:
-				err = push(&ps, i, r, &ms[k], rule_audience_name(r->audience), env, now);
+				err = push(&ps, i, r, &ms[k], rule_audience_name(audience(r, &ms[k])), env, now);
 				break;
 			case RCH_SMS:
 				err = push(&ps, i, r, &ms[k], o->customer.phone, env, now);
@@ -622,8 +697,8 @@ enum werr rules_plan(const struct rule *rules, size_t n, const struct rules_env 
 			case RCH_EMAIL:
 			default:
 				err = push(&ps, i, r, &ms[k],
-					   r->audience == AUD_CUSTOMER ? o->customer.email : env->team[r->audience], env,
-					   now);
+					   r->audience == AUD_CUSTOMER ? o->customer.email : env->team[audience(r, &ms[k])],
+					   env, now);
 				break;
 			}
 		}

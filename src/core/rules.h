@@ -43,6 +43,7 @@
 #include <cjson/cJSON.h>
 
 #include "../base/err.h"
+#include "exceptions.h"
 #include "order.h"
 
 #define RULE_NAME_MAX 63
@@ -52,13 +53,18 @@
 
 enum rule_channel { RCH_EMAIL = 0, RCH_SMS, RCH_WEBHOOK, RCH_TICKET, RCH__COUNT };
 
-/* The customer, a team (addresses from the [teams] configuration), or the
- * webhook subscribers (the audience of every webhook rule). */
-enum rule_audience { AUD_CUSTOMER = 0, AUD_SUPPORT, AUD_WAREHOUSE, AUD_OPERATIONS, AUD_SUBSCRIBERS, AUD__COUNT };
+/* The customer, a team (addresses from the [teams] configuration), the
+ * webhook subscribers (the audience of every webhook rule), or the owner:
+ * the team that owns the exception a milestone is about ([exceptions]
+ * team.KIND; support for any other milestone). */
+enum rule_audience {
+	AUD_CUSTOMER = 0, AUD_SUPPORT, AUD_WAREHOUSE, AUD_OPERATIONS, AUD_SUBSCRIBERS, AUD_RETURNS, AUD_OWNER,
+	AUD__COUNT
+};
 
 struct rule {
 	char name[RULE_NAME_MAX + 1];
-	char trigger[32];              /* rules_trigger_valid(); "any": every milestone */
+	char trigger[48];              /* rules_trigger_valid(); "any": every status milestone */
 	char detail[EV_DETAIL_MAX + 1];/* trigger exception: only this detail; "" any */
 	enum rule_audience audience;
 	enum rule_channel channel;
@@ -67,11 +73,25 @@ struct rule {
 	int max_age_hours;             /* older trigger: stale, not sent; 0 = default */
 	bool requires_approval;        /* plan into the review queue */
 	bool enabled;
-	/* Order value conditions.  No source gives an order value yet, so a rule
-	 * with either set never fires until one does (documented). */
+	/* Order value conditions: against the order's value (event "value");
+	 * a rule with either set does not fire for an order with no value. */
 	bool has_min_value, has_max_value;
 	double min_value, max_value;
 	char origin[8];                /* "default", "config", "api" */
+};
+
+/* An open exception of the order (the exception engine's projection), as
+ * the planner sees it.  Its milestone key is "exc:KIND:TRACKING@SINCE"
+ * (TRACKING "order" for an order-level one), so an exception that closes
+ * and opens again is a new milestone. */
+struct rules_exception {
+	enum exc_kind kind;
+	int package;                       /* index in o->packages, -1 order-level */
+	int64_t since;
+	int64_t customer_at;               /* customers hear of it from here (grace) */
+	enum rule_audience owner;          /* the owning team (AUD_SUPPORT ... AUD_RETURNS) */
+	const char *reason;                /* plain language, may be NULL */
+	const char *priority;              /* the task's: "low", "normal", "high"; may be NULL */
 };
 
 /* What the planner needs from outside the order. */
@@ -81,6 +101,8 @@ struct rules_env {
 	const char *const *subscribers;    /* webhook subscriber names */
 	size_t nsubscribers;
 	const char *locale;                /* message locale; NULL = "en" */
+	const struct rules_exception *exceptions; /* the order's open exceptions */
+	size_t nexceptions;
 };
 
 struct rule_plan {
@@ -95,6 +117,7 @@ struct rule_plan {
 	int64_t next_at;
 	bool review;                       /* requires approval: outbox state "review" */
 	bool needs_consent;                /* SMS to the customer: the caller checks recorded opt-in */
+	const struct rules_exception *exc; /* the milestone's exception, or NULL */
 };
 
 /* A milestone the order's current state shows. */
@@ -105,6 +128,7 @@ struct rules_milestone {
 	int package;                       /* -1 for an order-level milestone */
 	int64_t at;                        /* trigger time (event time) */
 	int64_t revised;                   /* delayed: the new estimate, 0 if none */
+	const struct rules_exception *exc; /* an exception's milestone: it; else NULL */
 };
 
 const char *rule_channel_name(enum rule_channel c);
@@ -112,8 +136,11 @@ int rule_channel_from_name(const char *name);
 const char *rule_audience_name(enum rule_audience a);
 int rule_audience_from_name(const char *name);
 bool rules_trigger_valid(const char *trigger);
-/* NULL-terminated list of trigger names, for error messages and docs. */
+/* NULL-terminated list of the status trigger names; an exception's are
+ * "exception:KIND" (core/exceptions.h kinds) and "exception:any". */
 extern const char *const rules_triggers[];
+/* The trigger of an exception kind ("exception:stalled"); static. */
+const char *rules_exception_trigger(enum exc_kind k);
 
 /* A disabled-by-nothing rule with this name: enabled, audience customer,
  * channel email, no trigger or template yet. */
@@ -152,9 +179,15 @@ const struct rule *rule_set_find(const struct rule_set *s, const char *name);
 /* The milestones o shows now (at most cap), in a fixed order. */
 size_t rules_milestones(const struct order_state *o, struct rules_milestone *out, size_t cap);
 
+/* The milestone of an exception, as rules_plan() adds it from env. */
+void rules_exception_milestone(const struct order_state *o, const struct rules_exception *x,
+			       struct rules_milestone *out);
+
 /*
- * Plans the messages that o's current state calls for under rules[0..n),
- * at now.  Disabled rules, stale milestones, unconfigured channels and
+ * Plans the messages that o's current state and open exceptions
+ * (env->exceptions) call for under rules[0..n), at now.  A rule for the
+ * customer does not fire on an exception before its customer_at (the
+ * team's grace: internal first, customer second).  Disabled rules, stale milestones, unconfigured channels and
  * missing recipients (no email, no phone, no team address) give no plan.
  * *out (free()) holds *nout plans, in rule order then milestone order.
  */

@@ -39,6 +39,7 @@ struct message {
 	const char *ticket_id;     /* an open ticket to update, or NULL to open one */
 	const char *ticket_status; /* "open", "solved" */
 	const char **tags;         /* NULL-terminated, may be NULL */
+	const char *priority;      /* ticket: "low", "normal", "high"; NULL leaves it as it is */
 };
 
 struct send_result {

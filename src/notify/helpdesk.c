@@ -2,10 +2,12 @@
  * helpdesk.c - the ticket channel in Zendesk's ticket API shape.
  *
  * Open:   POST {base}/api/v2/tickets.json
- *         {"ticket":{"subject":..,"comment":{"body":<timeline>},"tags":[..],"external_id":<order>}}
+ *         {"ticket":{"subject":..,"comment":{"body":<timeline>},"tags":[..],"external_id":<order>,
+ *                    "priority":"high"}}
  *         -> {"ticket":{"id":123,...}}: the remote id is "123".
  * Update: PUT {base}/api/v2/tickets/{id}.json
- *         {"ticket":{"status":"solved","comment":{"body":..,"public":false}}}
+ *         {"ticket":{"status":"solved","comment":{"body":..,"public":false},"priority":..}}
+ * "priority" only when the message has one (a task's: low, normal, high).
  * Auth:   basic, user "{email}/token", password the API token (Zendesk's
  *         API-token form).
  *
@@ -44,6 +46,8 @@ enum werr ticket_body(const struct message *m, bool update, struct buf *out)
 		if (ok && m->ticket_status && strcmp(m->ticket_status, "open"))
 			ok = cJSON_AddStringToObject(t, "status", m->ticket_status) != NULL;
 	}
+	if (ok && m->priority)
+		ok = cJSON_AddStringToObject(t, "priority", m->priority) != NULL;
 	if (ok)
 		s = cJSON_PrintUnformatted(root);
 	err = s ? buf_puts(out, s) : WERR_NOMEM;

@@ -188,6 +188,8 @@ int notify_config_set(struct notify_config *c, const char *section, const char *
 			return SET(c->teams.warehouse, v);
 		if (!strcmp(name, "operations"))
 			return SET(c->teams.operations, v);
+		if (!strcmp(name, "returns"))
+			return SET(c->teams.returns, v);
 		return -1;
 	}
 	if (!strcmp(section, "outbox")) {

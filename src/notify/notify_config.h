@@ -16,7 +16,7 @@
  *                for /hooks/sms, part of its signature)
  *   [webhook NAME] url, secret (one subscriber per section)
  *   [helpdesk]   base_url, email, api_token (Zendesk's API shape)
- *   [teams]      support, warehouse, operations (addresses)
+ *   [teams]      support, warehouse, operations, returns (addresses)
  *   [outbox]     max_attempts (8), backoff_base (30 s), backoff_max (3600 s),
  *                batch (20), lease (120 s), poll_ms (1000)
  *   [notify]     quiet_hours = 21-8, timezone = Europe/Paris
@@ -70,6 +70,7 @@ struct notify_teams {
 	char support[256];
 	char warehouse[256];
 	char operations[256];
+	char returns[256];
 };
 
 struct notify_worker_cfg {

@@ -23,6 +23,8 @@ struct notify_planner {
 	struct rules_config rules;
 	struct notify_config notify;
 	struct notify_shop shop;
+	struct exc_config exc;
+	struct calendar cal;
 	char store_url[1024];
 	pthread_mutex_t rules_mu;
 	struct rule_set base;       /* defaults + config */
@@ -151,6 +153,7 @@ static enum werr view_text(const struct notify_shop *shop, const struct order_st
 		.shop_name = shop->name,
 		.support_email = shop->support_email,
 		.support_phone = shop->support_phone,
+		.exc = pl->exc,
 	};
 	cJSON *v = notify_view(o, &c);
 
@@ -165,9 +168,55 @@ static enum werr view_text(const struct notify_shop *shop, const struct order_st
 	return *out ? WERR_OK : WERR_NOMEM;
 }
 
+enum werr notify_order_exceptions(const struct notify_planner_opts *po, struct store *st, const struct order_state *o,
+				  struct rules_exception **x, struct exception_row **rows, size_t *n)
+{
+	static const enum rule_audience owner[TEAM__COUNT] = { [TEAM_SUPPORT] = AUD_SUPPORT,
+							       [TEAM_WAREHOUSE] = AUD_WAREHOUSE,
+							       [TEAM_OPERATIONS] = AUD_OPERATIONS,
+							       [TEAM_RETURNS] = AUD_RETURNS };
+	struct rules_exception *out;
+	size_t k = 0;
+	enum werr err;
+
+	*x = NULL;
+	*rows = NULL;
+	*n = 0;
+	if (!po->exc)
+		return WERR_OK;
+	if ((err = store_exc_list(st, o->order, (int)exceptions_max(o) + 1, rows, n)) || !*n)
+		return err;
+	if (!(out = calloc(*n, sizeof(*out)))) {
+		free(*rows);
+		*rows = NULL;
+		*n = 0;
+		return WERR_NOMEM;
+	}
+	for (size_t i = 0; i < *n; i++) {
+		const struct exception_row *r = &(*rows)[i];
+		int kind = exc_kind_from_name(r->kind);
+		if (kind < 0)
+			continue; /* a kind this version does not know */
+		out[k].kind = (enum exc_kind)kind;
+		out[k].package = -1;
+		for (size_t p = 0; r->package[0] && p < o->npackages; p++)
+			if (!strcmp(o->packages[p].tracking, r->package))
+				out[k].package = (int)p;
+		out[k].since = r->since;
+		out[k].customer_at = exc_customer_at(po->exc, po->cal, (enum exc_kind)kind, r->since);
+		out[k].owner = owner[po->exc->team[kind] < TEAM__COUNT ? po->exc->team[kind] : TEAM_SUPPORT];
+		out[k].reason = r->reason;
+		out[k].priority = exc_priority_name(po->exc->priority[kind]);
+		k++;
+	}
+	*x = out;
+	*n = k;
+	return WERR_OK;
+}
+
 enum werr notify_build_rows(const struct notify_planner_opts *po, const struct rule *rules, size_t nrules, bool all_channels,
-			    const struct order_state *o, int64_t now, const char *tracking_url, struct outbox_row **rows,
-			    bool **needs_consent, size_t *n)
+			    const struct order_state *o, const struct rules_exception *x, size_t nx, int64_t now,
+			    const char *tracking_url, struct outbox_row **rows, bool **needs_consent, size_t *n)
 {
 	const struct notify_config *nc = po->notify;
 	const char *subs[NOTIFY_SUBSCRIBERS_MAX];
@@ -192,6 +241,9 @@ enum werr notify_build_rows(const struct notify_planner_opts *po, const struct r
 	env.team[AUD_SUPPORT] = nc->teams.support;
 	env.team[AUD_WAREHOUSE] = nc->teams.warehouse;
 	env.team[AUD_OPERATIONS] = nc->teams.operations;
+	env.team[AUD_RETURNS] = nc->teams.returns;
+	env.exceptions = x;
+	env.nexceptions = nx;
 	env.locale = po->rules->locale[0] ? po->rules->locale : "en";
 	if ((err = rules_plan(rules, nrules, &env, o, now, &plans, &np)) || !np)
 		goto out;
@@ -248,15 +300,21 @@ enum werr notify_planner_hook(void *ctx, struct store *st, const struct order_st
 {
 	struct notify_planner *p = ctx;
 	struct outbox_row *rows = NULL;
+	struct rules_exception *x = NULL;
+	struct exception_row *xrows = NULL;
 	bool *sms = NULL, dup;
-	size_t n = 0;
+	size_t n = 0, nx = 0;
 	char url[1024];
 	enum werr err;
 
+	if ((err = notify_order_exceptions(&p->o, st, o, &x, &xrows, &nx)))
+		return err;
 	tracking_url(p, o->order, now, url, sizeof(url));
 	pthread_mutex_lock(&p->rules_mu);
-	err = notify_build_rows(&p->o, p->eff.r, p->eff.n, false, o, now, url[0] ? url : NULL, &rows, &sms, &n);
+	err = notify_build_rows(&p->o, p->eff.r, p->eff.n, false, o, x, nx, now, url[0] ? url : NULL, &rows, &sms, &n);
 	pthread_mutex_unlock(&p->rules_mu);
+	free(x);
+	free(xrows);
 	for (size_t i = 0; !err && i < n; i++) {
 		struct outbox_row *row = &rows[i];
 		if (sms[i]) {
@@ -368,6 +426,12 @@ enum werr notify_planner_new(const struct notify_planner_opts *o, struct notify_
 	p->o.shop = &p->shop;
 	p->o.links = o->links;
 	p->o.store_url = p->store_url;
+	if (o->exc && o->cal) {
+		p->exc = *o->exc;
+		p->cal = *o->cal;
+		p->o.exc = &p->exc;
+		p->o.cal = &p->cal;
+	}
 	pthread_mutex_init(&p->rules_mu, NULL);
 	pthread_mutex_init(&p->side_mu, NULL);
 	if ((e = notify_rules_base(&p->rules, &p->base, errbuf, errcap))) {

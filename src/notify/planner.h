@@ -26,6 +26,11 @@
  * SQLite allows one writer at a time, so such a write waits (busy timeout)
  * for the group-commit writer: fine at admin rates, not for ingest.
  *
+ * Exceptions: the hook reads the order's open exceptions (the exception
+ * engine's projection, written by the hook before it in the same
+ * transaction) and gives them to the rules as milestones of their own
+ * (core/rules.h: owner, grace).
+ *
  * Thread-safety: every function may be called from any thread, except
  * notify_planner_free (once, after the writer stopped).
  */
@@ -71,6 +76,10 @@ struct notify_planner_opts {
 	const struct notify_shop *shop;
 	const struct link_signer *links;
 	const char *store_url;
+	/* the exceptions' owners and graces, and the working days they are
+	 * counted in; NULL: the order's exceptions are not read */
+	const struct exc_config *exc;
+	const struct calendar *cal;
 };
 
 struct notify_planner;
@@ -106,16 +115,21 @@ void notify_rules_apply_stored(struct rule_set *set, const struct rule_row *rows
 /* The templates override directory ([notify] templates), "" for none. */
 const char *notify_templates_dir(const struct notify_planner *p);
 
+/* The open exceptions of o in st, as the rules see them (po->exc NULL:
+ * none).  *x (free()) points into *rows (free()); *n of each. */
+enum werr notify_order_exceptions(const struct notify_planner_opts *po, struct store *st, const struct order_state *o,
+				  struct rules_exception **x, struct exception_row **rows, size_t *n);
+
 /*
  * What the hook does, without the store: the outbox rows the rules call
- * for on o at now (state pending or review; SMS rows flagged by
- * needs_consent[i] for the caller).  tracking_url may be NULL.  Used by the
- * hook and by `wismo notify preview`.  Free with outbox_rows_free(); free
- * needs_consent with free().
+ * for on o and its open exceptions x[0..nx) at now (state pending or
+ * review; SMS rows flagged by needs_consent[i] for the caller).
+ * tracking_url may be NULL.  Used by the hook and by `wismo notify
+ * preview`.  Free with outbox_rows_free(); free needs_consent with free().
  */
 enum werr notify_build_rows(const struct notify_planner_opts *po, const struct rule *rules, size_t nrules, bool all_channels,
-			    const struct order_state *o, int64_t now, const char *tracking_url, struct outbox_row **rows,
-			    bool **needs_consent, size_t *n);
+			    const struct order_state *o, const struct rules_exception *x, size_t nx, int64_t now,
+			    const char *tracking_url, struct outbox_row **rows, bool **needs_consent, size_t *n);
 /* hex(sha256(order NUL milestone NUL channel NUL recipient)). */
 void notify_outbox_key(const char *order, const char *milestone, const char *channel, const char *recipient,
 		       char out[OUTBOX_KEY_MAX + 1]);

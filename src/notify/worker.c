@@ -27,6 +27,7 @@
 #include "../base/clock.h"
 #include "../adapters/zones.h"
 #include "../base/log.h"
+#include "../core/notify_view.h"
 #include "../store/store.h"
 #include "channel.h"
 #include "render.h"
@@ -128,6 +129,8 @@ static const char *team_address(const struct worker *w, const char *to)
 		return w->cfg.teams.warehouse;
 	if (!strcmp(name, "operations") && w->cfg.teams.operations[0])
 		return w->cfg.teams.operations;
+	if (!strcmp(name, "returns") && w->cfg.teams.returns[0])
+		return w->cfg.teams.returns;
 	return to;
 }
 
@@ -215,13 +218,34 @@ static void failed(struct worker *w, const struct outbox_row *row, const struct 
 	}
 }
 
+#define TICKET_TIMELINE_MAX 50
+
+/* A team's ticket carries the order's timeline as it is when the ticket is
+ * written (the view stored with the row has the rest): the view with
+ * "timeline" added, as JSON (free()), or NULL (then the stored view). */
+static char *ticket_view(struct worker *w, const struct outbox_row *row, cJSON *view)
+{
+	struct event *evs = NULL;
+	size_t n = 0;
+	char *out = NULL;
+
+	if (store_order_events(w->st, row->order, &evs, &n)) {
+		wlog(LOG_WARN, "ticket_timeline_unreadable", "order", row->order, "error", store_errmsg(w->st), NULL);
+		return NULL;
+	}
+	if (notify_view_add_timeline(view, evs, n, TICKET_TIMELINE_MAX))
+		out = cJSON_PrintUnformatted(view);
+	event_array_free(evs, n);
+	return out;
+}
+
 static void send_row(struct worker *w, const struct outbox_row *row)
 {
 	struct message m = { 0 };
 	struct send_result res = { 0 };
 	struct rendered r = { 0 };
 	cJSON *view = row->view ? cJSON_Parse(row->view) : NULL;
-	char *event = NULL, ticket_id[128] = "", ticket_state[16] = "";
+	char *event = NULL, *timeline = NULL, ticket_id[128] = "", ticket_state[16] = "";
 	const char *tags[4] = { "wismo", NULL, NULL, NULL };
 	char tag[64];
 	bool solve = false;
@@ -266,7 +290,10 @@ static void send_row(struct worker *w, const struct outbox_row *row)
 	}
 	if (!ch || ch->templated) {
 		char err[256] = "";
-		if (notify_render(w->templates_override, row, &r, err, sizeof(err))) {
+		struct outbox_row with = *row;
+		if (view && !strcmp(row->channel, "ticket") && (timeline = ticket_view(w, row, view)))
+			with.view = timeline;
+		if (notify_render(w->templates_override, &with, &r, err, sizeof(err))) {
 			snprintf(res.error, sizeof(res.error), "render: %.240s", err);
 			res.retry = false;
 			failed(w, row, &res);
@@ -308,6 +335,7 @@ static void send_row(struct worker *w, const struct outbox_row *row)
 		tags[1] = tag;
 		m.tags = tags;
 		m.ticket_id = err == WERR_NOT_FOUND ? NULL : ticket_id;
+		m.priority = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(view, "exception"), "priority"));
 		m.ticket_status = solve ? "solved" : "open";
 	}
 	channel_send(&w->cfg, &m, &res);
@@ -325,6 +353,7 @@ static void send_row(struct worker *w, const struct outbox_row *row)
 out:
 	rendered_release(&r);
 	free(event);
+	free(timeline);
 	cJSON_Delete(view);
 }
 

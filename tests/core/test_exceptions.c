@@ -119,6 +119,18 @@ static void test_not_handed_over(void **state)
 	assert_string_equal(run(label, NULL, MON + 34 * HOUR, &next, &x), "not_handed_over@1Z1");
 	assert_true(x.since == MON + 34 * HOUR);
 	assert_non_null(strstr(x.reason, "tracking number not found"));
+	/* N1: open, the next check is when the team's 24 working hours of grace
+	 * end (the customer's rules may fire then); none after that */
+	assert_true(next == MON + 58 * HOUR);
+	assert_true(exc_customer_at(&cfg, &pol.cal, EXC_NOT_HANDED_OVER, x.since) == MON + 58 * HOUR);
+	assert_string_equal(run(label, NULL, MON + 58 * HOUR, &next, NULL), "not_handed_over@1Z1");
+	assert_true(next == 0);
+	assert_int_equal(exc_config_set(&cfg, "exceptions", "grace.not_handed_over", "0"), 1);
+	assert_string_equal(run(label, NULL, MON + 34 * HOUR, &next, NULL), "not_handed_over@1Z1");
+	assert_true(next == 0);
+	assert_true(exc_customer_at(&cfg, &pol.cal, EXC_NOT_HANDED_OVER, x.since) == x.since);
+	assert_int_equal(exc_config_set(&cfg, "exceptions", "grace.not_handed_over", "x"), -1);
+	assert_int_equal(exc_config_set(&cfg, "exceptions", "grace.not_handed_over", "24"), 1);
 	/* N2: a label on Friday 10:00: the weekend does not count, due Monday 10:00 */
 	assert_string_equal(run(friday, NULL, MON + 7 * DAY + 9 * HOUR, &next, NULL), "");
 	assert_true(next == MON + 7 * DAY + 10 * HOUR);

@@ -837,8 +837,19 @@ static void test_fold_empty(void **state)
 	assert_string_equal(b.p,
 		"{\"order\":\"\",\"status\":\"placed\",\"flags\":[],"
 		"\"customer_view\":{\"step\":1,\"step_name\":\"ordered\",\"label\":\"Ordered\"},"
-		"\"placed_at\":null,\"promised_by\":null,\"refund\":null,\"updated_at\":null,\"last_event_at\":null,"
+		"\"placed_at\":null,\"promised_by\":null,\"promised_ship_by\":null,\"shipping_method\":null,"
+		"\"value\":null,\"ship_to\":null,\"refund\":null,\"updated_at\":null,\"last_event_at\":null,"
 		"\"customer\":{},\"items\":[],\"packages\":[],\"conflicts\":[],\"events\":0}");
+	/* the store's order facts, as the fold keeps them */
+	o.has_value = true;
+	o.value = 129.5;
+	snprintf(o.currency, sizeof(o.currency), "EUR");
+	snprintf(o.shipping_method, sizeof(o.shipping_method), "express");
+	snprintf(o.ship_to.country, sizeof(o.ship_to.country), "DE");
+	buf_reset(&b);
+	assert_int_equal(order_to_json(&o, &b), WERR_OK);
+	assert_non_null(strstr(b.p, "\"shipping_method\":\"express\",\"value\":{\"amount\":129.5,\"currency\":\"EUR\"},"
+				    "\"ship_to\":{\"city\":null,\"region\":null,\"country\":\"DE\"},"));
 	buf_release(&b);
 	order_release(&o);
 }
@@ -922,6 +933,7 @@ static void test_json_golden(void **state)
 		"\"flags\":[\"delayed\",\"conflict\"],"
 		"\"customer_view\":{\"step\":3,\"step_name\":\"shipped\",\"label\":\"Partially delivered\"},"
 		"\"placed_at\":\"2024-03-10T00:00:00Z\",\"promised_by\":\"2024-03-13T00:00:00Z\","
+		"\"promised_ship_by\":null,\"shipping_method\":null,\"value\":null,\"ship_to\":null,"
 		"\"refund\":null,\"updated_at\":\"2024-03-10T03:21:00Z\",\"last_event_at\":\"2024-03-10T03:20:00Z\","
 		"\"customer\":{\"first_name\":\"Ada\"},"
 		"\"items\":[{\"sku\":\"A1\",\"name\":\"Item A1\",\"quantity\":2},"
@@ -929,14 +941,14 @@ static void test_json_golden(void **state)
 		"\"packages\":[{\"tracking_number\":\"1Z1\",\"carrier\":\"ups\",\"status\":\"in_transit\","
 		"\"detail\":null,\"action_required\":false,\"status_at\":\"2024-03-10T01:40:00Z\","
 		"\"shipped_at\":\"2024-03-10T01:40:00Z\",\"delivered_at\":null,"
-		"\"estimated_delivery\":\"2024-03-14T00:00:00Z\","
+		"\"estimated_delivery\":\"2024-03-14T00:00:00Z\",\"service\":null,\"label_at\":null,"
 		"\"location\":{\"city\":\"Memphis\",\"region\":null,\"country\":\"US\"},"
 		"\"items\":[{\"sku\":\"A1\",\"name\":\"Item A1\",\"quantity\":2}],"
 		"\"customer_view\":{\"step\":3,\"step_name\":\"shipped\",\"label\":\"In transit\"}},"
 		"{\"tracking_number\":\"1Z2\",\"carrier\":null,\"status\":\"delivered\","
 		"\"detail\":null,\"action_required\":false,\"status_at\":\"2024-03-10T03:20:00Z\","
 		"\"shipped_at\":\"2024-03-10T03:20:00Z\",\"delivered_at\":\"2024-03-10T03:20:00Z\","
-		"\"estimated_delivery\":null,\"location\":null,"
+		"\"estimated_delivery\":null,\"service\":null,\"label_at\":null,\"location\":null,"
 		"\"items\":[{\"sku\":\"B1\",\"name\":\"Item B1\",\"quantity\":1}],"
 		"\"customer_view\":{\"step\":5,\"step_name\":\"delivered\",\"label\":\"Delivered\"}}],"
 		"\"conflicts\":[{\"package\":\"1Z1\",\"milestone\":\"carrier\","

@@ -138,7 +138,7 @@ static void defaults_are_valid(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(n, 11);
+	assert_int_equal(n, 16);
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(rule_check(&r[i], err, sizeof(err)), WERR_OK);
 		assert_string_equal(r[i].origin, "default");
@@ -224,12 +224,12 @@ static void rule_sets(void **state)
 	snprintf(r.trigger, sizeof(r.trigger), "shipped");
 	snprintf(r.template_name, sizeof(r.template_name), "custom_shipped");
 	assert_int_equal(rule_set_put(&s, &r), WERR_OK);
-	assert_int_equal(s.n, 11);
+	assert_int_equal(s.n, 16);
 	assert_string_equal(rule_set_find(&s, "shipped")->template_name, "custom_shipped");
 	assert_true(rule_set_remove(&s, "delivered"));
 	assert_false(rule_set_remove(&s, "delivered"));
 	assert_null(rule_set_find(&s, "delivered"));
-	assert_int_equal(s.n, 10);
+	assert_int_equal(s.n, 15);
 	for (int i = 0; s.n < RULES_MAX; i++) {
 		snprintf(r.name, sizeof(r.name), "r%d", i);
 		assert_int_equal(rule_set_put(&s, &r), WERR_OK);
@@ -428,12 +428,18 @@ static void attempted_task_first(void **state)
 	struct order_state o;
 	char got[2048];
 
+	struct rules_exception x = { EXC_DELIVERY_ATTEMPTED, 0, T0 + MIN(1440), T0 + MIN(1440), AUD_SUPPORT, NULL, NULL };
+
 	(void)state;
 	env.webhook = false;
 	fold_all(s, 3, &o);
+	env.exceptions = &x;
+	env.nexceptions = 1;
 	plan_desc(r, nr, &env, &o, T0 + MIN(1441), got, sizeof(got));
+	/* the team's ticket and email are planned before the customer's message */
 	assert_string_equal(got, "shipped/shipped/email/ada@example.com "
-				 "delivery_attempted_task/delivery_attempted:1Z999/ticket/support "
+				 "exception_task/exc:delivery_attempted:1Z999@28621440/ticket/support "
+				 "exception_alert/exc:delivery_attempted:1Z999@28621440/email/support@shop.example "
 				 "delivery_attempted/delivery_attempted:1Z999/email/ada@example.com");
 	order_release(&o);
 }
@@ -525,14 +531,130 @@ static void exceptions_and_refunds(void **state)
 	struct order_state o;
 	char got[2048];
 
+	struct rules_exception x = { EXC_DAMAGED, 0, T0 + MIN(1440), T0 + MIN(1440), AUD_OPERATIONS, "damaged", "high" };
+
 	(void)state;
 	env.webhook = false;
 	fold_all(s, 4, &o);
+	env.exceptions = &x;
+	env.nexceptions = 1;
 	plan_desc(r, nr, &env, &o, T0 + MIN(1501), got, sizeof(got));
+	/* the owner is operations: its ticket; no operations address, no email */
 	assert_string_equal(got, "shipped/shipped/email/ada@example.com "
-				 "exception_task/exception:damaged:1Z999/ticket/support "
+				 "exception_task/exc:damaged:1Z999@28621440/ticket/operations "
 				 "refund_issued/refunded:full/email/ada@example.com");
 	order_release(&o);
+}
+
+/* Internal first: a stalled parcel reaches its owning team at once and the
+ * customer only after the team's grace; a second stall is a new milestone. */
+static void exception_grace_and_owner(void **state)
+{
+	static const struct spec s[] = {
+		{ "shopify", NULL, EV_CONFIRMED, 0, NULL, 0, 0 },
+		{ "ups", "1Z999", EV_IN_TRANSIT, 180, NULL, 0, 0 },
+	};
+	struct rule r[RULES_MAX];
+	size_t nr = defaults(r);
+	struct rules_env env = env_all();
+	struct rules_exception x = { EXC_STALLED, 0, T0 + HOURS(51), T0 + HOURS(75), AUD_OPERATIONS, "no scan", "normal" };
+	struct order_state o;
+	char got[2048];
+
+	(void)state;
+	env.webhook = false;
+	env.team[AUD_OPERATIONS] = "ops@shop.example";
+	fold_all(s, 2, &o);
+	env.exceptions = &x;
+	env.nexceptions = 1;
+	/* during the grace: the team only */
+	plan_desc(r, nr, &env, &o, T0 + HOURS(52), got, sizeof(got));
+	assert_string_equal(got, "shipped/shipped/email/ada@example.com "
+				 "exception_task/exc:stalled:1Z999@28623060/ticket/operations "
+				 "exception_alert/exc:stalled:1Z999@28623060/email/ops@shop.example");
+	/* one minute before the grace ends: still the team only */
+	plan_desc(r, nr, &env, &o, T0 + HOURS(75) - MIN(1), got, sizeof(got));
+	assert_null(strstr(got, "stalled/exc:stalled:1Z999@28623060/email/ada@example.com"));
+	/* when it ends: the customer too, same milestone key */
+	plan_desc(r, nr, &env, &o, T0 + HOURS(75), got, sizeof(got));
+	assert_string_equal(got, "shipped/shipped/email/ada@example.com "
+				 "exception_task/exc:stalled:1Z999@28623060/ticket/operations "
+				 "exception_alert/exc:stalled:1Z999@28623060/email/ops@shop.example "
+				 "stalled/exc:stalled:1Z999@28623060/email/ada@example.com");
+	/* the customer's max age counts from the end of the grace */
+	plan_desc(r, nr, &env, &o, T0 + HOURS(75 + 72), got, sizeof(got));
+	assert_non_null(strstr(got, "stalled/exc:stalled:1Z999@28623060/email/ada@example.com"));
+	/* an order-level exception: "order" in the key; "owner" reaches the
+	 * warehouse; the status "any" rule does not see exceptions */
+	x = (struct rules_exception){ EXC_NOT_SHIPPED_BY_PROMISE, -1, T0 + HOURS(1), T0 + HOURS(1), AUD_WAREHOUSE, NULL,
+				      "high" };
+	env.webhook = true;
+	env.ticket = false;
+	env.team[AUD_WAREHOUSE] = "wh@shop.example";
+	plan_desc(r, nr, &env, &o, T0 + HOURS(2), got, sizeof(got));
+	assert_string_equal(got, "shipped/shipped/email/ada@example.com "
+				 "exception_alert/exc:not_shipped_by_promise:order@28620060/email/wh@shop.example "
+				 "webhooks/shipped/webhook/erp webhooks/shipped/webhook/crm "
+				 "webhook_exceptions/exc:not_shipped_by_promise:order@28620060/webhook/erp "
+				 "webhook_exceptions/exc:not_shipped_by_promise:order@28620060/webhook/crm");
+	order_release(&o);
+}
+
+/* min_value / max_value hold against the order's value; no value, no fire. */
+static void value_conditions(void **state)
+{
+	struct rule r;
+	struct rules_env env = { .email = true };
+	struct order_state o;
+	struct rule_plan *p;
+	size_t n;
+	char err[128];
+
+	(void)state;
+	fold_all(journey, 3, &o);
+	rule_init(&r, "big_orders");
+	assert_int_equal(rule_set(&r, "trigger", "shipped", err, sizeof(err)), WERR_OK);
+	assert_int_equal(rule_set(&r, "template", "shipped", err, sizeof(err)), WERR_OK);
+	assert_int_equal(rule_set(&r, "min_value", "100", err, sizeof(err)), WERR_OK);
+	assert_int_equal(rule_set(&r, "max_value", "500", err, sizeof(err)), WERR_OK);
+	const struct {
+		bool has;
+		double value;
+		size_t plans;
+	} rows[] = { { false, 0, 0 }, { true, 99.99, 0 }, { true, 100, 1 }, { true, 500, 1 }, { true, 500.01, 0 } };
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		o.has_value = rows[i].has;
+		o.value = rows[i].value;
+		assert_int_equal(rules_plan(&r, 1, &env, &o, T0 + MIN(200), &p, &n), WERR_OK);
+		assert_int_equal(n, rows[i].plans);
+		free(p);
+	}
+	order_release(&o);
+}
+
+/* exception triggers: every kind by name, "exception:any", nothing else */
+static void exception_triggers(void **state)
+{
+	char err[256];
+	struct rule r;
+
+	(void)state;
+	for (int k = 0; k < EXC__COUNT; k++) {
+		const char *t = rules_exception_trigger((enum exc_kind)k);
+		assert_true(rules_trigger_valid(t));
+		assert_string_equal(t + 10, exc_kind_name((enum exc_kind)k));
+	}
+	assert_true(rules_trigger_valid("exception:any"));
+	assert_false(rules_trigger_valid("exception:"));
+	assert_false(rules_trigger_valid("exception:bogus"));
+	rule_init(&r, "x");
+	assert_int_equal(rule_set(&r, "trigger", "exception:not_shipped_by_promise", err, sizeof(err)), WERR_OK);
+	assert_int_equal(rule_set(&r, "audience", "owner", err, sizeof(err)), WERR_OK);
+	assert_int_equal(rule_set(&r, "channel", "sms", err, sizeof(err)), WERR_OK);
+	assert_int_equal(rule_set(&r, "template", "t", err, sizeof(err)), WERR_OK);
+	assert_int_equal(rule_check(&r, err, sizeof(err)), WERR_INVALID); /* SMS: the customer only */
+	assert_int_equal(rule_set(&r, "channel", "ticket", err, sizeof(err)), WERR_OK);
+	assert_int_equal(rule_check(&r, err, sizeof(err)), WERR_OK);
 }
 
 static void long_keys_fit(void **state)
@@ -603,6 +725,9 @@ int main(void)
 		cmocka_unit_test(delayed_with_revised_date),
 		cmocka_unit_test(conditions_approval_delay),
 		cmocka_unit_test(exceptions_and_refunds),
+		cmocka_unit_test(exception_grace_and_owner),
+		cmocka_unit_test(value_conditions),
+		cmocka_unit_test(exception_triggers),
 		cmocka_unit_test(long_keys_fit),
 		cmocka_unit_test(view_is_minimal),
 	};

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, ev, main  # noqa: E402
+from receivers import HttpReceiver, SmtpReceiver  # noqa: E402
 
 
 def at(delta):
@@ -144,6 +145,92 @@ not_handed_over_hours = 24
         self.assertIn("projections identical", r.stdout)
         with sqlite3.connect(self.srv.db, timeout=10) as c:
             self.assertGreater(c.execute("SELECT count(*) FROM order_exceptions").fetchone()[0], 0)
+
+
+class InternalFirst(unittest.TestCase):
+    """The exception's owning team hears at once (email and a help-desk
+    ticket with the timeline and the task's priority); the customer only
+    when the team's grace is over, from the sweep, with nothing arriving."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.smtp = SmtpReceiver().start()
+        cls.zd = HttpReceiver().start()
+        cls.srv = Server()
+        cls.srv.config = os.path.join(cls.srv.tmp, "wismo.ini")
+        with open(cls.srv.config, "w") as f:
+            f.write(f"""
+[calendar]
+business_days = all
+
+[exceptions]
+sweep_seconds = 1
+not_handed_over_hours = 1
+grace.not_handed_over = 1
+
+[smtp]
+url = smtp://127.0.0.1:{cls.smtp.port}
+from = shop@shop.example
+
+[helpdesk]
+base_url = {cls.zd.url}
+email = agent@shop.example
+api_token = zd-token
+
+[teams]
+warehouse = wh@shop.example
+
+[outbox]
+poll_ms = 100
+""")
+        cls.srv.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+        cls.smtp.stop()
+        cls.zd.stop()
+
+    def mails_to(self, rcpt):
+        return [m for m in self.smtp.received() if rcpt in m["to"]]
+
+    def test_13_team_first_customer_after_the_grace(self):
+        # the label: 1 h (threshold) + 1 h (grace) - 10 s ago: the exception
+        # is open at once, the customer's grace ends in 10 s
+        label = at(-timedelta(hours=2) + timedelta(seconds=10))
+        st, _ = self.srv.post_events([
+            ev("G-1", "placed", hours_ago(3), source="shopify",
+               customer={"name": "Ada Lovelace", "email": "ada@example.org"}),
+            ev("G-1", "label_created", label, source="shipstation", package="1ZGRACE", carrier="ups"),
+        ])
+        self.assertEqual(st, 200)
+        deadline = time.time() + 20
+        while time.time() < deadline and not self.mails_to("wh@shop.example"):
+            time.sleep(0.1)
+        team = self.mails_to("wh@shop.example")
+        self.assertEqual(len(team), 1, team)
+        self.assertIn("not_handed_over", team[0]["msg"]["Subject"])
+        self.assertEqual([m for m in self.mails_to("ada@example.org") if "longer" in m["msg"]["Subject"]], [])
+        tickets = [t for t in self.zd.snapshot("tickets").values() if t["external_id"] == "G-1"]
+        self.assertEqual(len(tickets), 1, tickets)
+        self.assertEqual(tickets[0]["priority"], "normal")
+        self.assertIn("Timeline", tickets[0]["comments"][0])
+        self.assertIn("label_created", tickets[0]["comments"][0])
+        self.assertNotIn("ada@example.org", tickets[0]["comments"][0])
+        # the grace ends: the sweep refolds the order and the customer hears
+        deadline = time.time() + 40
+        late = []
+        while time.time() < deadline and not late:
+            late = [m for m in self.mails_to("ada@example.org") if "longer" in m["msg"]["Subject"]]
+            time.sleep(0.2)
+        self.assertEqual(len(late), 1, self.smtp.received())
+        self.assertLess(team[0]["at"], late[0]["at"])
+        st, body = self.srv.get("/v1/outbox?order=G-1", key="admin")
+        self.assertEqual(st, 200, body)
+        rows = sorted((r["created_at"], r["rule"]) for r in body["messages"] if r["rule"] != "order_confirmed")
+        self.assertEqual([r for _, r in rows][-1], "not_handed_over")
+        self.assertLess(min(t for t, r in rows if r == "exception_alert"),
+                        min(t for t, r in rows if r == "not_handed_over"))
 
 
 if __name__ == "__main__":

@@ -376,10 +376,18 @@ class Kpis(unittest.TestCase):
 
     def test_streams(self):
         n = self.now
-        self.post([ev("L1", "placed", n - DAY, source="shopify")])
         k = self.s.keys["agent"]
-        order = SSE(self.s.port, "/v1/stream/orders/L1", k)
         dash = SSE(self.s.port, "/v1/stream/dashboard", k)
+        self.post([ev("L1", "placed", n - DAY, source="shopify")])
+        # the change is published after the answer: wait for it before the
+        # order's stream opens, so that stream starts with nothing pending
+        deadline = time.time() + 10
+        seen = None
+        while time.time() < deadline and not seen:
+            got = dash.event(0.5)
+            seen = got and json.loads(got[1]).get("order") == "L1"
+        self.assertTrue(seen, "the dashboard never heard of L1")
+        order = SSE(self.s.port, "/v1/stream/orders/L1", k)
         try:
             self.assertEqual(order.resp.status, 200)
             self.assertTrue(order.resp.getheader("Content-Type").startswith("text/event-stream"))

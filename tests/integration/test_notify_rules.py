@@ -101,7 +101,8 @@ support_email = help@shop.example
         self.assertEqual(st, 200)
         names = [r["name"] for r in body["rules"]]
         for n in ("order_confirmed", "shipped", "delayed", "out_for_delivery", "delivered",
-                  "delivery_attempted_task", "delivery_attempted", "return_received", "refund_issued", "webhooks"):
+                  "exception_task", "exception_alert", "delivery_attempted", "address_issue", "pickup_reminder",
+                  "stalled", "not_handed_over", "return_received", "refund_issued", "webhooks", "webhook_exceptions"):
             self.assertIn(n, names)
         ofd = next(r for r in body["rules"] if r["name"] == "out_for_delivery")
         self.assertEqual((ofd["channel"], ofd["origin"]), ("sms", "default"))
