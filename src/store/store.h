@@ -187,6 +187,8 @@ struct kpi_order_row {
 	char order[EV_ORDER_MAX + 1];
 	int64_t updated_at, placed_at, shipped_at, delivered_at, promised_by; /* 0: none */
 	int conflicts;
+	char carrier[EV_CARRIER_MAX + 1]; /* its parcels' carrier, "mixed" for several, "" none */
+	char dest[EV_PLACE_MAX + 1];      /* the destination country, "" unknown */
 };
 
 struct sync_failure_row {
@@ -256,6 +258,14 @@ struct task_row {
 	int64_t opened_at, due_at, acked_at, resolved_at; /* 0: not yet */
 	char resolution[16];      /* "auto" (the exception closed) or "manual" */
 	char note[512];
+};
+
+/* One task as the KPIs see it (store task_kpis). */
+struct task_kpi_row {
+	char kind[32];
+	char team[16];
+	bool live;                /* not resolved */
+	int64_t opened_at, resolved_at, due_at; /* resolved_at 0: not resolved */
 };
 
 struct task_query {
@@ -543,6 +553,9 @@ struct store_exception_ops {
 	/* Writes the mutable fields of row (state, assignee, priority, due_at,
 	 * acked_at, resolved_at, resolution, note) to task row->id. */
 	enum werr (*task_update)(struct store *st, const struct task_row *row);
+	/* The tasks opened or resolved in [from, to), and every live one
+	 * (free()). */
+	enum werr (*task_kpis)(struct store *st, int64_t from, int64_t to, struct task_kpi_row **rows, size_t *n);
 };
 
 struct store_ops {
@@ -682,5 +695,6 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_task_list(st, ...)       ((st)->ops->exceptions->task_list((st), __VA_ARGS__))
 #define store_task_get(st, ...)        ((st)->ops->exceptions->task_get((st), __VA_ARGS__))
 #define store_task_update(st, ...)     ((st)->ops->exceptions->task_update((st), __VA_ARGS__))
+#define store_task_kpis(st, ...)       ((st)->ops->exceptions->task_kpis((st), __VA_ARGS__))
 
 #endif

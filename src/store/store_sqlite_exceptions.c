@@ -40,6 +40,10 @@ static const char SQL_TASK_LIST[] = TASK_COLS
 	" WHERE (?1 IS NULL OR (?1 = 'live' AND state != 'resolved') OR state = ?1)"
 	" AND (?2 IS NULL OR team = ?2) AND (?3 IS NULL OR kind = ?3) AND (?4 IS NULL OR order_no = ?4)"
 	" ORDER BY due_at, id LIMIT ?5";
+static const char SQL_TASK_KPIS[] =
+	"SELECT kind, team, state != 'resolved', opened_at, coalesce(resolved_at, 0), due_at FROM tasks"
+	" WHERE (opened_at >= ?1 AND opened_at < ?2) OR (resolved_at >= ?1 AND resolved_at < ?2)"
+	" OR state != 'resolved' ORDER BY id";
 static const char SQL_TASK_UPDATE[] =
 	"UPDATE tasks SET state = ?2, assignee = ?3, priority = ?4, due_at = ?5, acked_at = ?6,"
 	" resolved_at = ?7, resolution = ?8, note = ?9 WHERE id = ?1";
@@ -169,6 +173,25 @@ static enum werr sq_task_list(struct store *st, const struct task_query *tq, str
 			     sq_release_plain, (void **)rows, n);
 }
 
+static enum werr read_task_kpi(struct sqlite_store *s, sqlite3_stmt *q, void *row)
+{
+	struct task_kpi_row *r = row;
+
+	r->live = sqlite3_column_int(q, 2) != 0;
+	return sq_row(s, q, "ff-iii", SQ_FIELD(r->kind), SQ_FIELD(r->team), &r->opened_at, &r->resolved_at,
+		      &r->due_at);
+}
+
+static enum werr sq_task_kpis(struct store *st, int64_t from, int64_t to, struct task_kpi_row **rows, size_t *n)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q = NULL;
+	enum werr err = sq_stmt(s, SQL_TASK_KPIS, &q);
+
+	return sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "ii", from, to), sizeof(struct task_kpi_row),
+			     read_task_kpi, "unable to read tasks for KPIs", sq_release_plain, (void **)rows, n);
+}
+
 static enum werr sq_task_get(struct store *st, int64_t id, struct task_row *out)
 {
 	struct sqlite_store *s = sq(st);
@@ -211,4 +234,5 @@ const struct store_exception_ops sq_exception_ops = {
 	.task_list = sq_task_list,
 	.task_get = sq_task_get,
 	.task_update = sq_task_update,
+	.task_kpis = sq_task_kpis,
 };

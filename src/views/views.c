@@ -475,6 +475,70 @@ static cJSON *dist_json(const char *keyname, const char *key, struct kpi_samples
 	return o;
 }
 
+/* Delivered orders with a promise, and how many of them on time, of one
+ * carrier (dest NULL) or one lane (carrier and destination country). */
+struct ontime {
+	char carrier[EV_CARRIER_MAX + 1];
+	char dest[EV_PLACE_MAX + 1];
+	int64_t n, ok;
+};
+
+struct ontimes {
+	struct ontime *v;
+	size_t n, cap;
+};
+
+static bool ontime_add(struct ontimes *t, const char *carrier, const char *dest, bool ok)
+{
+	size_t i = 0;
+
+	while (i < t->n && (strcmp(t->v[i].carrier, carrier) || strcmp(t->v[i].dest, dest ? dest : "")))
+		i++;
+	if (i == t->n) {
+		if (t->n == t->cap) {
+			size_t nc = t->cap ? 2 * t->cap : 16;
+			struct ontime *p = realloc(t->v, nc * sizeof(*p));
+			if (!p)
+				return false;
+			t->v = p;
+			t->cap = nc;
+		}
+		memset(&t->v[i], 0, sizeof(t->v[i]));
+		snprintf(t->v[i].carrier, sizeof(t->v[i].carrier), "%s", carrier);
+		snprintf(t->v[i].dest, sizeof(t->v[i].dest), "%s", dest ? dest : "");
+		t->n++;
+	}
+	t->v[i].n++;
+	t->v[i].ok += ok;
+	return true;
+}
+
+static int cmp_ontime(const void *a, const void *b)
+{
+	const struct ontime *x = a, *y = b;
+	int c = strcmp(x->carrier, y->carrier);
+	return c ? c : strcmp(x->dest, y->dest);
+}
+
+static bool ontimes_json(cJSON *parent, const char *name, struct ontimes *t, bool lanes)
+{
+	cJSON *arr = cJSON_AddArrayToObject(parent, name), *o;
+
+	if (t->n > 1)
+		qsort(t->v, t->n, sizeof(t->v[0]), cmp_ontime);
+	for (size_t i = 0; arr && i < t->n; i++) {
+		if (!(o = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, o))
+			return false;
+		cJSON_AddStringToObject(o, "carrier", t->v[i].carrier);
+		if (lanes)
+			cJSON_AddStringToObject(o, "to", t->v[i].dest);
+		add_int(o, "delivered_with_promise", t->v[i].n);
+		add_int(o, "on_time", t->v[i].ok);
+		add_rate(o, "rate", t->v[i].ok, t->v[i].n);
+	}
+	return arr != NULL;
+}
+
 /* Per-day series entry. */
 struct day {
 	int64_t events, failures, delivered, on_time;
@@ -490,6 +554,7 @@ enum werr view_kpis(struct store *st, int64_t from, int64_t to, const char *grou
 	struct groups gs = { 0 }, srcs = { 0 };
 	struct day *days = NULL;
 	struct kpi_samples cycle = { 0 }, c2d = { 0 };
+	struct ontimes by_carrier_ot = { 0 }, by_lane = { 0 };
 	int64_t agree_n = 0, agree_conf = 0, del_promised = 0, del_on_time = 0, fail_total = 0;
 	bool by_carrier;
 	cJSON *root = NULL, *lat, *a1, *a2, *o;
@@ -550,6 +615,9 @@ enum werr view_kpis(struct store *st, int64_t from, int64_t to, const char *grou
 				del_promised++;
 				del_on_time += ok;
 				d->on_time += ok;
+				if (!ontime_add(&by_carrier_ot, r->carrier, NULL, ok) ||
+				    !ontime_add(&by_lane, r->carrier, r->dest, ok))
+					goto out;
 			}
 		}
 	}
@@ -587,6 +655,8 @@ enum werr view_kpis(struct store *st, int64_t from, int64_t to, const char *grou
 	add_int(o, "delivered_with_promise", del_promised);
 	add_int(o, "on_time", del_on_time);
 	add_rate(o, "rate", del_on_time, del_promised);
+	if (!ontimes_json(o, "by_carrier", &by_carrier_ot, false) || !ontimes_json(o, "by_lane", &by_lane, true))
+		goto out;
 	cJSON_AddItemToObject(root, "cycle_time", dist_json(NULL, NULL, &cycle));
 	cJSON_AddItemToObject(root, "click_to_door", dist_json(NULL, NULL, &c2d));
 	if (!(a1 = cJSON_AddArrayToObject(root, "events_per_source")))
@@ -637,10 +707,14 @@ enum werr view_kpis(struct store *st, int64_t from, int64_t to, const char *grou
 		add_opt_int(o, "latency_p95_ms", d.p95, d.n > 0);
 		cJSON_AddItemToArray(a1, o);
 	}
+	if ((err = view_kpis_exceptions(st, from, to, now, root)))
+		goto out;
 	*out = root;
 	root = NULL;
 	err = WERR_OK;
 out:
+	free(by_carrier_ot.v);
+	free(by_lane.v);
 	cJSON_Delete(root);
 	if (days)
 		for (size_t k = 0; k < ndays; k++)

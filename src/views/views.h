@@ -78,16 +78,33 @@ enum werr view_timeline(struct store *st, const struct policy *pol, const char *
  *    "latency": {"carrier_to_received": [{"key":"ups","n":n,"p50_ms":x|null,"p95_ms":x|null}...],
  *                "received_to_visible": [ same ]},
  *    "status_agreement": {"orders":n,"with_open_conflict":n,"rate":0..1|null},
- *    "on_time": {"delivered_with_promise":n,"on_time":n,"rate":0..1|null},
+ *    "on_time": {"delivered_with_promise":n,"on_time":n,"rate":0..1|null,
+ *                "by_carrier":[{"carrier","delivered_with_promise","on_time","rate"}],
+ *                "by_lane":[{"carrier","to","delivered_with_promise","on_time","rate"}]},
+ *                (carrier "mixed": parcels of several; "" none named; to: the
+ *                destination country, "" unknown)
  *    "cycle_time": {"n":n,"p50_ms","p95_ms"},          placed -> first carrier possession
  *    "click_to_door": {"n":n,"p50_ms","p95_ms"},       placed -> delivered
  *    "events_per_source": [{"source","events"}],
  *    "failures": [{"day":"YYYY-MM-DD","source","kind":"signature"|"rejected"|"fetch","count"}],
  *    "failures_total": n,
  *    "series": [{"day":"YYYY-MM-DD","events":n,"failures":n,"delivered":n,"on_time":n,
- *                "latency_p50_ms":x|null,"latency_p95_ms":x|null}]   one entry per UTC day in range }
+ *                "latency_p50_ms":x|null,"latency_p95_ms":x|null}],  one entry per UTC day in range
+ *    "exceptions": see view_kpis_exceptions }
  */
 enum werr view_kpis(struct store *st, int64_t from, int64_t to, const char *group_by, int64_t now, cJSON **out);
+
+/*
+ * Adds to root the exceptions' and tasks' figures (kpi_exceptions.c),
+ * counted through the tasks (one per exception):
+ *   "exceptions": {"opened":n,"closed":n,"resolved_n":n,"resolve_p50_ms":x|null,"resolve_p95_ms":x|null,
+ *                  "open_tasks":n,"overdue_tasks":n,
+ *                  "by_kind":[{"kind", the same counts}],     kinds with any
+ *                  "by_team":[{"team","open_tasks","overdue_tasks"}]}  every team
+ * opened/closed/resolve: tasks opened / resolved in [from, to); open and
+ * overdue (due before now): live tasks, whenever opened.
+ */
+enum werr view_kpis_exceptions(struct store *st, int64_t from, int64_t to, int64_t now, cJSON *root);
 
 /*
  * Finds orders by order number ("#1001" too), tracking number, or customer

@@ -140,6 +140,24 @@ not_handed_over_hours = 24
             self.assertIn(x["state"], ("open", "acknowledged"))
             self.assertEqual(x["team"], "support")
 
+    def test_zy_kpis_count_through_the_tasks(self):
+        st, k = self.srv.get(f"/v1/kpis?from={hours_ago(24 * 30)}&to={at(timedelta(hours=1))}")
+        self.assertEqual(st, 200, k)
+        tasks = self.tasks(limit=1000)
+        x = k["exceptions"]
+        self.assertEqual(x["opened"], len(tasks))
+        resolved = [t for t in tasks if t["state"] == "resolved"]
+        self.assertEqual(x["closed"], len(resolved))
+        self.assertEqual(x["resolved_n"], len(resolved))
+        self.assertEqual(x["open_tasks"], len(tasks) - len(resolved))
+        self.assertEqual(x["overdue_tasks"], len([t for t in tasks if t["overdue"]]))
+        kinds = {b["kind"]: b for b in x["by_kind"]}
+        self.assertEqual(kinds["delivery_attempted"]["closed"], 1)
+        self.assertEqual(kinds["not_handed_over"]["opened"], len([t for t in tasks if t["kind"] == "not_handed_over"]))
+        teams = {b["team"]: b for b in x["by_team"]}
+        self.assertEqual(set(teams), {"support", "warehouse", "operations", "returns"})
+        self.assertEqual(sum(b["open_tasks"] for b in teams.values()), x["open_tasks"])
+
     def test_zz_rebuild_compares_identical(self):
         r = self.srv.cli("rebuild", "--verify")
         self.assertIn("projections identical", r.stdout)

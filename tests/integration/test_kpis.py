@@ -231,7 +231,7 @@ class Kpis(unittest.TestCase):
         }
         batch = []
         for o, (dl, pr) in orders.items():
-            batch += [ev(o, "placed", placed, source="shopify", promised_by=iso(pr)),
+            batch += [ev(o, "placed", placed, source="shopify", promised_by=iso(pr), ship_to={"country": "US"}),
                       ev(o, "in_transit", n - 30 * H, package="1Z" + o, carrier="ups"),
                       ev(o, "delivered", dl, package="1Z" + o, carrier="ups")]
         # K4: shipped 2h after it was placed, and the storefront claims a delivery the carrier has not seen
@@ -267,7 +267,13 @@ class Kpis(unittest.TestCase):
         self.assertEqual(sum(d["failures"] for d in k["series"]), 2)
 
         # on time: K1 and K3 of the three delivered orders with a promise
-        self.assertEqual(k["on_time"], {"delivered_with_promise": 3, "on_time": 2, "rate": 0.6667})
+        self.assertEqual(k["on_time"], {"delivered_with_promise": 3, "on_time": 2, "rate": 0.6667,
+                                        "by_carrier": [{"carrier": "ups", "delivered_with_promise": 3,
+                                                        "on_time": 2, "rate": 0.6667}],
+                                        "by_lane": [{"carrier": "ups", "to": "US", "delivered_with_promise": 3,
+                                                     "on_time": 2, "rate": 0.6667}]})
+        # no exception has opened in this server yet
+        self.assertEqual((k["exceptions"]["opened"], k["exceptions"]["open_tasks"]), (0, 0))
         # agreement: four orders updated in the period, K4 with an open conflict
         self.assertEqual(k["status_agreement"], {"orders": 4, "with_open_conflict": 1, "rate": 0.75})
         # cycle time, placed -> first carrier scan: 18h, 18h, 18h and K4's 2h
