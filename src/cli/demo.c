@@ -5,10 +5,14 @@
  * Each simulated order follows a script in simulated hours (placed, paid,
  * picked, packed, labels, carrier scans, delivery), with variants: split
  * shipments, failed attempts, weather exceptions, labels never handed over,
- * pickup points, a storefront relaying carrier status (a claim), late and
- * duplicated deliveries of events.  --speed sets simulated hours per real
- * second; event times are the real times at which the step fell due, so the
- * timeline reads as a compressed but real day.
+ * pickup points, parcels that stall at a hub for days, a storefront
+ * relaying carrier status (a claim), late and duplicated deliveries of
+ * events.  --speed sets simulated hours per real second; event times are the
+ * real times at which the step fell due, so the timeline reads as a
+ * compressed but real day.  The exception engine's waits ([exceptions]) are
+ * compressed by the same factor, every day counts as a working day, and
+ * the sweep looks every second, so stalls, labels never handed over and
+ * late parcels open exceptions and tasks while the demo runs.
  *
  * Each source speaks its own format to its own webhook, signed with a secret
  * the demo configures: Shopify orders/create and orders/updated
@@ -186,6 +190,11 @@ static struct sim_order *new_order(struct sim *s, int64_t now)
 		} else if (v < 25) {
 			add(o, 32 + d, c, "available_for_pickup", NULL, p, dest);
 			add(o, 60 + d, c, "delivered", "picked_up_by_customer", p, dest);
+		} else if (v < 30) {
+			/* stuck at the hub for days: stalled, then late against the promise */
+			add(o, 92 + d, c, "in_transit", "departed_facility", p, hub);
+			add(o, 100 + d, c, "out_for_delivery", NULL, p, dest);
+			add(o, 103 + d, c, "delivered", NULL, p, dest);
 		} else {
 			add(o, 30 + d, c, "out_for_delivery", NULL, p, dest);
 			add(o, 32 + d, c, "delivered", rnd(s, 4) ? NULL : "front_door", p, dest);
@@ -525,6 +534,25 @@ static int make_key(struct store *st, enum key_role role, char key[AUTH_KEY_LEN 
 	return 0;
 }
 
+/* The exception engine's waits in simulated time: one simulated hour is
+ * 1 / speed real seconds; every day works (the simulated week does not
+ * follow the real one); the sweep looks every second. */
+static void compress_exceptions(struct config *cfg, double speed)
+{
+	struct exc_config *x = &cfg->exceptions;
+	int64_t *waits[] = { &x->not_handed_over_ms, &x->stalled_ms, &x->stalled_floor_ms, &x->pickup_ms,
+			     &x->conflict_ms };
+	double f = 1.0 / (3600.0 * speed);
+
+	for (size_t i = 0; i < sizeof(waits) / sizeof(waits[0]); i++)
+		*waits[i] = (int64_t)((double)*waits[i] * f) + 1;
+	for (int k = 0; k < EXC__COUNT; k++)
+		x->grace_ms[k] = (int64_t)((double)x->grace_ms[k] * f);
+	x->sweep_seconds = 1;
+	cfg->policy.cal.workdays = 0x7f;
+	cfg->policy.cal.nholidays = 0;
+}
+
 int cmd_demo(struct config *cfg, const struct cli_opts *o)
 {
 	struct serve *srv;
@@ -558,6 +586,7 @@ int cmd_demo(struct config *cfg, const struct cli_opts *o)
 		crypto_hex(rnd_bytes, sizeof(rnd_bytes), secrets[i]);
 		snprintf(sc->secret, sizeof(sc->secret), "%s", secrets[i]);
 	}
+	compress_exceptions(cfg, o->speed);
 	if (serve_start(cfg, &srv, msg, sizeof(msg))) {
 		fprintf(stderr, "wismo: %s\n", msg);
 		return 1;
