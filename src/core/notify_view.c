@@ -110,15 +110,14 @@ static cJSON *package_json(const struct package_state *p)
 
 static bool add_exception(cJSON *v, const struct rules_exception *x)
 {
-	static const char *const owners[AUD__COUNT] = { [AUD_SUPPORT] = "support", [AUD_WAREHOUSE] = "warehouse",
-							[AUD_OPERATIONS] = "operations", [AUD_RETURNS] = "returns" };
 	cJSON *e;
 
 	if (!x)
 		return cJSON_AddNullToObject(v, "exception") != NULL;
 	return (e = cJSON_AddObjectToObject(v, "exception")) && add_str(e, "kind", exc_kind_name(x->kind)) &&
 	       add_str(e, "reason", x->reason) &&
-	       add_str(e, "team", (unsigned)x->owner < AUD__COUNT && owners[x->owner] ? owners[x->owner] : "support") &&
+	       add_str(e, "team", x->owner >= AUD_SUPPORT && x->owner <= AUD_RETURNS && x->owner != AUD_SUBSCRIBERS
+					  ? rule_audience_name(x->owner) : "support") &&
 	       add_str(e, "priority", x->priority) && add_time(e, "since", x->since);
 }
 
