@@ -40,6 +40,8 @@ static const struct http_route rows[] = {
 	{ "GET", "/v1/tasks", ROLES_STAFF, "tasks", api_tasks },
 	{ "GET", "/v1/tasks/{rest*}", ROLES_STAFF, "tasks", api_tasks },
 	{ "POST", "/v1/tasks/{rest*}", ROLES_STAFF, "tasks", api_tasks },
+	/* staff, and the store's own backend (its ingest key) before checkout */
+	{ "POST", "/v1/predictions", ROLES_STAFF | ROLES_INGEST, "predictions", api_post_predictions },
 	/* for the load balancer and the monitoring system: no key, no order data */
 	{ "GET", "/healthz", 0, "healthz", api_healthz },
 	{ "GET", "/readyz", 0, "readyz", api_readyz },

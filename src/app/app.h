@@ -45,6 +45,7 @@ struct app {
 	const struct zones *zones;
 	struct notify_planner *planner;
 	const struct link_signer *links;
+	struct exc_lanes *lanes; /* the exception engine's lane model (exceptions/engine.h) */
 
 	pthread_key_t reader_key;
 	bool reader_key_made;

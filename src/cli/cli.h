@@ -81,6 +81,8 @@ int cmd_track_link(int argc, char **argv);
 int cmd_erase(int argc, char **argv);
 /* notify parses its own options (preview --rule R --order O); notify.c */
 int cmd_notify(int argc, char **argv);
+/* eval.c: the predictions' score on a simulated history (own options) */
+int cmd_eval_predictions(int argc, char **argv);
 
 /* The usage table (main.c) has one row per subcommand.  cli_help() answers
  * `wismo NAME --help` on stdout (the caller then exits 0); cli_usage() prints

@@ -47,6 +47,8 @@ static const struct command {
 	  "print a signed link to an order's tracking page" },
 	{ "notify", "preview --rule R --order ORDER [--at TIME] [--store URL] [--config FILE]",
 	  "what a notification rule would send now" },
+	{ "eval-predictions", "[--seed N] [--weeks N] [--per-day N]",
+	  "score delivery predictions against carriers' estimates on a simulated history" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -123,30 +125,43 @@ static int cmd_migrate(const struct config *cfg)
 	return 0;
 }
 
-/* The sweep's work (exceptions/engine.h) done on this connection: every
- * order whose next check is due at now is refolded and projected. */
-static enum werr sweep_inline(struct store *st, const struct config *cfg, struct exc_engine *engine, int64_t now)
+struct engine_pass {
+	struct store *st;
+	const struct policy *pol;
+	struct exc_engine *engine;
+	int64_t now;
+};
+
+/* The engine's projections of one order at now, from its events, as the
+ * server's sweep would write them (the order's own projection is left as
+ * it is: that is what the rebuild checks). */
+static enum werr engine_one(const char *order, void *p)
 {
-	char(*orders)[EV_ORDER_MAX + 1] = NULL;
+	struct engine_pass *c = p;
+	struct event *evs = NULL;
+	struct order_state o;
 	size_t n = 0;
 	enum werr err;
 
-	if ((err = store_exc_due(st, now, INT32_MAX, &orders, &n)) || !n) {
-		free(orders);
-		return err;
-	}
-	if (!(err = store_begin(st))) {
-		for (size_t i = 0; i < n && !err; i++) {
-			struct order_state o;
-			order_init(&o);
-			if (!(err = project_order(st, &cfg->policy, orders[i], &o)))
-				err = exc_engine_project(engine, st, &o, now);
-			order_release(&o);
-		}
-		err = err ? (store_rollback(st), err) : store_commit(st);
-	}
-	free(orders);
+	order_init(&o);
+	if (!(err = store_order_events(c->st, order, &evs, &n)) && !(err = order_fold(c->pol, evs, n, &o, NULL)))
+		err = exc_engine_project(c->engine, c->st, &o, c->now);
+	order_release(&o);
+	event_array_free(evs, n);
 	return err;
+}
+
+/* Brings every order's exceptions, checks and predictions to now and to
+ * the lane model of now, so both sides of --verify are taken alike. */
+static enum werr engine_inline(struct store *st, const struct config *cfg, struct exc_engine *engine, int64_t now)
+{
+	struct engine_pass c = { st, &cfg->policy, engine, now };
+	enum werr err;
+
+	if ((err = store_begin(st)))
+		return err;
+	err = store_each_order(st, engine_one, &c);
+	return err ? (store_rollback(st), err) : store_commit(st);
 }
 
 static int cmd_rebuild(const struct config *cfg, int verify)
@@ -156,7 +171,7 @@ static int cmd_rebuild(const struct config *cfg, int verify)
 	char msg[256];
 	size_t n = 0;
 	int rc = 1;
-	struct exc_engine engine = { &cfg->exceptions, &cfg->policy };
+	struct exc_engine engine = { &cfg->exceptions, &cfg->policy, exc_lanes_new() };
 	int64_t now = clock_wall_ms();
 
 	if (store_open(cfg->store.url, 0, &st, msg, sizeof(msg))) {
@@ -164,9 +179,10 @@ static int cmd_rebuild(const struct config *cfg, int verify)
 		return 1;
 	}
 	before.max = after.max = (size_t)4 << 30;
-	/* exceptions depend on the time: first bring every due order up to
-	 * now, as the server's sweep would, so both sides are taken at one now */
-	if (verify && sweep_inline(st, cfg, &engine, now)) {
+	/* exceptions depend on the time and on what the lanes learned: one
+	 * model, from the deliveries stored now, and one now for both sides */
+	if (exc_lanes_refresh(engine.lanes, st, &cfg->policy.cal, NULL) ||
+	    (verify && engine_inline(st, cfg, &engine, now))) {
 		fprintf(stderr, "wismo: rebuild: %s\n", store_errmsg(st));
 		goto out;
 	}
@@ -196,6 +212,7 @@ out:
 	buf_release(&before);
 	buf_release(&after);
 	store_close(st);
+	exc_lanes_free(engine.lanes);
 	return rc;
 }
 
@@ -336,6 +353,8 @@ int main(int argc, char **argv)
 		return cmd_notify(argc, argv);
 	if (!strcmp(cmd, "erase"))
 		return cmd_erase(argc, argv);
+	if (!strcmp(cmd, "eval-predictions"))
+		return cmd_eval_predictions(argc, argv);
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {

@@ -72,6 +72,7 @@ static void serve_free(struct serve *s)
 	worker_stop(s->worker);
 	http_server_stop(s->http);
 	writer_free(s->app.writer);
+	exc_lanes_free(s->engine.lanes);
 	notify_planner_free(s->planner);
 	app_live_free(s->live);
 	web_free(s->web);
@@ -157,7 +158,8 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	sse_hub_set_feed(http_server_hub(s->http), app_live_feed, s->live);
 	sse_hub_set_check(http_server_hub(s->http), app_live_check, s->live);
 	/* the exceptions first: the planner's rules see what they opened */
-	s->engine = (struct exc_engine){ &cfg->exceptions, &cfg->policy };
+	s->engine = (struct exc_engine){ &cfg->exceptions, &cfg->policy, exc_lanes_new() };
+	a->lanes = s->engine.lanes;
 	if ((err = writer_add_project_hook(a->writer, exc_engine_project, &s->engine)) ||
 	    (err = writer_add_project_hook(a->writer, notify_planner_hook, s->planner)) ||
 	    (err = writer_add_commit_listener(a->writer, app_live_committed, s->live)) ||
@@ -178,7 +180,7 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 				 errbuf, errcap)))
 		goto fail;
 	/* 12: orders whose exceptions may change though nothing arrives */
-	if ((err = exc_sweep_start(&cfg->exceptions, cfg->store.url, a->writer, &s->sweep, errbuf, errcap)))
+	if ((err = exc_sweep_start(&s->engine, cfg->store.url, a->writer, &s->sweep, errbuf, errcap)))
 		goto fail;
 	*out = s;
 	return WERR_OK;

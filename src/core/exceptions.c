@@ -102,6 +102,7 @@ void exc_config_defaults(struct exc_config *c)
 	c->pickup_ms = 5 * 24 * HOUR_MS;
 	c->conflict_ms = 24 * HOUR_MS;
 	c->sweep_seconds = 60;
+	c->lanes_refresh_minutes = 60;
 	for (int k = 0; k < EXC__COUNT; k++) {
 		c->enabled[k] = true;
 		c->team[k] = route[k].team;
@@ -151,6 +152,12 @@ int exc_config_set(struct exc_config *c, const char *section, const char *name, 
 		c->sweep_seconds = (int)n;
 		return 1;
 	}
+	if (!strcmp(name, "lanes_refresh_minutes")) {
+		if (!num_parse(value, 1, 7 * 24 * 60, &n))
+			return -1;
+		c->lanes_refresh_minutes = (int)n;
+		return 1;
+	}
 	/* team.KIND, priority.KIND, enabled.KIND, grace.KIND (hours, 0 none) */
 	if (!strncmp(name, "grace.", 6) && (k = exc_kind_from_name(name + 6)) >= 0) {
 		if (!num_parse(value, 0, 24 * 60, &n))
@@ -182,23 +189,13 @@ int exc_config_set(struct exc_config *c, const char *section, const char *name, 
 	return -1;
 }
 
-static void region(const struct event_location *l, char out[LANE_REGION_MAX + 1])
-{
-	if (!l->country[0])
-		out[0] = '\0';
-	else if (l->region[0])
-		snprintf(out, LANE_REGION_MAX + 1, "%.2s-%.20s", l->country, l->region);
-	else
-		snprintf(out, LANE_REGION_MAX + 1, "%.2s", l->country);
-}
-
 void exceptions_lane(const struct order_state *o, const struct package_state *p, struct lane *out)
 {
 	memset(out, 0, sizeof(*out));
 	snprintf(out->carrier, sizeof(out->carrier), "%s", p->carrier);
 	snprintf(out->service, sizeof(out->service), "%s", p->service);
-	region(&p->origin, out->origin);
-	region(&o->ship_to, out->destination);
+	lane_region(p->origin.country, p->origin.region, out->origin);
+	lane_region(o->ship_to.country, o->ship_to.region, out->destination);
 }
 
 size_t exceptions_max(const struct order_state *o)

@@ -62,6 +62,7 @@ struct exc_config {
 	 * the customer's rules may fire (stalled, not_handed_over: 24 h; 0) */
 	int64_t grace_ms[EXC__COUNT];
 	int sweep_seconds;           /* how often the sweep looks for due orders (60) */
+	int lanes_refresh_minutes;   /* how often the lanes learn from new deliveries (60) */
 };
 
 void exc_config_defaults(struct exc_config *c);

@@ -21,8 +21,9 @@
  * the caller uses its configured default (the stall threshold) or the
  * carrier's estimate (predictions).
  *
- * Pure: no clock, no I/O.  A model is built once from a sample array and
- * then read-only (share it between threads; rebuild it to refresh).
+ * Pure: no clock, no I/O.  A model is built once from a sample array (the
+ * samples are not kept) and then read-only (share it between threads;
+ * build a new one to refresh).
  * Memory: lanes_model_free() releases a model.
  */
 #ifndef WISMO_LANES_H
@@ -62,7 +63,8 @@ void lane_region(const char *country, const char *region, char *out);
 
 struct lanes_model;
 
-/* Learns from n samples (copied; working time measured with cal). */
+/* Learns from n samples (working time measured with cal).  A sample with
+ * no carrier, no shipped time or delivered before it shipped is skipped. */
 enum werr lanes_model_build(const struct lane_sample *samples, size_t n, const struct calendar *cal,
 			    struct lanes_model **out);
 void lanes_model_free(struct lanes_model *m);
@@ -78,5 +80,13 @@ struct lane_stat {
 /* The finest level of lane with at least LANES_MIN_SAMPLES samples; false
  * (out->level = -1) when none has. */
 bool lanes_lookup(const struct lanes_model *m, const struct lane *lane, struct lane_stat *out);
+
+/* Lane levels that answer (have enough samples), for tests and metrics. */
+size_t lanes_model_groups(const struct lanes_model *m);
+
+/* Calls fn once per carrier + service the model answers for at level 2,
+ * and once per carrier (service "") at level 3. */
+void lanes_each_service(const struct lanes_model *m, void (*fn)(void *ctx, const char *carrier, const char *service),
+			void *ctx);
 
 #endif

@@ -113,19 +113,53 @@ static enum werr sync_tasks(const struct exc_config *cfg, struct store *st, cons
 	return err;
 }
 
+/* The package_lanes rows of o: every parcel a carrier took. */
+static enum werr put_lanes(const struct exc_engine *e, struct store *st, const struct order_state *o,
+			   const struct lane_stat *stats)
+{
+	struct package_lane_row *rows = wcalloc(o->npackages, sizeof(*rows));
+	size_t n = 0;
+	enum werr err;
+
+	for (size_t i = 0; i < o->npackages; i++) {
+		const struct package_state *p = &o->packages[i];
+		struct package_lane_row *r = &rows[n];
+		if (!p->shipped_at)
+			continue;
+		snprintf(r->order, sizeof(r->order), "%s", o->order);
+		snprintf(r->package, sizeof(r->package), "%s", p->tracking);
+		exceptions_lane(o, p, &r->sample.lane);
+		r->sample.shipped_at = p->shipped_at;
+		r->sample.delivered_at = p->status == PKG_DELIVERED ? p->delivered_at : 0;
+		r->sample.max_gap = p->max_gap;
+		r->sample.first_estimate = p->first_estimate;
+		if (predict_delivery(&stats[i], &e->pol->cal, p->shipped_at, p->estimated_delivery, &r->pred))
+			r->best = predict_best(&r->pred, p);
+		n++;
+	}
+	err = store_lane_put(st, o->order, rows, n);
+	free(rows);
+	return err;
+}
+
 enum werr exc_engine_project(void *ctx, struct store *st, const struct order_state *o, int64_t now)
 {
 	const struct exc_engine *e = ctx;
 	size_t cap = exceptions_max(o), n = 0, nold = 0;
 	struct order_exception *x = wmalloc(cap * sizeof(*x));
 	struct exception_row *rows = wmalloc(cap * sizeof(*rows)), *old = NULL;
+	struct lane_stat *stats = wmalloc((o->npackages ? o->npackages : 1) * sizeof(*stats));
 	int64_t next = 0;
-	enum werr err;
+	enum werr err = WERR_OK;
 
-	exceptions_compute(o, &e->pol->cal, e->cfg, NULL, now, x, cap, &n, &next);
+	exc_lanes_lookup(e->lanes, o, stats);
+	exceptions_compute(o, &e->pol->cal, e->cfg, stats, now, x, cap, &n, &next);
 	for (size_t i = 0; i < n; i++)
 		to_row(o->order, &x[i], &rows[i]);
-	if (!(err = store_exc_list(st, o->order, (int)cap + 1, &old, &nold))) {
+	/* an order without parcels has no lane rows to keep or clear */
+	if (o->npackages)
+		err = put_lanes(e, st, o, stats);
+	if (!err && !(err = store_exc_list(st, o->order, (int)cap + 1, &old, &nold))) {
 		if (same_rows(old, nold, rows, n))
 			/* the same exceptions: only the next check may have moved */
 			err = store_exc_put(st, o->order, NULL, 0, next);
@@ -134,6 +168,7 @@ enum werr exc_engine_project(void *ctx, struct store *st, const struct order_sta
 	}
 	free(old);
 	free(rows);
+	free(stats);
 	free(x);
 	return err;
 }

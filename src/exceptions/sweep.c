@@ -16,7 +16,9 @@
 struct exc_sweep {
 	struct store *st;
 	struct writer *w;
+	const struct exc_engine *e;
 	int interval_s;
+	int64_t lanes_every_ms, lanes_at; /* monotonic time of the next lane refresh */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
@@ -65,6 +67,17 @@ static void *sweep_main(void *p)
 		enum werr err;
 
 		pthread_mutex_unlock(&s->mu);
+		if (s->e->lanes && clock_mono_ms() >= s->lanes_at) {
+			size_t samples = 0;
+			char nbuf[24];
+			s->lanes_at = clock_mono_ms() + s->lanes_every_ms;
+			if ((err = exc_lanes_refresh(s->e->lanes, s->st, &s->e->pol->cal, &samples))) {
+				wlog(LOG_ERROR, "lanes_refresh_failed", "error", werr_name(err), NULL);
+			} else {
+				snprintf(nbuf, sizeof(nbuf), "%zu", samples);
+				wlog(LOG_INFO, "lanes_refreshed", "samples", nbuf, NULL);
+			}
+		}
 		if ((err = exc_sweep_once(s->st, s->w, clock_wall_ms(), &n)) && err != WERR_SHUTDOWN)
 			wlog(LOG_ERROR, "exception_sweep_failed", "error", werr_name(err), NULL);
 		pthread_mutex_lock(&s->mu);
@@ -76,9 +89,10 @@ static void *sweep_main(void *p)
 	return NULL;
 }
 
-enum werr exc_sweep_start(const struct exc_config *cfg, const char *store_url, struct writer *w,
+enum werr exc_sweep_start(const struct exc_engine *e, const char *store_url, struct writer *w,
 			  struct exc_sweep **out, char *errbuf, size_t errcap)
 {
+	const struct exc_config *cfg = e->cfg;
 	struct exc_sweep *s = calloc(1, sizeof(*s));
 	pthread_condattr_t ca;
 	enum werr err;
@@ -91,6 +105,9 @@ enum werr exc_sweep_start(const struct exc_config *cfg, const char *store_url, s
 		return err;
 	}
 	s->w = w;
+	s->e = e;
+	s->lanes_every_ms = (int64_t)(cfg->lanes_refresh_minutes > 0 ? cfg->lanes_refresh_minutes : 60) * 60000;
+	s->lanes_at = clock_mono_ms(); /* at once */
 	s->interval_s = cfg->sweep_seconds > 0 ? cfg->sweep_seconds : 60;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);

@@ -44,8 +44,10 @@
 #include "../base/buf.h"
 #include "../base/err.h"
 #include "../core/event.h"
+#include "../core/lanes.h"
 #include "../core/order.h"
 #include "../core/outbox.h"
+#include "../core/predict.h"
 
 #define STORE_READONLY   1 /* open for reading only */
 #define STORE_NO_MIGRATE 2 /* do not apply pending migrations on open */
@@ -243,6 +245,16 @@ struct exception_row {
 	int64_t threshold;
 };
 
+/* A parcel a carrier took: its lane sample (delivered_at 0 while on its
+ * way) and its prediction (likely 0: none; level -1: the carrier's). */
+struct package_lane_row {
+	char order[EV_ORDER_MAX + 1];
+	char package[EV_PACKAGE_MAX + 1];
+	struct lane_sample sample;
+	struct prediction pred;
+	int64_t best; /* predict_best(): the date the page shows, 0 none */
+};
+
 /* A task: states open -> acknowledged -> resolved (or open -> resolved). */
 struct task_row {
 	int64_t id;
@@ -296,7 +308,8 @@ struct task_query {
  *                                                                      parked, unmapped, outbox, consent,
  *                                                                      audit_log)
  *   exceptions struct store_exception_ops open exceptions, next checks, order_exceptions,
- *                                     tasks                             exception_checks, tasks
+ *                                     lane samples and predictions,     exception_checks,
+ *                                     tasks                             package_lanes, tasks
  *
  * struct store_ops holds the connection's own operations (close, migrate,
  * transactions) and one pointer per table; none may be NULL.  Callers do
@@ -543,6 +556,12 @@ struct store_exception_ops {
 	/* Orders whose next check is at or before now, soonest first (free()). */
 	enum werr (*exc_due)(struct store *st, int64_t now, int limit, char (**orders)[EV_ORDER_MAX + 1],
 			     size_t *n);
+	/* Replaces the package_lanes rows of order with rows[0..n). */
+	enum werr (*lane_put)(struct store *st, const char *order, const struct package_lane_row *rows, size_t n);
+	/* The package_lanes rows of order (free()). */
+	enum werr (*lane_list)(struct store *st, const char *order, struct package_lane_row **rows, size_t *n);
+	/* The lane samples of the newest `limit` deliveries (free()). */
+	enum werr (*lane_samples)(struct store *st, int limit, struct lane_sample **out, size_t *n);
 	/* Inserts a task (state open) and sets row->id; when a task not yet
 	 * resolved exists for (order, kind, package): *exists = true, row->id
 	 * is that task's and nothing changes. */
@@ -691,6 +710,9 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_exc_put(st, ...)         ((st)->ops->exceptions->exc_put((st), __VA_ARGS__))
 #define store_exc_list(st, ...)        ((st)->ops->exceptions->exc_list((st), __VA_ARGS__))
 #define store_exc_due(st, ...)         ((st)->ops->exceptions->exc_due((st), __VA_ARGS__))
+#define store_lane_put(st, ...)        ((st)->ops->exceptions->lane_put((st), __VA_ARGS__))
+#define store_lane_list(st, ...)       ((st)->ops->exceptions->lane_list((st), __VA_ARGS__))
+#define store_lane_samples(st, ...)    ((st)->ops->exceptions->lane_samples((st), __VA_ARGS__))
 #define store_task_open(st, ...)       ((st)->ops->exceptions->task_open((st), __VA_ARGS__))
 #define store_task_list(st, ...)       ((st)->ops->exceptions->task_list((st), __VA_ARGS__))
 #define store_task_get(st, ...)        ((st)->ops->exceptions->task_get((st), __VA_ARGS__))

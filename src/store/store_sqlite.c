@@ -46,6 +46,7 @@
 #include "schema/v4_web.h"
 #include "schema/v5_privacy.h"
 #include "schema/v7_exceptions.h"
+#include "schema/v8_lanes.h"
 #include "sqlite_int.h"
 #include "../base/banned.h"
 
@@ -193,6 +194,8 @@ static const char *const migrations[] = {
 	"CREATE INDEX fetch_jobs_due ON fetch_jobs(state, next_at);",
 	/* 7: exceptions over time and their tasks (schema/v7_exceptions.h) */
 	SCHEMA_V7_EXCEPTIONS,
+	/* 8: lanes and predictions (schema/v8_lanes.h) */
+	SCHEMA_V8_LANES,
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

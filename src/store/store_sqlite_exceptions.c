@@ -26,6 +26,17 @@ static const char SQL_EXC_LIST_ALL[] =
 	" ORDER BY since DESC, order_no, kind, package LIMIT ?1";
 static const char SQL_EXC_DUE[] =
 	"SELECT order_no FROM exception_checks WHERE next_at <= ?1 ORDER BY next_at LIMIT ?2";
+static const char SQL_LANE_DELETE[] = "DELETE FROM package_lanes WHERE order_no = ?1";
+static const char SQL_LANE_INSERT[] =
+	"INSERT INTO package_lanes(order_no, package, carrier, service, origin, destination, shipped_at,"
+	" delivered_at, max_gap, first_estimate, earliest, likely, latest, level, samples, best)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+#define LANE_COLS "carrier, service, origin, destination, shipped_at, delivered_at, max_gap, first_estimate"
+static const char SQL_LANE_LIST[] =
+	"SELECT order_no, package, " LANE_COLS ", earliest, likely, latest, level, samples, best FROM package_lanes"
+	" WHERE order_no = ?1 ORDER BY package";
+static const char SQL_LANE_SAMPLES[] =
+	"SELECT " LANE_COLS " FROM package_lanes WHERE delivered_at > 0 ORDER BY delivered_at DESC LIMIT ?1";
 static const char SQL_TASK_LIVE[] =
 	"SELECT id FROM tasks WHERE order_no = ?1 AND kind = ?2 AND package = ?3 AND state != 'resolved'";
 static const char SQL_TASK_INSERT[] =
@@ -226,7 +237,81 @@ static enum werr sq_task_update(struct store *st, const struct task_row *r)
 	return err ? err : changed ? WERR_OK : WERR_NOT_FOUND;
 }
 
+static enum werr sq_lane_put(struct store *st, const char *order, const struct package_lane_row *rows, size_t n)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	bool own = false;
+	enum werr err = sq_op_begin(s, &own);
+
+	if (err)
+		return err;
+	if ((err = sq_stmt(s, SQL_LANE_DELETE, &q)) ||
+	    (err = sq_step_write(s, q, sq_bind(q, "S", order), "unable to clear lane rows", NULL)))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		const struct lane_sample *x = &rows[i].sample;
+		const struct prediction *p = &rows[i].pred;
+		if ((err = sq_stmt(s, SQL_LANE_INSERT, &q)) ||
+		    (err = sq_step_write(s, q,
+					 sq_bind(q, "SSSSSSiiiiiiiiii", order, rows[i].package, x->lane.carrier,
+						 x->lane.service, x->lane.origin, x->lane.destination, x->shipped_at,
+						 x->delivered_at, x->max_gap, x->first_estimate, p->earliest,
+						 p->likely, p->latest, (int64_t)p->level, (int64_t)p->n, rows[i].best),
+					 "unable to store a lane row", NULL)))
+			goto out;
+	}
+out:
+	return sq_op_end(s, own, err);
+}
+
+static enum werr read_lane_sample(struct sqlite_store *s, sqlite3_stmt *q, void *row)
+{
+	struct lane_sample *x = row;
+
+	return sq_row(s, q, "ffffiiii", SQ_FIELD(x->lane.carrier), SQ_FIELD(x->lane.service), SQ_FIELD(x->lane.origin),
+		      SQ_FIELD(x->lane.destination), &x->shipped_at, &x->delivered_at, &x->max_gap,
+		      &x->first_estimate);
+}
+
+static enum werr read_lane_row(struct sqlite_store *s, sqlite3_stmt *q, void *row)
+{
+	struct package_lane_row *r = row;
+	struct lane_sample *x = &r->sample;
+	int64_t level = -1, n = 0;
+	enum werr err = sq_row(s, q, "ffffffiiiiiiiiii", SQ_FIELD(r->order), SQ_FIELD(r->package),
+			       SQ_FIELD(x->lane.carrier), SQ_FIELD(x->lane.service), SQ_FIELD(x->lane.origin),
+			       SQ_FIELD(x->lane.destination), &x->shipped_at, &x->delivered_at, &x->max_gap,
+			       &x->first_estimate, &r->pred.earliest, &r->pred.likely, &r->pred.latest, &level, &n, &r->best);
+	r->pred.level = (int)level;
+	r->pred.n = (size_t)n;
+	return err;
+}
+
+static enum werr sq_lane_list(struct store *st, const char *order, struct package_lane_row **rows, size_t *n)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q = NULL;
+	enum werr err = sq_stmt(s, SQL_LANE_LIST, &q);
+
+	return sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "S", order), sizeof(**rows), read_lane_row,
+			     "unable to read lane rows", sq_release_plain, (void **)rows, n);
+}
+
+static enum werr sq_lane_samples(struct store *st, int limit, struct lane_sample **out, size_t *n)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q = NULL;
+	enum werr err = sq_stmt(s, SQL_LANE_SAMPLES, &q);
+
+	return sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "i", (int64_t)limit), sizeof(**out),
+			     read_lane_sample, "unable to read lane samples", sq_release_plain, (void **)out, n);
+}
+
 const struct store_exception_ops sq_exception_ops = {
+	.lane_put = sq_lane_put,
+	.lane_list = sq_lane_list,
+	.lane_samples = sq_lane_samples,
 	.exc_put = sq_exc_put,
 	.exc_list = sq_exc_list,
 	.exc_due = sq_exc_due,

@@ -57,7 +57,11 @@ static const char SQL_DUMP_EXCEPTIONS[] =
 	"SELECT order_no, kind, package, since, reason, basis, threshold FROM order_exceptions"
 	" ORDER BY order_no, kind, package";
 static const char SQL_DUMP_CHECKS[] = "SELECT order_no, next_at FROM exception_checks ORDER BY order_no";
+static const char SQL_DUMP_LANES[] =
+	"SELECT order_no, package, carrier, service, origin, destination, shipped_at, delivered_at, max_gap,"
+	" first_estimate, earliest, likely, latest, level, samples, best FROM package_lanes ORDER BY order_no, package";
 static const char SQL_CLEAR_EXCEPTIONS[] = "DELETE FROM order_exceptions";
+static const char SQL_CLEAR_LANES[] = "DELETE FROM package_lanes";
 static const char SQL_CLEAR_CHECKS[] = "DELETE FROM exception_checks";
 /* One index probe on order_no and one rowid read whether or not the order
  * exists: an unknown order reads the newest row instead (a decoy), and the
@@ -318,6 +322,8 @@ static enum werr sq_clear_projections(struct store *st)
 		err = sq_exec(s, SQL_CLEAR_EXCEPTIONS, "unable to clear exceptions");
 	if (!err)
 		err = sq_exec(s, SQL_CLEAR_CHECKS, "unable to clear exception checks");
+	if (!err)
+		err = sq_exec(s, SQL_CLEAR_LANES, "unable to clear lane rows");
 	return sq_op_end(s, own, err);
 }
 
@@ -330,6 +336,7 @@ static const struct {
 	{ "package", SQL_DUMP_PACKAGES },
 	{ "exception", SQL_DUMP_EXCEPTIONS },
 	{ "check", SQL_DUMP_CHECKS },
+	{ "lane", SQL_DUMP_LANES },
 };
 
 static enum werr sq_dump_projections(struct store *st, struct buf *out)

@@ -332,6 +332,42 @@ out:
 	return err;
 }
 
+enum werr view_add_predictions(struct store *st, const char *order, cJSON *packages)
+{
+	struct package_lane_row *rows = NULL;
+	size_t n = 0;
+	cJSON *p;
+	enum werr err;
+
+	if ((err = store_lane_list(st, order, &rows, &n)))
+		return err;
+	cJSON_ArrayForEach(p, packages) {
+		const cJSON *tn = cJSON_GetObjectItemCaseSensitive(p, "tracking_number");
+		for (size_t i = 0; i < n && cJSON_IsString(tn); i++) {
+			const struct prediction *pr = &rows[i].pred;
+			cJSON *x;
+			if (strcmp(rows[i].package, tn->valuestring) || !pr->likely)
+				continue;
+			if (!(x = cJSON_AddObjectToObject(p, "predicted"))) {
+				free(rows);
+				return WERR_NOMEM;
+			}
+			wtime_json_add(x, "earliest", pr->earliest);
+			wtime_json_add(x, "likely", pr->likely);
+			wtime_json_add(x, "latest", pr->latest);
+			cJSON_AddStringToObject(x, "basis", predict_basis(pr));
+			if (pr->level >= 0)
+				cJSON_AddNumberToObject(x, "lane_level", pr->level);
+			else
+				cJSON_AddNullToObject(x, "lane_level");
+			add_int(x, "samples", (int64_t)pr->n);
+			wtime_json_add(x, "best", rows[i].best);
+		}
+	}
+	free(rows);
+	return WERR_OK;
+}
+
 enum werr view_agent(struct store *st, const struct policy *pol, const char *id, int64_t now, cJSON **out)
 {
 	char order[EV_ORDER_MAX + 1];
@@ -390,7 +426,8 @@ enum werr view_agent(struct store *st, const struct policy *pol, const char *id,
 	arr = cJSON_GetObjectItemCaseSensitive(proj, "conflicts");
 	cJSON_AddItemToObject(root, "conflicts", arr ? cJSON_Duplicate(arr, 1) : cJSON_CreateArray());
 	add_int(root, "open_conflicts", (int64_t)o.nconflicts);
-	if ((err = agent_work(st, o.order, now, root)))
+	if ((err = agent_work(st, o.order, now, root)) ||
+	    (err = view_add_predictions(st, o.order, cJSON_GetObjectItemCaseSensitive(proj, "packages"))))
 		goto out_proj_owned;
 	proj = NULL;
 	*out = root;

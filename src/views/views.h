@@ -52,11 +52,24 @@ int views_config_set(struct views_config *c, const char *section, const char *na
  *                   "raw_id": n|null} ... oldest first (event time, then key) ],
  *    "duplicates": [ {"key","source","count","first_received_at","last_received_at"} ],
  *    "conflicts": [ same objects as the projection's "conflicts" ],
- *    "open_conflicts": n }
+ *    "open_conflicts": n,
+ *    "exceptions": [...], "tasks": [...] (docs/exceptions.md) }
+ *
+ * Each package of "order" with a carrier gains "predicted" (view_add_predictions).
  *
  * WERR_NOT_FOUND for no such order.
  */
 enum werr view_agent(struct store *st, const struct policy *pol, const char *order, int64_t now, cJSON **out);
+
+/*
+ * Adds to each object of packages (an order projection's "packages") the
+ * prediction stored for it (docs/predictions.md):
+ *   "predicted": {"earliest","likely","latest","basis":"lane"|"carrier",
+ *                 "lane_level":0..3|null,"samples":n,"best"}
+ * ("best" is the one date the tracking page shows).  Packages without one
+ * are left as they are.
+ */
+enum werr view_add_predictions(struct store *st, const char *order, cJSON *packages);
 
 /*
  * Every event of an order in event-time order, and one entry per key that

@@ -30,6 +30,7 @@
 #include "../base/log.h"
 #include "../base/wtime.h"
 #include "../core/order.h"
+#include "../views/views.h"
 #include "web_int.h"
 #include "../http/sse.h"
 #include "../core/link.h"
@@ -507,7 +508,10 @@ static cJSON *build_view(struct http_req *r, const cJSON *o, const char *token, 
 		const char *tn = jstr(p, "tracking_number"), *pst = jstr(p, "status"), *det = jstr(p, "detail");
 		const cJSON *pcv = cJSON_GetObjectItemCaseSensitive(p, "customer_view");
 		const cJSON *act = cJSON_GetObjectItemCaseSensitive(p, "action_required");
-		int64_t eta = jtime(p, "estimated_delivery"), delivered = jtime(p, "delivered_at");
+		/* the one date: the prediction's choice (docs/predictions.md), else the carrier's */
+		int64_t best = jtime(cJSON_GetObjectItemCaseSensitive(p, "predicted"), "best");
+		int64_t carrier_eta = jtime(p, "estimated_delivery"), delivered = jtime(p, "delivered_at");
+		int64_t eta = best ? best : carrier_eta;
 		if (!pk || !pkgs)
 			break;
 		cJSON_AddItemToArray(pkgs, pk);
@@ -524,7 +528,8 @@ static cJSON *build_view(struct http_req *r, const cJSON *o, const char *token, 
 			   !(pst && !strcmp(pst, "cancelled"))) {
 			page_date(eta, buf, sizeof(buf));
 			cJSON_AddStringToObject(pk, "eta", buf);
-			if (promised && eta > promised)
+			/* late is the carrier's word (or the store's), not a guess */
+			if (promised && carrier_eta > promised)
 				delayed = true;
 			if (eta > newest_eta)
 				newest_eta = eta;
@@ -596,7 +601,15 @@ enum http_result web_track_page(struct http_req *r)
 		http_werr(r, err, "unable to read the order");
 		goto out;
 	}
-	if (!(o = cJSON_Parse(json)) || !(v = build_view(r, o, token, order))) {
+	if (!(o = cJSON_Parse(json))) {
+		http_werr(r, WERR_NOMEM, "unable to build the page");
+		goto out;
+	}
+	if ((err = view_add_predictions(st, order, cJSON_GetObjectItemCaseSensitive(o, "packages")))) {
+		http_werr(r, err, "unable to read the order's predictions");
+		goto out;
+	}
+	if (!(v = build_view(r, o, token, order))) {
 		http_werr(r, WERR_NOMEM, "unable to build the page");
 		goto out;
 	}

@@ -4,6 +4,7 @@ Each call runs in an empty temporary directory, so a --help that opened a store 
 ./wismo.ini would show up as a file left behind.
 """
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -14,7 +15,8 @@ from harness import WISMO, main  # noqa: E402
 
 # Every subcommand, as the user types it before --help.
 SUBCOMMANDS = [["serve"], ["demo"], ["migrate"], ["rebuild"], ["order"], ["keys"], ["keys", "create"],
-               ["parse"], ["check"], ["erase"], ["track-link"], ["notify"], ["notify", "preview"]]
+               ["parse"], ["check"], ["erase"], ["track-link"], ["notify"], ["notify", "preview"],
+               ["eval-predictions"]]
 
 
 def run(*args):
@@ -84,6 +86,32 @@ class Refusals(unittest.TestCase):
                 self.assertEqual(r.returncode, 2)
                 self.assertEqual(r.stdout, "")
                 self.assertIn(f"usage: wismo {args[0]} ", r.stderr)
+
+
+class EvalPredictions(unittest.TestCase):
+    """docs/predictions.md "Measured": the targets hold on simulated histories
+    of several seeds, and the command says when they do not."""
+
+    def figures(self, out):
+        cov = float(re.search(r"coverage: ([0-9.]+) %", out).group(1))
+        ours, carrier = map(float, re.search(r"hours: wismo ([0-9.]+), carrier ([0-9.]+)", out).groups())
+        return cov, ours, carrier
+
+    def test_13_coverage_and_error_against_the_carrier(self):
+        for seed in ("1", "7"):
+            r, left = run("eval-predictions", "--seed", seed)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(left, [])
+            cov, ours, carrier = self.figures(r.stdout)
+            self.assertGreaterEqual(cov, 90.0)
+            self.assertLess(ours, carrier)
+            self.assertIn("targets met", r.stdout)
+
+    def test_13_bad_options(self):
+        for args in (["--weeks", "8"], ["--per-day", "0"], ["--seed", "x"], ["extra"]):
+            r, _ = run("eval-predictions", *args)
+            self.assertEqual(r.returncode, 2, args)
+            self.assertIn("usage: wismo eval-predictions", r.stderr)
 
 
 if __name__ == "__main__":
