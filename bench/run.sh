@@ -47,7 +47,7 @@ PER_ORDER=10 # events per preloaded order (bench/loader.c)
 
 BIN="$ROOT/$BUILD/wismo"
 BB="$ROOT/$BUILD/bench"
-for p in "$BIN" "$BB/loadgen" "$BB/hello" "$BB/sqlite_ceiling" "$BB/loader"; do
+for p in "$BIN" "$BB/loadgen" "$BB/hello" "$BB/sqlite_ceiling" "$BB/loader" "$BB/sweep"; do
 	[ -x "$p" ] || { echo "run.sh: $p is missing; build first (make, or meson -Dbench=true)" >&2; exit 1; }
 done
 command -v wrk >/dev/null || { echo "run.sh: wrk is missing (scripts/deps.sh bench)" >&2; exit 1; }
@@ -108,6 +108,12 @@ wrk_lookup() { # PORT KEY NORDERS
 }
 loadgen() { timeout $((SECS + WARM + 30)) "$BB/loadgen" "$@" --secs "$SECS" --warmup "$WARM"; }
 
+# Every client here is 127.0.0.1: the per-address cap (docs/config.md
+# [limits]) would count the load generator's 64 connections and its
+# probes as one abusive client.
+CONF="$WORK/bench.ini"
+printf '[limits]\nconnections_per_ip = 0\n' >"$CONF"
+
 log "mode $MODE: sizes ${SIZES[*]} events, ${SECS}s per measurement, $CONNS connections"
 
 # ---- ceilings ----
@@ -125,7 +131,7 @@ stop_server "$SPID"
 log "ingest: 64 clients, 50 and 1 events per request, synchronous=FULL"
 DB="$WORK/ingest.db"
 KEY=$(new_key "$DB")
-start_server "$PORT" "$BIN" serve --listen "127.0.0.1:$PORT" --store "sqlite:$DB"
+start_server "$PORT" "$BIN" serve --listen "127.0.0.1:$PORT" --store "sqlite:$DB" --config "$CONF"
 ING50=$(loadgen ingest --port "$PORT" --key "$KEY" --conns $CONNS --batch 50 --tag a)
 ING1=$(loadgen ingest --port "$PORT" --key "$KEY" --conns $CONNS --batch 1 --tag b)
 HALF=$(awk -v r="$(kv "$ING50" events_per_s)" 'BEGIN { printf "%d", r / 2 }')
@@ -144,7 +150,7 @@ for n in "${SIZES[@]}"; do
 	bytes=$(($(stat -c %s "$DB") + $(stat -c %s "$DB-wal" 2>/dev/null || echo 0)))
 	G_BPE[$n]=$((bytes / n))
 	KEY=$(new_key "$DB")
-	start_server "$PORT" "$BIN" serve --listen "127.0.0.1:$PORT" --store "sqlite:$DB"
+	start_server "$PORT" "$BIN" serve --listen "127.0.0.1:$PORT" --store "sqlite:$DB" --config "$CONF"
 	log "growth $n: lookups (wrk), then ingest of 50 per request"
 	L=$(wrk_lookup "$PORT" "$KEY" "$orders")
 	# peak RSS while the database holds n events (the ingest below adds more)
@@ -160,6 +166,13 @@ for n in "${SIZES[@]}"; do
 		{ echo "run.sh: lookups at $n had errors: $L" >&2; exit 1; }
 	rm -f "$DB" "$DB"-*
 done
+# ---- the exception sweep with 10^5 and 10^6 open orders (1,000 due) ----
+DB="$WORK/sweep.db"
+log "sweep: preloading 10,000 orders, then 10^5 and 10^6 open orders with a next check"
+WISMO_SQLITE_SYNC=OFF "$BB/loader" --store "sqlite:$DB" --orders 10000
+SW5=$(WISMO_SQLITE_SYNC=OFF "$BB/sweep" --store "sqlite:$DB" --orders 10000 --open 100000)
+SW6=$(WISMO_SQLITE_SYNC=OFF "$BB/sweep" --store "sqlite:$DB" --orders 10000 --open 1000000)
+rm -f "$DB" "$DB"-*
 SMALL=${SIZES[0]}
 BIG=${SIZES[${#SIZES[@]} - 1]}
 # Memory is compared between the two largest sizes: below the caches' bounds
@@ -208,6 +221,11 @@ row "Lookup p99, ${BIG} vs ${SMALL} events" "$(awk -v a="${G_P99[$BIG]}" -v b="$
 row "Peak RSS, ${BIG} vs ${MID} events" "$(awk -v a="${G_RSS[$BIG]}" -v b="${G_RSS[$MID]}" \
 	'BEGIN { printf "%.2fx", a / b }')" "" "" "flat (<= 1.25x)" \
 	"$(ok ge "$(awk -v a="${G_RSS[$MID]}" 'BEGIN{print 1.25 * a}')" "${G_RSS[$BIG]}")"
+row "Exception sweep, 1,000 due of 10^5 / 10^6 open: orders/s" \
+	"$(fmt_int "$(kv "$SW5" due_orders_per_s)") / $(fmt_int "$(kv "$SW6" due_orders_per_s)")" "" "" "" -
+row "  idle pass (nothing due), 10^5 / 10^6 open, us (median; p99)" \
+	"$(kv "$SW5" idle_us); $(kv "$SW5" idle_p99_us) / $(kv "$SW6" idle_us); $(kv "$SW6" idle_p99_us)" "" "" \
+	"10^6 <= 2x 10^5 + 5 us" "$(ok ge "$(awk -v a="$(kv "$SW5" idle_us)" 'BEGIN{print 2 * a + 5}')" "$(kv "$SW6" idle_us)")"
 
 echo
 echo "wismo bench ($MODE) $(date -u +%Y-%m-%dT%H:%MZ) - $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), Linux $(uname -r)"
