@@ -33,6 +33,7 @@ SETTER(set_rules, notify_rules_config_set, rules)
 SETTER(set_notify, notify_config_set, notify)
 SETTER(set_retention, retention_config_set, retention)
 SETTER(set_exceptions, exc_config_set, exceptions)
+SETTER(set_promises, promise_config_set, policy.promises)
 #undef SETTER
 
 static int set_sources(struct config *c, const char *section, const char *key, const char *value)
@@ -42,7 +43,7 @@ static int set_sources(struct config *c, const char *section, const char *key, c
 
 static int (*const setters[])(struct config *, const char *, const char *, const char *) = {
 	set_http, set_store, set_policy, set_sources, set_api, set_views, set_web, set_rules, set_notify,
-	set_retention, set_exceptions,
+	set_retention, set_exceptions, set_promises,
 };
 
 struct load_ctx {

@@ -95,6 +95,15 @@ int calendar_parse_holidays(struct calendar *c, const char *text)
 	return 0;
 }
 
+int64_t calendar_day_start(const struct calendar *c, int64_t t)
+{
+	int64_t local = t + c->offset_ms, day = local / CAL_DAY_MS;
+
+	if (local % CAL_DAY_MS < 0)
+		day--;
+	return day * CAL_DAY_MS - c->offset_ms;
+}
+
 bool calendar_workday(const struct calendar *c, int64_t day)
 {
 	int wd = (int)(((day % 7) + 11) % 7); /* 1970-01-01 was a Thursday (4) */

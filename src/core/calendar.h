@@ -36,6 +36,8 @@ void calendar_init(struct calendar *c);
 int calendar_parse_days(const char *text);
 /* "2026-12-25,2027-01-01": sets the holidays; -1 for a bad date or too many. */
 int calendar_parse_holidays(struct calendar *c, const char *text);
+/* The start of the shop's local day holding t (a UTC instant). */
+int64_t calendar_day_start(const struct calendar *c, int64_t t);
 /* Whether local day number `day` works. */
 bool calendar_workday(const struct calendar *c, int64_t day);
 /* Working milliseconds in [from, to); 0 when to <= from. */

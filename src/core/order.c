@@ -760,6 +760,25 @@ static void fold_assert_invariants(const struct order_state *out)
 #endif
 }
 
+/* The promises the store did not give, from the shipping method's policy
+ * (core/promise.h), for an order a store or warehouse has spoken of (an
+ * order milestone decided). */
+static void fold_promises(const struct fold *fd, struct order_state *o)
+{
+	const struct policy *pol = fd->pol;
+	const struct promise_rule *r;
+
+	if ((o->promised_by && o->promised_ship_by) || !fd->mile ||
+	    !(r = promise_rule_for(&pol->promises, o->shipping_method)))
+		return;
+	if (!o->promised_ship_by && r->ship_days >= 0 &&
+	    (o->promised_ship_by = promise_deadline(&pol->promises, &pol->cal, o->placed_at, r->ship_days)))
+		o->promise_from_policy = true;
+	if (!o->promised_by && r->deliver_days >= 0 &&
+	    (o->promised_by = promise_deadline(&pol->promises, &pol->cal, o->placed_at, r->deliver_days)))
+		o->promise_from_policy = true;
+}
+
 enum werr order_fold(const struct policy *pol, const struct event *events, size_t n,
 		     struct order_state *out, enum ev_outcome *outcomes)
 {
@@ -775,6 +794,7 @@ enum werr order_fold(const struct policy *pol, const struct event *events, size_
 		fold_resolve(&fd, events, out, outcomes);
 		fold_conflicts(&fd, out);
 		fold_rollup(out);
+		fold_promises(&fd, out);
 		fold_release(&fd);
 	}
 	fold_assert_invariants(out);

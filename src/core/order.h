@@ -101,6 +101,7 @@ struct order_state {
 	int64_t placed_at;              /* earliest placed event, else earliest event */
 	int64_t promised_by;            /* promised delivery (latest given), 0 if none */
 	int64_t promised_ship_by;       /* promised shipping (latest given), 0 if none */
+	bool promise_from_policy;       /* a promise above came from [promises], not the store */
 	char shipping_method[EV_METHOD_MAX + 1]; /* latest given, "" if none */
 	bool has_value;
 	double value;                   /* latest value given (has_value), with its currency */

@@ -232,6 +232,8 @@ enum werr order_to_json(const struct order_state *o, struct buf *out)
 	time_or_null(&w, o->promised_by);
 	key(&w, "promised_ship_by", false);
 	time_or_null(&w, o->promised_ship_by);
+	key(&w, "promise_source", false);
+	str_or_null(&w, o->promised_by || o->promised_ship_by ? (o->promise_from_policy ? "policy" : "store") : "");
 	key(&w, "shipping_method", false);
 	str_or_null(&w, o->shipping_method);
 	key(&w, "value", false);

@@ -71,6 +71,7 @@ void policy_init_defaults(struct policy *p)
 	p->terminal_hold_ms = 12LL * 3600 * 1000;
 	p->future_skew_ms = 24LL * 3600 * 1000;
 	calendar_init(&p->cal);
+	promise_config_defaults(&p->promises);
 }
 
 static int find_source(const struct policy *p, const char *source)

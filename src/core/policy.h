@@ -28,6 +28,7 @@
 #include "../base/err.h"
 #include "calendar.h"
 #include "event.h"
+#include "promise.h"
 #include "status.h"
 
 enum source_kind {
@@ -68,6 +69,9 @@ struct policy {
 	/* The shop's working days ([calendar], docs/exceptions.md): the fold
 	 * measures a parcel's waits between scans in working time with it. */
 	struct calendar cal;
+	/* Promises by shipping method ([promises]): the fold fills an order's
+	 * promised_ship_by / promised_by from them when its store gave none. */
+	struct promise_config promises;
 };
 
 void policy_init_defaults(struct policy *p);

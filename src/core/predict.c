@@ -10,15 +10,6 @@ const char *predict_basis(const struct prediction *p)
 	return p->level >= 0 ? "lane" : "carrier";
 }
 
-int64_t predict_day_start(const struct calendar *cal, int64_t t)
-{
-	int64_t local = t + cal->offset_ms, day = local / CAL_DAY_MS;
-
-	if (local % CAL_DAY_MS < 0)
-		day--;
-	return day * CAL_DAY_MS - cal->offset_ms;
-}
-
 bool predict_delivery(const struct lane_stat *st, const struct calendar *cal, int64_t shipped_at,
 		      int64_t carrier_estimate, struct prediction *out)
 {
@@ -30,15 +21,15 @@ bool predict_delivery(const struct lane_stat *st, const struct calendar *cal, in
 		int64_t hi = calendar_add(cal, shipped_at, st->transit_p95);
 		if (hi == INT64_MAX)
 			return false; /* a calendar without working days */
-		out->earliest = predict_day_start(cal, lo);
+		out->earliest = calendar_day_start(cal, lo);
 		out->likely = calendar_add(cal, shipped_at, st->transit_p50);
-		out->latest = predict_day_start(cal, hi) + CAL_DAY_MS - 1;
+		out->latest = calendar_day_start(cal, hi) + CAL_DAY_MS - 1;
 		out->level = st->level;
 		out->n = st->n;
 		return true;
 	}
 	if (carrier_estimate > 0) {
-		out->earliest = predict_day_start(cal, carrier_estimate);
+		out->earliest = calendar_day_start(cal, carrier_estimate);
 		out->likely = carrier_estimate;
 		out->latest = out->earliest + CAL_DAY_MS - 1;
 		return true;

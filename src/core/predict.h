@@ -49,7 +49,4 @@ bool predict_delivery(const struct lane_stat *st, const struct calendar *cal, in
  * estimate; 0 when there is nothing to show. */
 int64_t predict_best(const struct prediction *p, const struct package_state *ps);
 
-/* The start of the local day holding t. */
-int64_t predict_day_start(const struct calendar *cal, int64_t t);
-
 #endif

@@ -85,19 +85,9 @@ const struct promise_rule *promise_rule_for(const struct promise_config *c, cons
 	return fallback;
 }
 
-/* The start of the shop's local day holding t. */
-static int64_t day_start(const struct calendar *cal, int64_t t)
-{
-	int64_t local = t + cal->offset_ms, day = local / CAL_DAY_MS;
-
-	if (local % CAL_DAY_MS < 0)
-		day--;
-	return day * CAL_DAY_MS - cal->offset_ms;
-}
-
 int64_t promise_deadline(const struct promise_config *c, const struct calendar *cal, int64_t placed_at, int days)
 {
-	int64_t from = day_start(cal, placed_at), at;
+	int64_t from = calendar_day_start(cal, placed_at), at;
 
 	/* after the cut-off, or on a day off: the order counts from the next working day */
 	if (placed_at - from >= (int64_t)c->cutoff_hour * HOUR_MS)
@@ -108,5 +98,5 @@ int64_t promise_deadline(const struct promise_config *c, const struct calendar *
 	at = calendar_add(cal, from, (int64_t)days * CAL_DAY_MS + 1);
 	if (at == INT64_MAX)
 		return 0;
-	return day_start(cal, at) + CAL_DAY_MS - 1;
+	return calendar_day_start(cal, at) + CAL_DAY_MS - 1;
 }

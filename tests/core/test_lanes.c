@@ -197,8 +197,8 @@ static void test_predict_window(void **state)
 
 	/* the shop's local day: UTC-5 moves the cuts */
 	cal.offset_ms = -5 * HOUR;
-	assert_int_equal(predict_day_start(&cal, MON + 2 * HOUR), MON - DAY + 5 * HOUR);
-	assert_int_equal(predict_day_start(&cal, MON + 6 * HOUR), MON + 5 * HOUR);
+	assert_int_equal(calendar_day_start(&cal, MON + 2 * HOUR), MON - DAY + 5 * HOUR);
+	assert_int_equal(calendar_day_start(&cal, MON + 6 * HOUR), MON + 5 * HOUR);
 
 	/* the page's one date */
 	st.level = 1;

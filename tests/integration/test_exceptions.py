@@ -37,6 +37,9 @@ business_days = all
 [exceptions]
 sweep_seconds = 1
 not_handed_over_hours = 24
+
+[promises]
+express = 0,2
 """)
         cls.srv.start()
 
@@ -94,6 +97,21 @@ not_handed_over_hours = 24
         self.assertEqual(stalled["threshold_hours"], 48)
         teams = sorted((t["kind"], t["team"], t["priority"]) for t in self.tasks(order="X-200"))
         self.assertEqual(teams, [("late_vs_promise", "support", "high"), ("stalled", "operations", "normal")])
+
+    def test_13_the_shipping_methods_promise_when_the_store_gives_none(self):
+        self.srv.post_events([ev("X-250", "placed", hours_ago(80), source="shopify", shipping_method="Express")])
+        o = self.agent("X-250")["order"]
+        self.assertEqual(o["promise_source"], "policy")
+        placed = datetime.fromisoformat(o["placed_at"].replace("Z", "+00:00"))
+        ship_by = datetime.fromisoformat(o["promised_ship_by"].replace("Z", "+00:00"))
+        self.assertEqual(ship_by.date(), placed.date())  # 0 days: the order's own day
+        self.assertEqual(self.kinds("X-250"), [("late_vs_promise", None), ("not_shipped_by_promise", None)])
+        # the store's promise wins over the policy's
+        self.srv.post_events([ev("X-251", "placed", hours_ago(80), source="shopify", shipping_method="express",
+                                 promised_by=at(timedelta(days=3)), promised_ship_by=at(timedelta(days=1)))])
+        o = self.agent("X-251")["order"]
+        self.assertEqual(o["promise_source"], "store")
+        self.assertEqual(self.kinds("X-251"), [])
 
     def test_13_the_sweep_opens_an_exception_when_its_time_comes(self):
         # a label 24 h minus 8 s ago: nothing yet; the sweep opens it without any new event
