@@ -34,6 +34,7 @@ static const char *const kind_names[EXC__COUNT] = {
 	[EXC_CUSTOMS_HOLD] = "customs_hold",
 	[EXC_CARRIER_EXCEPTION] = "carrier_exception",
 	[EXC_CONFLICT_UNRESOLVED] = "conflict_unresolved",
+	[EXC_CANCEL_REQUESTED] = "cancel_requested",
 };
 static const char *const team_names[TEAM__COUNT] = { "support", "warehouse", "operations", "returns" };
 static const char *const prio_names[PRIO__COUNT] = { "low", "normal", "high" };
@@ -93,6 +94,7 @@ void exc_config_defaults(struct exc_config *c)
 		[EXC_CUSTOMS_HOLD] = { TEAM_OPERATIONS, PRIO_NORMAL },
 		[EXC_CARRIER_EXCEPTION] = { TEAM_OPERATIONS, PRIO_NORMAL },
 		[EXC_CONFLICT_UNRESOLVED] = { TEAM_OPERATIONS, PRIO_LOW },
+		[EXC_CANCEL_REQUESTED] = { TEAM_SUPPORT, PRIO_HIGH },
 	};
 
 	memset(c, 0, sizeof(*c));
@@ -200,7 +202,7 @@ void exceptions_lane(const struct order_state *o, const struct package_state *p,
 
 size_t exceptions_max(const struct order_state *o)
 {
-	return 3 + 2 * o->npackages;
+	return 4 + 2 * o->npackages;
 }
 
 /* The scan of one order: what opened, and the earliest threshold ahead. */
@@ -438,6 +440,24 @@ static void conflict_check(struct scan *s, const struct order_state *o)
 	}
 }
 
+/* A customer's cancellation request waits for the store: open from the
+ * request until the order is cancelled or refunded. */
+static void cancel_check(struct scan *s, const struct order_state *o)
+{
+	struct order_exception *x;
+	char t[WTIME_BUFSZ];
+
+	if (!o->cancel_requested_at || o->status == ORD_CANCELLED || o->refunded_at >= o->cancel_requested_at)
+		return;
+	if ((x = at(s, EXC_CANCEL_REQUESTED, "", o->cancel_requested_at, 0))) {
+		fmt_time(o->cancel_requested_at, t);
+		snprintf(x->reason, sizeof(x->reason),
+			 "The customer asked to cancel on %s%s; cancel the order and refund it in the store, or "
+			 "contact the customer.",
+			 t, o->status == ORD_DELIVERED ? " (the order has been delivered since)" : "");
+	}
+}
+
 static int exc_cmp(const void *a, const void *b)
 {
 	const struct order_exception *x = a, *y = b;
@@ -456,6 +476,7 @@ void exceptions_compute(const struct order_state *o, const struct calendar *cal,
 		package_checks(&s, o, &o->packages[i], stats ? &stats[i] : NULL);
 	promise_checks(&s, o);
 	conflict_check(&s, o);
+	cancel_check(&s, o);
 	qsort(out, s.n, sizeof(*out), exc_cmp);
 	*n = s.n;
 	*next_check = s.next;

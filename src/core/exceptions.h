@@ -42,6 +42,7 @@ enum exc_kind {
 	EXC_CUSTOMS_HOLD,
 	EXC_CARRIER_EXCEPTION,   /* any other carrier exception detail */
 	EXC_CONFLICT_UNRESOLVED, /* a source conflict open for more than N working hours */
+	EXC_CANCEL_REQUESTED,    /* the customer asked to cancel; the store has neither cancelled nor refunded */
 	EXC__COUNT
 };
 
@@ -82,7 +83,7 @@ struct order_exception {
 
 /*
  * The open exceptions of o at now (at most cap; an order has at most
- * 2 + 2 per package + 1, and what does not fit is left out) into out,
+ * 4 + 2 per package, and what does not fit is left out) into out,
  * their number in *n, in a fixed order (kind, then package).  *next_check
  * gets the earliest instant after now at which a threshold passes (0:
  * none; only a new event can change the answer).  stats holds what the

@@ -529,6 +529,12 @@ static void fold_replay(struct fold *fd, struct order_state *out)
 					 strcmp(e->detail, "full") ? "partial" : "full");
 			continue;
 		}
+		if (f->status == EV_CANCEL_REQUESTED) {
+			/* a request, not a cancellation: the store decides */
+			if (!out->cancel_requested_at || e->occurred_at < out->cancel_requested_at)
+				out->cancel_requested_at = e->occurred_at;
+			continue;
+		}
 		if (f->slot == (int)fd->npk) {
 			/* rule 4: the furthest milestone; cancelled is furthest */
 			if (!fd->mile || f->prog >= fd->mile->prog)

@@ -108,6 +108,7 @@ struct order_state {
 	char currency[EV_CURRENCY_MAX + 1];
 	struct event_location ship_to;  /* latest non-empty destination */
 	int64_t refunded_at;            /* latest applied refund, 0 if none */
+	int64_t cancel_requested_at;    /* first applied cancellation request, 0 if none */
 	char refund[EV_DETAIL_MAX + 1]; /* "full" once any refund says so, else "partial" */
 	int64_t last_event_at;          /* latest event time */
 	int64_t updated_at;             /* latest received_at over all events */

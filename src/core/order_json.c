@@ -258,6 +258,8 @@ enum werr order_to_json(const struct order_state *o, struct buf *out)
 	} else {
 		raw(&w, "null");
 	}
+	key(&w, "cancel_requested_at", false);
+	time_or_null(&w, o->cancel_requested_at);
 	key(&w, "updated_at", false);
 	time_or_null(&w, o->updated_at);
 	key(&w, "last_event_at", false);

@@ -30,6 +30,8 @@ static const struct {
 } builtin_sources[] = {
 	{ "shopify", KIND_STOREFRONT },
 	{ "woocommerce", KIND_STOREFRONT },
+	/* the customer's own requests on wismo's tracking page (docs/web.md) */
+	{ "tracking_page", KIND_STOREFRONT },
 	{ "scans", KIND_WAREHOUSE },
 	{ "shipstation", KIND_SHIPPING },
 	{ "easypost", KIND_AGGREGATOR },

@@ -41,6 +41,7 @@ static const char *const exc_triggers[EXC__COUNT] = {
 	[EXC_CUSTOMS_HOLD] = "exception:customs_hold",
 	[EXC_CARRIER_EXCEPTION] = "exception:carrier_exception",
 	[EXC_CONFLICT_UNRESOLVED] = "exception:conflict_unresolved",
+	[EXC_CANCEL_REQUESTED] = "exception:cancel_requested",
 };
 
 const char *rules_exception_trigger(enum exc_kind k)

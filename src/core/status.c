@@ -32,6 +32,7 @@ static const char *const ev_names[] = {
 	[EV_PACKED] = "packed",
 	[EV_READY_TO_SHIP] = "ready_to_ship",
 	[EV_REFUNDED] = "refunded",
+	[EV_CANCEL_REQUESTED] = "cancel_requested",
 };
 _Static_assert(ARRAY_SIZE(ev_names) == EV__COUNT, "one name per ev_status");
 
@@ -122,7 +123,7 @@ bool ev_status_needs_package(enum ev_status s)
 
 bool ev_status_is_order_level(enum ev_status s)
 {
-	return s >= EV_PLACED && s <= EV_REFUNDED;
+	return s >= EV_PLACED && s <= EV_CANCEL_REQUESTED;
 }
 
 enum milestone ev_milestone(enum ev_status s, bool has_package)
@@ -131,6 +132,7 @@ enum milestone ev_milestone(enum ev_status s, bool has_package)
 	case EV_PLACED:
 	case EV_CONFIRMED:
 	case EV_REFUNDED:
+	case EV_CANCEL_REQUESTED:
 		return MS_ORDER;
 	case EV_PROCESSING:
 	case EV_PICKED:

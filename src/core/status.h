@@ -45,6 +45,10 @@ enum ev_status {
 	/* money back to the customer (storefront); detail "full" or "partial".
 	 * Kept on the timeline and in the order's "refund"; it moves no status. */
 	EV_REFUNDED,
+	/* the customer asked to cancel (the tracking page's "cancel and refund",
+	 * or a store passing the request on); kept on the timeline and in the
+	 * order's "cancel_requested_at", it moves no status: the store cancels */
+	EV_CANCEL_REQUESTED,
 	EV__COUNT
 };
 

@@ -19,6 +19,7 @@ static const struct http_route rows[] = {
 	{ "GET", "/track/", 0, "track", web_track_form },
 	{ "POST", "/track/", 0, "track", web_track_lookup },
 	{ "GET", "/track/{token*}/stream", 0, "track_stream", web_track_stream },
+	{ "POST", "/track/{token*}/cancel", 0, "track_cancel", web_track_cancel },
 	{ "GET", "/track/{token*}", 0, "track", web_track_page },
 	{ "GET", "/static/{name*}", 0, "static", web_static },
 	{ "POST", "/dashboard/login", 0, "dashboard", web_dashboard_login },

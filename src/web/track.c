@@ -29,7 +29,9 @@
 #include "../base/crypto.h"
 #include "../base/log.h"
 #include "../base/wtime.h"
+#include "../adapters/adapter.h"
 #include "../core/order.h"
+#include "../store/writer.h"
 #include "../views/views.h"
 #include "web_int.h"
 #include "../http/sse.h"
@@ -309,6 +311,7 @@ static const char *event_label(const struct event *ev)
 	case EV_RETURNED_TO_SENDER: return "Returning to sender";
 	case EV_CANCELLED: return ev->package[0] ? "Shipment cancelled" : "Order cancelled";
 	case EV_REFUNDED: return "Refund issued";
+	case EV_CANCEL_REQUESTED: return "You asked to cancel";
 	case EV_EXCEPTION:
 		for (size_t i = 0; i < sizeof(details) / sizeof(details[0]); i++)
 			if (!strcmp(ev->detail, details[i].detail))
@@ -562,6 +565,21 @@ static cJSON *build_view(struct http_req *r, const cJSON *o, const char *token, 
 		}
 		cJSON_AddStringToObject(v, "delay", line);
 	}
+	/* the mail-order rule's choice: wait for the new date, or cancel for a
+	 * prompt refund (docs/web.md "Cancel and refund") */
+	if (jtime(o, "cancel_requested_at")) {
+		char line[256];
+		page_date(jtime(o, "cancel_requested_at"), buf, sizeof(buf));
+		snprintf(line, sizeof(line),
+			 "You asked to cancel this order on %s. The shop will confirm the cancellation and your refund.",
+			 buf);
+		cJSON_AddStringToObject(v, "cancel_requested", line);
+	} else if (delayed && !cancelled && cur < 5 && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(o, "refund"))) {
+		struct buf url = BUF_INIT;
+		buf_printf(&url, "/track/%s/cancel", token);
+		cJSON_AddStringToObject(v, "cancel_url", url.p);
+		buf_release(&url);
+	}
 	{
 		const cJSON *refund = cJSON_GetObjectItemCaseSensitive(o, "refund");
 		if (cJSON_IsObject(refund)) {
@@ -623,6 +641,61 @@ out:
 	cJSON_Delete(v);
 	cJSON_Delete(o);
 	free(json);
+	return HTTP_DONE;
+}
+
+/*
+ * POST /track/{token}/cancel: the customer asks to cancel a delayed order
+ * for a refund.  Recorded as a cancel_requested event of the source
+ * "tracking_page" on the order's timeline (one per order: a second press
+ * is a duplicate), which opens a support task (docs/exceptions.md); the
+ * store cancels and refunds.  Then back to the page (303).
+ */
+enum http_result web_track_cancel(struct http_req *r)
+{
+	const char *token = r->param;
+	char order[EV_ORDER_MAX + 1], *json = NULL;
+	struct buf loc = BUF_INIT;
+	struct writer_job job = { 0 };
+	struct event ev;
+	bool dup = false;
+	struct store *st;
+	enum werr err;
+
+	if (!verify_token(r, token, order)) {
+		invalid_link(r);
+		return HTTP_DONE;
+	}
+	if (!(st = app_reader(web_app(r), r)))
+		return HTTP_DONE;
+	err = store_get_order(st, order, &json);
+	free(json);
+	if (err == WERR_NOT_FOUND) {
+		invalid_link(r);
+		return HTTP_DONE;
+	}
+	if (err) {
+		http_werr(r, err, "unable to read the order");
+		return HTTP_DONE;
+	}
+	event_init(&ev);
+	snprintf(ev.source, sizeof(ev.source), "tracking_page");
+	snprintf(ev.order, sizeof(ev.order), "%s", order);
+	snprintf(ev.id, sizeof(ev.id), "cancel_request");
+	ev.status = EV_CANCEL_REQUESTED;
+	ev.occurred_at = clock_wall_ms();
+	adapter_event_key(&ev);
+	job.events = &ev;
+	job.nevents = 1;
+	job.duplicate = &dup;
+	if ((err = writer_submit_wait(web_app(r)->writer, &job)) || (err = job.result)) {
+		http_werr(r, err, "unable to record the request");
+		return HTTP_DONE;
+	}
+	wlog(LOG_INFO, "cancel_requested", "duplicate", dup ? "true" : "false", NULL);
+	buf_printf(&loc, "/track/%s", token);
+	page_redirect(r, loc.p);
+	buf_release(&loc);
 	return HTTP_DONE;
 }
 

@@ -282,6 +282,30 @@ static void test_conflict(void **state)
 	assert_string_equal(run(sp, NULL, MON + 34 * HOUR, NULL, NULL), "conflict_unresolved");
 }
 
+/* Row K1: the customer's cancellation request stays open until the store
+ * cancels or refunds. */
+static void test_cancel_requested(void **state)
+{
+	struct spec asked[] = { { "shopify", NULL, EV_PLACED, MON + 9 * HOUR },
+				{ "tracking_page", NULL, EV_CANCEL_REQUESTED, MON + 10 * HOUR }, { 0 } };
+	struct spec cancelled[] = { { "shopify", NULL, EV_PLACED, MON + 9 * HOUR },
+				    { "tracking_page", NULL, EV_CANCEL_REQUESTED, MON + 10 * HOUR },
+				    { "shopify", NULL, EV_CANCELLED, MON + 12 * HOUR }, { 0 } };
+	struct spec refunded[] = { { "shopify", NULL, EV_PLACED, MON + 9 * HOUR },
+				   { "tracking_page", NULL, EV_CANCEL_REQUESTED, MON + 10 * HOUR },
+				   { "shopify", NULL, EV_REFUNDED, MON + 12 * HOUR }, { 0 } };
+	struct order_exception x;
+	(void)state;
+
+	assert_string_equal(run(asked, NULL, MON + 10 * HOUR - 1, NULL, NULL), "");
+	assert_string_equal(run(asked, NULL, MON + 10 * HOUR, NULL, &x), "cancel_requested");
+	assert_true(x.since == MON + 10 * HOUR);
+	assert_string_equal(run(cancelled, NULL, MON + 30 * HOUR, NULL, NULL), "");
+	assert_string_equal(run(refunded, NULL, MON + 30 * HOUR, NULL, NULL), "");
+	assert_int_equal(cfg.team[EXC_CANCEL_REQUESTED], TEAM_SUPPORT);
+	assert_int_equal(cfg.priority[EXC_CANCEL_REQUESTED], PRIO_HIGH);
+}
+
 /* Rows X1-X2: cancelled and delivered parcels raise nothing; a fixed order. */
 static void test_quiet_states_and_order(void **state)
 {
@@ -352,6 +376,7 @@ int main(void)
 		cmocka_unit_test_setup(test_pickup, setup),
 		cmocka_unit_test_setup(test_promises, setup),
 		cmocka_unit_test_setup(test_conflict, setup),
+		cmocka_unit_test_setup(test_cancel_requested, setup),
 		cmocka_unit_test_setup(test_quiet_states_and_order, setup),
 		cmocka_unit_test_setup(test_config, setup),
 		cmocka_unit_test_setup(test_fold_scan_fields, setup),

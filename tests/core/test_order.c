@@ -838,7 +838,7 @@ static void test_fold_empty(void **state)
 		"{\"order\":\"\",\"status\":\"placed\",\"flags\":[],"
 		"\"customer_view\":{\"step\":1,\"step_name\":\"ordered\",\"label\":\"Ordered\"},"
 		"\"placed_at\":null,\"promised_by\":null,\"promised_ship_by\":null,\"promise_source\":null,\"shipping_method\":null,"
-		"\"value\":null,\"ship_to\":null,\"refund\":null,\"updated_at\":null,\"last_event_at\":null,"
+		"\"value\":null,\"ship_to\":null,\"refund\":null,\"cancel_requested_at\":null,\"updated_at\":null,\"last_event_at\":null,"
 		"\"customer\":{},\"items\":[],\"packages\":[],\"conflicts\":[],\"events\":0}");
 	/* the store's order facts, as the fold keeps them */
 	o.has_value = true;
@@ -934,7 +934,7 @@ static void test_json_golden(void **state)
 		"\"customer_view\":{\"step\":3,\"step_name\":\"shipped\",\"label\":\"Partially delivered\"},"
 		"\"placed_at\":\"2024-03-10T00:00:00Z\",\"promised_by\":\"2024-03-13T00:00:00Z\","
 		"\"promised_ship_by\":null,\"promise_source\":\"store\",\"shipping_method\":null,\"value\":null,\"ship_to\":null,"
-		"\"refund\":null,\"updated_at\":\"2024-03-10T03:21:00Z\",\"last_event_at\":\"2024-03-10T03:20:00Z\","
+		"\"refund\":null,\"cancel_requested_at\":null,\"updated_at\":\"2024-03-10T03:21:00Z\",\"last_event_at\":\"2024-03-10T03:20:00Z\","
 		"\"customer\":{\"first_name\":\"Ada\"},"
 		"\"items\":[{\"sku\":\"A1\",\"name\":\"Item A1\",\"quantity\":2},"
 		"{\"sku\":\"B1\",\"name\":\"Item B1\",\"quantity\":1}],"

@@ -57,6 +57,7 @@ static const struct {
 	{ EV_PACKED, "packed", false, true, MS_WAREHOUSE, MS_WAREHOUSE, 4 },
 	{ EV_READY_TO_SHIP, "ready_to_ship", false, true, MS_WAREHOUSE, MS_WAREHOUSE, 5 },
 	{ EV_REFUNDED, "refunded", false, true, MS_ORDER, MS_ORDER, -1 },
+	{ EV_CANCEL_REQUESTED, "cancel_requested", false, true, MS_ORDER, MS_ORDER, -1 },
 };
 
 /* Every package status: its class, progress and what the customer sees. */

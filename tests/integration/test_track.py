@@ -135,6 +135,10 @@ class Track(unittest.TestCase):
                items=[{"sku": "A", "name": "Lamp", "quantity": 1}]),
             ev("S200", "in_transit", at(10), source="fedex", package="7946S200B", carrier="fedex",
                estimated_delivery=day(4), items=[{"sku": "B", "name": "Shade", "quantity": 1}]),
+            # late against its promise, for the cancel-and-refund choice
+            ev("C500", "placed", at(60), source="shopify", promised_by=day(1),
+               customer={"name": "Katherine", "email": "k@example.com"}),
+            ev("C500", "in_transit", at(20), package="1ZC500", carrier="ups", estimated_delivery=day(5)),
             # action needed
             ev("X300", "placed", at(50), source="shopify",
                customer={"name": "Alan Turing", "email": "alan@example.com"}),
@@ -403,6 +407,36 @@ class Track(unittest.TestCase):
         self.assertTrue(delay.startswith("Delayed — new date "), delay)
         wday = time.strftime("%A", time.gmtime(time.time() + 4 * 86400))
         self.assertIn(wday, delay)
+
+    def test_13_cancel_and_refund_on_a_delayed_order(self):
+        link = self.link_for("C500")
+        p, body, _ = self.page("C500")
+        form = p.find("form", class_="cancel")
+        self.assertEqual(len(form), 1)
+        self.assertEqual(form[0]["action"], link + "/cancel")
+        self.assertEqual(form[0]["method"], "post")
+        # an order on time offers no cancellation
+        p, _, _ = self.page("T100")
+        self.assertFalse(p.find("form", class_="cancel"))
+        # the request: back to the page, which says it was received and offers it no more
+        for _ in range(2):
+            st, h, _, _ = self.req("POST", link + "/cancel")
+            self.assertEqual(st, 303)
+            self.assertEqual(h["location"], link)
+        p, body, _ = self.page("C500")
+        self.assertFalse(p.find("form", class_="cancel"))
+        self.assertIn("You asked to cancel this order on", body)
+        # one request on the timeline (the second press is a duplicate), one support task
+        st, tl = self.s.get("/v1/orders/C500/timeline")
+        req = [e for e in tl["events"] if e.get("status") == "cancel_requested" or
+               e.get("outcome") == "duplicate"]
+        self.assertEqual([(e["source"], e.get("outcome")) for e in req],
+                         [("tracking_page", "applied"), ("tracking_page", "duplicate")])
+        st, t = self.s.get("/v1/tasks?order=C500&kind=cancel_requested")
+        self.assertEqual([(x["team"], x["priority"], x["state"]) for x in t["tasks"]], [("support", "high", "open")])
+        # a forged or expired link records nothing
+        st, _, _, _ = self.req("POST", "/track/not-a-token/cancel")
+        self.assertEqual(st, 404)
 
     def test_action_needed(self):
         p, body, _ = self.page("X300")
