@@ -216,6 +216,71 @@ static int cmp_row(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
+/* Inserts entry into the time-ordered arr before the first entry after at. */
+static void insert_at(cJSON *arr, cJSON *entry, int64_t at)
+{
+	int i = 0;
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, arr) {
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(it, "occurred_at");
+		int64_t ms;
+		if (cJSON_IsString(t) && wtime_parse(t->valuestring, 0, &ms) == WTIME_OK && ms > at)
+			break;
+		i++;
+	}
+	if (i < cJSON_GetArraySize(arr))
+		cJSON_InsertItemInArray(arr, i, entry);
+	else
+		cJSON_AddItemToArray(arr, entry);
+}
+
+static void add_task_entry(cJSON *arr, const struct task_row *t, const char *action, int64_t at)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	if (!e)
+		return;
+	cJSON_AddStringToObject(e, "outcome", "task");
+	cJSON_AddNumberToObject(e, "task", (double)t->id);
+	cJSON_AddStringToObject(e, "action", action);
+	cJSON_AddStringToObject(e, "exception", t->kind);
+	if (t->package[0])
+		cJSON_AddStringToObject(e, "package", t->package);
+	else
+		cJSON_AddNullToObject(e, "package");
+	cJSON_AddStringToObject(e, "team", t->team);
+	cJSON_AddStringToObject(e, "priority", t->priority);
+	wtime_json_add(e, "occurred_at", at);
+	if (!strcmp(action, "opened")) {
+		wtime_json_add(e, "since", t->since);
+		cJSON_AddStringToObject(e, "reason", t->reason);
+	} else if (!strcmp(action, "resolved")) {
+		cJSON_AddStringToObject(e, "resolution", t->resolution);
+		if (t->note[0])
+			cJSON_AddStringToObject(e, "note", t->note);
+	}
+	insert_at(arr, e, at);
+}
+
+enum werr view_task_entries(struct store *st, const char *order, cJSON *arr)
+{
+	struct task_query q = { NULL, NULL, NULL, order, 1000 };
+	struct task_row *t = NULL;
+	size_t n = 0;
+	enum werr err = store_task_list(st, &q, &t, &n);
+
+	for (size_t i = 0; !err && i < n; i++) {
+		add_task_entry(arr, &t[i], "opened", t[i].opened_at);
+		if (t[i].acked_at)
+			add_task_entry(arr, &t[i], "acknowledged", t[i].acked_at);
+		if (t[i].resolved_at)
+			add_task_entry(arr, &t[i], "resolved", t[i].resolved_at);
+	}
+	free(t);
+	return err;
+}
+
 enum werr view_timeline(struct store *st, const struct policy *pol, const char *id, cJSON **out)
 {
 	char order[EV_ORDER_MAX + 1];
@@ -410,6 +475,7 @@ enum werr view_agent(struct store *st, const struct policy *pol, const char *id,
 		goto out_proj_owned;
 	for (size_t i = 0; i < n; i++)
 		cJSON_AddItemToArray(arr, timeline_entry(&o, &items[i], meta, nmeta));
+
 	if (!(arr = cJSON_AddArrayToObject(root, "duplicates")))
 		goto out_proj_owned;
 	for (size_t i = 0; i < ndup; i++) {

@@ -72,6 +72,16 @@ enum werr view_agent(struct store *st, const struct policy *pol, const char *ord
 enum werr view_add_predictions(struct store *st, const char *order, cJSON *packages);
 
 /*
+ * Inserts into arr (timeline entries in time order, as view_agent's) one
+ * entry per change of each of the order's tasks, by time:
+ *   {"outcome":"task","task":id,"action":"opened"|"acknowledged"|"resolved",
+ *    "exception":kind,"package","team","priority","occurred_at",
+ *    opened: "since","reason"; resolved: "resolution","note"?}
+ * (the dashboard's order page shows them among the events).
+ */
+enum werr view_task_entries(struct store *st, const char *order, cJSON *arr);
+
+/*
  * Every event of an order in event-time order, and one entry per key that
  * was delivered again (GET /v1/orders/{o}/timeline).  order as for
  * view_agent.  The events' entries are the agent view's timeline entries.

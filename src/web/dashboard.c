@@ -7,6 +7,7 @@
  *   GET  /dashboard/orders/{order}      the agent view: answer, packages, full timeline
  *   GET  /dashboard/queues/{name}       conflicts | unmapped | rejected | quiet | failures
  *   GET  /dashboard/kpis?from=&to=&group_by=
+ *   GET  /dashboard/tasks?team=         the teams' task queues (dash_tasks.c)
  *   POST /dashboard/login               form key=... -> session cookie, 303 /dashboard
  *   POST /dashboard/logout              clears it
  *
@@ -39,7 +40,7 @@
 
 static const char *const queue_names[] = { "conflicts", "unmapped", "rejected", "quiet", "failures" };
 
-static cJSON *dash_view(struct http_req *r, const char *title)
+cJSON *web_dash_view(struct http_req *r, const char *title)
 {
 	cJSON *v = cJSON_CreateObject();
 
@@ -58,7 +59,7 @@ static cJSON *dash_view(struct http_req *r, const char *title)
 	return v;
 }
 
-static void send_page(struct http_req *r, unsigned status, const char *name, cJSON *v)
+void web_dash_send(struct http_req *r, unsigned status, const char *name, cJSON *v)
 {
 	if (!v) {
 		http_werr(r, WERR_NOMEM, NULL);
@@ -78,7 +79,7 @@ static void login_page(struct http_req *r, unsigned status, const char *notice)
 		if (notice)
 			cJSON_AddStringToObject(v, "notice", notice);
 	}
-	send_page(r, status, "dash_login", v);
+	web_dash_send(r, status, "dash_login", v);
 }
 
 static bool https_public(const struct web_config *c)
@@ -241,6 +242,13 @@ static void kpi_section(cJSON *v, const cJSON *k)
 	add_kpi(sum, "Click to door (p50)", t);
 	snprintf(t, sizeof(t), "%.0f", isfinite(jnum(k, "failures_total")) ? jnum(k, "failures_total") : 0);
 	add_kpi(sum, "Failed sync events", t);
+	fmt_ms(jnum(cJSON_GetObjectItemCaseSensitive(k, "exceptions"), "resolve_p50_ms"), t, sizeof(t));
+	add_kpi(sum, "Exception resolved in (p50)", t);
+	snprintf(t, sizeof(t), "%.0f",
+		 isfinite(jnum(cJSON_GetObjectItemCaseSensitive(k, "exceptions"), "overdue_tasks"))
+			 ? jnum(cJSON_GetObjectItemCaseSensitive(k, "exceptions"), "overdue_tasks")
+			 : 0);
+	add_kpi(sum, "Overdue tasks", t);
 
 	/* 1: events and failures per day */
 	n = 0;
@@ -305,6 +313,41 @@ static void kpi_section(cJSON *v, const cJSON *k)
 					 "seconds", n, cats, 2, ser };
 		add_chart(charts, &ch);
 	}
+
+	/* 6: on time against the promise, per carrier (docs/kpis.md) */
+	n = 0;
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(k, "on_time"),
+							       "by_carrier")) {
+		if (n == CATS_MAX || !jstr(x, "carrier"))
+			break;
+		cats[n] = jstr(x, "carrier");
+		vals[n] = isfinite(jnum(x, "rate")) ? 100 * jnum(x, "rate") : 0;
+		n++;
+	}
+	ser[0] = (struct svg_series){ "on time", vals };
+	ch = (struct svg_chart){ "On-time delivery against the promise, per carrier", "%", n, cats, 1, ser };
+	add_chart(charts, &ch);
+
+	/* 7 and 8: exceptions opened and closed per kind; live and overdue tasks per team */
+	for (int pass = 0; pass < 2; pass++) {
+		const cJSON *exc = cJSON_GetObjectItemCaseSensitive(k, "exceptions");
+		const char *field = pass ? "team" : "kind", *a = pass ? "open_tasks" : "opened",
+			   *b = pass ? "overdue_tasks" : "closed";
+		n = 0;
+		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(exc, pass ? "by_team" : "by_kind")) {
+			if (n == CATS_MAX || !jstr(x, field))
+				break;
+			cats[n] = jstr(x, field);
+			vals[n] = isfinite(jnum(x, a)) ? jnum(x, a) : 0;
+			vals[CATS_MAX + n] = isfinite(jnum(x, b)) ? jnum(x, b) : 0;
+			n++;
+		}
+		ser[0] = (struct svg_series){ pass ? "open tasks" : "opened", vals };
+		ser[1] = (struct svg_series){ pass ? "overdue" : "closed", vals + CATS_MAX };
+		ch = (struct svg_chart){ pass ? "Open and overdue tasks per team" : "Exceptions opened and closed per kind",
+					 pass ? "tasks" : "exceptions", n, cats, 2, ser };
+		add_chart(charts, &ch);
+	}
 	free(vals);
 }
 
@@ -334,7 +377,7 @@ static bool add_queue_counts(struct http_req *r, struct store *st, cJSON *v)
 
 static void overview(struct http_req *r, struct store *st)
 {
-	cJSON *v = dash_view(r, "Dashboard"), *k = NULL;
+	cJSON *v = web_dash_view(r, "Dashboard"), *k = NULL;
 	int64_t now = clock_wall_ms(), to = (now / DAY_MS + 1) * DAY_MS;
 	enum werr err;
 
@@ -353,13 +396,13 @@ static void overview(struct http_req *r, struct store *st)
 	}
 	kpi_section(v, k);
 	cJSON_Delete(k);
-	send_page(r, 200, "dash_overview", v);
+	web_dash_send(r, 200, "dash_overview", v);
 }
 
 /* Sets o.name to the agent view's path for order: the number is data (it may
  * hold '?', '#', '%' or '/'), so it is percent-encoded as one path segment;
  * the router decodes it back before the page reads r->param. */
-static void add_order_url(cJSON *o, const char *name, const char *order)
+void web_dash_order_url(cJSON *o, const char *name, const char *order)
 {
 	struct buf b = BUF_INIT;
 
@@ -373,7 +416,7 @@ static void add_order_url(cJSON *o, const char *name, const char *order)
 static void search(struct http_req *r, struct store *st)
 {
 	const char *q = http_query(r, "q");
-	cJSON *v = dash_view(r, "Search"), *res = NULL, *x;
+	cJSON *v = web_dash_view(r, "Search"), *res = NULL, *x;
 	enum werr err;
 
 	if (!v) {
@@ -392,7 +435,7 @@ static void search(struct http_req *r, struct store *st)
 			cJSON *row;
 			cJSON_ArrayForEach(row, x)
 				if (jstr(row, "order"))
-					add_order_url(row, "url", jstr(row, "order"));
+					web_dash_order_url(row, "url", jstr(row, "order"));
 			cJSON_AddItemToObject(v, "results", x);
 			if (cJSON_GetArraySize(x) > 0)
 				cJSON_AddTrueToObject(v, "found");
@@ -400,12 +443,13 @@ static void search(struct http_req *r, struct store *st)
 		cJSON_Delete(res);
 		cJSON_AddTrueToObject(v, "searched");
 	}
-	send_page(r, 200, "dash_search", v);
+	web_dash_send(r, 200, "dash_search", v);
 }
 
 static void order_page(struct http_req *r, struct store *st, const char *order)
 {
-	cJSON *v = dash_view(r, "Order"), *a = NULL, *x;
+	cJSON *v = web_dash_view(r, "Order"), *a = NULL, *x;
+	const char *number;
 	enum werr err;
 	char title[EV_ORDER_MAX + 16];
 
@@ -418,7 +462,7 @@ static void order_page(struct http_req *r, struct store *st, const char *order)
 		cJSON_AddStringToObject(v, "q", order);
 		cJSON_AddTrueToObject(v, "searched");
 		cJSON_AddStringToObject(v, "notice", "No order or tracking number matches.");
-		send_page(r, 404, "dash_search", v);
+		web_dash_send(r, 404, "dash_search", v);
 		return;
 	}
 	if (err) {
@@ -426,13 +470,26 @@ static void order_page(struct http_req *r, struct store *st, const char *order)
 		cJSON_Delete(v);
 		return;
 	}
+	/* the order's own number (the path may name a parcel) */
+	if ((number = jstr(cJSON_GetObjectItemCaseSensitive(a, "order"), "order")))
+		order = number;
 	x = cJSON_GetObjectItemCaseSensitive(a, "timeline");
+	/* the tasks' openings and closings among the events */
+	if ((err = view_task_entries(st, order, x))) {
+		http_werr(r, err, store_errmsg(st));
+		cJSON_Delete(a);
+		cJSON_Delete(v);
+		return;
+	}
 	{
 		cJSON *e;
 		cJSON_ArrayForEach(e, x) {
 			const cJSON *raw = cJSON_GetObjectItemCaseSensitive(e, "raw_id");
+			const char *outcome = jstr(e, "outcome");
 			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "conflict")))
 				cJSON_AddTrueToObject(e, "is_conflict");
+			if (outcome && !strcmp(outcome, "task"))
+				cJSON_AddTrueToObject(e, "is_task");
 			if (app_key(r)->role == ROLE_ADMIN && cJSON_IsNumber(raw)) {
 				char url[48];
 				snprintf(url, sizeof(url), "/v1/raw/%.0f", raw->valuedouble);
@@ -440,12 +497,10 @@ static void order_page(struct http_req *r, struct store *st, const char *order)
 			}
 		}
 	}
-	snprintf(title, sizeof(title), "Order %s", jstr(cJSON_GetObjectItemCaseSensitive(a, "order"), "order")
-							   ? jstr(cJSON_GetObjectItemCaseSensitive(a, "order"), "order")
-							   : order);
+	snprintf(title, sizeof(title), "Order %s", order);
 	cJSON_ReplaceItemInObjectCaseSensitive(v, "title", cJSON_CreateString(title));
 	cJSON_AddItemToObject(v, "agent", a);
-	send_page(r, 200, "dash_order", v);
+	web_dash_send(r, 200, "dash_order", v);
 }
 
 /* A generic table of a queue's items: scalar fields as columns. */
@@ -456,7 +511,7 @@ static void queue_page(struct http_req *r, struct store *st, const char *name)
 	enum werr err;
 
 	snprintf(title, sizeof(title), "Queue: %s", name);
-	if (!(v = dash_view(r, title))) {
+	if (!(v = web_dash_view(r, title))) {
 		http_werr(r, WERR_NOMEM, NULL);
 		return;
 	}
@@ -504,7 +559,7 @@ static void queue_page(struct http_req *r, struct store *st, const char *name)
 			if (text[0])
 				cJSON_AddStringToObject(cell, "text", text);
 			if (!strcmp(c->valuestring, "order") && cJSON_IsString(val))
-				add_order_url(cell, "url", val->valuestring);
+				web_dash_order_url(cell, "url", val->valuestring);
 			else if ((!strcmp(c->valuestring, "raw_id") || !strcmp(c->valuestring, "sample_raw_id")) &&
 				 cJSON_IsNumber(val) && app_key(r)->role == ROLE_ADMIN)
 				snprintf(url, sizeof(url), "/v1/raw/%.0f", val->valuedouble);
@@ -516,7 +571,7 @@ static void queue_page(struct http_req *r, struct store *st, const char *name)
 			cJSON_AddStringToObject(row, "order", jstr(it, "order"));
 	}
 	cJSON_Delete(q);
-	send_page(r, 200, "dash_queue", v);
+	web_dash_send(r, 200, "dash_queue", v);
 }
 
 /* "YYYY-MM-DD" -> ms at midnight UTC; 0 when absent or bad. */
@@ -529,7 +584,7 @@ static int64_t day_param(struct http_req *r, const char *name)
 
 static void kpis_page(struct http_req *r, struct store *st)
 {
-	cJSON *v = dash_view(r, "KPIs"), *k = NULL;
+	cJSON *v = web_dash_view(r, "KPIs"), *k = NULL;
 	int64_t now = clock_wall_ms(), from = day_param(r, "from"), to = day_param(r, "to");
 	const char *gb = http_query(r, "group_by");
 	char d1[WTIME_BUFSZ], d2[WTIME_BUFSZ];
@@ -564,7 +619,16 @@ static void kpis_page(struct http_req *r, struct store *st)
 		cJSON_AddTrueToObject(v, "by_carrier");
 	kpi_section(v, k);
 	cJSON_Delete(k);
-	send_page(r, 200, "dash_kpis", v);
+	web_dash_send(r, 200, "dash_kpis", v);
+}
+
+bool web_dash_session(struct http_req *r)
+{
+	if (app_session(web_app(r), r, ROLES_STAFF))
+		return true;
+	if (r->status != 503)
+		login_page(r, 200, NULL);
+	return false;
 }
 
 enum http_result web_dashboard(struct http_req *r)
@@ -572,13 +636,7 @@ enum http_result web_dashboard(struct http_req *r)
 	const char *page = r->param;
 	struct store *st;
 
-	if (!app_session(web_app(r), r, ROLES_STAFF)) {
-		if (r->status == 503)
-			return HTTP_DONE;
-		login_page(r, 200, NULL);
-		return HTTP_DONE;
-	}
-	if (!(st = app_reader(web_app(r), r)))
+	if (!web_dash_session(r) || !(st = app_reader(web_app(r), r)))
 		return HTTP_DONE;
 	if (!page[0])
 		overview(r, st);

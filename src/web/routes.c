@@ -27,6 +27,7 @@ static const struct http_route rows[] = {
 	/* the dashboard's pages check the session cookie themselves: no key
 	 * means the login page, not a 401 */
 	{ "GET", "/dashboard", 0, "dashboard", web_dashboard },
+	{ "GET", "/dashboard/tasks", 0, "dashboard", web_dashboard_tasks },
 	{ "GET", "/dashboard/{page*}", 0, "dashboard", web_dashboard },
 	{ "POST", "/v1/track-links", ROLES_STAFF, "track_links", web_post_track_link },
 	{ "GET", "/v1/raw/{id*}", ROLES_ADMIN, "raw", web_get_raw },

@@ -36,6 +36,16 @@ enum http_result web_static(struct http_req *r);
 enum http_result web_dashboard(struct http_req *r);
 enum http_result web_dashboard_login(struct http_req *r);
 enum http_result web_dashboard_logout(struct http_req *r);
+enum http_result web_dashboard_tasks(struct http_req *r);
+
+/* What the dashboard's pages share (dashboard.c): the session check (false
+ * with the login page or a 503 set), a page's view with the navigation, its
+ * rendering (takes v; NULL answers 500), an order's agent-view link as
+ * o.name. */
+bool web_dash_session(struct http_req *r);
+struct cJSON *web_dash_view(struct http_req *r, const char *title);
+void web_dash_send(struct http_req *r, unsigned status, const char *name, struct cJSON *v);
+void web_dash_order_url(struct cJSON *o, const char *name, const char *order);
 /* api.c */
 enum http_result web_post_track_link(struct http_req *r);
 enum http_result web_get_raw(struct http_req *r);

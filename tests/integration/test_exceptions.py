@@ -158,6 +158,32 @@ express = 0,2
             self.assertIn(x["state"], ("open", "acknowledged"))
             self.assertEqual(x["team"], "support")
 
+    def test_zx_dashboard_task_queues_and_the_timeline(self):
+        import re
+        st, page = self.srv.get("/dashboard/tasks")
+        self.assertEqual(st, 200, page)
+        live = self.tasks(state="live", limit=1000)
+        for team in ("support", "warehouse", "operations", "returns"):
+            m = re.search(r'data-team="%s"><span class="count">(\d+)</span>' % team, page)
+            self.assertIsNotNone(m, team)
+            self.assertEqual(int(m.group(1)), len([t for t in live if t["team"] == team]), team)
+        self.assertEqual(sorted(map(int, re.findall(r'<tr data-task="(\d+)"', page))),
+                         sorted(t["id"] for t in live))
+        # one team's queue, soonest due first
+        st, page = self.srv.get("/dashboard/tasks?team=operations")
+        ids = list(map(int, re.findall(r'<tr data-task="(\d+)"', page)))
+        ops = [t["id"] for t in sorted((t for t in live if t["team"] == "operations"),
+                                       key=lambda t: (t["due_at"], t["id"]))]
+        self.assertEqual(ids, ops)
+        self.assertIn("X-200", page)
+        st, body = self.srv.get("/dashboard/tasks?team=nobody")
+        self.assertEqual(st, 400)
+        # the order page: the task's opening and its closing among the events
+        st, page = self.srv.get("/dashboard/orders/X-100")
+        self.assertEqual(st, 200)
+        actions = re.findall(r'<li class="event task"[^>]*>\s*<time[^>]*>[^<]*</time>\s*<span class="source">task \d+</span>\s*<span><strong>(\w+)</strong> (\w+)', page)
+        self.assertEqual(actions, [("opened", "not_handed_over"), ("resolved", "not_handed_over")])
+
     def test_zy_kpis_count_through_the_tasks(self):
         st, k = self.srv.get(f"/v1/kpis?from={hours_ago(24 * 30)}&to={at(timedelta(hours=1))}")
         self.assertEqual(st, 200, k)

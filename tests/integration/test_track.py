@@ -571,7 +571,8 @@ class Track(unittest.TestCase):
         _, _, _, cookies = self.login("admin")
         cookie = {"Cookie": cookies[0].split(";")[0]}
         pages = ["/dashboard", "/dashboard/search?q=T100", "/dashboard/orders/T100", "/dashboard/kpis",
-                 "/dashboard/queues/conflicts", "/dashboard/queues/unmapped"]
+                 "/dashboard/queues/conflicts", "/dashboard/queues/unmapped", "/dashboard/tasks",
+                 "/dashboard/tasks?team=support"]
         for path in pages:
             st, h, body, _ = self.req("GET", path, headers=cookie)
             self.assertEqual(st, 200, f"{path}: {body[:300]}")
@@ -590,6 +591,13 @@ class Track(unittest.TestCase):
         self.assertTrue(p.find("p", id="answer"))
         sources = {a["data-source"] for a in p.find("li", class_="event")}
         self.assertTrue({"shopify", "shipstation", "ups"} <= sources, sources)
+        # issue 13's charts: on time per carrier, exceptions per kind, tasks per team
+        st, h, body, _ = self.req("GET", "/dashboard/kpis", headers=cookie)
+        titles = [t["aria-label"] for t in Page(body).find("svg", class_="chart")]
+        for title in ("On-time delivery against the promise, per carrier", "Exceptions opened and closed per kind",
+                      "Open and overdue tasks per team"):
+            self.assertIn(title, titles)
+        self.assertIn("Overdue tasks", body)
 
     def test_12_13_dashboard_links_percent_encoded(self):
         # order numbers are data: '?', '#', '%', '/' and a blank must not end or change the link

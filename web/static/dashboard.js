@@ -1,14 +1,15 @@
 /* The dashboard, live: listens on /v1/stream/dashboard (the session cookie
  * authenticates it) and, when orders change, fetches the current page again
  * and swaps the parts that show data (#queues, #kpis, #timeline, #answer,
- * #results), at most once a second.  Without JavaScript the pages are
+ * #results, #exceptions, #tasks, #task-teams, #task-items), at most once a second.  Without JavaScript the pages are
  * complete; a reload shows the same. */
 (function () {
   'use strict';
   if (!window.EventSource || !window.fetch || !window.DOMParser) {
     return;
   }
-  var ids = ['queues', 'kpis', 'timeline', 'answer', 'results', 'packages', 'order-status', 'queue-items'];
+  var ids = ['queues', 'kpis', 'timeline', 'answer', 'results', 'packages', 'order-status', 'queue-items',
+             'exceptions', 'tasks', 'task-teams', 'task-items'];
   if (!ids.some(function (id) { return document.getElementById(id); })) {
     return;
   }
