@@ -17,6 +17,7 @@
 #include "../base/num.h"
 #include "../base/wtime.h"
 #include "kpi.h"
+#include "predict.h"
 
 #define HOUR_MS ((int64_t)3600000)
 
@@ -376,7 +377,23 @@ static bool order_done(const struct order_state *o)
 	return o->status == ORD_DELIVERED || o->status == ORD_CANCELLED;
 }
 
-static void promise_checks(struct scan *s, const struct order_state *o)
+/* When a parcel on its way became known to miss deadline by wismo's own
+ * prediction (core/predict.h): even its earliest predicted day is after the
+ * promise; 0 when it is not known late.  A carrier's estimate revised after
+ * it took the parcel speaks instead (it knows about this parcel). */
+static int64_t predicted_late(const struct scan *s, const struct package_state *p, const struct lane_stat *st,
+			      int64_t deadline, struct prediction *pr)
+{
+	bool revised = p->estimated_delivery && p->estimated_at > p->shipped_at;
+
+	if (!st || st->level < 0 || !p->shipped_at || revised || p->status == PKG_DELIVERED ||
+	    p->status == PKG_CANCELLED || p->status == PKG_RETURNED_TO_SENDER ||
+	    !predict_delivery(st, s->cal, p->shipped_at, 0, pr) || pr->earliest < deadline)
+		return 0;
+	return p->shipped_at;
+}
+
+static void promise_checks(struct scan *s, const struct order_state *o, const struct lane_stat *stats)
 {
 	struct order_exception *x;
 	char t[WTIME_BUFSZ], t2[WTIME_BUFSZ];
@@ -405,6 +422,20 @@ static void promise_checks(struct scan *s, const struct order_state *o)
 				late = p;
 		}
 		fmt_time(o->promised_by, t);
+		/* wismo's own prediction, where it knows late sooner than the carrier says */
+		for (size_t i = 0; stats && i < o->npackages; i++) {
+			struct prediction pr;
+			int64_t known = predicted_late(s, &o->packages[i], &stats[i], deadline, &pr);
+			if (known && known < deadline && (!late || late->estimated_at >= deadline || known < late->estimated_at) &&
+			    (x = at(s, EXC_LATE_VS_PROMISE, "", known, 0))) {
+				fmt_time(pr.earliest, t2);
+				snprintf(x->reason, sizeof(x->reason),
+					 "Promised by %s; from %zu deliveries on its lane, parcel %s is not expected before "
+					 "%s.",
+					 t, pr.n, o->packages[i].tracking, t2);
+				return;
+			}
+		}
 		if (late && late->estimated_at < deadline) {
 			/* known late before the promise passed: open from that news */
 			x = at(s, EXC_LATE_VS_PROMISE, "", late->estimated_at, 0);
@@ -474,7 +505,7 @@ void exceptions_compute(const struct order_state *o, const struct calendar *cal,
 
 	for (size_t i = 0; i < o->npackages; i++)
 		package_checks(&s, o, &o->packages[i], stats ? &stats[i] : NULL);
-	promise_checks(&s, o);
+	promise_checks(&s, o, stats);
 	conflict_check(&s, o);
 	cancel_check(&s, o);
 	qsort(out, s.n, sizeof(*out), exc_cmp);

@@ -269,6 +269,31 @@ static void test_promises(void **state)
 	assert_true(next == 0);
 }
 
+/* Row R6: wismo's own prediction: when even the lane's earliest day is
+ * after the promise, late from the first scan; a lane that makes it in time,
+ * or a carrier estimate revised after the scan, opens nothing. */
+static void test_promise_vs_prediction(void **state)
+{
+	struct spec sp[] = { { "shopify", NULL, EV_PLACED, MON, .promised = MON + 3 * DAY },
+			     { "ups", "1Z1", EV_IN_TRANSIT, MON + 10 * HOUR }, { 0 } };
+	struct spec revised[] = { { "shopify", NULL, EV_PLACED, MON, .promised = MON + 3 * DAY },
+				  { "ups", "1Z1", EV_IN_TRANSIT, MON + 10 * HOUR },
+				  { "ups", "1Z1", EV_IN_TRANSIT, MON + 20 * HOUR, .eta = MON + 3 * DAY }, { 0 } };
+	struct lane_stat slow = { .level = 1, .n = 40, .transit_p05 = 4 * DAY, .transit_p50 = 5 * DAY,
+				  .transit_p95 = 6 * DAY, .gap_p90 = 30 * HOUR };
+	struct lane_stat quick = slow;
+	struct order_exception x;
+	(void)state;
+
+	/* Monday 10:00 + 4 working days = Friday: after Thursday's promise */
+	assert_string_equal(run(sp, &slow, MON + 11 * HOUR, NULL, &x), "late_vs_promise");
+	assert_true(x.since == MON + 10 * HOUR);
+	assert_non_null(strstr(x.reason, "from 40 deliveries on its lane"));
+	quick.transit_p05 = 2 * DAY; /* Wednesday: in time */
+	assert_string_equal(run(sp, &quick, MON + 11 * HOUR, NULL, NULL), "");
+	assert_string_equal(run(revised, &slow, MON + 21 * HOUR, NULL, NULL), "");
+}
+
 /* Row C1: a conflict open for more than 24 working hours. */
 static void test_conflict(void **state)
 {
@@ -375,6 +400,7 @@ int main(void)
 		cmocka_unit_test_setup(test_attention, setup),
 		cmocka_unit_test_setup(test_pickup, setup),
 		cmocka_unit_test_setup(test_promises, setup),
+		cmocka_unit_test_setup(test_promise_vs_prediction, setup),
 		cmocka_unit_test_setup(test_conflict, setup),
 		cmocka_unit_test_setup(test_cancel_requested, setup),
 		cmocka_unit_test_setup(test_quiet_states_and_order, setup),
