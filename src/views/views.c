@@ -245,10 +245,7 @@ static void add_task_entry(cJSON *arr, const struct task_row *t, const char *act
 	cJSON_AddNumberToObject(e, "task", (double)t->id);
 	cJSON_AddStringToObject(e, "action", action);
 	cJSON_AddStringToObject(e, "exception", t->kind);
-	if (t->package[0])
-		cJSON_AddStringToObject(e, "package", t->package);
-	else
-		cJSON_AddNullToObject(e, "package");
+	add_opt_str(e, "package", t->package);
 	cJSON_AddStringToObject(e, "team", t->team);
 	cJSON_AddStringToObject(e, "priority", t->priority);
 	wtime_json_add(e, "occurred_at", at);
@@ -341,6 +338,29 @@ out:
 	return err;
 }
 
+cJSON *view_task_json(const struct task_row *t, int64_t now)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	if (!e)
+		return NULL;
+	cJSON_AddNumberToObject(e, "id", (double)t->id);
+	cJSON_AddStringToObject(e, "order", t->order);
+	cJSON_AddStringToObject(e, "kind", t->kind);
+	add_opt_str(e, "package", t->package);
+	cJSON_AddStringToObject(e, "team", t->team);
+	cJSON_AddStringToObject(e, "priority", t->priority);
+	cJSON_AddStringToObject(e, "state", t->state);
+	add_opt_str(e, "assignee", t->assignee);
+	cJSON_AddStringToObject(e, "reason", t->reason);
+	wtime_json_add(e, "opened_at", t->opened_at);
+	wtime_json_add(e, "due_at", t->due_at);
+	if (t->resolved_at)
+		wtime_json_add(e, "resolved_at", t->resolved_at);
+	cJSON_AddBoolToObject(e, "overdue", strcmp(t->state, "resolved") && now > t->due_at);
+	return e;
+}
+
 /* The order's open exceptions and its tasks (docs/exceptions.md), into root. */
 static enum werr agent_work(struct store *st, const char *order, int64_t now, cJSON *root)
 {
@@ -361,10 +381,7 @@ static enum werr agent_work(struct store *st, const char *order, int64_t now, cJ
 		if (!e || !cJSON_AddItemToArray(arr, e))
 			goto out;
 		cJSON_AddStringToObject(e, "kind", x[i].kind);
-		if (x[i].package[0])
-			cJSON_AddStringToObject(e, "package", x[i].package);
-		else
-			cJSON_AddNullToObject(e, "package");
+		add_opt_str(e, "package", x[i].package);
 		wtime_json_add(e, "since", x[i].since);
 		cJSON_AddStringToObject(e, "reason", x[i].reason);
 		if (x[i].basis[0])
@@ -375,20 +392,11 @@ static enum werr agent_work(struct store *st, const char *order, int64_t now, cJ
 	if (!(arr = cJSON_AddArrayToObject(root, "tasks")))
 		goto out;
 	for (size_t i = 0; i < nt; i++) {
-		cJSON *e = cJSON_CreateObject();
-		if (!e || !cJSON_AddItemToArray(arr, e))
+		cJSON *e = view_task_json(&t[i], now);
+		if (!e || !cJSON_AddItemToArray(arr, e)) {
+			cJSON_Delete(e);
 			goto out;
-		cJSON_AddNumberToObject(e, "id", (double)t[i].id);
-		cJSON_AddStringToObject(e, "kind", t[i].kind);
-		cJSON_AddStringToObject(e, "team", t[i].team);
-		cJSON_AddStringToObject(e, "priority", t[i].priority);
-		cJSON_AddStringToObject(e, "state", t[i].state);
-		cJSON_AddStringToObject(e, "reason", t[i].reason);
-		wtime_json_add(e, "opened_at", t[i].opened_at);
-		wtime_json_add(e, "due_at", t[i].due_at);
-		if (t[i].resolved_at)
-			wtime_json_add(e, "resolved_at", t[i].resolved_at);
-		cJSON_AddBoolToObject(e, "overdue", strcmp(t[i].state, "resolved") && now > t[i].due_at);
+		}
 	}
 	err = WERR_OK;
 out:

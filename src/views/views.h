@@ -72,6 +72,14 @@ enum werr view_agent(struct store *st, const struct policy *pol, const char *ord
 enum werr view_add_predictions(struct store *st, const char *order, cJSON *packages);
 
 /*
+ * One task as the agent view and the dashboard show it:
+ *   {"id","order","kind","package"|null,"team","priority","state",
+ *    "assignee"|null,"reason","opened_at","due_at","resolved_at"?,"overdue"}
+ * NULL when out of memory.
+ */
+cJSON *view_task_json(const struct task_row *t, int64_t now);
+
+/*
  * Inserts into arr (timeline entries in time order, as view_agent's) one
  * entry per change of each of the order's tasks, by time:
  *   {"outcome":"task","task":id,"action":"opened"|"acknowledged"|"resolved",

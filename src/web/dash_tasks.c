@@ -81,27 +81,16 @@ static enum werr add_tasks(struct store *st, cJSON *v, const char *team, int64_t
 	enum werr err = store_task_list(st, &q, &t, &n);
 
 	for (size_t i = 0; !err && arr && i < n; i++) {
-		cJSON *x = cJSON_CreateObject();
-		char when[WTIME_BUFSZ], age[32];
+		cJSON *x = view_task_json(&t[i], now);
+		char age[32];
 		if (!x || !cJSON_AddItemToArray(arr, x)) {
 			cJSON_Delete(x);
 			err = WERR_NOMEM;
 			break;
 		}
-		cJSON_AddNumberToObject(x, "id", (double)t[i].id);
-		cJSON_AddStringToObject(x, "order", t[i].order);
 		web_dash_order_url(x, "order_url", t[i].order);
-		cJSON_AddStringToObject(x, "kind", t[i].kind);
-		cJSON_AddStringToObject(x, "team", t[i].team);
-		cJSON_AddStringToObject(x, "priority", t[i].priority);
-		cJSON_AddStringToObject(x, "state", t[i].state);
-		cJSON_AddStringToObject(x, "assignee", t[i].assignee);
-		cJSON_AddStringToObject(x, "reason", t[i].reason);
 		age_text(now - t[i].opened_at, age, sizeof(age));
 		cJSON_AddStringToObject(x, "age", age);
-		cJSON_AddStringToObject(x, "due_at", wtime_format(t[i].due_at, when));
-		if (now > t[i].due_at)
-			cJSON_AddTrueToObject(x, "overdue");
 	}
 	if (!err && n)
 		cJSON_AddTrueToObject(v, "has_tasks");

@@ -595,6 +595,33 @@ static cJSON *build_view(struct http_req *r, const cJSON *o, const char *token, 
 	return v;
 }
 
+/* The order a page's link names: its number, this thread's store and its
+ * stored JSON (free()); false with the answer set for a bad or expired link
+ * and for an order erased since (the same page: nothing tells them apart). */
+static bool open_link(struct http_req *r, const char *token, char order[EV_ORDER_MAX + 1], struct store **st,
+		      char **json)
+{
+	enum werr err;
+
+	*json = NULL;
+	if (!verify_token(r, token, order)) {
+		invalid_link(r);
+		return false;
+	}
+	if (!(*st = app_reader(web_app(r), r)))
+		return false;
+	err = store_get_order(*st, order, json);
+	if (err == WERR_NOT_FOUND)
+		invalid_link(r);
+	else if (err)
+		http_werr(r, err, "unable to read the order");
+	if (err) {
+		free(*json);
+		*json = NULL;
+	}
+	return !err;
+}
+
 enum http_result web_track_page(struct http_req *r)
 {
 	const char *token = r->param;
@@ -603,22 +630,8 @@ enum http_result web_track_page(struct http_req *r)
 	cJSON *o = NULL, *v = NULL;
 	enum werr err;
 
-	if (!verify_token(r, token, order)) {
-		invalid_link(r);
+	if (!open_link(r, token, order, &st, &json))
 		return HTTP_DONE;
-	}
-	if (!(st = app_reader(web_app(r), r)))
-		return HTTP_DONE;
-	err = store_get_order(st, order, &json);
-	if (err == WERR_NOT_FOUND) {
-		/* a genuine link to an order erased since: same answer as a bad link */
-		invalid_link(r);
-		goto out;
-	}
-	if (err) {
-		http_werr(r, err, "unable to read the order");
-		goto out;
-	}
 	if (!(o = cJSON_Parse(json))) {
 		http_werr(r, WERR_NOMEM, "unable to build the page");
 		goto out;
@@ -662,22 +675,9 @@ enum http_result web_track_cancel(struct http_req *r)
 	struct store *st;
 	enum werr err;
 
-	if (!verify_token(r, token, order)) {
-		invalid_link(r);
+	if (!open_link(r, token, order, &st, &json))
 		return HTTP_DONE;
-	}
-	if (!(st = app_reader(web_app(r), r)))
-		return HTTP_DONE;
-	err = store_get_order(st, order, &json);
 	free(json);
-	if (err == WERR_NOT_FOUND) {
-		invalid_link(r);
-		return HTTP_DONE;
-	}
-	if (err) {
-		http_werr(r, err, "unable to read the order");
-		return HTTP_DONE;
-	}
 	event_init(&ev);
 	snprintf(ev.source, sizeof(ev.source), "tracking_page");
 	snprintf(ev.order, sizeof(ev.order), "%s", order);
