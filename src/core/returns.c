@@ -1,0 +1,279 @@
+/*
+ * returns.c - the return lifecycle (returns.h).
+ *
+ * The fold sorts the events by (id, key) so that duplicates by key sit
+ * together and every return's events are one run; each run is then read
+ * once, applying rules 1-5 of returns.h.  Nothing depends on the order the
+ * events arrived in.
+ */
+#include "returns.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/walloc.h"
+#include "../base/banned.h"
+
+static const char *const step_names[RET__COUNT] = {
+	[RET_REQUESTED] = "requested",
+	[RET_APPROVED] = "approved",
+	[RET_REJECTED] = "rejected",
+	[RET_LABEL_CREATED] = "label_created",
+	[RET_PICKUP_SCHEDULED] = "pickup_scheduled",
+	[RET_IN_TRANSIT] = "in_transit",
+	[RET_RECEIVED] = "received",
+	[RET_INSPECTING] = "inspecting",
+	[RET_DISPOSED] = "disposed",
+	[RET_REFUNDED] = "refunded",
+	[RET_REPLACED] = "replaced",
+	[RET_STORE_CREDIT] = "store_credit",
+	[RET_CLOSED] = "closed",
+	[RET_CANCELLED] = "cancelled",
+};
+
+static const char *const disposition_names[DISP__COUNT] = {
+	[DISP_NONE] = "none",
+	[DISP_RESTOCK] = "restock",
+	[DISP_REFURBISH] = "refurbish",
+	[DISP_SCRAP] = "scrap",
+	[DISP_RETURN_TO_CUSTOMER] = "return_to_customer",
+};
+
+#define K(kind) (1u << (kind))
+/* rule 1: who reports each step (docs/returns.md "Owners"); generic: all */
+static const unsigned owners[RET__COUNT] = {
+	[RET_REQUESTED] = K(KIND_STOREFRONT),
+	[RET_APPROVED] = K(KIND_STOREFRONT),
+	[RET_REJECTED] = K(KIND_STOREFRONT),
+	[RET_LABEL_CREATED] = K(KIND_STOREFRONT) | K(KIND_SHIPPING) | K(KIND_CARRIER) | K(KIND_AGGREGATOR),
+	[RET_PICKUP_SCHEDULED] = K(KIND_SHIPPING) | K(KIND_CARRIER) | K(KIND_AGGREGATOR),
+	[RET_IN_TRANSIT] = K(KIND_CARRIER) | K(KIND_AGGREGATOR),
+	/* a return parcel's delivery is its receipt; the warehouse scans it in too */
+	[RET_RECEIVED] = K(KIND_WAREHOUSE) | K(KIND_CARRIER) | K(KIND_AGGREGATOR),
+	/* the warehouse inspects and disposes; a store relays its own warehouse's word */
+	[RET_INSPECTING] = K(KIND_WAREHOUSE) | K(KIND_STOREFRONT),
+	[RET_DISPOSED] = K(KIND_WAREHOUSE) | K(KIND_STOREFRONT),
+	[RET_REFUNDED] = K(KIND_STOREFRONT),
+	[RET_REPLACED] = K(KIND_STOREFRONT),
+	[RET_STORE_CREDIT] = K(KIND_STOREFRONT),
+	[RET_CLOSED] = K(KIND_STOREFRONT),
+	[RET_CANCELLED] = K(KIND_STOREFRONT),
+};
+#undef K
+
+static const int ranks[RET__COUNT] = {
+	[RET_REQUESTED] = 0,    [RET_APPROVED] = 1,  [RET_REJECTED] = 1,   [RET_LABEL_CREATED] = 2,
+	[RET_PICKUP_SCHEDULED] = 2, [RET_IN_TRANSIT] = 3, [RET_RECEIVED] = 4, [RET_INSPECTING] = 5,
+	[RET_DISPOSED] = 6,     [RET_REFUNDED] = 7,  [RET_REPLACED] = 7,   [RET_STORE_CREDIT] = 7,
+	[RET_CLOSED] = 8,       [RET_CANCELLED] = -1,
+};
+
+const char *ret_step_name(enum ret_step s)
+{
+	return (unsigned)s < RET__COUNT ? step_names[s] : "unknown";
+}
+
+int ret_step_from_name(const char *name)
+{
+	for (int i = 0; name && i < RET__COUNT; i++)
+		if (!strcmp(name, step_names[i]))
+			return i;
+	return -1;
+}
+
+const char *ret_disposition_name(enum ret_disposition d)
+{
+	return (unsigned)d < DISP__COUNT ? disposition_names[d] : "none";
+}
+
+int ret_disposition_from_name(const char *name)
+{
+	for (int i = 1; name && i < DISP__COUNT; i++)
+		if (!strcmp(name, disposition_names[i]))
+			return i;
+	return -1;
+}
+
+bool ret_step_owned_by(enum ret_step step, enum source_kind kind)
+{
+	if ((unsigned)step >= RET__COUNT)
+		return false;
+	return kind == KIND_GENERIC || (owners[step] >> kind & 1u);
+}
+
+int ret_step_rank(enum ret_step s)
+{
+	return (unsigned)s < RET__COUNT ? ranks[s] : -1;
+}
+
+static int cmp_event(const void *a, const void *b)
+{
+	const struct return_event *x = *(const struct return_event *const *)a;
+	const struct return_event *y = *(const struct return_event *const *)b;
+	int c = strcmp(x->id, y->id);
+	return c ? c : strcmp(x->key, y->key);
+}
+
+/* Whether x is later than y by event time, then key (rule 2's tie-break). */
+static bool later(const struct return_event *x, const struct return_event *y)
+{
+	return !y || x->at > y->at || (x->at == y->at && strcmp(x->key, y->key) > 0);
+}
+
+static void earliest(int64_t *slot, int64_t at)
+{
+	if (!*slot || at < *slot)
+		*slot = at;
+}
+
+static void add_parcel(struct return_state *r, const char *tracking)
+{
+	size_t i = 0;
+
+	if (!tracking[0])
+		return;
+	while (i < r->nparcels && strcmp(r->parcels[i], tracking) < 0)
+		i++;
+	if ((i < r->nparcels && !strcmp(r->parcels[i], tracking)) || r->nparcels == RET_PARCELS_MAX)
+		return;
+	memmove(r->parcels[i + 1], r->parcels[i], (r->nparcels - i) * sizeof(r->parcels[0]));
+	snprintf(r->parcels[i], sizeof(r->parcels[i]), "%s", tracking);
+	r->nparcels++;
+}
+
+/* One return from its run of events (sorted by key, duplicates adjacent). */
+static void fold_one(const struct return_event *const *e, size_t n, struct return_state *r)
+{
+	const struct return_event *top = NULL, *cancel = NULL, *items = NULL, *reason = NULL, *disp = NULL;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->id, sizeof(r->id), "%s", e[0]->id);
+	for (size_t i = 0; i < n; i++) {
+		const struct return_event *x = e[i];
+		if (i && !strcmp(x->key, e[i - 1]->key))
+			continue; /* a duplicate */
+		if ((unsigned)x->step >= RET__COUNT || !ret_step_owned_by(x->step, x->kind)) {
+			r->nclaims++;
+			continue;
+		}
+		if (x->at > r->updated_at)
+			r->updated_at = x->at;
+		add_parcel(r, x->tracking);
+		if (x->nitems && later(x, items))
+			items = x;
+		if (x->reason[0] && later(x, reason))
+			reason = x;
+		if (x->disposition != DISP_NONE && later(x, disp))
+			disp = x;
+		switch (x->step) {
+		case RET_REQUESTED: earliest(&r->requested_at, x->at); break;
+		case RET_RECEIVED:
+		case RET_INSPECTING:
+		case RET_DISPOSED: earliest(&r->received_at, x->at); break; /* the goods are back */
+		case RET_REFUNDED:
+		case RET_REPLACED:
+		case RET_STORE_CREDIT: earliest(&r->resolved_at, x->at); break;
+		case RET_CLOSED: earliest(&r->closed_at, x->at); break;
+		default: break;
+		}
+		if (x->step == RET_CANCELLED) {
+			if (later(x, cancel))
+				cancel = x;
+			continue;
+		}
+		/* rule 2: the furthest rank; within a rank, the latest */
+		if (!top || ranks[x->step] > ranks[top->step] || (ranks[x->step] == ranks[top->step] && later(x, top)))
+			top = x;
+	}
+	/* rule 4 */
+	if (cancel && !r->received_at)
+		r->state = RET_CANCELLED;
+	else
+		r->state = top ? top->step : RET_REQUESTED;
+	r->cancel_ignored = cancel && r->received_at;
+	/* rule 3 needs nothing more: a later step outranks rejected */
+	if (reason)
+		snprintf(r->reason, sizeof(r->reason), "%s", reason->reason);
+	if (disp)
+		r->disposition = disp->disposition;
+	if (items) {
+		r->items = wmalloc(items->nitems * sizeof(*r->items));
+		memcpy(r->items, items->items, items->nitems * sizeof(*r->items));
+		r->nitems = items->nitems;
+	}
+}
+
+enum werr returns_fold(const struct return_event *evs, size_t n, struct return_state **out, size_t *nout)
+{
+	const struct return_event **e = wmalloc((n ? n : 1) * sizeof(*e));
+	struct return_state *r = NULL;
+	size_t m = 0, nr = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (evs[i].id[0])
+			e[m++] = &evs[i];
+	qsort(e, m, sizeof(*e), cmp_event);
+	for (size_t i = 0; i < m; i++)
+		nr += !i || strcmp(e[i]->id, e[i - 1]->id);
+	r = wcalloc(nr ? nr : 1, sizeof(*r));
+	nr = 0;
+	for (size_t i = 0; i < m;) {
+		size_t j = i;
+		while (j < m && !strcmp(e[j]->id, e[i]->id))
+			j++;
+		fold_one(e + i, j - i, &r[nr++]);
+		i = j;
+	}
+	free(e);
+	*out = r;
+	*nout = nr;
+	return WERR_OK;
+}
+
+void returns_free(struct return_state *r, size_t n)
+{
+	for (size_t i = 0; r && i < n; i++)
+		free(r[i].items);
+	free(r);
+}
+
+static bool fail(char *why, size_t cap, const char *id, const char *what)
+{
+	if (why)
+		snprintf(why, cap, "return '%s': %s", id, what);
+	return false;
+}
+
+bool returns_check(const struct return_state *r, size_t n, char *why, size_t cap)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct return_state *x = &r[i];
+		if (!x->id[0])
+			return fail(why, cap, x->id, "no id");
+		if (i && strcmp(r[i - 1].id, x->id) >= 0)
+			return fail(why, cap, x->id, "ids not unique and sorted");
+		if ((unsigned)x->state >= RET__COUNT || (unsigned)x->disposition >= DISP__COUNT)
+			return fail(why, cap, x->id, "state or disposition out of range");
+		if (x->state == RET_CANCELLED && x->received_at)
+			return fail(why, cap, x->id, "cancelled after its receipt");
+		if (x->cancel_ignored && !x->received_at)
+			return fail(why, cap, x->id, "a cancellation ignored without a receipt");
+		if ((x->state == RET_RECEIVED || x->state == RET_INSPECTING || x->state == RET_DISPOSED) &&
+		    !x->received_at)
+			return fail(why, cap, x->id, "back at the warehouse without a receipt time");
+		if (ranks[x->state] == ranks[RET_REFUNDED] && !x->resolved_at)
+			return fail(why, cap, x->id, "resolved without a resolution time");
+		if (x->state == RET_CLOSED && !x->closed_at)
+			return fail(why, cap, x->id, "closed without a closing time");
+		if (x->nparcels > RET_PARCELS_MAX)
+			return fail(why, cap, x->id, "too many parcels");
+		for (size_t k = 1; k < x->nparcels; k++)
+			if (strcmp(x->parcels[k - 1], x->parcels[k]) >= 0)
+				return fail(why, cap, x->id, "parcels not unique and sorted");
+		for (size_t k = 0; k < x->nitems; k++)
+			if (x->items[k].quantity <= 0)
+				return fail(why, cap, x->id, "an item without a quantity");
+	}
+	return true;
+}

@@ -1,0 +1,123 @@
+/*
+ * returns.h - the return lifecycle (docs/returns.md, DESIGN.md section 7):
+ * what a set of return events says about each return of an order.
+ *
+ * A return has an id (the source's, or wismo's for a request made on the
+ * tracking page), line items, a reason and one state of:
+ *
+ *   requested -> approved | rejected -> label_created | pickup_scheduled
+ *     -> in_transit -> received -> inspecting -> disposed (restock | refurbish
+ *     | scrap | return_to_customer) -> refunded | replaced | store_credit
+ *     -> closed;  cancelled
+ *
+ * Resolution, as for parcels, never by arrival order:
+ *   1. each step has owners (source kinds, core/policy.h); an event from
+ *      another kind is a claim: kept on the timeline, not applied; a
+ *      generic source is applied for every step;
+ *   2. the state is the furthest step among the applied events (its rank
+ *      in the chain above); between steps of one rank (approved or
+ *      rejected, label or pickup, refunded, replaced or store credit) the
+ *      latest by event time decides, then the key;
+ *   3. rejected is the state only while nothing after approval has
+ *      happened (a label or a parcel means the return went ahead);
+ *   4. cancelled wins over every step before the parcel was received, at
+ *      any time; after a receipt it is kept but changes nothing
+ *      (cancel_ignored): the goods are back, someone must decide;
+ *   5. the times are the earliest applied event of their steps (requested;
+ *      received: received, inspecting or disposed - the goods are back;
+ *      resolved: refunded, replaced or store credit; closed); items, reason
+ *      and disposition come from the latest applied event that gives them.
+ *
+ * Pure: no clock, no I/O.  returns_fold() is deterministic in the set of
+ * its input (any order, any duplicates by key give the same answer).
+ */
+#ifndef WISMO_RETURNS_H
+#define WISMO_RETURNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/err.h"
+#include "event.h"
+#include "policy.h"
+
+#define RET_ID_MAX 64
+#define RET_REASON_MAX 64
+#define RET_PARCELS_MAX 4
+
+enum ret_step {
+	RET_REQUESTED = 0,
+	RET_APPROVED,
+	RET_REJECTED,
+	RET_LABEL_CREATED,
+	RET_PICKUP_SCHEDULED,
+	RET_IN_TRANSIT,
+	RET_RECEIVED,
+	RET_INSPECTING,
+	RET_DISPOSED,
+	RET_REFUNDED,
+	RET_REPLACED,
+	RET_STORE_CREDIT,
+	RET_CLOSED,
+	RET_CANCELLED,
+	RET__COUNT
+};
+
+enum ret_disposition {
+	DISP_NONE = 0,
+	DISP_RESTOCK,
+	DISP_REFURBISH,
+	DISP_SCRAP,
+	DISP_RETURN_TO_CUSTOMER,
+	DISP__COUNT
+};
+
+/* One return event, as the order's fold hands it over. */
+struct return_event {
+	char key[EV_KEY_MAX + 1];
+	enum source_kind kind;             /* of its source */
+	enum ret_step step;
+	int64_t at;                        /* event time */
+	char id[RET_ID_MAX + 1];
+	char tracking[EV_PACKAGE_MAX + 1]; /* a return parcel, "" if none */
+	char reason[RET_REASON_MAX + 1];   /* "" if not given */
+	enum ret_disposition disposition;  /* DISP_NONE if not given */
+	size_t nitems;
+	const struct event_item *items;    /* the returned lines, if given */
+};
+
+struct return_state {
+	char id[RET_ID_MAX + 1];
+	enum ret_step state;
+	bool cancel_ignored;               /* rule 4: a cancellation after the receipt */
+	char reason[RET_REASON_MAX + 1];
+	enum ret_disposition disposition;
+	int64_t requested_at, received_at, resolved_at, closed_at; /* 0: not yet */
+	int64_t updated_at;                /* latest applied event */
+	size_t nparcels;
+	char parcels[RET_PARCELS_MAX][EV_PACKAGE_MAX + 1]; /* sorted */
+	size_t nitems;
+	struct event_item *items;          /* owned */
+	size_t nclaims;                    /* events kept but not applied (rule 1) */
+};
+
+const char *ret_step_name(enum ret_step s);
+int ret_step_from_name(const char *name);
+const char *ret_disposition_name(enum ret_disposition d);
+int ret_disposition_from_name(const char *name);
+/* Whether a source of kind owns step (rule 1; generic owns every step). */
+bool ret_step_owned_by(enum ret_step step, enum source_kind kind);
+/* The step's place in the chain (rule 2): 0 requested .. 7 resolved, 8 closed; cancelled -1. */
+int ret_step_rank(enum ret_step s);
+
+/* Folds n events into one state per return id, sorted by id (*out: free
+ * with returns_free).  Events without an id are ignored. */
+enum werr returns_fold(const struct return_event *evs, size_t n, struct return_state **out, size_t *nout);
+void returns_free(struct return_state *r, size_t n);
+
+/* The invariants of a folded return (rules 1-5): true when they hold,
+ * else false with a reason in why. */
+bool returns_check(const struct return_state *r, size_t n, char *why, size_t cap);
+
+#endif
