@@ -10,9 +10,11 @@
  * events.  --speed sets simulated hours per real second; event times are the
  * real times at which the step fell due, so the timeline reads as a
  * compressed but real day.  The exception engine's waits ([exceptions]) are
- * compressed by the same factor, every day counts as a working day, and
- * the sweep looks every second, so stalls, labels never handed over and
- * late parcels open exceptions and tasks while the demo runs.
+ * compressed by the same factor, every day counts as a working day, the
+ * sweep looks every second and the lanes learn every minute, so stalls,
+ * labels never handed over and late parcels open exceptions and tasks, and
+ * delivery predictions appear once a lane has 20 deliveries, while the
+ * demo runs.
  *
  * Each source speaks its own format to its own webhook, signed with a secret
  * the demo configures: Shopify orders/create and orders/updated
@@ -536,7 +538,8 @@ static int make_key(struct store *st, enum key_role role, char key[AUTH_KEY_LEN 
 
 /* The exception engine's waits in simulated time: one simulated hour is
  * 1 / speed real seconds; every day works (the simulated week does not
- * follow the real one); the sweep looks every second. */
+ * follow the real one); the sweep looks every second, the lanes learn
+ * every minute. */
 static void compress_exceptions(struct config *cfg, double speed)
 {
 	struct exc_config *x = &cfg->exceptions;
@@ -549,6 +552,7 @@ static void compress_exceptions(struct config *cfg, double speed)
 	for (int k = 0; k < EXC__COUNT; k++)
 		x->grace_ms[k] = (int64_t)((double)x->grace_ms[k] * f);
 	x->sweep_seconds = 1;
+	x->lanes_refresh_minutes = 1;
 	cfg->policy.cal.workdays = 0x7f;
 	cfg->policy.cal.nholidays = 0;
 }
