@@ -10,8 +10,10 @@
  *
  * Reads use this thread's read-only store; changes go through the side store
  * (notify/planner.h) with an audit entry (subject "task:ID") in the same
- * transaction, the key's prefix as actor.  The exception engine opens and
- * auto-resolves tasks in the writer's transaction (exceptions/engine.h).
+ * transaction, the key's prefix as actor, then the order is handed to the
+ * live streams (app/live.h), so open dashboard pages refresh.  The
+ * exception engine opens and auto-resolves tasks in the writer's
+ * transaction (exceptions/engine.h).
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@
 #include "../base/wtime.h"
 #include "../core/exceptions.h"
 #include "api_int.h"
+#include "../http/sse.h"
 #include "../notify/planner.h"
 #include "../base/banned.h"
 
@@ -220,10 +223,14 @@ static enum http_result task_action(struct http_req *r, int64_t id, const char *
 	} else if (e) {
 		http_werr(r, e, "unable to change the task");
 	} else {
+		const char *order = t.order;
 		r->status = 200;
 		buf_reset(&r->out);
 		api_task_json(&r->out, &t, now);
-		}
+		/* open dashboard pages hear of it as of any change of the order */
+		if (api_app(r)->http)
+			sse_hub_notify(http_server_hub(api_app(r)->http), &order, 1);
+	}
 	return HTTP_DONE;
 }
 

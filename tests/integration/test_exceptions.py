@@ -2,6 +2,7 @@
 the exceptions an order shows when nothing arrives, the sweep that opens one
 when its threshold passes, the task each opens and closes, the tasks API,
 and a rebuild that compares identical."""
+import json
 import os
 import sqlite3
 import sys
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, ev, main  # noqa: E402
 from receivers import HttpReceiver, SmtpReceiver  # noqa: E402
+from test_kpis import SSE  # noqa: E402
 
 
 def at(delta):
@@ -135,8 +137,18 @@ express = 0,2
         t = self.tasks(order="X-400")
         self.assertEqual([(x["kind"], x["team"]) for x in t], [("delivery_attempted", "support")])
         tid = t[0]["id"]
-        st, body = self.srv.request("POST", f"/v1/tasks/{tid}/ack", key="agent")
-        self.assertEqual((st, body["state"]), (200, "acknowledged"))
+        # a person's action reaches open dashboard pages as a change of the order
+        dash = SSE(self.srv.port, "/v1/stream/dashboard", self.srv.keys["agent"])
+        try:
+            while dash.event(0.3):
+                pass  # what the events above published
+            st, body = self.srv.request("POST", f"/v1/tasks/{tid}/ack", key="agent")
+            self.assertEqual((st, body["state"]), (200, "acknowledged"))
+            got = dash.event(5.0)
+            self.assertIsNotNone(got, "no live update after the acknowledgement")
+            self.assertEqual((got[0], json.loads(got[1])["order"]), ("order", "X-400"))
+        finally:
+            dash.close()
         st, body = self.srv.request("POST", f"/v1/tasks/{tid}/ack", key="agent")
         self.assertEqual((st, body["error"]["code"]), (409, "wrong_state"))
         st, body = self.srv.request("POST", f"/v1/tasks/{tid}/assign", {"assignee": "dana"}, key="agent")
