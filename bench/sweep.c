@@ -5,9 +5,10 @@
  *   sweep --store sqlite:PATH --orders N --open M [--due D]
  *
  * The store holds N orders preloaded by bench/loader (o1 .. oN).  This
- * gives M orders a next check (exception_checks: the first N are the real
- * orders, the rest placeholders), all in the future except D real ones,
- * then runs the sweep's pass (exceptions/engine.h exc_sweep_once) through
+ * gives M orders a next check (exception_checks): o1 .. oN, then order
+ * numbers with no events, open(N+1) .. openM, which only fill the index;
+ * all are days ahead except o1 .. oD, which are due.  It then runs the
+ * sweep's pass (exceptions/engine.h exc_sweep_once) through
  * a writer with the engine's hook, as the server does:
  *
  *   due pass   refolds the D due orders: due_ms, due_orders_per_s
