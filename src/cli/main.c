@@ -258,9 +258,12 @@ static int cmd_order(const struct config *cfg, const struct cli_opts *o)
 	printf("order %s: %s (%s)\n", os.order, ord_status_name(os.status),
 	       ord_customer_label(os.status));
 	for (size_t i = 0; i < os.npackages; i++)
-		printf("  package %s %s: %s%s%s\n", os.packages[i].tracking, os.packages[i].carrier,
+		printf("  package %s %s: %s%s%s%s%s\n", os.packages[i].tracking, os.packages[i].carrier,
 		       pkg_status_name(os.packages[i].status), os.packages[i].detail[0] ? " / " : "",
-		       os.packages[i].detail);
+		       os.packages[i].detail, os.packages[i].is_return ? " (return " : "",
+		       os.packages[i].is_return ? os.packages[i].return_id : "");
+	for (size_t i = 0; i < os.nreturns; i++)
+		printf("  return %s: %s\n", os.returns[i].id, ret_step_name(os.returns[i].state));
 	for (size_t i = 0; i < os.nconflicts; i++)
 		printf("  conflict: %s says %s, resolved %s\n", os.conflicts[i].claim_source,
 		       ev_status_name(os.conflicts[i].claim_status), ev_status_name(os.conflicts[i].owner_status));

@@ -342,7 +342,7 @@ enum werr answer_text(const struct order_state *o, int64_t now, struct buf *out)
 	static const struct who order_who = { "Your order", "your order" };
 
 	for (size_t i = 0; i < o->npackages && nlive < sizeof(live) / sizeof(live[0]); i++)
-		if (o->packages[i].status != PKG_CANCELLED)
+		if (o->packages[i].status != PKG_CANCELLED && !o->packages[i].is_return)
 			live[nlive++] = &o->packages[i];
 	switch (o->status) {
 	case ORD_CANCELLED:

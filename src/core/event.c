@@ -64,7 +64,11 @@ size_t event_key_material(const struct event *ev, char *out, size_t cap)
 	at = put_part(out, cap, at, ev->package);
 	at = put_part(out, cap, at, ev_status_name(ev->status));
 	snprintf(num, sizeof(num), "%" PRId64, ev->occurred_at);
-	return put_part(out, cap, at, num);
+	at = put_part(out, cap, at, num);
+	/* two returns of one order may take the same step at the same time */
+	if (ev->return_id[0])
+		at = put_part(out, cap, at, ev->return_id);
+	return at;
 }
 
 const char *event_key_prefix(const struct event *ev)

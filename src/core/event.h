@@ -43,6 +43,9 @@
 #define EV_METHOD_MAX 64
 #define EV_CURRENCY_MAX 3
 #define EV_VALUE_MAX 1e12
+#define EV_RETURN_ID_MAX 64
+#define EV_REASON_MAX 64
+#define EV_DISPOSITION_MAX 24
 
 struct event_item {
 	char sku[EV_SKU_MAX + 1];
@@ -93,6 +96,15 @@ struct event {
 	struct event_location ship_to;   /* order events: the destination (city, region, country) */
 	struct event_location location;
 	struct event_customer customer;  /* order events; fields may be "" */
+	/* returns (core/returns.h): the return this event is about; on a return
+	 * step also the reason, the disposition word and the refund amount (in
+	 * "currency"); is_return marks a package event as a return parcel's */
+	char return_id[EV_RETURN_ID_MAX + 1];
+	char return_reason[EV_REASON_MAX + 1];
+	char disposition[EV_DISPOSITION_MAX + 1];
+	bool has_refund_amount;
+	double refund_amount;            /* 0 .. EV_VALUE_MAX */
+	bool is_return;
 	bool has_items;                  /* items was present (possibly empty) */
 	size_t nitems;
 	struct event_item *items;        /* order items, or the items in a package */
@@ -114,7 +126,8 @@ enum werr event_set_str(char *field, size_t cap, const char *src);
 /*
  * The event key.  With a source id: "i:" + first 32 hex digits of
  * sha256(source NUL id).  Without: "h:" + first 32 hex of sha256(source NUL
- * order NUL package NUL status NUL occurred_at-as-decimal).  The hash itself
+ * order NUL package NUL status NUL occurred_at-as-decimal [NUL return_id, when
+ * one is given]).  The hash itself
  * is computed by the caller (core stays free of crypto): event_key_material()
  * fills a buffer with the bytes to hash and returns its length, and
  * event_key_prefix() gives the prefix.

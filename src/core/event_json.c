@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../base/walloc.h"
+#include "returns.h"
 #include "../base/wtime.h"
 #include "../base/banned.h"
 
@@ -133,26 +134,62 @@ static enum werr get_location(const cJSON *obj, const char *name, struct event_l
 	return WERR_OK;
 }
 
-/* "value": a number from 0 to EV_VALUE_MAX, with "currency": three capital
- * letters (ISO 4217), which only goes with a value. */
+/* An optional amount: a number from 0 to EV_VALUE_MAX. */
+static enum werr get_amount(const cJSON *obj, const char *name, bool *has, double *out, struct ev_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	if (!v || cJSON_IsNull(v))
+		return WERR_OK;
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= EV_VALUE_MAX))
+		return fail(err, "invalid_field", "'%s' must be a number from 0 to 10^12", name);
+	*has = true;
+	*out = v->valuedouble;
+	return WERR_OK;
+}
+
+/* "value" and "refund_amount", with "currency": three capital letters (ISO
+ * 4217), which only goes with an amount. */
 static enum werr get_value(const cJSON *obj, struct event *ev, struct ev_error *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "value");
 	enum werr e;
 
 	if ((e = get_str(obj, "currency", ev->currency, sizeof(ev->currency), false, false, err)))
 		return e;
 	if (ev->currency[0] && (strlen(ev->currency) != 3 || strspn(ev->currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3))
 		return fail(err, "invalid_field", "'%s' must be three capital letters (ISO 4217)", "currency");
-	if (!v || cJSON_IsNull(v)) {
-		if (ev->currency[0])
-			return fail(err, "invalid_field", "'%s' needs a '%s'", "currency", "value");
-		return WERR_OK;
+	if ((e = get_amount(obj, "value", &ev->has_value, &ev->value, err)) ||
+	    (e = get_amount(obj, "refund_amount", &ev->has_refund_amount, &ev->refund_amount, err)))
+		return e;
+	if (ev->currency[0] && !ev->has_value && !ev->has_refund_amount)
+		return fail(err, "invalid_field", "'%s' needs a '%s'", "currency", "value");
+	return WERR_OK;
+}
+
+/* The return fields (core/returns.h): which return, why, what became of the
+ * goods, and whether a package is a return parcel. */
+static enum werr get_return(const cJSON *obj, struct event *ev, const char *status, struct ev_error *err)
+{
+	const cJSON *ir = cJSON_GetObjectItemCaseSensitive(obj, "is_return");
+	enum werr e;
+
+	if ((e = get_str(obj, "return_id", ev->return_id, sizeof(ev->return_id), false, true, err)) ||
+	    (e = get_str(obj, "return_reason", ev->return_reason, sizeof(ev->return_reason), false, false, err)) ||
+	    (e = get_str(obj, "disposition", ev->disposition, sizeof(ev->disposition), false, false, err)))
+		return e;
+	if (ev->disposition[0] && ret_disposition_from_name(ev->disposition) < 0)
+		return fail(err, "invalid_field",
+			    "'%s' must be restock, refurbish, scrap or return_to_customer", "disposition");
+	if (ir && !cJSON_IsNull(ir)) {
+		if (!cJSON_IsBool(ir))
+			return fail(err, "invalid_field", "'%s' must be true or false", "is_return");
+		ev->is_return = cJSON_IsTrue(ir);
 	}
-	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= EV_VALUE_MAX))
-		return fail(err, "invalid_field", "'%s' must be a number from 0 to 10^12", "value");
-	ev->has_value = true;
-	ev->value = v->valuedouble;
+	if (ev->is_return && !ev->package[0] && !ev->ref[0])
+		return fail(err, "package_required", "'%s' needs a 'package' (the return parcel)", "is_return");
+	if (ev_status_is_return(ev->status) && !ev->return_id[0] && !ev->package[0] && !ev->ref[0])
+		return fail(err, "missing_field", "status '%s' needs a 'return_id' or a return parcel's 'package'",
+			    status);
 	return WERR_OK;
 }
 
@@ -257,7 +294,8 @@ static enum werr parse(const cJSON *obj, bool with_meta, struct event *ev, struc
 			 err)) ||
 	    (e = get_value(obj, ev, err)) ||
 	    (e = get_location(obj, "location", &ev->location, err)) ||
-	    (e = get_location(obj, "ship_to", &ev->ship_to, err)))
+	    (e = get_location(obj, "ship_to", &ev->ship_to, err)) ||
+	    (e = get_return(obj, ev, status, err)))
 		return e;
 	if ((cust = get_obj(obj, "customer", &e, err)) != NULL) {
 		if ((e = get_str(cust, "name", ev->customer.name, sizeof(ev->customer.name), false, false, err)) ||
@@ -354,7 +392,14 @@ enum werr event_to_json(const struct event *ev, bool with_meta, struct buf *b)
 	put_str(b, &first, "shipping_method", ev->shipping_method);
 	if (ev->has_value)
 		buf_printf(b, ",\"value\":%.15g", ev->value);
+	if (ev->has_refund_amount)
+		buf_printf(b, ",\"refund_amount\":%.15g", ev->refund_amount);
 	put_str(b, &first, "currency", ev->currency);
+	put_str(b, &first, "return_id", ev->return_id);
+	put_str(b, &first, "return_reason", ev->return_reason);
+	put_str(b, &first, "disposition", ev->disposition);
+	if (ev->is_return)
+		buf_puts(b, ",\"is_return\":true");
 	put_location(b, "location", &ev->location);
 	put_location(b, "ship_to", &ev->ship_to);
 	if (ev->customer.name[0] || ev->customer.email[0] || ev->customer.phone[0] ||

@@ -36,6 +36,10 @@ static const char *const kind_names[EXC__COUNT] = {
 	[EXC_CARRIER_EXCEPTION] = "carrier_exception",
 	[EXC_CONFLICT_UNRESOLVED] = "conflict_unresolved",
 	[EXC_CANCEL_REQUESTED] = "cancel_requested",
+	[EXC_RETURN_APPROVAL] = "return_approval",
+	[EXC_RETURN_MOVING] = "return_moving",
+	[EXC_RETURN_NOT_INSPECTED] = "return_not_inspected",
+	[EXC_RETURN_NOT_REFUNDED] = "return_not_refunded",
 };
 static const char *const team_names[TEAM__COUNT] = { "support", "warehouse", "operations", "returns" };
 static const char *const prio_names[PRIO__COUNT] = { "low", "normal", "high" };
@@ -96,6 +100,11 @@ void exc_config_defaults(struct exc_config *c)
 		[EXC_CARRIER_EXCEPTION] = { TEAM_OPERATIONS, PRIO_NORMAL },
 		[EXC_CONFLICT_UNRESOLVED] = { TEAM_OPERATIONS, PRIO_LOW },
 		[EXC_CANCEL_REQUESTED] = { TEAM_SUPPORT, PRIO_HIGH },
+		/* the returns team decides and refunds; the warehouse receives */
+		[EXC_RETURN_APPROVAL] = { TEAM_RETURNS, PRIO_NORMAL },
+		[EXC_RETURN_MOVING] = { TEAM_WAREHOUSE, PRIO_LOW },
+		[EXC_RETURN_NOT_INSPECTED] = { TEAM_WAREHOUSE, PRIO_NORMAL },
+		[EXC_RETURN_NOT_REFUNDED] = { TEAM_RETURNS, PRIO_HIGH },
 	};
 
 	memset(c, 0, sizeof(*c));
@@ -104,6 +113,8 @@ void exc_config_defaults(struct exc_config *c)
 	c->stalled_floor_ms = 24 * HOUR_MS;
 	c->pickup_ms = 5 * 24 * HOUR_MS;
 	c->conflict_ms = 24 * HOUR_MS;
+	c->return_inspect_ms = 48 * HOUR_MS;
+	c->return_refund_ms = 48 * HOUR_MS;
 	c->sweep_seconds = 60;
 	c->lanes_refresh_minutes = 60;
 	for (int k = 0; k < EXC__COUNT; k++) {
@@ -135,6 +146,8 @@ int exc_config_set(struct exc_config *c, const char *section, const char *name, 
 		{ "stalled_floor_hours", offsetof(struct exc_config, stalled_floor_ms), 24 * 60, HOUR_MS },
 		{ "pickup_days", offsetof(struct exc_config, pickup_ms), 60, 24 * HOUR_MS },
 		{ "conflict_hours", offsetof(struct exc_config, conflict_ms), 24 * 60, HOUR_MS },
+		{ "return_inspect_hours", offsetof(struct exc_config, return_inspect_ms), 24 * 60, HOUR_MS },
+		{ "return_refund_hours", offsetof(struct exc_config, return_refund_ms), 24 * 60, HOUR_MS },
 	};
 	long n;
 	int k, v;
@@ -203,7 +216,7 @@ void exceptions_lane(const struct order_state *o, const struct package_state *p,
 
 size_t exceptions_max(const struct order_state *o)
 {
-	return 4 + 2 * o->npackages;
+	return 4 + 2 * o->npackages + o->nreturns;
 }
 
 /* The scan of one order: what opened, and the earliest threshold ahead. */
@@ -366,7 +379,7 @@ static void package_checks(struct scan *s, const struct order_state *o, const st
 static bool order_shipped(const struct order_state *o)
 {
 	for (size_t i = 0; i < o->npackages; i++)
-		if (o->packages[i].shipped_at && o->packages[i].status != PKG_CANCELLED)
+		if (o->packages[i].shipped_at && o->packages[i].status != PKG_CANCELLED && !o->packages[i].is_return)
 			return true;
 	return false;
 }
@@ -386,7 +399,7 @@ static int64_t predicted_late(const struct scan *s, const struct package_state *
 {
 	bool revised = p->estimated_delivery && p->estimated_at > p->shipped_at;
 
-	if (!st || st->level < 0 || !p->shipped_at || revised || p->status == PKG_DELIVERED ||
+	if (!st || st->level < 0 || !p->shipped_at || revised || p->is_return || p->status == PKG_DELIVERED ||
 	    p->status == PKG_CANCELLED || p->status == PKG_RETURNED_TO_SENDER ||
 	    !predict_delivery(st, s->cal, p->shipped_at, 0, pr) || pr->earliest < deadline)
 		return 0;
@@ -415,7 +428,7 @@ static void promise_checks(struct scan *s, const struct order_state *o, const st
 		/* the first live, undelivered parcel whose estimate misses the promise */
 		for (size_t i = 0; i < o->npackages; i++) {
 			const struct package_state *p = &o->packages[i];
-			if (p->status == PKG_CANCELLED || p->status == PKG_DELIVERED)
+			if (p->status == PKG_CANCELLED || p->status == PKG_DELIVERED || p->is_return)
 				continue;
 			if (p->estimated_delivery && kpi_promise_deadline(p->estimated_delivery) >= deadline &&
 			    (!late || p->estimated_at < late->estimated_at))
@@ -489,6 +502,60 @@ static void cancel_check(struct scan *s, const struct order_state *o)
 	}
 }
 
+/* The returns' waits (docs/returns.md "Tasks"): at most one per return,
+ * named by its id.  The goods are back or on their way, so each step has
+ * someone to act: decide, prepare, inspect, refund. */
+static void return_checks(struct scan *s, const struct order_state *o)
+{
+	const struct exc_config *c = s->cfg;
+	struct order_exception *x;
+	char t[WTIME_BUFSZ];
+
+	for (size_t i = 0; i < o->nreturns; i++) {
+		const struct return_state *r = &o->returns[i];
+		switch (r->state) {
+		case RET_REQUESTED:
+			if ((x = at(s, EXC_RETURN_APPROVAL, r->id, r->requested_at ? r->requested_at : r->updated_at, 0))) {
+				fmt_time(x->since, t);
+				snprintf(x->reason, sizeof(x->reason),
+					 "Return %s was requested on %s%s%s and waits for a decision: approve or reject it.",
+					 r->id, t, r->reason[0] ? "; reason: " : "", r->reason);
+			}
+			break;
+		case RET_IN_TRANSIT:
+			if ((x = at(s, EXC_RETURN_MOVING, r->id, r->moving_at, 0)))
+				snprintf(x->reason, sizeof(x->reason),
+					 "Return %s is on its way back%s%s: plan its inspection and the refund.", r->id,
+					 r->nparcels ? " in parcel " : "", r->nparcels ? r->parcels[0] : "");
+			break;
+		case RET_RECEIVED:
+			if ((x = at(s, EXC_RETURN_NOT_INSPECTED, r->id, calendar_add(s->cal, r->received_at, c->return_inspect_ms),
+				    c->return_inspect_ms))) {
+				fmt_time(r->received_at, t);
+				snprintf(x->reason, sizeof(x->reason),
+					 "Return %s arrived on %s and was not inspected within %lld working hours.", r->id, t,
+					 (long long)(c->return_inspect_ms / HOUR_MS));
+			}
+			break;
+		case RET_DISPOSED:
+			if (r->disposition == DISP_RETURN_TO_CUSTOMER)
+				break; /* the goods go back: nothing to refund */
+			if ((x = at(s, EXC_RETURN_NOT_REFUNDED, r->id, calendar_add(s->cal, r->disposed_at, c->return_refund_ms),
+				    c->return_refund_ms))) {
+				fmt_time(r->disposed_at, t);
+				snprintf(x->reason, sizeof(x->reason),
+					 "Return %s was processed on %s (%s) but the customer has no refund, replacement or "
+					 "credit after %lld working hours.",
+					 r->id, t, r->disposition ? ret_disposition_name(r->disposition) : "no disposition given",
+					 (long long)(c->return_refund_ms / HOUR_MS));
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}
+
 static int exc_cmp(const void *a, const void *b)
 {
 	const struct order_exception *x = a, *y = b;
@@ -504,10 +571,12 @@ void exceptions_compute(const struct order_state *o, const struct calendar *cal,
 	struct scan s = { cfg, cal, now, out, cap, 0, 0 };
 
 	for (size_t i = 0; i < o->npackages; i++)
-		package_checks(&s, o, &o->packages[i], stats ? &stats[i] : NULL);
+		if (!o->packages[i].is_return) /* a return's waits are return_checks' */
+			package_checks(&s, o, &o->packages[i], stats ? &stats[i] : NULL);
 	promise_checks(&s, o, stats);
 	conflict_check(&s, o);
 	cancel_check(&s, o);
+	return_checks(&s, o);
 	qsort(out, s.n, sizeof(*out), exc_cmp);
 	*n = s.n;
 	*next_check = s.next;

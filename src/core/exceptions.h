@@ -43,6 +43,11 @@ enum exc_kind {
 	EXC_CARRIER_EXCEPTION,   /* any other carrier exception detail */
 	EXC_CONFLICT_UNRESOLVED, /* a source conflict open for more than N working hours */
 	EXC_CANCEL_REQUESTED,    /* the customer asked to cancel; the store has neither cancelled nor refunded */
+	/* returns (docs/returns.md): the exception's "package" is the return's id */
+	EXC_RETURN_APPROVAL,     /* a return request waits for a person's decision */
+	EXC_RETURN_MOVING,       /* a return parcel is on its way: plan the inspection and the refund */
+	EXC_RETURN_NOT_INSPECTED,/* received, not inspected after return_inspect_hours */
+	EXC_RETURN_NOT_REFUNDED, /* inspected and disposed, no refund after return_refund_hours */
 	EXC__COUNT
 };
 
@@ -56,6 +61,8 @@ struct exc_config {
 	int64_t stalled_floor_ms;    /* a learned rhythm is never shorter than this (24 h) */
 	int64_t pickup_ms;           /* calendar time waiting at a counter (5 days) */
 	int64_t conflict_ms;         /* working time a conflict may stay open (24 h) */
+	int64_t return_inspect_ms;   /* working time from a return's receipt to its inspection (48 h) */
+	int64_t return_refund_ms;    /* working time from a return's disposition to its refund (48 h) */
 	bool enabled[EXC__COUNT];
 	enum exc_team team[EXC__COUNT];
 	enum exc_priority priority[EXC__COUNT];
@@ -74,7 +81,7 @@ int exc_config_set(struct exc_config *c, const char *section, const char *name, 
 
 struct order_exception {
 	enum exc_kind kind;
-	char package[EV_PACKAGE_MAX + 1]; /* "" for an order-level exception */
+	char package[EV_PACKAGE_MAX + 1]; /* "" for an order-level exception; a return's: its id */
 	int64_t since;                    /* when the exception began (the threshold passed) */
 	char reason[EXC_REASON_MAX + 1];  /* plain language, for staff */
 	char basis[64];                   /* stalled: the rhythm's source ("lane", "carrier", "default") */

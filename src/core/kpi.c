@@ -129,6 +129,8 @@ void kpi_order_times(const struct order_state *o, int64_t *shipped_at, int64_t *
 	for (size_t i = 0; i < o->npackages; i++) {
 		const struct package_state *p = &o->packages[i];
 
+		if (p->is_return)
+			continue; /* a return parcel's trip is the return's (returns KPIs) */
 		if (p->shipped_at && (!*shipped_at || p->shipped_at < *shipped_at))
 			*shipped_at = p->shipped_at;
 		/* a partly delivered order has no click-to-door time yet */

@@ -108,6 +108,34 @@ static cJSON *package_json(const struct package_state *p)
 	return o;
 }
 
+/* The return a message is about: its id, words, items and refund, and the
+ * shop's instructions for sending it back. */
+static cJSON *return_json(const struct return_state *r, const char *instructions)
+{
+	cJSON *o = cJSON_CreateObject(), *items;
+	bool ok = o;
+
+	ok = ok && add_str(o, "id", r->id);
+	ok = ok && add_str(o, "state", ret_step_name(r->state));
+	ok = ok && add_str(o, "label", ret_customer_label(r));
+	ok = ok && add_str(o, "reason", r->reason);
+	ok = ok && (items = items_json(r->items, r->nitems)) && cJSON_AddItemToObject(o, "items", items);
+	ok = ok && cJSON_AddBoolToObject(o, "has_items", r->nitems > 0);
+	ok = ok && add_str(o, "tracking_number", r->nparcels ? r->parcels[0] : NULL);
+	ok = ok && add_time(o, "received", r->received_at);
+	if (ok && r->has_refund) {
+		char amount[48];
+		snprintf(amount, sizeof(amount), "%.2f%s%s", r->refund_amount, r->currency[0] ? " " : "", r->currency);
+		ok = add_str(o, "refund_amount", amount);
+	}
+	ok = ok && add_str(o, "instructions", instructions);
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
 static bool add_exception(cJSON *v, const struct rules_exception *x)
 {
 	cJSON *e;
@@ -148,6 +176,8 @@ cJSON *notify_view(const struct order_state *o, const struct notify_view_ctx *c)
 	first_name(o->customer.name, name);
 	for (size_t i = 0; i < o->npackages; i++) {
 		const struct package_state *ps = &o->packages[i];
+		if (ps->is_return)
+			continue;
 		if (ps->shipped_at && (!shipped || ps->shipped_at < shipped))
 			shipped = ps->shipped_at;
 		if (ps->status != PKG_DELIVERED && ps->status != PKG_CANCELLED && ps->estimated_delivery > estimated)
@@ -184,6 +214,11 @@ cJSON *notify_view(const struct order_state *o, const struct notify_view_ctx *c)
 		ok = (p = package_json(&o->packages[c->package])) && cJSON_AddItemToObject(v, "package", p);
 	else if (ok)
 		ok = cJSON_AddNullToObject(v, "package") != NULL;
+	if (ok && c && c->ret >= 0 && (size_t)c->ret < o->nreturns)
+		ok = (p = return_json(&o->returns[c->ret], c->return_instructions)) &&
+		     cJSON_AddItemToObject(v, "return", p);
+	else if (ok)
+		ok = cJSON_AddNullToObject(v, "return") != NULL;
 	ok = ok && add_exception(v, c ? c->exc : NULL);
 	ok = ok && (support = cJSON_AddObjectToObject(v, "support"));
 	ok = ok && add_str(support, "email", c ? c->support_email : NULL) &&

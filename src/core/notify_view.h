@@ -8,7 +8,8 @@
  * number, status and customer label, dates, items, packages with carrier
  * and carrier tracking link, the tracking page link, the shop's support
  * contact, and for an exception's milestone the exception (kind, reason,
- * owning team, priority, since).  Never payment data, an email address or phone number, a postal
+ * owning team, priority, since), and for a return's milestone the return
+ * (id, words, items, reason, refund, the shop's return instructions).  Never payment data, an email address or phone number, a postal
  * code or a street address (none of which the view builder reads).
  *
  * Memory: notify_view() returns a new cJSON tree (cJSON_Delete) or NULL on
@@ -28,11 +29,14 @@ struct notify_view_ctx {
 	const char *rule;          /* rule name, may be NULL */
 	const char *locale;        /* NULL = "en" */
 	int package;               /* index of the package the milestone is about, -1 none */
+	int ret;                   /* index of the return the milestone is about, -1 none (0 in a
+	                              zeroed ctx is the first return: set -1 when there is none) */
 	const char *tracking_url;  /* the customer tracking page for this order, may be NULL */
 	const char *shop_name;     /* may be NULL */
 	const char *support_email; /* the shop's, may be NULL */
 	const char *support_phone; /* the shop's, may be NULL */
 	const struct rules_exception *exc; /* the exception the milestone is about, may be NULL */
+	const char *return_instructions;   /* the shop's ([returns] instructions), may be NULL */
 };
 
 cJSON *notify_view(const struct order_state *o, const struct notify_view_ctx *ctx);

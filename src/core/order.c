@@ -71,6 +71,7 @@ void order_release(struct order_state *o)
 	free(o->packages);
 	free(o->conflicts);
 	free(o->items);
+	returns_free(o->returns, o->nreturns);
 	order_init(o);
 }
 
@@ -223,9 +224,10 @@ static enum ord_status milestone_ord_status(enum ev_status m)
 	}
 }
 
+/* An outbound parcel that still counts: return parcels never do (rule 9). */
 static bool pkg_live(const struct package_state *p)
 {
-	return p->status != PKG_CANCELLED;
+	return p->status != PKG_CANCELLED && !p->is_return;
 }
 
 /* Every ordered quantity (summed per sku) is in some live package.  Only
@@ -343,6 +345,8 @@ static void classify(const struct policy *pol, struct fev *f, int npk)
 		f->out = OUT_HELD; /* rule 8: recorded, changes nothing, not even the order's times */
 	} else if (f->status == EV_UNKNOWN) {
 		f->out = OUT_UNMAPPED; /* rule 6: creates the package, nothing more */
+	} else if (ev_status_is_return(f->status)) {
+		/* rule 9: the return's own owners decide (fold_returns) */
 	} else if (ev_status_is_order_level(f->status) ||
 		   (f->status == EV_CANCELLED && !has_pkg)) {
 		f->ms = ev_milestone(f->status, false);
@@ -470,6 +474,16 @@ static void fold_classify(struct fold *fd, const struct event *events, const str
 	free(level);
 }
 
+/* Money back moves no status; the order shows it apart (a refund, or a
+ * return's refund: rule 9). */
+static void note_refund(struct order_state *out, const struct event *e)
+{
+	if (e->occurred_at > out->refunded_at)
+		out->refunded_at = e->occurred_at;
+	if (strcmp(out->refund, "full"))
+		snprintf(out->refund, sizeof(out->refund), "%s", strcmp(e->detail, "full") ? "partial" : "full");
+}
+
 /*
  * Step 3 (replay): walks fd->fv in fold order.  Every event feeds the order's
  * times, placed_at and promised_by, and its package's latest items and
@@ -521,12 +535,7 @@ static void fold_replay(struct fold *fd, struct order_state *out)
 		fd->newest[f->slot] = e->occurred_at;
 		fd->has_newest[f->slot] = true;
 		if (f->status == EV_REFUNDED) {
-			/* money back moves no status; the order shows it apart */
-			if (e->occurred_at > out->refunded_at)
-				out->refunded_at = e->occurred_at;
-			if (strcmp(out->refund, "full"))
-				snprintf(out->refund, sizeof(out->refund), "%s",
-					 strcmp(e->detail, "full") ? "partial" : "full");
+			note_refund(out, e);
 			continue;
 		}
 		if (f->status == EV_CANCEL_REQUESTED) {
@@ -662,6 +671,100 @@ static void fold_customer(const struct fold *fd, struct order_state *out)
 	free(byc);
 }
 
+/* Rule 9: marks the return parcels and their return ids.  A parcel's id is
+ * the latest (by event time, then key) its events give; a parcel no event
+ * links to a return belongs to the order's only return when it has exactly
+ * one, else it stands for a return of its own, named by its tracking number. */
+static void fold_return_parcels(const struct fold *fd, const struct event *events, struct order_state *out)
+{
+	const struct event **by = wcalloc(fd->npk ? fd->npk : 1, sizeof(*by));
+	const char *only = NULL;
+	bool several = false;
+
+	for (size_t i = 0; i < fd->n; i++) {
+		const struct event *e = &events[i];
+		int k = e->package[0] ? find_package(out, e->package) : -1;
+		if (e->return_id[0] && (ev_status_is_return(e->status) || e->status == EV_REFUNDED)) {
+			if (only && strcmp(only, e->return_id))
+				several = true;
+			only = e->return_id;
+		}
+		if (k < 0 || !(e->is_return || e->return_id[0] || ev_status_is_return(e->status)))
+			continue;
+		out->packages[k].is_return = true;
+		if (e->return_id[0] && (!by[k] || e->occurred_at > by[k]->occurred_at ||
+					(e->occurred_at == by[k]->occurred_at && strcmp(e->key, by[k]->key) > 0)))
+			by[k] = e;
+	}
+	for (size_t k = 0; k < fd->npk; k++) {
+		struct package_state *p = &out->packages[k];
+		if (!p->is_return)
+			continue;
+		COPY_FIELD(p->return_id, by[k] ? by[k]->return_id : only && !several ? only : p->tracking);
+	}
+	free(by);
+}
+
+/*
+ * Rule 9: the returns.  Every return status (its outcome: applied when its
+ * source owns the step, else a claim), every applied refund naming a return,
+ * and every applied event of a return parcel become return events, folded
+ * by returns_fold() into out->returns.  Needs fold_resolve() done.
+ */
+static void fold_returns(const struct fold *fd, struct order_state *out, enum ev_outcome *outcomes,
+			 const struct event *events)
+{
+	struct return_event *re = wcalloc(fd->n ? fd->n : 1, sizeof(*re));
+	size_t m = 0;
+
+	for (size_t i = 0; i < fd->n; i++) {
+		struct fev *f = &fd->fv[i];
+		const struct event *e = f->ev;
+		const struct package_state *p = f->pkg >= 0 ? &out->packages[f->pkg] : NULL;
+		int step = -1;
+
+		if (f->out == OUT_HELD || f->out == OUT_UNMAPPED)
+			continue;
+		if (ev_status_is_return(f->status)) {
+			step = ret_step_of_status(f->status);
+			f->out = ret_step_owned_by((enum ret_step)step, policy_kind(fd->pol, e->source)) ? OUT_APPLIED
+													: OUT_CLAIM;
+			if (outcomes)
+				outcomes[e - events] = f->out;
+			if (f->status == EV_RETURN_REFUNDED && f->out == OUT_APPLIED)
+				note_refund(out, e);
+		} else if (f->status == EV_REFUNDED && e->return_id[0] && f->out == OUT_APPLIED) {
+			step = RET_REFUNDED;
+		} else if (p && p->is_return && f->out == OUT_APPLIED) {
+			step = ret_step_of_parcel_status(f->status, fd->pw[f->pkg].shipped_at != 0);
+		}
+		if (step < 0)
+			continue;
+		struct return_event *r = &re[m++];
+		COPY_FIELD(r->key, e->key);
+		r->kind = policy_kind(fd->pol, e->source);
+		r->step = (enum ret_step)step;
+		r->at = e->occurred_at;
+		COPY_FIELD(r->id, e->return_id[0] ? e->return_id : p ? p->return_id : "");
+		if (p)
+			COPY_FIELD(r->tracking, p->tracking);
+		COPY_FIELD(r->reason, e->return_reason);
+		r->disposition = e->disposition[0] ? (enum ret_disposition)ret_disposition_from_name(e->disposition)
+						   : DISP_NONE;
+		if ((int)r->disposition < 0)
+			r->disposition = DISP_NONE;
+		if (ev_status_is_return(f->status) || f->status == EV_REFUNDED) {
+			r->nitems = e->nitems;
+			r->items = e->items;
+		}
+		r->has_refund = e->has_refund_amount;
+		r->refund_amount = e->refund_amount;
+		COPY_FIELD(r->currency, e->currency);
+	}
+	returns_fold(re, m, &out->returns, &out->nreturns);
+	free(re);
+}
+
 /*
  * The resolution, steps 1 to 3 of the file comment: classify and trust,
  * sort, replay.  Fills fd (which must hold pol, n and nothing else) and
@@ -672,6 +775,7 @@ static void fold_resolve(struct fold *fd, const struct event *events, struct ord
 {
 	fd->fv = wcalloc(fd->n, sizeof(*fd->fv));
 	fold_make_packages(fd, events, out);
+	fold_return_parcels(fd, events, out);
 	fd->pw = wcalloc(fd->nslots, sizeof(*fd->pw));
 	fd->newest = wcalloc(fd->nslots, sizeof(*fd->newest));
 	fd->has_newest = wcalloc(fd->nslots, sizeof(*fd->has_newest));
@@ -798,6 +902,7 @@ enum werr order_fold(const struct policy *pol, const struct event *events, size_
 		COPY_FIELD(out->order, events[0].order);
 		out->nevents = n;
 		fold_resolve(&fd, events, out, outcomes);
+		fold_returns(&fd, out, outcomes, events);
 		fold_conflicts(&fd, out);
 		fold_rollup(out);
 		fold_promises(&fd, out);
@@ -869,6 +974,8 @@ bool order_check(const struct order_state *o, char *why, size_t whycap)
 		if ((p->decided_by[0] == '\0') != (p->status == PKG_UNKNOWN))
 			return fail(why, whycap, "package '%s' has status '%s' decided by '%s'", t,
 				    pkg_status_name(p->status), p->decided_by);
+		if (p->is_return != (p->return_id[0] != '\0'))
+			return fail(why, whycap, "package '%s' is a return parcel without its return", t);
 		if (!pkg_live(p))
 			continue;
 		live++;
@@ -906,6 +1013,16 @@ bool order_check(const struct order_state *o, char *why, size_t whycap)
 				return fail(why, whycap, "two conflicts for '%s' %s", c->package,
 					    milestone_name(c->milestone));
 	}
+
+	if (!returns_check(o->returns, o->nreturns, why, whycap))
+		return false;
+	for (size_t i = 0; i < o->nreturns; i++)
+		for (size_t k = 0; k < o->returns[i].nparcels; k++) {
+			const struct package_state *p = order_package(o, o->returns[i].parcels[k]);
+			if (!p || !p->is_return)
+				return fail(why, whycap, "return '%s' names '%s', not a return parcel", o->returns[i].id,
+					    o->returns[i].parcels[k]);
+		}
 
 	/* the customer's view: never ahead of the parcels */
 	if (o->status != ORD_CANCELLED) {

@@ -30,6 +30,14 @@
  *     out_for_delivery when one is out; some delivered -> partially_delivered;
  *     all delivered (and every ordered item in a package, when packages list
  *     items) -> delivered.
+ *  8. An event dated further after its receipt than policy->future_skew_ms
+ *     is held: on the timeline, changing nothing.
+ *  9. Returns (core/returns.h): a package is a return parcel when any of
+ *     its events says so (is_return, a return_id, a return status); it is
+ *     resolved like any parcel but never counts in the roll-up, the flags or
+ *     the order's delivery - its delivery is the return's receipt.  The
+ *     return events, refunds naming a return and the applied events of
+ *     return parcels fold into o->returns.
  *
  * Memory: an order_state owns its arrays; release it with order_release().
  * Thread-safety: none needed; no globals.
@@ -44,6 +52,7 @@
 #include "../base/err.h"
 #include "event.h"
 #include "policy.h"
+#include "returns.h"
 #include "status.h"
 
 enum ev_outcome {
@@ -80,6 +89,8 @@ struct package_state {
 	struct event_location location; /* of the latest applied event with a city */
 	size_t nitems;
 	struct event_item *items;   /* items in this parcel, if a source said */
+	bool is_return;             /* a return parcel (rule 9) */
+	char return_id[RET_ID_MAX + 1]; /* its return, when is_return */
 };
 
 struct conflict {
@@ -119,6 +130,8 @@ struct order_state {
 	struct package_state *packages; /* sorted by tracking number */
 	size_t nconflicts;
 	struct conflict *conflicts;
+	size_t nreturns;
+	struct return_state *returns;   /* sorted by id (rule 9) */
 	size_t nevents;
 };
 

@@ -164,6 +164,64 @@ static void package(struct jw *w, const struct package_state *p)
 	items(w, p->items, p->nitems);
 	key(w, "customer_view", false);
 	customer_view(w, pkg_customer_step(p->status), pkg_customer_label(p->status));
+	key(w, "return_id", false);
+	str_or_null(w, p->is_return ? p->return_id : "");
+	raw(w, "}");
+}
+
+static void a_return(struct jw *w, const struct return_state *r)
+{
+	raw(w, "{");
+	key(w, "id", true);
+	str(w, r->id);
+	key(w, "state", false);
+	str(w, ret_step_name(r->state));
+	key(w, "reason", false);
+	str_or_null(w, r->reason);
+	key(w, "disposition", false);
+	str_or_null(w, r->disposition != DISP_NONE ? ret_disposition_name(r->disposition) : "");
+	key(w, "resolution", false);
+	str_or_null(w, r->resolved_at ? ret_step_name(r->resolution) : "");
+	key(w, "refund", false);
+	if (r->has_refund) {
+		if (!w->err)
+			w->err = buf_printf(w->b, "{\"amount\":%.15g,\"currency\":", r->refund_amount);
+		str_or_null(w, r->currency);
+		raw(w, "}");
+	} else {
+		raw(w, "null");
+	}
+	key(w, "cancel_ignored", false);
+	raw(w, r->cancel_ignored ? "true" : "false");
+	key(w, "requested_at", false);
+	time_or_null(w, r->requested_at);
+	key(w, "received_at", false);
+	time_or_null(w, r->received_at);
+	key(w, "resolved_at", false);
+	time_or_null(w, r->resolved_at);
+	key(w, "closed_at", false);
+	time_or_null(w, r->closed_at);
+	key(w, "updated_at", false);
+	time_or_null(w, r->updated_at);
+	key(w, "parcels", false);
+	raw(w, "[");
+	for (size_t i = 0; i < r->nparcels; i++) {
+		if (i)
+			raw(w, ",");
+		str(w, r->parcels[i]);
+	}
+	raw(w, "]");
+	key(w, "items", false);
+	items(w, r->items, r->nitems);
+	key(w, "claims", false);
+	num(w, (long long)r->nclaims);
+	key(w, "customer_view", false);
+	raw(w, "{");
+	key(w, "step", true);
+	num(w, ret_customer_step(r));
+	key(w, "label", false);
+	str(w, ret_customer_label(r));
+	raw(w, "}");
 	raw(w, "}");
 }
 
@@ -282,6 +340,14 @@ enum werr order_to_json(const struct order_state *o, struct buf *out)
 		if (i)
 			raw(&w, ",");
 		conflict(&w, &o->conflicts[i]);
+	}
+	raw(&w, "]");
+	key(&w, "returns", false);
+	raw(&w, "[");
+	for (size_t i = 0; i < o->nreturns; i++) {
+		if (i)
+			raw(&w, ",");
+		a_return(&w, &o->returns[i]);
 	}
 	raw(&w, "]");
 	key(&w, "events", false);

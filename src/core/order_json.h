@@ -16,9 +16,14 @@
  *       "status":"in_transit","detail":null,"action_required":false,
  *       "status_at":"...","shipped_at":"...","delivered_at":null,
  *       "estimated_delivery":null,"service":"ground"|null,"label_at":..|null,"location":{"city":..,"region":..,"country":..},
- *       "items":[...],"customer_view":{"step":3,...}}],
+ *       "items":[...],"customer_view":{"step":3,...},"return_id":null|"R1"}],
  *    "conflicts":[{"package":"1Z..","milestone":"carrier","claim":{"source":"shopify",
  *       "status":"delivered","at":"..."},"resolved":{"source":"ups","status":"in_transit"}}],
+ *    "returns":[{"id":"R1","state":"received","reason":..|null,"disposition":..|null,
+ *       "resolution":"refunded"|null,"refund":{"amount":25,"currency":"EUR"}|null,
+ *       "cancel_ignored":false,"requested_at":..,"received_at":..,"resolved_at":..,
+ *       "closed_at":..,"updated_at":..,"parcels":["1Z.."],"items":[...],"claims":0,
+ *       "customer_view":{"step":3,"label":"Return received"}}],
  *    "events":12}
  *
  * Only the first name of the customer is shown (staff views that need more

@@ -107,6 +107,90 @@ int ret_step_rank(enum ret_step s)
 	return (unsigned)s < RET__COUNT ? ranks[s] : -1;
 }
 
+_Static_assert(EV_RETURN_CANCELLED - EV_RETURN_REQUESTED == RET_CANCELLED, "one return status per step, in order");
+
+int ret_step_of_status(enum ev_status s)
+{
+	return ev_status_is_return(s) ? (int)(s - EV_RETURN_REQUESTED) : -1;
+}
+
+enum ev_status ret_step_status(enum ret_step s)
+{
+	return (unsigned)s < RET__COUNT ? (enum ev_status)(EV_RETURN_REQUESTED + s) : EV_UNKNOWN;
+}
+
+int ret_step_of_parcel_status(enum ev_status s, bool shipped)
+{
+	switch (s) {
+	case EV_LABEL_CREATED: return RET_LABEL_CREATED;
+	case EV_DELIVERED: return RET_RECEIVED;
+	case EV_IN_TRANSIT:
+	case EV_OUT_FOR_DELIVERY:
+	case EV_AVAILABLE_FOR_PICKUP:
+	case EV_DELIVERY_ATTEMPTED: return RET_IN_TRANSIT;
+	case EV_EXCEPTION: return shipped ? RET_IN_TRANSIT : -1;
+	default: return -1;
+	}
+}
+
+const char *ret_step_label(enum ret_step s)
+{
+	static const char *const labels[RET__COUNT] = {
+		[RET_REQUESTED] = "Return requested",
+		[RET_APPROVED] = "Return approved",
+		[RET_REJECTED] = "Return declined",
+		[RET_LABEL_CREATED] = "Return label created",
+		[RET_PICKUP_SCHEDULED] = "Return pickup booked",
+		[RET_IN_TRANSIT] = "Return on its way",
+		[RET_RECEIVED] = "Return received",
+		[RET_INSPECTING] = "Return being checked",
+		[RET_DISPOSED] = "Return checked",
+		[RET_REFUNDED] = "Refund issued",
+		[RET_REPLACED] = "Replacement sent",
+		[RET_STORE_CREDIT] = "Store credit issued",
+		[RET_CLOSED] = "Return completed",
+		[RET_CANCELLED] = "Return cancelled",
+	};
+	return (unsigned)s < RET__COUNT ? labels[s] : "Return";
+}
+
+const char *ret_customer_label(const struct return_state *r)
+{
+	enum ret_step s = r->state == RET_CLOSED && r->resolved_at ? r->resolution : r->state;
+
+	switch (s) {
+	case RET_REQUESTED: return "Return requested";
+	case RET_APPROVED:
+	case RET_LABEL_CREATED:
+	case RET_PICKUP_SCHEDULED: return "Return approved";
+	case RET_REJECTED: return "Return declined";
+	case RET_IN_TRANSIT: return "Return on its way";
+	case RET_RECEIVED:
+	case RET_INSPECTING:
+	case RET_DISPOSED: return "Return received";
+	case RET_REFUNDED: return "Refund issued";
+	case RET_REPLACED: return "Replacement sent";
+	case RET_STORE_CREDIT: return "Store credit issued";
+	case RET_CLOSED: return "Return closed";
+	case RET_CANCELLED: return "Return cancelled";
+	case RET__COUNT: break;
+	}
+	return "Return requested";
+}
+
+int ret_customer_step(const struct return_state *r)
+{
+	int rank = ret_step_rank(r->state);
+
+	if (r->state == RET_REJECTED || r->state == RET_CANCELLED)
+		return 0;
+	if (rank >= 7)
+		return 4;
+	if (rank >= 4)
+		return 3;
+	return rank == 3 ? 2 : 1;
+}
+
 static int cmp_event(const void *a, const void *b)
 {
 	const struct return_event *x = *(const struct return_event *const *)a;
@@ -146,6 +230,7 @@ static void add_parcel(struct return_state *r, const char *tracking)
 static void fold_one(const struct return_event *const *e, size_t n, struct return_state *r)
 {
 	const struct return_event *top = NULL, *cancel = NULL, *items = NULL, *reason = NULL, *disp = NULL;
+	const struct return_event *res = NULL, *refund = NULL;
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->id, sizeof(r->id), "%s", e[0]->id);
@@ -166,11 +251,19 @@ static void fold_one(const struct return_event *const *e, size_t n, struct retur
 			reason = x;
 		if (x->disposition != DISP_NONE && later(x, disp))
 			disp = x;
+		if (x->has_refund && later(x, refund))
+			refund = x;
+		if (ranks[x->step] == ranks[RET_REFUNDED] && later(x, res))
+			res = x;
 		switch (x->step) {
 		case RET_REQUESTED: earliest(&r->requested_at, x->at); break;
+		case RET_IN_TRANSIT: earliest(&r->moving_at, x->at); break;
 		case RET_RECEIVED:
-		case RET_INSPECTING:
-		case RET_DISPOSED: earliest(&r->received_at, x->at); break; /* the goods are back */
+		case RET_INSPECTING: earliest(&r->received_at, x->at); break; /* the goods are back */
+		case RET_DISPOSED:
+			earliest(&r->received_at, x->at);
+			earliest(&r->disposed_at, x->at);
+			break;
 		case RET_REFUNDED:
 		case RET_REPLACED:
 		case RET_STORE_CREDIT: earliest(&r->resolved_at, x->at); break;
@@ -197,6 +290,13 @@ static void fold_one(const struct return_event *const *e, size_t n, struct retur
 		snprintf(r->reason, sizeof(r->reason), "%s", reason->reason);
 	if (disp)
 		r->disposition = disp->disposition;
+	if (res)
+		r->resolution = res->step;
+	if (refund) {
+		r->has_refund = true;
+		r->refund_amount = refund->refund_amount;
+		snprintf(r->currency, sizeof(r->currency), "%s", refund->currency);
+	}
 	if (items) {
 		r->items = wmalloc(items->nitems * sizeof(*r->items));
 		memcpy(r->items, items->items, items->nitems * sizeof(*r->items));
@@ -264,6 +364,10 @@ bool returns_check(const struct return_state *r, size_t n, char *why, size_t cap
 			return fail(why, cap, x->id, "back at the warehouse without a receipt time");
 		if (ranks[x->state] == ranks[RET_REFUNDED] && !x->resolved_at)
 			return fail(why, cap, x->id, "resolved without a resolution time");
+		if (x->resolved_at && ranks[x->resolution] != ranks[RET_REFUNDED])
+			return fail(why, cap, x->id, "a resolution time without a resolution");
+		if ((x->state == RET_IN_TRANSIT && !x->moving_at) || (x->state == RET_DISPOSED && !x->disposed_at))
+			return fail(why, cap, x->id, "moving or disposed without its time");
 		if (x->state == RET_CLOSED && !x->closed_at)
 			return fail(why, cap, x->id, "closed without a closing time");
 		if (x->nparcels > RET_PARCELS_MAX)

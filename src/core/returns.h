@@ -85,6 +85,9 @@ struct return_event {
 	enum ret_disposition disposition;  /* DISP_NONE if not given */
 	size_t nitems;
 	const struct event_item *items;    /* the returned lines, if given */
+	bool has_refund;                   /* a refund amount was given */
+	double refund_amount;
+	char currency[EV_CURRENCY_MAX + 1];
 };
 
 struct return_state {
@@ -94,7 +97,13 @@ struct return_state {
 	char reason[RET_REASON_MAX + 1];
 	enum ret_disposition disposition;
 	int64_t requested_at, received_at, resolved_at, closed_at; /* 0: not yet */
+	int64_t moving_at, disposed_at;    /* first applied in_transit, disposed; 0: not yet */
 	int64_t updated_at;                /* latest applied event */
+	enum ret_step resolution;          /* with resolved_at: the latest of refunded,
+	                                      replaced, store_credit */
+	bool has_refund;                   /* latest applied amount given, with its currency */
+	double refund_amount;
+	char currency[EV_CURRENCY_MAX + 1];
 	size_t nparcels;
 	char parcels[RET_PARCELS_MAX][EV_PACKAGE_MAX + 1]; /* sorted */
 	size_t nitems;
@@ -110,6 +119,28 @@ int ret_disposition_from_name(const char *name);
 bool ret_step_owned_by(enum ret_step step, enum source_kind kind);
 /* The step's place in the chain (rule 2): 0 requested .. 7 resolved, 8 closed; cancelled -1. */
 int ret_step_rank(enum ret_step s);
+
+/* The step of a return status (EV_RETURN_REQUESTED + step), -1 for another
+ * status; and back. */
+int ret_step_of_status(enum ev_status s);
+enum ev_status ret_step_status(enum ret_step s);
+
+/* The return step a return parcel's package status stands for (label ->
+ * label_created, moving -> in_transit, an exception only once shipped,
+ * delivered -> received), -1 for none (a voided label, a parcel sent back
+ * to the customer, unknown). */
+int ret_step_of_parcel_status(enum ev_status s, bool shipped);
+
+/* The customer's words for one step on a timeline ("Return requested",
+ * "Return on its way", "Refund issued", ...). */
+const char *ret_step_label(enum ret_step s);
+
+/* The customer's words for a return's state ("Return requested", "Return
+ * approved", "Return on its way", "Return received", "Refund issued", ...)
+ * and its place among the four steps the page draws (1 requested, 2 on its
+ * way, 3 received, 4 refunded; 0 for rejected and cancelled). */
+const char *ret_customer_label(const struct return_state *r);
+int ret_customer_step(const struct return_state *r);
 
 /* Folds n events into one state per return id, sorted by id (*out: free
  * with returns_free).  Events without an id are ignored. */

@@ -20,7 +20,8 @@
 
 const char *const rules_triggers[] = {
 	"confirmed", "shipped", "out_for_delivery", "delivered", "cancelled", "delivery_attempted",
-	"available_for_pickup", "returned_to_sender", "exception", "delayed", "refunded", "any", NULL,
+	"available_for_pickup", "returned_to_sender", "exception", "delayed", "refunded",
+	"return_requested", "return_approved", "return_rejected", "return_received", "any", NULL,
 };
 
 static const char *const channel_names[RCH__COUNT] = { "email", "sms", "webhook", "ticket" };
@@ -42,6 +43,10 @@ static const char *const exc_triggers[EXC__COUNT] = {
 	[EXC_CARRIER_EXCEPTION] = "exception:carrier_exception",
 	[EXC_CONFLICT_UNRESOLVED] = "exception:conflict_unresolved",
 	[EXC_CANCEL_REQUESTED] = "exception:cancel_requested",
+	[EXC_RETURN_APPROVAL] = "exception:return_approval",
+	[EXC_RETURN_MOVING] = "exception:return_moving",
+	[EXC_RETURN_NOT_INSPECTED] = "exception:return_not_inspected",
+	[EXC_RETURN_NOT_REFUNDED] = "exception:return_not_refunded",
 };
 
 const char *rules_exception_trigger(enum exc_kind k)
@@ -372,7 +377,11 @@ static const struct {
 	{ "pickup_reminder", "exception:pickup_not_collected", AUD_CUSTOMER, RCH_EMAIL, "pickup_reminder", 0 },
 	{ "stalled", "exception:stalled", AUD_CUSTOMER, RCH_EMAIL, "taking_longer", 0 },
 	{ "not_handed_over", "exception:not_handed_over", AUD_CUSTOMER, RCH_EMAIL, "taking_longer", 0 },
-	{ "return_received", "returned_to_sender", AUD_CUSTOMER, RCH_EMAIL, "return_received", 0 },
+	{ "returning_to_sender", "returned_to_sender", AUD_CUSTOMER, RCH_EMAIL, "returning_to_sender", 0 },
+	/* returns (docs/returns.md): what to do next, and that it arrived; the
+	 * refund is the "refunded" rule's */
+	{ "return_approved", "return_approved", AUD_CUSTOMER, RCH_EMAIL, "return_approved", 0 },
+	{ "return_received", "return_received", AUD_CUSTOMER, RCH_EMAIL, "return_received", 0 },
 	{ "refund_issued", "refunded", AUD_CUSTOMER, RCH_EMAIL, "refund_issued", 0 },
 	{ "webhooks", "any", AUD_SUBSCRIBERS, RCH_WEBHOOK, "milestone", 0 },
 	{ "webhook_exceptions", "exception:any", AUD_SUBSCRIBERS, RCH_WEBHOOK, "milestone", 0 },
@@ -469,6 +478,7 @@ static bool add(struct rules_milestone *out, size_t cap, size_t *n, const char *
 	memset(&out[*n], 0, sizeof(out[0]));
 	out[*n].trigger = trigger;
 	out[*n].package = pkg;
+	out[*n].ret = -1;
 	out[*n].at = at;
 	snprintf(out[*n].key, sizeof(out[0].key), "%s", trigger);
 	(*n)++;
@@ -493,6 +503,8 @@ size_t rules_milestones(const struct order_state *o, struct rules_milestone *out
 
 	for (size_t i = 0; i < o->npackages; i++) {
 		const struct package_state *p = &o->packages[i];
+		if (p->is_return)
+			continue;
 		if (p->shipped_at && (!first_ship || p->shipped_at < first_ship))
 			first_ship = p->shipped_at;
 		if (p->status == PKG_DELIVERED && p->delivered_at > last_delivered)
@@ -524,6 +536,8 @@ size_t rules_milestones(const struct order_state *o, struct rules_milestone *out
 	/* package milestones: the status each package has now */
 	for (size_t i = 0; i < o->npackages; i++) {
 		const struct package_state *p = &o->packages[i];
+		if (p->is_return)
+			continue; /* a return parcel's milestones are the return's */
 		for (size_t k = 0; k < sizeof(pkg_triggers) / sizeof(pkg_triggers[0]); k++) {
 			char rest[EV_DETAIL_MAX + EV_PACKAGE_MAX + 2];
 			if (p->status != pkg_triggers[k].st)
@@ -557,6 +571,30 @@ size_t rules_milestones(const struct order_state *o, struct rules_milestone *out
 				make_key(out[n - 1].key, "delayed", day);
 			}
 		}
+	}
+	/* returns: the step each return stands at now (a step it is past is
+	 * stale: approval news after the parcel arrived is not sent) */
+	for (size_t i = 0; i < o->nreturns; i++) {
+		const struct return_state *r = &o->returns[i];
+		const char *trig = NULL;
+		switch (r->state) {
+		case RET_REQUESTED: trig = "return_requested"; break;
+		case RET_APPROVED:
+		case RET_LABEL_CREATED:
+		case RET_PICKUP_SCHEDULED:
+		case RET_IN_TRANSIT: trig = "return_approved"; break;
+		case RET_REJECTED: trig = "return_rejected"; break;
+		case RET_RECEIVED:
+		case RET_INSPECTING:
+		case RET_DISPOSED: trig = "return_received"; break;
+		default: break;
+		}
+		if (!trig || !add(out, cap, &n, trig, -1, !strcmp(trig, "return_received") ? r->received_at
+							 : r->state == RET_REQUESTED   ? r->requested_at
+										       : r->updated_at))
+			continue;
+		out[n - 1].ret = (int)i;
+		make_key(out[n - 1].key, trig, r->id);
 	}
 	if (o->refunded_at && add(out, cap, &n, "refunded", -1, o->refunded_at)) {
 		snprintf(out[n - 1].detail, sizeof(out[n - 1].detail), "%s", o->refund[0] ? o->refund : "partial");
@@ -597,6 +635,7 @@ static enum werr push(struct plans *ps, size_t rule, const struct rule *r, const
 	snprintf(pl->template_name, sizeof(pl->template_name), "%s", r->template_name);
 	snprintf(pl->locale, sizeof(pl->locale), "%s", env->locale && env->locale[0] ? env->locale : "en");
 	pl->package = m->package;
+	pl->ret = m->ret;
 	pl->trigger_at = m->at;
 	pl->next_at = now + (int64_t)r->delay_minutes * 60000;
 	pl->review = r->requires_approval;
@@ -646,10 +685,13 @@ void rules_exception_milestone(const struct order_state *o, const struct rules_e
 	memset(out, 0, sizeof(*out));
 	out->trigger = rules_exception_trigger(x->kind);
 	out->package = pkg ? x->package : -1;
+	out->ret = x->ret;
 	out->at = x->since;
 	out->exc = x;
 	/* minutes: the key stays short and still tells two openings apart */
-	snprintf(rest, sizeof(rest), "%s:%s@%lld", exc_kind_name(x->kind), pkg ? o->packages[x->package].tracking : "order",
+	snprintf(rest, sizeof(rest), "%s:%s@%lld", exc_kind_name(x->kind),
+		 pkg ? o->packages[x->package].tracking
+		     : x->ret >= 0 && (size_t)x->ret < o->nreturns ? o->returns[x->ret].id : "order",
 		 (long long)(x->since / 60000));
 	make_key(out->key, "exc", rest);
 }

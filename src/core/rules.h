@@ -92,6 +92,8 @@ struct rules_exception {
 	enum rule_audience owner;          /* the owning team (AUD_SUPPORT ... AUD_RETURNS) */
 	const char *reason;                /* plain language, may be NULL */
 	const char *priority;              /* the task's: "low", "normal", "high"; may be NULL */
+	int ret;                           /* index in o->returns of a return's exception, -1 none
+	                                      (0 names the first return: set it) */
 };
 
 /* What the planner needs from outside the order. */
@@ -113,6 +115,7 @@ struct rule_plan {
 	char template_name[64];
 	char locale[16];
 	int package;                       /* index in o->packages the milestone is about, -1 none */
+	int ret;                           /* index in o->returns the milestone is about, -1 none */
 	int64_t trigger_at;
 	int64_t next_at;
 	bool review;                       /* requires approval: outbox state "review" */
@@ -126,6 +129,7 @@ struct rules_milestone {
 	const char *trigger;               /* static trigger name */
 	char detail[EV_DETAIL_MAX + 1];    /* exception detail, or "full"/"partial" for refunded */
 	int package;                       /* -1 for an order-level milestone */
+	int ret;                           /* a return's milestone: its index in o->returns; else -1 */
 	int64_t at;                        /* trigger time (event time) */
 	int64_t revised;                   /* delayed: the new estimate, 0 if none */
 	const struct rules_exception *exc; /* an exception's milestone: it; else NULL */

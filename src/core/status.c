@@ -33,6 +33,20 @@ static const char *const ev_names[] = {
 	[EV_READY_TO_SHIP] = "ready_to_ship",
 	[EV_REFUNDED] = "refunded",
 	[EV_CANCEL_REQUESTED] = "cancel_requested",
+	[EV_RETURN_REQUESTED] = "return_requested",
+	[EV_RETURN_APPROVED] = "return_approved",
+	[EV_RETURN_REJECTED] = "return_rejected",
+	[EV_RETURN_LABEL_CREATED] = "return_label_created",
+	[EV_RETURN_PICKUP_SCHEDULED] = "return_pickup_scheduled",
+	[EV_RETURN_IN_TRANSIT] = "return_in_transit",
+	[EV_RETURN_RECEIVED] = "return_received",
+	[EV_RETURN_INSPECTING] = "return_inspecting",
+	[EV_RETURN_DISPOSED] = "return_disposed",
+	[EV_RETURN_REFUNDED] = "return_refunded",
+	[EV_RETURN_REPLACED] = "return_replaced",
+	[EV_RETURN_STORE_CREDIT] = "return_store_credit",
+	[EV_RETURN_CLOSED] = "return_closed",
+	[EV_RETURN_CANCELLED] = "return_cancelled",
 };
 _Static_assert(ARRAY_SIZE(ev_names) == EV__COUNT, "one name per ev_status");
 
@@ -126,6 +140,11 @@ bool ev_status_is_order_level(enum ev_status s)
 	return s >= EV_PLACED && s <= EV_CANCEL_REQUESTED;
 }
 
+bool ev_status_is_return(enum ev_status s)
+{
+	return s >= EV_RETURN_REQUESTED && s <= EV_RETURN_CANCELLED;
+}
+
 enum milestone ev_milestone(enum ev_status s, bool has_package)
 {
 	switch (s) {
@@ -133,6 +152,22 @@ enum milestone ev_milestone(enum ev_status s, bool has_package)
 	case EV_CONFIRMED:
 	case EV_REFUNDED:
 	case EV_CANCEL_REQUESTED:
+		return MS_ORDER;
+	case EV_RETURN_REQUESTED:
+	case EV_RETURN_APPROVED:
+	case EV_RETURN_REJECTED:
+	case EV_RETURN_LABEL_CREATED:
+	case EV_RETURN_PICKUP_SCHEDULED:
+	case EV_RETURN_IN_TRANSIT:
+	case EV_RETURN_RECEIVED:
+	case EV_RETURN_INSPECTING:
+	case EV_RETURN_DISPOSED:
+	case EV_RETURN_REFUNDED:
+	case EV_RETURN_REPLACED:
+	case EV_RETURN_STORE_CREDIT:
+	case EV_RETURN_CLOSED:
+	case EV_RETURN_CANCELLED:
+		/* the return's own owners decide (core/returns.h rule 1) */
 		return MS_ORDER;
 	case EV_PROCESSING:
 	case EV_PICKED:

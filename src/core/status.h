@@ -49,6 +49,25 @@ enum ev_status {
 	 * or a store passing the request on); kept on the timeline and in the
 	 * order's "cancel_requested_at", it moves no status: the store cancels */
 	EV_CANCEL_REQUESTED,
+	/* the return lifecycle (core/returns.h, docs/returns.md), one status per
+	 * step, in the order of enum ret_step: EV_RETURN_REQUESTED + step.  An
+	 * event of one names its return ("return_id") or a return parcel
+	 * ("package"); it moves no order or parcel status: the order's returns
+	 * show it. */
+	EV_RETURN_REQUESTED,
+	EV_RETURN_APPROVED,
+	EV_RETURN_REJECTED,
+	EV_RETURN_LABEL_CREATED,
+	EV_RETURN_PICKUP_SCHEDULED,
+	EV_RETURN_IN_TRANSIT,
+	EV_RETURN_RECEIVED,
+	EV_RETURN_INSPECTING,
+	EV_RETURN_DISPOSED,
+	EV_RETURN_REFUNDED,
+	EV_RETURN_REPLACED,
+	EV_RETURN_STORE_CREDIT,
+	EV_RETURN_CLOSED,
+	EV_RETURN_CANCELLED,
 	EV__COUNT
 };
 
@@ -120,6 +139,8 @@ const char *milestone_name(enum milestone m);
 bool ev_status_needs_package(enum ev_status s);
 /* True for order milestones (placed ... ready_to_ship, refunded). */
 bool ev_status_is_order_level(enum ev_status s);
+/* True for the return steps (return_requested ... return_cancelled). */
+bool ev_status_is_return(enum ev_status s);
 
 /* The milestone class of an event: depends on whether it names a package
  * (for cancelled and unknown). */

@@ -124,8 +124,8 @@ static enum werr put_lanes(const struct exc_engine *e, struct store *st, const s
 	for (size_t i = 0; i < o->npackages; i++) {
 		const struct package_state *p = &o->packages[i];
 		struct package_lane_row *r = &rows[n];
-		if (!p->shipped_at)
-			continue;
+		if (!p->shipped_at || p->is_return)
+			continue; /* a return parcel's trip says nothing of the outbound lane */
 		snprintf(r->order, sizeof(r->order), "%s", o->order);
 		snprintf(r->package, sizeof(r->package), "%s", p->tracking);
 		exceptions_lane(o, p, &r->sample.lane);

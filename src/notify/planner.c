@@ -149,6 +149,7 @@ static enum werr view_text(const struct notify_shop *shop, const struct order_st
 		.rule = r->name,
 		.locale = pl->locale,
 		.package = pl->package,
+		.ret = pl->ret,
 		.tracking_url = tracking_url,
 		.shop_name = shop->name,
 		.support_email = shop->support_email,
@@ -198,10 +199,14 @@ enum werr notify_order_exceptions(const struct notify_planner_opts *po, struct s
 		if (kind < 0)
 			continue; /* a kind this version does not know */
 		out[k].kind = (enum exc_kind)kind;
-		out[k].package = -1;
+		out[k].package = out[k].ret = -1;
 		for (size_t p = 0; r->package[0] && p < o->npackages; p++)
 			if (!strcmp(o->packages[p].tracking, r->package))
 				out[k].package = (int)p;
+		/* a return's exception names the return (core/exceptions.h) */
+		for (size_t p = 0; r->package[0] && out[k].package < 0 && p < o->nreturns; p++)
+			if (!strcmp(o->returns[p].id, r->package))
+				out[k].ret = (int)p;
 		out[k].since = r->since;
 		out[k].customer_at = exc_customer_at(po->exc, po->cal, (enum exc_kind)kind, r->since);
 		out[k].owner = owner[po->exc->team[kind] < TEAM__COUNT ? po->exc->team[kind] : TEAM_SUPPORT];

@@ -276,8 +276,12 @@ static void add_carrier(cJSON *pkg, const char *carrier, const char *tracking)
 }
 
 /* A friendly line for an event's status (no codes, no source words). */
-static const char *event_label(const struct event *ev)
+/* The customer's words for an event on the timeline; NULL for one the page
+ * does not show.  A return parcel's scans speak of the return (os). */
+static const char *event_label(const struct event *ev, const struct order_state *os)
 {
+	const struct package_state *rp = order_package(os, ev->package);
+	int step;
 	static const struct {
 		const char *detail, *label;
 	} details[] = {
@@ -295,6 +299,10 @@ static const char *event_label(const struct event *ev)
 		{ "late_vs_promise", "Running late" },
 	};
 
+	if (rp && rp->is_return && !ev_status_is_return(ev->status))
+		return (step = ret_step_of_parcel_status(ev->status, rp->shipped_at != 0)) >= 0
+			       ? ret_step_label((enum ret_step)step)
+			       : NULL;
 	switch (ev->status) {
 	case EV_PLACED: return "Order placed";
 	case EV_CONFIRMED: return "Order confirmed";
@@ -312,6 +320,21 @@ static const char *event_label(const struct event *ev)
 	case EV_CANCELLED: return ev->package[0] ? "Shipment cancelled" : "Order cancelled";
 	case EV_REFUNDED: return "Refund issued";
 	case EV_CANCEL_REQUESTED: return "You asked to cancel";
+	case EV_RETURN_REQUESTED:
+	case EV_RETURN_APPROVED:
+	case EV_RETURN_REJECTED:
+	case EV_RETURN_LABEL_CREATED:
+	case EV_RETURN_PICKUP_SCHEDULED:
+	case EV_RETURN_IN_TRANSIT:
+	case EV_RETURN_RECEIVED:
+	case EV_RETURN_INSPECTING:
+	case EV_RETURN_DISPOSED:
+	case EV_RETURN_REFUNDED:
+	case EV_RETURN_REPLACED:
+	case EV_RETURN_STORE_CREDIT:
+	case EV_RETURN_CLOSED:
+	case EV_RETURN_CANCELLED:
+		return ret_step_label((enum ret_step)ret_step_of_status(ev->status));
 	case EV_EXCEPTION:
 		for (size_t i = 0; i < sizeof(details) / sizeof(details[0]); i++)
 			if (!strcmp(ev->detail, details[i].detail))
@@ -363,7 +386,7 @@ static enum werr add_events(struct http_req *r, struct store *st, const char *or
 	if (n && (err = order_fold(web_app(r)->policy, evs, n, &os, outc)))
 		goto out;
 	for (size_t i = 0; i < n; i++)
-		if (outc[i] == OUT_APPLIED && event_label(&evs[i]))
+		if (outc[i] == OUT_APPLIED && event_label(&evs[i], &os))
 			idx[k++] = i;
 	/* newest first by event time (a small n: insertion sort) */
 	for (size_t i = 1; i < k; i++)
@@ -387,7 +410,7 @@ static enum werr add_events(struct http_req *r, struct store *st, const char *or
 		page_datetime(ev->occurred_at, when, sizeof(when));
 		cJSON_AddStringToObject(e, "when", when);
 		cJSON_AddStringToObject(e, "iso", wtime_format(ev->occurred_at, iso));
-		cJSON_AddStringToObject(e, "label", event_label(ev));
+		cJSON_AddStringToObject(e, "label", event_label(ev, &os));
 		add_place(e, ev->location.city, ev->location.region, ev->location.country);
 	}
 out:

@@ -26,6 +26,7 @@
 #include "core/order.h"
 #include "core/order_json.h"
 #include "core/policy.h"
+#include "core/rules.h"
 #include "base/banned.h"
 
 /* 2024-03-10T00:00:00Z, the day the US moves its clocks: times are UTC and
@@ -839,7 +840,7 @@ static void test_fold_empty(void **state)
 		"\"customer_view\":{\"step\":1,\"step_name\":\"ordered\",\"label\":\"Ordered\"},"
 		"\"placed_at\":null,\"promised_by\":null,\"promised_ship_by\":null,\"promise_source\":null,\"shipping_method\":null,"
 		"\"value\":null,\"ship_to\":null,\"refund\":null,\"cancel_requested_at\":null,\"updated_at\":null,\"last_event_at\":null,"
-		"\"customer\":{},\"items\":[],\"packages\":[],\"conflicts\":[],\"events\":0}");
+		"\"customer\":{},\"items\":[],\"packages\":[],\"conflicts\":[],\"returns\":[],\"events\":0}");
 	/* the store's order facts, as the fold keeps them */
 	o.has_value = true;
 	o.value = 129.5;
@@ -944,17 +945,17 @@ static void test_json_golden(void **state)
 		"\"estimated_delivery\":\"2024-03-14T00:00:00Z\",\"service\":null,\"label_at\":null,"
 		"\"location\":{\"city\":\"Memphis\",\"region\":null,\"country\":\"US\"},"
 		"\"items\":[{\"sku\":\"A1\",\"name\":\"Item A1\",\"quantity\":2}],"
-		"\"customer_view\":{\"step\":3,\"step_name\":\"shipped\",\"label\":\"In transit\"}},"
+		"\"customer_view\":{\"step\":3,\"step_name\":\"shipped\",\"label\":\"In transit\"},\"return_id\":null},"
 		"{\"tracking_number\":\"1Z2\",\"carrier\":null,\"status\":\"delivered\","
 		"\"detail\":null,\"action_required\":false,\"status_at\":\"2024-03-10T03:20:00Z\","
 		"\"shipped_at\":\"2024-03-10T03:20:00Z\",\"delivered_at\":\"2024-03-10T03:20:00Z\","
 		"\"estimated_delivery\":null,\"service\":null,\"label_at\":null,\"location\":null,"
 		"\"items\":[{\"sku\":\"B1\",\"name\":\"Item B1\",\"quantity\":1}],"
-		"\"customer_view\":{\"step\":5,\"step_name\":\"delivered\",\"label\":\"Delivered\"}}],"
+		"\"customer_view\":{\"step\":5,\"step_name\":\"delivered\",\"label\":\"Delivered\"},\"return_id\":null}],"
 		"\"conflicts\":[{\"package\":\"1Z1\",\"milestone\":\"carrier\","
 		"\"claim\":{\"source\":\"scans\",\"status\":\"delivered\",\"at\":\"2024-03-10T02:30:00Z\"},"
 		"\"resolved\":{\"source\":\"ups\",\"status\":\"in_transit\"}}],"
-		"\"events\":4}");
+		"\"returns\":[],\"events\":4}");
 	buf_release(&b);
 	order_release(&o);
 	release_events(ev, 4);
@@ -1020,6 +1021,106 @@ static void test_refunds(void **state)
 	assert_int_equal(o.refunded_at, ev[0].occurred_at);
 	order_release(&o);
 	release_events(ev, 2);
+	buf_release(&b);
+}
+
+/* Rule 9: a delivered order's return, told by the store, a carrier and the
+ * warehouse; the return parcel's delivery is the receipt and never the
+ * order's; any arrival order gives the same bytes. */
+static void test_returns(void **state)
+{
+	static const struct ev_spec specs[] = {
+		{ .src = "shopify", .st = EV_CONFIRMED, .at = 0, .items = "A1:2" },
+		{ .src = "ups", .pkg = "1ZOUT", .st = EV_IN_TRANSIT, .at = 60 },
+		{ .src = "ups", .pkg = "1ZOUT", .st = EV_DELIVERED, .at = DAY },
+		{ .src = "shopify", .st = EV_RETURN_REQUESTED, .at = 3 * DAY, .items = "A1:1" },
+		{ .src = "shopify", .st = EV_RETURN_APPROVED, .at = 3 * DAY + 60 },
+		{ .src = "shopify", .pkg = "1ZBACK", .st = EV_RETURN_LABEL_CREATED, .at = 3 * DAY + 61 },
+		{ .src = "ups", .pkg = "1ZBACK", .st = EV_IN_TRANSIT, .at = 4 * DAY },
+		{ .src = "ups", .pkg = "1ZBACK", .st = EV_DELIVERED, .at = 6 * DAY },
+		{ .src = "scans", .st = EV_RETURN_DISPOSED, .at = 6 * DAY + 60 },
+		{ .src = "shopify", .st = EV_REFUNDED, .at = 7 * DAY, .detail = "partial" },
+		/* a carrier cannot approve a return: a claim */
+		{ .src = "ups", .st = EV_RETURN_REJECTED, .at = 3 * DAY + 90 },
+	};
+	enum { N = sizeof(specs) / sizeof(specs[0]) };
+	struct event ev[N], rev[N];
+	enum ev_outcome out[N];
+	struct order_state o, o2;
+	struct policy pol;
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	const struct package_state *p;
+	const struct return_state *r;
+	struct rules_milestone ms[16];
+	size_t nms;
+
+	(void)state;
+	policy_init_defaults(&pol);
+	for (size_t i = 0; i < N; i++) {
+		make_event(&ev[i], &specs[i], i);
+		if (ev_status_is_return(ev[i].status) || ev[i].status == EV_REFUNDED)
+			snprintf(ev[i].return_id, sizeof(ev[i].return_id), "R1");
+	}
+	snprintf(ev[3].return_reason, sizeof(ev[3].return_reason), "too_small");
+	snprintf(ev[8].disposition, sizeof(ev[8].disposition), "restock");
+	ev[9].has_refund_amount = true;
+	ev[9].refund_amount = 25;
+	snprintf(ev[9].currency, sizeof(ev[9].currency), "EUR");
+	order_init(&o);
+	assert_int_equal(order_fold(&pol, ev, N, &o, out), WERR_OK);
+	expect_valid("returns", "as written", &o);
+	/* the outbound parcel decides the order; the return parcel is the return's */
+	assert_int_equal(o.status, ORD_DELIVERED);
+	assert_int_equal(o.flags, 0);
+	assert_non_null(p = order_package(&o, "1ZBACK"));
+	assert_true(p->is_return);
+	assert_string_equal(p->return_id, "R1");
+	assert_int_equal(p->status, PKG_DELIVERED);
+	assert_false(order_package(&o, "1ZOUT")->is_return);
+	assert_int_equal(o.nreturns, 1);
+	r = &o.returns[0];
+	assert_int_equal(r->state, RET_REFUNDED);
+	assert_int_equal(r->resolution, RET_REFUNDED);
+	assert_int_equal(r->disposition, DISP_RESTOCK);
+	assert_string_equal(r->reason, "too_small");
+	assert_int_equal(r->received_at, T0 + MINUTES(6 * DAY));
+	assert_int_equal(r->moving_at, T0 + MINUTES(4 * DAY));
+	assert_int_equal(r->nparcels, 1);
+	assert_int_equal(r->nitems, 1);
+	assert_int_equal(r->items[0].quantity, 1);
+	assert_true(r->has_refund);
+	assert_int_equal(r->nclaims, 1);
+	assert_int_equal(out[10], OUT_CLAIM);
+	assert_int_equal(out[4], OUT_APPLIED);
+	/* the delivered message stays the outbound parcel's */
+	nms = rules_milestones(&o, ms, 16);
+	for (size_t i = 0; i < nms; i++)
+		if (!strcmp(ms[i].trigger, "delivered"))
+			assert_int_equal(ms[i].at, T0 + MINUTES(DAY));
+	assert_int_equal(order_to_json(&o, &a), WERR_OK);
+	assert_non_null(strstr(a.p, "\"return_id\":\"R1\""));
+	assert_non_null(strstr(a.p, "\"returns\":[{\"id\":\"R1\",\"state\":\"refunded\",\"reason\":\"too_small\","
+				    "\"disposition\":\"restock\",\"resolution\":\"refunded\","
+				    "\"refund\":{\"amount\":25,\"currency\":\"EUR\"}"));
+	/* reversed arrival: the same bytes */
+	for (size_t i = 0; i < N; i++)
+		assert_int_equal(event_copy(&rev[i], &ev[N - 1 - i]), WERR_OK);
+	order_init(&o2);
+	assert_int_equal(order_fold(&pol, rev, N, &o2, NULL), WERR_OK);
+	assert_int_equal(order_to_json(&o2, &b), WERR_OK);
+	assert_string_equal(a.p, b.p);
+	order_release(&o2);
+	release_events(rev, N);
+	order_release(&o);
+	/* the return parcel alone never delivers the order */
+	order_init(&o);
+	assert_int_equal(order_fold(&pol, ev + 5, 3, &o, NULL), WERR_OK);
+	assert_int_equal(o.status, ORD_PLACED);
+	assert_int_equal(o.nreturns, 1);
+	assert_int_equal(o.returns[0].state, RET_RECEIVED);
+	order_release(&o);
+	release_events(ev, N);
+	buf_release(&a);
 	buf_release(&b);
 }
 
@@ -1177,6 +1278,7 @@ int main(void)
 		cmocka_unit_test(test_json_golden),
 		cmocka_unit_test(test_json_cancelled_and_appends),
 		cmocka_unit_test(test_refunds),
+		cmocka_unit_test(test_returns),
 		cmocka_unit_test(test_check_catches),
 		cmocka_unit_test(test_refold_replaces),
 		cmocka_unit_test(test_outcomes_indexed),

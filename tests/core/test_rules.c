@@ -138,7 +138,7 @@ static void defaults_are_valid(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(n, 16);
+	assert_int_equal(n, 18);
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(rule_check(&r[i], err, sizeof(err)), WERR_OK);
 		assert_string_equal(r[i].origin, "default");
@@ -224,12 +224,12 @@ static void rule_sets(void **state)
 	snprintf(r.trigger, sizeof(r.trigger), "shipped");
 	snprintf(r.template_name, sizeof(r.template_name), "custom_shipped");
 	assert_int_equal(rule_set_put(&s, &r), WERR_OK);
-	assert_int_equal(s.n, 16);
+	assert_int_equal(s.n, 18);
 	assert_string_equal(rule_set_find(&s, "shipped")->template_name, "custom_shipped");
 	assert_true(rule_set_remove(&s, "delivered"));
 	assert_false(rule_set_remove(&s, "delivered"));
 	assert_null(rule_set_find(&s, "delivered"));
-	assert_int_equal(s.n, 15);
+	assert_int_equal(s.n, 17);
 	for (int i = 0; s.n < RULES_MAX; i++) {
 		snprintf(r.name, sizeof(r.name), "r%d", i);
 		assert_int_equal(rule_set_put(&s, &r), WERR_OK);
@@ -428,7 +428,7 @@ static void attempted_task_first(void **state)
 	struct order_state o;
 	char got[2048];
 
-	struct rules_exception x = { EXC_DELIVERY_ATTEMPTED, 0, T0 + MIN(1440), T0 + MIN(1440), AUD_SUPPORT, NULL, NULL };
+	struct rules_exception x = { EXC_DELIVERY_ATTEMPTED, 0, T0 + MIN(1440), T0 + MIN(1440), AUD_SUPPORT, NULL, NULL, -1 };
 
 	(void)state;
 	env.webhook = false;
@@ -531,7 +531,7 @@ static void exceptions_and_refunds(void **state)
 	struct order_state o;
 	char got[2048];
 
-	struct rules_exception x = { EXC_DAMAGED, 0, T0 + MIN(1440), T0 + MIN(1440), AUD_OPERATIONS, "damaged", "high" };
+	struct rules_exception x = { EXC_DAMAGED, 0, T0 + MIN(1440), T0 + MIN(1440), AUD_OPERATIONS, "damaged", "high", -1 };
 
 	(void)state;
 	env.webhook = false;
@@ -557,7 +557,7 @@ static void exception_grace_and_owner(void **state)
 	struct rule r[RULES_MAX];
 	size_t nr = defaults(r);
 	struct rules_env env = env_all();
-	struct rules_exception x = { EXC_STALLED, 0, T0 + HOURS(51), T0 + HOURS(75), AUD_OPERATIONS, "no scan", "normal" };
+	struct rules_exception x = { EXC_STALLED, 0, T0 + HOURS(51), T0 + HOURS(75), AUD_OPERATIONS, "no scan", "normal", -1 };
 	struct order_state o;
 	char got[2048];
 
@@ -587,7 +587,7 @@ static void exception_grace_and_owner(void **state)
 	/* an order-level exception: "order" in the key; "owner" reaches the
 	 * warehouse; the status "any" rule does not see exceptions */
 	x = (struct rules_exception){ EXC_NOT_SHIPPED_BY_PROMISE, -1, T0 + HOURS(1), T0 + HOURS(1), AUD_WAREHOUSE, NULL,
-				      "high" };
+				      "high", -1 };
 	env.webhook = true;
 	env.ticket = false;
 	env.team[AUD_WAREHOUSE] = "wh@shop.example";

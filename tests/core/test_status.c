@@ -58,6 +58,20 @@ static const struct {
 	{ EV_READY_TO_SHIP, "ready_to_ship", false, true, MS_WAREHOUSE, MS_WAREHOUSE, 5 },
 	{ EV_REFUNDED, "refunded", false, true, MS_ORDER, MS_ORDER, -1 },
 	{ EV_CANCEL_REQUESTED, "cancel_requested", false, true, MS_ORDER, MS_ORDER, -1 },
+	{ EV_RETURN_REQUESTED, "return_requested", false, false, MS_ORDER, MS_ORDER, -1 },
+	{ EV_RETURN_APPROVED, "return_approved", false, false, MS_ORDER, MS_ORDER, -1 },
+	{ EV_RETURN_REJECTED, "return_rejected", false, false, MS_ORDER, MS_ORDER, -1 },
+	{ EV_RETURN_LABEL_CREATED, "return_label_created", false, false, MS_ORDER, MS_ORDER, -1 },
+	{ EV_RETURN_PICKUP_SCHEDULED, "return_pickup_scheduled", false, false, MS_ORDER, MS_ORDER, -1 },
+	{ EV_RETURN_IN_TRANSIT, "return_in_transit", false, false, MS_ORDER, MS_ORDER, -1 },
+	{ EV_RETURN_RECEIVED, "return_received", false, false, MS_ORDER, MS_ORDER, -1 },
+	{ EV_RETURN_INSPECTING, "return_inspecting", false, false, MS_ORDER, MS_ORDER, -1 },
+	{ EV_RETURN_DISPOSED, "return_disposed", false, false, MS_ORDER, MS_ORDER, -1 },
+	{ EV_RETURN_REFUNDED, "return_refunded", false, false, MS_ORDER, MS_ORDER, -1 },
+	{ EV_RETURN_REPLACED, "return_replaced", false, false, MS_ORDER, MS_ORDER, -1 },
+	{ EV_RETURN_STORE_CREDIT, "return_store_credit", false, false, MS_ORDER, MS_ORDER, -1 },
+	{ EV_RETURN_CLOSED, "return_closed", false, false, MS_ORDER, MS_ORDER, -1 },
+	{ EV_RETURN_CANCELLED, "return_cancelled", false, false, MS_ORDER, MS_ORDER, -1 },
 };
 
 /* Every package status: its class, progress and what the customer sees. */

@@ -102,7 +102,8 @@ support_email = help@shop.example
         names = [r["name"] for r in body["rules"]]
         for n in ("order_confirmed", "shipped", "delayed", "out_for_delivery", "delivered",
                   "exception_task", "exception_alert", "delivery_attempted", "address_issue", "pickup_reminder",
-                  "stalled", "not_handed_over", "return_received", "refund_issued", "webhooks", "webhook_exceptions"):
+                  "stalled", "not_handed_over", "returning_to_sender", "return_approved", "return_received",
+                  "refund_issued", "webhooks", "webhook_exceptions"):
             self.assertIn(n, names)
         ofd = next(r for r in body["rules"] if r["name"] == "out_for_delivery")
         self.assertEqual((ofd["channel"], ofd["origin"]), ("sms", "default"))

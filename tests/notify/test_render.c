@@ -150,6 +150,7 @@ static void shipped_templates(void **state)
 	static const char *const sets[][2] = {
 		{ "email", "order_confirmed" }, { "email", "shipped" },	      { "email", "delayed" },
 		{ "email", "delivered" },	{ "email", "delivery_attempted" }, { "email", "return_received" },
+		{ "email", "returning_to_sender" }, { "email", "return_approved" },
 		{ "email", "refund_issued" },	{ "sms", "out_for_delivery" },     { "sms", "delivery_attempted" },
 		{ "ticket", "delivery_attempted" }, { "ticket", "exception" },
 	};
@@ -161,7 +162,10 @@ static void shipped_templates(void **state)
 		"\"promised\":\"2024-06-04\",\"delivered\":null,\"refunded\":null},"
 		"\"packages\":[{\"tracking_number\":\"1Z9\",\"carrier\":\"ups\",\"carrier_link\":\"https://u/1Z9\","
 		"\"status\":\"in_transit\"}],\"package\":{\"tracking_number\":\"1Z9\",\"carrier\":\"ups\","
-		"\"detail\":\"damaged\"},\"support\":{\"email\":\"help@shop.example\",\"phone\":null}}";
+		"\"detail\":\"damaged\"},\"return\":{\"id\":\"R1\",\"label\":\"Return received\",\"has_items\":true,"
+		"\"items\":[{\"name\":\"Mug\",\"sku\":\"M\",\"quantity\":1}],\"received\":\"2024-06-09\","
+		"\"instructions\":\"Use the label in the box.\"},"
+		"\"support\":{\"email\":\"help@shop.example\",\"phone\":null}}";
 	const char *src = getenv("WISMO_SRCDIR");
 	char dir[512], err[256];
 	struct rendered r;
@@ -291,7 +295,8 @@ static void layout_errors(void **state)
 static void shipped_layout(void **state)
 {
 	static const char *const names[] = { "order_confirmed", "shipped", "delayed", "delivered",
-					     "delivery_attempted", "return_received", "refund_issued" };
+					     "delivery_attempted", "return_received", "returning_to_sender",
+					     "return_approved", "refund_issued" };
 	const char *src = getenv("WISMO_SRCDIR");
 	char dir[512], err[256];
 	struct rendered r;
