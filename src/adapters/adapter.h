@@ -62,7 +62,8 @@ struct adapter_env {
 	const char *source;            /* the source name events get ("shopify") */
 	const struct mappings *maps;   /* loaded mapping tables */
 	const struct zones *zones;     /* location -> time zone table */
-	int64_t now_ms;                /* for signature timestamp windows only */
+	int64_t now_ms;                /* the receipt: signature windows, and the time of a body
+	                                  that carries none (Shopify's returns) */
 	/* GET url with the source's credentials (ShipStation resource_url):
 	 * WERR_IO when it cannot be fetched (no API access configured, the API
 	 * unreachable or refusing).  NULL when not available: the adapter

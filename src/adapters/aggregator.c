@@ -286,6 +286,15 @@ static int event_cmp(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+void agg_mark_return(struct adapter_out *out, size_t from, const cJSON *obj)
+{
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "is_return")) &&
+	    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(agg_obj(obj, "extra"), "is_return")))
+		return;
+	for (size_t i = from; i < out->nevents; i++)
+		out->events[i].is_return = true;
+}
+
 void agg_sort_events(struct adapter_out *out, size_t from)
 {
 	if (out->nevents > from + 1)

@@ -87,6 +87,11 @@ void agg_order_number(const char *raw, char *out, size_t cap);
  * output does not depend on the order of the source's list. */
 void agg_sort_events(struct adapter_out *out, size_t from);
 
+/* Marks out->events[from..] as a return parcel's (is_return, docs/returns.md)
+ * when obj says the shipment is a return: "is_return": true, on it or on
+ * its "extra" (Shippo's shipment options). */
+void agg_mark_return(struct adapter_out *out, size_t from, const cJSON *obj);
+
 /* Sets estimated_delivery = ms on the newest event of out->events[from..)
  * (call after agg_sort_events). */
 void agg_estimate_on_newest(struct adapter_out *out, size_t from, int64_t ms);

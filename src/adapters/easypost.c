@@ -137,6 +137,7 @@ static enum werr parse_tracker(const struct adapter_env *env, const cJSON *t, st
 			return e;
 	}
 	agg_sort_events(out, first);
+	agg_mark_return(out, first, t);
 	if (agg_estimate(env, agg_str(t, "est_delivery_date"), NULL, NULL, &est))
 		agg_estimate_on_newest(out, first, est);
 	return WERR_OK;
@@ -183,8 +184,13 @@ static enum werr parse_root(const struct adapter_env *env, const cJSON *j, struc
 	if (!strcmp(object, "Tracker"))
 		return parse_tracker(env, j, out);
 	if (!strcmp(object, "Shipment")) {
+		/* a return label's shipment says is_return: its parcel is a return's */
 		const cJSON *t = agg_obj(j, "tracker");
-		return t ? parse_tracker(env, t, out) : WERR_OK;
+		size_t first = out->nevents;
+		enum werr e = t ? parse_tracker(env, t, out) : WERR_OK;
+		if (!e)
+			agg_mark_return(out, first, j);
+		return e;
 	}
 	if (object[0])
 		return WERR_OK; /* Webhook, Address, ... */

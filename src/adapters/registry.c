@@ -9,6 +9,8 @@
 /* storefront adapters */
 extern const struct adapter adapter_shopify;
 extern const struct adapter adapter_woocommerce;
+/* returns portals */
+extern const struct adapter adapter_loop;
 /* warehouse and shipping adapters */
 extern const struct adapter adapter_scans, adapter_shipstation;
 /* aggregator adapters */
@@ -20,6 +22,8 @@ const struct adapter *const adapters_all[] = {
 	/* storefront list */
 	&adapter_shopify,
 	&adapter_woocommerce,
+	/* returns portal list */
+	&adapter_loop,
 	/* warehouse and shipping list */
 	&adapter_shipstation,
 	&adapter_scans,

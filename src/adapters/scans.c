@@ -24,6 +24,7 @@
 #include "adapter.h"
 #include "carrier_names.h"
 #include "mapping.h"
+#include "../core/returns.h"
 #include "../base/banned.h"
 
 #define SCANS_TABLE "scans"
@@ -44,12 +45,16 @@ enum scan_col {
 	SC_COUNTRY,
 	SC_CARRIER,
 	SC_DESCRIPTION,
+	SC_RETURN_ID,
+	SC_REASON,
+	SC_DISPOSITION,
 	SC__COUNT
 };
 
 static const char *const col_names[SC__COUNT] = {
 	"scan_id", "order", "barcode", "event", "time", "scanner",
 	"location", "city", "region", "country", "carrier", "description",
+	"return_id", "reason", "disposition",
 };
 
 /* One scan, whichever format it came in: NULL or "" is absent. */
@@ -171,7 +176,23 @@ static enum werr scan_event(struct sc *c, const struct scan *s, size_t line)
 	ev->occurred_at = at;
 	EVENT_SET(ev->carrier, carrier);
 	mapping_apply(c->env->maps, SCANS_TABLE, code, NULL, ev);
-	if (ev_status_needs_package(ev->status) || (ev->status == EV_CANCELLED && barcode)) {
+	if (ev_status_is_return(ev->status)) {
+		/* a return step (docs/returns.md): the barcode is the return
+		 * parcel's, the return named or told by its parcel */
+		const char *disp = val(s, SC_DISPOSITION);
+		if (val(s, SC_RETURN_ID) && !copy_id(ev->return_id, sizeof(ev->return_id), val(s, SC_RETURN_ID), false))
+			return adapter_fail(c->out, "line %zu: return_id longer than %d bytes", line, EV_RETURN_ID_MAX);
+		if (val(s, SC_REASON) && !copy_id(ev->return_reason, sizeof(ev->return_reason), val(s, SC_REASON), true))
+			return adapter_fail(c->out, "line %zu: reason longer than %d bytes", line, EV_REASON_MAX);
+		/* a mapping row gives the disposition of its code as the detail ("restocked") */
+		if (!disp && ev->status == EV_RETURN_DISPOSED && ret_disposition_from_name(ev->detail) > 0)
+			disp = ev->detail;
+		if (disp && (ret_disposition_from_name(disp) < 0 || EVENT_SET(ev->disposition, disp)))
+			return adapter_fail(c->out, "line %zu: disposition '%.32s' is not restock, refurbish, scrap or "
+						    "return_to_customer", line, disp);
+		if (barcode)
+			EVENT_SET(ev->package, barcode);
+	} else if (ev_status_needs_package(ev->status) || (ev->status == EV_CANCELLED && barcode)) {
 		if (!barcode)
 			return adapter_fail(c->out, "line %zu: event '%s' means %s, which needs a barcode", line, code,
 					    ev_status_name(ev->status));

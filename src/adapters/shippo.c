@@ -169,6 +169,7 @@ static enum werr parse_track(const struct adapter_env *env, const cJSON *t, stru
 			}
 	}
 	agg_sort_events(out, first);
+	agg_mark_return(out, first, t);
 	if (agg_estimate(env, agg_str(t, "eta"), NULL, NULL, &est))
 		agg_estimate_on_newest(out, first, est);
 	return WERR_OK;

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "carrier_names.h"
 #include "mapping.h"
@@ -205,6 +206,7 @@ static enum werr refund_events(const struct ctx *c, const cJSON *r, const struct
 {
 	char id[NUM_MAX], order_id[NUM_MAX];
 	struct owner ow = { NULL, NULL };
+	const cJSON *t;
 	struct event *ev;
 	int64_t at;
 	enum werr e;
@@ -227,8 +229,194 @@ static enum werr refund_events(const struct ctx *c, const cJSON *r, const struct
 	EVENT_SET(ev->detail, "partial");
 	ev->occurred_at = at;
 	ADAPTER_SET_TEXT(ev->description, adapter_json_str(r, "note"));
+	/* the money: the successful refund transactions, in their currency */
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(r, "transactions")) {
+		const char *amount = adapter_json_str(t, "amount"), *cur = adapter_json_str(t, "currency");
+		char *end;
+		double v;
+		if (!amount || strcmp(adapter_json_str(t, "kind") ? adapter_json_str(t, "kind") : "", "refund") ||
+		    strcmp(adapter_json_str(t, "status") ? adapter_json_str(t, "status") : "", "success"))
+			continue;
+		v = strtod(amount, &end);
+		if (*end || !(v >= 0 && v <= EV_VALUE_MAX) || (ev->currency[0] && cur && strcmp(cur, ev->currency)))
+			continue;
+		ev->has_refund_amount = true;
+		ev->refund_amount += v;
+		if (cur && strlen(cur) == 3)
+			EVENT_SET(ev->currency, cur);
+	}
+	/* a refund for a return (API 2023-04 and later: "return": {"id"}) */
+	if ((e = get_id(c->out, cJSON_GetObjectItemCaseSensitive(r, "return"), "id", "refund", false, ev->return_id,
+			sizeof(ev->return_id))))
+		return e;
 	if ((e = adapter_set_id(c->out, ev, "refund:%s", id)) || (e = set_owner(c->out, ev, &ow)))
 		return e;
+	return WERR_OK;
+}
+
+/* --- returns ---------------------------------------------------------------- */
+
+/* Shopify's return reasons (upper or lower case) as wismo's words
+ * (docs/returns.md "Reasons"); another reason is kept lower-cased. */
+static void return_reason(const char *in, char out[EV_REASON_MAX + 1])
+{
+	static const struct {
+		const char *shopify, *wismo;
+	} map[] = {
+		{ "size_too_small", "too_small" }, { "size_too_large", "too_large" }, { "unwanted", "changed_mind" },
+		{ "not_as_described", "not_as_described" }, { "wrong_item", "wrong_item" }, { "defective", "damaged" },
+		{ "style", "style" }, { "color", "color" }, { "other", "other" },
+	};
+	size_t i;
+
+	out[0] = '\0';
+	if (!in)
+		return;
+	for (i = 0; in[i] && i < EV_REASON_MAX; i++)
+		out[i] = (char)(in[i] >= 'A' && in[i] <= 'Z' ? in[i] - 'A' + 'a' : in[i]);
+	out[i] = '\0';
+	if (!strcmp(out, "unknown"))
+		out[0] = '\0';
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(out, map[i].shopify))
+			snprintf(out, EV_REASON_MAX + 1, "%s", map[i].wismo);
+}
+
+/* The returned lines of a return body (return_line_items[].quantity and its
+ * fulfillment line item's line item: sku, else "line_item:<id>", as the
+ * order's lines are keyed), and the first reason given. */
+static enum werr return_lines(const struct ctx *c, const cJSON *o, struct event *ev)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "return_line_items"), *it;
+	size_t n = 0;
+
+	if (!cJSON_IsArray(arr) || !cJSON_GetArraySize(arr) || cJSON_GetArraySize(arr) > EV_ITEMS_MAX)
+		return WERR_OK;
+	if (!(ev->items = calloc((size_t)cJSON_GetArraySize(arr), sizeof(*ev->items))))
+		return WERR_NOMEM;
+	ev->has_items = true;
+	cJSON_ArrayForEach(it, arr) {
+		const cJSON *q = cJSON_GetObjectItemCaseSensitive(it, "quantity");
+		const cJSON *li = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(it, "fulfillment_line_item"), "line_item");
+		struct event_item *item = &ev->items[n];
+		char num[NUM_MAX];
+		enum werr e;
+
+		if (!cJSON_IsNumber(q) || q->valuedouble != floor(q->valuedouble) || q->valuedouble < 1 ||
+		    q->valuedouble > 1000000)
+			continue;
+		if (!ev->return_reason[0])
+			return_reason(adapter_json_str(it, "return_reason"), ev->return_reason);
+		item->quantity = (int)q->valuedouble;
+		ADAPTER_SET_TEXT(item->sku, adapter_json_str(li, "sku"));
+		ADAPTER_SET_TEXT(item->name, adapter_json_str(li, "name") ? adapter_json_str(li, "name")
+									 : adapter_json_str(li, "title"));
+		if (!item->sku[0]) {
+			if ((e = get_id(c->out, li, "id", "return line", false, num, sizeof(num))))
+				return e;
+			if (!num[0])
+				continue;
+			snprintf(item->sku, sizeof(item->sku), "line_item:%s", num);
+		}
+		n++;
+	}
+	ev->nitems = n;
+	return WERR_OK;
+}
+
+/*
+ * returns/request, approve, decline, cancel, close: one return step each, the
+ * return named by Shopify's id, its order by "order":{"id"} (an alias, as for
+ * refunds).  A return body may carry no time: the moment wismo received it
+ * stands in (docs/adapters/shopify.md).
+ */
+static enum werr return_events(const struct ctx *c, const cJSON *o, enum ev_status st, const char *step)
+{
+	char id[NUM_MAX], order_id[NUM_MAX];
+	const cJSON *order = cJSON_GetObjectItemCaseSensitive(o, "order");
+	struct owner ow = { NULL, order_id };
+	struct event *ev;
+	int64_t at = 0;
+	enum werr e;
+
+	if ((e = get_id(c->out, o, "id", "return", true, id, sizeof(id))) ||
+	    (e = get_id(c->out, cJSON_IsObject(order) ? order : o, cJSON_IsObject(order) ? "id" : "order_id", "return",
+			true, order_id, sizeof(order_id))))
+		return e;
+	for (const char *const *k = (const char *const[]){ "updated_at", "created_at", NULL }; *k && !at; k++)
+		if ((e = get_time(c, o, *k, "return", false, &at)))
+			return e;
+	if (!(ev = push(c)))
+		return WERR_NOMEM;
+	ev->status = st;
+	ev->occurred_at = at ? at : c->env->now_ms;
+	snprintf(ev->return_id, sizeof(ev->return_id), "%s", id);
+	if (st == EV_RETURN_REQUESTED && (e = return_lines(c, o, ev)))
+		return e;
+	if (st == EV_RETURN_REJECTED) {
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "decline");
+		ADAPTER_SET_TEXT(ev->description, adapter_json_str(d, "note") ? adapter_json_str(d, "note")
+									       : adapter_json_str(d, "reason"));
+	}
+	if ((e = adapter_set_id(c->out, ev, "return:%s:%s", id, step)) || (e = set_owner(c->out, ev, &ow)))
+		return e;
+	return WERR_OK;
+}
+
+/*
+ * reverse_fulfillment_orders/dispose: what became of returned goods.
+ * RESTOCKED is restock, NOT_RESTOCKED scrap (Shopify's word for "not back
+ * on sale"), PROCESSING_REQUIRED an inspection still to come; MISSING says
+ * nothing of the goods.  The body names the order, not the return: the
+ * order's only return takes it (core/order.h rule 9).
+ */
+static enum werr dispose_events(const struct ctx *c, const cJSON *o)
+{
+	char id[NUM_MAX], order_id[NUM_MAX], ret[NUM_MAX];
+	struct owner ow = { NULL, order_id };
+	const cJSON *d;
+	struct event *ev;
+	enum werr e;
+	int64_t at = 0;
+
+	if ((e = get_id(c->out, o, "id", "reverse fulfillment order", true, id, sizeof(id))) ||
+	    (e = get_id(c->out, o, "order_id", "reverse fulfillment order", true, order_id, sizeof(order_id))) ||
+	    (e = get_id(c->out, cJSON_GetObjectItemCaseSensitive(o, "return"), "id", "reverse fulfillment order", false,
+			ret, sizeof(ret))) ||
+	    (e = get_time(c, o, "updated_at", "reverse fulfillment order", false, &at)))
+		return e;
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(o, "dispositions")) {
+		const char *type = adapter_json_str(d, "type");
+		const char *disp = NULL;
+		enum ev_status st = EV_RETURN_DISPOSED;
+		char lid[NUM_MAX];
+
+		if (!type)
+			continue;
+		if (!strcasecmp(type, "restocked"))
+			disp = "restock";
+		else if (!strcasecmp(type, "not_restocked"))
+			disp = "scrap";
+		else if (!strcasecmp(type, "processing_required"))
+			st = EV_RETURN_INSPECTING;
+		else
+			continue;
+		if ((e = get_id(c->out, cJSON_GetObjectItemCaseSensitive(d, "reverse_fulfillment_order_line_item"), "id",
+				"disposition", false, lid, sizeof(lid))))
+			return e;
+		if (!(ev = push(c)))
+			return WERR_NOMEM;
+		ev->status = st;
+		ev->occurred_at = at ? at : c->env->now_ms;
+		snprintf(ev->return_id, sizeof(ev->return_id), "%s", ret);
+		if (disp)
+			EVENT_SET(ev->disposition, disp);
+		ADAPTER_SET_TEXT(ev->description, type);
+		if ((e = adapter_set_id(c->out, ev, "dispose:%s:%s:%s", id, lid, type)) ||
+		    (e = set_owner(c->out, ev, &ow)))
+			return e;
+	}
 	return WERR_OK;
 }
 
@@ -534,6 +722,8 @@ static enum werr order_events(const struct ctx *c, const cJSON *o, bool cancelle
  * the members only that topic's body has.  NULL when none fits. */
 static const char *infer_topic(const cJSON *o)
 {
+	const char *gid;
+
 	if (adapter_json_has(o, "fulfillment_id") && adapter_json_has(o, "status"))
 		return "fulfillment_events/create";
 	if (adapter_json_has(o, "refund_line_items") || (adapter_json_has(o, "order_id") && adapter_json_has(o, "transactions")))
@@ -543,6 +733,21 @@ static const char *infer_topic(const cJSON *o)
 		return "fulfillments/update";
 	if (adapter_json_has(o, "order_number") || adapter_json_has(o, "financial_status"))
 		return "orders/updated";
+	gid = adapter_json_str(o, "admin_graphql_api_id");
+	if (gid && !strncmp(gid, "gid://shopify/Return/", 21)) {
+		/* a return's topic from its status */
+		static const char *const by_status[][2] = { { "requested", "returns/request" }, { "open", "returns/approve" },
+							    { "declined", "returns/decline" }, { "canceled", "returns/cancel" },
+							    { "closed", "returns/close" } };
+		const char *st = adapter_json_str(o, "status");
+		for (size_t i = 0; st && i < sizeof(by_status) / sizeof(by_status[0]); i++)
+			if (!strcasecmp(st, by_status[i][0]))
+				return by_status[i][1];
+	}
+	if (adapter_json_has(o, "return_line_items"))
+		return "returns/request";
+	if (adapter_json_has(o, "dispositions"))
+		return "reverse_fulfillment_orders/dispose";
 	return NULL;
 }
 
@@ -646,6 +851,18 @@ static enum werr shopify_parse(const struct adapter_env *env, const struct hook_
 		e = fulfillment_event_events(&c, o);
 	else if (!strcmp(topic, "refunds/create"))
 		e = refund_events(&c, o, NULL);
+	else if (!strcmp(topic, "returns/request"))
+		e = return_events(&c, o, EV_RETURN_REQUESTED, "request");
+	else if (!strcmp(topic, "returns/approve"))
+		e = return_events(&c, o, EV_RETURN_APPROVED, "approve");
+	else if (!strcmp(topic, "returns/decline"))
+		e = return_events(&c, o, EV_RETURN_REJECTED, "decline");
+	else if (!strcmp(topic, "returns/cancel"))
+		e = return_events(&c, o, EV_RETURN_CANCELLED, "cancel");
+	else if (!strcmp(topic, "returns/close"))
+		e = return_events(&c, o, EV_RETURN_CLOSED, "close");
+	else if (!strcmp(topic, "reverse_fulfillment_orders/dispose"))
+		e = dispose_events(&c, o);
 	else if (!strcmp(topic, "customers/redact"))
 		e = privacy_request(out, o, "erase", "orders_to_redact");
 	else if (!strcmp(topic, "customers/data_request"))

@@ -50,6 +50,7 @@ enum http_result api_post_consent(struct http_req *r);
 enum http_result api_post_erasure(struct http_req *r);
 enum http_result api_post_export(struct http_req *r);
 enum http_result api_tasks(struct http_req *r);
+enum http_result api_returns(struct http_req *r);
 enum http_result api_post_predictions(struct http_req *r);
 /* A task as the API shows it (tasks.c); overdue at now. */
 void api_task_json(struct buf *b, const struct task_row *t, int64_t now);

@@ -40,6 +40,11 @@ static const struct http_route rows[] = {
 	{ "GET", "/v1/tasks", ROLES_STAFF, "tasks", api_tasks },
 	{ "GET", "/v1/tasks/{rest*}", ROLES_STAFF, "tasks", api_tasks },
 	{ "POST", "/v1/tasks/{rest*}", ROLES_STAFF, "tasks", api_tasks },
+	{ "GET", "/v1/returns", ROLES_STAFF, "returns", api_returns },
+	{ "GET", "/v1/returns/{rest*}", ROLES_STAFF, "returns", api_returns },
+	/* a request: staff, and the store's own backend (its ingest key) */
+	{ "POST", "/v1/returns", ROLES_STAFF | ROLES_INGEST, "returns", api_returns },
+	{ "POST", "/v1/returns/{rest*}", ROLES_STAFF, "returns", api_returns },
 	/* staff, and the store's own backend (its ingest key) before checkout */
 	{ "POST", "/v1/predictions", ROLES_STAFF | ROLES_INGEST, "predictions", api_post_predictions },
 	/* for the load balancer and the monitoring system: no key, no order data */

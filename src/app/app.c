@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../adapters/adapter.h"
 #include "../base/log.h"
 #include "../base/text.h"
 #include "../base/banned.h"
@@ -94,4 +95,22 @@ cJSON *app_json_body(struct http_req *r, int max_depth)
 	if (!(j = text_json_one(r->body.p, r->body.len, &at)))
 		http_fail(r, HE_MALFORMED_JSON, "the body is not one JSON value (near byte %zu)", at);
 	return j;
+}
+
+enum werr app_record(struct app *a, struct event *evs, size_t n, bool *dup)
+{
+	struct writer_job job = { 0 };
+	bool own[4];
+	enum werr err;
+
+	if (n > sizeof(own) / sizeof(own[0]) && !dup)
+		return WERR_INVALID;
+	for (size_t i = 0; i < n; i++)
+		adapter_event_key(&evs[i]);
+	job.events = evs;
+	job.nevents = n;
+	job.duplicate = dup ? dup : own;
+	if ((err = writer_submit_wait(a->writer, &job)))
+		return err;
+	return job.result;
 }

@@ -37,6 +37,7 @@ struct app {
 	const struct policy *policy;
 	const struct sources_config *sources;
 	const struct views_config *views;
+	const struct returns_config *returns;
 
 	struct writer *writer;
 	struct app_counters *counters;
@@ -58,6 +59,12 @@ void app_readers_release(struct app *a);
 /* This thread's read-only store handle (opened on first use), or NULL with
  * a 503 reply already set on r. */
 struct store *app_reader(struct app *a, struct http_req *r);
+
+/* Records events wismo itself makes (a request on the tracking page, a
+ * person's decision in the API) in one commit: each one's key from
+ * (source, id, ...), then the writer; returns once they are durable or
+ * refused.  dup (n entries, may be NULL): the key was stored already. */
+enum werr app_record(struct app *a, struct event *evs, size_t n, bool *dup);
 
 struct cJSON;
 /*

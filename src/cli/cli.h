@@ -39,6 +39,7 @@ struct config {
 	struct rules_config rules;      /* [rule NAME], [notify] templates, locale, default_rules */
 	struct retention_config retention; /* [retention] raw_days, interval */
 	struct exc_config exceptions;   /* [exceptions] thresholds, teams, sweep (the calendar's keys: policy) */
+	struct returns_config returns;  /* [returns] window, reasons, auto-approval, instructions */
 };
 
 struct cli_opts {

@@ -34,6 +34,7 @@ SETTER(set_notify, notify_config_set, notify)
 SETTER(set_retention, retention_config_set, retention)
 SETTER(set_exceptions, exc_config_set, exceptions)
 SETTER(set_promises, promise_config_set, policy.promises)
+SETTER(set_returns, returns_config_set, returns)
 #undef SETTER
 
 static int set_sources(struct config *c, const char *section, const char *key, const char *value)
@@ -43,7 +44,7 @@ static int set_sources(struct config *c, const char *section, const char *key, c
 
 static int (*const setters[])(struct config *, const char *, const char *, const char *) = {
 	set_http, set_store, set_policy, set_sources, set_api, set_views, set_web, set_rules, set_notify,
-	set_retention, set_exceptions, set_promises,
+	set_retention, set_exceptions, set_promises, set_returns,
 };
 
 struct load_ctx {
@@ -79,6 +80,7 @@ static void config_defaults(struct config *cfg)
 	policy_init_defaults(&cfg->policy);
 	api_config_defaults(&cfg->api);
 	exc_config_defaults(&cfg->exceptions);
+	returns_config_defaults(&cfg->returns);
 }
 
 struct config *config_new(void)
@@ -96,6 +98,7 @@ void config_shop(const struct config *cfg, struct notify_shop *out)
 	snprintf(out->name, sizeof(out->name), "%s", cfg->web.name);
 	snprintf(out->support_email, sizeof(out->support_email), "%s", cfg->web.support_email);
 	snprintf(out->support_phone, sizeof(out->support_phone), "%s", cfg->web.support_phone);
+	snprintf(out->return_instructions, sizeof(out->return_instructions), "%s", cfg->returns.instructions);
 }
 
 void config_link_signer(const struct config *cfg, struct link_signer *out)

@@ -103,6 +103,7 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	a->policy = &cfg->policy;
 	a->sources = &cfg->sources;
 	a->views = &cfg->views;
+	a->returns = &cfg->returns;
 	a->links = &s->links;
 	if (!(a->counters = app_counters_new()) || app_readers_init(a)) {
 		err = WERR_NOMEM;

@@ -168,7 +168,7 @@ static enum werr get_value(const cJSON *obj, struct event *ev, struct ev_error *
 
 /* The return fields (core/returns.h): which return, why, what became of the
  * goods, and whether a package is a return parcel. */
-static enum werr get_return(const cJSON *obj, struct event *ev, const char *status, struct ev_error *err)
+static enum werr get_return(const cJSON *obj, struct event *ev, struct ev_error *err)
 {
 	const cJSON *ir = cJSON_GetObjectItemCaseSensitive(obj, "is_return");
 	enum werr e;
@@ -187,9 +187,6 @@ static enum werr get_return(const cJSON *obj, struct event *ev, const char *stat
 	}
 	if (ev->is_return && !ev->package[0] && !ev->ref[0])
 		return fail(err, "package_required", "'%s' needs a 'package' (the return parcel)", "is_return");
-	if (ev_status_is_return(ev->status) && !ev->return_id[0] && !ev->package[0] && !ev->ref[0])
-		return fail(err, "missing_field", "status '%s' needs a 'return_id' or a return parcel's 'package'",
-			    status);
 	return WERR_OK;
 }
 
@@ -295,7 +292,7 @@ static enum werr parse(const cJSON *obj, bool with_meta, struct event *ev, struc
 	    (e = get_value(obj, ev, err)) ||
 	    (e = get_location(obj, "location", &ev->location, err)) ||
 	    (e = get_location(obj, "ship_to", &ev->ship_to, err)) ||
-	    (e = get_return(obj, ev, status, err)))
+	    (e = get_return(obj, ev, err)))
 		return e;
 	if ((cust = get_obj(obj, "customer", &e, err)) != NULL) {
 		if ((e = get_str(cust, "name", ev->customer.name, sizeof(ev->customer.name), false, false, err)) ||

@@ -396,6 +396,7 @@ struct fold {
 	bool *has_newest;         /* per slot: newest is set */
 	const struct fev *mile;   /* the deciding order milestone, NULL if none */
 	const struct fev *oitems; /* the latest event without a package listing items */
+	const char *only_return;  /* the one return id the order's events name, else NULL */
 };
 
 static void fold_release(struct fold *fd)
@@ -675,7 +676,7 @@ static void fold_customer(const struct fold *fd, struct order_state *out)
  * the latest (by event time, then key) its events give; a parcel no event
  * links to a return belongs to the order's only return when it has exactly
  * one, else it stands for a return of its own, named by its tracking number. */
-static void fold_return_parcels(const struct fold *fd, const struct event *events, struct order_state *out)
+static void fold_return_parcels(struct fold *fd, const struct event *events, struct order_state *out)
 {
 	const struct event **by = wcalloc(fd->npk ? fd->npk : 1, sizeof(*by));
 	const char *only = NULL;
@@ -702,6 +703,7 @@ static void fold_return_parcels(const struct fold *fd, const struct event *event
 			continue;
 		COPY_FIELD(p->return_id, by[k] ? by[k]->return_id : only && !several ? only : p->tracking);
 	}
+	fd->only_return = several ? NULL : only;
 	free(by);
 }
 
@@ -745,7 +747,11 @@ static void fold_returns(const struct fold *fd, struct order_state *out, enum ev
 		r->kind = policy_kind(fd->pol, e->source);
 		r->step = (enum ret_step)step;
 		r->at = e->occurred_at;
-		COPY_FIELD(r->id, e->return_id[0] ? e->return_id : p ? p->return_id : "");
+		/* no id: the parcel's return, else the order's only one (none: dropped) */
+		COPY_FIELD(r->id, e->return_id[0] ? e->return_id
+				   : p                ? p->return_id
+				   : fd->only_return  ? fd->only_return
+						      : "");
 		if (p)
 			COPY_FIELD(r->tracking, p->tracking);
 		COPY_FIELD(r->reason, e->return_reason);

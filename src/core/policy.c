@@ -30,8 +30,12 @@ static const struct {
 } builtin_sources[] = {
 	{ "shopify", KIND_STOREFRONT },
 	{ "woocommerce", KIND_STOREFRONT },
+	/* a returns portal speaks for the shop (docs/returns.md) */
+	{ "loop", KIND_STOREFRONT },
 	/* the customer's own requests on wismo's tracking page (docs/web.md) */
 	{ "tracking_page", KIND_STOREFRONT },
+	/* the returns API: an agent's request or decision (docs/returns.md) */
+	{ "returns", KIND_STOREFRONT },
 	{ "scans", KIND_WAREHOUSE },
 	{ "shipstation", KIND_SHIPPING },
 	{ "easypost", KIND_AGGREGATOR },

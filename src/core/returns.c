@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/num.h"
 #include "../base/walloc.h"
 #include "../base/banned.h"
 
@@ -105,6 +106,105 @@ bool ret_step_owned_by(enum ret_step step, enum source_kind kind)
 int ret_step_rank(enum ret_step s)
 {
 	return (unsigned)s < RET__COUNT ? ranks[s] : -1;
+}
+
+/* Splits a comma list into words (trimmed, non-empty, each a reason word:
+ * letters, digits and '_'; "*" where star is allowed). */
+static int parse_list(const char *value, bool star, char (*out)[RET_REASON_MAX + 1], size_t *n)
+{
+	const char *p = value;
+
+	*n = 0;
+	while (*p) {
+		size_t len, lead = strspn(p, " \t");
+		p += lead;
+		len = strcspn(p, ",");
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len) {
+			bool ok = len <= RET_REASON_MAX && *n < RET_REASONS_MAX;
+			for (size_t i = 0; ok && i < len; i++)
+				ok = (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '_' ||
+				     (star && len == 1 && p[i] == '*');
+			if (!ok)
+				return -1;
+			snprintf(out[*n], RET_REASON_MAX + 1, "%.*s", (int)len, p);
+			(*n)++;
+		}
+		p += strcspn(p, ",");
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+void returns_config_defaults(struct returns_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->window_days = 30;
+	parse_list("too_small, too_large, changed_mind, not_as_described, damaged, wrong_item, other", false, c->reasons,
+		   &c->nreasons);
+	/* a person looks at what costs the shop most: damage, a mistake, a
+	 * large order (docs/returns.md "Self-service") */
+	parse_list("too_small, too_large, changed_mind, other", false, c->auto_reasons, &c->nauto);
+	c->has_auto_max = true;
+	c->auto_max_value = 250;
+}
+
+int returns_config_set(struct returns_config *c, const char *section, const char *name, const char *value)
+{
+	long n;
+	char *end;
+
+	if (strcmp(section, "returns"))
+		return 0;
+	if (!strcmp(name, "window_days")) {
+		if (!num_parse(value, 0, 3650, &n))
+			return -1;
+		c->window_days = (int)n;
+		return 1;
+	}
+	if (!strcmp(name, "reasons"))
+		return parse_list(value, false, c->reasons, &c->nreasons) || !c->nreasons ? -1 : 1;
+	if (!strcmp(name, "auto_approve"))
+		return parse_list(value, true, c->auto_reasons, &c->nauto) ? -1 : 1;
+	if (!strcmp(name, "auto_approve_max_value")) {
+		if (!value[0] || !strcmp(value, "none")) {
+			c->has_auto_max = false;
+			return 1;
+		}
+		c->auto_max_value = strtod(value, &end);
+		if (*end || !(c->auto_max_value >= 0 && c->auto_max_value <= EV_VALUE_MAX))
+			return -1;
+		c->has_auto_max = true;
+		return 1;
+	}
+	if (!strcmp(name, "instructions")) {
+		if (strlen(value) > RET_INSTRUCTIONS_MAX)
+			return -1;
+		snprintf(c->instructions, sizeof(c->instructions), "%s", value);
+		return 1;
+	}
+	return -1;
+}
+
+bool returns_reason_offered(const struct returns_config *c, const char *reason)
+{
+	for (size_t i = 0; i < c->nreasons; i++)
+		if (!strcmp(c->reasons[i], reason))
+			return true;
+	return false;
+}
+
+bool returns_auto_approve(const struct returns_config *c, const char *reason, bool has_value, double value)
+{
+	bool listed = false;
+
+	for (size_t i = 0; i < c->nauto && !listed; i++)
+		listed = !strcmp(c->auto_reasons[i], "*") || !strcmp(c->auto_reasons[i], reason);
+	if (!listed)
+		return false;
+	return !c->has_auto_max || (has_value && value <= c->auto_max_value);
 }
 
 _Static_assert(EV_RETURN_CANCELLED - EV_RETURN_REQUESTED == RET_CANCELLED, "one return status per step, in order");

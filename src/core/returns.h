@@ -120,6 +120,32 @@ bool ret_step_owned_by(enum ret_step step, enum source_kind kind);
 /* The step's place in the chain (rule 2): 0 requested .. 7 resolved, 8 closed; cancelled -1. */
 int ret_step_rank(enum ret_step s);
 
+/* The shop's returns policy ([returns], docs/config.md): what the tracking
+ * page offers and which requests approve themselves. */
+#define RET_REASONS_MAX 12
+#define RET_INSTRUCTIONS_MAX 512
+struct returns_config {
+	int window_days;                       /* days after delivery a return may start (30); 0: never */
+	size_t nreasons;
+	char reasons[RET_REASONS_MAX][RET_REASON_MAX + 1]; /* offered on the page, in this order */
+	size_t nauto;
+	char auto_reasons[RET_REASONS_MAX][RET_REASON_MAX + 1]; /* approved without a person; "*" every reason */
+	bool has_auto_max;
+	double auto_max_value;                 /* and only up to this order value (unknown value: a person) */
+	char instructions[RET_INSTRUCTIONS_MAX + 1]; /* how to send goods back, for the page and the email */
+};
+
+void returns_config_defaults(struct returns_config *c);
+/* One INI entry of [returns]: window_days, reasons (comma list),
+ * auto_approve (comma list, "*" every reason, "" none), auto_approve_max_value,
+ * instructions.  1 taken, 0 not ours, -1 bad value. */
+int returns_config_set(struct returns_config *c, const char *section, const char *name, const char *value);
+/* Whether the shop offers reason. */
+bool returns_reason_offered(const struct returns_config *c, const char *reason);
+/* Whether a request for reason on an order of that value (has_value false:
+ * unknown) approves itself, or waits for a person (a task). */
+bool returns_auto_approve(const struct returns_config *c, const char *reason, bool has_value, double value);
+
 /* The step of a return status (EV_RETURN_REQUESTED + step), -1 for another
  * status; and back. */
 int ret_step_of_status(enum ev_status s);

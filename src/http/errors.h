@@ -30,6 +30,7 @@
 	X(EXISTS, "exists", 409, "the object exists already")                                                  \
 	X(WRONG_STATE, "wrong_state", 409, "the object is not in a state this action applies to")              \
 	X(TOO_MANY_RULES, "too_many_rules", 409, "the rule set is full")                                       \
+	X(NOT_RETURNABLE, "not_returnable", 409, "nothing asked for can be returned: not delivered, past the return window, or in another return") \
 	X(BODY_TOO_LARGE, "body_too_large", 413, "the body is over [limits] max_body")                          \
 	X(TOO_MANY_EVENTS, "too_many_events", 413, "more events than [limits] max_batch")                       \
 	X(TOO_MANY_PARAMS, "too_many_params", 413, "a form body has more fields than are read")                \

@@ -155,6 +155,7 @@ static enum werr view_text(const struct notify_shop *shop, const struct order_st
 		.support_email = shop->support_email,
 		.support_phone = shop->support_phone,
 		.exc = pl->exc,
+		.return_instructions = shop->return_instructions,
 	};
 	cJSON *v = notify_view(o, &c);
 

@@ -66,6 +66,7 @@ struct notify_shop {
 	char name[128];
 	char support_email[256];
 	char support_phone[64];
+	char return_instructions[RET_INSTRUCTIONS_MAX + 1];
 };
 
 /* What the planner is made of.  new() copies the settings; links (may be

@@ -577,6 +577,34 @@ struct store_exception_ops {
 	enum werr (*task_kpis)(struct store *st, int64_t from, int64_t to, struct task_kpi_row **rows, size_t *n);
 };
 
+/* A return, as the returns projection lists it (docs/returns.md). */
+struct return_row {
+	char id[EV_RETURN_ID_MAX + 1];
+	char order[EV_ORDER_MAX + 1];
+	char state[24];
+	char reason[EV_REASON_MAX + 1];
+	char disposition[EV_DISPOSITION_MAX + 1];
+	int64_t requested_at, received_at, resolved_at, updated_at; /* 0: not yet */
+};
+
+/* Each filter NULL: any.  state "live": neither resolved, closed, rejected
+ * nor cancelled. */
+struct return_query {
+	const char *id;
+	const char *state;
+	const char *reason;
+	int limit;
+};
+
+/* returns: the projection of the orders' returns. */
+struct store_return_ops {
+	/* Returns matching q, the latest changed first (free()). */
+	enum werr (*ret_list)(struct store *st, const struct return_query *q, struct return_row **rows, size_t *n);
+	/* The returns requested, received or resolved in [from, to), and every
+	 * live one (free()). */
+	enum werr (*ret_kpis)(struct store *st, int64_t from, int64_t to, struct return_row **rows, size_t *n);
+};
+
 struct store_ops {
 	const char *name;
 	void (*close)(struct store *st);
@@ -594,6 +622,7 @@ struct store_ops {
 	const struct store_fetch_ops *fetch;
 	const struct store_privacy_ops *privacy;
 	const struct store_exception_ops *exceptions;
+	const struct store_return_ops *returns;
 };
 
 /* Every backend's struct starts with this. */
@@ -714,6 +743,8 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_lane_list(st, ...)       ((st)->ops->exceptions->lane_list((st), __VA_ARGS__))
 #define store_lane_samples(st, ...)    ((st)->ops->exceptions->lane_samples((st), __VA_ARGS__))
 #define store_task_open(st, ...)       ((st)->ops->exceptions->task_open((st), __VA_ARGS__))
+#define store_ret_list(st, ...)        ((st)->ops->returns->ret_list((st), __VA_ARGS__))
+#define store_ret_kpis(st, ...)        ((st)->ops->returns->ret_kpis((st), __VA_ARGS__))
 #define store_task_list(st, ...)       ((st)->ops->exceptions->task_list((st), __VA_ARGS__))
 #define store_task_get(st, ...)        ((st)->ops->exceptions->task_get((st), __VA_ARGS__))
 #define store_task_update(st, ...)     ((st)->ops->exceptions->task_update((st), __VA_ARGS__))

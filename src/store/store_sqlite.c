@@ -47,6 +47,7 @@
 #include "schema/v5_privacy.h"
 #include "schema/v7_exceptions.h"
 #include "schema/v8_lanes.h"
+#include "schema/v9_returns.h"
 #include "sqlite_int.h"
 #include "../base/banned.h"
 
@@ -196,6 +197,8 @@ static const char *const migrations[] = {
 	SCHEMA_V7_EXCEPTIONS,
 	/* 8: lanes and predictions (schema/v8_lanes.h) */
 	SCHEMA_V8_LANES,
+	/* 9: returns (schema/v9_returns.h) */
+	SCHEMA_V9_RETURNS,
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -915,4 +918,5 @@ static const struct store_ops sq_ops = {
 	.fetch = &sq_fetch_ops,
 	.privacy = &sq_privacy_ops,
 	.exceptions = &sq_exception_ops,
+	.returns = &sq_return_ops,
 };

@@ -62,6 +62,10 @@ static const char SQL_DUMP_LANES[] =
 	" first_estimate, earliest, likely, latest, level, samples, best FROM package_lanes ORDER BY order_no, package";
 static const char SQL_CLEAR_EXCEPTIONS[] = "DELETE FROM order_exceptions";
 static const char SQL_CLEAR_LANES[] = "DELETE FROM package_lanes";
+static const char SQL_CLEAR_RETURNS[] = "DELETE FROM returns";
+static const char SQL_DUMP_RETURNS[] =
+	"SELECT order_no, id, state, reason, disposition, requested_at, received_at, resolved_at, updated_at"
+	" FROM returns ORDER BY order_no, id";
 static const char SQL_CLEAR_CHECKS[] = "DELETE FROM exception_checks";
 /* One index probe on order_no and one rowid read whether or not the order
  * exists: an unknown order reads the newest row instead (a decoy), and the
@@ -146,6 +150,8 @@ static enum werr sq_put_order(struct store *st, const struct order_state *o, con
 			    "unable to store order", NULL);
 	if (!err)
 		err = put_packages(s, o);
+	if (!err)
+		err = sq_put_returns(s, o);
 out:
 	return sq_op_end(s, own, err);
 }
@@ -324,6 +330,8 @@ static enum werr sq_clear_projections(struct store *st)
 		err = sq_exec(s, SQL_CLEAR_CHECKS, "unable to clear exception checks");
 	if (!err)
 		err = sq_exec(s, SQL_CLEAR_LANES, "unable to clear lane rows");
+	if (!err)
+		err = sq_exec(s, SQL_CLEAR_RETURNS, "unable to clear returns");
 	return sq_op_end(s, own, err);
 }
 
@@ -337,6 +345,7 @@ static const struct {
 	{ "exception", SQL_DUMP_EXCEPTIONS },
 	{ "check", SQL_DUMP_CHECKS },
 	{ "lane", SQL_DUMP_LANES },
+	{ "return", SQL_DUMP_RETURNS },
 };
 
 static enum werr sq_dump_projections(struct store *st, struct buf *out)

@@ -109,6 +109,19 @@ static enum werr load_order(struct store *st, const char *id, char order[EV_ORDE
 	return *n ? WERR_OK : WERR_NOT_FOUND;
 }
 
+enum werr view_fold(struct store *st, const struct policy *pol, const char *id, struct order_state *o)
+{
+	char order[EV_ORDER_MAX + 1];
+	struct event *evs = NULL;
+	size_t n = 0;
+	enum werr err;
+
+	if (!(err = load_order(st, id, order, &evs, &n)))
+		err = order_fold(pol, evs, n, o, NULL);
+	event_array_free(evs, n);
+	return err;
+}
+
 struct tl_item {
 	const struct event *ev;
 	enum ev_outcome outcome;

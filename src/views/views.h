@@ -99,6 +99,10 @@ enum werr view_task_entries(struct store *st, const char *order, cJSON *arr);
  *
  * WERR_NOT_FOUND for no such order.
  */
+/* The order named by id (its number, a tracking number or "#number"),
+ * folded into o (order_init'ed; order_release it); WERR_NOT_FOUND. */
+enum werr view_fold(struct store *st, const struct policy *pol, const char *id, struct order_state *o);
+
 enum werr view_timeline(struct store *st, const struct policy *pol, const char *order, cJSON **out);
 
 /*

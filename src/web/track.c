@@ -692,7 +692,6 @@ enum http_result web_track_cancel(struct http_req *r)
 	const char *token = r->param;
 	char order[EV_ORDER_MAX + 1], *json = NULL;
 	struct buf loc = BUF_INIT;
-	struct writer_job job = { 0 };
 	struct event ev;
 	bool dup = false;
 	struct store *st;
@@ -707,11 +706,7 @@ enum http_result web_track_cancel(struct http_req *r)
 	snprintf(ev.id, sizeof(ev.id), "cancel_request");
 	ev.status = EV_CANCEL_REQUESTED;
 	ev.occurred_at = clock_wall_ms();
-	adapter_event_key(&ev);
-	job.events = &ev;
-	job.nevents = 1;
-	job.duplicate = &dup;
-	if ((err = writer_submit_wait(web_app(r)->writer, &job)) || (err = job.result)) {
+	if ((err = app_record(web_app(r), &ev, 1, &dup))) {
 		http_werr(r, err, "unable to record the request");
 		return HTTP_DONE;
 	}

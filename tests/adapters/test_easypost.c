@@ -145,6 +145,20 @@ static void test_corpus_hmac_vector(void **state)
 
 /* ---- parsing ---- */
 
+/* A return label's Shipment (is_return): its parcel's events are a return parcel's. */
+static void test_shipment_is_return(void **state)
+{
+	struct adapter_out out;
+
+	(void)state;
+	assert_int_equal(fx_agg_case(&adapter_easypost, "shipment_return", NULL, &out), 2);
+	for (size_t i = 0; i < out.nevents; i++) {
+		assert_true(out.events[i].is_return);
+		assert_string_equal(out.events[i].package, "1ZRETURN9999");
+	}
+	adapter_out_free(&out);
+}
+
 static void test_tracker_updated(void **state)
 {
 	struct adapter_out out;
@@ -443,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_signature_key_is_nfkd_of_the_secret),
 		cmocka_unit_test(test_corpus_hmac_vector),
 		cmocka_unit_test(test_tracker_updated),
+		cmocka_unit_test(test_shipment_is_return),
 		cmocka_unit_test(test_details_newest_first_give_the_same_events),
 		cmocka_unit_test(test_exceptions_fallbacks_and_unknown_codes),
 		cmocka_unit_test(test_other_shapes),

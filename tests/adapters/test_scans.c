@@ -139,6 +139,37 @@ static void test_jsonl_sniffed_and_jsonl_type(void **state)
 	free(body);
 }
 
+/* Return scans: a return parcel's barcode at the returns dock, the
+ * inspection and the disposition (from the code's row or its column). */
+static void test_returns(void **state)
+{
+	struct adapter_out out;
+	size_t len;
+	char *body = fx_data_must("scans", "returns.jsonl", &len);
+
+	(void)state;
+	run_case("returns.jsonl", "application/x-ndjson");
+	assert_int_equal(parse_body(body, len, NULL, true, &out), WERR_OK);
+	assert_int_equal(out.nevents, 4);
+	assert_int_equal(out.events[0].status, EV_RETURN_RECEIVED);
+	assert_string_equal(out.events[0].package, "1ZRETURN0001");
+	assert_string_equal(out.events[0].order, "");
+	assert_int_equal(out.events[1].status, EV_RETURN_INSPECTING);
+	assert_string_equal(out.events[1].return_id, "R-1001-1");
+	assert_string_equal(out.events[2].disposition, "restock");
+	assert_string_equal(out.events[3].disposition, "refurbish");
+	assert_string_equal(out.events[3].return_reason, "damaged");
+	adapter_out_free(&out);
+	free(body);
+	/* a disposition wismo does not know is refused, naming the line */
+	body = strdup("{\"order\":\"1\",\"event\":\"return_disposed\",\"disposition\":\"burn\","
+		      "\"time\":\"2024-03-20T15:05:00Z\"}\n");
+	assert_int_equal(parse_body(body, strlen(body), NULL, true, &out), WERR_INVALID);
+	assert_non_null(strstr(out.reason, "line 1: disposition 'burn'"));
+	adapter_out_free(&out);
+	free(body);
+}
+
 static void test_csv_quoted_commas_and_crlf(void **state)
 {
 	(void)state;
@@ -320,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_signature),
 		cmocka_unit_test(test_jsonl),
 		cmocka_unit_test(test_jsonl_sniffed_and_jsonl_type),
+		cmocka_unit_test(test_returns),
 		cmocka_unit_test(test_csv_quoted_commas_and_crlf),
 		cmocka_unit_test(test_csv_sniffed_barcode_only),
 		cmocka_unit_test(test_local_times_across_dst),

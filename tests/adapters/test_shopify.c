@@ -29,7 +29,7 @@ static enum werr run(const char *body, size_t len, const char *topic, struct ada
 	const struct fx_hdrs h = { { "X-Shopify-Topic" }, { topic } };
 	const struct hook_request rq = { .header = fx_hdr_get, .hctx = &h };
 
-	fx_env_init(&env, "shopify", true, 0);
+	fx_env_init(&env, "shopify", true, FX_NOW_MS);
 	return fx_parse(&adapter_shopify, &env, topic ? &rq : NULL, body, len, out);
 }
 
@@ -98,7 +98,7 @@ static void test_fixture(void **state)
 				   .dir = "shopify", .name = fx->name, .ext = ".json", .check = check_out,
 				   .render = render, .again = true, .bare = true };
 
-	fx_env_init(&env, "shopify", true, 0);
+	fx_env_init(&env, "shopify", true, FX_NOW_MS);
 	fx_run_case(&c, NULL, NULL);
 }
 
@@ -112,6 +112,10 @@ static const struct fx fx_fulfillments_cancelled = { "fulfillments_update_cancel
 static const struct fx fx_fevent = { "fulfillment_events_create", "fulfillment_events/create" };
 static const struct fx fx_fevent_unknown = { "fulfillment_events_unknown", "fulfillment_events/create" };
 static const struct fx fx_refund = { "refunds_create", "refunds/create" };
+static const struct fx fx_refund_return = { "refunds_create_return", "refunds/create" };
+static const struct fx fx_return_request = { "returns_request", "returns/request" };
+static const struct fx fx_return_decline = { "returns_decline", "returns/decline" };
+static const struct fx fx_dispose = { "reverse_fulfillment_orders_dispose", "reverse_fulfillment_orders/dispose" };
 
 /* Parses a fixture and returns its events (caller frees out). */
 static void parse_fixture(const struct fx *fx, struct adapter_out *out)
@@ -161,6 +165,44 @@ static void test_partial_refund(void **state)
 	assert_string_equal(out.events[0].ref, "order:5120448901");
 	assert_string_equal(out.events[0].package, "");
 	assert_string_equal(out.events[0].id, "refund:8803");
+	adapter_out_free(&out);
+}
+
+/* Returns: the request with its line and reason, a decline without a time
+ * (the receipt's stands in), a disposition naming only the order, and a
+ * refund for the return. */
+static void test_returns(void **state)
+{
+	struct adapter_out out;
+
+	(void)state;
+	parse_fixture(&fx_return_request, &out);
+	assert_int_equal(out.nevents, 1);
+	assert_int_equal(out.events[0].status, EV_RETURN_REQUESTED);
+	assert_string_equal(out.events[0].return_id, "9001");
+	assert_string_equal(out.events[0].return_reason, "too_small");
+	assert_string_equal(out.events[0].ref, "order:5120448901");
+	assert_int_equal(out.events[0].nitems, 1);
+	assert_string_equal(out.events[0].items[0].sku, "GEAR-L");
+	assert_string_equal(out.events[0].id, "return:9001:request");
+	adapter_out_free(&out);
+	parse_fixture(&fx_return_decline, &out);
+	assert_int_equal(out.events[0].status, EV_RETURN_REJECTED);
+	assert_true(out.events[0].occurred_at > 0);
+	assert_string_equal(out.events[0].description, "Bought more than 60 days ago");
+	adapter_out_free(&out);
+	parse_fixture(&fx_dispose, &out);
+	assert_int_equal(out.nevents, 1); /* MISSING says nothing of the goods */
+	assert_int_equal(out.events[0].status, EV_RETURN_DISPOSED);
+	assert_string_equal(out.events[0].disposition, "restock");
+	assert_string_equal(out.events[0].return_id, "");
+	adapter_out_free(&out);
+	parse_fixture(&fx_refund_return, &out);
+	assert_int_equal(out.events[0].status, EV_REFUNDED);
+	assert_string_equal(out.events[0].return_id, "9001");
+	assert_true(out.events[0].has_refund_amount);
+	assert_true(out.events[0].refund_amount == 20.0);
+	assert_string_equal(out.events[0].currency, "USD");
 	adapter_out_free(&out);
 }
 
@@ -465,7 +507,7 @@ static void test_truncated_bodies(void **state)
 		char *body = fx_dataf(&len, "shopify/%s.json", all[k]->name);
 
 		assert_non_null(body);
-		fx_env_init(&env, "shopify", true, 0);
+		fx_env_init(&env, "shopify", true, FX_NOW_MS);
 		fx_every_prefix(&adapter_shopify, &env, &rq, body, len);
 		free(body);
 	}
@@ -625,7 +667,12 @@ int main(void)
 		FIXTURE(fx_fevent),
 		FIXTURE(fx_fevent_unknown),
 		FIXTURE(fx_refund),
+		FIXTURE(fx_refund_return),
+		FIXTURE(fx_return_request),
+		FIXTURE(fx_return_decline),
+		FIXTURE(fx_dispose),
 		cmocka_unit_test(test_multi_package_fulfillment),
+		cmocka_unit_test(test_returns),
 		cmocka_unit_test(test_partial_refund),
 		cmocka_unit_test(test_cancelled_order),
 		cmocka_unit_test(test_unknown_fulfillment_event_status),

@@ -18,7 +18,7 @@ import os
 import re
 import sys
 
-ADAPTERS = ["shopify", "woocommerce", "shipstation", "scans", "easypost", "aftership", "shippo",
+ADAPTERS = ["shopify", "woocommerce", "loop", "shipstation", "scans", "easypost", "aftership", "shippo",
             "ups", "fedex", "usps", "dhl"]
 
 
