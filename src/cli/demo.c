@@ -61,6 +61,7 @@ struct step {
 	int city;            /* index into cities, -1 none */
 	bool posted;
 	bool again;          /* post a second time (duplicate delivery) */
+	bool ret;            /* a step of the order's return (return_id R<number>) */
 };
 
 struct sim_order {
@@ -142,7 +143,46 @@ static void add(struct sim_order *o, double at, const char *src, const char *sta
 {
 	if (o->nsteps >= MAX_STEPS)
 		return;
-	o->steps[o->nsteps++] = (struct step){ at, 0, src, status, detail, pkg, city, false, false };
+	o->steps[o->nsteps++] = (struct step){ at, 0, src, status, detail, pkg, city, false, false, false };
+}
+
+static const char *const reasons[] = { "too_small", "too_large", "changed_mind", "not_as_described", "damaged" };
+
+/*
+ * About one delivered single-parcel order in six comes back (docs/returns.md):
+ * the store's request a day after delivery, its approval (one in ten waits
+ * for a person), a return label and parcel (package 1, a carrier's scans,
+ * its delivery the receipt), the warehouse's inspection and disposition,
+ * then the refund.  A few stop on the way, so the returns tasks have work:
+ * not inspected, or disposed and never refunded.
+ */
+static void add_return(struct sim *s, struct sim_order *o, double delivered_h, int origin, int dest)
+{
+	static const char *const disp[] = { "restock", "restock", "refurbish", "scrap" };
+	double t = delivered_h + 24;
+	int v = rnd(s, 100), first = o->nsteps;
+
+	make_tracking(s, o->carrier[0], o->tracking[1]);
+	o->carrier[1] = o->carrier[0];
+	add(o, t, "shopify", "return_requested", reasons[rnd(s, 5)], -1, -1);
+	if (v < 10)
+		goto done; /* waits for a person */
+	add(o, t + 2, "shopify", "return_approved", NULL, -1, -1);
+	add(o, t + 3, "shopify", "return_label_created", NULL, 1, -1);
+	if (v < 15)
+		goto done; /* the customer never sends it */
+	add(o, t + 20, o->carrier[1], "in_transit", "picked_up", 1, dest);
+	add(o, t + 44, o->carrier[1], "delivered", NULL, 1, origin);
+	if (v < 22)
+		goto done; /* arrived, never inspected */
+	add(o, t + 50, "scans", "return_inspecting", NULL, -1, origin);
+	add(o, t + 52, "scans", "return_disposed", disp[rnd(s, 4)], -1, origin);
+	if (v < 28)
+		goto done; /* processed, never refunded */
+	add(o, t + 60, "shopify", "refunded", "partial", -1, -1);
+done:
+	for (int i = first; i < o->nsteps; i++)
+		o->steps[i].ret = true;
 }
 
 static struct sim_order *new_order(struct sim *s, int64_t now)
@@ -200,6 +240,8 @@ static struct sim_order *new_order(struct sim *s, int64_t now)
 		} else {
 			add(o, 30 + d, c, "out_for_delivery", NULL, p, dest);
 			add(o, 32 + d, c, "delivered", rnd(s, 4) ? NULL : "front_door", p, dest);
+			if (o->npkg == 1 && rnd(s, 100) < 16)
+				add_return(s, o, 32, origin, dest);
 		}
 	}
 	for (int i = 1; i < o->nsteps; i++) {
@@ -220,8 +262,20 @@ static void event_json(struct sim *s, struct buf *b, struct sim_order *o, int i,
 	buf_printf(b, "%s{\"source\":\"%s\",\"id\":\"demo-%ld-%d\",\"order\":\"%ld\",\"status\":\"%s\","
 		      "\"occurred_at\":\"%s\"", b->len > 11 ? "," : "", st->source, o->number, i, o->number,
 		   st->status, wtime_format(at, ts));
-	if (st->detail)
+	if (st->ret) {
+		/* the return's fields; its reason and disposition ride in the step's detail */
+		buf_printf(b, ",\"return_id\":\"R%ld\"", o->number);
+		if (!strcmp(st->status, "return_requested"))
+			buf_printf(b, ",\"return_reason\":\"%s\",\"items\":[{\"sku\":\"%s\",\"name\":\"%s\","
+				      "\"quantity\":1}]",
+				   st->detail, products[o->product[0]].sku, products[o->product[0]].name);
+		else if (!strcmp(st->status, "refunded"))
+			buf_puts(b, ",\"detail\":\"partial\",\"refund_amount\":29.5,\"currency\":\"USD\"");
+		else if (st->pkg >= 0)
+			buf_puts(b, ",\"is_return\":true");
+	} else if (st->detail) {
 		buf_printf(b, ",\"detail\":\"%s\"", st->detail);
+	}
 	if (st->pkg >= 0)
 		buf_printf(b, ",\"package\":\"%s\",\"carrier\":\"%s\"", o->tracking[st->pkg],
 			   o->carrier[st->pkg]);
@@ -379,7 +433,7 @@ static int send_webhook(struct sim *s, CURL *curl, struct sim_order *o, int i, d
 	char url[256], hdr[160], ts[24], sig[80];
 	int64_t now = clock_wall_ms();
 
-	if (!strcmp(st->source, "shopify") && st->pkg < 0) {
+	if (!strcmp(st->source, "shopify") && st->pkg < 0 && !st->ret) {
 		unsigned char mac[32], b64[48];
 		bool paid = !strcmp(st->status, "confirmed");
 		shopify_order(s, &b, o, o->start_ms, paid ? at : 0);
@@ -399,6 +453,9 @@ static int send_webhook(struct sim *s, CURL *curl, struct sim_order *o, int i, d
 		if (st->city >= 0)
 			buf_printf(&b, ",\"city\":\"%s\",\"region\":\"%s\",\"country\":\"%s\"",
 				   cities[st->city].city, cities[st->city].region, cities[st->city].country);
+		if (st->ret)
+			buf_printf(&b, ",\"return_id\":\"R%ld\"%s%s%s", o->number, st->detail ? ",\"disposition\":\"" : "",
+				   st->detail ? st->detail : "", st->detail ? "\"" : "");
 		buf_puts(&b, "}\n");
 		sig_generic_sign(s->secret[1], b.p, b.len, now, ts, sig);
 		snprintf(hdr, sizeof(hdr), "X-Wismo-Timestamp: %s", ts);
@@ -544,7 +601,7 @@ static void compress_exceptions(struct config *cfg, double speed)
 {
 	struct exc_config *x = &cfg->exceptions;
 	int64_t *waits[] = { &x->not_handed_over_ms, &x->stalled_ms, &x->stalled_floor_ms, &x->pickup_ms,
-			     &x->conflict_ms };
+			     &x->conflict_ms, &x->return_inspect_ms, &x->return_refund_ms };
 	double f = 1.0 / (3600.0 * speed);
 
 	for (size_t i = 0; i < sizeof(waits) / sizeof(waits[0]); i++)

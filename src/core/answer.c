@@ -287,6 +287,50 @@ static void put_refund(struct ctx *c)
 	buf_printf(c->out, " A %s refund was issued %s.", strcmp(c->o->refund, "full") ? "partial" : "full", day);
 }
 
+/* The newest return, in the words the page and the messages use. */
+static void put_return(struct ctx *c)
+{
+	const struct return_state *r = NULL;
+	char day[48];
+
+	for (size_t i = 0; i < c->o->nreturns; i++)
+		if (!r || c->o->returns[i].updated_at > r->updated_at)
+			r = &c->o->returns[i];
+	if (!r)
+		return;
+	answer_day(r->updated_at, c->now, day, sizeof(day));
+	switch (r->state) {
+	case RET_REQUESTED:
+		buf_printf(c->out, " The customer asked to return items %s (return %s); it waits for the shop's decision.",
+			   day, r->id);
+		break;
+	case RET_REJECTED:
+		buf_printf(c->out, " A return (%s) was declined %s.", r->id, day);
+		break;
+	case RET_CANCELLED:
+		buf_printf(c->out, " A return (%s) was cancelled %s.", r->id, day);
+		break;
+	case RET_APPROVED:
+	case RET_LABEL_CREATED:
+	case RET_PICKUP_SCHEDULED:
+		buf_printf(c->out, " A return (%s) was approved; the items have not been sent back yet.", r->id);
+		break;
+	case RET_IN_TRANSIT:
+		buf_printf(c->out, " The return (%s) is on its way back to us%s%s.", r->id,
+			   r->nparcels ? " in parcel " : "", r->nparcels ? r->parcels[0] : "");
+		break;
+	case RET_RECEIVED:
+	case RET_INSPECTING:
+	case RET_DISPOSED:
+		answer_day(r->received_at, c->now, day, sizeof(day));
+		buf_printf(c->out, " The return (%s) arrived %s; the refund follows once it is checked.", r->id, day);
+		break;
+	default:
+		buf_printf(c->out, " The return (%s) is complete: %s.", r->id, ret_customer_label(r));
+		break;
+	}
+}
+
 static const char *const ordinals[] = { "first", "second", "third", "fourth", "fifth", "sixth", "seventh",
 					"eighth", "ninth", "tenth" };
 
@@ -377,6 +421,7 @@ enum werr answer_text(const struct order_state *o, int64_t now, struct buf *out)
 			buf_printf(out, "Your order is %s.", ord_customer_label(o->status));
 		break;
 	}
+	put_return(&c);
 	put_refund(&c);
 	if (out->len == start)
 		return WERR_NOMEM;

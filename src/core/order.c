@@ -520,7 +520,8 @@ static void fold_replay(struct fold *fd, struct order_state *out)
 		}
 		if (e->ship_to.city[0] || e->ship_to.region[0] || e->ship_to.country[0])
 			out->ship_to = e->ship_to;
-		if (f->pkg < 0 && e->has_items)
+		/* a return's lines are the return's, not what was ordered */
+		if (f->pkg < 0 && e->has_items && !ev_status_is_return(f->status) && f->status != EV_REFUNDED)
 			fd->oitems = f;
 		if (f->pkg >= 0) {
 			if (e->has_items)

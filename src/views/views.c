@@ -831,7 +831,7 @@ enum werr view_kpis(struct store *st, int64_t from, int64_t to, const char *grou
 		add_opt_int(o, "latency_p95_ms", d.p95, d.n > 0);
 		cJSON_AddItemToArray(a1, o);
 	}
-	if ((err = view_kpis_exceptions(st, from, to, now, root)))
+	if ((err = view_kpis_exceptions(st, from, to, now, root)) || (err = view_kpis_returns(st, from, to, root)))
 		goto out;
 	*out = root;
 	root = NULL;

@@ -142,6 +142,18 @@ enum werr view_kpis(struct store *st, int64_t from, int64_t to, const char *grou
 enum werr view_kpis_exceptions(struct store *st, int64_t from, int64_t to, int64_t now, cJSON *root);
 
 /*
+ * Adds to root the returns' figures (kpi_returns.c), after the series:
+ *   "returns": {"requested":n,"received":n,"resolved":n,"delivered_orders":n,"return_rate":x|null,
+ *               "cycle_time":{"n","p50_ms","p90_ms"},         request -> refund, replacement or credit
+ *               "receipt_to_refund":{"n","p50_ms","p90_ms"},  back at the warehouse -> the same
+ *               "open":n,"by_reason":[{"reason","returns"}],"by_disposition":[{"disposition","returns"}],
+ *               "open_by_state":[{"state","returns"}]}
+ * requested/received/resolved: in [from, to); the rate per order delivered in
+ * it; open: every return still to be resolved.
+ */
+enum werr view_kpis_returns(struct store *st, int64_t from, int64_t to, cJSON *root);
+
+/*
  * Finds orders by order number ("#1001" too), tracking number, or customer
  * email (exact, case-insensitive).  limit 1..100.
  *   {"query":q,"results":[{"order","status","updated_at","matched":"order"|"tracking"|"email"}]}

@@ -249,6 +249,17 @@ static void kpi_section(cJSON *v, const cJSON *k)
 			 ? jnum(cJSON_GetObjectItemCaseSensitive(k, "exceptions"), "overdue_tasks")
 			 : 0);
 	add_kpi(sum, "Overdue tasks", t);
+	fmt_rate(jnum(cJSON_GetObjectItemCaseSensitive(k, "returns"), "return_rate"), t, sizeof(t));
+	add_kpi(sum, "Return rate", t);
+	fmt_ms(jnum(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(k, "returns"), "cycle_time"),
+		    "p50_ms"),
+	       t, sizeof(t));
+	add_kpi(sum, "Return to refund (p50)", t);
+	snprintf(t, sizeof(t), "%.0f",
+		 isfinite(jnum(cJSON_GetObjectItemCaseSensitive(k, "returns"), "open"))
+			 ? jnum(cJSON_GetObjectItemCaseSensitive(k, "returns"), "open")
+			 : 0);
+	add_kpi(sum, "Open returns", t);
 
 	/* 1: events and failures per day */
 	n = 0;
@@ -346,6 +357,24 @@ static void kpi_section(cJSON *v, const cJSON *k)
 		ser[1] = (struct svg_series){ pass ? "overdue" : "closed", vals + CATS_MAX };
 		ch = (struct svg_chart){ pass ? "Open and overdue tasks per team" : "Exceptions opened and closed per kind",
 					 pass ? "tasks" : "exceptions", n, cats, 2, ser };
+		add_chart(charts, &ch);
+	}
+
+	/* 9 and 10: returns by reason, and by what became of the goods */
+	for (int pass = 0; pass < 2; pass++) {
+		const char *field = pass ? "disposition" : "reason";
+		n = 0;
+		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(k, "returns"),
+									pass ? "by_disposition" : "by_reason")) {
+			if (n == CATS_MAX || !jstr(x, field))
+				break;
+			cats[n] = jstr(x, field);
+			vals[n] = isfinite(jnum(x, "returns")) ? jnum(x, "returns") : 0;
+			n++;
+		}
+		ser[0] = (struct svg_series){ "returns", vals };
+		ch = (struct svg_chart){ pass ? "Returns received per disposition" : "Returns requested per reason",
+					 "returns", n, cats, 1, ser };
 		add_chart(charts, &ch);
 	}
 	free(vals);

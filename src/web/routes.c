@@ -20,6 +20,7 @@ static const struct http_route rows[] = {
 	{ "POST", "/track/", 0, "track", web_track_lookup },
 	{ "GET", "/track/{token*}/stream", 0, "track_stream", web_track_stream },
 	{ "POST", "/track/{token*}/cancel", 0, "track_cancel", web_track_cancel },
+	{ "POST", "/track/{token*}/return", 0, "track_return", web_track_return },
 	{ "GET", "/track/{token*}", 0, "track", web_track_page },
 	{ "GET", "/static/{name*}", 0, "static", web_static },
 	{ "POST", "/dashboard/login", 0, "dashboard", web_dashboard_login },
@@ -28,6 +29,7 @@ static const struct http_route rows[] = {
 	 * means the login page, not a 401 */
 	{ "GET", "/dashboard", 0, "dashboard", web_dashboard },
 	{ "GET", "/dashboard/tasks", 0, "dashboard", web_dashboard_tasks },
+	{ "GET", "/dashboard/returns", 0, "dashboard", web_dashboard_returns },
 	{ "GET", "/dashboard/{page*}", 0, "dashboard", web_dashboard },
 	{ "POST", "/v1/track-links", ROLES_STAFF, "track_links", web_post_track_link },
 	{ "GET", "/v1/raw/{id*}", ROLES_ADMIN, "raw", web_get_raw },

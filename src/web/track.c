@@ -31,6 +31,7 @@
 #include "../base/wtime.h"
 #include "../adapters/adapter.h"
 #include "../core/order.h"
+#include "../core/return_request.h"
 #include "../store/writer.h"
 #include "../views/views.h"
 #include "web_int.h"
@@ -204,13 +205,6 @@ static bool verify_token_until(struct http_req *r, const char *token, char order
 					    order, EV_ORDER_MAX + 1, exp);
 }
 
-static bool verify_token(struct http_req *r, const char *token, char order[EV_ORDER_MAX + 1])
-{
-	int64_t exp;
-
-	return verify_token_until(r, token, order, &exp);
-}
-
 static void invalid_link(struct http_req *r)
 {
 	cJSON *v = form_view();
@@ -365,28 +359,18 @@ static void add_place(cJSON *o, const char *city, const char *region, const char
 }
 
 /* Events applied to the order, newest first, as the customer sees them. */
-static enum werr add_events(struct http_req *r, struct store *st, const char *order, cJSON *view)
+static enum werr add_events(const struct event *evs, size_t n, const enum ev_outcome *outc,
+			    const struct order_state *os, cJSON *view)
 {
-	struct event *evs = NULL;
-	enum ev_outcome *outc = NULL;
-	struct order_state os;
-	size_t n = 0, *idx = NULL, k = 0;
 	cJSON *arr = cJSON_AddArrayToObject(view, "events");
-	enum werr err;
+	size_t *idx = n ? calloc(n, sizeof(*idx)) : NULL, k = 0;
 
-	order_init(&os);
-	if (!arr)
+	if (!arr || (n && !idx)) {
+		free(idx);
 		return WERR_NOMEM;
-	if ((err = store_order_events(st, order, &evs, &n)))
-		return err;
-	if (n && (!(outc = calloc(n, sizeof(*outc))) || !(idx = calloc(n, sizeof(*idx))))) {
-		err = WERR_NOMEM;
-		goto out;
 	}
-	if (n && (err = order_fold(web_app(r)->policy, evs, n, &os, outc)))
-		goto out;
 	for (size_t i = 0; i < n; i++)
-		if (outc[i] == OUT_APPLIED && event_label(&evs[i], &os))
+		if (outc[i] == OUT_APPLIED && event_label(&evs[i], os))
 			idx[k++] = i;
 	/* newest first by event time (a small n: insertion sort) */
 	for (size_t i = 1; i < k; i++)
@@ -404,21 +388,141 @@ static enum werr add_events(struct http_req *r, struct store *st, const char *or
 		char when[48], iso[WTIME_BUFSZ];
 		if (!e || !cJSON_AddItemToArray(arr, e)) {
 			cJSON_Delete(e);
-			err = WERR_NOMEM;
-			goto out;
+			free(idx);
+			return WERR_NOMEM;
 		}
 		page_datetime(ev->occurred_at, when, sizeof(when));
 		cJSON_AddStringToObject(e, "when", when);
 		cJSON_AddStringToObject(e, "iso", wtime_format(ev->occurred_at, iso));
-		cJSON_AddStringToObject(e, "label", event_label(ev, &os));
+		cJSON_AddStringToObject(e, "label", event_label(ev, os));
 		add_place(e, ev->location.city, ev->location.region, ev->location.country);
 	}
-out:
 	free(idx);
-	free(outc);
-	order_release(&os);
-	event_array_free(evs, n);
-	return err;
+	return WERR_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* returns (docs/returns.md "Self-service") */
+
+#define LINK_PURPOSE_RETURN_FORM "return-form"
+
+/* "too_small" -> "Too small" */
+static void reason_label(const char *word, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s", word);
+	for (char *c = out; *c; c++)
+		if (*c == '_')
+			*c = ' ';
+	if (out[0] >= 'a' && out[0] <= 'z')
+		out[0] = (char)(out[0] - 'a' + 'A');
+}
+
+static void add_return_items(cJSON *dst, const struct event_item *it, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		cJSON *x = cJSON_CreateObject();
+		if (!x || !cJSON_AddItemToArray(dst, x)) {
+			cJSON_Delete(x);
+			return;
+		}
+		cJSON_AddStringToObject(x, "name", it[i].name[0] ? it[i].name : it[i].sku);
+		cJSON_AddNumberToObject(x, "quantity", it[i].quantity);
+	}
+}
+
+/* The order's returns, each with its four steps and what to do next; and
+ * the "Start a return" form while something can still be returned.  The
+ * headline becomes the newest return's words. */
+static void add_returns(struct http_req *r, const struct order_state *os, const char *token, int64_t expires,
+			cJSON *v)
+{
+	static const char *const steps[] = { "Requested", "On its way", "Received", "Refunded" };
+	const struct returns_config *cfg = web_app(r)->returns;
+	const struct link_signer *ls = web_app(r)->links;
+	struct event_item can[RET_LINES_MAX];
+	const struct return_state *newest = NULL;
+	cJSON *arr, *x, *st, *s;
+	size_t ncan;
+
+	if (os->nreturns && (arr = cJSON_AddArrayToObject(v, "returns"))) {
+		cJSON_AddTrueToObject(v, "has_returns");
+		for (size_t i = 0; i < os->nreturns; i++) {
+			const struct return_state *ret = &os->returns[i];
+			int cur = ret_customer_step(ret);
+			if (!newest || ret->updated_at > newest->updated_at)
+				newest = ret;
+			if (!(x = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, x)) {
+				cJSON_Delete(x);
+				return;
+			}
+			cJSON_AddStringToObject(x, "id", ret->id);
+			cJSON_AddStringToObject(x, "label", ret_customer_label(ret));
+			if (ret->nparcels)
+				cJSON_AddStringToObject(x, "tracking", ret->parcels[0]);
+			if ((st = cJSON_AddArrayToObject(x, "steps")))
+				for (int k = 0; cur && k < 4; k++) {
+					if (!(s = cJSON_CreateObject()) || !cJSON_AddItemToArray(st, s)) {
+						cJSON_Delete(s);
+						break;
+					}
+					cJSON_AddStringToObject(s, "name", steps[k]);
+					if (k + 1 < cur)
+						cJSON_AddTrueToObject(s, "done");
+					if (k + 1 == cur)
+						cJSON_AddTrueToObject(s, "current");
+				}
+			if ((st = cJSON_AddArrayToObject(x, "items")))
+				add_return_items(st, ret->items, ret->nitems);
+			if (ret->state == RET_REQUESTED)
+				cJSON_AddStringToObject(x, "note", "We have your request and will confirm it shortly.");
+			else if (ret->state == RET_REJECTED)
+				cJSON_AddStringToObject(x, "note", "We could not accept this return. Please contact us.");
+			else if (ret->state >= RET_APPROVED && ret->state <= RET_PICKUP_SCHEDULED)
+				cJSON_AddStringToObject(x, "note", cfg->instructions[0]
+									   ? cfg->instructions
+									   : "Please pack the items securely and send them back "
+									     "to us. Your refund follows once we have received "
+									     "and checked them.");
+		}
+		if (newest)
+			cJSON_ReplaceItemInObject(v, "status_label", cJSON_CreateString(ret_customer_label(newest)));
+	}
+	ncan = returns_returnable(cfg, os, clock_wall_ms(), can, RET_LINES_MAX);
+	if (ncan && cfg->nreasons && ls->secretlen) {
+		char csrf[LINK_TOKEN_MAX], label[RET_REASON_MAX + 1], name[24];
+		struct buf url = BUF_INIT;
+		cJSON *form = cJSON_AddObjectToObject(v, "return_form"), *lines, *reasons;
+		if (!form || link_make(ls->secret, ls->secretlen, LINK_PURPOSE_RETURN_FORM, os->order, expires, csrf))
+			return;
+		buf_printf(&url, "/track/%s/return", token);
+		cJSON_AddStringToObject(form, "action", url.p);
+		buf_release(&url);
+		cJSON_AddStringToObject(form, "csrf", csrf);
+		if ((lines = cJSON_AddArrayToObject(form, "lines")))
+			for (size_t i = 0; i < ncan; i++) {
+				if (!(x = cJSON_CreateObject()) || !cJSON_AddItemToArray(lines, x)) {
+					cJSON_Delete(x);
+					break;
+				}
+				snprintf(name, sizeof(name), "q%zu", i);
+				cJSON_AddStringToObject(x, "field", name);
+				snprintf(name, sizeof(name), "s%zu", i);
+				cJSON_AddStringToObject(x, "sku_field", name);
+				cJSON_AddStringToObject(x, "sku", can[i].sku);
+				cJSON_AddStringToObject(x, "name", can[i].name[0] ? can[i].name : can[i].sku);
+				cJSON_AddNumberToObject(x, "max", can[i].quantity);
+			}
+		if ((reasons = cJSON_AddArrayToObject(form, "reasons")))
+			for (size_t i = 0; i < cfg->nreasons; i++) {
+				if (!(x = cJSON_CreateObject()) || !cJSON_AddItemToArray(reasons, x)) {
+					cJSON_Delete(x);
+					break;
+				}
+				reason_label(cfg->reasons[i], label, sizeof(label));
+				cJSON_AddStringToObject(x, "value", cfg->reasons[i]);
+				cJSON_AddStringToObject(x, "label", label);
+			}
+	}
 }
 
 static const char *action_text(const char *status, const char *detail, const char *carrier)
@@ -538,6 +642,10 @@ static cJSON *build_view(struct http_req *r, const cJSON *o, const char *token, 
 		int64_t best = jtime(cJSON_GetObjectItemCaseSensitive(p, "predicted"), "best");
 		int64_t carrier_eta = jtime(p, "estimated_delivery"), delivered = jtime(p, "delivered_at");
 		int64_t eta = best ? best : carrier_eta;
+		if (jstr(p, "return_id")) {
+			cJSON_Delete(pk);
+			continue; /* a return parcel: the return's section shows it */
+		}
 		if (!pk || !pkgs)
 			break;
 		cJSON_AddItemToArray(pkgs, pk);
@@ -567,8 +675,8 @@ static cJSON *build_view(struct http_req *r, const cJSON *o, const char *token, 
 			cJSON_AddStringToObject(v, "action", action_text(pst, det, jstr(p, "carrier")));
 		if (pst && !strcmp(pst, "returned_to_sender")) {
 			cJSON *rp;
-			if (!ret && (!(ret = cJSON_AddArrayToObject(v, "returns")) ||
-				     !cJSON_AddTrueToObject(v, "has_returns")))
+			if (!ret && (!(ret = cJSON_AddArrayToObject(v, "returning")) ||
+				     !cJSON_AddTrueToObject(v, "has_returning")))
 				continue;
 			if ((rp = cJSON_CreateObject())) {
 				cJSON_AddStringToObject(rp, "tracking", tn ? tn : "");
@@ -622,12 +730,12 @@ static cJSON *build_view(struct http_req *r, const cJSON *o, const char *token, 
  * stored JSON (free()); false with the answer set for a bad or expired link
  * and for an order erased since (the same page: nothing tells them apart). */
 static bool open_link(struct http_req *r, const char *token, char order[EV_ORDER_MAX + 1], struct store **st,
-		      char **json)
+		      char **json, int64_t *exp)
 {
 	enum werr err;
 
 	*json = NULL;
-	if (!verify_token(r, token, order)) {
+	if (!verify_token_until(r, token, order, exp)) {
 		invalid_link(r);
 		return false;
 	}
@@ -649,12 +757,25 @@ enum http_result web_track_page(struct http_req *r)
 {
 	const char *token = r->param;
 	char order[EV_ORDER_MAX + 1], *json = NULL;
+	struct event *evs = NULL;
+	enum ev_outcome *outc = NULL;
+	struct order_state os;
 	struct store *st;
 	cJSON *o = NULL, *v = NULL;
+	size_t n = 0;
+	int64_t exp;
 	enum werr err;
 
-	if (!open_link(r, token, order, &st, &json))
+	order_init(&os);
+	if (!open_link(r, token, order, &st, &json, &exp))
 		return HTTP_DONE;
+	/* the events, folded once: the timeline's outcomes and the returns */
+	if ((err = store_order_events(st, order, &evs, &n)) ||
+	    (n && !(outc = calloc(n, sizeof(*outc))) && (err = WERR_NOMEM)) ||
+	    (n && (err = order_fold(web_app(r)->policy, evs, n, &os, outc)))) {
+		http_werr(r, err, "unable to read the order's events");
+		goto out;
+	}
 	if (!(o = cJSON_Parse(json))) {
 		http_werr(r, WERR_NOMEM, "unable to build the page");
 		goto out;
@@ -667,8 +788,9 @@ enum http_result web_track_page(struct http_req *r)
 		http_werr(r, WERR_NOMEM, "unable to build the page");
 		goto out;
 	}
-	if ((err = add_events(r, st, order, v))) {
-		http_werr(r, err, "unable to read the order's events");
+	add_returns(r, &os, token, exp, v);
+	if ((err = add_events(evs, n, outc, &os, v))) {
+		http_werr(r, err, "unable to build the page");
 		goto out;
 	}
 	http_add_header(r, "Cache-Control", "no-store, private");
@@ -677,6 +799,136 @@ out:
 	cJSON_Delete(v);
 	cJSON_Delete(o);
 	free(json);
+	free(outc);
+	order_release(&os);
+	event_array_free(evs, n);
+	return HTTP_DONE;
+}
+
+/* A refused return request: the customer's words on a page of their own,
+ * with the way back to the order (a form post is a person, not a client). */
+static void return_refused(struct http_req *r, unsigned status, const char *token, const char *notice)
+{
+	cJSON *v = cJSON_CreateObject();
+	struct buf back = BUF_INIT;
+
+	if (!v) {
+		http_werr(r, WERR_NOMEM, NULL);
+		return;
+	}
+	buf_printf(&back, "/track/%s", token);
+	cJSON_AddStringToObject(v, "title", "Your return");
+	cJSON_AddStringToObject(v, "notice", notice);
+	cJSON_AddStringToObject(v, "back", back.p);
+	buf_release(&back);
+	http_add_header(r, "Cache-Control", "no-store, private");
+	page_send(r, status, "notice", v);
+	cJSON_Delete(v);
+}
+
+/*
+ * POST /track/{token}/return: "Start a return" (docs/returns.md
+ * "Self-service").  The form carries a CSRF token made for this order
+ * (purpose "return-form", as long as the link lasts), the quantities q<i>
+ * of the returnable lines s<i> and a reason; requests share the lookup
+ * form's budget per client.  A valid request is a return_requested event of
+ * the source "tracking_page" (and return_approved when the shop's policy
+ * approves it by itself); then back to the page (303), which shows the
+ * return.  Anything else gets the page's own words, nothing recorded.
+ */
+enum http_result web_track_return(struct http_req *r)
+{
+	const char *token = r->param;
+	const struct link_signer *ls = web_app(r)->links;
+	char order[EV_ORDER_MAX + 1], csrf[LINK_TOKEN_MAX + 1], named[EV_ORDER_MAX + 1], reason[RET_REASON_MAX + 1];
+	char field[24], val[EV_SKU_MAX + 2], id[RET_ID_MAX + 1], why[256], *json = NULL;
+	struct event_item can[RET_LINES_MAX], asked[RET_LINES_MAX];
+	struct event evs[2];
+	struct order_state os;
+	struct return_request rq;
+	struct buf loc = BUF_INIT;
+	unsigned char rnd[4];
+	const char *code = NULL;
+	size_t ncan, nasked = 0, nev = 0;
+	unsigned retry = 1;
+	struct store *st;
+	int64_t exp, cexp;
+	enum werr err;
+
+	order_init(&os);
+	if (!open_link(r, token, order, &st, &json, &exp))
+		return HTTP_DONE;
+	free(json);
+	page_form_value(r->body.p, r->body.len, "csrf", csrf, sizeof(csrf));
+	if (!ls->secretlen ||
+	    link_verify(ls->secret, ls->secretlen, LINK_PURPOSE_RETURN_FORM, csrf, clock_wall_ms() / 1000, named,
+			sizeof(named), &cexp) ||
+	    strcmp(named, order)) {
+		return_refused(r, 403, token, "This form has expired. Go back to your order, reload it and try again.");
+		return HTTP_DONE;
+	}
+	if (!lookup_allowed(r, &retry)) {
+		char s[16];
+		snprintf(s, sizeof(s), "%u", retry);
+		http_add_header(r, "Retry-After", s);
+		return_refused(r, 429, token, "Too many attempts. Please wait a minute and try again.");
+		return HTTP_DONE;
+	}
+	if ((err = view_fold(st, web_app(r)->policy, order, &os))) {
+		http_werr(r, err, "unable to read the order");
+		goto out;
+	}
+	ncan = returns_returnable(web_app(r)->returns, &os, clock_wall_ms(), can, RET_LINES_MAX);
+	for (size_t i = 0; i < ncan; i++) {
+		long q;
+		char *end;
+		snprintf(field, sizeof(field), "s%zu", i);
+		/* the line the page showed at i: a list changed since is asked again */
+		if (!page_form_value(r->body.p, r->body.len, field, val, sizeof(val)) || strcmp(val, can[i].sku))
+			continue;
+		snprintf(field, sizeof(field), "q%zu", i);
+		if (!page_form_value(r->body.p, r->body.len, field, val, sizeof(val)) || !val[0])
+			continue;
+		q = strtol(val, &end, 10);
+		if (*end || q < 0 || q > can[i].quantity) {
+			return_refused(r, 422, token, "Choose how many of each item to return, up to what was delivered.");
+			goto out;
+		}
+		if (q) {
+			asked[nasked] = can[i];
+			asked[nasked++].quantity = (int)q;
+		}
+	}
+	page_form_value(r->body.p, r->body.len, "reason", reason, sizeof(reason));
+	if (crypto_random(rnd, sizeof(rnd))) {
+		http_werr(r, WERR_INTERNAL, "unable to make an id");
+		goto out;
+	}
+	/* the order's number and a random part: readable, never a source's id */
+	snprintf(id, sizeof(id), "%.40s-R%02x%02x%02x%02x", order, rnd[0], rnd[1], rnd[2], rnd[3]);
+	rq = (struct return_request){ "tracking_page", id, reason, nasked, asked };
+	if (!(nev = returns_request_events(web_app(r)->returns, &os, &rq, clock_wall_ms(), evs, &code, why,
+					   sizeof(why)))) {
+		return_refused(r, strcmp(code, "invalid_field") ? 409 : 422, token,
+			       !nasked ? "Choose at least one item to return."
+			       : !strcmp(code, "invalid_field")
+				       ? "Choose a reason for your return."
+				       : "These items can no longer be returned online. Please contact us.");
+		goto out;
+	}
+	err = app_record(web_app(r), evs, nev, NULL);
+	for (size_t i = 0; i < 2; i++)
+		event_release(&evs[i]);
+	if (err) {
+		http_werr(r, err, "unable to record the request");
+		goto out;
+	}
+	wlog(LOG_INFO, "return_requested", "auto_approved", nev == 2 ? "true" : "false", NULL);
+	buf_printf(&loc, "/track/%s", token);
+	page_redirect(r, loc.p);
+	buf_release(&loc);
+out:
+	order_release(&os);
 	return HTTP_DONE;
 }
 
@@ -695,9 +947,10 @@ enum http_result web_track_cancel(struct http_req *r)
 	struct event ev;
 	bool dup = false;
 	struct store *st;
+	int64_t exp;
 	enum werr err;
 
-	if (!open_link(r, token, order, &st, &json))
+	if (!open_link(r, token, order, &st, &json, &exp))
 		return HTTP_DONE;
 	free(json);
 	event_init(&ev);

@@ -26,6 +26,7 @@ static inline struct app *web_app(struct http_req *r)
 
 /* track.c */
 enum http_result web_track_form(struct http_req *r);
+enum http_result web_track_return(struct http_req *r);
 enum http_result web_track_lookup(struct http_req *r);
 enum http_result web_track_page(struct http_req *r);
 enum http_result web_track_stream(struct http_req *r);
@@ -37,6 +38,7 @@ enum http_result web_dashboard(struct http_req *r);
 enum http_result web_dashboard_login(struct http_req *r);
 enum http_result web_dashboard_logout(struct http_req *r);
 enum http_result web_dashboard_tasks(struct http_req *r);
+enum http_result web_dashboard_returns(struct http_req *r);
 
 /* What the dashboard's pages share (dashboard.c): the session check (false
  * with the login page or a 503 set), a page's view with the navigation, its

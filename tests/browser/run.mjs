@@ -384,6 +384,35 @@ test('action needed order shows "Action needed"', async () => {
   });
 });
 
+test('start a return: pick items and a reason, see the return and what to do next', async () => {
+  ready();
+  const o = ORDERS.returnable;
+  await withPage('desktop', await trackPath(o.order), async (page) => {
+    await expectTrackingPage(page, o);
+    assertEqual(await count(page, 'section.return'), 0, 'no return yet');
+    await page.locator('details.start-return summary').click();
+    const lines = await page.locator('#return-form .return-line').count();
+    assertEqual(lines, 2, 'returnable lines');
+    await page.getByLabel('Silk scarf').fill('1');
+    await page.locator('#return-reason').selectOption('too_small');
+    await Promise.all([page.waitForURL(/\/track\/[^/]+$/), page.locator('#return-form button[type=submit]').click()]);
+    assertEqual(await count(page, 'section.return'), 1, 'the return is on the page');
+    const label = await text(page, 'section.return .return-label');
+    assertEqual(label, 'Return approved', 'the return\'s words');
+    assertEqual(await text(page, 'p.status-label'), 'Return approved', 'the headline follows the return');
+    assert((await text(page, 'section.return .items')).includes('1 × Silk scarf'), 'the returned line');
+    assertEqual(await count(page, 'section.return .return-steps li'), 4, 'four return steps');
+    // one scarf and the sweater are still returnable
+    await page.locator('details.start-return summary').click();
+    assertEqual(await page.getByLabel('Silk scarf').getAttribute('max'), '1', 'what is left to return');
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'track-return-desktop.png'), fullPage: true });
+  });
+  const got = await server.request('GET', `/v1/orders/${o.order}`, { key: 'agent' });
+  assertEqual(got.body.returns.length, 1, 'one return in the order');
+  assertEqual(got.body.returns[0].reason, 'too_small', 'its reason');
+});
+
 test('tracking page works without JavaScript', async () => {
   ready();
   const o = ORDERS.split;

@@ -1072,6 +1072,9 @@ static void test_returns(void **state)
 	/* the outbound parcel decides the order; the return parcel is the return's */
 	assert_int_equal(o.status, ORD_DELIVERED);
 	assert_int_equal(o.flags, 0);
+	/* what was ordered stays what was ordered: the return's lines are its own */
+	assert_int_equal(o.nitems, 1);
+	assert_int_equal(o.items[0].quantity, 2);
 	assert_non_null(p = order_package(&o, "1ZBACK"));
 	assert_true(p->is_return);
 	assert_string_equal(p->return_id, "R1");

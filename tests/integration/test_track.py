@@ -445,12 +445,14 @@ class Track(unittest.TestCase):
         self.assertIn("address", action)
         self.assertNotIn("address_issue", body)
 
-    def test_return_section(self):
+    def test_returning_section(self):
+        # a parcel the carrier brings back is not a customer's return
         p, body, _ = self.page("R400")
-        self.assertTrue(p.find("section", class_="return"))
+        self.assertTrue(p.find("section", class_="returning"))
+        self.assertFalse(p.find("section", class_="return"))
         self.assertIn("USPS", body)
         p, body, _ = self.page("T100")
-        self.assertFalse(p.find("section", class_="return"))
+        self.assertFalse(p.find("section", class_="returning"))
 
     def test_stream_after_valid_link(self):
         c = http.client.HTTPConnection("127.0.0.1", self.s.port, timeout=10)

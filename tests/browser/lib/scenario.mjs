@@ -13,6 +13,8 @@ export const ORDERS = {
   action: { order: 'BR-1004', email: 'edsger@example.com', postal: '3011', first: 'Edsger', tracking: '1ZBRW0000000000044' },
   conflict: { order: 'BR-1005', email: 'barbara@example.com', postal: '02139', first: 'Barbara', tracking: '1ZBRW0000000000055' },
   live: { order: 'BR-1006', email: 'donald@example.com', postal: '94305', first: 'Donald', tracking: '1ZBRW0000000000066' },
+  returnable: { order: 'BR-1007', email: 'frances@example.com', postal: '60601', first: 'Frances',
+    tracking: '1ZBRW0000000000077' },
 };
 
 const placed = (o, name, items, extra = {}) => ({
@@ -32,7 +34,7 @@ const carrier = (o, tracking, status, hours, extra = {}) => ({
 const city = (c, region, country = 'US') => ({ city: c, region, country });
 
 export function scenarioEvents() {
-  const { transit, split, delayed, action, conflict, live } = ORDERS;
+  const { transit, split, delayed, action, conflict, live, returnable } = ORDERS;
   return [
     // an order in transit, estimate before the promise
     placed(transit, 'Ada Lovelace', [{ sku: 'MUG-01', name: 'Stoneware mug', quantity: 2 }],
@@ -84,6 +86,14 @@ export function scenarioEvents() {
     placed(live, 'Donald Knuth', [{ sku: 'TAPE-1', name: 'Tape measure', quantity: 1 }],
       { promised_by: day(3) }),
     carrier(live, live.tracking, 'in_transit', -8, { location: city('Oakland', 'CA'), estimated_delivery: day(1) }),
+
+    // delivered yesterday: the customer may start a return on the page
+    placed(returnable, 'Frances Allen', [
+      { sku: 'KNIT-1', name: 'Wool sweater', quantity: 1 },
+      { sku: 'SCARF-2', name: 'Silk scarf', quantity: 2 },
+    ], { value: 120, currency: 'USD' }),
+    carrier(returnable, returnable.tracking, 'in_transit', -40, { location: city('Chicago', 'IL') }),
+    carrier(returnable, returnable.tracking, 'delivered', -20, { location: city('Evanston', 'IL') }),
   ];
 }
 
