@@ -396,7 +396,7 @@ struct fold {
 	bool *has_newest;         /* per slot: newest is set */
 	const struct fev *mile;   /* the deciding order milestone, NULL if none */
 	const struct fev *oitems; /* the latest event without a package listing items */
-	const char *only_return;  /* the one return id the order's events name, else NULL */
+	const char *only_return;  /* where a return event naming no return goes (fold_return_parcels) */
 };
 
 static void fold_release(struct fold *fd)
@@ -676,7 +676,8 @@ static void fold_customer(const struct fold *fd, struct order_state *out)
 /* Rule 9: marks the return parcels and their return ids.  A parcel's id is
  * the latest (by event time, then key) its events give; a parcel no event
  * links to a return belongs to the order's only return when it has exactly
- * one, else it stands for a return of its own, named by its tracking number. */
+ * one, to a return named by the order number when the events name none, and
+ * with several to a return of its own, named by its tracking number. */
 static void fold_return_parcels(struct fold *fd, const struct event *events, struct order_state *out)
 {
 	const struct event **by = wcalloc(fd->npk ? fd->npk : 1, sizeof(*by));
@@ -702,9 +703,12 @@ static void fold_return_parcels(struct fold *fd, const struct event *events, str
 		struct package_state *p = &out->packages[k];
 		if (!p->is_return)
 			continue;
-		COPY_FIELD(p->return_id, by[k] ? by[k]->return_id : only && !several ? only : p->tracking);
+		COPY_FIELD(p->return_id, by[k] ? by[k]->return_id : several ? p->tracking : only ? only : out->order);
 	}
-	fd->only_return = several ? NULL : only;
+	/* an event naming no return: the order's only one; with none named
+	 * anywhere, the order's return, named by the order; with several, it
+	 * cannot be placed */
+	fd->only_return = several ? NULL : only ? only : out->order;
 	free(by);
 }
 
@@ -743,16 +747,20 @@ static void fold_returns(const struct fold *fd, struct order_state *out, enum ev
 		}
 		if (step < 0)
 			continue;
+		if (!e->return_id[0] && !p && !fd->only_return) {
+			/* names no return and the order has several: a claim */
+			if (outcomes)
+				outcomes[e - events] = OUT_CLAIM;
+			f->out = OUT_CLAIM;
+			continue;
+		}
 		struct return_event *r = &re[m++];
 		COPY_FIELD(r->key, e->key);
 		r->kind = policy_kind(fd->pol, e->source);
 		r->step = (enum ret_step)step;
 		r->at = e->occurred_at;
-		/* no id: the parcel's return, else the order's only one (none: dropped) */
-		COPY_FIELD(r->id, e->return_id[0] ? e->return_id
-				   : p                ? p->return_id
-				   : fd->only_return  ? fd->only_return
-						      : "");
+		/* no id: the parcel's return, else the order's only one */
+		COPY_FIELD(r->id, e->return_id[0] ? e->return_id : p ? p->return_id : fd->only_return);
 		if (p)
 			COPY_FIELD(r->tracking, p->tracking);
 		COPY_FIELD(r->reason, e->return_reason);

@@ -331,6 +331,49 @@ static void test_cancel_requested(void **state)
 	assert_int_equal(cfg.priority[EXC_CANCEL_REQUESTED], PRIO_HIGH);
 }
 
+/* Rows RT1-RT5: a return's waits (docs/returns.md "Tasks"); events naming no
+ * return are the order's return, named by the order ("A1"). */
+static void test_returns(void **state)
+{
+	struct spec asked[] = { { "ups", "1Z1", EV_DELIVERED, MON + 9 * HOUR },
+				{ "shopify", NULL, EV_RETURN_REQUESTED, MON + 30 * HOUR }, { 0 } };
+	struct spec moving[] = { { "ups", "1Z1", EV_DELIVERED, MON + 9 * HOUR },
+				 { "shopify", NULL, EV_RETURN_APPROVED, MON + 30 * HOUR },
+				 { "shopify", "1ZR", EV_RETURN_LABEL_CREATED, MON + 31 * HOUR },
+				 { "ups", "1ZR", EV_IN_TRANSIT, MON + 40 * HOUR }, { 0 } };
+	struct spec back[] = { { "ups", "1Z1", EV_DELIVERED, MON + 9 * HOUR },
+			       { "shopify", "1ZR", EV_RETURN_LABEL_CREATED, MON + 31 * HOUR },
+			       { "ups", "1ZR", EV_IN_TRANSIT, MON + 40 * HOUR },
+			       { "ups", "1ZR", EV_DELIVERED, MON + 50 * HOUR }, { 0 } };
+	struct spec disposed[] = { { "ups", "1Z1", EV_DELIVERED, MON + 9 * HOUR },
+				   { "scans", NULL, EV_RETURN_RECEIVED, MON + 50 * HOUR },
+				   { "scans", NULL, EV_RETURN_DISPOSED, MON + 52 * HOUR }, { 0 } };
+	struct spec refunded[] = { { "ups", "1Z1", EV_DELIVERED, MON + 9 * HOUR },
+				   { "scans", NULL, EV_RETURN_DISPOSED, MON + 52 * HOUR },
+				   { "shopify", NULL, EV_RETURN_REFUNDED, MON + 60 * HOUR }, { 0 } };
+	struct order_exception x;
+	int64_t next;
+	(void)state;
+
+	/* RT1: a request waits for a person at once */
+	assert_string_equal(run(asked, NULL, MON + 30 * HOUR, NULL, &x), "return_approval@A1");
+	assert_int_equal(cfg.team[EXC_RETURN_APPROVAL], TEAM_RETURNS);
+	/* RT2: a moving return parcel is the warehouse's heads-up, never a stalled outbound parcel */
+	assert_string_equal(run(moving, NULL, MON + 40 * HOUR, NULL, &x), "return_moving@A1");
+	assert_true(x.since == MON + 40 * HOUR);
+	assert_string_equal(run(moving, NULL, MON + 20 * DAY, NULL, NULL), "return_moving@A1");
+	/* RT3: received (a Wednesday), not inspected after 48 working hours */
+	assert_string_equal(run(back, NULL, MON + 50 * HOUR, &next, NULL), "");
+	assert_true(next == MON + 98 * HOUR);
+	assert_string_equal(run(back, NULL, MON + 98 * HOUR, NULL, &x), "return_not_inspected@A1");
+	/* RT4: disposed, no refund after 48 working hours: high, the returns team's */
+	assert_string_equal(run(disposed, NULL, MON + 100 * HOUR, NULL, &x), "return_not_refunded@A1");
+	assert_true(x.since == MON + 100 * HOUR);
+	assert_int_equal(cfg.priority[EXC_RETURN_NOT_REFUNDED], PRIO_HIGH);
+	/* RT5: a refund ends the waits */
+	assert_string_equal(run(refunded, NULL, MON + 20 * DAY, NULL, NULL), "");
+}
+
 /* Rows X1-X2: cancelled and delivered parcels raise nothing; a fixed order. */
 static void test_quiet_states_and_order(void **state)
 {
@@ -403,6 +446,7 @@ int main(void)
 		cmocka_unit_test_setup(test_promise_vs_prediction, setup),
 		cmocka_unit_test_setup(test_conflict, setup),
 		cmocka_unit_test_setup(test_cancel_requested, setup),
+		cmocka_unit_test_setup(test_returns, setup),
 		cmocka_unit_test_setup(test_quiet_states_and_order, setup),
 		cmocka_unit_test_setup(test_config, setup),
 		cmocka_unit_test_setup(test_fold_scan_fields, setup),
