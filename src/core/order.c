@@ -396,6 +396,7 @@ struct fold {
 	bool *has_newest;         /* per slot: newest is set */
 	const struct fev *mile;   /* the deciding order milestone, NULL if none */
 	const struct fev *oitems; /* the latest event without a package listing items */
+	bool returns;             /* some event is about a return (rule 9) */
 	const char *only_return;  /* where a return event naming no return goes (fold_return_parcels) */
 };
 
@@ -790,7 +791,10 @@ static void fold_resolve(struct fold *fd, const struct event *events, struct ord
 {
 	fd->fv = wcalloc(fd->n, sizeof(*fd->fv));
 	fold_make_packages(fd, events, out);
-	fold_return_parcels(fd, events, out);
+	for (size_t i = 0; i < fd->n && !fd->returns; i++)
+		fd->returns = events[i].is_return || events[i].return_id[0] || ev_status_is_return(events[i].status);
+	if (fd->returns) /* most orders never see a return: no work for them */
+		fold_return_parcels(fd, events, out);
 	fd->pw = wcalloc(fd->nslots, sizeof(*fd->pw));
 	fd->newest = wcalloc(fd->nslots, sizeof(*fd->newest));
 	fd->has_newest = wcalloc(fd->nslots, sizeof(*fd->has_newest));
@@ -917,7 +921,8 @@ enum werr order_fold(const struct policy *pol, const struct event *events, size_
 		COPY_FIELD(out->order, events[0].order);
 		out->nevents = n;
 		fold_resolve(&fd, events, out, outcomes);
-		fold_returns(&fd, out, outcomes, events);
+		if (fd.returns)
+			fold_returns(&fd, out, outcomes, events);
 		fold_conflicts(&fd, out);
 		fold_rollup(out);
 		fold_promises(&fd, out);
