@@ -14,6 +14,7 @@
 #include "../api/api.h"
 #include "../app/retention.h"
 #include "../core/exceptions.h"
+#include "../helpdesk/helpdesk.h"
 #include "../core/policy.h"
 #include "../http/http.h"
 #include "../notify/notify_config.h"
@@ -40,6 +41,7 @@ struct config {
 	struct retention_config retention; /* [retention] raw_days, interval */
 	struct exc_config exceptions;   /* [exceptions] thresholds, teams, sweep (the calendar's keys: policy) */
 	struct returns_config returns;  /* [returns] window, reasons, auto-approval, instructions */
+	struct helpdesk_config tickets; /* [tickets] the help desk's webhook: secret, order field, notes */
 };
 
 struct cli_opts {

@@ -37,6 +37,7 @@
 #include "../base/log.h"
 #include "../exceptions/engine.h"
 #include "../notify/worker.h"
+#include "../helpdesk/helpdesk.h"
 #include "../poll/fetcher.h"
 #include "../poll/poller.h"
 #include "../base/banned.h"
@@ -46,7 +47,9 @@ struct serve {
 	struct app app;
 	struct api api;
 	struct web *web;
-	struct http_routes tables[2];
+	struct helpdesk helpdesk;
+	struct helpdesk_config tickets; /* cfg's, with the environment's secret */
+	struct http_routes tables[3];
 	struct link_signer links;
 	struct mappings *maps;
 	struct zones *zones;
@@ -137,7 +140,15 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 		goto fail;
 	s->tables[0] = api_routes(&s->api);
 	s->tables[1] = web_routes(s->web);
-	happ = (struct http_app){ a, app_authorize, s->tables, 2 };
+	s->tickets = cfg->tickets;
+	if (helpdesk_config_env(&s->tickets)) {
+		snprintf(errbuf, errcap, "WISMO_TICKETS_WEBHOOK_SECRET is too long");
+		err = WERR_INVALID;
+		goto fail;
+	}
+	s->helpdesk = (struct helpdesk){ a, &s->tickets, &cfg->exceptions };
+	s->tables[2] = helpdesk_routes(&s->helpdesk);
+	happ = (struct http_app){ a, app_authorize, s->tables, 3 };
 	if ((err = http_server_new(&cfg->http, &happ, &s->http, errbuf, errcap)))
 		goto fail;
 	a->http = s->http;
@@ -163,6 +174,7 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	a->lanes = s->engine.lanes;
 	if ((err = writer_add_project_hook(a->writer, exc_engine_project, &s->engine)) ||
 	    (err = writer_add_project_hook(a->writer, notify_planner_hook, s->planner)) ||
+	    (err = writer_add_project_hook(a->writer, helpdesk_project, &s->helpdesk)) ||
 	    (err = writer_add_commit_listener(a->writer, app_live_committed, s->live)) ||
 	    (err = writer_add_commit_listener(a->writer, worker_commit_listener, s->worker)))
 		goto fail;

@@ -6,7 +6,10 @@
  *                    "priority":"high"}}
  *         -> {"ticket":{"id":123,...}}: the remote id is "123".
  * Update: PUT {base}/api/v2/tickets/{id}.json
- *         {"ticket":{"status":"solved","comment":{"body":..,"public":false},"priority":..}}
+ *         {"ticket":{"status":"solved","comment":{"body":..,"public":false},"priority":..,
+ *                    "additional_tags":[..]}}
+ *         no "status" when the message leaves it (a note on a customer's
+ *         ticket), no "comment" when it has no text (tags only)
  * "priority" only when the message has one (a task's: low, normal, high).
  * Auth:   basic, user "{email}/token", password the API token (Zendesk's
  *         API-token form).
@@ -31,9 +34,17 @@ enum werr ticket_body(const struct message *m, bool update, struct buf *out)
 	enum werr err;
 
 	if (ok && update) {
-		ok = cJSON_AddStringToObject(t, "status", m->ticket_status ? m->ticket_status : "open") &&
-		     cJSON_AddStringToObject(comment, "body", m->text ? m->text : "") &&
-		     cJSON_AddFalseToObject(comment, "public");
+		cJSON *tags = m->tags ? cJSON_AddArrayToObject(t, "additional_tags") : NULL;
+		if (m->ticket_status)
+			ok = cJSON_AddStringToObject(t, "status", m->ticket_status) != NULL;
+		if (ok && m->text && m->text[0])
+			ok = cJSON_AddStringToObject(comment, "body", m->text) && cJSON_AddFalseToObject(comment, "public");
+		else
+			cJSON_DeleteItemFromObject(t, "comment");
+		for (size_t i = 0; ok && tags && m->tags[i]; i++) {
+			cJSON *tag = cJSON_CreateString(m->tags[i]);
+			ok = tag && cJSON_AddItemToArray(tags, tag);
+		}
 	} else if (ok) {
 		cJSON *tags = cJSON_AddArrayToObject(t, "tags");
 		ok = tags && cJSON_AddStringToObject(t, "subject", m->subject ? m->subject : "") &&

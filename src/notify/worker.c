@@ -239,6 +239,8 @@ static char *ticket_view(struct worker *w, const struct outbox_row *row, cJSON *
 	return out;
 }
 
+#define NOTE_TAGS_MAX 8
+
 static void send_row(struct worker *w, const struct outbox_row *row)
 {
 	struct message m = { 0 };
@@ -246,7 +248,7 @@ static void send_row(struct worker *w, const struct outbox_row *row)
 	struct rendered r = { 0 };
 	cJSON *view = row->view ? cJSON_Parse(row->view) : NULL;
 	char *event = NULL, *timeline = NULL, ticket_id[128] = "", ticket_state[16] = "";
-	const char *tags[4] = { "wismo", NULL, NULL, NULL };
+	const char *tags[4] = { "wismo", NULL, NULL, NULL }, *note_tags[NOTE_TAGS_MAX];
 	char tag[64];
 	bool solve = false;
 	/* unknown: rendered (and refused there), as any templated channel */
@@ -313,7 +315,21 @@ static void send_row(struct worker *w, const struct outbox_row *row)
 	}
 	if (!strcmp(row->channel, "email"))
 		m.to = team_address(w, row->recipient);
-	if (!strcmp(row->channel, "ticket")) {
+	if (!strcmp(row->channel, "ticket") && !strncmp(row->recipient, "ticket:", 7)) {
+		/* a note on a customer's own ticket (docs/helpdesk.md): that
+		 * ticket, its status left as it is, the tags the view names */
+		const cJSON *t;
+		size_t k = 0;
+		cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(view, "ticket_tags"))
+			if (cJSON_IsString(t) && k + 1 < NOTE_TAGS_MAX)
+				note_tags[k++] = t->valuestring;
+		note_tags[k] = NULL;
+		m.tags = note_tags;
+		m.ticket_id = row->recipient + 7;
+		m.ticket_status = NULL;
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(view, "tags_only")))
+			m.text = NULL;
+	} else if (!strcmp(row->channel, "ticket")) {
 		enum werr err = store_ticket_get(w->st, row->order, ticket_id, ticket_state);
 		size_t k = 0;
 		if (err && err != WERR_NOT_FOUND) {
@@ -343,7 +359,7 @@ static void send_row(struct worker *w, const struct outbox_row *row)
 		failed(w, row, &res);
 		goto out;
 	}
-	if (!strcmp(row->channel, "ticket") && res.remote_id[0]) {
+	if (!strcmp(row->channel, "ticket") && res.remote_id[0] && strncmp(row->recipient, "ticket:", 7)) {
 		enum werr err = store_ticket_put(w->st, row->order, res.remote_id, solve ? "solved" : "open", clock_wall_ms());
 		if (err)
 			wlog(LOG_ERROR, "ticket_put_failed", "error", store_errmsg(w->st), NULL);

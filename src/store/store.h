@@ -605,6 +605,34 @@ struct store_return_ops {
 	enum werr (*ret_kpis)(struct store *st, int64_t from, int64_t to, struct return_row **rows, size_t *n);
 };
 
+/* A customer's help-desk ticket (docs/helpdesk.md, core/ticket.h). */
+struct ticket_row {
+	char ticket_id[64];
+	char order[EV_ORDER_MAX + 1];   /* "" when no order or several matched */
+	char matched[16];               /* "field", "text", "email", "ambiguous", "none" */
+	char status[16];                /* the help desk's: new, open, pending, solved, closed */
+	char cause[16];                 /* core/ticket.h, at the moment it was opened */
+	char link[80];
+	char carrier[EV_CARRIER_MAX + 1]; /* of the order's parcels then, "" none, "mixed" several */
+	int64_t opened_at, updated_at;
+	int64_t noted_at;               /* the last change note planned, 0 none */
+};
+
+/* tickets: the help desk's word on its tickets. */
+struct store_ticket_ops {
+	/* Inserts or updates (status, updated_at; the order, match and cause
+	 * only while no order was matched) ticket row->ticket_id; *created says
+	 * whether it was new. */
+	enum werr (*tk_put)(struct store *st, const struct ticket_row *row, bool *created);
+	enum werr (*tk_get)(struct store *st, const char *ticket_id, struct ticket_row *out);
+	/* Records that a change note was planned on the ticket at at. */
+	enum werr (*tk_noted)(struct store *st, const char *ticket_id, int64_t at);
+	/* The tickets of order, newest first (free()). */
+	enum werr (*tk_list)(struct store *st, const char *order, struct ticket_row **rows, size_t *n);
+	/* The tickets opened in [from, to) (free()). */
+	enum werr (*tk_kpis)(struct store *st, int64_t from, int64_t to, struct ticket_row **rows, size_t *n);
+};
+
 struct store_ops {
 	const char *name;
 	void (*close)(struct store *st);
@@ -623,6 +651,7 @@ struct store_ops {
 	const struct store_privacy_ops *privacy;
 	const struct store_exception_ops *exceptions;
 	const struct store_return_ops *returns;
+	const struct store_ticket_ops *tickets;
 };
 
 /* Every backend's struct starts with this. */
@@ -743,6 +772,11 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_lane_list(st, ...)       ((st)->ops->exceptions->lane_list((st), __VA_ARGS__))
 #define store_lane_samples(st, ...)    ((st)->ops->exceptions->lane_samples((st), __VA_ARGS__))
 #define store_task_open(st, ...)       ((st)->ops->exceptions->task_open((st), __VA_ARGS__))
+#define store_tk_put(st, ...)          ((st)->ops->tickets->tk_put((st), __VA_ARGS__))
+#define store_tk_get(st, ...)          ((st)->ops->tickets->tk_get((st), __VA_ARGS__))
+#define store_tk_noted(st, ...)        ((st)->ops->tickets->tk_noted((st), __VA_ARGS__))
+#define store_tk_list(st, ...)         ((st)->ops->tickets->tk_list((st), __VA_ARGS__))
+#define store_tk_kpis(st, ...)         ((st)->ops->tickets->tk_kpis((st), __VA_ARGS__))
 #define store_ret_list(st, ...)        ((st)->ops->returns->ret_list((st), __VA_ARGS__))
 #define store_ret_kpis(st, ...)        ((st)->ops->returns->ret_kpis((st), __VA_ARGS__))
 #define store_task_list(st, ...)       ((st)->ops->exceptions->task_list((st), __VA_ARGS__))

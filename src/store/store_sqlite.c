@@ -48,6 +48,7 @@
 #include "schema/v7_exceptions.h"
 #include "schema/v8_lanes.h"
 #include "schema/v9_returns.h"
+#include "schema/v10_tickets.h"
 #include "sqlite_int.h"
 #include "../base/banned.h"
 
@@ -199,6 +200,8 @@ static const char *const migrations[] = {
 	SCHEMA_V8_LANES,
 	/* 9: returns (schema/v9_returns.h) */
 	SCHEMA_V9_RETURNS,
+	/* 10: the customers' help-desk tickets (schema/v10_tickets.h) */
+	SCHEMA_V10_TICKETS,
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -919,4 +922,5 @@ static const struct store_ops sq_ops = {
 	.privacy = &sq_privacy_ops,
 	.exceptions = &sq_exception_ops,
 	.returns = &sq_return_ops,
+	.tickets = &sq_ticket_ops,
 };

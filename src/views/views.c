@@ -380,7 +380,8 @@ static enum werr agent_work(struct store *st, const char *order, int64_t now, cJ
 	struct exception_row *x = NULL;
 	struct task_row *t = NULL;
 	struct task_query q = { NULL, NULL, NULL, order, 1000 };
-	size_t nx = 0, nt = 0;
+	struct ticket_row *tk = NULL;
+	size_t nx = 0, nt = 0, ntk = 0;
 	cJSON *arr;
 	enum werr err;
 
@@ -411,10 +412,31 @@ static enum werr agent_work(struct store *st, const char *order, int64_t now, cJ
 			goto out;
 		}
 	}
+	/* the customers' own tickets about the order (docs/helpdesk.md) */
+	if ((err = store_tk_list(st, order, &tk, &ntk)))
+		goto out;
+	err = WERR_NOMEM;
+	if (!(arr = cJSON_AddArrayToObject(root, "tickets")))
+		goto out;
+	for (size_t i = 0; i < ntk; i++) {
+		cJSON *e = cJSON_CreateObject();
+		if (!e || !cJSON_AddItemToArray(arr, e)) {
+			cJSON_Delete(e);
+			goto out;
+		}
+		cJSON_AddStringToObject(e, "id", tk[i].ticket_id);
+		cJSON_AddStringToObject(e, "status", tk[i].status);
+		cJSON_AddStringToObject(e, "matched", tk[i].matched);
+		cJSON_AddStringToObject(e, "cause", tk[i].cause);
+		add_opt_str(e, "link", tk[i].link);
+		wtime_json_add(e, "opened_at", tk[i].opened_at);
+		wtime_json_add(e, "updated_at", tk[i].updated_at);
+	}
 	err = WERR_OK;
 out:
 	free(x);
 	free(t);
+	free(tk);
 	return err;
 }
 
@@ -831,7 +853,8 @@ enum werr view_kpis(struct store *st, int64_t from, int64_t to, const char *grou
 		add_opt_int(o, "latency_p95_ms", d.p95, d.n > 0);
 		cJSON_AddItemToArray(a1, o);
 	}
-	if ((err = view_kpis_exceptions(st, from, to, now, root)) || (err = view_kpis_returns(st, from, to, root)))
+	if ((err = view_kpis_exceptions(st, from, to, now, root)) || (err = view_kpis_returns(st, from, to, root)) ||
+	    (err = view_kpis_tickets(st, from, to, root)))
 		goto out;
 	*out = root;
 	root = NULL;

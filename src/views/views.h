@@ -154,6 +154,16 @@ enum werr view_kpis_exceptions(struct store *st, int64_t from, int64_t to, int64
 enum werr view_kpis_returns(struct store *st, int64_t from, int64_t to, cJSON *root);
 
 /*
+ * Adds to root the WISMO-ticket figures (kpi_tickets.c), after cycle_time:
+ *   "tickets": {"opened":n,"linked":n,"ambiguous":n,"orders_shipped":n,"per_100_shipped":x|null,
+ *               "avoidable":n,"by_cause":[{"cause","tickets"}],"by_link":[{"link","tickets"}],
+ *               "by_carrier":[{"carrier","tickets"}]}
+ * Tickets opened in [from, to); causes at the moment each was opened
+ * (core/ticket.h); by_link: the avoidable ones, most first.
+ */
+enum werr view_kpis_tickets(struct store *st, int64_t from, int64_t to, cJSON *root);
+
+/*
  * Finds orders by order number ("#1001" too), tracking number, or customer
  * email (exact, case-insensitive).  limit 1..100.
  *   {"query":q,"results":[{"order","status","updated_at","matched":"order"|"tracking"|"email"}]}

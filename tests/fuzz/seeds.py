@@ -79,6 +79,9 @@ def main(src, out):
         for method, path in pat.findall(read(p).decode()):
             put(out, "route", f"{method} " + re.sub(r"\{[^}]*\}", "1001", path))
 
+    put(out, "ticket", "#1001\0Where is my order 1001?\0Tracking 1Z999AA10123456784, order BR-7 and no. 40202")
+    put(out, "ticket", "\0\0")
+
     for s in ("order=1001&email=a%40b.example", "q=a+b%2Fc%00d", "%", "%zz&&=", "key=wsm_abc%3D"):
         put(out, "form", s)
     for s in ("2026-05-01T10:00:00Z", "2026-05-01T10:00:00.123+02:00", "2026-05-01", "2026-05-01 10:00:00",

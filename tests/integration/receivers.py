@@ -157,6 +157,10 @@ class _HttpHandler(http.server.BaseHTTPRequestHandler):
                     t["status"] = u["status"]
                 if "comment" in u:
                     t["comments"].append(u["comment"]["body"])
+                    t.setdefault("public", []).append(u["comment"].get("public", True))
+                if "additional_tags" in u:
+                    t.setdefault("tags", [])
+                    t["tags"] += [x for x in u["additional_tags"] if x not in t["tags"]]
             return self._answer(200, json.dumps({"ticket": {"id": tid, "status": t["status"]}}).encode())
         if self.command == "POST":
             with rx.lock:

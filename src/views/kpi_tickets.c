@@ -1,0 +1,106 @@
+/*
+ * kpi_tickets.c - the WISMO-ticket figures of the KPIs (views.h
+ * view_kpis_tickets, docs/kpis.md "Tickets"), read from the help desk's
+ * tickets (store.h struct store_ticket_ops).
+ *
+ * A ticket counts in the range it was opened in.  Linked: matched to an
+ * order.  Per 100 orders shipped: linked tickets per order whose first
+ * carrier acceptance fell in the range (the cycle time's sample).
+ * Avoidable: linked tickets whose cause (core/ticket.h, at the moment the
+ * ticket was opened) was not "healthy"; by_link ranks what to fix.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "views.h"
+#include "../core/kpi.h"
+#include "../core/ticket.h"
+#include "../base/banned.h"
+
+#define WORDS_MAX 64
+
+struct count {
+	char key[80];
+	int64_t n;
+};
+
+static void bump(struct count *c, size_t *n, const char *key)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp(c[i].key, key)) {
+			c[i].n++;
+			return;
+		}
+	if (*n < WORDS_MAX) {
+		snprintf(c[*n].key, sizeof(c[*n].key), "%s", key);
+		c[(*n)++].n = 1;
+	}
+}
+
+static int cmp_count(const void *a, const void *b)
+{
+	const struct count *x = a, *y = b;
+	return x->n != y->n ? (x->n < y->n ? 1 : -1) : strcmp(x->key, y->key);
+}
+
+static bool counts_json(cJSON *o, const char *name, const char *key, struct count *c, size_t n)
+{
+	cJSON *a = cJSON_AddArrayToObject(o, name), *x;
+
+	qsort(c, n, sizeof(*c), cmp_count);
+	for (size_t i = 0; a && i < n; i++) {
+		if (!(x = cJSON_CreateObject()) || !cJSON_AddItemToArray(a, x)) {
+			cJSON_Delete(x);
+			return false;
+		}
+		cJSON_AddStringToObject(x, key, c[i].key);
+		cJSON_AddNumberToObject(x, "tickets", (double)c[i].n);
+	}
+	return a != NULL;
+}
+
+enum werr view_kpis_tickets(struct store *st, int64_t from, int64_t to, cJSON *root)
+{
+	struct count causes[WORDS_MAX], links[WORDS_MAX], carriers[WORDS_MAX];
+	size_t ncauses = 0, nlinks = 0, ncarriers = 0, n = 0;
+	int64_t linked = 0, ambiguous = 0, avoidable = 0, shipped = 0;
+	struct ticket_row *rows = NULL;
+	const cJSON *cyc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "cycle_time"), "n");
+	cJSON *x;
+	enum werr err;
+
+	if ((err = store_tk_kpis(st, from, to, &rows, &n)))
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		const struct ticket_row *r = &rows[i];
+		ambiguous += !strcmp(r->matched, "ambiguous");
+		if (!r->order[0])
+			continue;
+		linked++;
+		bump(causes, &ncauses, r->cause);
+		bump(carriers, &ncarriers, r->carrier[0] ? r->carrier : "none");
+		if (strcmp(r->cause, "healthy")) {
+			avoidable++;
+			bump(links, &nlinks, r->link[0] ? r->link : r->cause);
+		}
+	}
+	free(rows);
+	if (cJSON_IsNumber(cyc))
+		shipped = (int64_t)cyc->valuedouble;
+	if (!(x = cJSON_AddObjectToObject(root, "tickets")))
+		return WERR_NOMEM;
+	cJSON_AddNumberToObject(x, "opened", (double)n);
+	cJSON_AddNumberToObject(x, "linked", (double)linked);
+	cJSON_AddNumberToObject(x, "ambiguous", (double)ambiguous);
+	cJSON_AddNumberToObject(x, "orders_shipped", (double)shipped);
+	if (shipped)
+		cJSON_AddNumberToObject(x, "per_100_shipped", 100.0 * (double)linked / (double)shipped);
+	else
+		cJSON_AddNullToObject(x, "per_100_shipped");
+	cJSON_AddNumberToObject(x, "avoidable", (double)avoidable);
+	if (!counts_json(x, "by_cause", "cause", causes, ncauses) || !counts_json(x, "by_link", "link", links, nlinks) ||
+	    !counts_json(x, "by_carrier", "carrier", carriers, ncarriers))
+		return WERR_NOMEM;
+	return WERR_OK;
+}

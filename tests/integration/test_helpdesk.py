@@ -1,0 +1,187 @@
+"""The customers' own help-desk tickets (docs/helpdesk.md), against a
+Zendesk-shaped server on loopback: a signed ticket webhook finds the order
+(by a number in the ticket, or the requester's only recent order), the
+ticket gets one internal note with the answer and the timeline and wismo's
+tags; a new milestone adds one more note; retries add nothing; an ambiguous
+requester gets the tag wismo_order_ambiguous and no note; each ticket's
+cause counts in the KPIs."""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import sys
+import time
+import unittest
+from datetime import datetime, timezone
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Server, ev, main  # noqa: E402
+from receivers import HttpReceiver  # noqa: E402
+
+SECRET = "zd-webhook-signing-secret"
+
+
+def at(hours_ago):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - hours_ago * 3600))
+
+
+def signed(body, secret=SECRET, ts=None):
+    ts = ts or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    sig = base64.b64encode(hmac.new(secret.encode(), ts.encode() + body, hashlib.sha256).digest()).decode()
+    return {"X-Zendesk-Webhook-Signature": sig, "X-Zendesk-Webhook-Signature-Timestamp": ts,
+            "Content-Type": "application/json"}
+
+
+class Helpdesk(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.zd = HttpReceiver().start()
+        cls.srv = Server()
+        cls.srv.config = os.path.join(cls.srv.tmp, "wismo.ini")
+        with open(cls.srv.config, "w") as f:
+            f.write(f"""
+[helpdesk]
+base_url = {cls.zd.url}
+email = agent@shop.example
+api_token = zd-token
+[tickets]
+webhook_secret = {SECRET}
+order_field = 360001
+note_minutes = 0
+[outbox]
+poll_ms = 100
+backoff_base = 1
+backoff_max = 1
+[notify]
+default_rules = false
+""")
+        cls.srv.start()
+        cls.srv.post_events([
+            ev("2001", "placed", at(30), source="shopify", customer={"name": "Ada L", "email": "ada@zd.example"},
+               items=[{"sku": "MUG-1", "name": "Mug", "quantity": 1}]),
+            ev("2001", "in_transit", at(20), package="1ZZD2001", carrier="ups", location={"city": "Louisville"}),
+            # one customer, two recent orders: never guessed between
+            ev("2002", "placed", at(30), source="shopify", customer={"name": "Bo", "email": "bo@zd.example"}),
+            ev("2003", "placed", at(29), source="shopify", customer={"name": "Bo", "email": "bo@zd.example"}),
+            # one customer, one order
+            ev("2004", "placed", at(30), source="shopify", customer={"name": "Cy", "email": "cy@zd.example"}),
+            ev("2004", "in_transit", at(20), package="1ZZD2004", carrier="fedex"),
+            # sources disagree
+            ev("2005", "placed", at(30), source="shopify", customer={"name": "Di", "email": "di@zd.example"}),
+            ev("2005", "in_transit", at(10), package="1ZZD2005", carrier="ups"),
+            ev("2005", "delivered", at(9), source="shopify", package="1ZZD2005"),
+        ])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+        cls.zd.stop()
+
+    def ticket(self, tid, **kw):
+        with self.zd.lock:
+            self.zd.tickets[tid] = {"id": tid, "status": "open", "comments": [], "tags": []}
+        t = {"id": tid, "status": "open", "subject": kw.get("subject", ""), "description": kw.get("body", ""),
+             "requester": {"email": kw.get("email", "")}, "tags": kw.get("tags", ""), "created_at": at(0)}
+        if "field" in kw:
+            t["custom_fields"] = [{"id": 360001, "value": kw["field"]}]
+        return json.dumps({"ticket": t}).encode()
+
+    def hook(self, body, headers=None):
+        return self.srv.request("POST", "/hooks/helpdesk", raw=body, key=None,
+                                headers=headers if headers is not None else signed(body))
+
+    def zd_ticket(self, tid):
+        return self.zd.snapshot("tickets")[tid]
+
+    def wait_comments(self, tid, n, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if len(self.zd_ticket(tid)["comments"]) >= n:
+                return self.zd_ticket(tid)
+            time.sleep(0.1)
+        self.fail(f"ticket {tid}: {len(self.zd_ticket(tid)['comments'])} comments, wanted {n}")
+
+    def test_1_note_with_the_timeline_then_a_change(self):
+        body = self.ticket(5001, subject="Where is my order #2001?", body="It has been days.", email="x@zd.example")
+        st, r = self.hook(body)
+        self.assertEqual(st, 200, r)
+        self.assertEqual((r["order"], r["matched"], r["cause"], r["new"]), ("2001", "text", "healthy", True))
+        t = self.wait_comments(5001, 1)
+        note = t["comments"][0]
+        self.assertIn("wismo found order 2001", note)
+        self.assertIn("1ZZD2001", note)
+        self.assertIn("Timeline (oldest first)", note)
+        self.assertIn("in_transit", note)
+        self.assertEqual(t["public"], [False])  # an internal note, never to the customer
+        self.assertIn("wismo_order_found", t["tags"])
+        self.assertIn("wismo_status_shipped", t["tags"])
+        self.assertEqual(t["status"], "open")  # wismo leaves the ticket's status alone
+        # the help desk retries, and sends the update of the same ticket: no second note
+        self.assertEqual(self.hook(body)[1]["new"], False)
+        time.sleep(1)
+        self.assertEqual(len(self.zd_ticket(5001)["comments"]), 1)
+        # a new milestone: one more, short note
+        self.srv.post_events([ev("2001", "out_for_delivery", at(0), package="1ZZD2001", carrier="ups")])
+        t = self.wait_comments(5001, 2)
+        self.assertIn("changed: out_for_delivery", t["comments"][1])
+        time.sleep(1)
+        self.assertEqual(len(self.zd_ticket(5001)["comments"]), 2)
+        # the agent view lists the ticket
+        st, a = self.srv.get("/v1/orders/2001?view=agent")
+        self.assertEqual([(x["id"], x["matched"], x["cause"]) for x in a["tickets"]], [("5001", "text", "healthy")])
+
+    def test_2_the_order_field_and_the_requesters_only_order(self):
+        st, r = self.hook(self.ticket(5010, subject="hello", field="2004"))
+        self.assertEqual((r["order"], r["matched"]), ("2004", "field"))
+        st, r = self.hook(self.ticket(5011, subject="where's my stuff", email="CY@zd.example"))
+        self.assertEqual((r["order"], r["matched"]), ("2004", "email"))
+        # a tracking number in the message finds its order too
+        st, r = self.hook(self.ticket(5012, subject="parcel", body="Tracking 1ZZD2004 has not moved"))
+        self.assertEqual((r["order"], r["matched"]), ("2004", "text"))
+        self.wait_comments(5010, 1)
+
+    def test_3_ambiguous_gets_a_tag_and_no_note(self):
+        st, r = self.hook(self.ticket(5020, subject="where is my order", email="bo@zd.example"))
+        self.assertEqual((st, r["order"], r["matched"]), (200, None, "ambiguous"))
+        deadline = time.time() + 10
+        while time.time() < deadline and "wismo_order_ambiguous" not in self.zd_ticket(5020)["tags"]:
+            time.sleep(0.1)
+        t = self.zd_ticket(5020)
+        self.assertIn("wismo_order_ambiguous", t["tags"])
+        self.assertEqual(t["comments"], [])
+
+    def test_4_cause_at_the_moment_it_was_opened(self):
+        st, r = self.hook(self.ticket(5030, subject="Order 2005 says delivered but it is not here"))
+        self.assertEqual((r["order"], r["cause"]), ("2005", "conflict"))
+        t = self.wait_comments(5030, 1)
+        self.assertIn("wismo_conflict", t["tags"])
+        self.assertIn("wismo_cause_conflict", t["tags"])
+
+    def test_5_refused(self):
+        body = self.ticket(5040, subject="#2001")
+        st, r = self.hook(body, headers=signed(body, secret="wrong"))
+        self.assertEqual((st, r["error"]["code"]), (401, "invalid_signature"))
+        st, r = self.hook(body, headers=signed(body, ts="2020-01-01T00:00:00Z"))
+        self.assertEqual(st, 401)
+        st, r = self.hook(body, headers={"Content-Type": "application/json"})
+        self.assertEqual(st, 401)
+        bad = json.dumps({"ticket": {"subject": "no id"}}).encode()
+        st, r = self.hook(bad)
+        self.assertEqual((st, r["error"]["code"]), (400, "invalid_body"))
+        st, r = self.hook(b'{"ticket": {"id": 1}} x')
+        self.assertEqual((st, r["error"]["code"]), (400, "malformed_json"))
+
+    def test_6_kpis(self):
+        st, k = self.srv.get("/v1/kpis")
+        t = k["tickets"]
+        self.assertGreaterEqual(t["opened"], 6)
+        self.assertGreaterEqual(t["linked"], 5)
+        self.assertGreaterEqual(t["ambiguous"], 1)
+        causes = {x["cause"]: x["tickets"] for x in t["by_cause"]}
+        self.assertGreaterEqual(causes.get("conflict", 0), 1)
+        self.assertIn("source:shopify", {x["link"] for x in t["by_link"]})
+
+
+if __name__ == "__main__":
+    main()
