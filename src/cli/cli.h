@@ -86,6 +86,7 @@ int cmd_erase(int argc, char **argv);
 int cmd_notify(int argc, char **argv);
 /* eval.c: the predictions' score on a simulated history (own options) */
 int cmd_eval_predictions(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* The usage table (main.c) has one row per subcommand.  cli_help() answers
  * `wismo NAME --help` on stdout (the caller then exits 0); cli_usage() prints

@@ -82,13 +82,14 @@ struct sim {
 	char base[128];      /* http://host:port */
 	char url[160];       /* POST /v1/events */
 	char auth[128];
-	char secret[4][33];  /* shopify, scans, shipstation, easypost */
+	char secret[5][33];  /* shopify, scans, shipstation, easypost, the help desk's webhook */
 	struct zones *zones; /* for ShipStation's Pacific times */
 	double speed, rate;
 	atomic_bool stop;
 	unsigned seed;
 	long next_number;
 	long orders, events, failures;
+	long next_ticket;    /* the help desk's ticket ids */
 	struct sim_order *live[MAX_LIVE];
 	int nlive;
 };
@@ -213,6 +214,11 @@ static struct sim_order *new_order(struct sim *s, int64_t now)
 		o->easypost[p] = rnd(s, 2) && !(v >= 4 && v < 14);
 		make_tracking(s, c, o->tracking[p]);
 		add(o, 4 + d, "shipstation", "label_created", NULL, p, -1);
+		/* the customer asks the help desk: most when something is wrong, a few anyway */
+		if (!p && ((v < 4 && rnd(s, 100) < 60) || (v >= 4 && v < 14 && rnd(s, 100) < 50) ||
+			   (v >= 14 && v < 22 && rnd(s, 100) < 40) || (v >= 25 && v < 30 && rnd(s, 100) < 70) ||
+			   (v >= 30 && rnd(s, 100) < 3)))
+			add(o, v < 4 ? 40 : v < 14 ? 36 : v < 22 ? 30 : v < 30 ? 70 : 20, "zendesk", "ticket", NULL, -1, -1);
 		if (v < 4)
 			continue; /* label never handed to the carrier */
 		add(o, 7 + d, c, "in_transit", "picked_up", p, origin);
@@ -433,7 +439,27 @@ static int send_webhook(struct sim *s, CURL *curl, struct sim_order *o, int i, d
 	char url[256], hdr[160], ts[24], sig[80];
 	int64_t now = clock_wall_ms();
 
-	if (!strcmp(st->source, "shopify") && st->pkg < 0 && !st->ret) {
+	if (!strcmp(st->source, "zendesk")) {
+		/* a customer's ticket, as a Zendesk trigger sends it (docs/helpdesk.md) */
+		unsigned char mac[32], b64[48];
+		char t[WTIME_BUFSZ], now_ts[WTIME_BUFSZ];
+		struct buf msg = BUF_INIT;
+		buf_printf(&b, "{\"ticket\":{\"id\":%ld,\"status\":\"new\",\"subject\":\"Where is my order #%ld?\","
+			       "\"description\":\"Hello, my order has not arrived yet.\",\"requester\":{\"email\":\"%s\"},"
+			       "\"tags\":\"web\",\"created_at\":\"%s\"}}",
+			   s->next_ticket++, o->number, customers[o->customer].email, wtime_format(at, t));
+		wtime_format(now, now_ts);
+		buf_puts(&msg, now_ts);
+		buf_append(&msg, b.p, b.len);
+		crypto_hmac_sha256(s->secret[4], strlen(s->secret[4]), msg.p, msg.len, mac);
+		buf_release(&msg);
+		EVP_EncodeBlock(b64, mac, 32);
+		snprintf(hdr, sizeof(hdr), "X-Zendesk-Webhook-Signature: %s", b64);
+		h = curl_slist_append(h, hdr);
+		snprintf(hdr, sizeof(hdr), "X-Zendesk-Webhook-Signature-Timestamp: %s", now_ts);
+		h = curl_slist_append(h, hdr);
+		snprintf(url, sizeof(url), "%s/hooks/helpdesk", s->base);
+	} else if (!strcmp(st->source, "shopify") && st->pkg < 0 && !st->ret) {
 		unsigned char mac[32], b64[48];
 		bool paid = !strcmp(st->status, "confirmed");
 		shopify_order(s, &b, o, o->start_ms, paid ? at : 0);
@@ -621,7 +647,7 @@ int cmd_demo(struct config *cfg, const struct cli_opts *o)
 	struct sim *s;
 	pthread_t th;
 	char msg[512], admin[AUTH_KEY_LEN + 1], ingest[AUTH_KEY_LEN + 1];
-	char secrets[4][33];
+	char secrets[5][33];
 
 	cli_block_signals();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -647,6 +673,16 @@ int cmd_demo(struct config *cfg, const struct cli_opts *o)
 		crypto_hex(rnd_bytes, sizeof(rnd_bytes), secrets[i]);
 		snprintf(sc->secret, sizeof(sc->secret), "%s", secrets[i]);
 	}
+	{
+		/* customers ask their help desk (docs/helpdesk.md): signed like Zendesk's webhook */
+		unsigned char rnd_bytes[16];
+		if (crypto_random(rnd_bytes, sizeof(rnd_bytes))) {
+			fprintf(stderr, "wismo: demo: unable to configure the help desk\n");
+			return 1;
+		}
+		crypto_hex(rnd_bytes, sizeof(rnd_bytes), secrets[4]);
+		snprintf(cfg->tickets.webhook_secret, sizeof(cfg->tickets.webhook_secret), "%s", secrets[4]);
+	}
 	compress_exceptions(cfg, o->speed);
 	if (serve_start(cfg, &srv, msg, sizeof(msg))) {
 		fprintf(stderr, "wismo: %s\n", msg);
@@ -670,6 +706,7 @@ int cmd_demo(struct config *cfg, const struct cli_opts *o)
 	s->rate = o->rate;
 	s->seed = (unsigned)clock_wall_ms();
 	s->next_number = 1001 + (long)(clock_wall_ms() / 1000 % 90000) * 10;
+	s->next_ticket = 50000 + (long)(clock_wall_ms() / 1000 % 100000) * 10;
 	if (pthread_create(&th, NULL, sim_main, s)) {
 		free(s);
 		serve_stop(srv);

@@ -49,6 +49,8 @@ static const struct command {
 	  "what a notification rule would send now" },
 	{ "eval-predictions", "[--seed N] [--weeks N] [--per-day N]",
 	  "score delivery predictions against carriers' estimates on a simulated history" },
+	{ "report", "--month YYYY-MM [--format text|html] [--change YYYY-MM-DD] [--store URL] [--config FILE]",
+	  "the month's where-is-my-order tickets: the rate, their causes, what to fix first" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -358,6 +360,8 @@ int main(int argc, char **argv)
 		return cmd_erase(argc, argv);
 	if (!strcmp(cmd, "eval-predictions"))
 		return cmd_eval_predictions(argc, argv);
+	if (!strcmp(cmd, "report"))
+		return cmd_report(argc, argv);
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {

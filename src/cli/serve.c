@@ -146,7 +146,7 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 		err = WERR_INVALID;
 		goto fail;
 	}
-	s->helpdesk = (struct helpdesk){ a, &s->tickets, &cfg->exceptions };
+	s->helpdesk = (struct helpdesk){ a, &s->tickets, &cfg->exceptions, s->notify.helpdesk.base_url[0] != '\0' };
 	s->tables[2] = helpdesk_routes(&s->helpdesk);
 	happ = (struct http_app){ a, app_authorize, s->tables, 3 };
 	if ((err = http_server_new(&cfg->http, &happ, &s->http, errbuf, errcap)))

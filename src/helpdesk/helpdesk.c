@@ -20,6 +20,7 @@
 #include "../core/notify_view.h"
 #include "../core/rules.h"
 #include "../core/ticket.h"
+#include "../http/sse.h"
 #include "../notify/planner.h"
 #include "../base/banned.h"
 
@@ -50,6 +51,12 @@ int helpdesk_config_set(struct helpdesk_config *c, const char *section, const ch
 		return strlen(value) < sizeof(c->order_field) && strspn(value, "0123456789") == strlen(value)
 			       ? (snprintf(c->order_field, sizeof(c->order_field), "%s", value), 1)
 			       : -1;
+	if (!strcmp(name, "resolve_tasks")) {
+		if (strcmp(value, "true") && strcmp(value, "false"))
+			return -1;
+		c->resolve_tasks = !strcmp(value, "true");
+		return 1;
+	}
 	if (!strcmp(name, "note_minutes")) {
 		if (!num_parse(value, 0, 24 * 60, &n))
 			return -1;
@@ -392,6 +399,93 @@ static enum werr ticket_order_load(const struct helpdesk *h, struct store *st, c
 	return WERR_OK;
 }
 
+/* ---- the tickets wismo opened for its tasks ---- */
+
+/* An agent solved the task ticket of order: with [tickets] resolve_tasks,
+ * the order's live tasks are resolved by hand ("manual", audited as the help
+ * desk's).  *n gets how many. */
+static enum werr resolve_tasks(struct helpdesk *h, const char *order, const char *ticket, int64_t now, size_t *n)
+{
+	struct task_query q = { "live", NULL, NULL, order, 1000 };
+	struct task_row *t = NULL;
+	struct store *st;
+	size_t nt = 0;
+	enum werr err;
+
+	*n = 0;
+	if (!(st = notify_side_lock(h->app->planner)))
+		return WERR_STORAGE_DOWN;
+	if (!(err = store_begin(st))) {
+		err = store_task_list(st, &q, &t, &nt);
+		for (size_t i = 0; !err && i < nt; i++) {
+			char subject[48], detail[160];
+			snprintf(t[i].state, sizeof(t[i].state), "resolved");
+			snprintf(t[i].resolution, sizeof(t[i].resolution), "manual");
+			snprintf(t[i].note, sizeof(t[i].note), "solved in the help desk (ticket %s)", ticket);
+			t[i].resolved_at = now;
+			snprintf(subject, sizeof(subject), "task:%lld", (long long)t[i].id);
+			snprintf(detail, sizeof(detail), "{\"order\":\"%.64s\",\"ticket\":\"%.40s\"}", order, ticket);
+			if (!(err = store_task_update(st, &t[i])))
+				err = store_audit_put(st, "helpdesk", "task.resolve", subject, detail, now);
+		}
+		err = err ? err : store_commit(st);
+		if (err)
+			store_rollback(st);
+		else
+			*n = nt;
+	}
+	notify_side_unlock(h->app->planner);
+	free(t);
+	return err;
+}
+
+/* A resolved task's word on its order's ticket: a comment, or the ticket
+ * solved when no live task of the order remains (core/exceptions.h: the
+ * owning team's ticket, opened by the exception_task rule). */
+static enum werr task_ticket_notes(struct helpdesk *h, struct store *st, const struct order_state *o, int64_t now)
+{
+	struct task_query q = { NULL, NULL, NULL, o->order, 1000 };
+	struct task_row *t = NULL;
+	size_t nt = 0, live = 0;
+	enum werr err;
+
+	if ((err = store_task_list(st, &q, &t, &nt)))
+		return err;
+	for (size_t i = 0; i < nt; i++)
+		live += strcmp(t[i].state, "resolved") != 0;
+	for (size_t i = 0; i < nt && !err; i++) {
+		struct outbox_row row;
+		char milestone[64], *view;
+		cJSON *v;
+		bool dup;
+		if (strcmp(t[i].state, "resolved") || t[i].resolved_at != now || strcmp(t[i].resolution, "auto"))
+			continue;
+		if (!(v = cJSON_CreateObject()))
+			return WERR_NOMEM;
+		cJSON_AddStringToObject(v, "order_number", o->order);
+		cJSON_AddStringToObject(v, "kind", t[i].kind);
+		cJSON_AddStringToObject(v, "reason", t[i].reason);
+		cJSON_AddNumberToObject(v, "task", (double)t[i].id);
+		cJSON_AddStringToObject(v, "status_label", ord_customer_label(o->status));
+		cJSON_AddStringToObject(v, "ticket_status", live ? "open" : "solved");
+		view = cJSON_PrintUnformatted(v);
+		cJSON_Delete(v);
+		if (!view)
+			return WERR_NOMEM;
+		snprintf(milestone, sizeof(milestone), "task_resolved:%lld", (long long)t[i].id);
+		note_row(&row, o->order, milestone, "", now, now, view);
+		/* the order's own task ticket: the team is the recipient, as the rule's rows */
+		snprintf(row.recipient, sizeof(row.recipient), "%s", t[i].team);
+		snprintf(row.rule, sizeof(row.rule), "task_resolved");
+		snprintf(row.template_name, sizeof(row.template_name), "task_resolved");
+		notify_outbox_key(row.order, row.milestone, row.channel, row.recipient, row.key);
+		err = store_outbox_put(st, &row, &dup);
+		free(view);
+	}
+	free(t);
+	return err;
+}
+
 /* ---- the webhook ---- */
 
 static enum http_result post_ticket(struct http_req *r)
@@ -426,7 +520,31 @@ static enum http_result post_ticket(struct http_req *r)
 	if (!t.opened_at || t.opened_at > now)
 		t.opened_at = now;
 	memset(&row, 0, sizeof(row));
-	if (!(rd = app_reader(a, r)) || (err = match(rd, &t, order, &how))) {
+	if (!(rd = app_reader(a, r))) {
+		cJSON_Delete(root);
+		return HTTP_DONE;
+	}
+	/* one of the tickets wismo opened for its tasks: an agent's word on it */
+	if (!(err = store_tk_own(rd, t.id, order))) {
+		size_t n = 0;
+		cJSON_Delete(root);
+		if ((!strcmp(t.status, "solved") || !strcmp(t.status, "closed")) && h->cfg->resolve_tasks &&
+		    (err = resolve_tasks(h, order, t.id, now, &n))) {
+			http_werr(r, err, "unable to resolve the tasks");
+			return HTTP_DONE;
+		}
+		if (n && a->http) {
+			const char *o1 = order;
+			sse_hub_notify(http_server_hub(a->http), &o1, 1);
+		}
+		r->status = 200;
+		buf_reset(&r->out);
+		buf_printf(&r->out, "{\"ticket\":\"%s\",\"order\":", t.id);
+		buf_json_str(&r->out, order);
+		buf_printf(&r->out, ",\"matched\":\"task_ticket\",\"resolved_tasks\":%zu,\"new\":false}", n);
+		return HTTP_DONE;
+	}
+	if (err != WERR_NOT_FOUND || (err = match(rd, &t, order, &how))) {
 		cJSON_Delete(root);
 		if (rd)
 			http_werr(r, err, store_errmsg(rd));
@@ -454,9 +572,9 @@ static enum http_result post_ticket(struct http_req *r)
 	cJSON_Delete(root);
 	/* the first note (or, ambiguous, the tag alone); its key makes it once */
 	snprintf(ms, sizeof(ms), "ticket_note:%s", t.id);
-	if (loaded)
+	if (loaded && h->notes)
 		view = note_view(h, &to.o, to.xr, to.nx, how, NULL, ticket_cause_name(cause), now);
-	else if (!strcmp(how, "ambiguous"))
+	else if (!strcmp(how, "ambiguous") && h->notes)
 		view = strdup("{\"ticket_tags\":[\"wismo_order_ambiguous\"],\"tags_only\":true}");
 	if (loaded)
 		ticket_order_release(&to);
@@ -531,6 +649,10 @@ enum werr helpdesk_project(void *ctx, struct store *st, const struct order_state
 	size_t n = 0, nms, nx = 0;
 	enum werr err = WERR_OK;
 
+	if (!h->notes)
+		return WERR_OK;
+	if ((err = task_ticket_notes(h, st, o, now)))
+		return err;
 	if (!h->cfg->webhook_secret[0] || (err = store_tk_list(st, o->order, &tk, &n)) || !n)
 		goto out_tk;
 	if ((err = store_exc_list(st, o->order, (int)exceptions_max(o) + 1, &xr, &nx)))

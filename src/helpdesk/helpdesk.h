@@ -18,6 +18,11 @@
  * through the outbox (channel ticket, recipient "ticket:ID"), so each is
  * sent once whatever the retries.
  *
+ * The tickets wismo opens for its tasks (the ticket channel) are the help
+ * desk's too: when the order's last live task resolves, its ticket is
+ * solved (a comment while others remain); with [tickets] resolve_tasks, an
+ * agent solving that ticket resolves the order's live tasks.
+ *
  * Settings: [tickets] (helpdesk_config_set).  Threads: the handler runs on
  * the HTTP threads and writes through the planner's side store; the project
  * hook on the writer thread.
@@ -35,6 +40,7 @@ struct helpdesk_config {
 	char webhook_secret[256];  /* the Zendesk webhook's signing secret */
 	char order_field[32];      /* the id of the ticket field holding the order number, "" none */
 	int note_minutes;          /* at least this long between two change notes on one ticket (10) */
+	bool resolve_tasks;        /* an agent solving a task's ticket resolves the order's live tasks (false) */
 };
 
 void helpdesk_config_defaults(struct helpdesk_config *c);
@@ -47,6 +53,7 @@ struct helpdesk {
 	struct app *app;
 	const struct helpdesk_config *cfg;
 	const struct exc_config *exc;   /* when the customer may hear of an exception */
+	bool notes;                     /* the ticket channel is configured ([helpdesk]): write notes */
 };
 
 struct http_routes helpdesk_routes(struct helpdesk *h);

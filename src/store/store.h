@@ -625,6 +625,9 @@ struct store_ticket_ops {
 	 * whether it was new. */
 	enum werr (*tk_put)(struct store *st, const struct ticket_row *row, bool *created);
 	enum werr (*tk_get)(struct store *st, const char *ticket_id, struct ticket_row *out);
+	/* The order whose task ticket (the one wismo opened, store_ticket_get)
+	 * is ticket_id, or WERR_NOT_FOUND. */
+	enum werr (*tk_own)(struct store *st, const char *ticket_id, char order[EV_ORDER_MAX + 1]);
 	/* Records that a change note was planned on the ticket at at. */
 	enum werr (*tk_noted)(struct store *st, const char *ticket_id, int64_t at);
 	/* The tickets of order, newest first (free()). */
@@ -774,6 +777,7 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_task_open(st, ...)       ((st)->ops->exceptions->task_open((st), __VA_ARGS__))
 #define store_tk_put(st, ...)          ((st)->ops->tickets->tk_put((st), __VA_ARGS__))
 #define store_tk_get(st, ...)          ((st)->ops->tickets->tk_get((st), __VA_ARGS__))
+#define store_tk_own(st, ...)          ((st)->ops->tickets->tk_own((st), __VA_ARGS__))
 #define store_tk_noted(st, ...)        ((st)->ops->tickets->tk_noted((st), __VA_ARGS__))
 #define store_tk_list(st, ...)         ((st)->ops->tickets->tk_list((st), __VA_ARGS__))
 #define store_tk_kpis(st, ...)         ((st)->ops->tickets->tk_kpis((st), __VA_ARGS__))

@@ -21,6 +21,7 @@ static const char SQL_PUT[] =
 static const char SQL_EXISTS[] = "SELECT 1 FROM help_tickets WHERE ticket_id = ?1";
 #define COLS "SELECT ticket_id, order_no, matched, status, cause, link, carrier, opened_at, updated_at, noted_at" \
 	     " FROM help_tickets"
+static const char SQL_OWN[] = "SELECT order_no FROM tickets WHERE ticket_id = ?1 LIMIT 1";
 static const char SQL_NOTED[] = "UPDATE help_tickets SET noted_at = ?2 WHERE ticket_id = ?1";
 static const char SQL_GET[] = COLS " WHERE ticket_id = ?1";
 static const char SQL_LIST[] = COLS " WHERE order_no = ?1 AND order_no <> '' ORDER BY opened_at DESC, ticket_id";
@@ -75,6 +76,25 @@ static enum werr sq_tk_get(struct store *st, const char *id, struct ticket_row *
 	return n ? WERR_OK : WERR_NOT_FOUND;
 }
 
+static enum werr sq_tk_own(struct store *st, const char *id, char order[EV_ORDER_MAX + 1])
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q = NULL;
+	enum werr err = sq_stmt(s, SQL_OWN, &q);
+	int rc;
+
+	order[0] = '\0';
+	if (err)
+		return err;
+	rc = sq_step_read(s, q, sq_bind(q, "S", id), "unable to read a ticket", &err);
+	if (rc == SQLITE_ROW)
+		err = sq_row(s, q, "f", order, (size_t)(EV_ORDER_MAX + 1));
+	else if (rc == SQLITE_DONE)
+		err = WERR_NOT_FOUND;
+	sq_done(q);
+	return err;
+}
+
 static enum werr sq_tk_noted(struct store *st, const char *id, int64_t at)
 {
 	struct sqlite_store *s = sq(st);
@@ -107,6 +127,7 @@ static enum werr sq_tk_kpis(struct store *st, int64_t from, int64_t to, struct t
 const struct store_ticket_ops sq_ticket_ops = {
 	.tk_put = sq_tk_put,
 	.tk_get = sq_tk_get,
+	.tk_own = sq_tk_own,
 	.tk_noted = sq_tk_noted,
 	.tk_list = sq_tk_list,
 	.tk_kpis = sq_tk_kpis,

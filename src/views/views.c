@@ -273,6 +273,31 @@ static void add_task_entry(cJSON *arr, const struct task_row *t, const char *act
 	insert_at(arr, e, at);
 }
 
+enum werr view_ticket_entries(struct store *st, const char *order, cJSON *arr)
+{
+	struct ticket_row *t = NULL;
+	size_t n = 0;
+	enum werr err = store_tk_list(st, order, &t, &n);
+
+	for (size_t i = 0; !err && i < n; i++) {
+		cJSON *e = cJSON_CreateObject();
+		if (!e) {
+			err = WERR_NOMEM;
+			break;
+		}
+		cJSON_AddStringToObject(e, "outcome", "ticket");
+		cJSON_AddStringToObject(e, "ticket", t[i].ticket_id);
+		cJSON_AddStringToObject(e, "ticket_status", t[i].status);
+		cJSON_AddStringToObject(e, "matched", t[i].matched);
+		cJSON_AddStringToObject(e, "cause", t[i].cause);
+		add_opt_str(e, "link", t[i].link);
+		wtime_json_add(e, "occurred_at", t[i].opened_at);
+		insert_at(arr, e, t[i].opened_at);
+	}
+	free(t);
+	return err;
+}
+
 enum werr view_task_entries(struct store *st, const char *order, cJSON *arr)
 {
 	struct task_query q = { NULL, NULL, NULL, order, 1000 };

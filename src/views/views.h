@@ -88,6 +88,9 @@ cJSON *view_task_json(const struct task_row *t, int64_t now);
  * (the dashboard's order page shows them among the events).
  */
 enum werr view_task_entries(struct store *st, const char *order, cJSON *arr);
+/* The same for the customers' help-desk tickets about the order (docs/helpdesk.md):
+ * {"outcome":"ticket","ticket","ticket_status","matched","cause","link"?,"occurred_at"} at their opening. */
+enum werr view_ticket_entries(struct store *st, const char *order, cJSON *arr);
 
 /*
  * Every event of an order in event-time order, and one entry per key that

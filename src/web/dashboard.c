@@ -260,6 +260,17 @@ static void kpi_section(cJSON *v, const cJSON *k)
 			 ? jnum(cJSON_GetObjectItemCaseSensitive(k, "returns"), "open")
 			 : 0);
 	add_kpi(sum, "Open returns", t);
+	{
+		const cJSON *tk = cJSON_GetObjectItemCaseSensitive(k, "tickets");
+		double per = jnum(tk, "per_100_shipped");
+		if (isfinite(per))
+			snprintf(t, sizeof(t), "%.1f", per);
+		else
+			snprintf(t, sizeof(t), "n/a");
+		add_kpi(sum, "WISMO tickets per 100 shipped", t);
+		fmt_rate(jnum(tk, "linked") > 0 ? jnum(tk, "avoidable") / jnum(tk, "linked") : NAN, t, sizeof(t));
+		add_kpi(sum, "Avoidable tickets", t);
+	}
 
 	/* 1: events and failures per day */
 	n = 0;
@@ -357,6 +368,25 @@ static void kpi_section(cJSON *v, const cJSON *k)
 		ser[1] = (struct svg_series){ pass ? "overdue" : "closed", vals + CATS_MAX };
 		ch = (struct svg_chart){ pass ? "Open and overdue tasks per team" : "Exceptions opened and closed per kind",
 					 pass ? "tasks" : "exceptions", n, cats, 2, ser };
+		add_chart(charts, &ch);
+	}
+
+	/* 11 and 12 (below the returns): the tickets' causes, and what to fix first */
+	for (int pass = 0; pass < 2; pass++) {
+		const char *field = pass ? "link" : "cause";
+		size_t nt = 0;
+		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(k, "tickets"),
+									pass ? "by_link" : "by_cause")) {
+			if (nt == CATS_MAX || !jstr(x, field))
+				break;
+			cats[nt] = jstr(x, field);
+			vals[nt] = isfinite(jnum(x, "tickets")) ? jnum(x, "tickets") : 0;
+			nt++;
+		}
+		ser[0] = (struct svg_series){ "tickets", vals };
+		ch = (struct svg_chart){ pass ? "Avoidable WISMO tickets by link (what to fix first)"
+					      : "WISMO tickets by cause",
+					 "tickets", nt, cats, 1, ser };
 		add_chart(charts, &ch);
 	}
 
@@ -504,7 +534,7 @@ static void order_page(struct http_req *r, struct store *st, const char *order)
 		order = number;
 	x = cJSON_GetObjectItemCaseSensitive(a, "timeline");
 	/* the tasks' openings and closings among the events */
-	if ((err = view_task_entries(st, order, x))) {
+	if ((err = view_task_entries(st, order, x)) || (err = view_ticket_entries(st, order, x))) {
 		http_werr(r, err, store_errmsg(st));
 		cJSON_Delete(a);
 		cJSON_Delete(v);
@@ -519,6 +549,8 @@ static void order_page(struct http_req *r, struct store *st, const char *order)
 				cJSON_AddTrueToObject(e, "is_conflict");
 			if (outcome && !strcmp(outcome, "task"))
 				cJSON_AddTrueToObject(e, "is_task");
+			if (outcome && !strcmp(outcome, "ticket"))
+				cJSON_AddTrueToObject(e, "is_ticket");
 			if (app_key(r)->role == ROLE_ADMIN && cJSON_IsNumber(raw)) {
 				char url[48];
 				snprintf(url, sizeof(url), "/v1/raw/%.0f", raw->valuedouble);

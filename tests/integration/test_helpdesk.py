@@ -49,6 +49,16 @@ api_token = zd-token
 webhook_secret = {SECRET}
 order_field = 360001
 note_minutes = 0
+resolve_tasks = true
+[calendar]
+business_days = all
+[exceptions]
+sweep_seconds = 1
+[rule exception_task]
+trigger = exception:any
+channel = ticket
+audience = owner
+template = exception
 [outbox]
 poll_ms = 100
 backoff_base = 1
@@ -181,6 +191,61 @@ default_rules = false
         causes = {x["cause"]: x["tickets"] for x in t["by_cause"]}
         self.assertGreaterEqual(causes.get("conflict", 0), 1)
         self.assertIn("source:shopify", {x["link"] for x in t["by_link"]})
+
+    def task_ticket(self, order, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for t in self.zd.snapshot("tickets").values():
+                if t.get("external_id") == order:
+                    return t
+            time.sleep(0.1)
+        self.fail(f"no task ticket for {order}")
+
+    def live_tasks(self, order):
+        st, b = self.srv.get(f"/v1/tasks?order={order}&state=live")
+        return b["tasks"]
+
+    def test_8_task_tickets_both_ways(self):
+        # a label never handed over: a task, and its ticket for the warehouse
+        self.srv.post_events([ev("2101", "placed", at(100), source="shopify"),
+                              ev("2101", "label_created", at(50), source="shipstation", package="1ZZD2101",
+                                 carrier="ups")])
+        t = self.task_ticket("2101")
+        self.assertEqual(len(self.live_tasks("2101")), 1)
+        # an agent solves it in the help desk: the order's task resolves
+        body = json.dumps({"ticket": {"id": t["id"], "status": "solved", "subject": t["subject"]}}).encode()
+        st, r = self.hook(body)
+        self.assertEqual((st, r["matched"], r["order"], r["resolved_tasks"]), (200, "task_ticket", "2101", 1), r)
+        self.assertEqual(self.live_tasks("2101"), [])
+        st, b = self.srv.get("/v1/tasks?order=2101")
+        self.assertEqual((b["tasks"][0]["resolution"], b["tasks"][0]["note"]),
+                         ("manual", f"solved in the help desk (ticket {t['id']})"))
+        # the exception closes by itself on another order: its ticket is solved, with a word why
+        self.srv.post_events([ev("2102", "placed", at(100), source="shopify"),
+                              ev("2102", "label_created", at(50), source="shipstation", package="1ZZD2102",
+                                 carrier="ups")])
+        t = self.task_ticket("2102")
+        self.srv.post_events([ev("2102", "in_transit", at(0), package="1ZZD2102", carrier="ups")])
+        deadline = time.time() + 15
+        while time.time() < deadline and self.zd_ticket(t["id"])["status"] != "solved":
+            time.sleep(0.1)
+        z = self.zd_ticket(t["id"])
+        self.assertEqual(z["status"], "solved")
+        self.assertIn("has closed by itself", z["comments"][-1])
+
+    def test_7_the_monthly_report(self):
+        month = time.strftime("%Y-%m", time.gmtime())
+        r = self.srv.cli("report", "--month", month)
+        self.assertIn(f"Where-is-my-order tickets, {month}", r.stdout)
+        self.assertIn("What to fix first", r.stdout)
+        self.assertRegex(r.stdout, r"1\s+source:shopify\s+1\s+")
+        self.assertRegex(r.stdout, r"Tickets linked to an order\s+[0-9.]+ per 100 orders shipped")
+        h = self.srv.cli("report", "--month", month, "--format", "html").stdout
+        self.assertTrue(h.startswith("<!doctype html>"))
+        self.assertIn("<td>source:shopify</td>", h)
+        bad = self.srv.cli("report", "--month", "2026-13", check=False)
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("usage:", bad.stderr)
 
 
 if __name__ == "__main__":

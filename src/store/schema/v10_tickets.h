@@ -7,7 +7,10 @@
  *                was opened, and when wismo last planned a change note on
  *                it (noted_at: the notes' spacing).  Not a projection of the event log: the help
  *                desk's word, kept like the outbox.  No subject, body or
- *                requester is kept. */
+ *                requester is kept.
+ *  tickets       (migration 4, the tickets wismo opens for its tasks) gains
+ *                an index on the ticket id: the help desk's word on one of
+ *                them finds its order. */
 #ifndef WISMO_SCHEMA_V10_TICKETS_H
 #define WISMO_SCHEMA_V10_TICKETS_H
 #define SCHEMA_V10_TICKETS \
@@ -23,5 +26,6 @@
 	"  updated_at INTEGER NOT NULL," \
 	"  noted_at INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;" \
 	"CREATE INDEX help_tickets_order ON help_tickets(order_no) WHERE order_no <> '';" \
-	"CREATE INDEX help_tickets_opened ON help_tickets(opened_at);"
+	"CREATE INDEX help_tickets_opened ON help_tickets(opened_at);" \
+	"CREATE INDEX tickets_ticket_id ON tickets(ticket_id);"
 #endif
