@@ -442,15 +442,12 @@ static enum werr resolve_tasks(struct helpdesk *h, const char *order, const char
 /* A resolved task's word on its order's ticket: a comment, or the ticket
  * solved when no live task of the order remains (core/exceptions.h: the
  * owning team's ticket, opened by the exception_task rule). */
-static enum werr task_ticket_notes(struct helpdesk *h, struct store *st, const struct order_state *o, int64_t now)
+static enum werr task_ticket_notes(struct store *st, const struct order_state *o, const struct task_row *t, size_t nt,
+				   int64_t now)
 {
-	struct task_query q = { NULL, NULL, NULL, o->order, 1000 };
-	struct task_row *t = NULL;
-	size_t nt = 0, live = 0;
-	enum werr err;
+	size_t live = 0;
+	enum werr err = WERR_OK;
 
-	if ((err = store_task_list(st, &q, &t, &nt)))
-		return err;
 	for (size_t i = 0; i < nt; i++)
 		live += strcmp(t[i].state, "resolved") != 0;
 	for (size_t i = 0; i < nt && !err; i++) {
@@ -482,8 +479,13 @@ static enum werr task_ticket_notes(struct helpdesk *h, struct store *st, const s
 		err = store_outbox_put(st, &row, &dup);
 		free(view);
 	}
-	free(t);
 	return err;
+}
+
+/* Whether task t closed by itself in this batch (its exception closed). */
+static bool closed_now(const struct task_row *t, int64_t now)
+{
+	return !strcmp(t->state, "resolved") && t->resolved_at == now && !strcmp(t->resolution, "auto");
 }
 
 /* ---- the webhook ---- */
@@ -646,13 +648,15 @@ enum werr helpdesk_project(void *ctx, struct store *st, const struct order_state
 	struct ticket_row *tk = NULL;
 	struct rules_milestone ms[32];
 	struct exception_row *xr = NULL;
-	size_t n = 0, nms, nx = 0;
+	struct task_query q = { NULL, NULL, NULL, o->order, 1000 };
+	struct task_row *tasks = NULL;
+	size_t n = 0, nms, nx = 0, nt = 0;
 	enum werr err = WERR_OK;
 
 	if (!h->notes)
 		return WERR_OK;
-	if ((err = task_ticket_notes(h, st, o, now)))
-		return err;
+	if ((err = store_task_list(st, &q, &tasks, &nt)) || (err = task_ticket_notes(st, o, tasks, nt, now)))
+		goto out_tk;
 	if (!h->cfg->webhook_secret[0] || (err = store_tk_list(st, o->order, &tk, &n)) || !n)
 		goto out_tk;
 	if ((err = store_exc_list(st, o->order, (int)exceptions_max(o) + 1, &xr, &nx)))
@@ -663,21 +667,27 @@ enum werr helpdesk_project(void *ctx, struct store *st, const struct order_state
 		int64_t next = now;
 		if (!strcmp(t->status, "solved") || !strcmp(t->status, "closed"))
 			continue;
-		/* each milestone and exception newer than the ticket, once; spaced */
-		for (size_t k = 0; k < nms + nx && !err; k++) {
+		/* each milestone, exception opened and exception closed since the ticket, once; spaced */
+		for (size_t k = 0; k < nms + nx + nt && !err; k++) {
 			char key[96], change[96], *view;
 			struct outbox_row row;
 			bool dup;
-			int64_t at = k < nms ? ms[k].at : xr[k - nms].since;
+			int64_t at = k < nms ? ms[k].at : k < nms + nx ? xr[k - nms].since : tasks[k - nms - nx].resolved_at;
+			if (k >= nms + nx && !closed_now(&tasks[k - nms - nx], now))
+				continue;
 			if (at <= t->opened_at)
 				continue;
 			if (k < nms) {
 				snprintf(key, sizeof(key), "note:%.40s", ms[k].key);
 				snprintf(change, sizeof(change), "%s", ms[k].trigger);
-			} else {
+			} else if (k < nms + nx) {
 				snprintf(key, sizeof(key), "note:exc:%.24s:%.20s@%lld", xr[k - nms].kind, xr[k - nms].package,
 					 (long long)(xr[k - nms].since / 60000));
 				snprintf(change, sizeof(change), "exception %s opened", xr[k - nms].kind);
+			} else {
+				const struct task_row *tr = &tasks[k - nms - nx];
+				snprintf(key, sizeof(key), "note:closed:%lld", (long long)tr->id);
+				snprintf(change, sizeof(change), "exception %s closed", tr->kind);
 			}
 			if (t->noted_at && next < t->noted_at + (int64_t)h->cfg->note_minutes * 60000)
 				next = t->noted_at + (int64_t)h->cfg->note_minutes * 60000;
@@ -703,5 +713,6 @@ enum werr helpdesk_project(void *ctx, struct store *st, const struct order_state
 	free(xr);
 out_tk:
 	free(tk);
+	free(tasks);
 	return err;
 }

@@ -628,6 +628,11 @@ struct store_ticket_ops {
 	/* The order whose task ticket (the one wismo opened, store_ticket_get)
 	 * is ticket_id, or WERR_NOT_FOUND. */
 	enum werr (*tk_own)(struct store *st, const char *ticket_id, char order[EV_ORDER_MAX + 1]);
+	/* The first time order's tracking page was opened (kept once). */
+	enum werr (*open_put)(struct store *st, const char *order, int64_t at);
+	/* Orders delivered in [from, to), and how many of them had their
+	 * tracking page opened. */
+	enum werr (*open_counts)(struct store *st, int64_t from, int64_t to, int64_t *delivered, int64_t *opened);
 	/* Records that a change note was planned on the ticket at at. */
 	enum werr (*tk_noted)(struct store *st, const char *ticket_id, int64_t at);
 	/* The tickets of order, newest first (free()). */
@@ -778,6 +783,8 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_tk_put(st, ...)          ((st)->ops->tickets->tk_put((st), __VA_ARGS__))
 #define store_tk_get(st, ...)          ((st)->ops->tickets->tk_get((st), __VA_ARGS__))
 #define store_tk_own(st, ...)          ((st)->ops->tickets->tk_own((st), __VA_ARGS__))
+#define store_open_put(st, ...)        ((st)->ops->tickets->open_put((st), __VA_ARGS__))
+#define store_open_counts(st, ...)     ((st)->ops->tickets->open_counts((st), __VA_ARGS__))
 #define store_tk_noted(st, ...)        ((st)->ops->tickets->tk_noted((st), __VA_ARGS__))
 #define store_tk_list(st, ...)         ((st)->ops->tickets->tk_list((st), __VA_ARGS__))
 #define store_tk_kpis(st, ...)         ((st)->ops->tickets->tk_kpis((st), __VA_ARGS__))

@@ -22,6 +22,10 @@ static const char SQL_EXISTS[] = "SELECT 1 FROM help_tickets WHERE ticket_id = ?
 #define COLS "SELECT ticket_id, order_no, matched, status, cause, link, carrier, opened_at, updated_at, noted_at" \
 	     " FROM help_tickets"
 static const char SQL_OWN[] = "SELECT order_no FROM tickets WHERE ticket_id = ?1 LIMIT 1";
+static const char SQL_OPEN_PUT[] = "INSERT INTO page_opens(order_no, first_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+static const char SQL_OPEN_COUNTS[] =
+	"SELECT count(*), count(p.order_no) FROM orders o LEFT JOIN page_opens p ON p.order_no = o.order_no"
+	" WHERE o.delivered_at >= ?1 AND o.delivered_at < ?2";
 static const char SQL_NOTED[] = "UPDATE help_tickets SET noted_at = ?2 WHERE ticket_id = ?1";
 static const char SQL_GET[] = COLS " WHERE ticket_id = ?1";
 static const char SQL_LIST[] = COLS " WHERE order_no = ?1 AND order_no <> '' ORDER BY opened_at DESC, ticket_id";
@@ -95,6 +99,32 @@ static enum werr sq_tk_own(struct store *st, const char *id, char order[EV_ORDER
 	return err;
 }
 
+static enum werr sq_open_put(struct store *st, const char *order, int64_t at)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q = NULL;
+	enum werr err = sq_stmt(s, SQL_OPEN_PUT, &q);
+
+	return err ? err : sq_step_write(s, q, sq_bind(q, "Si", order, at), "unable to record a page open", NULL);
+}
+
+static enum werr sq_open_counts(struct store *st, int64_t from, int64_t to, int64_t *delivered, int64_t *opened)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q = NULL;
+	enum werr err = sq_stmt(s, SQL_OPEN_COUNTS, &q);
+	int rc;
+
+	*delivered = *opened = 0;
+	if (err)
+		return err;
+	rc = sq_step_read(s, q, sq_bind(q, "ii", from, to), "unable to count page opens", &err);
+	if (rc == SQLITE_ROW)
+		err = sq_row(s, q, "ii", delivered, opened);
+	sq_done(q);
+	return err;
+}
+
 static enum werr sq_tk_noted(struct store *st, const char *id, int64_t at)
 {
 	struct sqlite_store *s = sq(st);
@@ -128,6 +158,8 @@ const struct store_ticket_ops sq_ticket_ops = {
 	.tk_put = sq_tk_put,
 	.tk_get = sq_tk_get,
 	.tk_own = sq_tk_own,
+	.open_put = sq_open_put,
+	.open_counts = sq_open_counts,
 	.tk_noted = sq_tk_noted,
 	.tk_list = sq_tk_list,
 	.tk_kpis = sq_tk_kpis,

@@ -102,5 +102,20 @@ enum werr view_kpis_tickets(struct store *st, int64_t from, int64_t to, cJSON *r
 	if (!counts_json(x, "by_cause", "cause", causes, ncauses) || !counts_json(x, "by_link", "link", links, nlinks) ||
 	    !counts_json(x, "by_carrier", "carrier", carriers, ncarriers))
 		return WERR_NOMEM;
+	/* self-service: of the orders delivered in the range, those whose customer opened the page */
+	{
+		int64_t delivered, opened;
+		cJSON *s;
+		if ((err = store_open_counts(st, from, to, &delivered, &opened)))
+			return err;
+		if (!(s = cJSON_AddObjectToObject(x, "self_service")))
+			return WERR_NOMEM;
+		cJSON_AddNumberToObject(s, "orders_delivered", (double)delivered);
+		cJSON_AddNumberToObject(s, "tracking_page_opened", (double)opened);
+		if (delivered)
+			cJSON_AddNumberToObject(s, "share", (double)opened / (double)delivered);
+		else
+			cJSON_AddNullToObject(s, "share");
+	}
 	return WERR_OK;
 }

@@ -160,7 +160,8 @@ enum werr view_kpis_returns(struct store *st, int64_t from, int64_t to, cJSON *r
  * Adds to root the WISMO-ticket figures (kpi_tickets.c), after cycle_time:
  *   "tickets": {"opened":n,"linked":n,"ambiguous":n,"orders_shipped":n,"per_100_shipped":x|null,
  *               "avoidable":n,"by_cause":[{"cause","tickets"}],"by_link":[{"link","tickets"}],
- *               "by_carrier":[{"carrier","tickets"}]}
+ *               "by_carrier":[{"carrier","tickets"}],
+ *               "self_service":{"orders_delivered":n,"tracking_page_opened":n,"share":x|null}}
  * Tickets opened in [from, to); causes at the moment each was opened
  * (core/ticket.h); by_link: the avoidable ones, most first.
  */

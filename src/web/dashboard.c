@@ -270,6 +270,8 @@ static void kpi_section(cJSON *v, const cJSON *k)
 		add_kpi(sum, "WISMO tickets per 100 shipped", t);
 		fmt_rate(jnum(tk, "linked") > 0 ? jnum(tk, "avoidable") / jnum(tk, "linked") : NAN, t, sizeof(t));
 		add_kpi(sum, "Avoidable tickets", t);
+		fmt_rate(jnum(cJSON_GetObjectItemCaseSensitive(tk, "self_service"), "share"), t, sizeof(t));
+		add_kpi(sum, "Delivered orders whose tracking page was opened", t);
 	}
 
 	/* 1: events and failures per day */

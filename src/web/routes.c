@@ -46,7 +46,9 @@ enum werr web_new(struct app *app, const struct web_config *cfg, struct web **ou
 	unsigned per = cfg->lookups_per_minute > 0 ? (unsigned)cfg->lookups_per_minute : 10;
 
 	*out = NULL;
-	if (!w || !(w->lookups = ratelimit_new(RATE_SLOTS, per, per))) {
+	if (!w || !(w->lookups = ratelimit_new(RATE_SLOTS, per, per)) || !(w->opens = web_opens_new())) {
+		if (w)
+			ratelimit_free(w->lookups);
 		free(w);
 		return WERR_NOMEM;
 	}
@@ -61,6 +63,7 @@ void web_free(struct web *w)
 	if (!w)
 		return;
 	ratelimit_free(w->lookups);
+	web_opens_free(w->opens);
 	free(w);
 }
 

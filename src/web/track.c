@@ -795,6 +795,7 @@ enum http_result web_track_page(struct http_req *r)
 	}
 	http_add_header(r, "Cache-Control", "no-store, private");
 	page_send(r, 200, "track", v);
+	web_opens_note(web_of(r)->opens, web_app(r), order, clock_wall_ms());
 out:
 	cJSON_Delete(v);
 	cJSON_Delete(o);

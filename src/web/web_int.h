@@ -6,12 +6,14 @@
 #define WISMO_WEB_INT_H
 
 #include "../app/auth.h"
+#include "opens.h"
 #include "web.h"
 
 struct web {
 	struct app *app;
 	struct web_config cfg;
 	struct ratelimit *lookups; /* the lookup form's budget per client */
+	struct web_opens *opens;   /* the orders whose tracking page was opened (opens.h) */
 };
 
 static inline struct web *web_of(struct http_req *r)

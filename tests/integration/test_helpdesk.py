@@ -20,6 +20,7 @@ from harness import Server, ev, main  # noqa: E402
 from receivers import HttpReceiver  # noqa: E402
 
 SECRET = "zd-webhook-signing-secret"
+LINK = "helpdesk-link-secret"
 
 
 def at(hours_ago):
@@ -45,6 +46,8 @@ class Helpdesk(unittest.TestCase):
 base_url = {cls.zd.url}
 email = agent@shop.example
 api_token = zd-token
+[web]
+link_secret = {LINK}
 [tickets]
 webhook_secret = {SECRET}
 order_field = 360001
@@ -183,7 +186,17 @@ default_rules = false
         self.assertEqual((st, r["error"]["code"]), (400, "malformed_json"))
 
     def test_6_kpis(self):
+        # the customer of 2005 (delivered) opened the tracking page
+        from test_track import make_token  # noqa: E402
+        self.srv.post_events([ev("2005", "delivered", at(8), package="1ZZD2005", carrier="ups")])
+        for _ in range(2):
+            st, _ = self.srv.request("GET", "/track/" + make_token("2005", int(time.time()) + 3600, secret=LINK),
+                                     key=None)
+            self.assertEqual(st, 200)
         st, k = self.srv.get("/v1/kpis")
+        s = k["tickets"]["self_service"]
+        self.assertEqual(s["tracking_page_opened"], 1)
+        self.assertGreaterEqual(s["orders_delivered"], 1)
         t = k["tickets"]
         self.assertGreaterEqual(t["opened"], 6)
         self.assertGreaterEqual(t["linked"], 5)
@@ -232,6 +245,22 @@ default_rules = false
         z = self.zd_ticket(t["id"])
         self.assertEqual(z["status"], "solved")
         self.assertIn("has closed by itself", z["comments"][-1])
+
+    def test_9_an_exception_closing_is_a_change_too(self):
+        self.srv.post_events([ev("2201", "placed", at(60), source="shopify"),
+                              ev("2201", "label_created", at(50), source="shipstation", package="1ZZD2201",
+                                 carrier="ups")])
+        st, r = self.hook(self.ticket(5201, subject="Order 2201 has not moved"))
+        self.assertEqual((r["order"], r["cause"]), ("2201", "stale"))
+        t = self.wait_comments(5201, 1)
+        self.assertIn("not_handed_over", t["comments"][0])  # the open exception, with its owner
+        self.srv.post_events([ev("2201", "in_transit", at(0), package="1ZZD2201", carrier="ups")])
+        deadline = time.time() + 15
+        while time.time() < deadline and not any("exception not_handed_over closed" in c
+                                                 for c in self.zd_ticket(5201)["comments"]):
+            time.sleep(0.1)
+        self.assertTrue(any("exception not_handed_over closed" in c for c in self.zd_ticket(5201)["comments"]),
+                        self.zd_ticket(5201)["comments"])
 
     def test_7_the_monthly_report(self):
         month = time.strftime("%Y-%m", time.gmtime())

@@ -8,6 +8,8 @@
  *                it (noted_at: the notes' spacing).  Not a projection of the event log: the help
  *                desk's word, kept like the outbox.  No subject, body or
  *                requester is kept.
+ *  page_opens    the orders whose customer opened the tracking page, and when
+ *                first: the self-service share of the ticket figures.
  *  tickets       (migration 4, the tickets wismo opens for its tasks) gains
  *                an index on the ticket id: the help desk's word on one of
  *                them finds its order. */
@@ -27,5 +29,8 @@
 	"  noted_at INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;" \
 	"CREATE INDEX help_tickets_order ON help_tickets(order_no) WHERE order_no <> '';" \
 	"CREATE INDEX help_tickets_opened ON help_tickets(opened_at);" \
-	"CREATE INDEX tickets_ticket_id ON tickets(ticket_id);"
+	"CREATE INDEX tickets_ticket_id ON tickets(ticket_id);" \
+	"CREATE TABLE page_opens (" \
+	"  order_no TEXT PRIMARY KEY," \
+	"  first_at INTEGER NOT NULL) WITHOUT ROWID;"
 #endif
