@@ -50,6 +50,10 @@ enum http_result api_post_consent(struct http_req *r);
 enum http_result api_post_erasure(struct http_req *r);
 enum http_result api_post_export(struct http_req *r);
 enum http_result api_tasks(struct http_req *r);
+/* ,"name":"value" into b; null for "" (json_out.c). */
+void api_put_str(struct buf *b, const char *name, const char *v);
+/* ,"name":"RFC 3339" into b; null for 0. */
+void api_put_time(struct buf *b, const char *name, int64_t t);
 enum http_result api_returns(struct http_req *r);
 enum http_result api_post_predictions(struct http_req *r);
 /* A task as the API shows it (tasks.c); overdue at now. */

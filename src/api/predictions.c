@@ -61,14 +61,6 @@ static int cmp_quote(const void *a, const void *b)
 	return c ? c : strcmp(x->carrier, y->carrier) ? strcmp(x->carrier, y->carrier) : strcmp(x->service, y->service);
 }
 
-static void put_time(struct buf *b, const char *name, int64_t t)
-{
-	char ts[WTIME_BUFSZ];
-
-	buf_printf(b, ",\"%s\":", name);
-	buf_json_str(b, wtime_format(t, ts));
-}
-
 enum http_result api_post_predictions(struct http_req *r)
 {
 	struct app *a = api_app(r);
@@ -119,7 +111,7 @@ enum http_result api_post_predictions(struct http_req *r)
 	buf_json_str(&b, where.origin);
 	buf_puts(&b, ",\"destination\":");
 	buf_json_str(&b, where.destination);
-	put_time(&b, "ship_date", shipped);
+	api_put_time(&b, "ship_date", shipped);
 	buf_puts(&b, ",\"predictions\":[");
 	for (size_t i = 0; i < n; i++) {
 		buf_puts(&b, i ? ",{\"carrier\":" : "{\"carrier\":");
@@ -129,9 +121,9 @@ enum http_result api_post_predictions(struct http_req *r)
 			buf_json_str(&b, q[i].service);
 		else
 			buf_puts(&b, "null");
-		put_time(&b, "earliest", q[i].pred.earliest);
-		put_time(&b, "likely", q[i].pred.likely);
-		put_time(&b, "latest", q[i].pred.latest);
+		api_put_time(&b, "earliest", q[i].pred.earliest);
+		api_put_time(&b, "likely", q[i].pred.likely);
+		api_put_time(&b, "latest", q[i].pred.latest);
 		buf_printf(&b, ",\"lane_level\":%d,\"samples\":%zu}", q[i].pred.level, q[i].pred.n);
 	}
 	buf_puts(&b, "]}");

@@ -20,33 +20,12 @@
 
 #include "../base/clock.h"
 #include "../base/crypto.h"
-#include "../base/wtime.h"
 #include "../core/return_request.h"
 #include "api_int.h"
 #include "../base/banned.h"
 
 #define LIST_DEFAULT 100
 #define LIST_MAX 1000
-
-static void put_time(struct buf *b, const char *name, int64_t t)
-{
-	char ts[WTIME_BUFSZ];
-
-	buf_printf(b, ",\"%s\":", name);
-	if (t)
-		buf_json_str(b, wtime_format(t, ts));
-	else
-		buf_puts(b, "null");
-}
-
-static void put_str(struct buf *b, const char *name, const char *v, bool first)
-{
-	buf_printf(b, "%s\"%s\":", first ? "" : ",", name);
-	if (v[0])
-		buf_json_str(b, v);
-	else
-		buf_puts(b, "null");
-}
 
 static int state_valid(const char *s)
 {
@@ -77,16 +56,16 @@ static enum http_result list_returns(struct http_req *r)
 	buf_puts(b, "{\"returns\":[");
 	for (size_t i = 0; i < n; i++) {
 		const struct return_row *x = &rows[i];
-		buf_puts(b, i ? ",{" : "{");
-		put_str(b, "id", x->id, true);
-		put_str(b, "order", x->order, false);
-		put_str(b, "state", x->state, false);
-		put_str(b, "reason", x->reason, false);
-		put_str(b, "disposition", x->disposition, false);
-		put_time(b, "requested_at", x->requested_at);
-		put_time(b, "received_at", x->received_at);
-		put_time(b, "resolved_at", x->resolved_at);
-		put_time(b, "updated_at", x->updated_at);
+		buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
+		buf_json_str(b, x->id);
+		api_put_str(b, "order", x->order);
+		api_put_str(b, "state", x->state);
+		api_put_str(b, "reason", x->reason);
+		api_put_str(b, "disposition", x->disposition);
+		api_put_time(b, "requested_at", x->requested_at);
+		api_put_time(b, "received_at", x->received_at);
+		api_put_time(b, "resolved_at", x->resolved_at);
+		api_put_time(b, "updated_at", x->updated_at);
 		buf_putc(b, '}');
 	}
 	buf_puts(b, "]}");

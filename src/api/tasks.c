@@ -22,7 +22,6 @@
 
 #include "../base/clock.h"
 #include "../base/num.h"
-#include "../base/wtime.h"
 #include "../core/exceptions.h"
 #include "api_int.h"
 #include "../http/sse.h"
@@ -32,44 +31,24 @@
 #define LIST_DEFAULT 100
 #define LIST_MAX 1000
 
-static void put_time(struct buf *b, const char *name, int64_t t)
-{
-	char ts[WTIME_BUFSZ];
-
-	buf_printf(b, ",\"%s\":", name);
-	if (t)
-		buf_json_str(b, wtime_format(t, ts));
-	else
-		buf_puts(b, "null");
-}
-
-static void put_str(struct buf *b, const char *name, const char *v)
-{
-	buf_printf(b, ",\"%s\":", name);
-	if (v[0])
-		buf_json_str(b, v);
-	else
-		buf_puts(b, "null");
-}
-
 void api_task_json(struct buf *b, const struct task_row *t, int64_t now)
 {
 	buf_printf(b, "{\"id\":%lld", (long long)t->id);
-	put_str(b, "order", t->order);
-	put_str(b, "kind", t->kind);
-	put_str(b, "package", t->package);
-	put_str(b, "team", t->team);
-	put_str(b, "priority", t->priority);
-	put_str(b, "state", t->state);
-	put_str(b, "assignee", t->assignee);
-	put_str(b, "reason", t->reason);
-	put_time(b, "since", t->since);
-	put_time(b, "opened_at", t->opened_at);
-	put_time(b, "due_at", t->due_at);
-	put_time(b, "acknowledged_at", t->acked_at);
-	put_time(b, "resolved_at", t->resolved_at);
-	put_str(b, "resolution", t->resolution);
-	put_str(b, "note", t->note);
+	api_put_str(b, "order", t->order);
+	api_put_str(b, "kind", t->kind);
+	api_put_str(b, "package", t->package);
+	api_put_str(b, "team", t->team);
+	api_put_str(b, "priority", t->priority);
+	api_put_str(b, "state", t->state);
+	api_put_str(b, "assignee", t->assignee);
+	api_put_str(b, "reason", t->reason);
+	api_put_time(b, "since", t->since);
+	api_put_time(b, "opened_at", t->opened_at);
+	api_put_time(b, "due_at", t->due_at);
+	api_put_time(b, "acknowledged_at", t->acked_at);
+	api_put_time(b, "resolved_at", t->resolved_at);
+	api_put_str(b, "resolution", t->resolution);
+	api_put_str(b, "note", t->note);
 	buf_printf(b, ",\"overdue\":%s}", strcmp(t->state, "resolved") && now > t->due_at ? "true" : "false");
 }
 

@@ -13,50 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counts.h"
 #include "views.h"
 #include "../core/kpi.h"
 #include "../core/returns.h"
 #include "../base/banned.h"
-
-struct word_count {
-	char word[EV_REASON_MAX + 1];
-	int64_t n;
-};
-
-static void count(struct word_count *w, size_t cap, size_t *n, const char *word)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp(w[i].word, word)) {
-			w[i].n++;
-			return;
-		}
-	if (*n < cap) {
-		snprintf(w[*n].word, sizeof(w[*n].word), "%s", word);
-		w[(*n)++].n = 1;
-	}
-}
-
-static int cmp_count(const void *a, const void *b)
-{
-	const struct word_count *x = a, *y = b;
-	return x->n != y->n ? (x->n < y->n ? 1 : -1) : strcmp(x->word, y->word);
-}
-
-static bool counts_json(cJSON *o, const char *name, const char *key, struct word_count *w, size_t n)
-{
-	cJSON *a = cJSON_AddArrayToObject(o, name), *x;
-
-	qsort(w, n, sizeof(*w), cmp_count);
-	for (size_t i = 0; a && i < n; i++) {
-		if (!(x = cJSON_CreateObject()) || !cJSON_AddItemToArray(a, x)) {
-			cJSON_Delete(x);
-			return false;
-		}
-		cJSON_AddStringToObject(x, key, w[i].word);
-		cJSON_AddNumberToObject(x, "returns", (double)w[i].n);
-	}
-	return a != NULL;
-}
 
 /* {"n", "p50_ms", "p90_ms"} of s (sorted here). */
 static void add_dist(cJSON *o, const char *name, struct kpi_samples *s)
@@ -80,8 +41,8 @@ static void add_dist(cJSON *o, const char *name, struct kpi_samples *s)
 
 enum werr view_kpis_returns(struct store *st, int64_t from, int64_t to, cJSON *root)
 {
-	struct word_count reasons[32], disps[DISP__COUNT], states[RET__COUNT];
-	size_t nreasons = 0, ndisps = 0, nstates = 0, n = 0;
+	struct counts reasons = { 0 }, disps = { 0 }, states = { 0 };
+	size_t n = 0;
 	struct kpi_samples cycle = { 0 }, r2r = { 0 };
 	int64_t requested = 0, received = 0, resolved = 0, live = 0, delivered = 0;
 	struct return_row *rows = NULL;
@@ -98,11 +59,11 @@ enum werr view_kpis_returns(struct store *st, int64_t from, int64_t to, cJSON *r
 		int s = ret_step_from_name(r->state);
 		if (in_req) {
 			requested++;
-			count(reasons, sizeof(reasons) / sizeof(reasons[0]), &nreasons, r->reason[0] ? r->reason : "none");
+			counts_bump(&reasons, r->reason[0] ? r->reason : "none");
 		}
 		received += r->received_at >= from && r->received_at < to;
 		if (r->disposition[0] && r->received_at >= from && r->received_at < to)
-			count(disps, DISP__COUNT, &ndisps, r->disposition);
+			counts_bump(&disps, r->disposition);
 		if (in_res) {
 			resolved++;
 			if (r->requested_at && r->resolved_at >= r->requested_at)
@@ -113,7 +74,7 @@ enum werr view_kpis_returns(struct store *st, int64_t from, int64_t to, cJSON *r
 		if (s >= 0 && ret_step_rank((enum ret_step)s) >= 0 && ret_step_rank((enum ret_step)s) < 7 &&
 		    s != RET_REJECTED) {
 			live++;
-			count(states, RET__COUNT, &nstates, r->state);
+			counts_bump(&states, r->state);
 		}
 	}
 	free(rows);
@@ -136,9 +97,9 @@ enum werr view_kpis_returns(struct store *st, int64_t from, int64_t to, cJSON *r
 	add_dist(x, "cycle_time", &cycle);
 	add_dist(x, "receipt_to_refund", &r2r);
 	cJSON_AddNumberToObject(x, "open", (double)live);
-	if (!counts_json(x, "by_reason", "reason", reasons, nreasons) ||
-	    !counts_json(x, "by_disposition", "disposition", disps, ndisps) ||
-	    !counts_json(x, "open_by_state", "state", states, nstates))
+	if (!counts_json(x, "by_reason", "reason", "returns", &reasons) ||
+	    !counts_json(x, "by_disposition", "disposition", "returns", &disps) ||
+	    !counts_json(x, "open_by_state", "state", "returns", &states))
 		goto out;
 	err = WERR_OK;
 out:

@@ -13,57 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counts.h"
 #include "views.h"
-#include "../core/kpi.h"
-#include "../core/ticket.h"
 #include "../base/banned.h"
-
-#define WORDS_MAX 64
-
-struct count {
-	char key[80];
-	int64_t n;
-};
-
-static void bump(struct count *c, size_t *n, const char *key)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp(c[i].key, key)) {
-			c[i].n++;
-			return;
-		}
-	if (*n < WORDS_MAX) {
-		snprintf(c[*n].key, sizeof(c[*n].key), "%s", key);
-		c[(*n)++].n = 1;
-	}
-}
-
-static int cmp_count(const void *a, const void *b)
-{
-	const struct count *x = a, *y = b;
-	return x->n != y->n ? (x->n < y->n ? 1 : -1) : strcmp(x->key, y->key);
-}
-
-static bool counts_json(cJSON *o, const char *name, const char *key, struct count *c, size_t n)
-{
-	cJSON *a = cJSON_AddArrayToObject(o, name), *x;
-
-	qsort(c, n, sizeof(*c), cmp_count);
-	for (size_t i = 0; a && i < n; i++) {
-		if (!(x = cJSON_CreateObject()) || !cJSON_AddItemToArray(a, x)) {
-			cJSON_Delete(x);
-			return false;
-		}
-		cJSON_AddStringToObject(x, key, c[i].key);
-		cJSON_AddNumberToObject(x, "tickets", (double)c[i].n);
-	}
-	return a != NULL;
-}
 
 enum werr view_kpis_tickets(struct store *st, int64_t from, int64_t to, cJSON *root)
 {
-	struct count causes[WORDS_MAX], links[WORDS_MAX], carriers[WORDS_MAX];
-	size_t ncauses = 0, nlinks = 0, ncarriers = 0, n = 0;
+	struct counts causes = { 0 }, links = { 0 }, carriers = { 0 };
+	size_t n = 0;
 	int64_t linked = 0, ambiguous = 0, avoidable = 0, shipped = 0;
 	struct ticket_row *rows = NULL;
 	const cJSON *cyc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "cycle_time"), "n");
@@ -78,11 +35,11 @@ enum werr view_kpis_tickets(struct store *st, int64_t from, int64_t to, cJSON *r
 		if (!r->order[0])
 			continue;
 		linked++;
-		bump(causes, &ncauses, r->cause);
-		bump(carriers, &ncarriers, r->carrier[0] ? r->carrier : "none");
+		counts_bump(&causes, r->cause);
+		counts_bump(&carriers, r->carrier[0] ? r->carrier : "none");
 		if (strcmp(r->cause, "healthy")) {
 			avoidable++;
-			bump(links, &nlinks, r->link[0] ? r->link : r->cause);
+			counts_bump(&links, r->link[0] ? r->link : r->cause);
 		}
 	}
 	free(rows);
@@ -99,8 +56,9 @@ enum werr view_kpis_tickets(struct store *st, int64_t from, int64_t to, cJSON *r
 	else
 		cJSON_AddNullToObject(x, "per_100_shipped");
 	cJSON_AddNumberToObject(x, "avoidable", (double)avoidable);
-	if (!counts_json(x, "by_cause", "cause", causes, ncauses) || !counts_json(x, "by_link", "link", links, nlinks) ||
-	    !counts_json(x, "by_carrier", "carrier", carriers, ncarriers))
+	if (!counts_json(x, "by_cause", "cause", "tickets", &causes) ||
+	    !counts_json(x, "by_link", "link", "tickets", &links) ||
+	    !counts_json(x, "by_carrier", "carrier", "tickets", &carriers))
 		return WERR_NOMEM;
 	/* self-service: of the orders delivered in the range, those whose customer opened the page */
 	{
