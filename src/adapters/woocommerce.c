@@ -543,12 +543,47 @@ static enum werr wc_verify(const struct hook_request *rq, const char *secret, in
 	return WERR_OK;
 }
 
+/*
+ * Stores still on WooCommerce's legacy REST API (v3, WooCommerce 2.x and the
+ * "legacy REST API" plugin) send the order wrapped, {"order": {...}}, with
+ * the older names: order_number, created_at, updated_at, completed_at (UTC,
+ * with Z), billing_address, shipping_address.  The order is taken out of its
+ * wrapper and its members renamed to today's, so one reader serves both.
+ * Returns the order to read (owned by root), or NULL with out->reason set
+ * for a legacy body wismo cannot read.
+ */
+static cJSON *legacy_order(cJSON *root, struct adapter_out *out)
+{
+	static const char *const names[][2] = {
+		{ "order_number", "number" },	     { "created_at", "date_created_gmt" },
+		{ "updated_at", "date_modified_gmt" }, { "completed_at", "date_completed_gmt" },
+		{ "billing_address", "billing" },     { "shipping_address", "shipping" },
+	};
+	cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "order");
+
+	if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "orders"))) {
+		adapter_fail(out, "a WooCommerce legacy REST API list of orders ({\"orders\": [...]}) is not a webhook "
+				  "body: send one order per webhook (API v3 or later, or the legacy {\"order\": {...}})");
+		return NULL;
+	}
+	if (!cJSON_IsObject(o))
+		return root;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(o, names[i][0]);
+		if (v && !cJSON_GetObjectItemCaseSensitive(o, names[i][1]))
+			cJSON_AddItemToObject(o, names[i][1], v);
+		else
+			cJSON_Delete(v);
+	}
+	return o;
+}
+
 static enum werr wc_parse(const struct adapter_env *env, const struct hook_request *rq, struct adapter_out *out)
 {
 	struct ctx c = { env, out };
 	size_t at = 0;
 	const char *topic;
-	cJSON *o;
+	cJSON *o, *body;
 	enum werr e = WERR_OK;
 
 	if (is_form_ping(rq->body, rq->len))
@@ -560,13 +595,17 @@ static enum werr wc_parse(const struct adapter_env *env, const struct hook_reque
 		e = adapter_fail(out, "body is not a JSON object");
 		goto out;
 	}
+	if (!(body = legacy_order(o, out))) {
+		e = WERR_INVALID;
+		goto out;
+	}
 	/* the JSON form of the ping: {"webhook_id": N} */
-	if (adapter_json_has(o, "webhook_id") && !adapter_json_has(o, "id"))
+	if (adapter_json_has(body, "webhook_id") && !adapter_json_has(body, "id"))
 		goto out;
 	topic = header(rq, "X-WC-Webhook-Topic");
 	if (!topic || !topic[0]) {
-		if (!adapter_json_has(o, "id") || !adapter_json_has(o, "status") ||
-		    !(adapter_json_has(o, "number") || adapter_json_has(o, "order_key") || adapter_json_has(o, "line_items"))) {
+		if (!adapter_json_has(body, "id") || !adapter_json_has(body, "status") ||
+		    !(adapter_json_has(body, "number") || adapter_json_has(body, "order_key") || adapter_json_has(body, "line_items"))) {
 			e = adapter_fail(out, "no X-WC-Webhook-Topic, and the body is not an order");
 			goto out;
 		}
@@ -574,9 +613,9 @@ static enum werr wc_parse(const struct adapter_env *env, const struct hook_reque
 	}
 	if (!strcmp(topic, "order.created") || !strcmp(topic, "order.updated") ||
 	    !strcmp(topic, "order.restored"))
-		e = order_events(&c, o, false);
+		e = order_events(&c, body, false);
 	else if (!strcmp(topic, "order.deleted"))
-		e = order_events(&c, o, true);
+		e = order_events(&c, body, true);
 	/* any other topic (products, customers, coupons): nothing wismo tracks */
 out:
 	cJSON_Delete(o);

@@ -100,6 +100,7 @@ static const struct fx fx_trash = { "order_deleted_trash", "order.deleted", true
 static const struct fx fx_deleted = { "order_deleted_id_only", "order.deleted", false };
 static const struct fx fx_draft = { "order_checkout_draft", "order.created", true };
 static const struct fx fx_ping = { "ping", NULL, false };
+static const struct fx fx_legacy = { "legacy_v3_order", "order.updated", true };
 
 static void parse_fixture(const struct fx *fx, struct adapter_out *out)
 {
@@ -316,6 +317,9 @@ static void test_bad_bodies(void **state)
 		       "\"meta_data\":[{\"key\":\"_wc_shipment_tracking_items\",\"value\":\"1Z\"}]}",
 		       "order.updated", "_wc_shipment_tracking_items");
 	expect_invalid("{\"name\":\"not an order\"}", NULL, "no X-WC-Webhook-Topic");
+	/* the legacy API's list is named as what it is, not as a missing id */
+	expect_invalid("{\"orders\":[{\"id\":1}]}", "order.updated", "legacy REST API list of orders");
+	expect_invalid("{\"order\":{\"order_number\":1,\"status\":\"processing\"}}", "order.updated", "'id' is missing");
 }
 
 /* Every prefix of every fixture, with and without a topic: the adapter
@@ -405,6 +409,7 @@ int main(void)
 		FIXTURE(fx_deleted),
 		FIXTURE(fx_draft),
 		FIXTURE(fx_ping),
+		FIXTURE(fx_legacy),
 		cmocka_unit_test(test_completed_is_not_shipped),
 		cmocka_unit_test(test_refunds),
 		cmocka_unit_test(test_local_times_and_numbers),
