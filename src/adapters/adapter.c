@@ -3,6 +3,7 @@
  * reason, reading time stamps, checking HMAC signatures.
  */
 #include "adapter.h"
+#include "mapping.h"
 
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
@@ -307,11 +308,17 @@ enum werr adapter_parse(const struct adapter *ad, const struct adapter_env *env,
 {
 	enum text_fault tf;
 	size_t at = 0, i = 0;
+	enum werr e;
 
 	while (i < rq->len && (rq->body[i] == ' ' || rq->body[i] == '\t' || rq->body[i] == '\r' || rq->body[i] == '\n'))
 		i++;
 	tf = text_check(rq->body, rq->len, i < rq->len && (rq->body[i] == '{' || rq->body[i] == '['), &at);
 	if (tf)
 		return adapter_fail(out, "the body %s (byte %zu)", text_fault_name(tf), at);
-	return ad->parse(env, rq, out);
+	if ((e = ad->parse(env, rq, out)))
+		return e;
+	/* codes first, then the source's words where its code is coarse (mapping.h) */
+	for (size_t k = 0; env->maps && k < out->nevents; k++)
+		mapping_refine_text(env->maps, ad->name, &out->events[k]);
+	return WERR_OK;
 }

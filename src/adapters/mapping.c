@@ -10,6 +10,7 @@
 #include "mapping.h"
 
 #include <dirent.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ struct mrow {
 	enum ev_status status;
 	char *detail;              /* NULL when the row has none */
 	int action_required;       /* -1 not said */
+	_Atomic unsigned long long hits; /* text_* rows: how often it decided */
 };
 
 struct mtable {
@@ -393,4 +395,75 @@ bool mapping_apply(const struct mappings *m, const char *table, const char *code
 	if (hit->action_required >= 0)
 		ev->action_required = hit->action_required;
 	return true;
+}
+
+/* Whether status may move from cur to to by the source's words: only finer. */
+static bool refines(enum ev_status cur, enum ev_status to)
+{
+	if (cur == EV_IN_TRANSIT)
+		return to == EV_OUT_FOR_DELIVERY || to == EV_AVAILABLE_FOR_PICKUP;
+	if (cur == EV_UNKNOWN)
+		return to == EV_LABEL_CREATED || to == EV_IN_TRANSIT || to == EV_OUT_FOR_DELIVERY ||
+		       to == EV_AVAILABLE_FOR_PICKUP;
+	return false;
+}
+
+/* The longest phrase of t found in text (already lower-cased), or NULL. */
+static struct mrow *longest(const struct mtable *t, const char *text, enum ev_status cur)
+{
+	struct mrow *best = NULL;
+	size_t blen = 0;
+
+	for (size_t i = 0; t && i < t->nrows; i++) {
+		size_t l = strlen(t->rows[i].code);
+		if (l > blen && refines(cur, t->rows[i].status) && strstr(text, t->rows[i].code)) {
+			best = &t->rows[i];
+			blen = l;
+		}
+	}
+	return best;
+}
+
+bool mapping_refine_text(const struct mappings *m, const char *source, struct event *ev)
+{
+	char name[TABLE_NAME_MAX + 1], text[EV_DESC_MAX + 1];
+	struct mrow *hit, *any;
+	size_t i;
+
+	/* an unknown the source said on purpose stays: it knows it does not know */
+	if (!ev->description[0] || !(ev->status == EV_IN_TRANSIT || (ev->status == EV_UNKNOWN && !ev->detail[0])))
+		return false;
+	for (i = 0; ev->description[i] && i < EV_DESC_MAX; i++)
+		text[i] = (char)(ev->description[i] >= 'A' && ev->description[i] <= 'Z' ? ev->description[i] - 'A' + 'a'
+										  : ev->description[i]);
+	text[i] = '\0';
+	snprintf(name, sizeof(name), "text_%s", source);
+	hit = longest(find_table(m, name), text, ev->status);
+	any = longest(find_table(m, "text_any"), text, ev->status);
+	if (!hit || (any && strlen(any->code) > strlen(hit->code)))
+		hit = any;
+	if (!hit)
+		return false;
+	ev->status = hit->status;
+	if (hit->detail)
+		copy_cut(ev->detail, sizeof(ev->detail), hit->detail);
+	if (hit->action_required >= 0)
+		ev->action_required = hit->action_required;
+	atomic_fetch_add_explicit(&hit->hits, 1, memory_order_relaxed);
+	return true;
+}
+
+void mappings_text_hits(const struct mappings *m,
+			void (*fn)(void *ctx, const char *table, const char *phrase, unsigned long long n), void *ctx)
+{
+	for (size_t k = 0; m && k < m->ntables; k++) {
+		const struct mtable *t = &m->tables[k];
+		if (strncmp(t->name, "text_", 5))
+			continue;
+		for (size_t i = 0; i < t->nrows; i++) {
+			unsigned long long n = atomic_load_explicit(&t->rows[i].hits, memory_order_relaxed);
+			if (n)
+				fn(ctx, t->name, t->rows[i].code, n);
+		}
+	}
 }

@@ -58,4 +58,25 @@ bool mappings_has_table(const struct mappings *m, const char *table);
 bool mapping_apply(const struct mappings *m, const char *table, const char *code,
 		   const char *description, struct event *ev);
 
+/*
+ * The source's own words, when its code is coarse (docs/adapters.md "Words
+ * that say more than the code").  Tables text_SOURCE.tsv (and text_any.tsv
+ * for every source) list lower-case phrases in the code column: an event
+ * whose status is in_transit may become out_for_delivery or
+ * available_for_pickup, an event whose status is unknown (a code no table
+ * knows) label_created, in_transit, out_for_delivery or
+ * available_for_pickup, when its description holds a phrase (ASCII letters
+ * compared without case; the longest phrase wins, then the source's table
+ * before text_any).  A row with another status never applies.  Returns
+ * whether a row decided; each row counts how often it did
+ * (mappings_text_hits).
+ */
+bool mapping_refine_text(const struct mappings *m, const char *source, struct event *ev);
+
+/* Calls fn for every text_* row that decided at least once: its table, its
+ * phrase and how often (for /metrics). */
+void mappings_text_hits(const struct mappings *m, void (*fn)(void *ctx, const char *table, const char *phrase,
+							     unsigned long long n),
+			void *ctx);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "api_int.h"
 #include "../app/counters.h"
+#include "../adapters/mapping.h"
 #include "../http/metrics.h"
 #include "../base/banned.h"
 
@@ -39,6 +40,18 @@ enum http_result api_readyz(struct http_req *r)
 	return HTTP_DONE;
 }
 
+/* One text rule that decided (adapters/mapping.h): its table and phrase. */
+static void text_hit(void *ctx, const char *table, const char *phrase, unsigned long long n)
+{
+	struct buf *b = ctx;
+
+	buf_printf(b, "wismo_text_rules_total{table=\"%s\",phrase=\"", table);
+	for (const char *p = phrase; *p; p++)
+		if (*p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+			buf_putc(b, *p);
+	buf_printf(b, "\"} %llu\n", n);
+}
+
 enum http_result api_metrics(struct http_req *r)
 {
 	struct app *a = api_app(r);
@@ -48,6 +61,9 @@ enum http_result api_metrics(struct http_req *r)
 	buf_reset(&r->out);
 	http_metrics_render(http_server_metrics(a->http), &r->out);
 	app_counters_render(a->counters, &ws, &r->out);
+	buf_puts(&r->out, "# HELP wismo_text_rules_total Events whose status a source's words decided, by rule.\n"
+			  "# TYPE wismo_text_rules_total counter\n");
+	mappings_text_hits(a->maps, text_hit, &r->out);
 	r->status = 200;
 	r->content_type = "text/plain; version=0.0.4";
 	return HTTP_DONE;

@@ -57,6 +57,69 @@ static void test_apply_hits_and_misses(void **state)
 	mappings_free(m);
 }
 
+static void hits(void *ctx, const char *name, const char *phrase, unsigned long long n)
+{
+	char *out = ctx;
+	snprintf(out + strlen(out), 256 - strlen(out), "%s/%s=%llu ", name, phrase, n);
+}
+
+/* A source's words refine a coarse code: in_transit to out for delivery or
+ * pickup, unknown to a label or a move; never anything else, never a said
+ * unknown; the longest phrase wins; the source's table and text_any. */
+static void test_words_refine_coarse_codes(void **state)
+{
+	static const char any[] = "out for delivery\tout_for_delivery\n"
+				  "label created\tlabel_created\n"
+				  "delivered\tdelivered\t\t\tnever applies: not finer than a code\n";
+	static const char dhl[] = "zustellfahrzeug\tout_for_delivery\n"
+				  "in der filiale\tavailable_for_pickup\n";
+	struct mappings *m = mappings_new();
+	struct event ev;
+	char err[256] = "", counted[256] = "";
+
+	(void)state;
+	assert_int_equal(mappings_add_text(m, "text_any", any, strlen(any), "a.tsv", err, sizeof(err)), WERR_OK);
+	assert_int_equal(mappings_add_text(m, "text_dhl", dhl, strlen(dhl), "d.tsv", err, sizeof(err)), WERR_OK);
+	event_init(&ev);
+	ev.status = EV_IN_TRANSIT;
+	snprintf(ev.description, sizeof(ev.description), "Die Sendung wurde in das ZUSTELLFAHRZEUG geladen");
+	assert_true(mapping_refine_text(m, "dhl", &ev));
+	assert_int_equal(ev.status, EV_OUT_FOR_DELIVERY);
+	/* another source does not read dhl's words; text_any applies to all */
+	event_init(&ev);
+	ev.status = EV_IN_TRANSIT;
+	snprintf(ev.description, sizeof(ev.description), "Die Sendung wurde in das Zustellfahrzeug geladen");
+	assert_false(mapping_refine_text(m, "ups", &ev));
+	assert_int_equal(ev.status, EV_IN_TRANSIT);
+	snprintf(ev.description, sizeof(ev.description), "Out For Delivery Today");
+	assert_true(mapping_refine_text(m, "ups", &ev));
+	assert_int_equal(ev.status, EV_OUT_FOR_DELIVERY);
+	/* a code no table knew, with words that say the label exists */
+	event_init(&ev);
+	ev.status = EV_UNKNOWN;
+	snprintf(ev.description, sizeof(ev.description), "Shipping Label Created, USPS Awaiting Item");
+	assert_true(mapping_refine_text(m, "usps", &ev));
+	assert_int_equal(ev.status, EV_LABEL_CREATED);
+	/* a source's own unknown stays; words never override a finer code or claim a delivery */
+	event_init(&ev);
+	ev.status = EV_UNKNOWN;
+	snprintf(ev.detail, sizeof(ev.detail), MAPPING_SAID_UNKNOWN);
+	snprintf(ev.description, sizeof(ev.description), "label created");
+	assert_false(mapping_refine_text(m, "ups", &ev));
+	event_init(&ev);
+	ev.status = EV_EXCEPTION;
+	snprintf(ev.description, sizeof(ev.description), "out for delivery, then damaged");
+	assert_false(mapping_refine_text(m, "ups", &ev));
+	event_init(&ev);
+	ev.status = EV_IN_TRANSIT;
+	snprintf(ev.description, sizeof(ev.description), "Delivered to the neighbour");
+	assert_false(mapping_refine_text(m, "ups", &ev));
+	assert_int_equal(ev.status, EV_IN_TRANSIT);
+	mappings_text_hits(m, hits, counted);
+	assert_string_equal(counted, "text_any/label created=1 text_any/out for delivery=1 text_dhl/zustellfahrzeug=1 ");
+	mappings_free(m);
+}
+
 static void test_bad_tables_are_refused(void **state)
 {
 	static const char *bad[] = {
@@ -253,6 +316,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_apply_hits_and_misses),
+		cmocka_unit_test(test_words_refine_coarse_codes),
 		cmocka_unit_test(test_bad_tables_are_refused),
 		cmocka_unit_test(test_shipped_tables_load),
 		cmocka_unit_test(test_override_replaces_a_table),
