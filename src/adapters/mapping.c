@@ -190,6 +190,7 @@ enum werr mappings_add_text(struct mappings *m, const char *table, const char *t
 			t.rows = r;
 			cap = nc;
 		}
+		atomic_init(&t.rows[t.nrows].hits, 0);
 		e = parse_line(s, &t.rows[t.nrows], origin, lineno, err, errcap);
 		free(line);
 		if (e)
