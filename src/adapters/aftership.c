@@ -91,7 +91,7 @@ static bool tracking_estimate(const struct adapter_env *env, const cJSON *t, int
 }
 
 struct tracking_ctx {
-	const char *number;
+	char number[EV_PACKAGE_MAX + 1];
 	const char *slug;
 	char carrier[EV_CARRIER_MAX + 1];
 	char order[EV_ORDER_MAX + 1];
@@ -145,17 +145,17 @@ static enum werr parse_tracking(const struct adapter_env *env, const cJSON *t, s
 	size_t first = out->nevents, i = 0;
 	const cJSON *c;
 	int64_t est;
+	enum werr e;
 
 	if (!cps || cJSON_IsNull(cps) || (cJSON_IsArray(cps) && !cJSON_GetArraySize(cps)))
 		return WERR_OK;
 	if (!cJSON_IsArray(cps))
 		return adapter_fail(out, "checkpoints is not an array");
 	memset(&tc, 0, sizeof(tc));
-	tc.number = agg_strz(t, "tracking_number");
+	if ((e = agg_tracking(t, "tracking_number", tc.number, out)))
+		return e;
 	if (!tc.number[0])
 		return adapter_fail(out, "tracking has checkpoints but no tracking_number");
-	if (strlen(tc.number) > EV_PACKAGE_MAX)
-		return adapter_fail(out, "tracking_number is longer than %d characters", EV_PACKAGE_MAX);
 	tc.slug = agg_strz(t, "slug");
 	if (!tc.slug[0] && cJSON_IsObject(cps->child))
 		tc.slug = agg_strz(cps->child, "slug");
@@ -164,11 +164,9 @@ static enum werr parse_tracking(const struct adapter_env *env, const cJSON *t, s
 	 * order_id is the store's internal id, not what wismo keys orders by,
 	 * so it is not used: the writer finds the order by tracking number. */
 	agg_order_number(agg_str(t, "order_number"), tc.order, sizeof(tc.order));
-	cJSON_ArrayForEach(c, cps) {
-		enum werr e = parse_checkpoint(env, &tc, c, i++, out);
-		if (e)
+	cJSON_ArrayForEach(c, cps)
+		if ((e = parse_checkpoint(env, &tc, c, i++, out)))
 			return e;
-	}
 	agg_sort_events(out, first);
 	if (tracking_estimate(env, t, &est))
 		agg_estimate_on_newest(out, first, est);
@@ -189,7 +187,7 @@ static enum werr as_parse(const struct adapter_env *env, const struct hook_reque
 	if ((t = agg_obj(root, "msg")) == NULL) {
 		if ((data = agg_obj(root, "data")))
 			t = agg_obj(data, "tracking");
-		else if (agg_str(root, "tracking_number"))
+		else if (cJSON_GetObjectItemCaseSensitive(root, "tracking_number"))
 			t = root;
 	}
 	if (t)

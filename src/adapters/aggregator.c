@@ -71,6 +71,30 @@ bool agg_scalar(const cJSON *obj, const char *key, char *out, size_t cap)
 	return false;
 }
 
+enum werr agg_tracking(const cJSON *obj, const char *key, char out[EV_PACKAGE_MAX + 1], struct adapter_out *ao)
+{
+	const cJSON *v = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+
+	out[0] = '\0';
+	if (!v || cJSON_IsNull(v))
+		return WERR_OK;
+	if (cJSON_IsString(v)) {
+		if (strlen(v->valuestring) > EV_PACKAGE_MAX)
+			return adapter_fail(ao, "%s is longer than %d characters", key, EV_PACKAGE_MAX);
+		memcpy(out, v->valuestring, strlen(v->valuestring) + 1);
+		return WERR_OK;
+	}
+	if (cJSON_IsNumber(v)) {
+		if (v->valuedouble != floor(v->valuedouble) || v->valuedouble < 0)
+			return adapter_fail(ao, "%s is a number that is not a whole one", key);
+		if (v->valuedouble >= 9007199254740992.0)
+			return adapter_fail(ao, "%s is a JSON number too large to read exactly: send it as a string", key);
+		snprintf(out, EV_PACKAGE_MAX + 1, "%.0f", v->valuedouble);
+		return WERR_OK;
+	}
+	return adapter_fail(ao, "%s is neither a string nor a number", key);
+}
+
 void agg_copy_cut(char *field, size_t cap, const char *src)
 {
 	size_t n;

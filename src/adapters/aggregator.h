@@ -36,6 +36,16 @@ const cJSON *agg_obj(const cJSON *obj, const char *key);
  */
 bool agg_scalar(const cJSON *obj, const char *key, char *out, size_t cap);
 
+/*
+ * A tracking number at obj[key] into out (EV_PACKAGE_MAX + 1 bytes): a string,
+ * or a whole number (types drift: some senders write digits-only tracking
+ * numbers as JSON numbers).  Absent, null or empty: "" and WERR_OK.  A
+ * string longer than EV_PACKAGE_MAX, a number with a fraction, or one of
+ * 2^53 or more (a double cannot hold it exactly: the digits would be
+ * wrong) fail with a reason naming key.
+ */
+enum werr agg_tracking(const cJSON *obj, const char *key, char out[EV_PACKAGE_MAX + 1], struct adapter_out *ao);
+
 /* Copies src into a field of cap bytes, cut at a UTF-8 boundary: for words
  * meant for people (descriptions, places), where a carrier's long text must
  * not cost the whole body. */

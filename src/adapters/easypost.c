@@ -114,7 +114,7 @@ static enum werr parse_detail(const struct adapter_env *env, const cJSON *d, siz
 
 static enum werr parse_tracker(const struct adapter_env *env, const cJSON *t, struct adapter_out *out)
 {
-	const char *code = agg_str(t, "tracking_code");
+	char code[EV_PACKAGE_MAX + 1];
 	const char *trk = agg_str(t, "id");
 	const cJSON *details = cJSON_GetObjectItemCaseSensitive(t, "tracking_details");
 	char carrier[EV_CARRIER_MAX + 1];
@@ -122,10 +122,12 @@ static enum werr parse_tracker(const struct adapter_env *env, const cJSON *t, st
 	const cJSON *d;
 	int64_t est;
 
-	if (!code || !code[0])
+	enum werr e0;
+
+	if ((e0 = agg_tracking(t, "tracking_code", code, out)))
+		return e0;
+	if (!code[0])
 		return adapter_fail(out, "tracker has no tracking_code");
-	if (strlen(code) > EV_PACKAGE_MAX)
-		return adapter_fail(out, "tracking_code is longer than %d characters", EV_PACKAGE_MAX);
 	if (!details || cJSON_IsNull(details))
 		return WERR_OK; /* a tracker EasyPost has not heard about yet */
 	if (!cJSON_IsArray(details))
@@ -201,7 +203,7 @@ static enum werr parse_root(const struct adapter_env *env, const cJSON *j, struc
 	/* Without "object": an Event or a Tracker written by hand. */
 	if (agg_obj(j, "result") && agg_str(j, "description"))
 		return parse_event(env, j, out);
-	if (agg_str(j, "tracking_code"))
+	if (cJSON_GetObjectItemCaseSensitive(j, "tracking_code"))
 		return parse_tracker(env, j, out);
 	return WERR_OK;
 }

@@ -78,7 +78,7 @@ static enum werr sp_verify(const struct hook_request *rq, const char *secret, in
 }
 
 struct track_ctx {
-	const char *number;
+	char number[EV_PACKAGE_MAX + 1];
 	char carrier[EV_CARRIER_MAX + 1];
 	char order[EV_ORDER_MAX + 1];
 };
@@ -141,11 +141,10 @@ static enum werr parse_track(const struct adapter_env *env, const cJSON *t, stru
 	enum werr e;
 
 	memset(&tc, 0, sizeof(tc));
-	tc.number = agg_strz(t, "tracking_number");
+	if ((e = agg_tracking(t, "tracking_number", tc.number, out)))
+		return e;
 	if (!tc.number[0])
 		return adapter_fail(out, "track has no tracking_number");
-	if (strlen(tc.number) > EV_PACKAGE_MAX)
-		return adapter_fail(out, "tracking_number is longer than %d characters", EV_PACKAGE_MAX);
 	if (hist && !cJSON_IsNull(hist) && !cJSON_IsArray(hist))
 		return adapter_fail(out, "tracking_history is not an array");
 	carrier_normalize(agg_str(t, "carrier"), tc.carrier, sizeof(tc.carrier));
@@ -193,7 +192,7 @@ static enum werr sp_parse(const struct adapter_env *env, const struct hook_reque
 			else
 				e = parse_track(env, data, out);
 		}
-	} else if (agg_str(root, "tracking_number")) {
+	} else if (cJSON_GetObjectItemCaseSensitive(root, "tracking_number")) {
 		e = parse_track(env, root, out);
 	}
 	cJSON_Delete(root);

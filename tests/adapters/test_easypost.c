@@ -145,6 +145,30 @@ static void test_corpus_hmac_vector(void **state)
 
 /* ---- parsing ---- */
 
+/* Types drift: a tracking code sent as a JSON number is read when exact, named when not. */
+static void test_numeric_tracking_code(void **state)
+{
+	struct adapter_out out;
+	(void)state;
+
+	assert_int_equal(fx_parse_text(&adapter_easypost,
+				       "{\"object\":\"Tracker\",\"id\":\"trk_n\",\"tracking_code\":940011189922,"
+				       "\"carrier\":\"USPS\",\"tracking_details\":[{\"status\":\"in_transit\","
+				       "\"datetime\":\"2024-03-01T10:00:00Z\",\"message\":\"Arrived\"}]}",
+				       &out),
+			 WERR_OK);
+	assert_int_equal(out.nevents, 1);
+	assert_string_equal(out.events[0].package, "940011189922");
+	adapter_out_free(&out);
+	assert_int_equal(fx_parse_text(&adapter_easypost,
+				       "{\"object\":\"Tracker\",\"tracking_code\":9400111899223197428490,"
+				       "\"tracking_details\":[]}",
+				       &out),
+			 WERR_INVALID);
+	assert_string_equal(out.reason, "tracking_code is a JSON number too large to read exactly: send it as a string");
+	adapter_out_free(&out);
+}
+
 /* A return label's Shipment (is_return): its parcel's events are a return parcel's. */
 static void test_shipment_is_return(void **state)
 {
@@ -458,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_corpus_hmac_vector),
 		cmocka_unit_test(test_tracker_updated),
 		cmocka_unit_test(test_shipment_is_return),
+		cmocka_unit_test(test_numeric_tracking_code),
 		cmocka_unit_test(test_details_newest_first_give_the_same_events),
 		cmocka_unit_test(test_exceptions_fallbacks_and_unknown_codes),
 		cmocka_unit_test(test_other_shapes),
