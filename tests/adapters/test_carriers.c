@@ -214,6 +214,33 @@ static void test_dhl_unified(void **state)
 	adapter_out_free(&out);
 }
 
+/* A local time without its place: read in the destination's zone (else the
+ * origin's), and the event says so; with neither, UTC and said too. */
+static void test_dhl_local_time_without_place(void **state)
+{
+	struct adapter_out out;
+	(void)state;
+
+	assert_int_equal(fx_parse_text(&adapter_dhl,
+				       "{\"shipments\":[{\"id\":\"1234567890\",\"destination\":{\"address\":"
+				       "{\"countryCode\":\"DE\"}},\"origin\":{\"address\":{\"countryCode\":\"US\"}},"
+				       "\"events\":[{\"timestamp\":\"2024-07-01T10:00:00\",\"statusCode\":\"transit\","
+				       "\"description\":\"In transit\"}]}]}",
+				       &out),
+			 WERR_OK);
+	assert_int_equal(out.events[0].occurred_at, at("2024-07-01T08:00:00Z")); /* CEST */
+	assert_string_equal(out.events[0].description, "In transit (local time read in DE, the parcel's destination)");
+	adapter_out_free(&out);
+	assert_int_equal(fx_parse_text(&adapter_dhl,
+				       "{\"shipments\":[{\"id\":\"1234567890\",\"events\":[{\"timestamp\":"
+				       "\"2024-07-01T10:00:00\",\"statusCode\":\"transit\",\"description\":\"In transit\"}]}]}",
+				       &out),
+			 WERR_OK);
+	assert_int_equal(out.events[0].occurred_at, at("2024-07-01T10:00:00Z"));
+	assert_string_equal(out.events[0].description, "In transit (local time, zone unknown: read as UTC)");
+	adapter_out_free(&out);
+}
+
 static void test_dhl_mydhl(void **state)
 {
 	struct adapter_out out;
@@ -330,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_usps_track),
 		cmocka_unit_test(test_usps_answers),
 		cmocka_unit_test(test_dhl_unified),
+		cmocka_unit_test(test_dhl_local_time_without_place),
 		cmocka_unit_test(test_dhl_mydhl),
 		cmocka_unit_test(test_dhl_express_xml),
 		cmocka_unit_test(test_dhl_answers),
