@@ -307,16 +307,18 @@ out:
 	return out;
 }
 
-static void note_row(struct outbox_row *row, const char *order, const char *milestone, const char *ticket, int64_t now,
-		     int64_t next_at, char *view)
+/* An outbox row on the ticket channel: rule names its template too; recipient
+ * is "ticket:<id>" for a help desk's ticket, or a team for the order's task ticket. */
+static void note_row(struct outbox_row *row, const char *rule, const char *order, const char *milestone,
+		     const char *recipient, int64_t now, int64_t next_at, char *view)
 {
 	memset(row, 0, sizeof(*row));
 	snprintf(row->order, sizeof(row->order), "%s", order);
-	snprintf(row->rule, sizeof(row->rule), "ticket_note");
+	snprintf(row->rule, sizeof(row->rule), "%s", rule);
 	snprintf(row->milestone, sizeof(row->milestone), "%s", milestone);
 	snprintf(row->channel, sizeof(row->channel), "ticket");
-	snprintf(row->recipient, sizeof(row->recipient), "ticket:%s", ticket);
-	snprintf(row->template_name, sizeof(row->template_name), "ticket_note");
+	snprintf(row->recipient, sizeof(row->recipient), "%s", recipient);
+	snprintf(row->template_name, sizeof(row->template_name), "%s", rule);
 	snprintf(row->locale, sizeof(row->locale), "en");
 	snprintf(row->state, sizeof(row->state), "%s", outbox_state_name(OUTBOX_PENDING));
 	row->created_at = now;
@@ -470,12 +472,8 @@ static enum werr task_ticket_notes(struct store *st, const struct order_state *o
 		if (!view)
 			return WERR_NOMEM;
 		snprintf(milestone, sizeof(milestone), "task_resolved:%lld", (long long)t[i].id);
-		note_row(&row, o->order, milestone, "", now, now, view);
 		/* the order's own task ticket: the team is the recipient, as the rule's rows */
-		snprintf(row.recipient, sizeof(row.recipient), "%s", t[i].team);
-		snprintf(row.rule, sizeof(row.rule), "task_resolved");
-		snprintf(row.template_name, sizeof(row.template_name), "task_resolved");
-		notify_outbox_key(row.order, row.milestone, row.channel, row.recipient, row.key);
+		note_row(&row, "task_resolved", o->order, milestone, t[i].team, now, now, view);
 		err = store_outbox_put(st, &row, &dup);
 		free(view);
 	}
@@ -590,9 +588,10 @@ static enum http_result post_ticket(struct http_req *r)
 		err = store_tk_put(st, &row, &created);
 		if (!err && view && strcmp(t.status, "solved") && strcmp(t.status, "closed")) {
 			/* an outbox row names an order: a ticket no order matched stands for itself */
-			char self[EV_ORDER_MAX + 16];
+			char self[EV_ORDER_MAX + 16], rcpt[80];
 			snprintf(self, sizeof(self), "helpdesk:%.40s", t.id);
-			note_row(&note, order[0] ? order : self, ms, t.id, now, now, view);
+			snprintf(rcpt, sizeof(rcpt), "ticket:%s", t.id);
+			note_row(&note, "ticket_note", order[0] ? order : self, ms, rcpt, now, now, view);
 			err = store_outbox_put(st, &note, &dup);
 		}
 		err = err ? err : store_commit(st);
@@ -697,9 +696,10 @@ enum werr helpdesk_project(void *ctx, struct store *st, const struct order_state
 			}
 			/* the outbox key is per ticket and change: a refold finds it */
 			{
-				char milestone[64];
+				char milestone[64], rcpt[80];
 				snprintf(milestone, sizeof(milestone), "%.20s:%.42s", t->ticket_id, key);
-				note_row(&row, o->order, milestone, t->ticket_id, now, next, view);
+				snprintf(rcpt, sizeof(rcpt), "ticket:%s", t->ticket_id);
+				note_row(&row, "ticket_note", o->order, milestone, rcpt, now, next, view);
 			}
 			err = store_outbox_put(st, &row, &dup);
 			free(view);

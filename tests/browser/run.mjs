@@ -690,7 +690,7 @@ test('every page keeps the page contract (lang, main, title, no inline script or
   ready();
   await dashboardLogin('desktop');
   const urls = ['/track', await trackPath(ORDERS.transit.order), await trackPath(ORDERS.split.order),
-    '/dashboard', `/dashboard/orders/${ORDERS.conflict.order}`];
+    '/dashboard', `/dashboard/orders/${ORDERS.conflict.order}`, '/dashboard/returns'];
   const problems = [];
   for (const url of urls) {
     await withPage('desktop', url, async (page) => {

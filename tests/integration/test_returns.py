@@ -402,7 +402,7 @@ secret = {SCANS_SECRET}
         self.wait(lambda: not [t for t in self.tasks(order=o2, state="live") if t["kind"] == "return_not_refunded"],
                   "the refund task to close")
 
-    def test_5_kpis_and_dashboard_queue(self):
+    def test_5_kpis(self):
         st, k = self.srv.get("/v1/kpis")
         self.assertEqual(st, 200)
         r = k["returns"]
