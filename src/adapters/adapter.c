@@ -3,6 +3,7 @@
  * reason, reading time stamps, checking HMAC signatures.
  */
 #include "adapter.h"
+#include "declared.h"
 #include "mapping.h"
 
 #include <cjson/cJSON.h>
@@ -285,11 +286,13 @@ void sig_generic_sign(const char *secret, const void *body, size_t len, int64_t 
 	snprintf(sig, 80, "sha256=%s", hex);
 }
 
-void adapter_event_key(struct event *ev)
+void adapter_event_key(const struct mappings *m, struct event *ev)
 {
 	/* a parcel whose source named no carrier: tell it from the number */
 	if (ev->package[0] && !ev->carrier[0]) {
 		const char *c = carrier_detect(ev->package);
+		if (!c)
+			c = mappings_detect_carrier(m, ev->package);
 		if (c)
 			EVENT_SET(ev->carrier, c);
 	}
@@ -315,7 +318,7 @@ enum werr adapter_parse(const struct adapter *ad, const struct adapter_env *env,
 	tf = text_check(rq->body, rq->len, i < rq->len && (rq->body[i] == '{' || rq->body[i] == '['), &at);
 	if (tf)
 		return adapter_fail(out, "the body %s (byte %zu)", text_fault_name(tf), at);
-	if ((e = ad->parse(env, rq, out)))
+	if ((e = ad->decl ? decl_parse(ad->decl, env, rq, out) : ad->parse(env, rq, out)))
 		return e;
 	/* codes first, then the source's words where its code is coarse (mapping.h) */
 	for (size_t k = 0; env->maps && k < out->nevents; k++)

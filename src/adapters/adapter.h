@@ -114,6 +114,9 @@ struct adapter {
 			    char *why, size_t whycap);
 	enum werr (*parse)(const struct adapter_env *env, const struct hook_request *rq,
 			   struct adapter_out *out);
+	/* A carrier described by data (declared.h): parse is NULL and
+	 * decl_parse reads its answers. */
+	const struct carrier_decl *decl;
 };
 
 /*
@@ -127,8 +130,12 @@ struct adapter {
 enum werr adapter_parse(const struct adapter *ad, const struct adapter_env *env, const struct hook_request *rq,
 			struct adapter_out *out);
 
-/* The registry (registry.c). */
+/* The registry (registry.c): a built-in adapter by name. */
 const struct adapter *adapter_find(const char *name);
+/* A built-in adapter, else a carrier the loaded tables describe
+ * (mappings/NAME.carrier, declared.h); m may be NULL. */
+struct mappings;
+const struct adapter *adapter_lookup(const struct mappings *m, const char *name);
 /* NULL-terminated list of every built-in adapter. */
 extern const struct adapter *const adapters_all[];
 
@@ -168,9 +175,10 @@ void adapter_out_free(struct adapter_out *out);
 
 /* Sets ev->key (docs/architecture.md: the source's event id where it has
  * one, else a hash of the key material) and, when the source named no
- * carrier for a parcel, the carrier told from the tracking number's format.
+ * carrier for a parcel, the carrier told from the tracking number's format
+ * (detect.h, then the [detect] of the carriers m describes; m may be NULL).
  * Every path into the writer calls it: /v1/events, webhooks, the poller. */
-void adapter_event_key(struct event *ev);
+void adapter_event_key(const struct mappings *m, struct event *ev);
 
 /*
  * Reads a source's time stamp: RFC 3339 with an offset (or Z) as it is; a

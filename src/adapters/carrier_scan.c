@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../base/crypto.h"
 #include "../base/wtime.h"
 #include "mapping.h"
 #include "../base/banned.h"
@@ -92,6 +93,7 @@ enum werr carrier_scan_emit(const struct adapter_env *env, struct adapter_out *o
 	char tracking[EV_PACKAGE_MAX + 2];
 	char when[WTIME_BUFSZ];
 	const char *code = s->code ? s->code : "";
+	const char *table = s->table ? s->table : s->carrier;
 	struct event *ev;
 	bool hit;
 	int n;
@@ -116,15 +118,21 @@ enum werr carrier_scan_emit(const struct adapter_env *env, struct adapter_out *o
 	carrier_scan_text(ev->location.region, sizeof(ev->location.region), s->region);
 	carrier_scan_text(ev->location.country, sizeof(ev->location.country), s->country);
 
-	hit = mapping_apply(env->maps, s->carrier, code, NULL, ev);
+	hit = mapping_apply(env->maps, table, code, NULL, ev);
 	if (!hit && s->fallback && s->fallback[0] && strcmp(s->fallback, code)) {
 		/* The coarse code decides the status, but the event keeps the most
 		 * specific one so that people (and the unmapped list) see it. */
-		mapping_apply(env->maps, s->carrier, s->fallback, NULL, ev);
+		mapping_apply(env->maps, table, s->fallback, NULL, ev);
 		carrier_scan_text(ev->code, sizeof(ev->code), code[0] ? code : s->fallback);
 	}
 
 	n = snprintf(ev->id, sizeof(ev->id), "%s:%s:%s:%s", s->carrier, tracking, wtime_format(s->at, when), ev->code);
+	if (n > 0 && (size_t)n >= sizeof(ev->id)) {
+		char hex[SHA256_HEX_LEN + 1];
+		crypto_sha256_hex(ev->code, strlen(ev->code), hex);
+		n = snprintf(ev->id, sizeof(ev->id), "%s:%s:%s:h%.16s", s->carrier, tracking, wtime_format(s->at, when),
+			     hex);
+	}
 	if (n < 0 || (size_t)n >= sizeof(ev->id)) {
 		adapter_pop(out);
 		return adapter_fail(out, "%s: event id for %s is longer than %d characters", s->carrier, tracking,

@@ -7,7 +7,9 @@
  * carrier adapter's parse(); each scan (UPS activity, FedEx scanEvent, USPS
  * trackingEvent, DHL event) becomes one event:
  *
- *   id       "<carrier>:<tracking number>:<UTC time>:<code>"
+ *   id       "<carrier>:<tracking number>:<UTC time>:<code>"; a code too
+ *            long for the id (carriers that give words, not codes) is
+ *            replaced there by "h" and 16 hex digits of its SHA-256
  *   package  the tracking number; order "" (the writer resolves it)
  *   status   through mappings/<carrier>.tsv: the most specific code first
  *            ("X/SR", "DE/08"), then the coarser fallback ("X", "DE"); a code
@@ -28,7 +30,9 @@
 #include "adapter.h"
 
 struct carrier_scan {
-	const char *carrier;     /* "ups": the event's carrier and the table name */
+	const char *carrier;     /* "ups": the event's carrier (and the table name) */
+	const char *table;       /* the code table when it is not named like the
+	                            carrier (declared carriers); may be NULL */
 	const char *tracking;    /* tracking number (required) */
 	const char *code;        /* most specific code, "" when the carrier gave none */
 	const char *fallback;    /* coarser code tried when code has no row; may be NULL */

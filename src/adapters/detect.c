@@ -78,8 +78,9 @@ static bool usps_impb_ok(const char *s, size_t n)
 	return mod10("", s, n - 1, 3, 1) == s[n - 1] - '0';
 }
 
-static bool s10_ok(const char *s, size_t n)
+bool detect_s10(const char *s)
 {
+	size_t n = strlen(s);
 	static const int w[8] = { 8, 6, 4, 2, 3, 5, 9, 7 };
 	int sum = 0, check;
 
@@ -154,7 +155,7 @@ const char *carrier_detect(const char *tracking)
 	if (n >= 2 && s[0] == '1' && s[1] == 'Z')
 		return ups_ok(s, n) ? "ups" : NULL;
 	if (n == 13 && isalpha((unsigned char)s[0]))
-		return s10_ok(s, n) && !strcmp(s + 11, "US") ? "usps" : NULL;
+		return detect_s10(s) && !strcmp(s + 11, "US") ? "usps" : NULL;
 	if (n && digits(s, n))
 		return digits_only(s, n);
 	return NULL;

@@ -27,4 +27,10 @@
 
 const char *carrier_detect(const char *tracking);
 
+#include <stdbool.h>
+/* Whether s (upper case, no spaces) is a UPU S10 number: two letters, eight
+ * digits and their check digit (weights 8,6,4,2,3,5,9,7, mod 11), two
+ * letters naming the posting country. */
+bool detect_s10(const char *s);
+
 #endif

@@ -18,7 +18,7 @@
  *       AWBInfo[] {AWBNumber, Status {ActionStatus, Condition},
  *       ShipmentInfo {EstDlvyDateUTC, ShipmentEvent[] {Date, Time,
  *       ServiceEvent {EventCode, Description}, ServiceArea {Description}}}}
- *     read with a small XML reader below (elements and text only).
+ *     read with the small XML reader (base/xml.h).
  *
  * Both key spaces live in mappings/dhl.tsv: DHL's normalized words are
  * lower-case, Express checkpoint codes two upper-case letters.
@@ -35,8 +35,6 @@
  * WERR_INVALID.  DHL Parcel DE and DHL Poland responses are other APIs and
  * are not read (docs/conformance.md).
  */
-#include <ctype.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +46,7 @@
 #include "adapter.h"
 #include "carrier_scan.h"
 #include "../base/text.h"
+#include "../base/xml.h"
 #include "../base/wtime.h"
 #include "../base/banned.h"
 
@@ -200,389 +199,32 @@ out:
 	return e;
 }
 
-/* ---- 3: XML ----
- *
- * A reader for the subset XML-PI uses: elements, attributes (skipped), text,
- * the five predefined entities and character references, CDATA, comments and
- * processing instructions.  A DOCTYPE is refused (no entity expansion, ever).
- * Names keep their local part only ("req:TrackingResponse" ->
- * "TrackingResponse").  Depth and node count are bounded.
- */
+/* ---- 3: XML (base/xml.h) ---- */
 
-#define XML_DEPTH_MAX 32
-#define XML_NODES_MAX 20000
-
-struct xnode {
-	char *name;
-	char *text; /* character data directly inside, entities decoded */
-	size_t textlen;
-	struct xnode *child, *last, *next;
-};
-
-struct xparser {
-	const char *p, *end;
-	size_t nodes;
-	const char *err;
-};
-
-static void xfree(struct xnode *n)
-{
-	while (n) {
-		struct xnode *next = n->next;
-		xfree(n->child);
-		free(n->name);
-		free(n->text);
-		free(n);
-		n = next;
-	}
-}
-
-static bool xstarts(const struct xparser *x, const char *s)
-{
-	size_t n = strlen(s);
-	return (size_t)(x->end - x->p) >= n && !memcmp(x->p, s, n);
-}
-
-static bool xskip_past(struct xparser *x, const char *s)
-{
-	size_t n = strlen(s);
-	for (; x->end - x->p >= (ptrdiff_t)n; x->p++)
-		if (!memcmp(x->p, s, n)) {
-			x->p += n;
-			return true;
-		}
-	x->err = "unterminated markup";
-	return false;
-}
-
-static bool xname_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.' || c == ':' || (unsigned char)c >= 0x80;
-}
-
-static bool xappend(struct xnode *n, const char *s, size_t len)
-{
-	char *t;
-
-	if (!len)
-		return true;
-	t = realloc(n->text, n->textlen + len + 1);
-	if (!t)
-		return false;
-	memcpy(t + n->textlen, s, len);
-	n->textlen += len;
-	t[n->textlen] = '\0';
-	n->text = t;
-	return true;
-}
-
-static size_t utf8_put(unsigned long cp, char out[4])
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
-/* Text up to the next '<', entities decoded, appended to n. */
-static bool xtext(struct xparser *x, struct xnode *n)
-{
-	while (x->p < x->end && *x->p != '<') {
-		const char *amp = memchr(x->p, '&', (size_t)(x->end - x->p));
-		const char *lt = memchr(x->p, '<', (size_t)(x->end - x->p));
-		const char *stop = lt ? lt : x->end;
-		char buf[4];
-		size_t blen = 0;
-
-		if (!amp || amp > stop) {
-			if (!xappend(n, x->p, (size_t)(stop - x->p)))
-				return false;
-			x->p = stop;
-			break;
-		}
-		if (!xappend(n, x->p, (size_t)(amp - x->p)))
-			return false;
-		x->p = amp + 1;
-		const char *semi = memchr(x->p, ';', (size_t)(x->end - x->p) < 12 ? (size_t)(x->end - x->p) : 12);
-		if (!semi) {
-			x->err = "bad entity";
-			return false;
-		}
-		size_t len = (size_t)(semi - x->p);
-		if (len == 2 && !memcmp(x->p, "lt", 2))
-			buf[blen++] = '<';
-		else if (len == 2 && !memcmp(x->p, "gt", 2))
-			buf[blen++] = '>';
-		else if (len == 3 && !memcmp(x->p, "amp", 3))
-			buf[blen++] = '&';
-		else if (len == 4 && !memcmp(x->p, "quot", 4))
-			buf[blen++] = '"';
-		else if (len == 4 && !memcmp(x->p, "apos", 4))
-			buf[blen++] = '\'';
-		else if (len >= 2 && x->p[0] == '#') {
-			char num[12];
-			char *end;
-			int hex = x->p[1] == 'x' || x->p[1] == 'X';
-			unsigned long cp;
-
-			memcpy(num, x->p + 1 + hex, len - 1 - (size_t)hex);
-			num[len - 1 - (size_t)hex] = '\0';
-			cp = strtoul(num, &end, hex ? 16 : 10);
-			if (!num[0] || *end || cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-				x->err = "bad character reference";
-				return false;
-			}
-			blen = utf8_put(cp, buf);
-		} else {
-			x->err = "unknown entity";
-			return false;
-		}
-		if (!xappend(n, buf, blen))
-			return false;
-		x->p = semi + 1;
-	}
-	return true;
-}
-
-/* Misc between markup: comments, PIs, white space; refuses DOCTYPE. */
-static bool xmisc(struct xparser *x)
-{
-	for (;;) {
-		while (x->p < x->end && isspace((unsigned char)*x->p))
-			x->p++;
-		if (xstarts(x, "<?")) {
-			if (!xskip_past(x, "?>"))
-				return false;
-		} else if (xstarts(x, "<!--")) {
-			if (!xskip_past(x, "-->"))
-				return false;
-		} else if (xstarts(x, "<!")) {
-			x->err = "DOCTYPE and declarations are not accepted";
-			return false;
-		} else {
-			return true;
-		}
-	}
-}
-
-static struct xnode *xelement(struct xparser *x, int depth)
-{
-	struct xnode *n;
-	const char *name, *local;
-	size_t namelen;
-
-	if (depth > XML_DEPTH_MAX) {
-		x->err = "elements nested too deep";
-		return NULL;
-	}
-	if (++x->nodes > XML_NODES_MAX) {
-		x->err = "too many elements";
-		return NULL;
-	}
-	if (x->p >= x->end || *x->p != '<') {
-		x->err = "expected an element";
-		return NULL;
-	}
-	name = ++x->p;
-	while (x->p < x->end && xname_char(*x->p))
-		x->p++;
-	namelen = (size_t)(x->p - name);
-	if (!namelen) {
-		x->err = "element without a name";
-		return NULL;
-	}
-	n = calloc(1, sizeof(*n));
-	if (!n) {
-		x->err = "out of memory";
-		return NULL;
-	}
-	local = memchr(name, ':', namelen);
-	local = local ? local + 1 : name;
-	n->name = strndup(local, namelen - (size_t)(local - name));
-	if (!n->name) {
-		x->err = "out of memory";
-		goto fail;
-	}
-	/* Attributes: name="value" or name='value', skipped. */
-	for (;;) {
-		while (x->p < x->end && isspace((unsigned char)*x->p))
-			x->p++;
-		if (x->p >= x->end) {
-			x->err = "unterminated start tag";
-			goto fail;
-		}
-		if (*x->p == '/' && x->p + 1 < x->end && x->p[1] == '>') {
-			x->p += 2;
-			return n;
-		}
-		if (*x->p == '>') {
-			x->p++;
-			break;
-		}
-		while (x->p < x->end && xname_char(*x->p))
-			x->p++;
-		while (x->p < x->end && isspace((unsigned char)*x->p))
-			x->p++;
-		if (x->p + 1 >= x->end || *x->p != '=') {
-			x->err = "bad attribute";
-			goto fail;
-		}
-		x->p++;
-		while (x->p < x->end && isspace((unsigned char)*x->p))
-			x->p++;
-		if (x->p >= x->end || (*x->p != '"' && *x->p != '\'')) {
-			x->err = "bad attribute value";
-			goto fail;
-		}
-		const char *q = memchr(x->p + 1, *x->p, (size_t)(x->end - x->p - 1));
-		if (!q) {
-			x->err = "unterminated attribute value";
-			goto fail;
-		}
-		x->p = q + 1;
-	}
-	/* Content. */
-	for (;;) {
-		if (!xtext(x, n)) {
-			if (!x->err)
-				x->err = "out of memory";
-			goto fail;
-		}
-		if (x->p >= x->end) {
-			x->err = "unterminated element";
-			goto fail;
-		}
-		if (xstarts(x, "</")) {
-			const char *end_name = x->p + 2;
-			x->p = end_name;
-			while (x->p < x->end && xname_char(*x->p))
-				x->p++;
-			if ((size_t)(x->p - end_name) != namelen || memcmp(end_name, name, namelen)) {
-				x->err = "mismatched end tag";
-				goto fail;
-			}
-			while (x->p < x->end && isspace((unsigned char)*x->p))
-				x->p++;
-			if (x->p >= x->end || *x->p != '>') {
-				x->err = "bad end tag";
-				goto fail;
-			}
-			x->p++;
-			return n;
-		}
-		if (xstarts(x, "<![CDATA[")) {
-			const char *start = x->p + 9;
-			x->p = start;
-			if (!xskip_past(x, "]]>"))
-				goto fail;
-			if (!xappend(n, start, (size_t)(x->p - 3 - start))) {
-				x->err = "out of memory";
-				goto fail;
-			}
-		} else if (xstarts(x, "<!--") || xstarts(x, "<?") || xstarts(x, "<!")) {
-			if (!xmisc(x))
-				goto fail;
-		} else {
-			struct xnode *c = xelement(x, depth + 1);
-			if (!c)
-				goto fail;
-			if (n->last)
-				n->last->next = c;
-			else
-				n->child = c;
-			n->last = c;
-		}
-	}
-fail:
-	xfree(n);
-	return NULL;
-}
-
-static struct xnode *xml_parse(const char *body, size_t len, const char **err)
-{
-	struct xparser x = { .p = body, .end = body + len };
-	struct xnode *root;
-
-	if (len >= 3 && !memcmp(body, "\xEF\xBB\xBF", 3))
-		x.p += 3;
-	if (!xmisc(&x)) {
-		*err = x.err;
-		return NULL;
-	}
-	root = xelement(&x, 0);
-	if (!root) {
-		*err = x.err ? x.err : "not XML";
-		return NULL;
-	}
-	if (!xmisc(&x) || x.p != x.end) {
-		*err = x.err ? x.err : "content after the root element";
-		xfree(root);
-		return NULL;
-	}
-	return root;
-}
-
-static const struct xnode *xchild(const struct xnode *n, const char *name)
-{
-	for (const struct xnode *c = n ? n->child : NULL; c; c = c->next)
-		if (!strcmp(c->name, name))
-			return c;
-	return NULL;
-}
-
-/* Text of a path of children ("ServiceEvent", "EventCode", NULL), or "". */
-static const char *xpath(const struct xnode *n, ...)
-{
-	va_list ap;
-	const char *name;
-
-	va_start(ap, n);
-	while (n && (name = va_arg(ap, const char *)) != NULL)
-		n = xchild(n, name);
-	va_end(ap);
-	return n && n->text ? n->text : "";
-}
-
-static enum werr xmlpi_awb(const struct adapter_env *env, struct adapter_out *out, const struct xnode *awb)
+static enum werr xmlpi_awb(const struct adapter_env *env, struct adapter_out *out, const struct xml_node *awb)
 {
 	char tracking[EV_PACKAGE_MAX + 2];
-	const char *action = xpath(awb, "Status", "ActionStatus", NULL);
-	const char *cond = xpath(awb, "Status", "Condition", "ConditionCode", NULL);
-	const struct xnode *info = xchild(awb, "ShipmentInfo");
+	const char *action = xml_path(awb, "Status", "ActionStatus", NULL);
+	const char *cond = xml_path(awb, "Status", "Condition", "ConditionCode", NULL);
+	const struct xml_node *info = xml_child(awb, "ShipmentInfo");
 	char trimmed_action[64], trimmed_cond[16];
 	int64_t estimated = 0;
 	size_t idx = 0;
 
-	carrier_scan_text(tracking, sizeof(tracking), xpath(awb, "AWBNumber", NULL));
+	carrier_scan_text(tracking, sizeof(tracking), xml_path(awb, "AWBNumber", NULL));
 	carrier_scan_text(trimmed_action, sizeof(trimmed_action), action);
 	carrier_scan_text(trimmed_cond, sizeof(trimmed_cond), cond);
 	if (strcasecmp(trimmed_action, "success")) {
 		if (!strcmp(trimmed_cond, "103") || !strcasecmp(trimmed_action, "No Shipments Found"))
 			return WERR_OK;
 		char data[160];
-		carrier_scan_text(data, sizeof(data), xpath(awb, "Status", "Condition", "ConditionData", NULL));
+		carrier_scan_text(data, sizeof(data), xml_path(awb, "Status", "Condition", "ConditionData", NULL));
 		return adapter_fail(out, "dhl reported error %s: %s", trimmed_cond[0] ? trimmed_cond : trimmed_action,
 				    data);
 	}
 	{
 		char utc[40];
-		carrier_scan_text(utc, sizeof(utc), xpath(info, "EstDlvyDateUTC", NULL));
+		carrier_scan_text(utc, sizeof(utc), xml_path(info, "EstDlvyDateUTC", NULL));
 		if (utc[0] && strlen(utc) < 30) {
 			char z[48];
 			snprintf(z, sizeof(z), "%sZ", utc); /* "2021-05-08 03:59:00" is UTC */
@@ -590,23 +232,23 @@ static enum werr xmlpi_awb(const struct adapter_env *env, struct adapter_out *ou
 				estimated = 0;
 		}
 	}
-	for (const struct xnode *ev = info ? info->child : NULL; ev; ev = ev->next) {
+	for (const struct xml_node *ev = info ? info->child : NULL; ev; ev = ev->next) {
 		char date[16], time[16], code[EV_CODE_MAX + 1], when[40];
 		char city[EV_PLACE_MAX + 1], country[EV_PLACE_MAX + 1], area[EV_DESC_MAX + 1];
 		struct carrier_scan s = { .carrier = "dhl", .tracking = tracking, .estimated = estimated };
 
 		if (strcmp(ev->name, "ShipmentEvent"))
 			continue;
-		carrier_scan_text(date, sizeof(date), xpath(ev, "Date", NULL));
-		carrier_scan_text(time, sizeof(time), xpath(ev, "Time", NULL));
-		carrier_scan_text(code, sizeof(code), xpath(ev, "ServiceEvent", "EventCode", NULL));
-		carrier_scan_text(area, sizeof(area), xpath(ev, "ServiceArea", "Description", NULL));
+		carrier_scan_text(date, sizeof(date), xml_path(ev, "Date", NULL));
+		carrier_scan_text(time, sizeof(time), xml_path(ev, "Time", NULL));
+		carrier_scan_text(code, sizeof(code), xml_path(ev, "ServiceEvent", "EventCode", NULL));
+		carrier_scan_text(area, sizeof(area), xml_path(ev, "ServiceArea", "Description", NULL));
 		split_area(area, city, sizeof(city), country, sizeof(country));
 		snprintf(when, sizeof(when), "%sT%s", date, time);
 		if (!adapter_time(env, when, country, NULL, &s.at, NULL))
 			return adapter_fail(out, "dhl: event %zu of %s: Date/Time is not a time", idx, tracking);
 		s.code = code;
-		s.description = xpath(ev, "ServiceEvent", "Description", NULL);
+		s.description = xml_path(ev, "ServiceEvent", "Description", NULL);
 		s.city = city;
 		s.country = country;
 		enum werr e = carrier_scan_emit(env, out, &s);
@@ -620,36 +262,30 @@ static enum werr xmlpi_awb(const struct adapter_env *env, struct adapter_out *ou
 static enum werr dhl_xml(const struct adapter_env *env, const struct hook_request *rq, struct adapter_out *out)
 {
 	const char *err = NULL;
-	struct xnode *root = xml_parse(rq->body, rq->len, &err);
+	struct xml_node *root = xml_parse(rq->body, rq->len, &err);
 	enum werr e = WERR_OK;
 
 	if (!root)
 		return adapter_fail(out, "dhl: body is not well-formed XML (%s)", err);
 	if (!strcmp(root->name, "TrackingResponse")) {
-		for (const struct xnode *c = root->child; c && !e; c = c->next)
+		for (const struct xml_node *c = root->child; c && !e; c = c->next)
 			if (!strcmp(c->name, "AWBInfo"))
 				e = xmlpi_awb(env, out, c);
 	} else if (!strcmp(root->name, "ShipmentTrackingErrorResponse")) {
 		char code[16], data[160];
-		carrier_scan_text(code, sizeof(code), xpath(root, "Response", "Status", "Condition", "ConditionCode", NULL));
-		carrier_scan_text(data, sizeof(data), xpath(root, "Response", "Status", "Condition", "ConditionData", NULL));
+		carrier_scan_text(code, sizeof(code), xml_path(root, "Response", "Status", "Condition", "ConditionCode", NULL));
+		carrier_scan_text(data, sizeof(data), xml_path(root, "Response", "Status", "Condition", "ConditionData", NULL));
 		e = adapter_fail(out, "dhl reported error %s: %s", code, data);
 	} else {
 		e = adapter_fail(out, "dhl: XML root '%s' is not an XML-PI TrackingResponse", root->name);
 	}
-	xfree(root);
+	xml_free(root);
 	return e;
 }
 
 static enum werr dhl_parse(const struct adapter_env *env, const struct hook_request *rq, struct adapter_out *out)
 {
-	size_t i = 0;
-
-	if (rq->len >= 3 && !memcmp(rq->body, "\xEF\xBB\xBF", 3))
-		i = 3;
-	while (i < rq->len && isspace((unsigned char)rq->body[i]))
-		i++;
-	if (i < rq->len && rq->body[i] == '<')
+	if (xml_looks_like(rq->body, rq->len))
 		return dhl_xml(env, rq, out);
 	return dhl_json(env, rq, out);
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "declared.h"
 #include "../core/status.h"
 #include "../base/banned.h"
 
@@ -34,11 +35,14 @@ struct mtable {
 	char name[TABLE_NAME_MAX + 1];
 	struct mrow *rows;
 	size_t nrows;
+	bool has_prefix; /* a row whose code ends in '*' */
 };
 
 struct mappings {
 	struct mtable *tables;
 	size_t ntables, cap;
+	struct carrier_decl **carriers; /* mappings/NAME.carrier (declared.h) */
+	size_t ncarriers, carcap;
 };
 
 struct mappings *mappings_new(void)
@@ -64,6 +68,9 @@ void mappings_free(struct mappings *m)
 	for (size_t i = 0; i < m->ntables; i++)
 		table_clear(&m->tables[i]);
 	free(m->tables);
+	for (size_t i = 0; i < m->ncarriers; i++)
+		decl_free(m->carriers[i]);
+	free(m->carriers);
 	free(m);
 }
 
@@ -197,6 +204,9 @@ enum werr mappings_add_text(struct mappings *m, const char *table, const char *t
 			break;
 		t.nrows++;
 	}
+	for (size_t i = 0; !e && i < t.nrows; i++)
+		if (t.rows[i].code[strlen(t.rows[i].code) - 1] == '*')
+			t.has_prefix = true;
 	if (!e && t.nrows > 1) {
 		qsort(t.rows, t.nrows, sizeof(*t.rows), row_cmp);
 		for (size_t i = 1; i < t.nrows; i++)
@@ -230,10 +240,46 @@ enum werr mappings_add_text(struct mappings *m, const char *table, const char *t
 	return WERR_OK;
 }
 
+/* Adds (or replaces, by name) a carrier description. */
+static enum werr add_carrier(struct mappings *m, const char *name, const char *text, size_t len, const char *origin,
+			     char *err, size_t errcap)
+{
+	struct carrier_decl *d;
+	enum werr e = decl_load(name, text, len, origin, &d, err, errcap);
+
+	if (e)
+		return e;
+	for (size_t i = 0; i < m->ncarriers; i++)
+		if (!strcmp(decl_name(m->carriers[i]), name)) {
+			decl_free(m->carriers[i]);
+			m->carriers[i] = d;
+			return WERR_OK;
+		}
+	if (m->ncarriers == m->carcap) {
+		size_t nc = m->carcap ? m->carcap * 2 : 8;
+		struct carrier_decl **cc = realloc(m->carriers, nc * sizeof(*cc));
+		if (!cc) {
+			decl_free(d);
+			return WERR_NOMEM;
+		}
+		m->carriers = cc;
+		m->carcap = nc;
+	}
+	m->carriers[m->ncarriers++] = d;
+	return WERR_OK;
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+	return n > t && !strcmp(s + n - t, tail);
+}
+
 static enum werr load_file(struct mappings *m, const char *dir, const char *fname, char *err, size_t errcap)
 {
 	char path[4096], table[TABLE_NAME_MAX + 1];
-	size_t nlen = strlen(fname) - 4; /* without ".tsv" */
+	bool carrier = ends_with(fname, ".carrier");
+	size_t nlen = strlen(fname) - (carrier ? 8 : 4); /* without ".carrier" or ".tsv" */
 	FILE *f;
 	char *text;
 	size_t len;
@@ -264,7 +310,8 @@ static enum werr load_file(struct mappings *m, const char *dir, const char *fnam
 		return WERR_IO;
 	}
 	fclose(f);
-	e = mappings_add_text(m, table, text, len, path, err, errcap);
+	e = carrier ? add_carrier(m, table, text, len, path, err, errcap)
+		    : mappings_add_text(m, table, text, len, path, err, errcap);
 	free(text);
 	return e;
 }
@@ -274,7 +321,8 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Loads the .tsv files of dir in name order (so errors are reproducible). */
+/* Loads the .tsv and .carrier files of dir in name order (so errors are
+ * reproducible). */
 static enum werr load_dir(struct mappings *m, const char *dir, bool must_exist, char *err, size_t errcap)
 {
 	DIR *d = opendir(dir);
@@ -291,8 +339,10 @@ static enum werr load_dir(struct mappings *m, const char *dir, bool must_exist, 
 	}
 	while ((de = readdir(d))) {
 		size_t l = strlen(de->d_name);
-		if (l <= 4 || strcmp(de->d_name + l - 4, ".tsv") || !strcmp(de->d_name, "zones.tsv"))
+		if (!(ends_with(de->d_name, ".tsv") || ends_with(de->d_name, ".carrier")) ||
+		    !strcmp(de->d_name, "zones.tsv"))
 			continue;
+		(void)l;
 		if (n == cap) {
 			size_t nc = cap ? cap * 2 : 32;
 			char **nn = realloc(names, nc * sizeof(*nn));
@@ -369,6 +419,23 @@ static void copy_cut(char *dst, size_t cap, const char *src)
 	dst[n] = '\0';
 }
 
+/* The longest row "PREFIX*" whose prefix starts code, or NULL. */
+static const struct mrow *prefix_row(const struct mtable *t, const char *code)
+{
+	const struct mrow *best = NULL;
+	size_t bestlen = 0;
+
+	for (size_t i = 0; i < t->nrows; i++) {
+		const struct mrow *r = &t->rows[i];
+		size_t n = strlen(r->code) - 1;
+		if (r->code[n] == '*' && (!best || n > bestlen) && !strncmp(r->code, code, n)) {
+			best = r;
+			bestlen = n;
+		}
+	}
+	return best;
+}
+
 bool mapping_apply(const struct mappings *m, const char *table, const char *code, const char *description,
 		   struct event *ev)
 {
@@ -384,6 +451,9 @@ bool mapping_apply(const struct mappings *m, const char *table, const char *code
 		struct mrow key = { .code = (char *)code };
 		hit = bsearch(&key, t->rows, t->nrows, sizeof(*t->rows), row_cmp);
 	}
+	/* "In transit to next facility in *": the longest such row that starts the code */
+	if (!hit && t && t->has_prefix && code[0])
+		hit = prefix_row(t, code);
 	if (!hit) {
 		ev->status = EV_UNKNOWN;
 		return false;
@@ -467,4 +537,38 @@ void mappings_text_hits(const struct mappings *m,
 				fn(ctx, t->name, t->rows[i].code, n);
 		}
 	}
+}
+
+const struct adapter *mappings_carrier(const struct mappings *m, const char *name)
+{
+	for (size_t i = 0; m && i < m->ncarriers; i++)
+		if (!strcmp(decl_name(m->carriers[i]), name))
+			return decl_adapter(m->carriers[i]);
+	return NULL;
+}
+
+const struct adapter *mappings_carrier_at(const struct mappings *m, size_t i)
+{
+	return m && i < m->ncarriers ? decl_adapter(m->carriers[i]) : NULL;
+}
+
+const char *mappings_detect_carrier(const struct mappings *m, const char *tracking)
+{
+	char s[EV_PACKAGE_MAX + 1];
+	size_t n = 0;
+
+	if (!m || !tracking)
+		return NULL;
+	for (const char *p = tracking; *p; p++) {
+		if (*p == ' ')
+			continue;
+		if (n == EV_PACKAGE_MAX)
+			return NULL;
+		s[n++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+	}
+	s[n] = '\0';
+	for (size_t i = 0; n && i < m->ncarriers; i++)
+		if (decl_detect(m->carriers[i], s))
+			return decl_carrier(m->carriers[i]);
+	return NULL;
 }

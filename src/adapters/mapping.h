@@ -9,7 +9,10 @@
  * `status` is a word of the shared language (docs/status.md); `detail` and
  * `action_required` ("yes", "no" or empty) may be empty; `note` is for
  * people.  '#' starts a comment line; blank lines are skipped.  Codes are
- * matched exactly (case-sensitive) after trimming spaces.  A table a user puts
+ * matched exactly (case-sensitive) after trimming spaces; a code that no row
+ * has exactly takes the longest row ending in '*' whose text before the '*'
+ * starts it (carriers that give words with a place in them: "In transit to
+ * next facility in *").  A table a user puts
  * in the override directory replaces the built-in table of the same name
  * whole.
  *
@@ -28,8 +31,9 @@ struct mappings;
 
 #define MAPPING_SAID_UNKNOWN "source_unknown"
 
-/* Loads every NAME.tsv in dir, then (if override_dir is not NULL and
- * exists) every NAME.tsv in override_dir, replacing tables of the same name.
+/* Loads every NAME.tsv and NAME.carrier in dir, then (if override_dir is
+ * not NULL and exists) every one in override_dir, replacing tables and
+ * carrier descriptions of the same name.
  * On a bad line: WERR_INVALID with "file:line: what" in err. */
 enum werr mappings_load(const char *dir, const char *override_dir, struct mappings **out, char *err,
 			size_t errcap);
@@ -78,5 +82,18 @@ bool mapping_refine_text(const struct mappings *m, const char *source, struct ev
 void mappings_text_hits(const struct mappings *m, void (*fn)(void *ctx, const char *table, const char *phrase,
 							     unsigned long long n),
 			void *ctx);
+
+/*
+ * Carriers described by data (mappings/NAME.carrier, declared.h), loaded with
+ * the tables.  mappings_carrier: the adapter of the description named name,
+ * or NULL; mappings_carrier_at: the i-th (NULL past the end);
+ * mappings_detect_carrier: the carrier id of the first description whose
+ * [detect] takes the tracking number (spaces dropped, upper-cased), or NULL.
+ * m may be NULL (nothing found).
+ */
+struct adapter;
+const struct adapter *mappings_carrier(const struct mappings *m, const char *name);
+const struct adapter *mappings_carrier_at(const struct mappings *m, size_t i);
+const char *mappings_detect_carrier(const struct mappings *m, const char *tracking);
 
 #endif

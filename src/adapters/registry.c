@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "adapter.h"
+#include "mapping.h"
 #include "../base/banned.h"
 
 /* storefront adapters */
@@ -45,4 +46,10 @@ const struct adapter *adapter_find(const char *name)
 		if (!strcmp(adapters_all[i]->name, name))
 			return adapters_all[i];
 	return NULL;
+}
+
+const struct adapter *adapter_lookup(const struct mappings *m, const char *name)
+{
+	const struct adapter *a = adapter_find(name);
+	return a ? a : mappings_carrier(m, name);
 }

@@ -52,7 +52,7 @@ int sources_config_set(struct sources_config *c, struct policy *pol, const char 
 	static const struct { const char *name; size_t off, cap; } strs[] = {
 #define SRC_STR(n, f) { n, offsetof(struct source_cfg, f), sizeof(((struct source_cfg *)0)->f) }
 		SRC_STR("adapter", adapter), SRC_STR("secret", secret), SRC_STR("api_base", api_base),
-		SRC_STR("api_key", api_key), SRC_STR("api_secret", api_secret),
+		SRC_STR("api_key", api_key), SRC_STR("api_secret", api_secret), SRC_STR("account", account),
 #undef SRC_STR
 	};
 	struct source_cfg *sc;

@@ -27,6 +27,9 @@ struct source_cfg {
 	char api_base[512];      /* ShipStation, carriers: the API's base URL */
 	char api_key[256];       /* API key, user or OAuth client id */
 	char api_secret[256];    /* API secret, password or OAuth client secret */
+	char account[128];       /* an account number or user name a carrier asks
+	                            for beside its key ({account} in a described
+	                            carrier's request, docs/carriers.md) */
 	int rate_per_minute;     /* carriers: polling budget (requests per minute) */
 };
 

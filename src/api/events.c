@@ -201,7 +201,7 @@ enum http_result api_post_events(struct http_req *r)
 			res->outcome = EVR_REJECTED;
 			continue;
 		}
-		adapter_event_key(ev);
+		adapter_event_key(api_app(r)->maps, ev);
 		res->slot = in->nvalid++;
 		if (!kept_arr && (kept = cJSON_CreateObject()))
 			kept_arr = cJSON_AddArrayToObject(kept, "events");

@@ -200,7 +200,7 @@ enum http_result api_post_hook(struct http_req *r)
 {
 	const char *source = r->param;
 	const struct source_cfg *sc = sources_find(api_app(r)->sources, source);
-	const struct adapter *ad = adapter_find(sc && sc->adapter[0] ? sc->adapter : source);
+	const struct adapter *ad = adapter_lookup(api_app(r)->maps, sc && sc->adapter[0] ? sc->adapter : source);
 	struct app_counters *m = api_app(r)->counters;
 	struct hook_request rq = { r->body.p, r->body.len, http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE),
 				   hook_header, r };
@@ -301,7 +301,7 @@ enum http_result api_post_hook(struct http_req *r)
 		memcpy(s->carrier, a->carrier, sizeof(s->carrier));
 	}
 	for (size_t i = 0; i < n; i++)
-		adapter_event_key(&h->out.events[i]);
+		adapter_event_key(api_app(r)->maps, &h->out.events[i]);
 	h->job.events = h->out.events;
 	h->job.nevents = n;
 	h->job.aliases = h->aliases;

@@ -106,7 +106,7 @@ enum werr app_record(struct app *a, struct event *evs, size_t n, bool *dup)
 	if (n > sizeof(own) / sizeof(own[0]) && !dup)
 		return WERR_INVALID;
 	for (size_t i = 0; i < n; i++)
-		adapter_event_key(&evs[i]);
+		adapter_event_key(a->maps, &evs[i]);
 	job.events = evs;
 	job.nevents = n;
 	job.duplicate = dup ? dup : own;

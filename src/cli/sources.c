@@ -65,7 +65,7 @@ int cmd_parse(const struct config *cfg, const struct cli_opts *o)
 	struct buf line = BUF_INIT;
 	char why[512];
 	size_t len = 0;
-	char *body;
+	char *body = NULL;
 	enum werr err;
 	int rc = 1;
 
@@ -74,17 +74,18 @@ int cmd_parse(const struct config *cfg, const struct cli_opts *o)
 		return 2;
 	}
 	sc = sources_find(&cfg->sources, o->source);
-	ad = adapter_find(sc && sc->adapter[0] ? sc->adapter : o->source);
+	if (sources_load_tables(&cfg->sources, &maps, &zones, why, sizeof(why))) {
+		fprintf(stderr, "wismo: %s\n", why);
+		return 1;
+	}
+	ad = adapter_lookup(maps, sc && sc->adapter[0] ? sc->adapter : o->source);
 	if (!ad) {
 		fprintf(stderr, "wismo: no adapter for source '%s'\n", o->source);
-		return 2;
+		rc = 2;
+		goto out;
 	}
 	if (!(body = read_file(o->args[0], &len))) {
 		fprintf(stderr, "wismo: unable to read '%s' (or larger than 64 MiB)\n", o->args[0]);
-		return 1;
-	}
-	if ((err = sources_load_tables(&cfg->sources, &maps, &zones, why, sizeof(why)))) {
-		fprintf(stderr, "wismo: %s\n", why);
 		goto out;
 	}
 	env.source = o->source;
@@ -130,10 +131,13 @@ int cmd_check(const struct config *cfg)
 		fprintf(stderr, "wismo: %s\n", why);
 		return 1;
 	}
-	printf("mappings: %zu tables loaded\n", mappings_ntables(maps));
+	size_t ncarriers = 0;
+	while (mappings_carrier_at(maps, ncarriers))
+		ncarriers++;
+	printf("mappings: %zu tables and %zu carrier descriptions loaded\n", mappings_ntables(maps), ncarriers);
 	for (int i = 0; i < cfg->sources.nsources; i++) {
 		const struct source_cfg *sc = &cfg->sources.sources[i];
-		const struct adapter *ad = adapter_find(sc->adapter[0] ? sc->adapter : sc->name);
+		const struct adapter *ad = adapter_lookup(maps, sc->adapter[0] ? sc->adapter : sc->name);
 		if (!ad) {
 			if (sc->adapter[0]) {
 				printf("source %s: unknown adapter '%s'\n", sc->name, sc->adapter);

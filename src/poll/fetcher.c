@@ -179,7 +179,7 @@ static enum werr commit_events(struct fetcher *f, const struct fetch_row *row, s
 		memcpy(aliases[i].carrier, out->aliases[i].carrier, sizeof(aliases[i].carrier));
 	}
 	for (size_t i = 0; i < out->nevents; i++)
-		adapter_event_key(&out->events[i]);
+		adapter_event_key(f->maps, &out->events[i]);
 	job.source = row->source;
 	job.content_type = fc->npages > 1 ? "application/x-ndjson" : "application/json";
 	job.raw = fc->npages ? fc->pages.p : NULL;
@@ -202,7 +202,7 @@ static enum werr commit_events(struct fetcher *f, const struct fetch_row *row, s
 static bool run_job(struct fetcher *f, const struct fetch_row *row, int64_t now)
 {
 	const struct source_cfg *sc = sources_find(&f->sources, row->source);
-	const struct adapter *ad = sc ? adapter_find(sc->adapter[0] ? sc->adapter : sc->name) : NULL;
+	const struct adapter *ad = sc ? adapter_lookup(f->maps, sc->adapter[0] ? sc->adapter : sc->name) : NULL;
 	struct fetch_ctx fc = { f, sc, BUF_INIT, 0 };
 	struct buf body = BUF_INIT;
 	struct adapter_out out = { 0 };

@@ -21,6 +21,8 @@
 
 #include "../base/clock.h"
 #include "../adapters/adapter.h"
+#include "../adapters/declared.h"
+#include "../base/xml.h"
 #include "../base/log.h"
 #include "poll_http.h"
 #include "../base/banned.h"
@@ -76,8 +78,12 @@ struct poller {
 
 
 /* The OAuth token endpoint of a carrier, or NULL when it takes an API key. */
-static const char *token_path(const char *adapter)
+static const char *token_path(const struct adapter *ad)
 {
+	const char *adapter = ad->name;
+
+	if (ad->decl)
+		return strcmp(decl_request(ad->decl)->auth, "bearer") ? NULL : decl_request(ad->decl)->token_path;
 	if (!strcmp(adapter, "ups"))
 		return "/security/v1/oauth/token";
 	if (!strcmp(adapter, "fedex"))
@@ -92,7 +98,7 @@ static const char *token_path(const char *adapter)
  * USPS) and as basic auth (UPS). */
 static enum werr ensure_token(struct carrier *c, int64_t now)
 {
-	const char *path = token_path(c->ad->name);
+	const char *path = token_path(c->ad);
 	struct poll_response resp = POLL_RESPONSE_INIT;
 	char url[1024], auth[600];
 	struct buf form = BUF_INIT;
@@ -138,6 +144,102 @@ static enum werr ensure_token(struct carrier *c, int64_t now)
 	return err;
 }
 
+/* How a value goes into a template: escaped for where it lands. */
+enum fill_as { FILL_URL, FILL_XML, FILL_JSON, FILL_HEADER };
+
+static void put_escaped(struct buf *out, const char *v, enum fill_as as, CURL *esc)
+{
+	if (as == FILL_URL) {
+		char *e = curl_easy_escape(esc, v, 0);
+		buf_puts(out, e ? e : "");
+		curl_free(e);
+		return;
+	}
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			continue; /* no line breaks into a header, no control bytes anywhere */
+		if (as == FILL_XML && (*p == '<' || *p == '>' || *p == '&' || *p == '"' || *p == '\''))
+			buf_printf(out, "&#%d;", *p);
+		else if (as == FILL_JSON && (*p == '"' || *p == '\\'))
+			buf_printf(out, "\\%c", *p);
+		else
+			buf_putc(out, (char)*p);
+	}
+}
+
+/*
+ * Writes a description's template (declared.h) with {api_base}, {tracking},
+ * {api_key}, {api_secret} and {account} filled, each escaped for where it
+ * lands: URL-escaped in the URL (but {api_base}, which is the URL's start),
+ * as XML or JSON text in a body (by its first character), without control
+ * characters in a header.  Credentials in a URL (DHL Parcel DE) never reach
+ * a log line: the poller logs the source and the number only.
+ */
+static void fill(struct buf *out, const char *tmpl, const struct source_cfg *sc, const char *tracking, CURL *esc,
+		 enum fill_as as)
+{
+	static const char *const names[] = { "{api_base}", "{tracking}", "{api_key}", "{api_secret}", "{account}" };
+
+	for (const char *p = tmpl; *p;) {
+		size_t k;
+		for (k = 0; k < 5; k++)
+			if (!strncmp(p, names[k], strlen(names[k])))
+				break;
+		if (k == 5) {
+			buf_putc(out, *p++);
+			continue;
+		}
+		const char *v = k == 0 ? sc->api_base : k == 1 ? tracking : k == 2 ? sc->api_key
+			      : k == 3 ? sc->api_secret : sc->account;
+		if (k == 0 && as == FILL_URL)
+			buf_puts(out, v);
+		else
+			put_escaped(out, v, as, esc);
+		p += strlen(names[k]);
+	}
+}
+
+/* A described carrier's request ([request] of mappings/NAME.carrier). */
+static long ask_declared(struct carrier *c, const char *tracking, struct poll_response *resp, CURL *esc)
+{
+	const struct decl_request *rq = decl_request(c->ad->decl);
+	struct buf url = BUF_INIT, body = BUF_INIT, hdr = BUF_INIT;
+	struct curl_slist *h = NULL;
+	char auth[600];
+	long status;
+
+	fill(&url, rq->url, c->sc, tracking, esc, FILL_URL);
+	if (rq->body[0]) {
+		fill(&body, rq->body, c->sc, tracking, esc, rq->body[0] == '<' ? FILL_XML : FILL_JSON);
+		h = curl_slist_append(h, body.p && body.p[0] == '<' ? "Content-Type: text/xml; charset=utf-8"
+								    : "Content-Type: application/json");
+	}
+	if (c->token[0]) {
+		buf_printf(&hdr, "Authorization: Bearer %s", c->token);
+		h = curl_slist_append(h, hdr.p);
+	} else if (!strcmp(rq->auth, "header")) {
+		buf_printf(&hdr, "%s: ", rq->key_header);
+		put_escaped(&hdr, c->sc->api_key, FILL_HEADER, esc);
+		h = curl_slist_append(h, hdr.p);
+	}
+	buf_reset(&hdr);
+	buf_printf(&hdr, "Accept: %s", rq->accept);
+	h = curl_slist_append(h, hdr.p);
+	if (rq->header[0]) {
+		buf_reset(&hdr);
+		fill(&hdr, rq->header, c->sc, tracking, esc, FILL_HEADER);
+		h = curl_slist_append(h, hdr.p);
+	}
+	snprintf(auth, sizeof(auth), "%s:%s", c->sc->api_key, c->sc->api_secret);
+	status = poll_http_call(rq->method, url.p ? url.p : "", h, body.p, !strcmp(rq->auth, "basic") ? auth : NULL, resp,
+				NULL);
+	curl_slist_free_all(h);
+	buf_release(&url);
+	buf_release(&body);
+	buf_release(&hdr);
+	return status;
+}
+
 /* Asks the carrier about one tracking number; the answer's body in resp. */
 static long ask(struct carrier *c, const char *tracking, struct poll_response *resp)
 {
@@ -153,6 +255,12 @@ static long ask(struct carrier *c, const char *tracking, struct poll_response *r
 		if (esc)
 			curl_easy_cleanup(esc);
 		return 0;
+	}
+	if (c->ad->decl) {
+		status = ask_declared(c, tracking, resp, esc);
+		curl_free(tn);
+		curl_easy_cleanup(esc);
+		return status;
 	}
 	if (c->token[0]) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", c->token);
@@ -191,7 +299,7 @@ static long ask(struct carrier *c, const char *tracking, struct poll_response *r
 static bool feed(struct poller *p, struct carrier *c, const char *tracking, const struct poll_response *resp,
 		 int64_t now)
 {
-	struct hook_request rq = { resp->body.p, resp->body.len, "application/json", NULL, NULL };
+	struct hook_request rq = { resp->body.p, resp->body.len, NULL, NULL, NULL };
 	struct adapter_env env = { c->sc->name, p->maps, p->zones, now, NULL, NULL };
 	struct adapter_out out = { 0 };
 	struct writer_job job = { 0 };
@@ -212,10 +320,10 @@ static bool feed(struct poller *p, struct carrier *c, const char *tracking, cons
 		struct event *ev = &out.events[i];
 		if (!ev->package[0])
 			EVENT_SET(ev->package, tracking);
-		adapter_event_key(ev);
+		adapter_event_key(p->maps, ev);
 	}
 	job.source = c->sc->name;
-	job.content_type = "application/json";
+	job.content_type = xml_looks_like(resp->body.p, resp->body.len) ? "application/xml" : "application/json";
 	job.raw = resp->body.p;
 	job.rawlen = resp->body.len;
 	job.events = out.events;
@@ -245,7 +353,7 @@ static void poll_carrier(struct poller *p, struct carrier *c, int64_t now)
 		return;
 	if (want > DUE_MAX)
 		want = DUE_MAX;
-	if (store_poll_due(p->st, c->ad->name, now, want, &rows, &n) || !n) {
+	if (store_poll_due(p->st, c->ad->decl ? decl_carrier(c->ad->decl) : c->ad->name, now, want, &rows, &n) || !n) {
 		free(rows);
 		return;
 	}
@@ -317,7 +425,7 @@ enum werr poller_start(const struct sources_config *sources, const char *store_u
 	p->sources = *sources;
 	for (int i = 0; i < p->sources.nsources; i++) {
 		const struct source_cfg *sc = &p->sources.sources[i];
-		const struct adapter *ad = adapter_find(sc->adapter[0] ? sc->adapter : sc->name);
+		const struct adapter *ad = adapter_lookup(maps, sc->adapter[0] ? sc->adapter : sc->name);
 		if (!ad || ad->kind != KIND_CARRIER || !sc->api_base[0])
 			continue;
 		struct carrier *c = &p->carriers[p->ncarriers++];

@@ -1,5 +1,6 @@
 /*
- * poller.h - asks direct carriers (UPS, FedEx, USPS, DHL) about the packages
+ * poller.h - asks direct carriers (UPS, FedEx, USPS, DHL, and those described
+ * by data: mappings/NAME.carrier, adapters/declared.h) about the packages
  * that are not final, and feeds their answers through the carrier's adapter
  * to the writer, like a webhook.
  *

@@ -177,7 +177,7 @@ enum werr fx_parse(const struct adapter *a, const struct adapter_env *env, const
 	rq.body = body;
 	rq.len = len;
 	memset(out, 0, sizeof(*out));
-	return a->parse(env, &rq, out);
+	return a->decl ? decl_parse(a->decl, env, &rq, out) : a->parse(env, &rq, out);
 }
 
 void fx_every_prefix(const struct adapter *a, const struct adapter_env *env, const struct hook_request *odd_rq,

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "adapters/adapter.h"
+#include "adapters/declared.h"
 #include "adapters/mapping.h"
 #include "adapters/zones.h"
 #include "base/buf.h"

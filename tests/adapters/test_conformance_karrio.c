@@ -20,6 +20,14 @@
 
 extern const struct adapter adapter_ups, adapter_fedex, adapter_usps, adapter_dhl;
 
+static const struct adapter *adapter_named(const char *name)
+{
+	const struct adapter *a = adapter_lookup(fx_maps, name);
+	if (!a)
+		fail_msg("no adapter or carrier description '%s'", name);
+	return a;
+}
+
 /* Karrio's normalized vocabulary -> ours (docs/conformance.md, "Vocabulary"). */
 static const struct {
 	const char *karrio, *ours;
@@ -38,22 +46,38 @@ static const struct {
 	{ "unknown", "unknown" },
 };
 
-/* The carrier directories we read (docs/conformance.md, "What is read"). */
+/* The carrier directories we read (docs/conformance.md, "What is read"): a built-in adapter, or a carrier
+ * described by data (mappings/NAME.carrier). */
 static const struct {
-	const char *dir;
-	const struct adapter *adapter;
+	const char *dir, *adapter;
 } READ[] = {
-	{ "ups", &adapter_ups },
-	{ "fedex", &adapter_fedex },
-	{ "usps", &adapter_usps },
-	{ "usps_international", &adapter_usps },
-	{ "dhl_express", &adapter_dhl },
-	{ "mydhl", &adapter_dhl },
-	{ "dhl_universal", &adapter_dhl },
+	{ "ups", "ups" },
+	{ "fedex", "fedex" },
+	{ "usps", "usps" },
+	{ "usps_international", "usps" },
+	{ "dhl_express", "dhl" },
+	{ "mydhl", "dhl" },
+	{ "dhl_universal", "dhl" },
+	{ "canadapost", "canada_post" },
+	{ "purolator", "purolator" },
+	{ "dhl_parcel_de", "dhl_parcel_de" },
+	{ "laposte", "la_poste" },
+	{ "australiapost", "australia_post" },
 };
 
 /* Directories of carriers we poll whose responses are in an API we do not read ("Not read"). */
-static const char *const NOT_READ[] = { "dhl_parcel_de", "dhl_poland" };
+static const char *const NOT_READ[] = { "dhl_poland" };
+
+/* Carriers whose Karrio parser gives every event the tracker's status ("Differences"): only the newest
+ * event's status is Karrio's word about an event; the others are not compared. */
+static const char *const TRACKER_STATUS_ON_EVERY_EVENT[] = { "australiapost" };
+
+/* Trackers for which Karrio reads no events and we read the carrier's ("Differences"). */
+static const struct {
+	const char *dir, *tracking;
+} KARRIO_READS_NO_EVENTS[] = {
+	{ "australiapost", "ET123456789AU" },
+};
 
 /* Second responses of a case that are proof-of-delivery documents, not tracking responses. */
 static const char *const NOT_TRACKING[] = {
@@ -67,13 +91,15 @@ static const struct {
 } ALLOWED[] = {
 	{ "mydhl", "9356579890", "PU", "pending", "in_transit" },
 	{ "dhl_universal", "7777777770", "pre-transit", "delivered", "label_created" },
+	{ "dhl_parcel_de", "00340434161094015902", "PO", "in_transit", "out_for_delivery" },
+	{ "laposte", "EW112720413FR", "ET1", "out_for_delivery", "in_transit" },
 };
 
-#define AGREEMENT_MIN 95.0
+#define AGREEMENT_MIN 90.0 /* every difference is also documented, or the test fails */
 
 struct tally {
 	int responses, tracking_responses, error_responses, pod_skipped, not_read;
-	int karrio_events, compared, agree, no_status;
+	int karrio_events, compared, agree, no_status, tracker_status, extra_events;
 	int allowed_used[sizeof(ALLOWED) / sizeof(ALLOWED[0])];
 };
 
@@ -123,10 +149,21 @@ static const char *str(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-/* The rank of ev among Karrio's events of the same code, by time. */
-static int karrio_rank(const cJSON *events, const cJSON *ev)
+/* What matches a Karrio event to ours: its code, or its words when Karrio gives no code (Australia Post). */
+static const char *karrio_key(const cJSON *ev)
 {
-	const char *code = str(ev, "code"), *ts = str(ev, "timestamp");
+	return str(ev, "code")[0] ? str(ev, "code") : str(ev, "description");
+}
+
+static const char *karrio_words(const cJSON *ev)
+{
+	return str(ev, "description");
+}
+
+/* The rank of ev among Karrio's events of the same key, by time. */
+static int karrio_rank(const cJSON *events, const cJSON *ev, const char *(*key)(const cJSON *))
+{
+	const char *code = key(ev), *ts = str(ev, "timestamp");
 	const cJSON *e;
 	int rank = 0;
 	bool before = true;
@@ -136,7 +173,7 @@ static int karrio_rank(const cJSON *events, const cJSON *ev)
 			before = false;
 			continue;
 		}
-		if (strcmp(str(e, "code"), code))
+		if (strcmp(key(e), code))
 			continue;
 		int c = strcmp(str(e, "timestamp"), ts);
 		if (c < 0 || (c == 0 && before)) /* same code at the same minute: Karrio's own order */
@@ -146,7 +183,7 @@ static int karrio_rank(const cJSON *events, const cJSON *ev)
 }
 
 static const struct event *our_ranked(const struct adapter_out *out, const char *tracking, const char *code,
-				      int rank)
+				      const char *words, int rank, int words_rank)
 {
 	const struct event *found[256];
 	size_t n = 0;
@@ -154,6 +191,15 @@ static const struct event *our_ranked(const struct adapter_out *out, const char 
 	for (size_t i = 0; i < out->nevents && n < 256; i++)
 		if (!strcmp(out->events[i].package, tracking) && code_matches(out->events[i].code, code))
 			found[n++] = &out->events[i];
+	/* Karrio names the event by another of the carrier's codes (DHL Parcel DE: its standard event code, we
+	 * its ICE code): the carrier's words match it */
+	if (!n) {
+		for (size_t i = 0; i < out->nevents && n < 256; i++)
+			if (!strcmp(out->events[i].package, tracking) && words[0] &&
+			    !strncmp(out->events[i].description, words, strlen(words)))
+				found[n++] = &out->events[i];
+		rank = words_rank;
+	}
 	/* order by time, stable on the carrier's order */
 	for (size_t i = 1; i < n; i++)
 		for (size_t j = i; j > 0 && found[j]->occurred_at < found[j - 1]->occurred_at; j--) {
@@ -182,18 +228,40 @@ static bool is_not_tracking(const char *dir, const char *rel)
 	return false;
 }
 
+static bool listed(const char *const *list, size_t n, const char *dir)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i], dir))
+			return true;
+	return false;
+}
+
 static void compare_tracker(const char *dir, const cJSON *tracker, const struct adapter_out *out, struct tally *t)
 {
 	const char *tracking = str(tracker, "tracking_number");
 	const cJSON *events = cJSON_GetObjectItemCaseSensitive(tracker, "events");
-	const cJSON *ev;
+	const cJSON *ev, *newest = NULL;
+	bool tracker_status = listed(TRACKER_STATUS_ON_EVERY_EVENT,
+				     sizeof(TRACKER_STATUS_ON_EVERY_EVENT) / sizeof(TRACKER_STATUS_ON_EVERY_EVENT[0]), dir);
 
-	if ((size_t)cJSON_GetArraySize(events) != our_count(out, tracking))
-		fail_msg("%s %s: karrio has %d events, we have %zu", dir, tracking, cJSON_GetArraySize(events),
-			 our_count(out, tracking));
+	if ((size_t)cJSON_GetArraySize(events) != our_count(out, tracking)) {
+		bool known = false;
+		for (size_t i = 0; i < sizeof(KARRIO_READS_NO_EVENTS) / sizeof(KARRIO_READS_NO_EVENTS[0]); i++)
+			known |= !strcmp(KARRIO_READS_NO_EVENTS[i].dir, dir) &&
+				 !strcmp(KARRIO_READS_NO_EVENTS[i].tracking, tracking) && !cJSON_GetArraySize(events);
+		if (!known)
+			fail_msg("%s %s: karrio has %d events, we have %zu", dir, tracking, cJSON_GetArraySize(events),
+				 our_count(out, tracking));
+		printf("  %s %s: karrio reads no events, wismo %zu [documented]\n", dir, tracking, our_count(out, tracking));
+		t->extra_events += (int)our_count(out, tracking);
+	}
+	cJSON_ArrayForEach(ev, events)
+		if (!newest || strcmp(str(ev, "timestamp"), str(newest, "timestamp")) > 0)
+			newest = ev;
 	cJSON_ArrayForEach(ev, events) {
-		const char *code = str(ev, "code"), *kst = str(ev, "status");
-		const struct event *ours = our_ranked(out, tracking, code, karrio_rank(events, ev));
+		const char *code = karrio_key(ev), *kst = str(ev, "status");
+		const struct event *ours = our_ranked(out, tracking, code, str(ev, "description"),
+						      karrio_rank(events, ev, karrio_key), karrio_rank(events, ev, karrio_words));
 		const char *want, *got;
 		bool allowed = false;
 
@@ -203,6 +271,10 @@ static void compare_tracker(const char *dir, const cJSON *tracker, const struct 
 				 str(ev, "timestamp"));
 		if (!kst[0]) {
 			t->no_status++;
+			continue;
+		}
+		if (tracker_status && ev != newest) {
+			t->tracker_status++;
 			continue;
 		}
 		t->compared++;
@@ -303,7 +375,7 @@ static void test_karrio(void **state)
 		cJSON *cases = load_json(READ[d].dir, "cases.json");
 		const cJSON *c;
 		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cases, "cases"))
-			run_case(READ[d].dir, READ[d].adapter, c, &t);
+			run_case(READ[d].dir, adapter_named(READ[d].adapter), c, &t);
 		cJSON_Delete(cases);
 	}
 	for (size_t d = 0; d < sizeof(NOT_READ) / sizeof(NOT_READ[0]); d++) {
@@ -316,11 +388,13 @@ static void test_karrio(void **state)
 	}
 	pct = t.compared ? 100.0 * t.agree / t.compared : 0;
 	printf("karrio conformance: %d responses parsed (%d tracking, %d carrier errors), 0 parse errors; "
-	       "%d proof-of-delivery documents skipped; %d responses of DHL APIs we do not read\n",
+	       "%d proof-of-delivery documents skipped; %d responses of APIs we do not read\n",
 	       t.responses, t.tracking_responses, t.error_responses, t.pod_skipped, t.not_read);
-	printf("karrio conformance: %d karrio events matched, %d without a karrio status, %d compared, "
-	       "%d agree (%.1f%%), %d documented differences\n",
-	       t.karrio_events, t.no_status, t.compared, t.agree, pct, t.compared - t.agree);
+	printf("karrio conformance: %d karrio events matched, %d without a karrio status, %d with the tracker's "
+	       "status (not compared), %d compared, %d agree (%.1f%%), %d documented differences; %d events karrio "
+	       "does not read\n",
+	       t.karrio_events, t.no_status, t.tracker_status, t.compared, t.agree, pct, t.compared - t.agree,
+	       t.extra_events);
 	for (size_t i = 0; i < sizeof(ALLOWED) / sizeof(ALLOWED[0]); i++)
 		if (!t.allowed_used[i])
 			fail_msg("documented difference %s %s %s no longer occurs: update docs/conformance.md",
@@ -349,11 +423,13 @@ static void test_karrio_or_skip(void **state)
 	test_karrio(state);
 }
 
-/* Every recorded response of every carrier in the corpus, fed to each of our four parsers: each answer is
- * WERR_OK or WERR_INVALID with a reason, and nothing else (under ASan: no bad memory access on any of them). */
+/* Every recorded response of every carrier in the corpus, fed to each of our carrier parsers (the four in C
+ * and every described carrier): each answer is WERR_OK or WERR_INVALID with a reason, and nothing else
+ * (under ASan: no bad memory access on any of them). */
 static void test_every_body_is_answered(void **state)
 {
-	static const struct adapter *const all[] = { &adapter_ups, &adapter_fedex, &adapter_usps, &adapter_dhl };
+	const struct adapter *all[32] = { &adapter_ups, &adapter_fedex, &adapter_usps, &adapter_dhl };
+	size_t nall = 4;
 	DIR *top;
 	struct dirent *c;
 	int bodies = 0;
@@ -361,6 +437,8 @@ static void test_every_body_is_answered(void **state)
 	(void)state;
 	if (!corpus)
 		skip();
+	while (nall < 32 && mappings_carrier_at(fx_maps, nall - 4))
+		all[nall] = mappings_carrier_at(fx_maps, nall - 4), nall++;
 	top = opendir(corpus);
 	assert_non_null(top);
 	while ((c = readdir(top)) != NULL) {
@@ -386,7 +464,7 @@ static void test_every_body_is_answered(void **state)
 			if (!body)
 				continue;
 			bodies++;
-			for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+			for (size_t i = 0; i < nall; i++) {
 				struct adapter_env env;
 				struct adapter_out out;
 				enum werr e;
@@ -402,7 +480,7 @@ static void test_every_body_is_answered(void **state)
 		closedir(raw);
 	}
 	closedir(top);
-	printf("karrio corpus: %d recorded responses of all carriers fed to the 4 carrier parsers\n", bodies);
+	printf("karrio corpus: %d recorded responses of all carriers fed to the %zu carrier parsers\n", bodies, nall);
 	assert_true(bodies > 0);
 }
 

@@ -1,6 +1,7 @@
 /*
  * fuzz_adapter.c - one adapter's parse() on arbitrary bodies; built once per
- * adapter with FUZZ_ADAPTER naming it (fuzz_adapter_shopify, ...).
+ * adapter with FUZZ_ADAPTER naming it (fuzz_adapter_shopify, ...), a
+ * described carrier's (mappings/NAME.carrier) included.
  *
  * The adapter runs as the webhook and the poller run it: the shipped mapping
  * and zone tables, no headers.  ShipStation's resource_url fetch answers
@@ -14,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "adapters/adapter.h"
+#include "adapters/declared.h"
 #include "adapters/mapping.h"
 #include "adapters/zones.h"
 #include "base/walloc.h"
@@ -49,8 +51,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "zones: %s\n", err);
 		abort();
 	}
-	ad = adapter_find(FUZZ_ADAPTER);
-	if (!ad || !ad->parse)
+	ad = adapter_lookup(maps, FUZZ_ADAPTER); /* built in, or described (mappings/NAME.carrier) */
+	if (!ad || (!ad->parse && !ad->decl))
 		abort();
 	return 0;
 }
@@ -69,9 +71,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rq.body++;
 		rq.len--;
 	}
-	if (ad->parse(&env, &rq, &out) == WERR_OK)
+	if ((ad->decl ? decl_parse(ad->decl, &env, &rq, &out) : ad->parse(&env, &rq, &out)) == WERR_OK)
 		for (size_t i = 0; i < out.nevents; i++) {
-			adapter_event_key(&out.events[i]);
+			adapter_event_key(maps, &out.events[i]);
 			FUZZ_CHECK(out.events[i].key[0]);
 		}
 	adapter_out_free(&out);

@@ -1,7 +1,10 @@
 /*
  * fuzz_tables.c - the mapping tables (mappings_add_text, the NAME.tsv
- * format; built as fuzz_mapping) or the location -> time zone table
- * (zones_load, zones.tsv; built as fuzz_zones with FUZZ_ZONES).  A table
+ * format; built as fuzz_mapping), the location -> time zone table
+ * (zones_load, zones.tsv; built as fuzz_zones with FUZZ_ZONES), or a carrier
+ * description and an answer read with it (decl_load and decl_parse: the
+ * input is "DESCRIPTION\0ANSWER"; built as fuzz_carrier_decl with
+ * FUZZ_DECL).  A table
  * that loads is then queried with the fields it holds (the zone table's
  * lookup is a scan: its first 64 fields, or a seed of the shipped table
  * would cost a quadratic number of compares per input), which must not
@@ -11,6 +14,7 @@
  */
 #include "fuzz.h"
 
+#include "adapters/declared.h"
 #include "adapters/mapping.h"
 #include "adapters/zones.h"
 #include "base/walloc.h"
@@ -36,7 +40,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[256];
 	char *text, *line, *save = NULL;
-#ifndef FUZZ_ZONES
+#if defined(FUZZ_DECL)
+	const uint8_t *nul = memchr(data, 0, size);
+	struct carrier_decl *d = NULL;
+
+	(void)text;
+	(void)line;
+	(void)save;
+	if (decl_load("fuzz", (const char *)data, nul ? (size_t)(nul - data) : size, "fuzz.carrier", &d, err,
+		      sizeof(err)) == WERR_OK) {
+		struct adapter_out out = { 0 };
+		struct adapter_env env = { "fuzz", NULL, NULL, 1700000000000, NULL, NULL };
+		struct hook_request rq = { nul ? (const char *)nul + 1 : "", nul ? size - (size_t)(nul - data) - 1 : 0,
+					   NULL, NULL, NULL };
+		FUZZ_CHECK(decl_adapter(d)->decl == d);
+		(void)decl_detect(d, "EE123456785CA");
+		if (decl_parse(d, &env, &rq, &out) == WERR_INVALID)
+			FUZZ_CHECK(out.reason[0]);
+		adapter_out_free(&out);
+		decl_free(d);
+	}
+#elif !defined(FUZZ_ZONES)
 	struct mappings *m = mappings_new();
 	struct event ev;
 

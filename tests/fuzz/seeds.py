@@ -8,7 +8,8 @@ byte picks the Content-Type as fuzz_adapter.c reads it), the event reader the
 expected events of every fixture, the config loader the INI examples of
 docs/, the table readers the shipped mapping and zone tables, templates the shipped
 templates, the route matcher every route pattern of src/api and src/web, and
-the small targets a few hand-written lines.  Existing files are kept, so the
+the carrier descriptions each with its carrier's fixtures, and the small
+targets a few hand-written lines.  Existing files are kept, so the
 corpus a run grew stays; nothing here is committed.
 """
 import glob
@@ -19,7 +20,8 @@ import re
 import sys
 
 ADAPTERS = ["shopify", "woocommerce", "loop", "shipstation", "scans", "easypost", "aftership", "shippo",
-            "ups", "fedex", "usps", "dhl"]
+            "ups", "fedex", "usps", "dhl",
+            "canada_post", "purolator", "dhl_parcel_de", "la_poste", "australia_post"]
 
 
 def put(outdir, target, data):
@@ -68,6 +70,14 @@ def main(src, out):
 
     for p in glob.glob(os.path.join(src, "mappings", "*.tsv")):
         put(out, "zones" if p.endswith("zones.tsv") else "mapping", read(p))
+
+    # a description, a NUL, an answer of its carrier (fuzz_tables.c FUZZ_DECL)
+    for p in glob.glob(os.path.join(src, "mappings", "*.carrier")):
+        name = os.path.basename(p)[:-len(".carrier")]
+        put(out, "carrier_decl", read(p))
+        for f in sorted(glob.glob(os.path.join(data, name, "*"))):
+            if not f.endswith(".expected.jsonl") and os.path.isfile(f):
+                put(out, "carrier_decl", read(p) + b"\0" + read(f))
 
     for p in glob.glob(os.path.join(src, "templates", "**", "*"), recursive=True):
         if os.path.isfile(p):
