@@ -713,10 +713,11 @@ static enum werr one_shipment(const struct carrier_decl *d, const struct adapter
 			break;
 		}
 		said[0] = '\0';
-		if (guess)
-			snprintf(said, sizeof(said), "%s (local time, zone unknown: read as UTC)", desc);
-		else if (why)
-			snprintf(said, sizeof(said), "%s (local time read in %s, the parcel's %s)", desc, zc, why);
+		if (guess && snprintf(said, sizeof(said), "%s (local time, zone unknown: read as UTC)", desc) < 0)
+			said[0] = '\0';
+		else if (!guess && why &&
+			 snprintf(said, sizeof(said), "%s (local time read in %s, the parcel's %s)", desc, zc, why) < 0)
+			said[0] = '\0';
 		s.code = code[0] ? code : desc;
 		s.fallback = fallback;
 		s.description = said[0] ? said : desc;
