@@ -170,6 +170,13 @@ static enum werr parse_tracking(const struct adapter_env *env, const cJSON *t, s
 	agg_sort_events(out, first);
 	if (tracking_estimate(env, t, &est))
 		agg_estimate_on_newest(out, first, est);
+	{
+		/* the tracking's own tag, when its newest checkpoint says otherwise (a claim: aggregator.h) */
+		const char *codes[2] = { agg_strz(t, "subtag"), agg_strz(t, "tag") };
+		char prefix[EV_ID_MAX + 1];
+		snprintf(prefix, sizeof(prefix), "aftership:%s:%s", tc.slug, tc.number);
+		agg_summary(env, TABLE, codes, 2, prefix, out, first);
+	}
 	return WERR_OK;
 }
 

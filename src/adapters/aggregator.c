@@ -325,6 +325,39 @@ void agg_sort_events(struct adapter_out *out, size_t from)
 		qsort(out->events + from, out->nevents - from, sizeof(*out->events), event_cmp);
 }
 
+void agg_summary(const struct adapter_env *env, const char *table, const char *const *codes, size_t n,
+		 const char *prefix, struct adapter_out *out, size_t from)
+{
+	struct event probe, *ev;
+	const struct event *newest;
+	char natural[EV_ID_MAX * 2];
+
+	if (out->nevents <= from)
+		return;
+	event_init(&probe);
+	if (!agg_map(env, table, codes, n, NULL, &probe) || probe.status == EV_UNKNOWN ||
+	    probe.status == out->events[out->nevents - 1].status)
+		return;
+	if (!(ev = adapter_push(out, env)))
+		return; /* out of memory: the scans still say what they say */
+	newest = &out->events[out->nevents - 2];
+	memcpy(ev->package, newest->package, sizeof(ev->package));
+	memcpy(ev->carrier, newest->carrier, sizeof(ev->carrier));
+	memcpy(ev->order, newest->order, sizeof(ev->order));
+	memcpy(ev->ref, newest->ref, sizeof(ev->ref));
+	ev->is_return = newest->is_return;
+	ev->occurred_at = newest->occurred_at;
+	ev->status = probe.status;
+	memcpy(ev->code, probe.code, sizeof(ev->code));
+	memcpy(ev->detail, probe.detail, sizeof(ev->detail));
+	ev->action_required = probe.action_required;
+	ev->summary = true;
+	snprintf(ev->description, sizeof(ev->description), "%s's own status for the parcel: %s (its newest scan: %s)",
+		 env->source, probe.code, newest->code);
+	snprintf(natural, sizeof(natural), "%s:summary:%s", prefix, probe.code);
+	agg_set_id(ev, prefix, natural);
+}
+
 void agg_estimate_on_newest(struct adapter_out *out, size_t from, int64_t ms)
 {
 	if (ms && out->nevents > from)

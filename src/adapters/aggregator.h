@@ -102,6 +102,19 @@ void agg_sort_events(struct adapter_out *out, size_t from);
  * its "extra" (Shippo's shipment options). */
 void agg_mark_return(struct adapter_out *out, size_t from, const cJSON *obj);
 
+/*
+ * The aggregator's own summary of the parcel (EasyPost's tracker status,
+ * AfterShip's tag), mapped through table by codes[0..n) as agg_map does,
+ * against the newest of out->events[from..) (call after agg_sort_events):
+ * when they differ, one more event says the summary - a claim (ev->summary,
+ * never applied), at the newest scan's time, id prefix + ":summary:" +
+ * the code - so that the order shows the disagreement as a conflict rather
+ * than losing it (docs/status.md rule 5).  Nothing when they agree, when the
+ * summary maps to nothing, or when there is no scan.
+ */
+void agg_summary(const struct adapter_env *env, const char *table, const char *const *codes, size_t n,
+		 const char *prefix, struct adapter_out *out, size_t from);
+
 /* Sets estimated_delivery = ms on the newest event of out->events[from..)
  * (call after agg_sort_events). */
 void agg_estimate_on_newest(struct adapter_out *out, size_t from, int64_t ms);

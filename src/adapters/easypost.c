@@ -142,6 +142,17 @@ static enum werr parse_tracker(const struct adapter_env *env, const cJSON *t, st
 	agg_mark_return(out, first, t);
 	if (agg_estimate(env, agg_str(t, "est_delivery_date"), NULL, NULL, &est))
 		agg_estimate_on_newest(out, first, est);
+	{
+		/* the tracker's own status, when its newest scan says otherwise (a claim: aggregator.h) */
+		const char *status = agg_strz(t, "status"), *sd = agg_strz(t, "status_detail");
+		char combined[2 * EV_CODE_MAX + 2], prefix[EV_ID_MAX + 1];
+		const char *codes[2];
+		snprintf(combined, sizeof(combined), "%s/%s", status, sd);
+		codes[0] = sd[0] ? combined : status;
+		codes[1] = status;
+		snprintf(prefix, sizeof(prefix), "easypost:%s", trk && trk[0] ? trk : code);
+		agg_summary(env, TABLE, codes, 2, prefix, out, first);
+	}
 	return WERR_OK;
 }
 

@@ -105,6 +105,9 @@ struct event {
 	bool has_refund_amount;
 	double refund_amount;            /* 0 .. EV_VALUE_MAX */
 	bool is_return;
+	bool summary;                    /* a source's own summary of the parcel, not a scan
+	                                    (an aggregator's top-level status): never applied,
+	                                    a conflict when it disagrees (order.h rule 5) */
 	bool has_items;                  /* items was present (possibly empty) */
 	size_t nitems;
 	struct event_item *items;        /* order items, or the items in a package */

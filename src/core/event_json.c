@@ -166,11 +166,23 @@ static enum werr get_value(const cJSON *obj, struct event *ev, struct ev_error *
 	return WERR_OK;
 }
 
+/* obj[name] as a boolean: absent or null leaves *out. */
+static enum werr get_bool(const cJSON *obj, const char *name, bool *out, struct ev_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	if (!v || cJSON_IsNull(v))
+		return WERR_OK;
+	if (!cJSON_IsBool(v))
+		return fail(err, "invalid_field", "'%s' must be true or false", name);
+	*out = cJSON_IsTrue(v);
+	return WERR_OK;
+}
+
 /* The return fields (core/returns.h): which return, why, what became of the
  * goods, and whether a package is a return parcel. */
 static enum werr get_return(const cJSON *obj, struct event *ev, struct ev_error *err)
 {
-	const cJSON *ir = cJSON_GetObjectItemCaseSensitive(obj, "is_return");
 	enum werr e;
 
 	if ((e = get_str(obj, "return_id", ev->return_id, sizeof(ev->return_id), false, true, err)) ||
@@ -180,11 +192,8 @@ static enum werr get_return(const cJSON *obj, struct event *ev, struct ev_error 
 	if (ev->disposition[0] && ret_disposition_from_name(ev->disposition) < 0)
 		return fail(err, "invalid_field",
 			    "'%s' must be restock, refurbish, scrap or return_to_customer", "disposition");
-	if (ir && !cJSON_IsNull(ir)) {
-		if (!cJSON_IsBool(ir))
-			return fail(err, "invalid_field", "'%s' must be true or false", "is_return");
-		ev->is_return = cJSON_IsTrue(ir);
-	}
+	if ((e = get_bool(obj, "is_return", &ev->is_return, err)))
+		return e;
 	if (ev->is_return && !ev->package[0] && !ev->ref[0])
 		return fail(err, "package_required", "'%s' needs a 'package' (the return parcel)", "is_return");
 	return WERR_OK;
@@ -292,7 +301,8 @@ static enum werr parse(const cJSON *obj, bool with_meta, struct event *ev, struc
 	    (e = get_value(obj, ev, err)) ||
 	    (e = get_location(obj, "location", &ev->location, err)) ||
 	    (e = get_location(obj, "ship_to", &ev->ship_to, err)) ||
-	    (e = get_return(obj, ev, err)))
+	    (e = get_return(obj, ev, err)) ||
+	    (e = get_bool(obj, "summary", &ev->summary, err)))
 		return e;
 	if ((cust = get_obj(obj, "customer", &e, err)) != NULL) {
 		if ((e = get_str(cust, "name", ev->customer.name, sizeof(ev->customer.name), false, false, err)) ||
@@ -397,6 +407,8 @@ enum werr event_to_json(const struct event *ev, bool with_meta, struct buf *b)
 	put_str(b, &first, "disposition", ev->disposition);
 	if (ev->is_return)
 		buf_puts(b, ",\"is_return\":true");
+	if (ev->summary)
+		buf_puts(b, ",\"summary\":true");
 	put_location(b, "location", &ev->location);
 	put_location(b, "ship_to", &ev->ship_to);
 	if (ev->customer.name[0] || ev->customer.email[0] || ev->customer.phone[0] ||

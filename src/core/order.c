@@ -357,7 +357,8 @@ static void classify(const struct policy *pol, struct fev *f, int npk)
 	}
 	/* a package status without a package cannot be placed anywhere: it
 	 * stays on the timeline as a claim (the validator rejects it anyway) */
-	f->trust = policy_trust(pol, e->source, f->ms);
+	/* a source's summary is never applied: a claim (rule 5) */
+	f->trust = e->summary ? TRUST_NONE : policy_trust(pol, e->source, f->ms);
 }
 
 static bool is_conflict(const struct order_state *o, const struct fev *f, int npk,

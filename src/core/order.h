@@ -19,7 +19,8 @@
  *     reached; a storefront "cancelled" cancels the order.
  *  5. For each package (and for the order's own milestones) and each
  *     milestone class, only events at the highest trust level present are
- *     applied; the others, and every TRUST_NONE event, are claims.  A claim
+ *     applied; the others, every TRUST_NONE event and every summary (an
+ *     aggregator's top-level status, ev->summary) are claims.  A claim
  *     that is ahead of the resolved status, or newer than the newest applied
  *     event of its package (or of the order's milestones) and different from
  *     the resolved status, is a conflict.

@@ -183,6 +183,15 @@ static void test_other_shapes(void **state)
 	assert_int_equal(out.nevents, 1);
 	assert_int_equal(out.events[0].status, EV_OUT_FOR_DELIVERY);
 	adapter_out_free(&out);
+	/* the tracking's own tag ahead of its newest checkpoint: a summary event (a claim: issue 16) */
+	snprintf(body, sizeof(body), "{\"tracking_number\":\"RM123456789GB\",\"slug\":\"royal-mail\",\"tag\":\"Delivered\","
+		 "\"subtag\":\"Delivered_001\",%s}", cp);
+	assert_int_equal(fx_parse_text(&adapter_aftership, body, &out), WERR_OK);
+	assert_int_equal(out.nevents, 2);
+	assert_true(out.events[1].summary);
+	assert_int_equal(out.events[1].status, EV_DELIVERED);
+	assert_string_equal(out.events[1].id, "aftership:royal-mail:RM123456789GB:summary:Delivered_001");
+	adapter_out_free(&out);
 	/* types drift: a digits-only tracking number sent as a JSON number */
 	snprintf(body, sizeof(body), "{\"tracking_number\":794644790138,\"slug\":\"fedex\",%s}", cp);
 	assert_int_equal(fx_parse_text(&adapter_aftership, body, &out), WERR_OK);

@@ -169,6 +169,39 @@ static void test_numeric_tracking_code(void **state)
 	adapter_out_free(&out);
 }
 
+/* The tracker's own status ahead of its newest scan: one more event, a summary (a claim the order shows as a
+ * conflict, order.h rule 5), at the newest scan's time; none when they agree (issue 16). */
+static void test_tracker_status_disagreeing_with_its_scans(void **state)
+{
+	static const char body[] =
+		"{\"object\":\"Tracker\",\"id\":\"trk_s\",\"tracking_code\":\"9400111899223100000001\",\"carrier\":\"USPS\","
+		"\"status\":\"%s\",\"tracking_details\":[{\"status\":\"delivered\",\"datetime\":\"2024-03-01T09:00:00Z\"},"
+		"{\"status\":\"in_transit\",\"datetime\":\"2024-03-01T10:00:00Z\",\"message\":\"Arrived\"}]}";
+	char text[1024];
+	struct adapter_out out;
+	(void)state;
+
+	snprintf(text, sizeof(text), body, "delivered");
+	assert_int_equal(fx_parse_text(&adapter_easypost, text, &out), WERR_OK);
+	assert_int_equal(out.nevents, 3);
+	assert_false(out.events[1].summary);
+	assert_true(out.events[2].summary);
+	assert_int_equal(out.events[2].status, EV_DELIVERED);
+	assert_int_equal(out.events[2].occurred_at, out.events[1].occurred_at);
+	assert_string_equal(out.events[2].package, "9400111899223100000001");
+	assert_string_equal(out.events[2].id, "easypost:trk_s:summary:delivered");
+	assert_non_null(strstr(out.events[2].description, "own status for the parcel: delivered (its newest scan: in_transit)"));
+	adapter_out_free(&out);
+	snprintf(text, sizeof(text), body, "in_transit"); /* agrees with the newest scan */
+	assert_int_equal(fx_parse_text(&adapter_easypost, text, &out), WERR_OK);
+	assert_int_equal(out.nevents, 2);
+	adapter_out_free(&out);
+	snprintf(text, sizeof(text), body, "no_such_status"); /* a summary no row knows says nothing */
+	assert_int_equal(fx_parse_text(&adapter_easypost, text, &out), WERR_OK);
+	assert_int_equal(out.nevents, 2);
+	adapter_out_free(&out);
+}
+
 /* A return label's Shipment (is_return): its parcel's events are a return parcel's. */
 static void test_shipment_is_return(void **state)
 {
@@ -482,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_corpus_hmac_vector),
 		cmocka_unit_test(test_tracker_updated),
 		cmocka_unit_test(test_shipment_is_return),
+		cmocka_unit_test(test_tracker_status_disagreeing_with_its_scans),
 		cmocka_unit_test(test_numeric_tracking_code),
 		cmocka_unit_test(test_details_newest_first_give_the_same_events),
 		cmocka_unit_test(test_exceptions_fallbacks_and_unknown_codes),

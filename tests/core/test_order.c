@@ -879,6 +879,44 @@ static void test_fold_two_orders(void **state)
 	release_events(ev, 2);
 }
 
+/* An aggregator's own summary (issue 16): never applied; ahead of the scans, a conflict on the parcel; in
+ * agreement once the scans catch up. */
+static void test_summary_is_a_claim(void **state)
+{
+	static const struct ev_spec specs[] = {
+		{ .src = "shopify", .st = EV_PLACED, .at = 0 },
+		{ .src = "easypost", .pkg = "1Z1", .st = EV_IN_TRANSIT, .at = 10, .carrier = "ups" },
+		{ .src = "easypost", .pkg = "1Z1", .st = EV_DELIVERED, .at = 10, .carrier = "ups" },
+		{ .src = "easypost", .pkg = "1Z1", .st = EV_DELIVERED, .at = 20, .carrier = "ups" },
+	};
+	struct event ev[4];
+	enum ev_outcome out[4];
+	struct policy pol;
+	struct order_state o;
+
+	(void)state;
+	fold_specs(specs, 3, ev, &o); /* the scans say in transit, the tracker says delivered */
+	order_release(&o);
+	ev[2].summary = true;
+	policy_init_defaults(&pol);
+	assert_int_equal(order_fold(&pol, ev, 3, &o, out), WERR_OK);
+	assert_int_equal(o.packages[0].status, PKG_IN_TRANSIT);
+	assert_int_equal(out[1], OUT_APPLIED);
+	assert_int_equal(out[2], OUT_CLAIM);
+	assert_int_equal(o.nconflicts, 1);
+	assert_int_equal(o.conflicts[0].claim_status, EV_DELIVERED);
+	assert_string_equal(o.conflicts[0].claim_source, "easypost");
+	assert_true(o.flags & FLAG_CONFLICT);
+	order_release(&o);
+	/* the delivered scan comes: the summary agrees, no conflict */
+	make_event(&ev[3], &specs[3], 3);
+	assert_int_equal(order_fold(&pol, ev, 4, &o, out), WERR_OK);
+	assert_int_equal(o.packages[0].status, PKG_DELIVERED);
+	assert_int_equal(o.nconflicts, 0);
+	order_release(&o);
+	release_events(ev, 4);
+}
+
 static void test_order_package(void **state)
 {
 	static const struct ev_spec specs[] = {
@@ -1276,6 +1314,7 @@ int main(void)
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_fold_empty),
 		cmocka_unit_test(test_fold_two_orders),
+		cmocka_unit_test(test_summary_is_a_claim),
 		cmocka_unit_test(test_order_package),
 		cmocka_unit_test(test_outcome_names),
 		cmocka_unit_test(test_json_golden),
