@@ -88,6 +88,47 @@ bool carrier_scan_id(const cJSON *obj, const char *name, char *out, size_t cap)
 	return false;
 }
 
+static const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+bool carrier_scan_time(const struct adapter_env *env, const char *iso, const struct scan_places *pl, int64_t *at,
+		       char *note, size_t cap)
+{
+	const char *country = nz(pl->country), *region = nz(pl->region), *home = nz(pl->home);
+	const struct {
+		const char *country, *region, *why;
+	} tries[] = {
+		{ country[0] ? country : region[0] ? home : "", region, NULL },
+		{ nz(pl->dest), "", "destination" },
+		{ nz(pl->orig), "", "origin" },
+		{ home, "", "carrier's country" },
+	};
+	int64_t local;
+	bool guess = false;
+
+	note[0] = '\0';
+	if (wtime_parse(iso, 0, &local) != WTIME_NO_OFFSET)
+		return adapter_time(env, iso, NULL, NULL, at, NULL);
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		if (!tries[i].country[0])
+			continue;
+		if (!adapter_time(env, iso, tries[i].country, tries[i].region, at, &guess))
+			return false;
+		if (!guess) {
+			if (tries[i].why)
+				snprintf(note, cap, "(local time read in %s, the parcel's %s)", tries[i].country,
+					 tries[i].why);
+			return true;
+		}
+	}
+	if (!adapter_time(env, iso, NULL, NULL, at, NULL))
+		return false;
+	snprintf(note, cap, "(local time, zone unknown: read as UTC)");
+	return true;
+}
+
 enum werr carrier_scan_emit(const struct adapter_env *env, struct adapter_out *out, const struct carrier_scan *s)
 {
 	char tracking[EV_PACKAGE_MAX + 2];
@@ -113,7 +154,13 @@ enum werr carrier_scan_emit(const struct adapter_env *env, struct adapter_out *o
 	EVENT_SET(ev->carrier, s->carrier);
 	ev->occurred_at = s->at;
 	ev->estimated_delivery = s->estimated;
-	carrier_scan_text(ev->description, sizeof(ev->description), s->description);
+	if (s->note && s->note[0]) {
+		char both[EV_DESC_MAX * 2 + 2];
+		snprintf(both, sizeof(both), "%s %s", s->description ? s->description : "", s->note);
+		carrier_scan_text(ev->description, sizeof(ev->description), both);
+	} else {
+		carrier_scan_text(ev->description, sizeof(ev->description), s->description);
+	}
 	carrier_scan_text(ev->location.city, sizeof(ev->location.city), s->city);
 	carrier_scan_text(ev->location.region, sizeof(ev->location.region), s->region);
 	carrier_scan_text(ev->location.country, sizeof(ev->location.country), s->country);

@@ -39,6 +39,8 @@ struct carrier_scan {
 	const char *description; /* the carrier's words; may be NULL */
 	const char *city, *region, *country; /* may be NULL */
 	int64_t at;              /* UTC ms (required, > 0) */
+	const char *note;        /* appended to the description ("(local time read in
+	                            DE, the parcel's destination)"); may be NULL */
 	int64_t estimated;       /* carrier's delivery estimate, 0 when none */
 };
 
@@ -49,6 +51,25 @@ struct carrier_scan {
  */
 enum werr carrier_scan_emit(const struct adapter_env *env, struct adapter_out *out,
 			    const struct carrier_scan *s);
+
+/*
+ * A scan's time (docs/adapters.md "Times"): iso with an offset as it is; a
+ * local time in the zone of the scan's own place (country and region; a
+ * region alone is the carrier's home country's), else - no place, or one the
+ * zone table does not know - the parcel's destination, its origin, the
+ * carrier's home country.  note (cap bytes) receives what the event should
+ * say about it: "" when the scan's own place or an offset decided, "(local
+ * time read in AT, the parcel's destination)", or "(local time, zone
+ * unknown: read as UTC)".  Any place may be NULL or "".  Returns false when
+ * iso is not a time.
+ */
+struct scan_places {
+	const char *country, *region; /* the scan's */
+	const char *dest, *orig;      /* the parcel's destination and origin countries */
+	const char *home;             /* the carrier's country */
+};
+bool carrier_scan_time(const struct adapter_env *env, const char *iso, const struct scan_places *pl, int64_t *at,
+		       char *note, size_t cap);
 
 /* Copies src into dst (cap bytes with the NUL): white space runs become one
  * space, ends trimmed, cut at a UTF-8 boundary.  src NULL gives "". */

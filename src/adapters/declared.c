@@ -516,46 +516,6 @@ static bool iso_when(const char *date, const char *time, char *out, size_t cap)
 	return true;
 }
 
-/*
- * A scan's time: with an offset as it is; a local time in the zone of the
- * scan's own place (its country and region; a region alone is the carrier's
- * home country's), else - no place, or one the zone table does not know
- * ("Deutschland") - the parcel's destination, its origin, the carrier's
- * home.  *zc and *why say which place was used when it was not the scan's
- * own (why NULL: its own); *guess when none was known (read as UTC).
- */
-static bool scan_time(const struct adapter_env *env, const char *iso, const char *country, const char *region,
-		      const char *dest, const char *orig, const char *home, int64_t *at, const char **zc,
-		      const char **why, bool *guess)
-{
-	const struct {
-		const char *country, *region, *why;
-	} tries[] = {
-		{ country[0] ? country : region[0] ? home : "", region, NULL },
-		{ dest, "", "destination" },
-		{ orig, "", "origin" },
-		{ home, "", "carrier's country" },
-	};
-	int64_t local;
-
-	*why = NULL;
-	*zc = NULL;
-	if (wtime_parse(iso, 0, &local) != WTIME_NO_OFFSET)
-		return adapter_time(env, iso, NULL, NULL, at, guess);
-	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
-		if (!tries[i].country[0])
-			continue;
-		if (!adapter_time(env, iso, tries[i].country, tries[i].region, at, guess))
-			return false;
-		if (!*guess) {
-			*zc = tries[i].country;
-			*why = tries[i].why;
-			return true;
-		}
-	}
-	return adapter_time(env, iso, NULL, NULL, at, guess);
-}
-
 /* ---- answers ---- */
 
 static cJSON *read_body(const struct carrier_decl *d, const struct hook_request *rq, struct adapter_out *out,
@@ -672,13 +632,11 @@ static enum werr one_shipment(const struct carrier_decl *d, const struct adapter
 	find(sh, V(d, K_EVENTS), h);
 	for (size_t i = 0; i < h->count && !e; i++) {
 		const cJSON *ev = h->n[i];
-		char code[EV_CODE_MAX + 1], fallback[EV_CODE_MAX + 1], desc[EV_DESC_MAX + 1], said[EV_DESC_MAX + 1];
+		char code[EV_CODE_MAX + 1], fallback[EV_CODE_MAX + 1], desc[EV_DESC_MAX + 1], note[80];
 		char city[EV_PLACE_MAX + 1], region[EV_PLACE_MAX + 1], country[EV_PLACE_MAX + 1];
 		char date[64], time[64], iso[160];
 		struct carrier_scan s = { .carrier = carrier, .table = d->name, .tracking = tracking,
 					  .estimated = estimated };
-		const char *zc = NULL, *why = NULL;
-		bool guess = false;
 
 		joined_at(ev, V(d, K_CODE), strlen(V(d, K_CODE)), code, sizeof(code));
 		fallback_at(d, env, ev, V(d, K_FALLBACK), fallback, sizeof(fallback));
@@ -706,21 +664,16 @@ static enum werr one_shipment(const struct carrier_decl *d, const struct adapter
 			text_at(ev, V(d, K_DATE), date, sizeof(date));
 			text_at(ev, V(d, K_TIME), time, sizeof(time));
 		}
-		if (!iso_when(date, time, iso, sizeof(iso)) || !scan_time(env, iso, country, region, dest, orig, home,
-								      &s.at, &zc, &why, &guess)) {
+		const struct scan_places pl = { country, region, dest, orig, home };
+		if (!iso_when(date, time, iso, sizeof(iso)) || !carrier_scan_time(env, iso, &pl, &s.at, note, sizeof(note))) {
 			e = adapter_fail(out, "%s: scan %zu of %s: '%s %s' is not a time", d->name, i, tracking, date,
 					 time);
 			break;
 		}
-		said[0] = '\0';
-		if (guess && snprintf(said, sizeof(said), "%s (local time, zone unknown: read as UTC)", desc) < 0)
-			said[0] = '\0';
-		else if (!guess && why &&
-			 snprintf(said, sizeof(said), "%s (local time read in %s, the parcel's %s)", desc, zc, why) < 0)
-			said[0] = '\0';
 		s.code = code[0] ? code : desc;
 		s.fallback = fallback;
-		s.description = said[0] ? said : desc;
+		s.description = desc;
+		s.note = note;
 		s.city = city;
 		s.region = region;
 		s.country = country;

@@ -103,26 +103,16 @@ static enum werr unified_shipment(const struct adapter_env *env, struct adapter_
 		estimated = 0;
 	cJSON_ArrayForEach(ev, item(sh, "events")) {
 		const cJSON *addr = item(item(ev, "location"), "address");
-		const char *country = STR(addr, "countryCode"), *ts = STR(ev, "timestamp");
-		const char *desc = STR(ev, "description"), *zc = country[0] ? country : dest[0] ? dest : orig;
+		const char *country = STR(addr, "countryCode"), *desc = STR(ev, "description");
+		const struct scan_places pl = { .country = country, .dest = dest, .orig = orig };
 		struct carrier_scan s = { .carrier = "dhl", .tracking = tracking, .estimated = estimated };
-		char said[EV_DESC_MAX + 1];
-		int64_t local;
-		bool guess;
+		char note[80];
 
-		if (!adapter_time(env, ts, zc, NULL, &s.at, &guess))
+		if (!carrier_scan_time(env, STR(ev, "timestamp"), &pl, &s.at, note, sizeof(note)))
 			return adapter_fail(out, "dhl: event %zu of %s: timestamp is not a time", idx, tracking);
 		s.code = STR(ev, "statusCode");
 		s.description = desc[0] ? desc : STR(ev, "status");
-		if (guess)
-			snprintf(said, sizeof(said), "%s (local time, zone unknown: read as UTC)", s.description);
-		else if (!country[0] && zc[0] && wtime_parse(ts, 0, &local) == WTIME_NO_OFFSET)
-			snprintf(said, sizeof(said), "%s (local time read in %s, the parcel's %s)", s.description, zc,
-				 zc == dest ? "destination" : "origin");
-		else
-			said[0] = '\0';
-		if (said[0])
-			s.description = said;
+		s.note = note;
 		s.city = STR(addr, "addressLocality");
 		s.country = country;
 		enum werr e = carrier_scan_emit(env, out, &s);

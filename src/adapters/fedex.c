@@ -46,11 +46,20 @@ static const cJSON *item(const cJSON *o, const char *k)
 	return cJSON_GetObjectItemCaseSensitive(o, k);
 }
 
-/* The scan's time; false when it is not a time at all. */
-static bool scan_time(const struct adapter_env *env, const cJSON *ev, int64_t *ms)
+/* The scan's time, read where it happened, else where the parcel goes or
+ * came from (carrier_scan_time; note says which); false when it is not a
+ * time at all.  tr may be NULL (no shipment countries). */
+static bool scan_time(const struct adapter_env *env, const cJSON *tr, const cJSON *ev, int64_t *ms, char *note,
+		      size_t cap)
 {
 	const cJSON *loc = item(ev, "scanLocation");
-	return adapter_time(env, STR(ev, "date"), STR(loc, "countryCode"), STR(loc, "stateOrProvinceCode"), ms, NULL);
+	const struct scan_places pl = {
+		.country = STR(loc, "countryCode"),
+		.region = STR(loc, "stateOrProvinceCode"),
+		.dest = STR(item(item(tr, "recipientInformation"), "address"), "countryCode"),
+		.orig = STR(item(item(tr, "shipperInformation"), "address"), "countryCode"),
+	};
+	return carrier_scan_time(env, STR(ev, "date"), &pl, ms, note, cap);
 }
 
 /* The earliest scan of a result (0 when it has none readable). */
@@ -58,9 +67,10 @@ static int64_t first_scan(const struct adapter_env *env, const cJSON *tr)
 {
 	const cJSON *ev;
 	int64_t first = 0, t;
+	char note[80];
 
 	cJSON_ArrayForEach(ev, item(tr, "scanEvents"))
-		if (scan_time(env, ev, &t) && (!first || t < first))
+		if (scan_time(env, tr, ev, &t, note, sizeof(note)) && (!first || t < first))
 			first = t;
 	return first;
 }
@@ -102,12 +112,13 @@ static enum werr fedex_result(const struct adapter_env *env, struct adapter_out 
 		const cJSON *loc = item(ev, "scanLocation");
 		const char *type = STR(ev, "eventType"), *exc = STR(ev, "exceptionCode");
 		const char *what = STR(ev, "eventDescription"), *why = STR(ev, "exceptionDescription");
-		char key[EV_CODE_MAX + 1], desc[EV_DESC_MAX + 1];
+		char key[EV_CODE_MAX + 1], desc[EV_DESC_MAX + 1], note[80];
 		struct carrier_scan s = { .carrier = "fedex", .tracking = tracking, .estimated = estimated };
 		enum werr e;
 
-		if (!scan_time(env, ev, &s.at))
+		if (!scan_time(env, tr, ev, &s.at, note, sizeof(note)))
 			return adapter_fail(out, "fedex: scan %zu of %s: date is not a time", idx, tracking);
+		s.note = note;
 		if (exc[0])
 			snprintf(key, sizeof(key), "%s/%s", type, exc);
 		else

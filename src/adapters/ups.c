@@ -92,8 +92,23 @@ static int64_t ups_estimate(const cJSON *pkg)
 	return rdd ? rdd : sdd;
 }
 
+/* The package's country of type (ORIGIN, DESTINATION) in packageAddress[],
+ * or "". */
+static const char *ups_country_of(const cJSON *pkg, const char *type)
+{
+	const cJSON *a;
+
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(pkg, "packageAddress"))
+		if (strstr(carrier_scan_str(a, "type"), type)) {
+			const cJSON *addr = cJSON_GetObjectItemCaseSensitive(a, "address");
+			const char *c = carrier_scan_str(addr, "countryCode");
+			return c[0] ? c : carrier_scan_str(addr, "country");
+		}
+	return "";
+}
+
 static enum werr ups_activity(const struct adapter_env *env, struct adapter_out *out, const char *tracking,
-			      int64_t estimated, const cJSON *act, size_t idx)
+			      int64_t estimated, const cJSON *pkg, const cJSON *act, size_t idx)
 {
 	const cJSON *status = cJSON_GetObjectItemCaseSensitive(act, "status");
 	const cJSON *addr = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(act, "location"),
@@ -102,8 +117,8 @@ static enum werr ups_activity(const struct adapter_env *env, struct adapter_out 
 	const char *code = carrier_scan_str(status, "code");
 	const char *country = carrier_scan_str(addr, "countryCode");
 	const char *region = carrier_scan_str(addr, "stateProvince");
-	char key[EV_CODE_MAX + 1], local[32];
-	struct carrier_scan s = { .carrier = "ups", .tracking = tracking, .estimated = estimated };
+	char key[EV_CODE_MAX + 1], local[32], note[80] = "";
+	struct carrier_scan s = { .carrier = "ups", .tracking = tracking, .estimated = estimated, .note = note };
 
 	if (!country[0])
 		country = carrier_scan_str(addr, "country");
@@ -119,9 +134,13 @@ static enum werr ups_activity(const struct adapter_env *env, struct adapter_out 
 		snprintf(utc, sizeof(utc), "%sZ", local);
 		if (wtime_parse(utc, 0, &s.at) != WTIME_OK)
 			return adapter_fail(out, "ups: activity %zu of %s: bad gmtDate/gmtTime", idx, tracking);
-	} else if (!ups_local(carrier_scan_str(act, "date"), carrier_scan_str(act, "time"), local) ||
-		   !adapter_time(env, local, country, region, &s.at, NULL)) {
-		return adapter_fail(out, "ups: activity %zu of %s: date/time is not YYYYMMDD/HHMMSS", idx, tracking);
+	} else {
+		const struct scan_places pl = { country, region, ups_country_of(pkg, "DESTINATION"),
+						 ups_country_of(pkg, "ORIGIN"), NULL };
+		if (!ups_local(carrier_scan_str(act, "date"), carrier_scan_str(act, "time"), local) ||
+		    !carrier_scan_time(env, local, &pl, &s.at, note, sizeof(note)))
+			return adapter_fail(out, "ups: activity %zu of %s: date/time is not YYYYMMDD/HHMMSS", idx,
+					    tracking);
 	}
 	s.code = key;
 	s.fallback = type;
@@ -169,7 +188,7 @@ static enum werr ups_parse(const struct adapter_env *env, const struct hook_requ
 			if (!tracking[0])
 				tracking = inquiry;
 			cJSON_ArrayForEach(act, cJSON_GetObjectItemCaseSensitive(pkg, "activity")) {
-				e = ups_activity(env, out, tracking, estimated, act, idx++);
+				e = ups_activity(env, out, tracking, estimated, pkg, act, idx++);
 				if (e)
 					goto out;
 			}

@@ -160,6 +160,41 @@ static void test_fedex_answers(void **state)
 		      "fedex reported error TRACKING.TRACKINGNUMBER.EMPTY: Please provide tracking number.");
 }
 
+/* A scan without a place (issue 16, local times): read in the parcel's destination, else its origin, and
+ * the event says so; UPS from packageAddress[], FedEx from the recipient's and shipper's addresses. */
+static void test_scans_without_a_place(void **state)
+{
+	struct adapter_out out;
+
+	(void)state;
+	assert_int_equal(parse_text(&adapter_fedex,
+				    "{\"output\":{\"completeTrackResults\":[{\"trackingNumber\":\"794644790138\","
+				    "\"trackResults\":[{\"recipientInformation\":{\"address\":{\"countryCode\":\"DE\"}},"
+				    "\"shipperInformation\":{\"address\":{\"countryCode\":\"US\"}},\"scanEvents\":["
+				    "{\"date\":\"2026-07-01T10:00:00\",\"eventType\":\"AR\",\"eventDescription\":\"At local facility\"},"
+				    "{\"date\":\"2026-07-01T08:00:00\",\"eventType\":\"DP\",\"eventDescription\":\"Left FedEx origin\","
+				    "\"scanLocation\":{\"countryCode\":\"US\",\"stateOrProvinceCode\":\"TN\"}}]}]}]}}",
+				    &out),
+			 WERR_OK);
+	assert_int_equal(out.nevents, 2);
+	assert_int_equal(out.events[0].occurred_at, at("2026-07-01T08:00:00Z")); /* 10:00 CEST: the destination */
+	assert_string_equal(out.events[0].description,
+			    "At local facility (local time read in DE, the parcel's destination)");
+	assert_int_equal(out.events[1].occurred_at, at("2026-07-01T13:00:00Z")); /* its own place: Memphis, CDT */
+	assert_string_equal(out.events[1].description, "Left FedEx origin");
+	adapter_out_free(&out);
+	assert_int_equal(parse_text(&adapter_ups,
+				    "{\"trackResponse\":{\"shipment\":[{\"package\":[{\"trackingNumber\":\"1Z5R89390357567127\","
+				    "\"packageAddress\":[{\"type\":\"ORIGIN\",\"address\":{\"countryCode\":\"FR\"}}],"
+				    "\"activity\":[{\"date\":\"20260105\",\"time\":\"120000\",\"status\":{\"type\":\"M\","
+				    "\"code\":\"MP\",\"description\":\"Label created\"}}]}]}]}}",
+				    &out),
+			 WERR_OK);
+	assert_int_equal(out.events[0].occurred_at, at("2026-01-05T11:00:00Z")); /* 12:00 CET: the origin */
+	assert_string_equal(out.events[0].description, "Label created (local time read in FR, the parcel's origin)");
+	adapter_out_free(&out);
+}
+
 /* ---- USPS ---- */
 
 static void test_usps_track(void **state)
@@ -354,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_ups_answers),
 		cmocka_unit_test(test_fedex_reused_number),
 		cmocka_unit_test(test_fedex_answers),
+		cmocka_unit_test(test_scans_without_a_place),
 		cmocka_unit_test(test_usps_track),
 		cmocka_unit_test(test_usps_answers),
 		cmocka_unit_test(test_dhl_unified),
