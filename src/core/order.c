@@ -71,6 +71,7 @@ void order_release(struct order_state *o)
 		free(o->packages[i].items);
 	free(o->packages);
 	free(o->conflicts);
+	free(o->moved);
 	free(o->items);
 	returns_free(o->returns, o->nreturns);
 	order_init(o);
@@ -960,6 +961,31 @@ static void fold_parcel_conflicts(const struct fold *fd, const struct event *eve
 	qsort(out->conflicts, out->nconflicts, sizeof(*out->conflicts), conflict_cmp);
 }
 
+/* Rule 10: the parcels named here that the owning source moved away, from
+ * the facts (which come by tracking number). */
+static void fold_moved(const struct fold *fd, const struct event *events, struct order_state *out)
+{
+	for (size_t i = 0; i < fd->nfacts; i++) {
+		const struct parcel_fact *pf = &fd->facts[i];
+		struct parcel_move *m;
+		bool named = false;
+
+		if (pf->role != PARCEL_MOVED_AWAY || order_package(out, pf->tracking))
+			continue;
+		for (size_t k = 0; k < fd->n && !named; k++)
+			named = !strcmp(events[k].package, pf->tracking);
+		if (!named || (out->nmoved && !strcmp(out->moved[out->nmoved - 1].tracking, pf->tracking)))
+			continue;
+		out->moved = wrealloc(out->moved, (out->nmoved + 1) * sizeof(*out->moved));
+		m = &out->moved[out->nmoved++];
+		memset(m, 0, sizeof(*m));
+		COPY_FIELD(m->tracking, pf->tracking);
+		COPY_FIELD(m->to_order, pf->other_order);
+		COPY_FIELD(m->source, pf->claim_source);
+		m->at = pf->claim_at;
+	}
+}
+
 /*
  * The roll-up (rule 7) and the flags, from the packages, items and conflicts
  * already in out.
@@ -1033,6 +1059,7 @@ enum werr order_fold_parcels(const struct policy *pol, const struct event *event
 			fold_returns(&fd, out, outcomes, events);
 		fold_conflicts(&fd, out);
 		fold_parcel_conflicts(&fd, events, out);
+		fold_moved(&fd, events, out);
 		fold_rollup(out);
 		fold_promises(&fd, out);
 		fold_release(&fd);
@@ -1155,6 +1182,13 @@ bool order_check(const struct order_state *o, char *why, size_t whycap)
 			    o->conflicts[j].milestone == c->milestone)
 				return fail(why, whycap, "two conflicts for '%s' %s", c->package,
 					    milestone_name(c->milestone));
+	}
+
+	for (size_t i = 0; i < o->nmoved; i++) {
+		if (order_package(o, o->moved[i].tracking))
+			return fail(why, whycap, "parcel '%s' moved away but still a package", o->moved[i].tracking);
+		if (i && strcmp(o->moved[i - 1].tracking, o->moved[i].tracking) >= 0)
+			return fail(why, whycap, "moved parcels not sorted or not unique at '%s'", o->moved[i].tracking);
 	}
 
 	if (!returns_check(o->returns, o->nreturns, why, whycap))

@@ -121,6 +121,14 @@ struct conflict {
 						 latest event's for the parcel) */
 };
 
+/* A parcel the owning source moved from this order to another (rule 10). */
+struct parcel_move {
+	char tracking[EV_PACKAGE_MAX + 1];
+	char to_order[EV_ORDER_MAX + 1];
+	char source[EV_SOURCE_MAX + 1]; /* the owning source, which moved it */
+	int64_t at;                     /* event time of the event that moved it */
+};
+
 struct order_state {
 	char order[EV_ORDER_MAX + 1];
 	enum ord_status status;
@@ -147,6 +155,8 @@ struct order_state {
 	struct package_state *packages; /* sorted by tracking number */
 	size_t nconflicts;
 	struct conflict *conflicts;
+	size_t nmoved;
+	struct parcel_move *moved;      /* sorted by tracking number; none of them is a package here */
 	size_t nreturns;
 	struct return_state *returns;   /* sorted by id (rule 9) */
 	size_t nevents;

@@ -351,6 +351,23 @@ enum werr order_to_json(const struct order_state *o, struct buf *out)
 		conflict(&w, &o->conflicts[i]);
 	}
 	raw(&w, "]");
+	key(&w, "moved_parcels", false);
+	raw(&w, "[");
+	for (size_t i = 0; i < o->nmoved; i++) {
+		if (i)
+			raw(&w, ",");
+		raw(&w, "{");
+		key(&w, "package", true);
+		str(&w, o->moved[i].tracking);
+		key(&w, "to", false);
+		str(&w, o->moved[i].to_order);
+		key(&w, "source", false);
+		str(&w, o->moved[i].source);
+		key(&w, "at", false);
+		time_or_null(&w, o->moved[i].at);
+		raw(&w, "}");
+	}
+	raw(&w, "]");
 	key(&w, "returns", false);
 	raw(&w, "[");
 	for (size_t i = 0; i < o->nreturns; i++) {

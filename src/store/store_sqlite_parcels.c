@@ -168,8 +168,14 @@ static enum werr sq_parcel_note(struct store *st, enum parcel_decision d, const 
 		return err;
 	switch (d) {
 	case PARCEL_TAKE:
-	case PARCEL_KEEP:
 		err = put_owner(s, next);
+		break;
+	case PARCEL_KEEP:
+		/* the claiming orders show the owner's latest status: they
+		 * change with it */
+		if (!(err = put_owner(s, next)) && prev &&
+		    (prev->last_at != next->last_at || prev->last_status != next->last_status))
+			err = add_claimants(s, e->package, orders, n);
 		break;
 	case PARCEL_REUSE:
 		/* a new shipment: the old owner keeps its history, the old
@@ -209,7 +215,7 @@ static enum werr read_fact(struct sqlite_store *s, sqlite3_stmt *q, void *row)
 	int role = 0;
 	enum werr err;
 
-	err = sq_row(s, q, "nfffcifffc", &role, SQ_FIELD(f->tracking), SQ_FIELD(f->other_order),
+	err = sq_row(s, q, "nfffciffc", &role, SQ_FIELD(f->tracking), SQ_FIELD(f->other_order),
 		     SQ_FIELD(f->claim_source), SQ_FIELD(claim), &f->claim_at, SQ_FIELD(f->claim_key),
 		     SQ_FIELD(f->owner_source), SQ_FIELD(owner));
 	f->role = (enum parcel_role)role;

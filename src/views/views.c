@@ -188,6 +188,11 @@ static cJSON *timeline_entry(const struct order_state *o, const struct tl_item *
 		}
 	}
 	cJSON_AddStringToObject(e, "outcome", ev_outcome_name(t->outcome));
+	/* a parcel its owning source moved to another order says where
+	 * (docs/parcels.md) */
+	for (size_t i = 0; t->outcome == OUT_MOVED && i < o->nmoved; i++)
+		if (!strcmp(o->moved[i].tracking, ev->package))
+			cJSON_AddStringToObject(e, "moved_to", o->moved[i].to_order);
 	cJSON_AddBoolToObject(e, "decisive", decisive(o, ev->key));
 	cJSON_AddBoolToObject(e, "conflict", conflicting(o, ev->key));
 	add_opt_int(e, "raw_id", raw, raw != 0);
