@@ -146,7 +146,7 @@ static enum werr engine_one(const char *order, void *p)
 	enum werr err;
 
 	order_init(&o);
-	if (!(err = store_order_events(c->st, order, &evs, &n)) && !(err = order_fold(c->pol, evs, n, &o, NULL)))
+	if (!(err = store_order_events(c->st, order, &evs, &n)) && !(err = store_fold(c->st, c->pol, evs, n, &o, NULL)))
 		err = exc_engine_project(c->engine, c->st, &o, c->now);
 	order_release(&o);
 	event_array_free(evs, n);
@@ -253,7 +253,7 @@ static int cmd_order(const struct config *cfg, const struct cli_opts *o)
 		fprintf(stderr, "wismo: no order '%s'\n", o->args[0]);
 		goto out;
 	}
-	if (!(outc = calloc(n, sizeof(*outc))) || order_fold(&cfg->policy, evs, n, &os, outc)) {
+	if (!(outc = calloc(n, sizeof(*outc))) || store_fold(st, &cfg->policy, evs, n, &os, outc)) {
 		fprintf(stderr, "wismo: out of memory\n");
 		goto out;
 	}

@@ -42,7 +42,7 @@ static int fold_order(const struct config *cfg, struct store *st, const char *id
 	}
 	if (!n)
 		fprintf(stderr, "wismo: no order '%s'\n", id);
-	else if (order_fold(&cfg->policy, evs, n, os, NULL))
+	else if (store_fold(st, &cfg->policy, evs, n, os, NULL))
 		fprintf(stderr, "wismo: unable to fold order '%s'\n", id);
 	else
 		rc = 0;

@@ -40,6 +40,7 @@ static const char *const kind_names[EXC__COUNT] = {
 	[EXC_RETURN_MOVING] = "return_moving",
 	[EXC_RETURN_NOT_INSPECTED] = "return_not_inspected",
 	[EXC_RETURN_NOT_REFUNDED] = "return_not_refunded",
+	[EXC_PARCEL_CLAIMED] = "parcel_claimed",
 };
 static const char *const team_names[TEAM__COUNT] = { "support", "warehouse", "operations", "returns" };
 static const char *const prio_names[PRIO__COUNT] = { "low", "normal", "high" };
@@ -105,6 +106,9 @@ void exc_config_defaults(struct exc_config *c)
 		[EXC_RETURN_MOVING] = { TEAM_WAREHOUSE, PRIO_LOW },
 		[EXC_RETURN_NOT_INSPECTED] = { TEAM_WAREHOUSE, PRIO_NORMAL },
 		[EXC_RETURN_NOT_REFUNDED] = { TEAM_RETURNS, PRIO_HIGH },
+		/* two orders name one tracking number: whoever put the label
+		 * on a parcel knows which order it holds */
+		[EXC_PARCEL_CLAIMED] = { TEAM_WAREHOUSE, PRIO_HIGH },
 	};
 
 	memset(c, 0, sizeof(*c));
@@ -216,7 +220,7 @@ void exceptions_lane(const struct order_state *o, const struct package_state *p,
 
 size_t exceptions_max(const struct order_state *o)
 {
-	return 4 + 2 * o->npackages + o->nreturns;
+	return 4 + 2 * o->npackages + o->nreturns + o->nconflicts;
 }
 
 /* The scan of one order: what opened, and the earliest threshold ahead. */
@@ -470,17 +474,61 @@ static void conflict_check(struct scan *s, const struct order_state *o)
 	int64_t first = 0;
 	char t[WTIME_BUFSZ];
 
-	for (size_t i = 0; i < o->nconflicts; i++)
+	size_t n = 0;
+
+	/* parcel conflicts have their own task at once (parcel_checks) */
+	for (size_t i = 0; i < o->nconflicts; i++) {
+		if (o->conflicts[i].kind == CONFLICT_PARCEL)
+			continue;
+		n++;
 		if (!first || o->conflicts[i].claim_at < first)
 			first = o->conflicts[i].claim_at;
-	if (!o->nconflicts)
+	}
+	if (!n)
 		return;
 	if ((x = at(s, EXC_CONFLICT_UNRESOLVED, "", calendar_add(s->cal, first, s->cfg->conflict_ms),
 		    s->cfg->conflict_ms))) {
 		fmt_time(first, t);
 		snprintf(x->reason, sizeof(x->reason),
 			 "Sources disagree since %s (%zu conflict%s), unresolved after %lld working hours.", t,
-			 o->nconflicts, o->nconflicts == 1 ? "" : "s", (long long)(s->cfg->conflict_ms / HOUR_MS));
+			 n, n == 1 ? "" : "s", (long long)(s->cfg->conflict_ms / HOUR_MS));
+	}
+}
+
+/* Rule 10 of docs/status.md (docs/parcels.md): a parcel this order owns
+ * that other orders claim opens one task on the owner, at once, naming
+ * every order involved; the claiming orders show the conflict and point
+ * here.  Conflicts come sorted by tracking number (order.h). */
+static void parcel_checks(struct scan *s, const struct order_state *o)
+{
+	for (size_t i = 0; i < o->nconflicts;) {
+		const struct conflict *c = &o->conflicts[i];
+		struct order_exception *x;
+		size_t j = i, len;
+		int64_t since = 0;
+		char t[WTIME_BUFSZ];
+
+		if (c->kind != CONFLICT_PARCEL || strcmp(c->owner_order, o->order)) {
+			i++;
+			continue;
+		}
+		for (; j < o->nconflicts && o->conflicts[j].kind == CONFLICT_PARCEL &&
+		       !strcmp(o->conflicts[j].package, c->package); j++)
+			if (!since || o->conflicts[j].claim_at < since)
+				since = o->conflicts[j].claim_at;
+		if ((x = at(s, EXC_PARCEL_CLAIMED, c->package, since, 0))) {
+			fmt_time(since, t);
+			len = (size_t)snprintf(x->reason, sizeof(x->reason),
+					       "Tracking number %s is claimed by orders %s", c->package, o->order);
+			for (size_t k = i; k < j && len < sizeof(x->reason); k++)
+				len += (size_t)snprintf(x->reason + len, sizeof(x->reason) - len, "%s%s",
+							k + 1 < j ? ", " : " and ", o->conflicts[k].claim_order);
+			if (len < sizeof(x->reason))
+				snprintf(x->reason + len, sizeof(x->reason) - len,
+					 "; claimed since %s. It stays with %s until the source that attached it "
+					 "moves it.", t, o->order);
+		}
+		i = j;
 	}
 }
 
@@ -575,6 +623,7 @@ void exceptions_compute(const struct order_state *o, const struct calendar *cal,
 			package_checks(&s, o, &o->packages[i], stats ? &stats[i] : NULL);
 	promise_checks(&s, o, stats);
 	conflict_check(&s, o);
+	parcel_checks(&s, o);
 	cancel_check(&s, o);
 	return_checks(&s, o);
 	qsort(out, s.n, sizeof(*out), exc_cmp);

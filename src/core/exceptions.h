@@ -48,6 +48,8 @@ enum exc_kind {
 	EXC_RETURN_MOVING,       /* a return parcel is on its way: plan the inspection and the refund */
 	EXC_RETURN_NOT_INSPECTED,/* received, not inspected after return_inspect_hours */
 	EXC_RETURN_NOT_REFUNDED, /* inspected and disposed, no refund after return_refund_hours */
+	/* parcels (docs/parcels.md): the exception's "package" is the tracking number */
+	EXC_PARCEL_CLAIMED,      /* another order claims a parcel this order owns */
 	EXC__COUNT
 };
 

@@ -53,6 +53,7 @@ const char *ev_outcome_name(enum ev_outcome o)
 	case OUT_CLAIM: return "claim";
 	case OUT_UNMAPPED: return "unmapped";
 	case OUT_HELD: return "held";
+	case OUT_MOVED: return "moved";
 	}
 	return "unmapped";
 }
@@ -70,6 +71,7 @@ void order_release(struct order_state *o)
 		free(o->packages[i].items);
 	free(o->packages);
 	free(o->conflicts);
+	free(o->moved);
 	free(o->items);
 	returns_free(o->returns, o->nreturns);
 	order_init(o);
@@ -87,6 +89,7 @@ struct fev {
 	int prec;
 	int prog;
 	enum ev_outcome out;
+	bool foreign;           /* names a parcel that is not this order's (rule 10) */
 };
 
 /* Per-package accumulators of the replay. */
@@ -341,7 +344,9 @@ static void classify(const struct policy *pol, struct fev *f, int npk)
 	f->prec = policy_precedence(pol, e->source);
 	f->prog = status_progress(f->status);
 	f->slot = -1;
-	if (event_too_far_ahead(pol, e)) {
+	if (f->foreign) {
+		/* rule 10: another order's parcel; fold_classify set the outcome */
+	} else if (event_too_far_ahead(pol, e)) {
 		f->out = OUT_HELD; /* rule 8: recorded, changes nothing, not even the order's times */
 	} else if (f->status == EV_UNKNOWN) {
 		f->out = OUT_UNMAPPED; /* rule 6: creates the package, nothing more */
@@ -398,6 +403,8 @@ struct fold {
 	const struct fev *mile;   /* the deciding order milestone, NULL if none */
 	const struct fev *oitems; /* the latest event without a package listing items */
 	bool returns;             /* some event is about a return (rule 9) */
+	const struct parcel_fact *facts; /* what the store knows of the parcels (rule 10) */
+	size_t nfacts;
 	const char *only_return;  /* where a return event naming no return goes (fold_return_parcels) */
 };
 
@@ -407,6 +414,22 @@ static void fold_release(struct fold *fd)
 	free(fd->pw);
 	free(fd->newest);
 	free(fd->has_newest);
+}
+
+/*
+ * Rule 10: OUT_CLAIM for a tracking number this order claims and another
+ * order owns, OUT_MOVED for one its owning source moved to another order,
+ * OUT_APPLIED (not foreign) otherwise.
+ */
+static enum ev_outcome foreign_outcome(const struct fold *fd, const char *tracking)
+{
+	if (!fd->nfacts)
+		return OUT_APPLIED;
+	if (parcel_fact_find(fd->facts, fd->nfacts, tracking, PARCEL_CLAIMANT))
+		return OUT_CLAIM;
+	if (parcel_fact_find(fd->facts, fd->nfacts, tracking, PARCEL_MOVED_AWAY))
+		return OUT_MOVED;
+	return OUT_APPLIED;
 }
 
 /*
@@ -421,7 +444,7 @@ static void fold_make_packages(struct fold *fd, const struct event *events, stru
 	size_t npk = 0, u = 0;
 
 	for (size_t i = 0; i < fd->n; i++)
-		if (events[i].package[0])
+		if (events[i].package[0] && foreign_outcome(fd, events[i].package) == OUT_APPLIED)
 			names[npk++] = events[i].package;
 	qsort(names, npk, sizeof(*names), str_ptr_cmp);
 	for (size_t i = 0; i < npk; i++)
@@ -458,13 +481,18 @@ static void fold_classify(struct fold *fd, const struct event *events, const str
 		struct fev *f = &fd->fv[i];
 		f->ev = &events[i];
 		f->pkg = events[i].package[0] ? find_package(out, events[i].package) : -1;
+		if (events[i].package[0] && f->pkg < 0) {
+			/* only a foreign parcel has no package (fold_make_packages) */
+			f->foreign = true;
+			f->out = foreign_outcome(fd, events[i].package);
+		}
 		classify(fd->pol, f, (int)fd->npk);
 		if (f->slot >= 0 && f->trust > level[f->slot][f->ms])
 			level[f->slot][f->ms] = f->trust;
 	}
 	for (size_t i = 0; i < fd->n; i++) {
 		struct fev *f = &fd->fv[i];
-		if (f->out == OUT_UNMAPPED || f->out == OUT_HELD)
+		if (f->out == OUT_UNMAPPED || f->out == OUT_HELD || f->foreign)
 			continue;
 		if (f->slot >= 0 && f->trust > TRUST_NONE && f->trust == level[f->slot][f->ms])
 			f->out = OUT_APPLIED;
@@ -523,7 +551,8 @@ static void fold_replay(struct fold *fd, struct order_state *out)
 		if (e->ship_to.city[0] || e->ship_to.region[0] || e->ship_to.country[0])
 			out->ship_to = e->ship_to;
 		/* a return's lines are the return's, not what was ordered */
-		if (f->pkg < 0 && e->has_items && !ev_status_is_return(f->status) && f->status != EV_REFUNDED)
+		if (f->pkg < 0 && !f->foreign && e->has_items && !ev_status_is_return(f->status) &&
+		    f->status != EV_REFUNDED)
 			fd->oitems = f;
 		if (f->pkg >= 0) {
 			if (e->has_items)
@@ -689,6 +718,8 @@ static void fold_return_parcels(struct fold *fd, const struct event *events, str
 	for (size_t i = 0; i < fd->n; i++) {
 		const struct event *e = &events[i];
 		int k = e->package[0] ? find_package(out, e->package) : -1;
+		if (e->package[0] && k < 0)
+			continue; /* another order's parcel (rule 10) */
 		if (e->return_id[0] && (ev_status_is_return(e->status) || e->status == EV_REFUNDED)) {
 			if (only && strcmp(only, e->return_id))
 				several = true;
@@ -732,7 +763,7 @@ static void fold_returns(const struct fold *fd, struct order_state *out, enum ev
 		const struct package_state *p = f->pkg >= 0 ? &out->packages[f->pkg] : NULL;
 		int step = -1;
 
-		if (f->out == OUT_HELD || f->out == OUT_UNMAPPED)
+		if (f->out == OUT_HELD || f->out == OUT_UNMAPPED || f->foreign)
 			continue;
 		if (ev_status_is_return(f->status)) {
 			step = ret_step_of_status(f->status);
@@ -860,6 +891,102 @@ static void fold_conflicts(const struct fold *fd, struct order_state *out)
 	free(cand);
 }
 
+/* Conflicts in their order: the order's own first, then by tracking
+ * number; per package the status conflicts by class, then the parcel
+ * conflicts by the orders they name. */
+static int conflict_cmp(const void *pa, const void *pb)
+{
+	const struct conflict *a = pa, *b = pb;
+	int c;
+
+	if ((c = strcmp(a->package, b->package)))
+		return c;
+	if ((c = ((int)a->kind > (int)b->kind) - ((int)a->kind < (int)b->kind)))
+		return c;
+	if ((c = ((int)a->milestone > (int)b->milestone) - ((int)a->milestone < (int)b->milestone)))
+		return c;
+	if ((c = strcmp(a->claim_order, b->claim_order)))
+		return c;
+	return strcmp(a->owner_order, b->owner_order);
+}
+
+/* A fact that makes a parcel conflict here: a claim on a package this order
+ * holds, or this order's claim named by one of its events. */
+static bool fact_named(const struct fold *fd, const struct event *events, const struct order_state *out,
+		       const struct parcel_fact *pf)
+{
+	if (pf->role == PARCEL_CLAIMED)
+		return order_package(out, pf->tracking) != NULL;
+	if (pf->role == PARCEL_CLAIMANT)
+		for (size_t k = 0; k < fd->n; k++)
+			if (!strcmp(events[k].package, pf->tracking))
+				return true;
+	return false;
+}
+
+/*
+ * Rule 10: a parcel this order claims (named by one of its events) and one
+ * it owns that other orders claim are parcel conflicts, one per (parcel,
+ * claiming order), from the store's facts.  Needs fold_conflicts() done;
+ * leaves out->conflicts sorted (conflict_cmp).
+ */
+static void fold_parcel_conflicts(const struct fold *fd, const struct event *events, struct order_state *out)
+{
+	size_t m = 0;
+
+	for (size_t i = 0; i < fd->nfacts; i++)
+		m += fact_named(fd, events, out, &fd->facts[i]);
+	if (!m)
+		return;
+	out->conflicts = wrealloc(out->conflicts, (out->nconflicts + m) * sizeof(*out->conflicts));
+	for (size_t i = 0; i < fd->nfacts; i++) {
+		const struct parcel_fact *pf = &fd->facts[i];
+		struct conflict *c;
+
+		if (!fact_named(fd, events, out, pf))
+			continue;
+		c = &out->conflicts[out->nconflicts++];
+		memset(c, 0, sizeof(*c));
+		c->kind = CONFLICT_PARCEL;
+		c->milestone = MS_CARRIER;
+		COPY_FIELD(c->package, pf->tracking);
+		COPY_FIELD(c->claim_order, pf->role == PARCEL_CLAIMANT ? out->order : pf->other_order);
+		COPY_FIELD(c->owner_order, pf->role == PARCEL_CLAIMANT ? pf->other_order : out->order);
+		COPY_FIELD(c->claim_source, pf->claim_source);
+		c->claim_status = pf->claim_status;
+		c->claim_at = pf->claim_at;
+		COPY_FIELD(c->claim_key, pf->claim_key);
+		COPY_FIELD(c->owner_source, pf->owner_source);
+		c->owner_status = pf->owner_status;
+	}
+	qsort(out->conflicts, out->nconflicts, sizeof(*out->conflicts), conflict_cmp);
+}
+
+/* Rule 10: the parcels named here that the owning source moved away, from
+ * the facts (which come by tracking number). */
+static void fold_moved(const struct fold *fd, const struct event *events, struct order_state *out)
+{
+	for (size_t i = 0; i < fd->nfacts; i++) {
+		const struct parcel_fact *pf = &fd->facts[i];
+		struct parcel_move *m;
+		bool named = false;
+
+		if (pf->role != PARCEL_MOVED_AWAY || order_package(out, pf->tracking))
+			continue;
+		for (size_t k = 0; k < fd->n && !named; k++)
+			named = !strcmp(events[k].package, pf->tracking);
+		if (!named || (out->nmoved && !strcmp(out->moved[out->nmoved - 1].tracking, pf->tracking)))
+			continue;
+		out->moved = wrealloc(out->moved, (out->nmoved + 1) * sizeof(*out->moved));
+		m = &out->moved[out->nmoved++];
+		memset(m, 0, sizeof(*m));
+		COPY_FIELD(m->tracking, pf->tracking);
+		COPY_FIELD(m->to_order, pf->other_order);
+		COPY_FIELD(m->source, pf->claim_source);
+		m->at = pf->claim_at;
+	}
+}
+
 /*
  * The roll-up (rule 7) and the flags, from the packages, items and conflicts
  * already in out.
@@ -912,7 +1039,14 @@ static void fold_promises(const struct fold *fd, struct order_state *o)
 enum werr order_fold(const struct policy *pol, const struct event *events, size_t n,
 		     struct order_state *out, enum ev_outcome *outcomes)
 {
-	struct fold fd = { .pol = pol, .n = n };
+	return order_fold_parcels(pol, events, n, NULL, 0, out, outcomes);
+}
+
+enum werr order_fold_parcels(const struct policy *pol, const struct event *events, size_t n,
+			     const struct parcel_fact *facts, size_t nfacts, struct order_state *out,
+			     enum ev_outcome *outcomes)
+{
+	struct fold fd = { .pol = pol, .n = n, .facts = facts, .nfacts = facts ? nfacts : 0 };
 
 	order_release(out);
 	for (size_t i = 1; i < n; i++)
@@ -925,6 +1059,8 @@ enum werr order_fold(const struct policy *pol, const struct event *events, size_
 		if (fd.returns)
 			fold_returns(&fd, out, outcomes, events);
 		fold_conflicts(&fd, out);
+		fold_parcel_conflicts(&fd, events, out);
+		fold_moved(&fd, events, out);
 		fold_rollup(out);
 		fold_promises(&fd, out);
 		fold_release(&fd);
@@ -1023,16 +1159,37 @@ bool order_check(const struct order_state *o, char *why, size_t whycap)
 		const struct conflict *c = &o->conflicts[i];
 		bool order_level = c->package[0] == '\0';
 
+		if (c->kind == CONFLICT_PARCEL) {
+			/* rule 10: the claimant has no such package, the owner has */
+			bool mine = !strcmp(c->owner_order, o->order);
+			if (order_level || !c->claim_order[0] || !c->owner_order[0] ||
+			    !strcmp(c->claim_order, c->owner_order) || (!mine && strcmp(c->claim_order, o->order)))
+				return fail(why, whycap, "parcel conflict on '%s' names orders '%s' and '%s'",
+					    c->package, c->claim_order, c->owner_order);
+			if ((order_package(o, c->package) != NULL) != mine)
+				return fail(why, whycap, "parcel conflict on '%s': package held by the wrong order",
+					    c->package);
+			if (i && conflict_cmp(&o->conflicts[i - 1], c) >= 0)
+				return fail(why, whycap, "conflicts not sorted or not unique at '%s'", c->package);
+			continue;
+		}
 		if (!order_level && !order_package(o, c->package))
 			return fail(why, whycap, "conflict on unknown package '%s'", c->package);
 		if (order_level != (c->milestone == MS_ORDER || c->milestone == MS_WAREHOUSE))
 			return fail(why, whycap, "conflict on '%s' has milestone '%s'", c->package,
 				    milestone_name(c->milestone));
 		for (size_t j = 0; j < i; j++)
-			if (!strcmp(o->conflicts[j].package, c->package) &&
+			if (!strcmp(o->conflicts[j].package, c->package) && o->conflicts[j].kind == c->kind &&
 			    o->conflicts[j].milestone == c->milestone)
 				return fail(why, whycap, "two conflicts for '%s' %s", c->package,
 					    milestone_name(c->milestone));
+	}
+
+	for (size_t i = 0; i < o->nmoved; i++) {
+		if (order_package(o, o->moved[i].tracking))
+			return fail(why, whycap, "parcel '%s' moved away but still a package", o->moved[i].tracking);
+		if (i && strcmp(o->moved[i - 1].tracking, o->moved[i].tracking) >= 0)
+			return fail(why, whycap, "moved parcels not sorted or not unique at '%s'", o->moved[i].tracking);
 	}
 
 	if (!returns_check(o->returns, o->nreturns, why, whycap))

@@ -39,6 +39,13 @@
  *     the order's delivery - its delivery is the return's receipt.  The
  *     return events, refunds naming a return and the applied events of
  *     return parcels fold into o->returns.
+ * 10. Parcel ownership (core/parcels.h, docs/parcels.md): the store knows
+ *     which order owns each tracking number; order_fold_parcels() takes what
+ *     it knows about this order's parcels as facts.  A parcel this order
+ *     claims but another owns, or one its owning source moved to another
+ *     order, is not one of this order's packages: its events stay on the
+ *     timeline as claims (or "moved").  A claim is a parcel conflict on both
+ *     orders.
  *
  * Memory: an order_state owns its arrays; release it with order_release().
  * Thread-safety: none needed; no globals.
@@ -61,6 +68,7 @@ enum ev_outcome {
 	OUT_CLAIM,       /* kept on the timeline, not applied */
 	OUT_UNMAPPED,    /* status unknown: recorded, changes nothing */
 	OUT_HELD,        /* dated beyond policy->future_skew_ms after receipt: recorded, changes nothing */
+	OUT_MOVED,       /* names a parcel its owning source moved to another order (rule 10) */
 };
 
 /* True when e is dated further after its receipt than pol allows (held). */
@@ -94,15 +102,32 @@ struct package_state {
 	char return_id[RET_ID_MAX + 1]; /* its return, when is_return */
 };
 
+enum conflict_kind {
+	CONFLICT_STATUS = 0, /* rule 5: a claim about a status */
+	CONFLICT_PARCEL,     /* rule 10: two orders name one tracking number */
+};
+
 struct conflict {
+	enum conflict_kind kind;
 	char package[EV_PACKAGE_MAX + 1]; /* "" for an order-level conflict */
-	enum milestone milestone;
+	enum milestone milestone;         /* status conflicts only */
+	char claim_order[EV_ORDER_MAX + 1]; /* parcel conflicts: the order claiming the number, */
+	char owner_order[EV_ORDER_MAX + 1]; /* and the order owning it (one of them is this order) */
 	char claim_source[EV_SOURCE_MAX + 1];
 	enum ev_status claim_status;
 	int64_t claim_at;
 	char claim_key[EV_KEY_MAX + 1];
 	char owner_source[EV_SOURCE_MAX + 1]; /* "" when the owner said nothing */
-	enum ev_status owner_status;          /* the resolved status it contradicts */
+	enum ev_status owner_status;          /* the resolved status it contradicts (parcel: the owner's
+						 latest event's for the parcel) */
+};
+
+/* A parcel the owning source moved from this order to another (rule 10). */
+struct parcel_move {
+	char tracking[EV_PACKAGE_MAX + 1];
+	char to_order[EV_ORDER_MAX + 1];
+	char source[EV_SOURCE_MAX + 1]; /* the owning source, which moved it */
+	int64_t at;                     /* event time of the event that moved it */
 };
 
 struct order_state {
@@ -131,6 +156,8 @@ struct order_state {
 	struct package_state *packages; /* sorted by tracking number */
 	size_t nconflicts;
 	struct conflict *conflicts;
+	size_t nmoved;
+	struct parcel_move *moved;      /* sorted by tracking number; none of them is a package here */
 	size_t nreturns;
 	struct return_state *returns;   /* sorted by id (rule 9) */
 	size_t nevents;
@@ -150,6 +177,14 @@ void order_release(struct order_state *o);
  */
 enum werr order_fold(const struct policy *pol, const struct event *events, size_t n,
 		     struct order_state *out, enum ev_outcome *outcomes);
+
+/* order_fold() with what the store knows of the order's parcels (rule 10):
+ * nfacts facts (copied from as needed; NULL when nfacts is 0).  Facts about
+ * tracking numbers no event names are ignored.  order_fold() is this with
+ * none. */
+enum werr order_fold_parcels(const struct policy *pol, const struct event *events, size_t n,
+			     const struct parcel_fact *facts, size_t nfacts, struct order_state *out,
+			     enum ev_outcome *outcomes);
 
 /* The roll-up of rule 7 from the packages and items already in o. */
 enum ord_status order_rollup(const struct order_state *o);

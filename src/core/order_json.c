@@ -231,7 +231,8 @@ static void conflict(struct jw *w, const struct conflict *c)
 	key(w, "package", true);
 	str_or_null(w, c->package);
 	key(w, "milestone", false);
-	str(w, milestone_name(c->milestone));
+	/* a parcel conflict (rule 10) names the two orders: who claims, who owns */
+	str(w, c->kind == CONFLICT_PARCEL ? "parcel" : milestone_name(c->milestone));
 	key(w, "claim", false);
 	raw(w, "{");
 	key(w, "source", true);
@@ -240,6 +241,10 @@ static void conflict(struct jw *w, const struct conflict *c)
 	str(w, ev_status_name(c->claim_status));
 	key(w, "at", false);
 	time_or_null(w, c->claim_at);
+	if (c->kind == CONFLICT_PARCEL) {
+		key(w, "order", false);
+		str(w, c->claim_order);
+	}
 	raw(w, "}");
 	key(w, "resolved", false);
 	raw(w, "{");
@@ -247,6 +252,10 @@ static void conflict(struct jw *w, const struct conflict *c)
 	str_or_null(w, c->owner_source);
 	key(w, "status", false);
 	str(w, ev_status_name(c->owner_status));
+	if (c->kind == CONFLICT_PARCEL) {
+		key(w, "order", false);
+		str(w, c->owner_order);
+	}
 	raw(w, "}");
 	raw(w, "}");
 }
@@ -340,6 +349,23 @@ enum werr order_to_json(const struct order_state *o, struct buf *out)
 		if (i)
 			raw(&w, ",");
 		conflict(&w, &o->conflicts[i]);
+	}
+	raw(&w, "]");
+	key(&w, "moved_parcels", false);
+	raw(&w, "[");
+	for (size_t i = 0; i < o->nmoved; i++) {
+		if (i)
+			raw(&w, ",");
+		raw(&w, "{");
+		key(&w, "package", true);
+		str(&w, o->moved[i].tracking);
+		key(&w, "to", false);
+		str(&w, o->moved[i].to_order);
+		key(&w, "source", false);
+		str(&w, o->moved[i].source);
+		key(&w, "at", false);
+		time_or_null(&w, o->moved[i].at);
+		raw(&w, "}");
 	}
 	raw(&w, "]");
 	key(&w, "returns", false);

@@ -78,6 +78,7 @@ void policy_init_defaults(struct policy *p)
 	p->future_skew_ms = 24LL * 3600 * 1000;
 	calendar_init(&p->cal);
 	promise_config_defaults(&p->promises);
+	parcel_config_defaults(&p->parcels);
 }
 
 static int find_source(const struct policy *p, const char *source)

@@ -28,6 +28,7 @@
 #include "../base/err.h"
 #include "calendar.h"
 #include "event.h"
+#include "parcels.h"
 #include "promise.h"
 #include "status.h"
 
@@ -72,6 +73,9 @@ struct policy {
 	/* Promises by shipping method ([promises]): the fold fills an order's
 	 * promised_ship_by / promised_by from them when its store gave none. */
 	struct promise_config promises;
+	/* Who owns a tracking number ([parcels], core/parcels.h): the writer
+	 * decides with it as it appends, a rebuild replays the log with it. */
+	struct parcel_config parcels;
 };
 
 void policy_init_defaults(struct policy *p);

@@ -47,6 +47,7 @@ static const char *const exc_triggers[EXC__COUNT] = {
 	[EXC_RETURN_MOVING] = "exception:return_moving",
 	[EXC_RETURN_NOT_INSPECTED] = "exception:return_not_inspected",
 	[EXC_RETURN_NOT_REFUNDED] = "exception:return_not_refunded",
+	[EXC_PARCEL_CLAIMED] = "exception:parcel_claimed",
 };
 
 const char *rules_exception_trigger(enum exc_kind k)

@@ -156,8 +156,9 @@ enum werr exc_engine_project(void *ctx, struct store *st, const struct order_sta
 	exceptions_compute(o, &e->pol->cal, e->cfg, stats, now, x, cap, &n, &next);
 	for (size_t i = 0; i < n; i++)
 		to_row(o->order, &x[i], &rows[i]);
-	/* an order without parcels has no lane rows to keep or clear */
-	if (o->npackages)
+	/* an order without parcels has no lane rows to keep or clear, unless
+	 * its parcels moved to another order (docs/parcels.md) */
+	if (o->npackages || o->nmoved)
 		err = put_lanes(e, st, o, stats);
 	if (!err && !(err = store_exc_list(st, o->order, (int)cap + 1, &old, &nold))) {
 		if (same_rows(old, nold, rows, n))

@@ -377,7 +377,7 @@ static enum werr ticket_order_load(const struct helpdesk *h, struct store *st, c
 		return err;
 	if (n && !(outc = calloc(n, sizeof(*outc))))
 		err = WERR_NOMEM;
-	if (!err && n && !(err = order_fold(h->app->policy, evs, n, &to->o, outc)))
+	if (!err && n && !(err = store_fold(st, h->app->policy, evs, n, &to->o, outc)))
 		for (size_t i = 0; i < n; i++)
 			if (outc[i] == OUT_UNMAPPED && !to->nunmapped++)
 				snprintf(to->unmapped_source, sizeof(to->unmapped_source), "%s", evs[i].source);

@@ -131,6 +131,7 @@ extern const struct store_privacy_ops sq_privacy_ops; /* store_sqlite_privacy.c 
 extern const struct store_exception_ops sq_exception_ops; /* store_sqlite_exceptions.c */
 extern const struct store_return_ops sq_return_ops;       /* store_sqlite_returns.c */
 extern const struct store_ticket_ops sq_ticket_ops;       /* store_sqlite_tickets.c */
+extern const struct store_parcel_ops sq_parcel_ops;       /* store_sqlite_parcels.c */
 /* Replaces the returns rows of o (store_sqlite_returns.c; put_order calls it). */
 enum werr sq_put_returns(struct sqlite_store *s, const struct order_state *o);
 

@@ -19,7 +19,7 @@
  * PostgreSQL), so one number serves all; a backend whose list of migrations
  * disagrees refuses to open.
  */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 int store_schema_version(void)
 {
@@ -78,6 +78,20 @@ void store_close(struct store *st)
 const char *store_errmsg(const struct store *st)
 {
 	return st ? st->errmsg : "no store";
+}
+
+enum werr store_fold(struct store *st, const struct policy *pol, const struct event *evs, size_t n,
+		     struct order_state *o, enum ev_outcome *outcomes)
+{
+	struct parcel_fact *facts = NULL;
+	size_t nfacts = 0;
+	enum werr err;
+
+	if (n && (err = store_parcel_facts(st, evs[0].order, &facts, &nfacts)))
+		return err;
+	err = order_fold_parcels(pol, evs, n, facts, nfacts, o, outcomes);
+	free(facts);
+	return err;
 }
 
 void event_array_free(struct event *evs, size_t n)

@@ -310,6 +310,7 @@ struct task_query {
  *   exceptions struct store_exception_ops open exceptions, next checks, order_exceptions,
  *                                     lane samples and predictions,     exception_checks,
  *                                     tasks                             package_lanes, tasks
+ *   parcels   struct store_parcel_ops who owns each tracking number     parcel_owners, parcel_claims
  *
  * struct store_ops holds the connection's own operations (close, migrate,
  * transactions) and one pointer per table; none may be NULL.  Callers do
@@ -346,7 +347,8 @@ struct store_order_ops {
 	/* Replaces the projection rows of one order (order + its packages). */
 	enum werr (*put_order)(struct store *st, const struct order_state *o, const char *json);
 	enum werr (*get_order)(struct store *st, const char *order, char **json);
-	/* Order number of the order holding this tracking number. */
+	/* Order number of the order owning this tracking number (docs/parcels.md),
+	 * else of the package row holding it. */
 	enum werr (*find_package)(struct store *st, const char *tracking, char order[EV_ORDER_MAX + 1]);
 	enum werr (*list_orders)(struct store *st, const struct order_query *q, struct order_page *page);
 	enum werr (*clear_projections)(struct store *st);
@@ -641,6 +643,28 @@ struct store_ticket_ops {
 	enum werr (*tk_kpis)(struct store *st, int64_t from, int64_t to, struct ticket_row **rows, size_t *n);
 };
 
+/* parcels: who owns each tracking number (core/parcels.h, docs/parcels.md).
+ * A projection of the log in log order: the writer writes it as it appends,
+ * store_clear_projections() empties it and store_rebuild() replays it. */
+struct store_parcel_ops {
+	/* The owner of tracking, or WERR_NOT_FOUND. */
+	enum werr (*parcel_owner)(struct store *st, const char *tracking, struct parcel_owner *out);
+	/* Records decision d of parcel_decide() for e (prev: the owner before,
+	 * NULL when none; next: the owner after).  *orders (free(); NULL when
+	 * *n is 0) gets the other orders whose parcel facts it changed. */
+	enum werr (*parcel_note)(struct store *st, enum parcel_decision d, const struct event *e,
+				 const struct parcel_owner *prev, const struct parcel_owner *next,
+				 char (**orders)[EV_ORDER_MAX + 1], size_t *n);
+	/* What the fold of order must know about its parcels, by role then
+	 * tracking number (free()). */
+	enum werr (*parcel_facts)(struct store *st, const char *order, struct parcel_fact **out, size_t *n);
+	/* Calls fn, in log order, for every logged event that names a parcel,
+	 * with the fields ownership reads (seq, key, source, order, package,
+	 * status, occurred_at, received_at; the rest empty).  fn may write. */
+	enum werr (*parcel_each_attach)(struct store *st, enum werr (*fn)(const struct event *e, void *ctx),
+					void *ctx);
+};
+
 struct store_ops {
 	const char *name;
 	void (*close)(struct store *st);
@@ -660,6 +684,7 @@ struct store_ops {
 	const struct store_exception_ops *exceptions;
 	const struct store_return_ops *returns;
 	const struct store_ticket_ops *tickets;
+	const struct store_parcel_ops *parcels;
 };
 
 /* Every backend's struct starts with this. */
@@ -679,6 +704,16 @@ const char *store_errmsg(const struct store *st);
 
 /* The latest schema version this build knows. */
 int store_schema_version(void);
+
+/*
+ * Folds evs[0..n) (all of one order, as store_order_events gives them) into
+ * o with order_fold_parcels() and the store's parcel facts for that order
+ * (docs/parcels.md): every reader that folds an order from the log folds it
+ * this way, so it sees what the projection shows.  Errors: the store's, or
+ * order_fold's.
+ */
+enum werr store_fold(struct store *st, const struct policy *pol, const struct event *evs, size_t n,
+		     struct order_state *o, enum ev_outcome *outcomes);
 
 void event_array_free(struct event *evs, size_t n);
 void order_page_release(struct order_page *page);
@@ -794,5 +829,10 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_task_get(st, ...)        ((st)->ops->exceptions->task_get((st), __VA_ARGS__))
 #define store_task_update(st, ...)     ((st)->ops->exceptions->task_update((st), __VA_ARGS__))
 #define store_task_kpis(st, ...)       ((st)->ops->exceptions->task_kpis((st), __VA_ARGS__))
+/* parcels */
+#define store_parcel_owner(st, ...)    ((st)->ops->parcels->parcel_owner((st), __VA_ARGS__))
+#define store_parcel_note(st, ...)     ((st)->ops->parcels->parcel_note((st), __VA_ARGS__))
+#define store_parcel_facts(st, ...)    ((st)->ops->parcels->parcel_facts((st), __VA_ARGS__))
+#define store_parcel_each_attach(st, ...) ((st)->ops->parcels->parcel_each_attach((st), __VA_ARGS__))
 
 #endif

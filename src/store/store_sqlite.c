@@ -49,6 +49,7 @@
 #include "schema/v8_lanes.h"
 #include "schema/v9_returns.h"
 #include "schema/v10_tickets.h"
+#include "schema/v11_parcels.h"
 #include "sqlite_int.h"
 #include "../base/banned.h"
 
@@ -202,6 +203,8 @@ static const char *const migrations[] = {
 	SCHEMA_V9_RETURNS,
 	/* 10: the customers' help-desk tickets (schema/v10_tickets.h) */
 	SCHEMA_V10_TICKETS,
+	/* 11: who owns each tracking number (schema/v11_parcels.h) */
+	SCHEMA_V11_PARCELS,
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -923,4 +926,5 @@ static const struct store_ops sq_ops = {
 	.exceptions = &sq_exception_ops,
 	.returns = &sq_return_ops,
 	.tickets = &sq_ticket_ops,
+	.parcels = &sq_parcel_ops,
 };

@@ -28,15 +28,23 @@ static const char SQL_PUT_ORDER[] =
 	" shipped_at = excluded.shipped_at, delivered_at = excluded.delivered_at,"
 	" promised_by = excluded.promised_by, conflicts = excluded.conflicts";
 static const char SQL_DEL_PACKAGES[] = "DELETE FROM packages WHERE order_no = ?1";
-/* A tracking number belongs to one order; when two orders name the same
- * one, the order written last holds it. */
+/* A tracking number's row belongs to the order owning it (parcel_owners,
+ * docs/parcels.md): an order that only keeps the number's history (the
+ * carrier reused it for another order) never takes the row from the owner,
+ * whichever of the two is written last - a rebuild folds orders in another
+ * order than the writer did. */
 static const char SQL_PUT_PACKAGE[] =
 	"INSERT INTO packages(tracking, order_no, carrier, status, updated_at, status_at)"
 	" VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(tracking) DO UPDATE SET"
 	" order_no = excluded.order_no, carrier = excluded.carrier, status = excluded.status,"
-	" updated_at = excluded.updated_at, status_at = excluded.status_at";
+	" updated_at = excluded.updated_at, status_at = excluded.status_at"
+	" WHERE NOT EXISTS (SELECT 1 FROM parcel_owners o WHERE o.tracking = excluded.tracking"
+	" AND o.order_no <> excluded.order_no)";
 static const char SQL_GET_ORDER[] = "SELECT json FROM orders WHERE order_no = ?1";
-static const char SQL_FIND_PACKAGE[] = "SELECT order_no FROM packages WHERE tracking = ?1";
+/* The owner first (docs/parcels.md), else the package row. */
+static const char SQL_FIND_PACKAGE[] =
+	"SELECT order_no FROM (SELECT 0 AS r, order_no FROM parcel_owners WHERE tracking = ?1"
+	" UNION ALL SELECT 1, order_no FROM packages WHERE tracking = ?1) ORDER BY r LIMIT 1";
 /* Keyset pagination on (updated_at, order_no): ?1 updated_since, (?2,
  * ?3) the cursor (exclusive), ?4 the page size plus one. */
 static const char SQL_LIST_ALL[] =
@@ -67,6 +75,13 @@ static const char SQL_DUMP_RETURNS[] =
 	"SELECT order_no, id, state, reason, disposition, requested_at, received_at, resolved_at, updated_at"
 	" FROM returns ORDER BY order_no, id";
 static const char SQL_CLEAR_CHECKS[] = "DELETE FROM exception_checks";
+static const char SQL_CLEAR_PARCELS[] = "DELETE FROM parcel_owners";
+static const char SQL_CLEAR_CLAIMS[] = "DELETE FROM parcel_claims";
+static const char SQL_DUMP_PARCELS[] =
+	"SELECT tracking, order_no, source, last_at, last_status FROM parcel_owners ORDER BY tracking";
+static const char SQL_DUMP_CLAIMS[] =
+	"SELECT tracking, order_no, kind, other_order, source, status, at, key FROM parcel_claims"
+	" ORDER BY tracking, order_no, kind";
 /* One index probe on order_no and one rowid read whether or not the order
  * exists: an unknown order reads the newest row instead (a decoy), and the
  * first column tells the two apart.  Only columns stored before json are
@@ -332,6 +347,10 @@ static enum werr sq_clear_projections(struct store *st)
 		err = sq_exec(s, SQL_CLEAR_LANES, "unable to clear lane rows");
 	if (!err)
 		err = sq_exec(s, SQL_CLEAR_RETURNS, "unable to clear returns");
+	if (!err)
+		err = sq_exec(s, SQL_CLEAR_PARCELS, "unable to clear parcel owners");
+	if (!err)
+		err = sq_exec(s, SQL_CLEAR_CLAIMS, "unable to clear parcel claims");
 	return sq_op_end(s, own, err);
 }
 
@@ -346,6 +365,8 @@ static const struct {
 	{ "check", SQL_DUMP_CHECKS },
 	{ "lane", SQL_DUMP_LANES },
 	{ "return", SQL_DUMP_RETURNS },
+	{ "parcel", SQL_DUMP_PARCELS },
+	{ "parcel_claim", SQL_DUMP_CLAIMS },
 };
 
 static enum werr sq_dump_projections(struct store *st, struct buf *out)

@@ -87,7 +87,7 @@ enum werr project_order(struct store *st, const struct policy *pol, const char *
 		order_init(&mine);
 	if ((err = store_order_events(st, order, &evs, &n)))
 		goto out;
-	if ((err = order_fold(pol, evs, n, o, NULL)))
+	if ((err = store_fold(st, pol, evs, n, o, NULL)))
 		goto out;
 	if ((err = order_to_json(o, &json)))
 		goto out;
@@ -99,6 +99,10 @@ out:
 	event_array_free(evs, n);
 	return err;
 }
+
+struct touched;
+static enum werr parcel_step(struct store *st, const struct policy *pol, const struct event *ev,
+			     struct touched *t);
 
 struct rebuild_ctx {
 	struct store *st;
@@ -125,6 +129,13 @@ static enum werr rebuild_one(const char *order, void *p)
 	return err;
 }
 
+static enum werr replay_attach(const struct event *e, void *p)
+{
+	struct rebuild_ctx *c = p;
+
+	return parcel_step(c->st, c->pol, e, NULL);
+}
+
 enum werr store_rebuild(struct store *st, const struct policy *pol, writer_project_fn fn, void *ctx, int64_t now,
 			size_t *norders)
 {
@@ -133,7 +144,10 @@ enum werr store_rebuild(struct store *st, const struct policy *pol, writer_proje
 
 	if ((err = store_begin(st)))
 		return err;
-	if ((err = store_clear_projections(st)) || (err = store_each_order(st, rebuild_one, &c))) {
+	/* ownership first, in log order, as the writer decided it: every fold
+	 * below reads it (docs/parcels.md) */
+	if ((err = store_clear_projections(st)) || (err = store_parcel_each_attach(st, replay_attach, &c)) ||
+	    (err = store_each_order(st, rebuild_one, &c))) {
 		store_rollback(st);
 		return err;
 	}
@@ -244,6 +258,42 @@ static enum werr touch(struct touched *t, const char *order, const char *package
 	return WERR_OK;
 }
 
+/*
+ * Rule 10 (docs/parcels.md): what an appended event does to the ownership of
+ * the parcel it names (core/parcels.h), recorded in the store.  The writer
+ * runs it on every event it appends and a rebuild on the whole log, both in
+ * log order, so the store's answer is a function of the log.  The other
+ * orders whose parcel facts changed are touched for a refold when t is not
+ * NULL (a rebuild refolds every order anyway).
+ */
+static enum werr parcel_step(struct store *st, const struct policy *pol, const struct event *ev,
+			     struct touched *t)
+{
+	struct parcel_owner cur, next;
+	char (*orders)[EV_ORDER_MAX + 1] = NULL;
+	enum parcel_decision d;
+	enum source_kind kind;
+	size_t n = 0;
+	bool have;
+	enum werr err;
+
+	if (!ev->package[0] || !ev->order[0])
+		return WERR_OK;
+	err = store_parcel_owner(st, ev->package, &cur);
+	if (err && err != WERR_NOT_FOUND)
+		return err;
+	have = !err;
+	kind = policy_kind(pol, ev->source);
+	d = parcel_decide(&pol->parcels, have ? &cur : NULL, ev, kind == KIND_CARRIER || kind == KIND_AGGREGATOR,
+			  event_too_far_ahead(pol, ev), &next);
+	if ((err = store_parcel_note(st, d, ev, have ? &cur : NULL, &next, &orders, &n)))
+		return err;
+	for (size_t i = 0; i < n && t && !err; i++)
+		err = touch(t, orders[i], NULL, NULL, NULL);
+	free(orders);
+	return err;
+}
+
 /* Appends one resolved event, or parks it. */
 static enum werr apply_event(struct writer *w, struct event *ev, int64_t raw_id, bool *dup, bool *parked,
 			     struct touched *t)
@@ -262,6 +312,8 @@ static enum werr apply_event(struct writer *w, struct event *ev, int64_t raw_id,
 		return err;
 	if (!t->first_seq)
 		t->first_seq = ev->seq;
+	if ((err = parcel_step(w->st, &w->pol, ev, t)))
+		return err;
 	/* a code no table knows (a table row that says unknown sets a detail) */
 	if (ev->status == EV_UNKNOWN && ev->code[0] && !ev->detail[0] &&
 	    (err = store_unmapped_bump(w->st, ev, raw_id)))

@@ -117,7 +117,7 @@ enum werr view_fold(struct store *st, const struct policy *pol, const char *id, 
 	enum werr err;
 
 	if (!(err = load_order(st, id, order, &evs, &n)))
-		err = order_fold(pol, evs, n, o, NULL);
+		err = store_fold(st, pol, evs, n, o, NULL);
 	event_array_free(evs, n);
 	return err;
 }
@@ -188,6 +188,11 @@ static cJSON *timeline_entry(const struct order_state *o, const struct tl_item *
 		}
 	}
 	cJSON_AddStringToObject(e, "outcome", ev_outcome_name(t->outcome));
+	/* a parcel its owning source moved to another order says where
+	 * (docs/parcels.md) */
+	for (size_t i = 0; t->outcome == OUT_MOVED && i < o->nmoved; i++)
+		if (!strcmp(o->moved[i].tracking, ev->package))
+			cJSON_AddStringToObject(e, "moved_to", o->moved[i].to_order);
 	cJSON_AddBoolToObject(e, "decisive", decisive(o, ev->key));
 	cJSON_AddBoolToObject(e, "conflict", conflicting(o, ev->key));
 	add_opt_int(e, "raw_id", raw, raw != 0);
@@ -339,7 +344,7 @@ enum werr view_timeline(struct store *st, const struct policy *pol, const char *
 	if (!(outc = calloc(n, sizeof(*outc))) || !(items = calloc(n, sizeof(*items))) ||
 	    !(rows = calloc(n + ndup, sizeof(*rows))))
 		goto out;
-	if ((err = order_fold(pol, evs, n, &o, outc)))
+	if ((err = store_fold(st, pol, evs, n, &o, outc)))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		items[i] = (struct tl_item){ &evs[i], outc[i] };
@@ -527,7 +532,7 @@ enum werr view_agent(struct store *st, const struct policy *pol, const char *id,
 	err = WERR_NOMEM;
 	if (!(outc = calloc(n, sizeof(*outc))) || !(items = calloc(n, sizeof(*items))))
 		goto out;
-	if ((err = order_fold(pol, evs, n, &o, outc)))
+	if ((err = store_fold(st, pol, evs, n, &o, outc)))
 		goto out;
 	if ((err = answer_text(&o, now, &answer)))
 		goto out;

@@ -772,7 +772,7 @@ enum http_result web_track_page(struct http_req *r)
 	/* the events, folded once: the timeline's outcomes and the returns */
 	if ((err = store_order_events(st, order, &evs, &n)) ||
 	    (n && !(outc = calloc(n, sizeof(*outc))) && (err = WERR_NOMEM)) ||
-	    (n && (err = order_fold(web_app(r)->policy, evs, n, &os, outc)))) {
+	    (n && (err = store_fold(st, web_app(r)->policy, evs, n, &os, outc)))) {
 		http_werr(r, err, "unable to read the order's events");
 		goto out;
 	}

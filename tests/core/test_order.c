@@ -840,7 +840,7 @@ static void test_fold_empty(void **state)
 		"\"customer_view\":{\"step\":1,\"step_name\":\"ordered\",\"label\":\"Ordered\"},"
 		"\"placed_at\":null,\"promised_by\":null,\"promised_ship_by\":null,\"promise_source\":null,\"shipping_method\":null,"
 		"\"value\":null,\"ship_to\":null,\"refund\":null,\"cancel_requested_at\":null,\"updated_at\":null,\"last_event_at\":null,"
-		"\"customer\":{},\"items\":[],\"packages\":[],\"conflicts\":[],\"returns\":[],\"events\":0}");
+		"\"customer\":{},\"items\":[],\"packages\":[],\"conflicts\":[],\"moved_parcels\":[],\"returns\":[],\"events\":0}");
 	/* the store's order facts, as the fold keeps them */
 	o.has_value = true;
 	o.value = 129.5;
@@ -992,7 +992,7 @@ static void test_json_golden(void **state)
 		"\"customer_view\":{\"step\":5,\"step_name\":\"delivered\",\"label\":\"Delivered\"},\"return_id\":null}],"
 		"\"conflicts\":[{\"package\":\"1Z1\",\"milestone\":\"carrier\","
 		"\"claim\":{\"source\":\"scans\",\"status\":\"delivered\",\"at\":\"2024-03-10T02:30:00Z\"},"
-		"\"resolved\":{\"source\":\"ups\",\"status\":\"in_transit\"}}],"
+		"\"resolved\":{\"source\":\"ups\",\"status\":\"in_transit\"}}],\"moved_parcels\":[],"
 		"\"returns\":[],\"events\":4}");
 	buf_release(&b);
 	order_release(&o);

@@ -7,8 +7,10 @@
  * fixed seed so a failure repeats) and requires of each: order_check()
  * holds (order_fold() also asserts it in builds with assertions), and the
  * result, as order_to_json() bytes and outcomes, does not change when the
- * same events arrive reversed or shuffled.  The cases the random sets found
- * are kept below as fixed rows.
+ * same events arrive reversed or shuffled.  Half the sets also get random
+ * parcel facts (rule 10: a number claimed from another order, claimed by
+ * other orders, or moved away), as the store could give them.  The cases the
+ * random sets found are kept below as fixed rows.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -88,6 +90,50 @@ static void random_event(struct event *e, size_t idx)
 	}
 }
 
+/* Random facts about the parcels, in the store's order (role, tracking,
+ * other order); per number only what the store can say at once: this order
+ * owns it (claimed by B and/or C), or not (claims it, moved it away, both). */
+static size_t random_facts(struct parcel_fact *pf)
+{
+	size_t n = 0;
+	struct parcel_fact tmp[12];
+	int kind[4] = { 0 };
+
+	for (size_t k = 1; k < 4; k++)
+		kind[k] = (int)rnd(6); /* 0 none, 1 claimant, 2 claimed by B, 3 by B and C, 4 moved, 5 claimant+moved */
+	for (int role = 0; role < 3; role++)
+		for (size_t k = 1; k < 4; k++) {
+			const char *others[2] = { NULL, NULL };
+			int m = kind[k];
+			if (role == PARCEL_CLAIMANT && (m == 1 || m == 5))
+				others[0] = "A";
+			if (role == PARCEL_CLAIMED && (m == 2 || m == 3)) {
+				others[0] = "B";
+				others[1] = m == 3 ? "C" : NULL;
+			}
+			if (role == PARCEL_MOVED_AWAY && (m == 4 || m == 5))
+				others[0] = "B";
+			for (int j = 0; j < 2 && others[j]; j++) {
+				struct parcel_fact *f = &tmp[n++];
+				memset(f, 0, sizeof(*f));
+				snprintf(f->tracking, sizeof(f->tracking), "%s", packages[k]);
+				f->role = (enum parcel_role)role;
+				snprintf(f->other_order, sizeof(f->other_order), "%s", others[j]);
+				snprintf(f->claim_source, sizeof(f->claim_source), "%s", PICK(sources));
+				f->claim_status = (enum ev_status)rnd(EV__COUNT);
+				f->claim_at = T0 + (int64_t)rnd(8) * 6 * 60 * MINUTE;
+				snprintf(f->claim_key, sizeof(f->claim_key), "x%zu", n);
+				snprintf(f->owner_source, sizeof(f->owner_source), "%s", PICK(sources));
+				f->owner_status = (enum ev_status)rnd(EV__COUNT);
+			}
+		}
+	memcpy(pf, tmp, n * sizeof(*pf));
+	return n;
+}
+
+static const struct parcel_fact *facts;
+static size_t nfacts;
+
 static void fold_to_json(const struct policy *pol, const struct event *ev, size_t n, struct buf *json,
 			 enum ev_outcome *out, const char *what)
 {
@@ -95,7 +141,7 @@ static void fold_to_json(const struct policy *pol, const struct event *ev, size_
 	char why[256];
 
 	order_init(&o);
-	assert_int_equal(order_fold(pol, ev, n, &o, out), WERR_OK);
+	assert_int_equal(order_fold_parcels(pol, ev, n, facts, nfacts, &o, out), WERR_OK);
 	if (!order_check(&o, why, sizeof(why)))
 		fail_msg("%s: order_check: %s", what, why);
 	buf_reset(json);
@@ -109,13 +155,16 @@ static void test_random_sets(void **state)
 	struct event ev[MAXEV], perm[MAXEV];
 	enum ev_outcome out[MAXEV], pout[MAXEV];
 	struct buf a = BUF_INIT, b = BUF_INIT;
+	struct parcel_fact pf[12];
 
 	(void)state;
 	policy_init_defaults(&pol);
+	facts = pf;
 	for (int round = 0; round < ROUNDS; round++) {
 		size_t n = 1 + rnd(MAXEV);
 		size_t idx[MAXEV];
 
+		nfacts = rnd(2) ? random_facts(pf) : 0;
 		for (size_t i = 0; i < n; i++)
 			random_event(&ev[i], i);
 		fold_to_json(&pol, ev, n, &a, out, "as generated");
@@ -142,6 +191,8 @@ static void test_random_sets(void **state)
 	}
 	buf_release(&a);
 	buf_release(&b);
+	facts = NULL;
+	nfacts = 0;
 }
 
 /* Found by the random sets (and the durability test): a label event after the

@@ -2,7 +2,8 @@
  * test_writer.c - what the writer does for adapters (store/writer.c): events
  * that do not name their order are resolved from aliases or tracking numbers
  * or parked until they can be; unknown codes are counted; unreadable bodies
- * are kept as rejected.  Runs against a fresh SQLite file per case.
+ * are kept as rejected; the owner of a tracking number is decided in log
+ * order and replayed the same by a rebuild (docs/parcels.md).  Runs against a fresh SQLite file per case.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -166,6 +167,74 @@ static void test_tracking_number_parked_until_package_known(void **state)
 	free(json);
 }
 
+/* Rule 10 through the writer: a claim from another source moves nothing and
+ * shows on both orders, a scan naming no order goes to the owner, the owning
+ * source moves a number; a rebuild replays the same ownership. */
+static void test_parcel_owner_claim_move_and_rebuild(void **state)
+{
+	struct fx *f = *state;
+	struct event ev[2];
+	bool dup[2], parked[2];
+	struct parcel_fact *pf = NULL;
+	size_t npf = 0, norders = 0;
+	struct buf before = BUF_INIT, after = BUF_INIT;
+	struct store *rw;
+	char why[256], order[EV_ORDER_MAX + 1];
+	char *json;
+
+	ev_make(&ev[0], "shipstation", "ss:a", "A", "1ZP", "", EV_LABEL_CREATED, 0);
+	submit(f, "shipstation", ev, 1, NULL, 0, dup, parked);
+	ev_make(&ev[0], "scans", "sc:b", "B", "1ZP", "", EV_LABEL_CREATED, 5);
+	submit(f, "scans", ev, 1, NULL, 0, dup, parked);
+	ev_make(&ev[0], "easypost", "ep:p", "", "1ZP", "", EV_IN_TRANSIT, 10);
+	submit(f, "easypost", ev, 1, NULL, 0, dup, parked);
+	assert_false(parked[0]);
+	assert_int_equal(store_find_package(f->st, "1ZP", order), WERR_OK);
+	assert_string_equal(order, "A");
+	json = order_json(f, "A");
+	assert_non_null(strstr(json, "\"tracking_number\":\"1ZP\""));
+	assert_non_null(strstr(json, "\"status\":\"in_transit\""));
+	assert_non_null(strstr(json, "\"milestone\":\"parcel\""));
+	assert_non_null(strstr(json, "\"events\":2"));
+	free(json);
+	json = order_json(f, "B");
+	assert_non_null(strstr(json, "\"packages\":[]"));
+	/* the owner's latest status reached the claimant's conflict */
+	assert_non_null(strstr(json, "\"resolved\":{\"source\":\"shipstation\",\"status\":\"in_transit\","
+				     "\"order\":\"A\"}"));
+	free(json);
+	assert_int_equal(store_parcel_facts(f->st, "B", &pf, &npf), WERR_OK);
+	assert_int_equal(npf, 1);
+	assert_int_equal(pf[0].role, PARCEL_CLAIMANT);
+	assert_string_equal(pf[0].other_order, "A");
+	free(pf);
+
+	/* the store that attached 1ZQ to C corrects it to D */
+	ev_make(&ev[0], "shopify", "sh:c", "C", "1ZQ", "", EV_LABEL_CREATED, 0);
+	submit(f, "shopify", ev, 1, NULL, 0, dup, parked);
+	ev_make(&ev[0], "shopify", "sh:d", "D", "1ZQ", "", EV_LABEL_CREATED, 20);
+	submit(f, "shopify", ev, 1, NULL, 0, dup, parked);
+	json = order_json(f, "C");
+	assert_non_null(strstr(json, "\"packages\":[]"));
+	assert_non_null(strstr(json, "\"conflicts\":[]"));
+	assert_non_null(strstr(json, "\"moved_parcels\":[{\"package\":\"1ZQ\",\"to\":\"D\""));
+	free(json);
+	assert_int_equal(store_find_package(f->st, "1ZQ", order), WERR_OK);
+	assert_string_equal(order, "D");
+
+	/* the same projections from the log alone */
+	assert_int_equal(store_open(f->db.url, 0, &rw, why, sizeof(why)), WERR_OK);
+	assert_int_equal(store_dump_projections(rw, &before), WERR_OK);
+	assert_non_null(strstr(before.p, "parcel_claim\t1ZP\tB\tclaim\tA\tscans"));
+	assert_int_equal(store_rebuild(rw, &f->pol, NULL, NULL, 0, &norders), WERR_OK);
+	assert_int_equal(norders, 4);
+	assert_int_equal(store_dump_projections(rw, &after), WERR_OK);
+	assert_string_equal(before.p, after.p);
+	store_close(rw);
+	buf_release(&before);
+	buf_release(&after);
+}
+
 static void test_unmapped_and_rejected(void **state)
 {
 	struct fx *f = *state;
@@ -289,6 +358,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ref_parked_until_alias, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tracking_number_parked_until_package_known, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmapped_and_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parcel_owner_claim_move_and_rebuild, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_12_storage_fault_writer_recovers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
