@@ -26,6 +26,7 @@ enum http_result api_post_sms_hook(struct http_req *r);
 /* sources.c */
 enum http_result api_list_unmapped(struct http_req *r);
 enum http_result api_list_rejected(struct http_req *r);
+enum http_result api_post_remap(struct http_req *r);
 /* orders.c */
 enum http_result api_get_order(struct http_req *r);
 enum http_result api_get_timeline(struct http_req *r);

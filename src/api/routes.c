@@ -19,6 +19,7 @@ static const struct http_route rows[] = {
 	{ "POST", "/hooks/sms", 0, "hooks", api_post_sms_hook },   /* signed by the SMS provider */
 	{ "POST", "/hooks/{source}", 0, "hooks", api_post_hook },  /* signed by the source */
 	{ "GET", "/v1/unmapped", ROLES_STAFF, "unmapped", api_list_unmapped },
+	{ "POST", "/v1/remap", ROLES_ADMIN, "remap", api_post_remap },
 	{ "GET", "/v1/rejected", ROLES_ADMIN, "rejected", api_list_rejected },
 	{ "GET", "/v1/kpis", ROLES_STAFF, "kpis", api_get_kpis },
 	{ "GET", "/v1/search", ROLES_STAFF, "search", api_search },

@@ -87,6 +87,8 @@ int cmd_notify(int argc, char **argv);
 /* eval.c: the predictions' score on a simulated history (own options) */
 int cmd_eval_predictions(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+/* remap.c: asks the running server to remap (own options) */
+int cmd_remap(int argc, char **argv);
 
 /* The usage table (main.c) has one row per subcommand.  cli_help() answers
  * `wismo NAME --help` on stdout (the caller then exits 0); cli_usage() prints

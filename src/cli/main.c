@@ -49,6 +49,8 @@ static const struct command {
 	  "what a notification rule would send now" },
 	{ "eval-predictions", "[--seed N] [--weeks N] [--per-day N]",
 	  "score delivery predictions against carriers' estimates on a simulated history" },
+	{ "remap", "[--source S] [--code C] [--dry-run] [--url URL] [--config FILE]",
+	  "read unknown codes' kept payloads again with today's tables (the running server; WISMO_API_KEY)" },
 	{ "report", "--month YYYY-MM [--format text|html] [--change YYYY-MM-DD] [--store URL] [--config FILE]",
 	  "the month's where-is-my-order tickets: the rate, their causes, what to fix first" },
 };
@@ -362,6 +364,8 @@ int main(int argc, char **argv)
 		return cmd_eval_predictions(argc, argv);
 	if (!strcmp(cmd, "report"))
 		return cmd_report(argc, argv);
+	if (!strcmp(cmd, "remap"))
+		return cmd_remap(argc, argv);
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {

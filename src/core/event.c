@@ -58,6 +58,9 @@ size_t event_key_material(const struct event *ev, char *out, size_t cap)
 	char num[32];
 
 	at = put_part(out, cap, at, ev->source);
+	/* a correction is its own fact, the same one whenever it is made */
+	if (ev->supersedes[0])
+		at = put_part(out, cap, at, ev->supersedes);
 	if (ev->id[0])
 		return put_part(out, cap, at, ev->id);
 	at = put_part(out, cap, at, ev->order);

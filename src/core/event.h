@@ -105,6 +105,8 @@ struct event {
 	bool has_refund_amount;
 	double refund_amount;            /* 0 .. EV_VALUE_MAX */
 	bool is_return;
+	char supersedes[EV_KEY_MAX + 1]; /* the key of the event this one corrects (a remap
+	                                    re-read its raw payload with a newer table); "" none */
 	bool summary;                    /* a source's own summary of the parcel, not a scan
 	                                    (an aggregator's top-level status): never applied,
 	                                    a conflict when it disagrees (order.h rule 5) */

@@ -302,7 +302,8 @@ static enum werr parse(const cJSON *obj, bool with_meta, struct event *ev, struc
 	    (e = get_location(obj, "location", &ev->location, err)) ||
 	    (e = get_location(obj, "ship_to", &ev->ship_to, err)) ||
 	    (e = get_return(obj, ev, err)) ||
-	    (e = get_bool(obj, "summary", &ev->summary, err)))
+	    (e = get_bool(obj, "summary", &ev->summary, err)) ||
+	    (e = get_str(obj, "supersedes", ev->supersedes, sizeof(ev->supersedes), false, false, err)))
 		return e;
 	if ((cust = get_obj(obj, "customer", &e, err)) != NULL) {
 		if ((e = get_str(cust, "name", ev->customer.name, sizeof(ev->customer.name), false, false, err)) ||
@@ -409,6 +410,7 @@ enum werr event_to_json(const struct event *ev, bool with_meta, struct buf *b)
 		buf_puts(b, ",\"is_return\":true");
 	if (ev->summary)
 		buf_puts(b, ",\"summary\":true");
+	put_str(b, &first, "supersedes", ev->supersedes);
 	put_location(b, "location", &ev->location);
 	put_location(b, "ship_to", &ev->ship_to);
 	if (ev->customer.name[0] || ev->customer.email[0] || ev->customer.phone[0] ||

@@ -111,6 +111,12 @@ struct unmapped_row {
 	char *sample_event;      /* the first such event's JSON; free with unmapped_rows_free */
 };
 
+/* A raw payload holding events of an unknown code (store_remap_pending). */
+struct remap_row {
+	int64_t raw_id;
+	char source[EV_SOURCE_MAX + 1];
+};
+
 struct rejected_row {
 	int64_t id;
 	char source[EV_SOURCE_MAX + 1];
@@ -396,6 +402,16 @@ struct store_source_ops {
 	/* Counts one event whose code no table maps (ev->status unknown). */
 	enum werr (*unmapped_bump)(struct store *st, const struct event *ev, int64_t raw_id);
 	enum werr (*unmapped_list)(struct store *st, int limit, struct unmapped_row **rows, size_t *n);
+	/* Remapping (docs/adapters.md): the raw payloads holding unmapped
+	 * events of source and code (either NULL: any), raw id after after, in
+	 * raw id order, at most limit (free()); the unknown events of one raw
+	 * payload no correction supersedes yet (event_array_free); and, in the writer's transaction, the
+	 * (source, code, raw) done - the unmapped row of (source, code) goes
+	 * with its last raw payload. */
+	enum werr (*remap_pending)(struct store *st, const char *source, const char *code, int64_t after, int limit,
+				   struct remap_row **rows, size_t *n);
+	enum werr (*raw_unknown_events)(struct store *st, int64_t raw_id, struct event **evs, size_t *n);
+	enum werr (*remap_done)(struct store *st, const char *source, const char *code, int64_t raw_id);
 	enum werr (*reject_put)(struct store *st, const char *source, const char *reason, int64_t raw_id,
 				int64_t at);
 	/* Newest first; source NULL for all. */
@@ -767,6 +783,9 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_unpark(st, ...)          ((st)->ops->sources->unpark((st), __VA_ARGS__))
 #define store_unmapped_bump(st, ...)   ((st)->ops->sources->unmapped_bump((st), __VA_ARGS__))
 #define store_unmapped_list(st, ...)   ((st)->ops->sources->unmapped_list((st), __VA_ARGS__))
+#define store_remap_pending(st, ...)   ((st)->ops->sources->remap_pending((st), __VA_ARGS__))
+#define store_raw_unknown_events(st, ...) ((st)->ops->sources->raw_unknown_events((st), __VA_ARGS__))
+#define store_remap_done(st, ...)      ((st)->ops->sources->remap_done((st), __VA_ARGS__))
 #define store_reject_put(st, ...)      ((st)->ops->sources->reject_put((st), __VA_ARGS__))
 #define store_rejected_list(st, ...)   ((st)->ops->sources->rejected_list((st), __VA_ARGS__))
 #define store_poll_due(st, ...)        ((st)->ops->sources->poll_due((st), __VA_ARGS__))

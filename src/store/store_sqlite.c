@@ -50,6 +50,7 @@
 #include "schema/v9_returns.h"
 #include "schema/v10_tickets.h"
 #include "schema/v11_parcels.h"
+#include "schema/v12_remap.h"
 #include "sqlite_int.h"
 #include "../base/banned.h"
 
@@ -205,6 +206,8 @@ static const char *const migrations[] = {
 	SCHEMA_V10_TICKETS,
 	/* 11: who owns each tracking number (schema/v11_parcels.h) */
 	SCHEMA_V11_PARCELS,
+	/* 12: unknown codes' raw payloads, kept until remapped (schema/v12_remap.h) */
+	SCHEMA_V12_REMAP,
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -28,6 +28,7 @@
 static const char SQL_PURGE[] =
 	"DELETE FROM raw_payloads WHERE id IN (SELECT id FROM raw_payloads WHERE received_at < ?1"
 	" AND id NOT IN (SELECT raw_id FROM fetch_jobs WHERE state = 'pending')"
+	" AND id NOT IN (SELECT raw_id FROM unmapped_raw)"
 	" ORDER BY received_at, id LIMIT ?2)";
 static const char SQL_PERSON_ORDERS[] =
 	"SELECT DISTINCT order_no FROM events WHERE"

@@ -38,6 +38,18 @@ static const char SQL_UNMAPPED_BUMP[] =
 	" ON CONFLICT(source, carrier, code) DO UPDATE SET count = count + 1,"
 	" first_seen = min(first_seen, excluded.first_seen),"
 	" last_seen = max(last_seen, excluded.last_seen)";
+static const char SQL_UNMAPPED_RAW_PUT[] =
+	"INSERT OR IGNORE INTO unmapped_raw(source, code, raw_id) VALUES(?1, ?2, ?3)";
+static const char SQL_REMAP_PENDING[] =
+	"SELECT DISTINCT raw_id, source FROM unmapped_raw WHERE (?1 IS NULL OR source = ?1)"
+	" AND (?2 IS NULL OR code = ?2) AND raw_id > ?3 ORDER BY raw_id LIMIT ?4";
+static const char SQL_RAW_UNKNOWN_EVENTS[] =
+	"SELECT body, seq, received_at FROM events e WHERE raw_id = ?1 AND status = 'unknown'"
+	" AND NOT EXISTS (SELECT 1 FROM events c WHERE json_extract(c.body, '$.supersedes') = e.key) ORDER BY seq";
+static const char SQL_REMAP_DONE[] = "DELETE FROM unmapped_raw WHERE source = ?1 AND code = ?2 AND raw_id = ?3";
+static const char SQL_UNMAPPED_FORGET[] =
+	"DELETE FROM unmapped WHERE source = ?1 AND code = ?2"
+	" AND NOT EXISTS (SELECT 1 FROM unmapped_raw WHERE source = ?1 AND code = ?2)";
 static const char SQL_UNMAPPED_LIST[] =
 	"SELECT source, carrier, code, description, count, first_seen, last_seen, sample_raw_id,"
 	" sample_event FROM unmapped ORDER BY last_seen DESC, source, carrier, code LIMIT ?1";
@@ -165,6 +177,62 @@ static enum werr sq_unmapped_bump(struct store *st, const struct event *ev, int6
 					    ev->received_at, raw_id, body.p, body.len),
 				    "unable to count unmapped code", NULL);
 	buf_release(&body);
+	/* its body is kept, whatever its age, until the code is remapped */
+	if (!err && raw_id > 0 && !(err = sq_stmt(s, SQL_UNMAPPED_RAW_PUT, &q)))
+		err = sq_step_write(s, q, sq_bind(q, "SSi", ev->source, ev->code, raw_id), "unable to keep the body",
+				    NULL);
+	return err;
+}
+
+static enum werr read_remap_row(struct sqlite_store *s, sqlite3_stmt *q, void *row)
+{
+	struct remap_row *r = row;
+
+	return sq_row(s, q, "if", &r->raw_id, SQ_FIELD(r->source));
+}
+
+static enum werr sq_remap_pending(struct store *st, const char *source, const char *code, int64_t after, int limit,
+				  struct remap_row **rows, size_t *n)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q = NULL;
+	enum werr err = sq_stmt(s, SQL_REMAP_PENDING, &q);
+
+	return sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "ssii", source, code, after, (int64_t)limit),
+			     sizeof(struct remap_row), read_remap_row, "unable to list unmapped bodies",
+			     sq_release_plain, (void **)rows, n);
+}
+
+static enum werr read_event_row(struct sqlite_store *s, sqlite3_stmt *q, void *row)
+{
+	return sq_read_event(s, q, row);
+}
+
+static void release_events(void *rows, size_t n)
+{
+	event_array_free(rows, n);
+}
+
+static enum werr sq_raw_unknown_events(struct store *st, int64_t raw_id, struct event **evs, size_t *n)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q = NULL;
+	enum werr err = sq_stmt(s, SQL_RAW_UNKNOWN_EVENTS, &q);
+
+	return sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "i", raw_id), sizeof(struct event), read_event_row,
+			     "unable to read a body's events", release_events, (void **)evs, n);
+}
+
+static enum werr sq_remap_done(struct store *st, const char *source, const char *code, int64_t raw_id)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q;
+	enum werr err;
+
+	if (!(err = sq_stmt(s, SQL_REMAP_DONE, &q)))
+		err = sq_step_write(s, q, sq_bind(q, "SSi", source, code, raw_id), "unable to finish a remap", NULL);
+	if (!err && !(err = sq_stmt(s, SQL_UNMAPPED_FORGET, &q)))
+		err = sq_step_write(s, q, sq_bind(q, "SS", source, code), "unable to finish a remap", NULL);
 	return err;
 }
 
@@ -265,6 +333,9 @@ const struct store_source_ops sq_source_ops = {
 	.unpark = sq_unpark,
 	.unmapped_bump = sq_unmapped_bump,
 	.unmapped_list = sq_unmapped_list,
+	.remap_pending = sq_remap_pending,
+	.raw_unknown_events = sq_raw_unknown_events,
+	.remap_done = sq_remap_done,
 	.reject_put = sq_reject_put,
 	.rejected_list = sq_rejected_list,
 	.poll_due = sq_poll_due,

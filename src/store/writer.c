@@ -458,6 +458,12 @@ static enum werr run_batch(struct writer *w, struct writer_job *batch)
 				goto fail;
 			continue;
 		}
+		if (!raw_id)
+			raw_id = j->raw_id;
+		for (size_t i = 0; i < j->nremapped; i++)
+			if ((err = store_remap_done(w->st, j->remapped[i].source, j->remapped[i].code,
+						    j->remapped[i].raw_id)))
+				goto fail;
 		for (size_t i = 0; i < j->nrefold; i++)
 			if ((err = touch(&t, j->refold[i], NULL, NULL, NULL)))
 				goto fail;

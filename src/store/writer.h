@@ -45,6 +45,12 @@
 #include "../core/policy.h"
 #include "store.h"
 
+/* One (source, code, raw payload) a remap corrected. */
+struct remap_done {
+	const char *source, *code;
+	int64_t raw_id;
+};
+
 struct writer_job {
 	/* input */
 	const char *source;        /* raw payload's source (may be NULL: no raw kept) */
@@ -63,6 +69,12 @@ struct writer_job {
 	const char *failure_kind;  /* non-NULL: only count a failed sync event of
 	                              `source` (sync_failures: "signature",
 	                              "fetch"); no raw body, no events */
+	int64_t raw_id;            /* events read again from a body already stored
+	                              (a remap): they point to it; raw is NULL */
+	const struct remap_done *remapped; /* (source, code, raw) pairs a remap
+	                              corrected, taken off the work list in the
+	                              events' transaction (store_remap_done) */
+	size_t nremapped;
 	const char (*refold)[EV_ORDER_MAX + 1]; /* orders to refold with no new
 	                              event (the exception sweep: a threshold
 	                              passed), nrefold of them */

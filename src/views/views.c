@@ -193,6 +193,12 @@ static cJSON *timeline_entry(const struct order_state *o, const struct tl_item *
 	for (size_t i = 0; t->outcome == OUT_MOVED && i < o->nmoved; i++)
 		if (!strcmp(o->moved[i].tracking, ev->package))
 			cJSON_AddStringToObject(e, "moved_to", o->moved[i].to_order);
+	/* a source's summary (never applied), a remap's correction of an unknown
+	 * event (docs/adapters.md "Remapping") */
+	if (ev->summary)
+		cJSON_AddBoolToObject(e, "summary", true);
+	if (ev->supersedes[0])
+		cJSON_AddStringToObject(e, "supersedes", ev->supersedes);
 	cJSON_AddBoolToObject(e, "decisive", decisive(o, ev->key));
 	cJSON_AddBoolToObject(e, "conflict", conflicting(o, ev->key));
 	add_opt_int(e, "raw_id", raw, raw != 0);
