@@ -101,33 +101,6 @@ static enum werr get_time(const struct ctx *c, const cJSON *o, const char *gmt, 
 	return WERR_OK;
 }
 
-/* Appends code point cp as UTF-8; 0 when it is not a character. */
-static size_t utf8_put(unsigned long cp, char *o)
-{
-	if (!cp || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-		return 0;
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xC0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xE0 | (cp >> 12));
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		o[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	o[0] = (char)(0xF0 | (cp >> 18));
-	o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	o[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 /*
  * WooCommerce gives product names HTML-escaped, as WordPress stores them
  * ("Bug Jar &ndash; Large"): decode numeric entities and the named ones
@@ -156,7 +129,7 @@ static void html_unescape(const char *s, char *out, size_t cap)
 				char *end = NULL;
 				unsigned long cp = strtoul(s + (hex ? 3 : 2), &end, hex ? 16 : 10);
 				if (end == semi && end > s + (hex ? 3 : 2))
-					len = utf8_put(cp, out + n);
+					len = text_utf8_put(cp, out + n);
 			} else {
 				for (size_t i = 0; i < sizeof(named) / sizeof(named[0]) && !len; i++)
 					if (strlen(named[i].name) == elen && !memcmp(s + 1, named[i].name, elen)) {

@@ -42,4 +42,9 @@ const char *text_fault_name(enum text_fault f);
  */
 struct cJSON *text_json_one(const char *s, size_t n, size_t *at);
 
+/* Writes code point cp as UTF-8 into out (1 to 4 bytes) and returns the
+ * length; 0 when cp is not a character (0, a UTF-16 surrogate, past
+ * U+10FFFF). */
+size_t text_utf8_put(unsigned long cp, char out[4]);
+
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
 #include "banned.h"
 
 struct xparser {
@@ -80,30 +81,6 @@ static bool xappend(struct xstr *t, const char *s, size_t len)
 	return true;
 }
 
-static size_t utf8_put(unsigned long cp, char out[4])
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 /* Text up to the next `stop` ('<' in content, the quote in an attribute
  * value), entities decoded, appended to t. */
 static bool xtext(struct xparser *x, char stop_at, struct xstr *t)
@@ -153,7 +130,7 @@ static bool xtext(struct xparser *x, char stop_at, struct xstr *t)
 				x->err = "bad character reference";
 				return false;
 			}
-			blen = utf8_put(cp, buf);
+			blen = text_utf8_put(cp, buf);
 		} else {
 			x->err = "unknown entity";
 			return false;
