@@ -7,6 +7,8 @@
  * detection, codes joined and fallbacks, ids of long codes. */
 #include "fixture.h"
 
+#include <dirent.h>
+
 #include "base/wtime.h"
 
 static const struct adapter *carrier(const char *name)
@@ -354,6 +356,55 @@ static void test_prefix_rows(void **state)
 	mappings_free(m);
 }
 
+/* Every described carrier's fixtures, whichever carrier: tests/data/<name>/<case> against
+ * <case>.expected.jsonl when it has one (a readable answer), else an answer with no events (an error
+ * answer: "not found yet", or a reason naming the carrier's error).  Adding a carrier adds its files here, no
+ * code. */
+static void test_every_described_carrier_fixture(void **state)
+{
+	const struct adapter *a;
+	int cases = 0, carriers = 0;
+
+	(void)state;
+	for (size_t i = 0; (a = mappings_carrier_at(fx_maps, i)) != NULL; i++) {
+		const char *src = getenv("WISMO_SRCDIR");
+		char dir[1024];
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(dir, sizeof(dir), "%s/tests/data/%s", src && src[0] ? src : ".", a->name);
+		if (!(d = opendir(dir)))
+			fail_msg("carrier %s has no fixtures in %s", a->name, dir);
+		carriers++;
+		while ((de = readdir(d)) != NULL) {
+			char rel[512], exp[600];
+			struct adapter_out out;
+			size_t len;
+			char *body;
+			enum werr e;
+
+			if (de->d_name[0] == '.' || strstr(de->d_name, ".expected.jsonl"))
+				continue;
+			snprintf(rel, sizeof(rel), "%s/%s", a->name, de->d_name);
+			snprintf(exp, sizeof(exp), "%s.expected.jsonl", de->d_name);
+			cases++;
+			if ((body = fx_data(a->name, exp, &len)) != NULL) {
+				free(body);
+				(void)expect_events(a->name, rel);
+				continue;
+			}
+			e = parse_file(a->name, rel, &out);
+			if (out.nevents || !(e == WERR_OK || (e == WERR_INVALID && strstr(out.reason, "reported error"))))
+				fail_msg("%s: an error answer gave %s (%s) and %zu events", rel, werr_name(e), out.reason,
+					 out.nevents);
+			adapter_out_free(&out);
+		}
+		closedir(d);
+	}
+	printf("described carriers: %d, their fixtures: %d\n", carriers, cases);
+	assert_true(carriers >= 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_xml_paths_and_ids),
 		cmocka_unit_test(test_detection),
 		cmocka_unit_test(test_prefix_rows),
+		cmocka_unit_test(test_every_described_carrier_fixture),
 	};
 	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
