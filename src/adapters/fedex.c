@@ -37,6 +37,7 @@
 #include "adapter.h"
 #include "carrier_scan.h"
 #include "../base/text.h"
+#include "../base/xml.h"
 #include "../base/banned.h"
 
 #define STR carrier_scan_str
@@ -150,6 +151,9 @@ static enum werr fedex_parse(const struct adapter_env *env, const struct hook_re
 
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
+		if (xml_looks_like(rq->body, rq->len) && memmem(rq->body, rq->len, "TrackReply", 10))
+			return adapter_fail(out, "fedex: an XML answer is FedEx's retired Web Services (SOAP) tracking, which wismo "
+					    "does not read: use the Track API (JSON, OAuth; docs/adapters.md)");
 		return adapter_fail(out, "fedex: body is not a JSON object");
 	}
 	results = item(item(root, "output"), "completeTrackResults");

@@ -30,6 +30,7 @@
 #include "adapter.h"
 #include "carrier_scan.h"
 #include "../base/text.h"
+#include "../base/xml.h"
 #include "../base/wtime.h"
 #include "../base/banned.h"
 
@@ -159,6 +160,9 @@ static enum werr ups_parse(const struct adapter_env *env, const struct hook_requ
 
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
+		if (xml_looks_like(rq->body, rq->len) && memmem(rq->body, rq->len, "TrackResponse", 13))
+			return adapter_fail(out, "ups: an XML answer is UPS's retired XML tracking API, which wismo does not read: "
+					    "use the Track API (JSON, OAuth; docs/adapters.md)");
 		return adapter_fail(out, "ups: body is not a JSON object");
 	}
 	errors = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "response"), "errors");

@@ -34,6 +34,7 @@
 #include "adapter.h"
 #include "carrier_scan.h"
 #include "../base/text.h"
+#include "../base/xml.h"
 #include "../base/wtime.h"
 #include "../base/banned.h"
 
@@ -102,6 +103,9 @@ static enum werr usps_parse(const struct adapter_env *env, const struct hook_req
 
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
+		if (xml_looks_like(rq->body, rq->len) && memmem(rq->body, rq->len, "TrackResponse", 13))
+			return adapter_fail(out, "usps: an XML answer is the retired Web Tools API (TrackResponse), which wismo "
+					    "does not read: use the Tracking API v3 (JSON, OAuth; docs/adapters.md)");
 		return adapter_fail(out, "usps: body is not a JSON object");
 	}
 	err = item(root, "error");

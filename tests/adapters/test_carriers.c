@@ -195,6 +195,34 @@ static void test_scans_without_a_place(void **state)
 	adapter_out_free(&out);
 }
 
+/* Answers of retired APIs still in use (issue 16, versions): refused with a reason that names them, not
+ * "not a JSON object"; other XML is still "not a JSON object". */
+static void test_retired_xml_apis_are_named(void **state)
+{
+	static const struct {
+		const struct adapter *a;
+		const char *body, *why;
+	} cases[] = {
+		{ &adapter_usps, "<?xml version=\"1.0\"?><TrackResponse><TrackInfo ID=\"9400\"/></TrackResponse>",
+		  "usps: an XML answer is the retired Web Tools API (TrackResponse)" },
+		{ &adapter_ups, "<TrackResponse><Response><ResponseStatusCode>1</ResponseStatusCode></Response></TrackResponse>",
+		  "ups: an XML answer is UPS's retired XML tracking API" },
+		{ &adapter_fedex, "<soapenv:Envelope><soapenv:Body><v14:TrackReply><v14:HighestSeverity>SUCCESS"
+				  "</v14:HighestSeverity></v14:TrackReply></soapenv:Body></soapenv:Envelope>",
+		  "fedex: an XML answer is FedEx's retired Web Services (SOAP) tracking" },
+		{ &adapter_fedex, "<wrapper/>", "fedex: body is not a JSON object" },
+	};
+	struct adapter_out out;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse_text(cases[i].a, cases[i].body, &out), WERR_INVALID);
+		if (!strstr(out.reason, cases[i].why))
+			fail_msg("case %zu: '%s' does not say '%s'", i, out.reason, cases[i].why);
+		adapter_out_free(&out);
+	}
+}
+
 /* ---- USPS ---- */
 
 static void test_usps_track(void **state)
@@ -390,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_fedex_reused_number),
 		cmocka_unit_test(test_fedex_answers),
 		cmocka_unit_test(test_scans_without_a_place),
+		cmocka_unit_test(test_retired_xml_apis_are_named),
 		cmocka_unit_test(test_usps_track),
 		cmocka_unit_test(test_usps_answers),
 		cmocka_unit_test(test_dhl_unified),
