@@ -303,8 +303,11 @@ static void *hub_main(void *p)
 		n = h->nkeys;
 		h->keys = NULL;
 		h->nkeys = h->cap = 0;
+		/* nobody listens: no reading of what changed (a stream opened
+		 * later starts from the page it loads) */
+		bool listened = h->nstreams > 0;
 		pthread_mutex_unlock(&h->mu);
-		for (size_t i = 0; i < n && h->feed; i++)
+		for (size_t i = 0; i < n && h->feed && listened; i++)
 			h->feed(h->feed_ctx, h, keys[i]);
 		free(keys);
 		hub_sweep(h, false);

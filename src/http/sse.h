@@ -7,7 +7,8 @@
  * the hub keys (sse_hub_notify: copies them and returns at once, e.g. the
  * order numbers a commit refolded) and sets a feed; the hub's own thread
  * calls the feed once per key, off the caller's thread, and the feed
- * publishes what the key means to its topics (src/app/live.c).  The thread
+ * publishes what the key means to its topics (src/app/live.c) - only while
+ * some stream is open: with none, keys are dropped unread.  The thread
  * also writes a comment line (": hb") to every stream every SSE_HEARTBEAT_MS,
  * so a dead client is noticed (the write fails) and proxies keep the line
  * open.

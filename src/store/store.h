@@ -51,6 +51,10 @@
 
 #define STORE_READONLY   1 /* open for reading only */
 #define STORE_NO_MIGRATE 2 /* do not apply pending migrations on open */
+#define STORE_CHECKPOINT_APART 4 /* this connection never copies its log into the
+				    database itself (SQLite: wal_autocheckpoint=0):
+				    another handle's store_checkpoint() does, off
+				    the committing thread (the writer's checkpointer) */
 
 struct store;
 
@@ -326,6 +330,10 @@ struct task_query {
 
 /* log: the append-only event log and what came with each event. */
 struct store_log_ops {
+	/* Copies what the log (SQLite: the WAL) holds into the database without
+	 * waiting for readers or the writer (a passive checkpoint); *pending
+	 * (may be NULL) gets what is left in it. */
+	enum werr (*checkpoint)(struct store *st, int64_t *pending);
 	enum werr (*put_raw)(struct store *st, const char *source, const char *content_type,
 			     const void *body, size_t len, int64_t received_at, int64_t *raw_id);
 	/* A raw payload: its content type and body (appended to body). */
@@ -753,6 +761,7 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_rollback(st)             ((st)->ops->rollback(st))
 /* log */
 #define store_put_raw(st, ...)         ((st)->ops->log->put_raw((st), __VA_ARGS__))
+#define store_checkpoint(st, ...)      ((st)->ops->log->checkpoint((st), __VA_ARGS__))
 #define store_raw_get(st, ...)         ((st)->ops->log->raw_get((st), __VA_ARGS__))
 #define store_append_event(st, ...)    ((st)->ops->log->append_event((st), __VA_ARGS__))
 #define store_order_events(st, ...)    ((st)->ops->log->order_events((st), __VA_ARGS__))

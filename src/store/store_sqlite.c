@@ -789,6 +789,8 @@ static enum werr configure(struct sqlite_store *s)
 	rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", first_column, mode, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(s->db, sync, NULL, NULL, NULL);
+	if (rc == SQLITE_OK && (s->flags & STORE_CHECKPOINT_APART))
+		rc = sqlite3_exec(s->db, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(s->db, "PRAGMA journal_size_limit=67108864", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)

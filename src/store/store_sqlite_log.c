@@ -370,7 +370,20 @@ static enum werr sq_event_meta(struct store *st, const char *order, struct event
 			     "unable to read event metadata", sq_release_plain, (void **)rows, n);
 }
 
+static enum werr sq_checkpoint(struct store *st, int64_t *pending)
+{
+	struct sqlite_store *s = sq(st);
+	int log = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+
+	if (pending)
+		*pending = log > done ? log - done : 0;
+	/* busy: a writer or reader holds what is left; the next pass takes it */
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? WERR_OK : sq_fail(s, rc, "unable to checkpoint");
+}
+
 const struct store_log_ops sq_log_ops = {
+	.checkpoint = sq_checkpoint,
 	.put_raw = sq_put_raw,
 	.raw_get = sq_raw_get,
 	.append_event = sq_append_event,
