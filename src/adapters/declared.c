@@ -21,6 +21,7 @@
 #include "../base/banned.h"
 
 #define DECL_VALUE_MAX 512
+#define DECL_HEADERS_MAX 2048 /* every [request] header line together */
 #define DECL_HITS_MAX 4096 /* nodes one path may give (scans of one answer) */
 #define DECL_S10_MAX 8
 
@@ -92,19 +93,28 @@ static bool on_entry(struct carrier_decl *d, const char *section, const char *ke
 	for (int k = 0; k < K_COUNT; k++) {
 		if (strcmp(KEYS[k].section, section) || strcmp(KEYS[k].key, key))
 			continue;
-		if (d->v[k][0]) {
+		/* [request] header may be given once per header: the lines are kept joined by '\n' */
+		bool more = k == K_HEADER && d->v[k][0];
+		if (d->v[k][0] && !more) {
 			snprintf(err, errcap, "[%s] %s is given twice", section, key);
 			return false;
 		}
-		if (strlen(value) > DECL_VALUE_MAX) {
-			snprintf(err, errcap, "[%s] %s is longer than %d bytes", section, key, DECL_VALUE_MAX);
+		if (strlen(value) > DECL_VALUE_MAX || (more && strlen(d->v[k]) + 1 + strlen(value) > DECL_HEADERS_MAX)) {
+			snprintf(err, errcap, "[%s] %s is longer than %d bytes", section, key,
+				 more ? DECL_HEADERS_MAX : DECL_VALUE_MAX);
 			return false;
 		}
-		char *dup = strdup(value);
+		size_t had = more ? strlen(d->v[k]) + 1 : 0;
+		char *dup = malloc(had + strlen(value) + 1);
 		if (!dup) {
 			snprintf(err, errcap, "out of memory");
 			return false;
 		}
+		if (more) {
+			memcpy(dup, d->v[k], had - 1);
+			dup[had - 1] = '\n';
+		}
+		memcpy(dup + had, value, strlen(value) + 1);
 		free(d->v[k]);
 		d->v[k] = dup;
 		return true;
@@ -474,9 +484,10 @@ static bool all_digits(const char *s, size_t n)
 
 /*
  * A carrier's date and time as ISO 8601 text for adapter_time: dates
- * "YYYY-MM-DD", "DD.MM.YYYY", "YYYYMMDD"; times "HH:MM[:SS]", "HHMMSS",
- * "HHMM"; a date and time in one value ("DD.MM.YYYY HH:MM") split at the
- * first space; an offset after the time is kept.
+ * "YYYY-MM-DD", "DD.MM.YYYY", "DD-MM-YYYY" (PostNL), "YYYYMMDD"; times
+ * "HH:MM[:SS[.fff]]", "HHMMSS", "HHMM"; a date and time in one value
+ * ("DD.MM.YYYY HH:MM", "DD-MM-YYYY HH:MM:SS") split at the first space; an
+ * offset after the time is kept.
  */
 static bool iso_when(const char *date, const char *time, char *out, size_t cap)
 {
@@ -485,7 +496,7 @@ static bool iso_when(const char *date, const char *time, char *out, size_t cap)
 
 	if (!time[0]) {
 		const char *sp = strchr(date, ' ');
-		if (sp && all_digits(date, 2) && date[2] == '.') { /* "17.03.2016 11:44" */
+		if (sp && all_digits(date, 2) && (date[2] == '.' || date[2] == '-')) { /* "17.03.2016 11:44" */
 			dl = (size_t)(sp - date);
 			time = sp + 1;
 		} else if (!sp && dl > 10) {
@@ -493,8 +504,8 @@ static bool iso_when(const char *date, const char *time, char *out, size_t cap)
 			return true;
 		}
 	}
-	if (dl == 10 && date[2] == '.' && date[5] == '.')
-		snprintf(d, sizeof(d), "%.4s-%.2s-%.2s", date + 6, date + 3, date);
+	if (dl == 10 && ((date[2] == '.' && date[5] == '.') || (date[2] == '-' && date[5] == '-')))
+		snprintf(d, sizeof(d), "%.4s-%.2s-%.2s", date + 6, date + 3, date); /* day first: "07-03-2018" */
 	else if (dl == 8 && all_digits(date, 8))
 		snprintf(d, sizeof(d), "%.4s-%.2s-%.2s", date, date + 4, date + 6);
 	else if (dl == 10 && date[4] == '-' && date[7] == '-')

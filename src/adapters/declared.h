@@ -57,7 +57,8 @@ struct decl_request {
 	                           "header" (api_key in the header key_header) */
 	const char *token_path; /* bearer: the token endpoint under api_base */
 	const char *key_header; /* header: its name */
-	const char *header;     /* one more header line ("SOAPAction: ..."), placeholders filled; or "" */
+	const char *header;     /* more header lines ("SOAPAction: ..."), placeholders filled; several
+	                           (one per "header =" of the description) are joined by '\n'; or "" */
 };
 
 /* Parses one description (the text of mappings/NAME.carrier).  On a bad

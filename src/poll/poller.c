@@ -225,10 +225,17 @@ static long ask_declared(struct carrier *c, const char *tracking, struct poll_re
 	buf_reset(&hdr);
 	buf_printf(&hdr, "Accept: %s", rq->accept);
 	h = curl_slist_append(h, hdr.p);
-	if (rq->header[0]) {
+	for (const char *line = rq->header; *line;) {
+		/* one header a line ("header =" may be given more than once) */
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+		char one[2100];
+		snprintf(one, sizeof(one), "%.*s", (int)n, line);
 		buf_reset(&hdr);
-		fill(&hdr, rq->header, c->sc, tracking, esc, FILL_HEADER);
-		h = curl_slist_append(h, hdr.p);
+		fill(&hdr, one, c->sc, tracking, esc, FILL_HEADER);
+		if (hdr.p && hdr.p[0])
+			h = curl_slist_append(h, hdr.p);
+		line += n + (nl ? 1 : 0);
 	}
 	snprintf(auth, sizeof(auth), "%s:%s", c->sc->api_key, c->sc->api_secret);
 	status = poll_http_call(rq->method, url.p ? url.p : "", h, body.p, !strcmp(rq->auth, "basic") ? auth : NULL, resp,

@@ -77,6 +77,9 @@ static void test_shipped_descriptions(void **state)
 	assert_int_equal(expect_events("dhl_parcel_de", "dhl_parcel_de/piece.xml"), 4);
 	assert_int_equal(expect_events("la_poste", "la_poste/idship.json"), 4);
 	assert_int_equal(expect_events("australia_post", "australia_post/track.json"), 5);
+	assert_int_equal(expect_events("royal_mail", "royal_mail/events.json"), 5);
+	assert_int_equal(expect_events("postnl", "postnl/status.json"), 6);
+	assert_int_equal(expect_events("postnl", "postnl/current.json"), 1);
 
 	/* Canada Post: local times in the province's zone (Vancouver in July: PDT), the estimate a date. */
 	assert_int_equal(parse_file("canada_post", "canada_post/detail.xml", &out), WERR_OK);
@@ -120,6 +123,43 @@ static void test_shipped_descriptions(void **state)
 	assert_int_equal(out.events[0].status, EV_DELIVERED);
 	assert_string_equal(out.events[0].package, "33LRT0012345");
 	adapter_out_free(&out);
+
+	/* Royal Mail: times with their offset (BST, then GMT after 25 Oct 2026); the place is the office's name; the
+	 * estimate a date, read in the carrier's country. */
+	assert_int_equal(parse_file("royal_mail", "royal_mail/events.json", &out), WERR_OK);
+	assert_string_equal(out.events[0].package, "TT123456785GB");
+	assert_int_equal(out.events[0].status, EV_DELIVERED);
+	assert_int_equal(out.events[0].occurred_at, at("2026-10-26T11:05:00Z"));
+	assert_int_equal(out.events[0].estimated_delivery, at("2026-10-26T00:00:00Z"));
+	assert_int_equal(out.events[1].status, EV_OUT_FOR_DELIVERY);              /* EVGPD: due for delivery today */
+	assert_int_equal(out.events[2].occurred_at, at("2026-10-24T09:04:00Z"));  /* 10:04 BST */
+	assert_string_equal(out.events[2].location.city, "Stone DO");
+	assert_int_equal(out.events[2].status, EV_IN_TRANSIT);                    /* a mis-sort, re-routed */
+	assert_string_equal(out.events[4].location.city, "");                     /* locationName null */
+	assert_null(strstr(out.events[4].description, "local time"));
+	assert_string_equal(out.events[4].id, "royal_mail:TT123456785GB:2026-10-23T09:17:40Z:EVPPA");
+	adapter_out_free(&out);
+
+	/* PostNL: "dd-mm-yyyy hh:mm:ss[.fff]" in Dutch local time (summer time from 29 Mar 2026 02:00), the history
+	 * from OldStatus (the current Status too), else the current Status alone; 99 is unknown on purpose. */
+	assert_int_equal(parse_file("postnl", "postnl/status.json", &out), WERR_OK);
+	assert_string_equal(out.events[0].package, "3SABCD123456789");
+	assert_int_equal(out.events[0].status, EV_DELIVERED);
+	assert_int_equal(out.events[0].occurred_at, at("2026-03-30T12:06:53Z"));  /* CEST */
+	assert_int_equal(out.events[1].status, EV_OUT_FOR_DELIVERY);
+	assert_int_equal(out.events[2].occurred_at, at("2026-03-30T07:41:54.117Z"));
+	assert_int_equal(out.events[2].status, EV_UNKNOWN);
+	assert_string_equal(out.events[2].code, "99");
+	assert_int_equal(out.events[3].occurred_at, at("2026-03-29T00:15:18Z"));  /* 01:15 CET, before the change */
+	assert_non_null(strstr(out.events[3].description, "(local time read in NL,"));
+	assert_int_equal(out.events[5].status, EV_LABEL_CREATED);
+	assert_int_equal(out.events[5].occurred_at, at("2026-03-27T11:11:10Z"));
+	assert_int_equal(out.events[0].estimated_delivery, at("2026-03-29T22:00:00Z"));
+	adapter_out_free(&out);
+	assert_int_equal(parse_file("postnl", "postnl/current.json", &out), WERR_OK);
+	assert_int_equal(out.events[0].status, EV_AVAILABLE_FOR_PICKUP);
+	assert_int_equal(out.events[0].occurred_at, at("2026-11-05T09:13:20Z"));  /* CET again */
+	adapter_out_free(&out);
 }
 
 static void test_error_answers(void **state)
@@ -135,6 +175,14 @@ static void test_error_answers(void **state)
 	expect_answer("la_poste", "la_poste/not_found.json", WERR_OK, NULL);
 	expect_answer("australia_post", "australia_post/too_many.json", WERR_INVALID,
 		      "australia_post reported error 51101: The request must contain 10 or less");
+	expect_answer("royal_mail", "royal_mail/not_found.json", WERR_OK, NULL);
+	expect_answer("royal_mail", "royal_mail/bad_header.json", WERR_INVALID,
+		      "royal_mail reported error E0004: Failed header validation for X-Accept-RMG-Terms");
+	expect_answer("royal_mail", "royal_mail/unauthorized.json", WERR_INVALID,
+		      "royal_mail reported error 401: Client id not registered.");
+	expect_answer("postnl", "postnl/not_found.json", WERR_OK, NULL);
+	expect_answer("postnl", "postnl/invalid_key.json", WERR_INVALID,
+		      "postnl reported error oauth.v2.InvalidApiKey: Invalid ApiKey");
 }
 
 /* ---- the engine, on descriptions written here ---- */
@@ -192,6 +240,13 @@ static void test_loader_refuses(void **state)
 	assert_ptr_equal(decl_adapter(d)->decl, d);
 	assert_int_equal(decl_adapter(d)->kind, KIND_CARRIER);
 	decl_free(d);
+
+	/* "header =" once per header line: the lines are kept in order, joined by '\n' (Royal Mail sends three) */
+	d = load(MINIMAL "[request]\nheader = X-One: {api_secret}\nheader = X-Two: yes\n", err, sizeof(err), &e);
+	assert_int_equal(e, WERR_OK);
+	assert_non_null(d);
+	assert_string_equal(decl_request(d)->header, "X-One: {api_secret}\nX-Two: yes");
+	decl_free(d);
 }
 
 static enum werr parse_with(const char *desc, const char *body, struct adapter_out *out)
@@ -234,6 +289,16 @@ static void test_paths(void **state)
 	assert_string_equal(out.events[1].code, "Z");                              /* an empty part is left out */
 	assert_int_equal(out.events[1].occurred_at, at("2026-03-01T15:00:00Z"));   /* destination US: New York */
 	assert_non_null(strstr(out.events[1].description, "(local time read in US, the parcel's destination)"));
+	adapter_out_free(&out);
+
+	/* a day-first date with dashes and the time in one value (PostNL): "dd-mm-yyyy hh:mm:ss[.fff]" */
+	assert_int_equal(parse_with(desc, "{\"b\":{\"no\":\"P1\",\"ev\":[{\"k\":\"A\",\"d\":\"01-03-2026 10:00:00\","
+					  "\"c\":\"FR\"},{\"k\":\"B\",\"d\":\"31-07-2026 23:59:58.250\",\"c\":\"FR\"}]}}",
+				    &out),
+			 WERR_OK);
+	assert_int_equal(out.nevents, 2);
+	assert_int_equal(out.events[0].occurred_at, at("2026-03-01T09:00:00Z"));   /* CET */
+	assert_int_equal(out.events[1].occurred_at, at("2026-07-31T21:59:58.250Z")); /* CEST */
 	adapter_out_free(&out);
 
 	/* the second alternative when the first finds nothing */
@@ -306,6 +371,12 @@ static void test_detection(void **state)
 		{ "EE123456785FR", "la_poste" },
 		{ "6A24811900317", "la_poste" },        /* Colissimo */
 		{ "EE123456785AU", "australia_post" },
+		{ "TT123456785GB", "royal_mail" },      /* S10 posted in the UK: Tracked, Special Delivery */
+		{ "TT123456786GB", NULL },
+		{ "EE123456785NL", "postnl" },
+		{ "3SABCD123456789", "postnl" },        /* a 3S barcode: customer code, serial */
+		{ "3sabcd 1234567", "postnl" },
+		{ "3SAB12123456789", NULL },            /* a customer code is four letters */
 		{ "00340434299912345678", "dhl" },      /* DHL Paket's 20-digit piece code: DHL's parcel */
 		{ "JJD000390007880912345", "dhl" },
 		{ "EE123456785US", "usps" },            /* the built-in formats come first */
