@@ -101,9 +101,9 @@ bool carrier_scan_time(const struct adapter_env *env, const char *iso, const str
 		const char *country, *region, *why;
 	} tries[] = {
 		{ country[0] ? country : region[0] ? home : "", region, NULL },
-		{ nz(pl->dest), "", "destination" },
-		{ nz(pl->orig), "", "origin" },
-		{ home, "", "carrier's country" },
+		{ nz(pl->dest), "", "the parcel's destination" },
+		{ nz(pl->orig), "", "the parcel's origin" },
+		{ home, "", "the carrier's country" },
 	};
 	int64_t local;
 	bool guess = false;
@@ -118,8 +118,7 @@ bool carrier_scan_time(const struct adapter_env *env, const char *iso, const str
 			return false;
 		if (!guess) {
 			if (tries[i].why)
-				snprintf(note, cap, "(local time read in %s, the parcel's %s)", tries[i].country,
-					 tries[i].why);
+				snprintf(note, cap, "(local time read in %s, %s)", tries[i].country, tries[i].why);
 			return true;
 		}
 	}
