@@ -472,11 +472,26 @@ static bool all_digits(const char *s, size_t n)
 	return true;
 }
 
+/* A time stamp's offset written "+HHMM" (GLS: "2024-10-07T10:46:14+0200") as
+ * RFC 3339's "+HH:MM"; any other text is copied. */
+static void colon_offset(const char *s, char *out, size_t cap)
+{
+	size_t n = strlen(s);
+
+	if (n > 19 && n + 2 <= cap && (s[n - 5] == '+' || s[n - 5] == '-') && all_digits(s + n - 4, 4) &&
+	    strchr(s, 'T'))
+		snprintf(out, cap, "%.*s:%s", (int)(n - 2), s, s + n - 2);
+	else
+		snprintf(out, cap, "%s", s);
+}
+
 /*
  * A carrier's date and time as ISO 8601 text for adapter_time: dates
  * "YYYY-MM-DD", "DD.MM.YYYY", "YYYYMMDD"; times "HH:MM[:SS]", "HHMMSS",
  * "HHMM"; a date and time in one value ("DD.MM.YYYY HH:MM") split at the
- * first space; an offset after the time is kept.
+ * first space; an offset after the time is kept ("+0200" as "+02:00"); a
+ * time stamp "YYYY-MM-DD HH:MM:SS" as it is; ten digits alone are seconds
+ * since the Unix epoch (Spring's "Timestamp": 1704110400), an instant in UTC.
  */
 static bool iso_when(const char *date, const char *time, char *out, size_t cap)
 {
@@ -485,11 +500,16 @@ static bool iso_when(const char *date, const char *time, char *out, size_t cap)
 
 	if (!time[0]) {
 		const char *sp = strchr(date, ' ');
+		if (dl == 10 && all_digits(date, 10)) {
+			char stamp[WTIME_BUFSZ];
+			snprintf(out, cap, "%s", wtime_format(strtoll(date, NULL, 10) * 1000, stamp));
+			return true;
+		}
 		if (sp && all_digits(date, 2) && date[2] == '.') { /* "17.03.2016 11:44" */
 			dl = (size_t)(sp - date);
 			time = sp + 1;
-		} else if (!sp && dl > 10) {
-			snprintf(out, cap, "%s", date); /* already a time stamp */
+		} else if (dl > 10 && (!sp || (date[4] == '-' && sp == date + 10))) {
+			colon_offset(date, out, cap); /* already a time stamp */
 			return true;
 		}
 	}
@@ -699,6 +719,17 @@ enum werr decl_parse(const struct carrier_decl *d, const struct adapter_env *env
 		return WERR_NOMEM;
 	}
 	find(root, V(d, K_SHIPMENTS), h);
+	if (h->count && V(d, K_ERRORS)[0]) {
+		/* shipments none of which has a tracking number, where the [error] entries are, make an error
+		 * answer: GLS's parcels[] {requested, errorCode}, or an answer that is its own shipment
+		 * (Asendia's problem document) */
+		char tracking[EV_PACKAGE_MAX + 2];
+		size_t named = 0;
+		for (size_t i = 0; i < h->count && !named; i++)
+			named += text_at(h->n[i], V(d, K_TRACKING), tracking, sizeof(tracking))[0] != '\0';
+		if (!named)
+			h->count = 0;
+	}
 	if (!h->count)
 		e = error_answer(d, root, out);
 	for (size_t i = 0; i < h->count && !e; i++)

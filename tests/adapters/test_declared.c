@@ -258,6 +258,40 @@ static void test_paths(void **state)
 	adapter_out_free(&out);
 	assert_int_equal(parse_with(desc, "<b/>", &out), WERR_INVALID);
 	adapter_out_free(&out);
+
+	/* time stamps in one value: "+HHMM" offsets (GLS), "YYYY-MM-DD HH:MM:SS" (local: read in the scan's
+	 * country), ten digits as seconds since the epoch (Spring) */
+	static const char one[] = "[carrier]\nformat = json\n[request]\nurl = x\n"
+				  "[answer]\ntracking = n\nevents = ev\n[event]\ncode = k\nat = t\ncountry = c\n";
+	assert_int_equal(parse_with(one, "{\"n\":\"T\",\"ev\":[{\"k\":\"A\",\"t\":\"2024-10-07T10:46:14+0200\"},"
+					 "{\"k\":\"B\",\"t\":\"2024-01-01 12:00:00\",\"c\":\"NL\"},"
+					 "{\"k\":\"C\",\"t\":1704110400},{\"k\":\"D\",\"t\":\"2024-01-02T03:04:05.6571145\"}]}",
+				    &out),
+			 WERR_OK);
+	assert_int_equal(out.nevents, 4);
+	assert_int_equal(out.events[0].occurred_at, at("2024-10-07T08:46:14Z"));
+	assert_int_equal(out.events[1].occurred_at, at("2024-01-01T11:00:00Z")); /* 12:00 in Amsterdam */
+	assert_int_equal(out.events[2].occurred_at, at("2024-01-01T12:00:00Z"));
+	assert_int_equal(out.events[3].occurred_at, at("2024-01-02T03:04:05.657Z")); /* no place: UTC, said */
+	adapter_out_free(&out);
+
+	/* with [error] entries, shipments none of which names a number make an error answer (an answer that is
+	 * its own shipment; GLS's parcels[] with an errorCode); without [error], a shipment without one fails */
+	static const char errs[] = "[carrier]\nformat = json\n[request]\nurl = x\n"
+				   "[answer]\ntracking = n\nevents = ev\n[event]\ncode = k\nat = t\n"
+				   "[error]\nentries = .\ncode = status\nmessage = detail\nnot_found = 404\n";
+	assert_int_equal(parse_with(errs, "{\"status\":404,\"detail\":\"Tracking number not found\"}", &out), WERR_OK);
+	assert_int_equal(out.nevents, 0);
+	adapter_out_free(&out);
+	assert_int_equal(parse_with(errs, "{\"status\":401,\"detail\":\"Unauthorized\"}", &out), WERR_INVALID);
+	assert_string_equal(out.reason, "testcar reported error 401: Unauthorized");
+	adapter_out_free(&out);
+	assert_int_equal(parse_with(errs, "{\"other\":1}", &out), WERR_INVALID);
+	assert_non_null(strstr(out.reason, "nothing at [answer] shipments"));
+	adapter_out_free(&out);
+	assert_int_equal(parse_with(one, "{\"other\":1}", &out), WERR_INVALID);
+	assert_non_null(strstr(out.reason, "without a tracking number"));
+	adapter_out_free(&out);
 }
 
 static void test_xml_paths_and_ids(void **state)
