@@ -74,6 +74,9 @@ struct adapter_env {
 	 * the webhook answers 502 fetch_failed. */
 	enum werr (*fetch)(void *fctx, const char *url, struct buf *out, char *why, size_t whycap);
 	void *fctx;
+	/* The tracking number the answer was asked about (the poller, remap, `wismo parse --tracking`), or
+	 * NULL: a described carrier whose answer does not repeat it names it "{tracking}" (declared.h). */
+	const char *tracking;
 };
 
 /* What an earlier body said a reference stands for. */

@@ -472,6 +472,47 @@ static const char *fallback_at(const struct carrier_decl *d, const struct adapte
 	return buf;
 }
 
+/* The shipment's tracking number: the first alternative of [answer] tracking
+ * that finds one, where "{tracking}" is the number the answer was asked
+ * about (env->tracking; nothing when not known).  With asked false, only
+ * the answer's own paths count. */
+static const char *tracking_at(const struct carrier_decl *d, const struct adapter_env *env, const cJSON *sh,
+			       bool asked, char *buf, size_t cap)
+{
+	char alt[DECL_VALUE_MAX + 1];
+
+	buf[0] = '\0';
+	for (const char *p = V(d, K_TRACKING); *p && !buf[0];) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		char *a;
+		snprintf(alt, sizeof(alt), "%.*s", (int)n, p);
+		a = trim(alt);
+		if (strcmp(a, "{tracking}"))
+			text_at(sh, a, buf, cap);
+		else if (asked && env && env->tracking)
+			carrier_scan_text(buf, cap, env->tracking);
+		p += n + (bar ? 1 : 0);
+	}
+	return buf;
+}
+
+/* Whether [answer] tracking has an alternative other than "{tracking}". */
+static bool answer_names_number(const struct carrier_decl *d)
+{
+	char alt[DECL_VALUE_MAX + 1];
+
+	for (const char *p = V(d, K_TRACKING); *p;) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		snprintf(alt, sizeof(alt), "%.*s", (int)n, p);
+		if (trim(alt)[0] && strcmp(trim(alt), "{tracking}"))
+			return true;
+		p += n + (bar ? 1 : 0);
+	}
+	return false;
+}
+
 /* ---- times ---- */
 
 static bool all_digits(const char *s, size_t n)
@@ -482,12 +523,27 @@ static bool all_digits(const char *s, size_t n)
 	return true;
 }
 
+/* A time stamp's offset written "+HHMM" (GLS: "2024-10-07T10:46:14+0200") as
+ * RFC 3339's "+HH:MM"; any other text is copied. */
+static void colon_offset(const char *s, char *out, size_t cap)
+{
+	size_t n = strlen(s);
+
+	if (n > 19 && n + 2 <= cap && (s[n - 5] == '+' || s[n - 5] == '-') && all_digits(s + n - 4, 4) &&
+	    strchr(s, 'T'))
+		snprintf(out, cap, "%.*s:%s", (int)(n - 2), s, s + n - 2);
+	else
+		snprintf(out, cap, "%s", s);
+}
+
 /*
  * A carrier's date and time as ISO 8601 text for adapter_time: dates
  * "YYYY-MM-DD", "DD.MM.YYYY", "DD-MM-YYYY" (PostNL), "YYYYMMDD"; times
  * "HH:MM[:SS[.fff]]", "HHMMSS", "HHMM"; a date and time in one value
  * ("DD.MM.YYYY HH:MM", "DD-MM-YYYY HH:MM:SS") split at the first space; an
- * offset after the time is kept.
+ * offset after the time is kept ("+0200" as "+02:00"); a time stamp
+ * "YYYY-MM-DD HH:MM:SS" as it is; ten digits alone are seconds since the
+ * Unix epoch (Spring's "Timestamp": 1704110400), an instant in UTC.
  */
 static bool iso_when(const char *date, const char *time, char *out, size_t cap)
 {
@@ -496,11 +552,16 @@ static bool iso_when(const char *date, const char *time, char *out, size_t cap)
 
 	if (!time[0]) {
 		const char *sp = strchr(date, ' ');
+		if (dl == 10 && all_digits(date, 10)) {
+			char stamp[WTIME_BUFSZ];
+			snprintf(out, cap, "%s", wtime_format(strtoll(date, NULL, 10) * 1000, stamp));
+			return true;
+		}
 		if (sp && all_digits(date, 2) && (date[2] == '.' || date[2] == '-')) { /* "17.03.2016 11:44" */
 			dl = (size_t)(sp - date);
 			time = sp + 1;
-		} else if (!sp && dl > 10) {
-			snprintf(out, cap, "%s", date); /* already a time stamp */
+		} else if (dl > 10 && (!sp || (date[4] == '-' && sp == date + 10))) {
+			colon_offset(date, out, cap); /* already a time stamp */
 			return true;
 		}
 	}
@@ -584,6 +645,23 @@ static bool listed(const char *list, const char *code)
 	return false;
 }
 
+/* Whether any [error] entry of the answer has a code or a message. */
+static bool error_entries_say(const struct carrier_decl *d, const cJSON *root)
+{
+	struct hits *h = malloc(sizeof(*h));
+	char code[EV_CODE_MAX + 1], msg[200];
+	bool any = false;
+
+	if (!h)
+		return false;
+	find(root, V(d, K_ERRORS), h);
+	for (size_t i = 0; i < h->count && !any; i++)
+		any = text_at(h->n[i], V(d, K_ERROR_CODE), code, sizeof(code))[0] ||
+		      text_at(h->n[i], V(d, K_ERROR_MESSAGE), msg, sizeof(msg))[0];
+	free(h);
+	return any;
+}
+
 /* An answer without shipments: its error entries, or a reason. */
 static enum werr error_answer(const struct carrier_decl *d, const cJSON *root, struct adapter_out *out)
 {
@@ -626,10 +704,12 @@ static enum werr one_shipment(const struct carrier_decl *d, const struct adapter
 
 	if (!h)
 		return WERR_NOMEM;
-	text_at(sh, V(d, K_TRACKING), tracking, sizeof(tracking));
+	tracking_at(d, env, sh, true, tracking, sizeof(tracking));
 	if (!tracking[0]) {
 		free(h);
-		return adapter_fail(out, "%s: a shipment without a tracking number at '%s'", d->name, V(d, K_TRACKING));
+		return adapter_fail(out, "%s: a shipment without a tracking number at '%s'%s", d->name, V(d, K_TRACKING),
+				    strstr(V(d, K_TRACKING), "{tracking}") ? " (the number asked about: wismo parse --tracking)"
+									   : "");
 	}
 	text_at(sh, V(d, K_DESTINATION), dest, sizeof(dest));
 	text_at(sh, V(d, K_ORIGIN), orig, sizeof(orig));
@@ -710,6 +790,22 @@ enum werr decl_parse(const struct carrier_decl *d, const struct adapter_env *env
 		return WERR_NOMEM;
 	}
 	find(root, V(d, K_SHIPMENTS), h);
+	if (h->count && V(d, K_ERRORS)[0]) {
+		/* shipments none of which has a tracking number in the answer, where the [error] entries are,
+		 * make an error answer: GLS's parcels[] {requested, errorCode}, or an answer that is its own
+		 * shipment (Asendia's problem document).  A carrier that never repeats the number (only
+		 * "{tracking}"): an answer whose error entries say anything is one (Sendle's {error}). */
+		char tracking[EV_PACKAGE_MAX + 2];
+		size_t named = 0;
+		if (answer_names_number(d)) {
+			for (size_t i = 0; i < h->count && !named; i++)
+				named += tracking_at(d, env, h->n[i], false, tracking, sizeof(tracking))[0] != '\0';
+		} else {
+			named = !error_entries_say(d, root);
+		}
+		if (!named)
+			h->count = 0;
+	}
 	if (!h->count)
 		e = error_answer(d, root, out);
 	for (size_t i = 0; i < h->count && !e; i++)

@@ -20,6 +20,10 @@
  * A value that is an object with "#text" (an XML element with attributes)
  * reads as that text; a number reads as an integer when it is one.
  *
+ * "{tracking}" as an alternative of [answer] tracking is the number the
+ * answer was asked about (env->tracking: the poller's, remap's, `wismo parse
+ * --tracking`), for carriers whose answers do not repeat it.
+ *
  * Parsing an answer: every shipment gives one event per scan through
  * carrier_scan_emit (the carrier's id, the tracking number, the code and its
  * fallback through the code table, the words, the place, the time).  A

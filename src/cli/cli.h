@@ -56,6 +56,7 @@ struct cli_opts {
 #define CLI_HEADERS_MAX 16
 	const char *headers[CLI_HEADERS_MAX]; /* parse --header 'Name: value' */
 	int nheaders;
+	const char *tracking; /* parse --tracking: the number the answer was asked about */
 	int nargs;
 	char **args;         /* positional arguments after the subcommand */
 };

@@ -38,7 +38,7 @@ static const struct command {
 	{ "rebuild", "[--store URL] [--verify]", "recompute every projection from the event log" },
 	{ "order", "ORDER [--store URL]", "print an order's timeline" },
 	{ "keys", "create --role admin|ingest|agent [--source S] | list | revoke ID", "API keys" },
-	{ "parse", "--source S FILE [--header 'Name: value' ...]",
+	{ "parse", "--source S FILE [--header 'Name: value' ...] [--tracking NUMBER]",
 	  "print the normalized events a source's payload yields, one JSON object per line" },
 	{ "check", "[--config FILE]", "validate the configuration, the mapping tables and the zone table" },
 	{ "erase", "--email X | --phone Y | --order Z [--export] [--store URL] [--config FILE]",
@@ -333,6 +333,7 @@ int main(int argc, char **argv)
 		{ "rate", required_argument, NULL, 'R' },
 		{ "verify", no_argument, NULL, 'v' },
 		{ "header", required_argument, NULL, 'H' },
+		{ "tracking", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -384,6 +385,7 @@ int main(int argc, char **argv)
 			}
 			o.headers[o.nheaders++] = optarg;
 			break;
+		case 'T': o.tracking = optarg; break;
 		case 'h': cli_help(cmd); return 0;
 		default: cli_usage(cmd); return 2;
 		}

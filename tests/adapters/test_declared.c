@@ -19,6 +19,10 @@ static const struct adapter *carrier(const char *name)
 	return a;
 }
 
+/* The number every fixture answer was asked about, as the poller knows it: a carrier whose answer does not
+ * repeat it (Sendle, Parcel.One) names it "{tracking}". */
+#define ASKED "ASKED0042"
+
 static size_t expect_events(const char *name, const char *rel)
 {
 	struct adapter_env env;
@@ -26,6 +30,7 @@ static size_t expect_events(const char *name, const char *rel)
 	const struct fx_case c = { .adapter = a, .env = &env, .name = rel, .again = true };
 
 	fx_env_init(&env, a->name, true, 0);
+	env.tracking = ASKED;
 	return fx_run_case(&c, NULL, NULL);
 }
 
@@ -40,6 +45,7 @@ static enum werr parse_file(const char *name, const char *rel, struct adapter_ou
 	struct hook_request rq = { body, len, NULL, NULL, NULL };
 
 	fx_env_init(&env, a->name, true, 0);
+	env.tracking = ASKED;
 	memset(out, 0, sizeof(*out));
 	e = adapter_parse(a, &env, &rq, out); /* as the poller does: the codes, then the words */
 	free(body);
@@ -266,6 +272,25 @@ static enum werr parse_with(const char *desc, const char *body, struct adapter_o
 	return e;
 }
 
+/* parse_with, the answer asked about number (env.tracking). */
+static enum werr parse_asked(const char *desc, const char *body, const char *number, struct adapter_out *out)
+{
+	char err[512];
+	enum werr e;
+	struct carrier_decl *d = load(desc, err, sizeof(err), &e);
+	struct adapter_env env;
+	struct hook_request rq = { body, strlen(body), NULL, NULL, NULL };
+
+	if (!d)
+		fail_msg("description: %s", err);
+	fx_env_init(&env, "testcar", true, 0);
+	env.tracking = number;
+	memset(out, 0, sizeof(*out));
+	e = decl_parse(d, &env, &rq, out);
+	decl_free(d);
+	return e;
+}
+
 static void test_paths(void **state)
 {
 	static const char desc[] = "[carrier]\nformat = json\nhome = DE\n[request]\nurl = x\n"
@@ -322,6 +347,69 @@ static void test_paths(void **state)
 	assert_int_equal(parse_with(desc, "{\"b\":", &out), WERR_INVALID);
 	adapter_out_free(&out);
 	assert_int_equal(parse_with(desc, "<b/>", &out), WERR_INVALID);
+	adapter_out_free(&out);
+
+	/* time stamps in one value: "+HHMM" offsets (GLS), "YYYY-MM-DD HH:MM:SS" (local: read in the scan's
+	 * country), ten digits as seconds since the epoch (Spring) */
+	static const char one[] = "[carrier]\nformat = json\n[request]\nurl = x\n"
+				  "[answer]\ntracking = n\nevents = ev\n[event]\ncode = k\nat = t\ncountry = c\n";
+	assert_int_equal(parse_with(one, "{\"n\":\"T\",\"ev\":[{\"k\":\"A\",\"t\":\"2024-10-07T10:46:14+0200\"},"
+					 "{\"k\":\"B\",\"t\":\"2024-01-01 12:00:00\",\"c\":\"NL\"},"
+					 "{\"k\":\"C\",\"t\":1704110400},{\"k\":\"D\",\"t\":\"2024-01-02T03:04:05.6571145\"}]}",
+				    &out),
+			 WERR_OK);
+	assert_int_equal(out.nevents, 4);
+	assert_int_equal(out.events[0].occurred_at, at("2024-10-07T08:46:14Z"));
+	assert_int_equal(out.events[1].occurred_at, at("2024-01-01T11:00:00Z")); /* 12:00 in Amsterdam */
+	assert_int_equal(out.events[2].occurred_at, at("2024-01-01T12:00:00Z"));
+	assert_int_equal(out.events[3].occurred_at, at("2024-01-02T03:04:05.657Z")); /* no place: UTC, said */
+	adapter_out_free(&out);
+
+	/* with [error] entries, shipments none of which names a number make an error answer (an answer that is
+	 * its own shipment; GLS's parcels[] with an errorCode); without [error], a shipment without one fails */
+	static const char errs[] = "[carrier]\nformat = json\n[request]\nurl = x\n"
+				   "[answer]\ntracking = n\nevents = ev\n[event]\ncode = k\nat = t\n"
+				   "[error]\nentries = .\ncode = status\nmessage = detail\nnot_found = 404\n";
+	assert_int_equal(parse_with(errs, "{\"status\":404,\"detail\":\"Tracking number not found\"}", &out), WERR_OK);
+	assert_int_equal(out.nevents, 0);
+	adapter_out_free(&out);
+	assert_int_equal(parse_with(errs, "{\"status\":401,\"detail\":\"Unauthorized\"}", &out), WERR_INVALID);
+	assert_string_equal(out.reason, "testcar reported error 401: Unauthorized");
+	adapter_out_free(&out);
+	assert_int_equal(parse_with(errs, "{\"other\":1}", &out), WERR_INVALID);
+	assert_non_null(strstr(out.reason, "nothing at [answer] shipments"));
+	adapter_out_free(&out);
+	assert_int_equal(parse_with(one, "{\"other\":1}", &out), WERR_INVALID);
+	assert_non_null(strstr(out.reason, "without a tracking number"));
+	adapter_out_free(&out);
+
+	/* "{tracking}": the number asked about (Sendle's answer does not repeat it); an answer whose error
+	 * entries say something is then the error answer; without the number, a reason that says so */
+	static const char asked[] = "[carrier]\nformat = json\n[request]\nurl = x\n"
+				    "[answer]\ntracking = {tracking}\nevents = ev\n[event]\ncode = k\nat = t\n"
+				    "[error]\nentries = .\ncode = error\nmessage = text\nnot_found = not_found\n";
+	static const char scans[] = "{\"ev\":[{\"k\":\"A\",\"t\":\"2026-01-02T03:04:05Z\"}]}";
+	assert_int_equal(parse_asked(asked, scans, "S3ND73", &out), WERR_OK);
+	assert_int_equal(out.nevents, 1);
+	assert_string_equal(out.events[0].package, "S3ND73");
+	adapter_out_free(&out);
+	assert_int_equal(parse_asked(asked, "{\"error\":\"not_found\",\"text\":\"no\"}", "S3ND73", &out), WERR_OK);
+	assert_int_equal(out.nevents, 0);
+	adapter_out_free(&out);
+	assert_int_equal(parse_asked(asked, "{\"error\":\"unauthorised\",\"text\":\"bad key\"}", "S3ND73", &out),
+			 WERR_INVALID);
+	assert_string_equal(out.reason, "testcar reported error unauthorised: bad key");
+	adapter_out_free(&out);
+	assert_int_equal(parse_asked(asked, scans, NULL, &out), WERR_INVALID);
+	assert_non_null(strstr(out.reason, "the number asked about"));
+	adapter_out_free(&out);
+	/* "{tracking} | id": the answer's own number when the asked one is not known */
+	static const char either[] = "[carrier]\nformat = json\n[request]\nurl = x\n"
+				     "[answer]\ntracking = {tracking} | id\nevents = ev\n[event]\ncode = k\nat = t\n";
+	assert_int_equal(parse_asked(either, "{\"id\":\"OWN\",\"ev\":[{\"k\":\"A\",\"t\":\"2026-01-02T03:04:05Z\"}]}",
+				     NULL, &out),
+			 WERR_OK);
+	assert_string_equal(out.events[0].package, "OWN");
 	adapter_out_free(&out);
 }
 

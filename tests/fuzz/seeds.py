@@ -22,7 +22,8 @@ import sys
 ADAPTERS = ["shopify", "woocommerce", "loop", "shipstation", "scans", "easypost", "aftership", "shippo",
             "ups", "fedex", "usps", "dhl",
             "canada_post", "purolator", "dhl_parcel_de", "la_poste", "australia_post",
-            "royal_mail", "postnl"]
+            "royal_mail", "postnl",
+            "asendia", "gls", "hermes", "parcel_one", "seko", "sendle", "smartkargo", "spring", "teleship"]
 
 
 def put(outdir, target, data):
