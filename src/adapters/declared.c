@@ -5,6 +5,7 @@
 #include "declared.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +186,37 @@ static const char *V(const struct carrier_decl *d, enum decl_key k)
 	return d->v[k];
 }
 
+/* A tracking number's pattern is simple: a few repetitions, none applied
+ * to another ("a++" makes the regex compiler's tree grow without bound),
+ * counts small.  Anything else is refused at load. */
+static bool pattern_modest(const char *re)
+{
+	int reps = 0;
+	bool after_rep = false;
+
+	for (const char *p = re; *p; p++) {
+		bool rep = *p == '*' || *p == '+' || *p == '?' || *p == '{';
+		if (*p == '\\' && p[1]) {
+			p++;
+			after_rep = false;
+			continue;
+		}
+		if (rep && (after_rep || ++reps > 16))
+			return false;
+		if (*p == '{') {
+			const char *close = strchr(p, '}');
+			if (!close)
+				return false;
+			for (const char *q = p + 1; q < close; q++)
+				if (isdigit((unsigned char)*q) && strtol(q, NULL, 10) > 64)
+					return false;
+			p = close;
+		}
+		after_rep = rep;
+	}
+	return true;
+}
+
 static enum werr check(struct carrier_decl *d, const char *origin, char *err, size_t errcap)
 {
 	static const enum decl_key required[] = { K_FORMAT, K_URL, K_TRACKING, K_EVENTS, K_CODE };
@@ -220,6 +252,11 @@ static enum werr check(struct carrier_decl *d, const char *origin, char *err, si
 	}
 	if (!strcmp(auth, "header") && !V(d, K_KEY_HEADER)[0]) {
 		snprintf(err, errcap, "%s: [request] auth = header needs key_header", origin);
+		return WERR_INVALID;
+	}
+	if (V(d, K_PATTERN)[0] && !pattern_modest(V(d, K_PATTERN))) {
+		snprintf(err, errcap, "%s: [detect] pattern is too elaborate for a tracking number (at most 16 "
+			 "repetitions, none repeated twice, counts up to 64)", origin);
 		return WERR_INVALID;
 	}
 	if (V(d, K_PATTERN)[0]) {
@@ -344,18 +381,29 @@ bool decl_detect(const struct carrier_decl *d, const char *tracking)
 
 /* ---- paths ---- */
 
+/* The nodes a path finds: at most max of them, in n (the caller's array). */
 struct hits {
-	const cJSON *n[DECL_HITS_MAX];
-	size_t count;
-	bool full;
+	const cJSON **n;
+	size_t count, max;
+	bool full; /* more were there */
 };
 
 static void hit(struct hits *h, const cJSON *v)
 {
-	if (h->count < DECL_HITS_MAX)
+	if (h->count < h->max)
 		h->n[h->count++] = v;
 	else
 		h->full = true;
+}
+
+/* Room for every scan of one answer (free()). */
+static struct hits *hits_new(void)
+{
+	struct hits *h = malloc(sizeof(*h) + DECL_HITS_MAX * sizeof(*h->n));
+
+	if (h)
+		*h = (struct hits){ (const cJSON **)(h + 1), 0, DECL_HITS_MAX, false };
+	return h;
 }
 
 /* Walks p[0..len) (one alternative, names joined by '.') from v. */
@@ -364,6 +412,8 @@ static void walk(const cJSON *v, const char *p, size_t len, struct hits *h)
 	const cJSON *e;
 	size_t seg;
 
+	if (h->full)
+		return; /* enough: the rest is not looked at */
 	while (len && (*p == ' ' || *p == '.')) {
 		p++;
 		len--;
@@ -406,13 +456,12 @@ static void find(const cJSON *v, const char *path, struct hits *h)
  * object's "#text", an integer number. */
 static const char *text_at(const cJSON *v, const char *path, char *buf, size_t cap)
 {
-	struct hits *h;
+	const cJSON *found[8];
+	struct hits hs = { found, 0, 8, false }, *h = &hs;
 	const char *s = "";
 
 	buf[0] = '\0';
 	if (!path[0])
-		return buf;
-	if (!(h = malloc(sizeof(*h))))
 		return buf;
 	find(v, path, h);
 	for (size_t i = 0; i < h->count && !s[0]; i++) {
@@ -421,14 +470,14 @@ static const char *text_at(const cJSON *v, const char *path, char *buf, size_t c
 			n = cJSON_GetObjectItemCaseSensitive(n, "#text");
 		if (cJSON_IsString(n))
 			s = n->valuestring;
-		else if (cJSON_IsNumber(n) && n->valuedouble == (double)(long long)n->valuedouble) {
+		else if (cJSON_IsNumber(n) && fabs(n->valuedouble) < 9007199254740992.0 &&
+			 n->valuedouble == floor(n->valuedouble)) {
 			snprintf(buf, cap, "%lld", (long long)n->valuedouble);
 			s = buf;
 		}
 	}
 	if (s != buf)
 		carrier_scan_text(buf, cap, s);
-	free(h);
 	return buf;
 }
 
@@ -648,7 +697,7 @@ static bool listed(const char *list, const char *code)
 /* Whether any [error] entry of the answer has a code or a message. */
 static bool error_entries_say(const struct carrier_decl *d, const cJSON *root)
 {
-	struct hits *h = malloc(sizeof(*h));
+	struct hits *h = hits_new();
 	char code[EV_CODE_MAX + 1], msg[200];
 	bool any = false;
 
@@ -665,7 +714,7 @@ static bool error_entries_say(const struct carrier_decl *d, const cJSON *root)
 /* An answer without shipments: its error entries, or a reason. */
 static enum werr error_answer(const struct carrier_decl *d, const cJSON *root, struct adapter_out *out)
 {
-	struct hits *h = malloc(sizeof(*h));
+	struct hits *h = hits_new();
 	char code[EV_CODE_MAX + 1], msg[200];
 	enum werr e = WERR_OK;
 	bool any = false;
@@ -697,7 +746,7 @@ static enum werr one_shipment(const struct carrier_decl *d, const struct adapter
 			      struct adapter_out *out)
 {
 	char tracking[EV_PACKAGE_MAX + 2], dest[EV_PLACE_MAX + 1], orig[EV_PLACE_MAX + 1], est[64];
-	struct hits *h = malloc(sizeof(*h));
+	struct hits *h = hits_new();
 	const char *carrier = decl_carrier(d), *home = V(d, K_HOME);
 	int64_t estimated = 0;
 	enum werr e = WERR_OK;
@@ -785,7 +834,7 @@ enum werr decl_parse(const struct carrier_decl *d, const struct adapter_env *env
 
 	if (!root)
 		return e;
-	if (!(h = malloc(sizeof(*h)))) {
+	if (!(h = hits_new())) {
 		cJSON_Delete(root);
 		return WERR_NOMEM;
 	}

@@ -217,6 +217,8 @@ static void test_loader_refuses(void **state)
 		  "[carrier] format is json or xml, not 'yaml'" },
 		{ "[carrier]\nformat = json\n", "[request] url is required" },
 		{ MINIMAL "[detect]\npattern = ([0-9\n", "[detect] pattern is not a POSIX extended regular expression" },
+		{ MINIMAL "[detect]\npattern = 0++++[0-9]\n", "[detect] pattern is too elaborate" },
+		{ MINIMAL "[detect]\npattern = [0-9]{1,9999}\n", "[detect] pattern is too elaborate" },
 		{ MINIMAL "[request]\nauth = magic\n", "[request] auth is none, basic, bearer or header, not 'magic'" },
 		{ MINIMAL "[request]\nauth = bearer\n", "auth = bearer needs token_path" },
 		{ MINIMAL "[request]\nmethod = PUT\n", "method is GET or POST" },
