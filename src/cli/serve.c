@@ -13,9 +13,10 @@
  *      hooks of the writer
  *   7. commit listeners: live updates, worker     lets the answers go out, stops
  *   7b. retention purge (its own store handle) 6. the rest is freed
- *   8. serve requests; 9. poller; 10. fetcher  (2b. the retention purge ends its
- *      (webhook bodies' fetches); 11. the         batch, and the exception sweep its
- *      exception sweep (12)                        refold, first in serve_free)
+ *   7c. exception sweep (12; it learns the     (2b. the retention purge ends its
+ *      lane model before anything is served)      batch, and the exception sweep its
+ *   8. serve requests; 9. poller; 10. fetcher     refold, first in serve_free)
+ *      (webhook bodies' fetches)
  *
  * A consumer of commits is added here (writer_add_project_hook for work in
  * the batch's transaction, writer_add_commit_listener for work after it);
@@ -182,6 +183,10 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	 * serve_free cannot undo */
 	if ((err = retention_start(cfg->store.url, &cfg->retention, &s->retention, errbuf, errcap)))
 		goto fail;
+	/* 12 (before anything is served): orders whose exceptions may change
+	 * though nothing arrives; it learns the lane model first */
+	if ((err = exc_sweep_start(&s->engine, cfg->store.url, a->writer, &s->sweep, errbuf, errcap)))
+		goto fail;
 	/* 8, 9 */
 	if ((err = http_server_listen(s->http, errbuf, errcap)))
 		goto fail;
@@ -191,9 +196,6 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	/* 10: the fetches webhook bodies call for, off the request threads */
 	if ((err = fetcher_start(&cfg->sources, cfg->store.url, a->writer, s->maps, s->zones, &s->fetcher,
 				 errbuf, errcap)))
-		goto fail;
-	/* 12: orders whose exceptions may change though nothing arrives */
-	if ((err = exc_sweep_start(&s->engine, cfg->store.url, a->writer, &s->sweep, errbuf, errcap)))
 		goto fail;
 	*out = s;
 	return WERR_OK;

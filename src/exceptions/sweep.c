@@ -56,6 +56,24 @@ enum werr exc_sweep_once(struct store *st, struct writer *w, int64_t now, size_t
 	}
 }
 
+/* Rebuilds the lane model when its time has come. */
+static void lanes_due(struct exc_sweep *s)
+{
+	size_t samples = 0;
+	char nbuf[24];
+	enum werr err;
+
+	if (!s->e->lanes || clock_mono_ms() < s->lanes_at)
+		return;
+	s->lanes_at = clock_mono_ms() + s->lanes_every_ms;
+	if ((err = exc_lanes_refresh(s->e->lanes, s->st, &s->e->pol->cal, &samples))) {
+		wlog(LOG_ERROR, "lanes_refresh_failed", "error", werr_name(err), NULL);
+	} else {
+		snprintf(nbuf, sizeof(nbuf), "%zu", samples);
+		wlog(LOG_INFO, "lanes_refreshed", "samples", nbuf, NULL);
+	}
+}
+
 static void *sweep_main(void *p)
 {
 	struct exc_sweep *s = p;
@@ -67,17 +85,7 @@ static void *sweep_main(void *p)
 		enum werr err;
 
 		pthread_mutex_unlock(&s->mu);
-		if (s->e->lanes && clock_mono_ms() >= s->lanes_at) {
-			size_t samples = 0;
-			char nbuf[24];
-			s->lanes_at = clock_mono_ms() + s->lanes_every_ms;
-			if ((err = exc_lanes_refresh(s->e->lanes, s->st, &s->e->pol->cal, &samples))) {
-				wlog(LOG_ERROR, "lanes_refresh_failed", "error", werr_name(err), NULL);
-			} else {
-				snprintf(nbuf, sizeof(nbuf), "%zu", samples);
-				wlog(LOG_INFO, "lanes_refreshed", "samples", nbuf, NULL);
-			}
-		}
+		lanes_due(s);
 		if ((err = exc_sweep_once(s->st, s->w, clock_wall_ms(), &n)) && err != WERR_SHUTDOWN)
 			wlog(LOG_ERROR, "exception_sweep_failed", "error", werr_name(err), NULL);
 		pthread_mutex_lock(&s->mu);
@@ -109,6 +117,9 @@ enum werr exc_sweep_start(const struct exc_engine *e, const char *store_url, str
 	s->lanes_every_ms = (int64_t)(cfg->lanes_refresh_minutes > 0 ? cfg->lanes_refresh_minutes : 60) * 60000;
 	s->lanes_at = clock_mono_ms(); /* at once */
 	s->interval_s = cfg->sweep_seconds > 0 ? cfg->sweep_seconds : 60;
+	/* the first model before anything is folded with it: an order refolded
+	 * as soon as the server answers already sees its lane's rhythm */
+	lanes_due(s);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
