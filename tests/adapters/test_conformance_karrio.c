@@ -73,6 +73,7 @@ static const struct {
 	{ "parcelone", "parcel_one" },
 	{ "smartkargo", "smartkargo" },
 	{ "bpost", "bpost" },
+	{ "chronopost", "chronopost" },
 };
 
 /* Directories of carriers we poll whose responses are in an API we do not read ("Not read"). */
@@ -369,8 +370,13 @@ static void run_case(const char *dir, const struct adapter *a, const cJSON *c, s
 	if (cJSON_GetArraySize(trackers) == 0) {
 		/* Karrio reports an error: no events, and "not found" (OK) or the carrier's error code. */
 		const char *kcode = str(cJSON_GetArrayItem(messages, 0), "code");
+		const cJSON *num = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(messages, 0), "code");
 		char line[256];
 		t->error_responses++;
+		if (cJSON_IsNumber(num)) { /* Karrio's Chronopost code is the number 1 */
+			snprintf(line, sizeof(line), "%d", num->valueint);
+			kcode = line;
+		}
 		for (size_t i = 0; i < sizeof(KARRIO_OWN_ERROR_CODE) / sizeof(KARRIO_OWN_ERROR_CODE[0]); i++)
 			if (!strcmp(KARRIO_OWN_ERROR_CODE[i].dir, dir) && !strcmp(KARRIO_OWN_ERROR_CODE[i].karrio_code, kcode)) {
 				/* the message's first line: XML text keeps its line breaks in Karrio's, not in ours */
