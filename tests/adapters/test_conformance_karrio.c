@@ -74,6 +74,7 @@ static const struct {
 	{ "smartkargo", "smartkargo" },
 	{ "bpost", "bpost" },
 	{ "chronopost", "chronopost" },
+	{ "landmark", "landmark" },
 };
 
 /* Directories of carriers we poll whose responses are in an API we do not read ("Not read"). */
@@ -115,6 +116,7 @@ static const struct {
 	{ "dhl_parcel_de", "00340434161094015902", "PO", "in_transit", "out_for_delivery" },
 	{ "laposte", "EW112720413FR", "ET1", "out_for_delivery", "in_transit" },
 	{ "bpost", "323212345659900040669030", "L00", "on_hold", "out_for_delivery" },
+	{ "landmark", "LTN49678120N4", "400", "delivery_delayed", "delivery_attempted" },
 };
 
 #define AGREEMENT_MIN 90.0 /* every difference is also documented, or the test fails */
