@@ -75,6 +75,7 @@ static const struct {
 	{ "bpost", "bpost" },
 	{ "chronopost", "chronopost" },
 	{ "landmark", "landmark" },
+	{ "dpd", "dpd" },
 };
 
 /* Directories of carriers we poll whose responses are in an API we do not read ("Not read"). */
@@ -117,6 +118,7 @@ static const struct {
 	{ "laposte", "EW112720413FR", "ET1", "out_for_delivery", "in_transit" },
 	{ "bpost", "323212345659900040669030", "L00", "on_hold", "out_for_delivery" },
 	{ "landmark", "LTN49678120N4", "400", "delivery_delayed", "delivery_attempted" },
+	{ "dpd", "05308801410058", "ReturningFromDelivery", "out_for_delivery", "delivery_attempted" },
 };
 
 #define AGREEMENT_MIN 90.0 /* every difference is also documented, or the test fails */
