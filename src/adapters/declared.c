@@ -586,8 +586,36 @@ static void colon_offset(const char *s, char *out, size_t cap)
 }
 
 /*
+ * A US date with a 12-hour clock, month first, as ISO 8601 text: "M/D/YYYY
+ * h:mm[:ss] AM|PM" (Landmark's "10/01/2025 03:02 PM", DPD's "8/17/2021
+ * 7:11:26 PM"); 12 AM is midnight, 12 PM noon.  Anything else: false.
+ */
+static bool us_12_hour(const char *s, char *out, size_t cap)
+{
+	unsigned mo, da, yr, hh, mi, ss = 0;
+	char ap = 0, m = 0;
+	int used = 0;
+
+	if (sscanf(s, "%2u/%2u/%4u %2u:%2u%n", &mo, &da, &yr, &hh, &mi, &used) != 5)
+		return false;
+	s += used;
+	if (*s == ':' && sscanf(s, ":%2u%n", &ss, &used) == 1)
+		s += used;
+	if (sscanf(s, " %c%c%n", &ap, &m, &used) != 2 || s[used] || (m != 'M' && m != 'm'))
+		return false;
+	ap = (char)toupper((unsigned char)ap);
+	if ((ap != 'A' && ap != 'P') || mo < 1 || mo > 12 || da < 1 || da > 31 || yr < 1000 || hh < 1 || hh > 12 ||
+	    mi > 59 || ss > 60)
+		return false;
+	hh = hh % 12 + (ap == 'P' ? 12 : 0);
+	snprintf(out, cap, "%04u-%02u-%02uT%02u:%02u:%02u", yr, mo, da, hh, mi, ss);
+	return true;
+}
+
+/*
  * A carrier's date and time as ISO 8601 text for adapter_time: dates
- * "YYYY-MM-DD", "DD.MM.YYYY", "DD-MM-YYYY" (PostNL), "YYYYMMDD"; times
+ * "YYYY-MM-DD", "DD.MM.YYYY", "DD-MM-YYYY" (PostNL), "YYYYMMDD"; a US date
+ * and 12-hour time in one value ("10/01/2025 03:02 PM", us_12_hour); times
  * "HH:MM[:SS[.fff]]", "HHMMSS", "HHMM"; a date and time in one value
  * ("DD.MM.YYYY HH:MM", "DD-MM-YYYY HH:MM:SS") split at the first space; an
  * offset after the time is kept ("+0200" as "+02:00"); a time stamp
@@ -601,6 +629,8 @@ static bool iso_when(const char *date, const char *time, char *out, size_t cap)
 
 	if (!time[0]) {
 		const char *sp = strchr(date, ' ');
+		if (us_12_hour(date, out, cap))
+			return true;
 		if (dl == 10 && all_digits(date, 10)) {
 			char stamp[WTIME_BUFSZ];
 			snprintf(out, cap, "%s", wtime_format(strtoll(date, NULL, 10) * 1000, stamp));

@@ -367,6 +367,24 @@ static void test_paths(void **state)
 	assert_int_equal(out.events[3].occurred_at, at("2024-01-02T03:04:05.657Z")); /* no place: UTC, said */
 	adapter_out_free(&out);
 
+	/* a US date, month first, with a 12-hour clock (Landmark, DPD): "MM/DD/YYYY hh:mm AM", "M/D/YYYY h:mm:ss PM";
+	 * 12 AM is midnight and 12 PM noon; a 13th hour is not a time */
+	assert_int_equal(parse_with(one, "{\"n\":\"U\",\"ev\":[{\"k\":\"A\",\"t\":\"10/01/2025 03:02 PM\"},"
+					 "{\"k\":\"B\",\"t\":\"8/17/2021 7:11:26 PM\"},{\"k\":\"C\",\"t\":\"1/2/2024 12:05 AM\"},"
+					 "{\"k\":\"D\",\"t\":\"1/2/2024 12:05:09 pm\"}]}",
+				    &out),
+			 WERR_OK);
+	assert_int_equal(out.nevents, 4);
+	assert_int_equal(out.events[0].occurred_at, at("2025-10-01T15:02:00Z")); /* no place: UTC */
+	assert_int_equal(out.events[1].occurred_at, at("2021-08-17T19:11:26Z"));
+	assert_int_equal(out.events[2].occurred_at, at("2024-01-02T00:05:00Z"));
+	assert_int_equal(out.events[3].occurred_at, at("2024-01-02T12:05:09Z"));
+	adapter_out_free(&out);
+	assert_int_equal(parse_with(one, "{\"n\":\"U\",\"ev\":[{\"k\":\"A\",\"t\":\"10/01/2025 13:02 PM\"}]}", &out),
+			 WERR_INVALID);
+	assert_non_null(strstr(out.reason, "is not a time"));
+	adapter_out_free(&out);
+
 	/* with [error] entries, shipments none of which names a number make an error answer (an answer that is
 	 * its own shipment; GLS's parcels[] with an errorCode); without [error], a shipment without one fails */
 	static const char errs[] = "[carrier]\nformat = json\n[request]\nurl = x\n"

@@ -23,7 +23,8 @@ ADAPTERS = ["shopify", "woocommerce", "loop", "shipstation", "scans", "easypost"
             "ups", "fedex", "usps", "dhl",
             "canada_post", "purolator", "dhl_parcel_de", "la_poste", "australia_post",
             "royal_mail", "postnl",
-            "asendia", "gls", "hermes", "parcel_one", "seko", "sendle", "smartkargo", "spring", "teleship"]
+            "asendia", "gls", "hermes", "parcel_one", "seko", "sendle", "smartkargo", "spring", "teleship",
+            "bpost", "chronopost", "landmark", "dpd"]
 
 
 def put(outdir, target, data):
