@@ -15,6 +15,14 @@
  * (adapter_time).  AfterShip gives countries as ISO 3166 alpha-3; events carry
  * alpha-2 like the other sources.
  *
+ * Versions (docs/adapters/aggregators.md, "Versions"): the legacy webhook
+ * (v4, no as-webhook-version header; before 4.0 msg had no id, which is not
+ * read anyway) and the dated ones (2023-10 ...) share this shape; what they
+ * renamed is read under both names (country_region / country_iso3,
+ * destination_country_region / destination_country_iso3), a checkpoint
+ * without a subtag maps by its tag, and the legacy bare-date checkpoint_time
+ * is read.
+ *
  * Also read: the API's {"data":{"tracking":{...}}} and a bare Tracking.  A
  * webhook without checkpoints (tracking_pending_time, an edd_revise with no
  * new scan) holds no event: an estimate alone has no status to carry it.
@@ -90,6 +98,25 @@ static bool tracking_estimate(const struct adapter_env *env, const cJSON *t, int
 	       agg_estimate(env, agg_str(o, "estimated_delivery_date"), country, state, ms);
 }
 
+/*
+ * A checkpoint's time.  The legacy (v4) webhook documents four forms: "",
+ * "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS" and the same with an offset.  A bare
+ * date is a scan the carrier dated but did not time: it is read as local
+ * midnight of that day in the checkpoint's zone (so it sorts before the
+ * day's timed scans), through adapter_time like a local time.
+ */
+static bool checkpoint_time(const struct adapter_env *env, const char *when, const char *country,
+			    const char *state, int64_t *at)
+{
+	char day[32];
+
+	if (strlen(when) == 10 && when[4] == '-' && when[7] == '-') {
+		snprintf(day, sizeof(day), "%sT00:00:00", when);
+		return adapter_time(env, day, country, state, at, NULL);
+	}
+	return adapter_time(env, when, country, state, at, NULL);
+}
+
 struct tracking_ctx {
 	char number[EV_PACKAGE_MAX + 1];
 	const char *slug;
@@ -118,7 +145,12 @@ static enum werr parse_checkpoint(const struct adapter_env *env, const struct tr
 		country = first_str(c, "country_region_name", "country_name", NULL);
 	city = first_str(c, "city", "location", NULL);
 	message = first_str(c, "message", "subtag_message", NULL);
-	if (!when || !adapter_time(env, when, country, state, &at, NULL))
+	if (when && !when[0])
+		return adapter_fail(out,
+				    "checkpoints[%zu]: checkpoint_time is empty (the legacy webhook's word for a scan "
+				    "without a time): a checkpoint without a time cannot be placed",
+				    idx);
+	if (!when || !checkpoint_time(env, when, country, state, &at))
 		return adapter_fail(out, "checkpoints[%zu]: checkpoint_time is missing or not a time", idx);
 	if (!(ev = adapter_push(out, env)))
 		return WERR_NOMEM;

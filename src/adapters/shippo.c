@@ -20,8 +20,10 @@
  * reads like an order number ("Order #1001", "Order 1001", "#1001") the event
  * names order 1001, otherwise the writer finds the order by tracking number.
  *
- * Also read: a bare Track (the answer of GET /tracks/..., `wismo parse`).
- * Other webhook events (transaction_created, batch_*) hold no event.
+ * Also read: a bare Track (the answer of GET /tracks/..., `wismo parse`,
+ * and the webhook body of API versions before 2017-08-01, which had no
+ * envelope), and entries without substatus (older bodies).  Other webhook
+ * events (transaction_created, batch_*) hold no event.
  *
  * Signature: Shippo does not sign its webhooks.  wismo accepts either
  *  - a token in the hook URL, /hooks/shippo?token=SECRET, which the server
@@ -183,7 +185,12 @@ static enum werr sp_parse(const struct adapter_env *env, const struct hook_reque
 
 	if (e)
 		return e;
-	event = agg_str(root, "event");
+	/* Shippo's 2017-08-01 changelog names the member event_type; bodies
+	 * since say event.  Either names the event (docs/adapters/aggregators.md,
+	 * "Versions"): without this a track_updated under the older name was
+	 * read as nothing. */
+	if (!(event = agg_str(root, "event")))
+		event = agg_str(root, "event_type");
 	data = agg_obj(root, "data");
 	if (event) {
 		if (!strcmp(event, "track_updated")) {

@@ -610,6 +610,23 @@ static int jint(const cJSON *obj, const char *name)
 	return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e9 ? (int)v->valuedouble : 0;
 }
 
+/*
+ * The webhooks of ShipStation's other API: the V2 API (ShipEngine-based:
+ * TRACK_EVENT_V2, LABEL_CREATED_V2, FULFILLMENT_SHIPPED_V2, BATCH_PROCESSED_V2,
+ * ...) and ShipEngine itself, now "ShipStation API" (API_TRACK, API_BATCH,
+ * ...).  Their bodies carry the resource in "data" with other names and
+ * codes, and TRACK_EVENT_V2 / API_TRACK relay the carrier's scans, which
+ * shipping software does not own here; they are refused naming what they
+ * are rather than as an unknown type (docs/adapters/shipstation.md,
+ * "Versions").
+ */
+static bool ss_v2_type(const char *type)
+{
+	size_t n = strlen(type);
+
+	return (n > 3 && !strcmp(type + n - 3, "_V2")) || !strncmp(type, "API_", 4);
+}
+
 /* A V1 webhook: GET resource_url (every page) and read what it lists. */
 static enum werr ss_webhook(struct ss *c, const char *url, const char *type)
 {
@@ -626,6 +643,11 @@ static enum werr ss_webhook(struct ss *c, const char *url, const char *type)
 		list = "fulfillments";
 	else if (!strcmp(type, "FULFILLMENT_REJECTED"))
 		return WERR_OK; /* the order comes back as an ORDER_NOTIFY; no parcel exists */
+	else if (ss_v2_type(type))
+		return adapter_fail(c->out,
+				    "a ShipStation API V2 / ShipEngine webhook ('%.40s') is not read: subscribe this url "
+				    "to the V1 webhooks (SHIP_NOTIFY, ORDER_NOTIFY, FULFILLMENT_SHIPPED) instead",
+				    type);
 	else
 		return adapter_fail(c->out, "unknown resource_type '%.40s'", type);
 	if (!url[0])

@@ -199,6 +199,32 @@ static void test_other_shapes(void **state)
 	adapter_out_free(&out);
 }
 
+/* The legacy webhook (v4; before 4.0 msg had no id) still sent to accounts that chose no dated version (issue
+ * 16): no subtags, the *_iso3 names, and checkpoint_time as a bare date or a local time. */
+static void test_legacy_webhook(void **state)
+{
+	struct adapter_out out;
+	const struct event *ev;
+
+	(void)state;
+	assert_int_equal(fx_agg_case(&adapter_aftership, "legacy_v4", NULL, &out), 3);
+	/* no subtag: the tag maps, and names the id */
+	ev = fx_find_event(&out, ":2019-03-12T07:10:00:OutForDelivery");
+	assert_int_equal(ev->status, EV_OUT_FOR_DELIVERY);
+	assert_string_equal(ev->code, "OutForDelivery");
+	assert_string_equal(ev->location.country, "DE");
+	/* local time without offset, in Germany: 07:10 CET is 06:10Z */
+	assert_int_equal(ev->occurred_at, 1552371000000LL);
+	/* a bare date is local midnight of that day: 2019-03-11T00:00 CET */
+	ev = fx_find_event(&out, ":2019-03-11:InTransit");
+	assert_int_equal(ev->status, EV_IN_TRANSIT);
+	assert_int_equal(ev->occurred_at, 1552258800000LL);
+	assert_string_equal(out.events[0].order, "1187");
+	/* the legacy estimate field, on the newest event */
+	assert_int_equal(out.events[2].estimated_delivery, 1552435200000LL); /* 2019-03-13 */
+	adapter_out_free(&out);
+}
+
 static void test_bodies_it_cannot_read(void **state)
 {
 	struct adapter_out out;
@@ -216,6 +242,12 @@ static void test_bodies_it_cannot_read(void **state)
 		  "checkpoints[0]: checkpoint_time is missing or not a time" },
 		{ "{\"msg\":{\"tracking_number\":\"1Z\",\"checkpoints\":[{\"checkpoint_time\":\"soon\"}]}}",
 		  "checkpoints[0]: checkpoint_time is missing or not a time" },
+		{ "{\"msg\":{\"tracking_number\":\"1Z\",\"checkpoints\":[{\"checkpoint_time\":\"2019-02-30\"}]}}",
+		  "checkpoints[0]: checkpoint_time is missing or not a time" },
+		/* the legacy webhook's empty time is named as such, not as a missing one */
+		{ "{\"msg\":{\"tracking_number\":\"1Z\",\"checkpoints\":[{\"checkpoint_time\":\"\",\"tag\":\"InTransit\"}]}}",
+		  "checkpoints[0]: checkpoint_time is empty (the legacy webhook's word for a scan without a time): a "
+		  "checkpoint without a time cannot be placed" },
 		/* a number past 2^53 has lost its last digits: named as such, not as a missing number */
 		{ "{\"msg\":{\"tracking_number\":9400111899223197428490,\"checkpoints\":[{\"tag\":\"InTransit\"}]}}",
 		  "tracking_number is a JSON number too large to read exactly: send it as a string" },
@@ -276,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_exceptions_subtags_and_unknown_codes),
 		cmocka_unit_test(test_webhooks_without_checkpoints),
 		cmocka_unit_test(test_other_shapes),
+		cmocka_unit_test(test_legacy_webhook),
 		cmocka_unit_test(test_bodies_it_cannot_read),
 		cmocka_unit_test(test_every_tag_is_mapped),
 		cmocka_unit_test(test_corpus_payloads_parse),

@@ -288,6 +288,29 @@ static void test_exceptions_fallbacks_and_unknown_codes(void **state)
 	adapter_out_free(&out);
 }
 
+/* A tracker from before status_detail and carrier_detail (issue 16: older trackers still post): the status
+ * alone maps, the id ends with an empty detail, a detail without a place or a message still reads. */
+static void test_legacy_tracker(void **state)
+{
+	struct adapter_out out;
+	const struct event *ev;
+
+	(void)state;
+	assert_int_equal(fx_agg_case(&adapter_easypost, "tracker_legacy", NULL, &out), 4);
+	ev = fx_find_event(&out, ":2016-09-20T02:48:00Z:in_transit:");
+	assert_int_equal(ev->status, EV_IN_TRANSIT);
+	assert_string_equal(ev->code, "in_transit");
+	assert_string_equal(ev->location.city, "MEMPHIS");
+	/* no tracking_location, an empty message: the legacy description says what happened */
+	ev = fx_find_event(&out, ":2016-09-22T13:05:00Z:out_for_delivery:");
+	assert_int_equal(ev->status, EV_OUT_FOR_DELIVERY);
+	assert_string_equal(ev->description, "Out for Delivery");
+	/* the tracker's status agrees with its newest scan: no summary event */
+	assert_int_equal(out.events[3].status, EV_DELIVERED);
+	assert_false(out.events[3].summary);
+	adapter_out_free(&out);
+}
+
 static void test_other_shapes(void **state)
 {
 	struct adapter_out out;
@@ -519,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_numeric_tracking_code),
 		cmocka_unit_test(test_details_newest_first_give_the_same_events),
 		cmocka_unit_test(test_exceptions_fallbacks_and_unknown_codes),
+		cmocka_unit_test(test_legacy_tracker),
 		cmocka_unit_test(test_other_shapes),
 		cmocka_unit_test(test_bodies_it_cannot_read),
 		cmocka_unit_test(test_long_ids_are_hashed_not_refused),

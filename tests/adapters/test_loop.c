@@ -87,6 +87,15 @@ static void test_other_topics_and_bad_bodies(void **state)
 			 WERR_OK);
 	assert_int_equal(out.nevents, 0);
 	adapter_out_free(&out);
+	/* the newer Return processing topic names the return by return_id: not a Return body, nothing to say
+	 * (issue 16: not "'id' is missing") */
+	assert_int_equal(fx_parse_text(&adapter_loop,
+				    "{\"topic\":\"return.processing\",\"trigger\":\"return.processing.failed\","
+				    "\"return_id\":1673,\"return_state\":\"open\",\"message\":null,\"source\":null}",
+				    &out),
+			 WERR_OK);
+	assert_int_equal(out.nevents, 0);
+	adapter_out_free(&out);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(fx_parse_text(&adapter_loop, bad[i], &out), WERR_INVALID);
 		assert_true(out.reason[0]);

@@ -214,6 +214,44 @@ static void test_other_events_and_shapes(void **state)
 	adapter_out_free(&out);
 }
 
+/* Older API versions still in use (issue 16): before 2017-08-01 the webhook body was the bare Track, and
+ * entries had no substatus (and before 2018-02-08 no PRE_TRANSIT: a label was UNKNOWN); the 2017-08-01
+ * changelog calls the envelope's member event_type. */
+static void test_older_api_versions(void **state)
+{
+	struct adapter_out out;
+	const struct event *ev;
+	char *data, body[8192];
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(fx_agg_case(&adapter_shippo, "legacy_track", NULL, &out), 3);
+	/* no substatus: the status alone maps, and the id has no substatus part */
+	ev = fx_find_event(&out, ":2017-05-09T01:58:00Z:TRANSIT");
+	assert_int_equal(ev->status, EV_IN_TRANSIT);
+	assert_string_equal(ev->code, "TRANSIT");
+	assert_string_equal(ev->order, "2044");
+	/* an older version's label: UNKNOWN, kept as unknown with its code, not guessed */
+	ev = fx_find_event(&out, ":2017-05-08T21:31:00Z:UNKNOWN");
+	assert_int_equal(ev->status, EV_UNKNOWN);
+	/* tracking_status repeats the last history entry: no fourth event */
+	assert_int_equal(out.events[2].status, EV_DELIVERED);
+	adapter_out_free(&out);
+	/* the same Track in an envelope that says event_type: the same events */
+	data = fx_data("shippo", "legacy_track.json", &len);
+	assert_non_null(data);
+	snprintf(body, sizeof(body), "{\"event_type\":\"track_updated\",\"data\":%.*s}", (int)len, data);
+	assert_int_equal(fx_parse_text(&adapter_shippo, body, &out), WERR_OK);
+	assert_int_equal(out.nevents, 3);
+	assert_string_equal(out.events[0].id, "shippo:usps:9405500000000000000042:2017-05-08T21:31:00Z:UNKNOWN");
+	adapter_out_free(&out);
+	snprintf(body, sizeof(body), "{\"event_type\":\"transaction_updated\",\"data\":%.*s}", (int)len, data);
+	assert_int_equal(fx_parse_text(&adapter_shippo, body, &out), WERR_OK);
+	assert_int_equal(out.nevents, 0);
+	adapter_out_free(&out);
+	free(data);
+}
+
 static void test_bodies_it_cannot_read(void **state)
 {
 	struct adapter_out out;
@@ -315,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_exceptions_and_unknown_codes),
 		cmocka_unit_test(test_order_number_from_metadata),
 		cmocka_unit_test(test_other_events_and_shapes),
+		cmocka_unit_test(test_older_api_versions),
 		cmocka_unit_test(test_bodies_it_cannot_read),
 		cmocka_unit_test(test_every_status_is_mapped),
 		cmocka_unit_test(test_corpus_payloads_parse),

@@ -299,6 +299,30 @@ static void test_webhook_edge_cases(void **state)
 			 WERR_INVALID);
 	assert_string_equal(out.reason, "unknown resource_type 'NEW_THING'");
 	adapter_out_free(&out);
+	/* the V2 API's and ShipEngine's webhooks are named as what they are (issue 16), and nothing is fetched */
+	{
+		static const char *const v2[][2] = {
+			{ "v2_track_event.json", "TRACK_EVENT_V2" },
+			{ "v2_label_created.json", "LABEL_CREATED_V2" },
+			{ "v2_api_track.json", "API_TRACK" },
+		};
+		for (size_t i = 0; i < sizeof(v2) / sizeof(v2[0]); i++) {
+			size_t len = 0;
+			char *body = fx_data("shipstation", v2[i][0], &len), want[256];
+
+			assert_non_null(body);
+			assert_int_equal(parse_text(body, true, &stub, &out), WERR_INVALID);
+			snprintf(want, sizeof(want),
+				 "a ShipStation API V2 / ShipEngine webhook ('%s') is not read: subscribe this url to the "
+				 "V1 webhooks (SHIP_NOTIFY, ORDER_NOTIFY, FULFILLMENT_SHIPPED) instead",
+				 v2[i][1]);
+			assert_string_equal(out.reason, want);
+			assert_int_equal(out.nevents, 0);
+			adapter_out_free(&out);
+			free(body);
+		}
+		assert_int_equal(stub.nasked, 0);
+	}
 	/* the resource does not list what the type promised */
 	assert_int_equal(parse_text("{\"resource_url\":\"https://x/shipments?batchId=1\",\"resource_type\":\"SHIP_NOTIFY\"}",
 				    true, &stub, &out),

@@ -470,6 +470,33 @@ static void test_bad_bodies(void **state)
 	expect_invalid("{\"id\":1,\"tracking_number\":\"X\",\"created_at\":\"2024-03-09T10:00:00Z\"}",
 		       "fulfillments/create", "'order_id' is missing");
 	expect_invalid("{\"hello\":\"world\"}", NULL, "no X-Shopify-Topic");
+	/* a subscription limited with includeFields says which setting to widen (issue 16) */
+	expect_invalid("{\"id\":1,\"fulfillments\":[]}", "orders/updated",
+		       "order: 'order_number' is missing (a webhook subscription limited with includeFields / fields "
+		       "must include id, order_number and created_at)");
+}
+
+/* Versions still in use (issue 16): a subscription's format is JSON or XML in every API version; an XML
+ * body is named as such, with the setting that fixes it, not as "not JSON". */
+static void test_xml_format_is_named(void **state)
+{
+	struct adapter_out out;
+	size_t len = 0;
+	char *body = fx_data("shopify", "orders_create.xml", &len);
+	const char *want = "an XML webhook (the subscription's format is xml) is not read: set the webhook "
+			   "subscription's format to JSON";
+
+	(void)state;
+	assert_non_null(body);
+	assert_int_equal(run(body, len, "orders/create", &out), WERR_INVALID);
+	assert_string_equal(out.reason, want);
+	assert_int_equal(out.nevents, 0);
+	adapter_out_free(&out);
+	assert_int_equal(run(body, len, NULL, &out), WERR_INVALID);
+	assert_string_equal(out.reason, want);
+	adapter_out_free(&out);
+	free(body);
+	expect_invalid("\r\n  <order><id>1</id></order>", "orders/updated", "an XML webhook");
 }
 
 static void test_other_topics_say_nothing(void **state)
@@ -683,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_financial_status_rows),
 		cmocka_unit_test(test_carrier_names),
 		cmocka_unit_test(test_bad_bodies),
+		cmocka_unit_test(test_xml_format_is_named),
 		cmocka_unit_test(test_other_topics_say_nothing),
 		cmocka_unit_test(test_truncated_bodies),
 		cmocka_unit_test(test_signature),
