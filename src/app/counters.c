@@ -120,9 +120,11 @@ void app_counters_render(struct app_counters *m, const struct writer_stats *ws, 
 		      "# HELP wismo_writer_commits_total Transactions committed (or failed).\n"
 		      "# TYPE wismo_writer_commits_total counter\nwismo_writer_commits_total %llu\n"
 		      "# HELP wismo_writer_failures_total Transactions that failed and were rolled back.\n"
-		      "# TYPE wismo_writer_failures_total counter\nwismo_writer_failures_total %llu\n",
+		      "# TYPE wismo_writer_failures_total counter\nwismo_writer_failures_total %llu\n"
+		      "# HELP wismo_writer_pages_written_total Database pages the writer's commits wrote.\n"
+		      "# TYPE wismo_writer_pages_written_total counter\nwismo_writer_pages_written_total %llu\n",
 		   ws->queue_events, ws->queue_jobs, (unsigned long long)ws->commits,
-		   (unsigned long long)ws->failures);
+		   (unsigned long long)ws->failures, (unsigned long long)ws->pages_written);
 	buf_puts(b, "# HELP wismo_commit_batch_events Events per committed transaction.\n"
 		    "# TYPE wismo_commit_batch_events histogram\n");
 	hist(b, "wismo_commit_batch_events", ws->batch_hist, (double)ws->batch_sum);

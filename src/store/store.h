@@ -334,8 +334,18 @@ struct store_log_ops {
 	 * waiting for readers or the writer (a passive checkpoint); *pending
 	 * (may be NULL) gets what is left in it. */
 	enum werr (*checkpoint)(struct store *st, int64_t *pending);
+	/* Database pages this handle has written since it was opened (SQLite:
+	 * pages appended to the WAL), for the writer's write amplification. */
+	uint64_t (*pages_written)(struct store *st);
 	enum werr (*put_raw)(struct store *st, const char *source, const char *content_type,
 			     const void *body, size_t len, int64_t received_at, int64_t *raw_id);
+	/* Stores a body that brought events, without its digest: their keys
+	 * dedupe it, and a body whose events all turn out to be duplicates is
+	 * taken back with raw_drop() in the same transaction (docs/privacy.md).
+	 * put_raw() keeps the bodies without events once per digest. */
+	enum werr (*raw_add)(struct store *st, const char *source, const char *content_type,
+			     const void *body, size_t len, int64_t received_at, int64_t *raw_id);
+	enum werr (*raw_drop)(struct store *st, int64_t raw_id);
 	/* A raw payload: its content type and body (appended to body). */
 	enum werr (*raw_get)(struct store *st, int64_t id, char content_type[128], struct buf *body);
 	/* Inserts ev (its key, source, order, ... and event_to_json(with_meta)).
@@ -762,6 +772,9 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 /* log */
 #define store_put_raw(st, ...)         ((st)->ops->log->put_raw((st), __VA_ARGS__))
 #define store_checkpoint(st, ...)      ((st)->ops->log->checkpoint((st), __VA_ARGS__))
+#define store_pages_written(st)        ((st)->ops->log->pages_written((st)))
+#define store_raw_add(st, ...)         ((st)->ops->log->raw_add((st), __VA_ARGS__))
+#define store_raw_drop(st, ...)        ((st)->ops->log->raw_drop((st), __VA_ARGS__))
 #define store_raw_get(st, ...)         ((st)->ops->log->raw_get((st), __VA_ARGS__))
 #define store_append_event(st, ...)    ((st)->ops->log->append_event((st), __VA_ARGS__))
 #define store_order_events(st, ...)    ((st)->ops->log->order_events((st), __VA_ARGS__))

@@ -4,10 +4,12 @@
  * the per-event stamps the writer adds (visible_at).  Tables raw_payloads,
  * events and duplicates (migrations 1 and 4).
  *
- * Raw payloads are kept once per distinct body: the row's digest is the
- * SHA-256 of the source, a NUL and the body (unique), so a webhook a source
- * replays twenty times keeps one row, and every delivery's events point to
- * it (docs/privacy.md).
+ * Raw payloads: a body that brought events is stored without a digest
+ * (raw_add; the writer drops it again when all its events were duplicates);
+ * a body without events is kept once per distinct body (put_raw): the
+ * row's digest is the SHA-256 of the source, a NUL and the body (unique),
+ * so a rejected webhook a source replays twenty times keeps one row
+ * (docs/privacy.md).
  *
  * An event's columns are for lookups; its body (event_to_json with meta) is
  * what readers parse, so the two never disagree about what an event says.
@@ -33,6 +35,7 @@ static const char SQL_PUT_RAW[] =
 	"INSERT INTO raw_payloads(source, content_type, received_at, body, digest) VALUES(?1, ?2, ?3, ?4, ?5)"
 	" ON CONFLICT(digest) DO NOTHING";
 static const char SQL_RAW_BY_DIGEST[] = "SELECT id FROM raw_payloads WHERE digest = ?1";
+static const char SQL_RAW_DROP[] = "DELETE FROM raw_payloads WHERE id = ?1";
 static const char SQL_RAW_GET[] = "SELECT content_type, body FROM raw_payloads WHERE id = ?1";
 /* ON CONFLICT(key) rather than OR IGNORE: only a repeated key is a
  * duplicate; any other constraint failure stays an error. */
@@ -77,27 +80,39 @@ static void raw_digest(const char *source, const void *body, size_t len, char ou
 	free(p);
 }
 
-static enum werr sq_put_raw(struct store *st, const char *source, const char *content_type, const void *body,
-			    size_t len, int64_t received_at, int64_t *raw_id)
+/* Inserts a body with its digest (NULL: none, never a conflict); *inserted
+ * says whether a row was added (else one with the digest exists). */
+static enum werr insert_raw(struct sqlite_store *s, const char *source, const char *content_type, const void *body,
+			    size_t len, int64_t received_at, const char *digest, bool *inserted)
 {
-	struct sqlite_store *s = sq(st);
-	char digest[SHA256_HEX_LEN + 1];
 	sqlite3_stmt *q = NULL;
-	bool inserted = false;
 	enum werr err;
-	int rc;
 
 	if (len > (size_t)INT_MAX) {
 		sq_msg(s, "raw payload too large (%zu bytes)", len);
 		return WERR_TOO_LARGE;
 	}
-	raw_digest(source, body, len, digest);
 	if ((err = sq_stmt(s, SQL_PUT_RAW, &q)))
 		return err;
 	/* a body of NULL is stored as an empty blob, not NULL */
-	err = sq_step_write(s, q,
-			    sq_bind(q, "SSibS", source, content_type, received_at, body ? body : "", len, digest),
-			    "unable to store raw payload", &inserted);
+	return sq_step_write(s, q,
+			     sq_bind(q, "SSibs", source, content_type, received_at, body ? body : "", len, digest),
+			     "unable to store raw payload", inserted);
+}
+
+static enum werr sq_put_raw(struct store *st, const char *source, const char *content_type, const void *body,
+			    size_t len, int64_t received_at, int64_t *raw_id)
+{
+	struct sqlite_store *s = sq(st);
+	char digest[SHA256_HEX_LEN + 1] = "";
+	sqlite3_stmt *q = NULL;
+	bool inserted = false;
+	enum werr err;
+	int rc;
+
+	if (len <= (size_t)INT_MAX)
+		raw_digest(source, body, len, digest);
+	err = insert_raw(s, source, content_type, body, len, received_at, digest, &inserted);
 	if (err || !raw_id)
 		return err;
 	if (inserted) {
@@ -116,6 +131,28 @@ static enum werr sq_put_raw(struct store *st, const char *source, const char *co
 	}
 	sq_done(q);
 	return err;
+}
+
+/* No digest: no hash of the body, and no entry at a random place of the
+ * digest index (a page written per request; docs/performance.md). */
+static enum werr sq_raw_add(struct store *st, const char *source, const char *content_type, const void *body,
+			    size_t len, int64_t received_at, int64_t *raw_id)
+{
+	struct sqlite_store *s = sq(st);
+	enum werr err = insert_raw(s, source, content_type, body, len, received_at, NULL, NULL);
+
+	if (!err && raw_id)
+		*raw_id = sqlite3_last_insert_rowid(s->db);
+	return err;
+}
+
+static enum werr sq_raw_drop(struct store *st, int64_t raw_id)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q = NULL;
+	enum werr err = sq_stmt(s, SQL_RAW_DROP, &q);
+
+	return err ? err : sq_step_write(s, q, sq_bind(q, "i", raw_id), "unable to drop raw payload", NULL);
 }
 
 static enum werr sq_raw_get(struct store *st, int64_t id, char content_type[128], struct buf *body)
@@ -382,8 +419,19 @@ static enum werr sq_checkpoint(struct store *st, int64_t *pending)
 	return rc == SQLITE_OK || rc == SQLITE_BUSY ? WERR_OK : sq_fail(s, rc, "unable to checkpoint");
 }
 
+static uint64_t sq_pages_written(struct store *st)
+{
+	int cur = 0, high = 0;
+
+	sqlite3_db_status(sq(st)->db, SQLITE_DBSTATUS_CACHE_WRITE, &cur, &high, 0);
+	return (uint64_t)(unsigned)cur;
+}
+
 const struct store_log_ops sq_log_ops = {
 	.checkpoint = sq_checkpoint,
+	.pages_written = sq_pages_written,
+	.raw_add = sq_raw_add,
+	.raw_drop = sq_raw_drop,
 	.put_raw = sq_put_raw,
 	.raw_get = sq_raw_get,
 	.append_event = sq_append_event,

@@ -465,9 +465,16 @@ static enum werr run_batch(struct writer *w, struct writer_job *batch)
 		goto out;
 	for (struct writer_job *j = batch; j; j = j->next) {
 		int64_t raw_id = 0;
-		if (j->raw &&
-		    (err = store_put_raw(w->st, j->source, j->content_type, j->raw, j->rawlen,
-					 j->received_at, &raw_id)))
+		/* a body that brings events is kept unless they were all seen
+		 * (its events' keys dedupe it), any other once per digest */
+		bool events = j->nevents && !j->reject_reason && !j->fetch_later && !j->failure_kind;
+		if (j->raw && events)
+			err = store_raw_add(w->st, j->source, j->content_type, j->raw, j->rawlen, j->received_at,
+					    &raw_id);
+		else if (j->raw)
+			err = store_put_raw(w->st, j->source, j->content_type, j->raw, j->rawlen, j->received_at,
+					    &raw_id);
+		if (err)
 			goto fail;
 		if (j->reject_reason) {
 			if ((err = store_reject_put(w->st, j->source ? j->source : "", j->reject_reason, raw_id,
@@ -505,6 +512,7 @@ static enum werr run_batch(struct writer *w, struct writer_job *batch)
 			if ((err = store_alias_put(w->st, j->source, &j->aliases[i], j->received_at)) ||
 			    (err = touch(&t, NULL, j->aliases[i].package, j->source, j->aliases[i].ref)))
 				goto fail;
+		size_t ndup = 0;
 		for (size_t i = 0; i < j->nevents; i++) {
 			bool parked;
 			j->events[i].received_at = j->received_at;
@@ -512,7 +520,10 @@ static enum werr run_batch(struct writer *w, struct writer_job *batch)
 				goto fail;
 			if (j->parked)
 				j->parked[i] = parked;
+			ndup += j->duplicate[i];
 		}
+		if (j->raw && events && ndup == j->nevents && (err = store_raw_drop(w->st, raw_id)))
+			goto fail;
 	}
 	if ((err = project_touched(w, &t)) || (err = release_parked(w, &t)))
 		goto fail;
@@ -582,6 +593,7 @@ static void *writer_main(void *p)
 		w->stats.batch_sum += nev;
 		w->stats.latency_hist[bucket(dt)]++;
 		w->stats.latency_sum_ms += dt;
+		w->stats.pages_written = store_pages_written(w->st);
 		pthread_mutex_unlock(&w->mu);
 
 		for (j = batch; j;) {

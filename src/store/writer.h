@@ -20,7 +20,9 @@
  * which its reference or tracking number becomes known.  An event whose
  * status is unknown, that carries a source code and no detail (a code no
  * mapping table has, adapters/mapping.h) is counted in the unmapped-codes
- * table.  A job with reject_reason set stores its raw body
+ * table.  A job's raw body is kept with its events, unless every one of
+ * them was a duplicate (store_raw_add/store_raw_drop).  A job with
+ * reject_reason set stores its raw body
  * and the reason in the rejected list (and counts a "rejected" sync
  * failure), and no events; a job with failure_kind set only counts that
  * failure.  Every event appended in a batch gets visible_at, the time just
@@ -97,6 +99,7 @@ struct writer_stats {
 	uint64_t jobs;
 	uint64_t events;
 	uint64_t failures;
+	uint64_t pages_written;          /* database pages the commits wrote */
 	size_t queue_events;             /* events waiting now */
 	size_t queue_jobs;
 	/* batch size (events per commit) histogram, upper bounds 1,2,4,...,2048,+Inf */

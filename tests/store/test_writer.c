@@ -3,7 +3,8 @@
  * that do not name their order are resolved from aliases or tracking numbers
  * or parked until they can be; unknown codes are counted; unreadable bodies
  * are kept as rejected; the owner of a tracking number is decided in log
- * order and replayed the same by a rebuild (docs/parcels.md).  Runs against a fresh SQLite file per case.
+ * order and replayed the same by a rebuild (docs/parcels.md); a body is kept
+ * when it brings a new event.  Runs against a fresh SQLite file per case.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -284,6 +285,89 @@ static void test_unmapped_and_rejected(void **state)
 	free(rej);
 }
 
+static bool raw_exists(struct fx *f, int64_t id)
+{
+	struct buf b = BUF_INIT;
+	char ct[128];
+	bool ok = store_raw_get(f->st, id, ct, &b) == WERR_OK;
+
+	buf_release(&b);
+	return ok;
+}
+
+/* Submits one body and its events; returns the raw id the first event
+ * points to (0: none). */
+static int64_t submit_body(struct fx *f, const char *body, struct event *evs, size_t n, bool *dup)
+{
+	struct writer_job job = { 0 };
+	bool parked[4];
+	struct event_meta *m = NULL;
+	size_t nm = 0;
+	int64_t raw = 0;
+
+	job.source = "shopify";
+	job.content_type = "application/json";
+	job.raw = body;
+	job.rawlen = strlen(body);
+	job.events = evs;
+	job.nevents = n;
+	job.duplicate = dup;
+	job.parked = parked;
+	job.received_at = 1700000100000;
+	assert_int_equal(writer_submit_wait(f->w, &job), WERR_OK);
+	assert_int_equal(store_event_meta(f->st, evs[n - 1].order, &m, &nm), WERR_OK);
+	for (size_t i = 0; i < nm; i++)
+		if (!strcmp(m[i].key, evs[n - 1].key))
+			raw = m[i].raw_id;
+	free(m);
+	return raw;
+}
+
+/* A body is kept when it brings a new event; a redelivery whose events were
+ * all seen is not kept again, whatever its bytes; a body without events
+ * (rejected) is kept once per digest (docs/privacy.md). */
+static void test_raw_bodies_kept_once(void **state)
+{
+	struct fx *f = *state;
+	struct event ev[2];
+	bool dup[2];
+	int64_t first, second;
+
+	ev_make(&ev[0], "shopify", "s:1", "4004", "", "", EV_PLACED, 0);
+	first = submit_body(f, "{\"id\":1}", ev, 1, dup);
+	assert_false(dup[0]);
+	assert_true(first > 0 && raw_exists(f, first));
+	/* the same delivery again, and the same event in other bytes */
+	ev_make(&ev[0], "shopify", "s:1", "4004", "", "", EV_PLACED, 0);
+	submit_body(f, "{\"id\":1}", ev, 1, dup);
+	assert_true(dup[0]);
+	ev_make(&ev[0], "shopify", "s:1", "4004", "", "", EV_PLACED, 0);
+	submit_body(f, "{\"id\":1,\"retry\":2}", ev, 1, dup);
+	assert_true(dup[0]);
+	assert_false(raw_exists(f, first + 1));
+	/* one seen event and one new: kept, and the new event points to it */
+	ev_make(&ev[0], "shopify", "s:1", "4004", "", "", EV_PLACED, 0);
+	ev_make(&ev[1], "shopify", "s:2", "4004", "", "", EV_CONFIRMED, 1);
+	second = submit_body(f, "{\"id\":2}", ev, 2, dup);
+	assert_true(dup[0]);
+	assert_false(dup[1]);
+	assert_int_equal(second, first + 1);
+	assert_true(raw_exists(f, first) && raw_exists(f, second));
+
+	/* a rejected body twice: one row */
+	for (int i = 0; i < 2; i++) {
+		struct writer_job job = { 0 };
+		job.source = "woocommerce";
+		job.raw = "not json";
+		job.rawlen = 8;
+		job.reject_reason = "the body is not JSON";
+		job.received_at = 1700000200000 + i;
+		assert_int_equal(writer_submit_wait(f->w, &job), WERR_OK);
+	}
+	assert_true(raw_exists(f, second + 1));
+	assert_false(raw_exists(f, second + 2));
+}
+
 static off_t file_size(const char *path)
 {
 	struct stat sb;
@@ -358,6 +442,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ref_parked_until_alias, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tracking_number_parked_until_package_known, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmapped_and_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_raw_bodies_kept_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parcel_owner_claim_move_and_rebuild, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_12_storage_fault_writer_recovers, setup, teardown),
 	};
