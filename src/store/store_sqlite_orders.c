@@ -19,27 +19,42 @@
 #define LIST_LIMIT_MAX 1000
 #define WEB_LIST_MAX 1000
 
+/* The columns of an index that rarely change (email, shipped_at,
+ * delivered_at) are set only when they differ: an UPDATE that names a
+ * column rewrites its index entry even with the same value, a page written
+ * per order and index (docs/performance.md). */
 static const char SQL_PUT_ORDER[] =
 	"INSERT INTO orders(order_no, status, updated_at, email, postal_code, json,"
 	" placed_at, shipped_at, delivered_at, promised_by, conflicts)"
 	" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT(order_no) DO UPDATE SET"
-	" status = excluded.status, updated_at = excluded.updated_at, email = excluded.email,"
+	" status = excluded.status, updated_at = excluded.updated_at,"
 	" postal_code = excluded.postal_code, json = excluded.json, placed_at = excluded.placed_at,"
-	" shipped_at = excluded.shipped_at, delivered_at = excluded.delivered_at,"
 	" promised_by = excluded.promised_by, conflicts = excluded.conflicts";
-static const char SQL_DEL_PACKAGES[] = "DELETE FROM packages WHERE order_no = ?1";
+static const char SQL_PUT_ORDER_EMAIL[] =
+	"UPDATE orders SET email = ?2 WHERE order_no = ?1 AND email IS NOT ?2";
+static const char SQL_PUT_ORDER_SHIPPED[] =
+	"UPDATE orders SET shipped_at = ?2 WHERE order_no = ?1 AND shipped_at IS NOT ?2";
+static const char SQL_PUT_ORDER_DELIVERED[] =
+	"UPDATE orders SET delivered_at = ?2 WHERE order_no = ?1 AND delivered_at IS NOT ?2";
+static const char SQL_ORDER_PACKAGES[] = "SELECT tracking FROM packages WHERE order_no = ?1";
+static const char SQL_DEL_PACKAGE[] = "DELETE FROM packages WHERE tracking = ?1 AND order_no = ?2";
 /* A tracking number's row belongs to the order owning it (parcel_owners,
  * docs/parcels.md): an order that only keeps the number's history (the
  * carrier reused it for another order) never takes the row from the owner,
  * whichever of the two is written last - a rebuild folds orders in another
- * order than the writer did. */
+ * order than the writer did.  A row is rewritten only when an indexed
+ * column changes; updated_at (no index) on its own. */
 static const char SQL_PUT_PACKAGE[] =
 	"INSERT INTO packages(tracking, order_no, carrier, status, updated_at, status_at)"
 	" VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(tracking) DO UPDATE SET"
 	" order_no = excluded.order_no, carrier = excluded.carrier, status = excluded.status,"
 	" updated_at = excluded.updated_at, status_at = excluded.status_at"
 	" WHERE NOT EXISTS (SELECT 1 FROM parcel_owners o WHERE o.tracking = excluded.tracking"
-	" AND o.order_no <> excluded.order_no)";
+	" AND o.order_no <> excluded.order_no)"
+	" AND (order_no IS NOT excluded.order_no OR carrier IS NOT excluded.carrier"
+	" OR status IS NOT excluded.status OR status_at IS NOT excluded.status_at)";
+static const char SQL_PUT_PACKAGE_TIME[] =
+	"UPDATE packages SET updated_at = ?3 WHERE tracking = ?1 AND order_no = ?2 AND updated_at IS NOT ?3";
 static const char SQL_GET_ORDER[] = "SELECT json FROM orders WHERE order_no = ?1";
 /* The owner first (docs/parcels.md), else the package row. */
 static const char SQL_FIND_PACKAGE[] =
@@ -115,29 +130,52 @@ static int64_t clamp_limit(int limit)
 	return limit < 1 ? 1 : limit > WEB_LIST_MAX ? WEB_LIST_MAX : limit;
 }
 
+static enum werr read_tracking(struct sqlite_store *s, sqlite3_stmt *q, void *row)
+{
+	return sq_row(s, q, "f", (char *)row, (size_t)(EV_PACKAGE_MAX + 1));
+}
+
+static bool has_package(const struct order_state *o, const char *tracking)
+{
+	for (size_t i = 0; i < o->npackages; i++)
+		if (!strcmp(o->packages[i].tracking, tracking))
+			return true;
+	return false;
+}
+
+/* The order's package rows: each written when it changed, the ones it no
+ * longer has deleted. */
 static enum werr put_packages(struct sqlite_store *s, const struct order_state *o)
 {
+	char (*rows)[EV_PACKAGE_MAX + 1] = NULL;
 	sqlite3_stmt *q = NULL;
+	size_t n = 0;
 	enum werr err;
 
-	if ((err = sq_stmt(s, SQL_DEL_PACKAGES, &q)) ||
-	    (err = sq_step_write(s, q, sq_bind(q, "S", o->order), "unable to replace packages", NULL)))
+	err = sq_stmt(s, SQL_ORDER_PACKAGES, &q);
+	if ((err = sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "S", o->order), sizeof(*rows), read_tracking,
+				 "unable to read packages", sq_release_plain, (void **)&rows, &n)))
 		return err;
-	if ((err = sq_stmt(s, SQL_PUT_PACKAGE, &q)))
-		return err;
-	for (size_t i = 0; i < o->npackages; i++) {
+	for (size_t i = 0; i < n && !err; i++)
+		if (!has_package(o, rows[i]) && !(err = sq_stmt(s, SQL_DEL_PACKAGE, &q)))
+			err = sq_step_write(s, q, sq_bind(q, "SS", rows[i], o->order), "unable to replace packages",
+					    NULL);
+	free(rows);
+	for (size_t i = 0; i < o->npackages && !err; i++) {
 		const struct package_state *p = &o->packages[i];
 
 		if (!p->tracking[0])
 			continue;
-		err = sq_step_write(s, q,
-				    sq_bind(q, "SSsSio", p->tracking, o->order, p->carrier,
-					    pkg_status_name(p->status), o->updated_at, p->status_at),
-				    "unable to store package", NULL);
-		if (err)
-			return err;
+		if (!(err = sq_stmt(s, SQL_PUT_PACKAGE, &q)))
+			err = sq_step_write(s, q,
+					    sq_bind(q, "SSsSio", p->tracking, o->order, p->carrier,
+						    pkg_status_name(p->status), o->updated_at, p->status_at),
+					    "unable to store package", NULL);
+		if (!err && !(err = sq_stmt(s, SQL_PUT_PACKAGE_TIME, &q)))
+			err = sq_step_write(s, q, sq_bind(q, "SSi", p->tracking, o->order, o->updated_at),
+					    "unable to store package", NULL);
 	}
-	return WERR_OK;
+	return err;
 }
 
 static enum werr sq_put_order(struct store *st, const struct order_state *o, const char *json)
@@ -163,6 +201,13 @@ static enum werr sq_put_order(struct store *st, const struct order_state *o, con
 				    o->customer.email, o->customer.postal_code, json, o->placed_at, shipped, delivered,
 				    o->promised_by, (int64_t)o->nconflicts),
 			    "unable to store order", NULL);
+	if (!err && !(err = sq_stmt(s, SQL_PUT_ORDER_EMAIL, &q)))
+		err = sq_step_write(s, q, sq_bind(q, "Ss", o->order, o->customer.email), "unable to store order",
+				    NULL);
+	if (!err && !(err = sq_stmt(s, SQL_PUT_ORDER_SHIPPED, &q)))
+		err = sq_step_write(s, q, sq_bind(q, "So", o->order, shipped), "unable to store order", NULL);
+	if (!err && !(err = sq_stmt(s, SQL_PUT_ORDER_DELIVERED, &q)))
+		err = sq_step_write(s, q, sq_bind(q, "So", o->order, delivered), "unable to store order", NULL);
 	if (!err)
 		err = put_packages(s, o);
 	if (!err)

@@ -54,8 +54,14 @@ struct writer {
 	pthread_cond_t ckpt_cv;
 	unsigned commits_since_ckpt;
 	bool ckpt_started;
+	size_t last_jobs;         /* jobs the last batch took */
 };
 
+/* Gathering: while fewer jobs wait than the last batch took, more are
+ * likely on their way (the clients the last commit answered); the writer
+ * waits up to this long for them, so that they share one commit's pages
+ * and fsync (docs/performance.md).  A lone client never waits. */
+#define GATHER_US 300
 #define CKPT_COMMITS 1000    /* commits between checkpoints under load */
 #define CKPT_IDLE_MS 1000    /* and one after this long without */
 
@@ -560,6 +566,18 @@ static void *writer_main(void *p)
 			pthread_cond_wait(&w->nonempty, &w->mu);
 		if (!w->head)
 			break; /* stopping and drained */
+		if (w->stats.queue_jobs < w->last_jobs && !w->stopping) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += GATHER_US * 1000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			while (w->stats.queue_jobs < w->last_jobs && !w->stopping &&
+			       !pthread_cond_timedwait(&w->nonempty, &w->mu, &until))
+				;
+		}
 		/* Take jobs up to the batch cap (always at least one). */
 		batch = last = w->head;
 		nev = batch->nevents;
@@ -575,6 +593,7 @@ static void *writer_main(void *p)
 		last->next = NULL;
 		w->stats.queue_events -= nev;
 		w->stats.queue_jobs -= njobs;
+		w->last_jobs = njobs;
 		pthread_mutex_unlock(&w->mu);
 
 		t0 = (clock_mono_us() / 1000.0);
