@@ -99,6 +99,8 @@ enum werr sq_collect_rows(struct sqlite_store *s, sqlite3_stmt *q, size_t elem,
 			  enum werr (*read)(struct sqlite_store *s, sqlite3_stmt *q, void *row), const char *what,
 			  void **out, size_t *n);
 void sq_release_plain(void *rows, size_t n);
+/* Reads a row of one tracking number into char[EV_PACKAGE_MAX + 1]. */
+enum werr sq_read_tracking(struct sqlite_store *s, sqlite3_stmt *q, void *row);
 /* A whole list query: err/rc are those of getting and binding q; collects the
  * rows, always ends q, and on failure releases what was read. */
 enum werr sq_query_rows(struct sqlite_store *s, sqlite3_stmt *q, enum werr err, int rc, size_t elem,

@@ -558,6 +558,11 @@ void sq_release_plain(void *rows, size_t n)
 	free(rows);
 }
 
+enum werr sq_read_tracking(struct sqlite_store *s, sqlite3_stmt *q, void *row)
+{
+	return sq_row(s, q, "f", (char *)row, (size_t)(EV_PACKAGE_MAX + 1));
+}
+
 /*
  * The whole of a list query: q is the prepared statement (err its
  * stmt_get's result) and rc the result of binding its parameters.  Reads

@@ -26,11 +26,21 @@ static const char SQL_EXC_LIST_ALL[] =
 	" ORDER BY since DESC, order_no, kind, package LIMIT ?1";
 static const char SQL_EXC_DUE[] =
 	"SELECT order_no FROM exception_checks WHERE next_at <= ?1 ORDER BY next_at LIMIT ?2";
-static const char SQL_LANE_DELETE[] = "DELETE FROM package_lanes WHERE order_no = ?1";
+/* A lane row is written only when it changed, and the order's rows for
+ * parcels it no longer has are deleted: rewriting the same rows dirtied
+ * their pages on every refold (docs/performance.md). */
+static const char SQL_LANE_PACKAGES[] = "SELECT package FROM package_lanes WHERE order_no = ?1";
+static const char SQL_LANE_DELETE[] = "DELETE FROM package_lanes WHERE order_no = ?1 AND package = ?2";
 static const char SQL_LANE_INSERT[] =
 	"INSERT INTO package_lanes(order_no, package, carrier, service, origin, destination, shipped_at,"
 	" delivered_at, max_gap, first_estimate, earliest, likely, latest, level, samples, best)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+	" ON CONFLICT(order_no, package) DO UPDATE SET carrier = ?3, service = ?4, origin = ?5,"
+	" destination = ?6, shipped_at = ?7, delivered_at = ?8, max_gap = ?9, first_estimate = ?10,"
+	" earliest = ?11, likely = ?12, latest = ?13, level = ?14, samples = ?15, best = ?16"
+	" WHERE (carrier, service, origin, destination, shipped_at, delivered_at, max_gap, first_estimate,"
+	" earliest, likely, latest, level, samples, best) IS NOT (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	" ?13, ?14, ?15, ?16)";
 #define LANE_COLS "carrier, service, origin, destination, shipped_at, delivered_at, max_gap, first_estimate"
 static const char SQL_LANE_LIST[] =
 	"SELECT order_no, package, " LANE_COLS ", earliest, likely, latest, level, samples, best FROM package_lanes"
@@ -244,16 +254,27 @@ static enum werr sq_task_update(struct store *st, const struct task_row *r)
 static enum werr sq_lane_put(struct store *st, const char *order, const struct package_lane_row *rows, size_t n)
 {
 	struct sqlite_store *s = sq(st);
+	char (*have)[EV_PACKAGE_MAX + 1] = NULL;
+	size_t nhave = 0;
 	sqlite3_stmt *q;
 	bool own = false;
 	enum werr err = sq_op_begin(s, &own);
 
 	if (err)
 		return err;
-	if ((err = sq_stmt(s, SQL_LANE_DELETE, &q)) ||
-	    (err = sq_step_write(s, q, sq_bind(q, "S", order), "unable to clear lane rows", NULL)))
+	err = sq_stmt(s, SQL_LANE_PACKAGES, &q);
+	if ((err = sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "S", order), sizeof(*have), sq_read_tracking,
+				 "unable to read lane rows", sq_release_plain, (void **)&have, &nhave)))
 		goto out;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t k = 0; k < nhave && !err; k++) {
+		bool keep = false;
+		for (size_t i = 0; i < n && !keep; i++)
+			keep = !strcmp(rows[i].package, have[k]);
+		if (!keep && !(err = sq_stmt(s, SQL_LANE_DELETE, &q)))
+			err = sq_step_write(s, q, sq_bind(q, "SS", order, have[k]), "unable to clear a lane row",
+					    NULL);
+	}
+	for (size_t i = 0; i < n && !err; i++) {
 		const struct lane_sample *x = &rows[i].sample;
 		const struct prediction *p = &rows[i].pred;
 		if ((err = sq_stmt(s, SQL_LANE_INSERT, &q)) ||
@@ -266,6 +287,7 @@ static enum werr sq_lane_put(struct store *st, const char *order, const struct p
 			goto out;
 	}
 out:
+	free(have);
 	return sq_op_end(s, own, err);
 }
 

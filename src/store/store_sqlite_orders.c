@@ -130,11 +130,6 @@ static int64_t clamp_limit(int limit)
 	return limit < 1 ? 1 : limit > WEB_LIST_MAX ? WEB_LIST_MAX : limit;
 }
 
-static enum werr read_tracking(struct sqlite_store *s, sqlite3_stmt *q, void *row)
-{
-	return sq_row(s, q, "f", (char *)row, (size_t)(EV_PACKAGE_MAX + 1));
-}
-
 static bool has_package(const struct order_state *o, const char *tracking)
 {
 	for (size_t i = 0; i < o->npackages; i++)
@@ -153,7 +148,7 @@ static enum werr put_packages(struct sqlite_store *s, const struct order_state *
 	enum werr err;
 
 	err = sq_stmt(s, SQL_ORDER_PACKAGES, &q);
-	if ((err = sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "S", o->order), sizeof(*rows), read_tracking,
+	if ((err = sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "S", o->order), sizeof(*rows), sq_read_tracking,
 				 "unable to read packages", sq_release_plain, (void **)&rows, &n)))
 		return err;
 	for (size_t i = 0; i < n && !err; i++)
