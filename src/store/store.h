@@ -354,6 +354,10 @@ struct store_log_ops {
 	enum werr (*append_event)(struct store *st, struct event *ev, int64_t raw_id, bool *duplicate);
 	/* Every event of one order, in seq order.  Free with event_array_free(). */
 	enum werr (*order_events)(struct store *st, const char *order, struct event **evs, size_t *n);
+	/* The same, only the events with seq < before (the writer has the
+	 * newer ones of its batch in memory). */
+	enum werr (*order_events_before)(struct store *st, const char *order, int64_t before, struct event **evs,
+					 size_t *n);
 	enum werr (*order_duplicates)(struct store *st, const char *order, struct dup_row **rows, size_t *n);
 	/* Calls fn for every distinct order number in the event log. */
 	enum werr (*each_order)(struct store *st, enum werr (*fn)(const char *order, void *ctx), void *ctx);
@@ -778,6 +782,7 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_raw_get(st, ...)         ((st)->ops->log->raw_get((st), __VA_ARGS__))
 #define store_append_event(st, ...)    ((st)->ops->log->append_event((st), __VA_ARGS__))
 #define store_order_events(st, ...)    ((st)->ops->log->order_events((st), __VA_ARGS__))
+#define store_order_events_before(st, ...) ((st)->ops->log->order_events_before((st), __VA_ARGS__))
 #define store_order_duplicates(st, ...) ((st)->ops->log->order_duplicates((st), __VA_ARGS__))
 #define store_each_order(st, ...)      ((st)->ops->log->each_order((st), __VA_ARGS__))
 #define store_count_events(st, ...)    ((st)->ops->log->count_events((st), __VA_ARGS__))

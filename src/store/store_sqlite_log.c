@@ -52,6 +52,8 @@ static const char SQL_DUP_BUMP[] =
 	" last_received = max(last_received, excluded.last_received)";
 static const char SQL_ORDER_EVENTS[] =
 	"SELECT body, seq, received_at FROM events WHERE order_no = ?1 ORDER BY seq";
+static const char SQL_ORDER_EVENTS_BEFORE[] =
+	"SELECT body, seq, received_at FROM events WHERE order_no = ?1 AND seq < ?2 ORDER BY seq";
 static const char SQL_ORDER_DUPS[] =
 	"SELECT key, source, count, first_received, last_received FROM duplicates"
 	" WHERE order_no = ?1 ORDER BY key";
@@ -299,6 +301,17 @@ static enum werr sq_order_events(struct store *st, const char *order, struct eve
 			     "unable to read events", release_events, (void **)evs, n);
 }
 
+static enum werr sq_order_events_before(struct store *st, const char *order, int64_t before, struct event **evs,
+					size_t *n)
+{
+	struct sqlite_store *s = sq(st);
+	sqlite3_stmt *q = NULL;
+	enum werr err = sq_stmt(s, SQL_ORDER_EVENTS_BEFORE, &q);
+
+	return sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "Si", order, before), sizeof(struct event),
+			     read_event_row, "unable to read events", release_events, (void **)evs, n);
+}
+
 static enum werr read_dup_row(struct sqlite_store *s, sqlite3_stmt *q, void *row)
 {
 	struct dup_row *r = row;
@@ -436,6 +449,7 @@ const struct store_log_ops sq_log_ops = {
 	.raw_get = sq_raw_get,
 	.append_event = sq_append_event,
 	.order_events = sq_order_events,
+	.order_events_before = sq_order_events_before,
 	.order_duplicates = sq_order_duplicates,
 	.each_order = sq_each_order,
 	.count_events = sq_count_events,

@@ -115,25 +115,30 @@ static int bucket(double v)
 	return WRITER_HIST_BUCKETS - 1;
 }
 
+/* Folds an order's events (all of them) into o and stores the projection. */
+static enum werr put_projection(struct store *st, const struct policy *pol, const struct event *evs, size_t n,
+				struct order_state *o)
+{
+	struct buf json = BUF_INIT;
+	enum werr err;
+
+	if (!(err = store_fold(st, pol, evs, n, o, NULL)) && !(err = order_to_json(o, &json)))
+		err = store_put_order(st, o, json.p);
+	buf_release(&json);
+	return err;
+}
+
 enum werr project_order(struct store *st, const struct policy *pol, const char *order, struct order_state *out)
 {
 	struct event *evs = NULL;
 	size_t n = 0;
 	struct order_state mine, *o = out ? out : &mine;
-	struct buf json = BUF_INIT;
 	enum werr err;
 
 	if (!out)
 		order_init(&mine);
-	if ((err = store_order_events(st, order, &evs, &n)))
-		goto out;
-	if ((err = store_fold(st, pol, evs, n, o, NULL)))
-		goto out;
-	if ((err = order_to_json(o, &json)))
-		goto out;
-	err = store_put_order(st, o, json.p);
-out:
-	buf_release(&json);
+	if (!(err = store_order_events(st, order, &evs, &n)))
+		err = put_projection(st, pol, evs, n, o);
 	if (!out)
 		order_release(&mine);
 	event_array_free(evs, n);
@@ -255,6 +260,13 @@ struct touched {
 	struct tkey *keys;
 	size_t nkeys, keycap;
 	int64_t first_seq; /* first event appended in this batch (visible_at), 0: none */
+	/* Every event appended in this batch, as the writer holds it: a refold
+	 * reads only the older ones back from the store, so an event's JSON is
+	 * not written and parsed again in the batch that brought it. */
+	const struct event **fresh;
+	size_t nfresh, freshcap;
+	struct parked_list { struct parked_event *p; size_t n; } *parked; /* freed after the batch */
+	size_t nparked, parkedcap;
 };
 
 static int cmp_tkey(const void *a, const void *b)
@@ -352,6 +364,9 @@ static enum werr apply_event(struct writer *w, struct event *ev, int64_t raw_id,
 		return err;
 	if (!t->first_seq)
 		t->first_seq = ev->seq;
+	if (grow((void **)&t->fresh, &t->freshcap, t->nfresh, sizeof(*t->fresh)))
+		return WERR_NOMEM;
+	t->fresh[t->nfresh++] = ev;
 	if ((err = parcel_step(w->st, &w->pol, ev, t)))
 		return err;
 	/* a code no table knows (a table row that says unknown sets a detail) */
@@ -366,15 +381,48 @@ static int cmp_order(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-/* Refolds one order, runs the project hooks on it, and remembers it for the
- * commit listeners. */
+static int cmp_fresh(const void *a, const void *b)
+{
+	const struct event *const *x = a, *const *y = b;
+
+	return strcmp((*x)->order, (*y)->order);
+}
+
+/*
+ * Refolds one order from its events older than the batch (read from the
+ * store) and the ones the batch appended (t->fresh, sorted by order), runs
+ * the project hooks on it, and remembers it for the commit listeners.
+ */
 static enum werr project_one(struct writer *w, struct touched *t, const char *order)
 {
 	struct order_state o;
+	struct event *evs = NULL;
+	size_t n = 0, lo = 0, hi = t->nfresh;
 	enum werr err;
 
+	while (lo < hi) { /* the first fresh event of the order */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(t->fresh[mid]->order, order) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (hi = lo; hi < t->nfresh && !strcmp(t->fresh[hi]->order, order); hi++)
+		;
 	order_init(&o);
-	err = project_order(w->st, &w->pol, order, &o);
+	err = store_order_events_before(w->st, order, t->first_seq ? t->first_seq : INT64_MAX, &evs, &n);
+	if (!err && hi > lo) {
+		struct event *more = realloc(evs, (n + hi - lo) * sizeof(*evs));
+		if (!more)
+			err = WERR_NOMEM;
+		else
+			evs = more;
+		for (size_t i = lo; i < hi && !err; i++)
+			err = event_copy(&evs[n++], t->fresh[i]);
+	}
+	if (!err)
+		err = put_projection(w->st, &w->pol, evs, n, &o);
+	event_array_free(evs, n);
 	if (w->nhooks) {
 		int64_t now = clock_wall_ms();
 		for (size_t i = 0; i < w->nhooks && !err; i++)
@@ -396,6 +444,8 @@ static enum werr project_touched(struct writer *w, struct touched *t)
 
 	if (t->n > 1)
 		qsort(t->orders, t->n, sizeof(*t->orders), cmp_order);
+	if (t->nfresh > 1)
+		qsort(t->fresh, t->nfresh, sizeof(*t->fresh), cmp_fresh);
 	for (size_t i = 0; i < t->n && !err; i++)
 		if (!i || strcmp(t->orders[i], t->orders[i - 1]))
 			err = project_one(w, t, t->orders[i]);
@@ -452,7 +502,14 @@ static enum werr release_parked(struct writer *w, struct touched *t)
 				bool dup, parked;
 				err = apply_event(w, &p[i].ev, p[i].raw_id, &dup, &parked, t);
 			}
-			parked_events_free(p, n);
+			/* kept until the batch ends: t->fresh may point into it */
+			if (!grow((void **)&t->parked, &t->parkedcap, t->nparked, sizeof(*t->parked))) {
+				t->parked[t->nparked].p = p;
+				t->parked[t->nparked++].n = n;
+			} else {
+				parked_events_free(p, n);
+				err = WERR_NOMEM;
+			}
 		}
 		free(keys);
 		if (!err)
@@ -548,6 +605,10 @@ out:
 	free(t.orders);
 	free(t.keys);
 	free(t.done);
+	free(t.fresh);
+	for (size_t i = 0; i < t.nparked; i++)
+		parked_events_free(t.parked[i].p, t.parked[i].n);
+	free(t.parked);
 	return err;
 }
 

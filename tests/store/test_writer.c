@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -22,6 +23,8 @@
 
 #include "tempdb.h"
 #include "store/writer.h"
+#include "core/order_json.h"
+#include "base/buf.h"
 
 #include "base/banned.h"
 
@@ -368,6 +371,113 @@ static void test_raw_bodies_kept_once(void **state)
 	assert_false(raw_exists(f, second + 2));
 }
 
+/* What the async jobs of one round wait on. */
+struct round {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t done;
+};
+
+static void round_done(struct writer_job *job)
+{
+	struct round *r = job->ctx;
+
+	assert_int_equal(job->result, WERR_OK);
+	pthread_mutex_lock(&r->mu);
+	r->done++;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/*
+ * Property (issue 17): the writer refolds an order from the events older
+ * than its batch, read from the store, and the ones the batch appended, as
+ * it holds them; for random arrival orders, batch shapes, duplicates and
+ * late events, every stored projection equals a full refold of the log.
+ */
+static void test_incremental_refold_equals_full(void **state)
+{
+	static const enum ev_status order_st[] = { EV_PLACED, EV_CONFIRMED, EV_PROCESSING, EV_PACKED,
+						   EV_READY_TO_SHIP, EV_CANCELLED };
+	static const enum ev_status pkg_st[] = { EV_LABEL_CREATED, EV_IN_TRANSIT, EV_OUT_FOR_DELIVERY,
+						 EV_DELIVERY_ATTEMPTED, EV_DELIVERED, EV_EXCEPTION, EV_UNKNOWN };
+	static const char *const sources[] = { "shopify", "ups", "aftership", "warehouse" };
+	struct fx *f = *state;
+	enum { ROUNDS = 40, JOBS = 6, PER = 4, ORDERS = 5 };
+	struct event (*evs)[PER] = calloc(JOBS, sizeof(*evs));
+	bool (*dup)[PER] = calloc(JOBS, sizeof(*dup));
+	struct writer_job *jobs = calloc(JOBS, sizeof(*jobs));
+	unsigned seed = 17;
+	int id = 0;
+
+	for (int round = 0; round < ROUNDS; round++) {
+		struct round r = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+		size_t njobs = 1 + (size_t)(rand_r(&seed) % JOBS);
+
+		for (size_t j = 0; j < njobs; j++) {
+			size_t n = 1 + (size_t)(rand_r(&seed) % PER);
+			for (size_t i = 0; i < n; i++) {
+				char order[16], pkg[16], eid[16];
+				int o = rand_r(&seed) % ORDERS, src = rand_r(&seed) % 4;
+				bool parcel = src != 0 && rand_r(&seed) % 3;
+				/* a duplicate now and then: an id seen before */
+				int this_id = id > 4 && rand_r(&seed) % 6 == 0 ? rand_r(&seed) % id : id++;
+				snprintf(order, sizeof(order), "P%d", o);
+				snprintf(pkg, sizeof(pkg), parcel ? "1ZP%d%d" : "", o, rand_r(&seed) % 2);
+				snprintf(eid, sizeof(eid), "e%d", this_id);
+				/* late events: any time in a 3-day window, in any order */
+				ev_make(&evs[j][i], sources[src], eid, order, pkg, "",
+					parcel ? pkg_st[rand_r(&seed) % 7] : order_st[rand_r(&seed) % 6],
+					rand_r(&seed) % (3 * 24 * 60));
+				if (evs[j][i].status == EV_UNKNOWN)
+					snprintf(evs[j][i].code, sizeof(evs[j][i].code), "Z%d", rand_r(&seed) % 3);
+			}
+			memset(&jobs[j], 0, sizeof(jobs[j]));
+			jobs[j].source = "test";
+			jobs[j].events = evs[j];
+			jobs[j].nevents = n;
+			jobs[j].duplicate = dup[j];
+			jobs[j].received_at = 1700000000000 + (int64_t)round * 60000;
+			jobs[j].done = round_done;
+			jobs[j].ctx = &r;
+		}
+		for (size_t j = 0; j < njobs; j++)
+			assert_int_equal(writer_submit(f->w, &jobs[j]), WERR_OK);
+		pthread_mutex_lock(&r.mu);
+		while (r.done < njobs)
+			pthread_cond_wait(&r.cv, &r.mu);
+		pthread_mutex_unlock(&r.mu);
+		for (size_t j = 0; j < njobs; j++)
+			for (size_t i = 0; i < jobs[j].nevents; i++)
+				event_release(&evs[j][i]);
+
+		for (int o = 0; o < ORDERS; o++) {
+			char order[16], *stored;
+			struct event *all = NULL;
+			struct order_state full;
+			struct buf json = BUF_INIT;
+			size_t n = 0;
+
+			snprintf(order, sizeof(order), "P%d", o);
+			if (!(stored = order_json(f, order)))
+				continue; /* no event of it yet */
+			order_init(&full);
+			assert_int_equal(store_order_events(f->st, order, &all, &n), WERR_OK);
+			assert_int_equal(store_fold(f->st, &f->pol, all, n, &full, NULL), WERR_OK);
+			assert_int_equal(order_to_json(&full, &json), WERR_OK);
+			assert_string_equal(stored, json.p);
+			buf_release(&json);
+			order_release(&full);
+			event_array_free(all, n);
+			free(stored);
+		}
+	}
+	assert_true(id > 100);
+	free(jobs);
+	free(dup);
+	free(evs);
+}
+
 static off_t file_size(const char *path)
 {
 	struct stat sb;
@@ -443,6 +553,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tracking_number_parked_until_package_known, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmapped_and_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_bodies_kept_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_incremental_refold_equals_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parcel_owner_claim_move_and_rebuild, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_12_storage_fault_writer_recovers, setup, teardown),
 	};
