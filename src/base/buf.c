@@ -145,21 +145,27 @@ enum werr buf_json_str(struct buf *b, const char *s)
 	size_t start = b->len;
 	enum werr err = buf_putc(b, '"');
 
-	for (; !err && *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	while (!err && *s) {
+		/* the run of characters that need no escape, in one copy */
+		size_t run = 0;
+		while (s[run] && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run && (err = buf_append(b, s, run)))
+			break;
+		s += run;
+		if (!*s)
+			break;
+		unsigned char c = (unsigned char)*s++;
 		switch (c) {
 		case '"': err = buf_append(b, "\\\"", 2); break;
 		case '\\': err = buf_append(b, "\\\\", 2); break;
 		case '\n': err = buf_append(b, "\\n", 2); break;
 		case '\r': err = buf_append(b, "\\r", 2); break;
 		case '\t': err = buf_append(b, "\\t", 2); break;
-		default:
-			if (c < 0x20) {
-				char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-				err = buf_append(b, u, 6);
-			} else {
-				err = buf_putc(b, (char)c);
-			}
+		default: {
+			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			err = buf_append(b, u, 6);
+		}
 		}
 	}
 	if (!err)

@@ -229,6 +229,7 @@ static void test_json_str(void **state)
 		{ "/", "\"/\"" },
 		{ "caf\xc3\xa9 \xe2\x82\xac", "\"caf\xc3\xa9 \xe2\x82\xac\"" }, /* UTF-8 passes */
 		{ "</script>", "\"</script>\"" },
+		{ "x\"\"y\n\\z", "\"x\\\"\\\"y\\n\\\\z\"" }, /* escapes back to back, runs between */
 	};
 	struct buf b = BUF_INIT;
 

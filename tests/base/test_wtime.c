@@ -236,6 +236,37 @@ static void test_dst_offsets(void **state)
 	}
 }
 
+/* The hand-written digits agree with a printf of the civil date, from
+ * year 0 to 9999, with and without milliseconds, before and after 1970. */
+static void test_format_digits(void **state)
+{
+	int64_t lo = -62167219200000LL, hi = 253402300799999LL; /* 0000-01-01 .. 9999-12-31 */
+	uint64_t x = 88172645463325252ULL;
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		char got[WTIME_BUFSZ], want[WTIME_BUFSZ];
+		int64_t ms, secs, days, rem, y;
+		unsigned m, d;
+		int frac;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		ms = i == 0 ? lo : i == 1 ? hi : lo + (int64_t)(x % (uint64_t)(hi - lo));
+		if (i % 3 == 0)
+			ms -= ms % 1000; /* whole seconds */
+		secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+		frac = (int)(ms - secs * 1000);
+		days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+		rem = secs - days * 86400;
+		wtime_civil_from_days(days, &y, &m, &d);
+		snprintf(want, sizeof(want), frac ? "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ" : "%04lld-%02u-%02uT%02d:%02d:%02dZ",
+			 (long long)y, m, d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), frac);
+		wtime_format(ms, got);
+		if (strcmp(got, want))
+			fail_msg("%lld: got %s want %s", (long long)ms, got, want);
+	}
+}
+
 static void test_civil_days(void **state)
 {
 	static const struct {
@@ -287,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_year),
 		cmocka_unit_test(test_dst_offsets),
 		cmocka_unit_test(test_civil_days),
+		cmocka_unit_test(test_format_digits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
