@@ -23,6 +23,7 @@
 
 #include "store.h"
 
+#define BUSY_TIMEOUT_MS 5000 /* how long a connection waits for a lock */
 #define SQ_STMTS 128 /* prepared statements per connection; sq_stmt refuses more */
 
 struct sqlite_store {

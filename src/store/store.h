@@ -331,9 +331,14 @@ struct task_query {
 /* log: the append-only event log and what came with each event. */
 struct store_log_ops {
 	/* Copies what the log (SQLite: the WAL) holds into the database without
-	 * waiting for readers or the writer (a passive checkpoint); *pending
-	 * (may be NULL) gets what is left in it. */
-	enum werr (*checkpoint)(struct store *st, int64_t *pending);
+	 * waiting for readers or the writer (a passive checkpoint); *logged
+	 * (may be NULL) gets the number of pages the log holds.  With rewind,
+	 * it then also waits a moment for the writer's transaction and the
+	 * readers, so that the next write starts the log over (SQLite:
+	 * RESTART): under a steady stream of commits a passive copy never
+	 * catches up with the end, and the log would grow without bound.  A
+	 * wait that times out is not an error (the next call tries again). */
+	enum werr (*checkpoint)(struct store *st, bool rewind, int64_t *logged);
 	/* Database pages this handle has written since it was opened (SQLite:
 	 * pages appended to the WAL), for the writer's write amplification. */
 	uint64_t (*pages_written)(struct store *st);

@@ -54,8 +54,6 @@
 #include "sqlite_int.h"
 #include "../base/banned.h"
 
-#define BUSY_TIMEOUT_MS 5000
-
 /*
  * Migrations: index i holds migration i + 1.  Plain SQL run with
  * sqlite3_exec inside the migration's transaction.

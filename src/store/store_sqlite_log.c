@@ -420,14 +420,21 @@ static enum werr sq_event_meta(struct store *st, const char *order, struct event
 			     "unable to read event metadata", sq_release_plain, (void **)rows, n);
 }
 
-static enum werr sq_checkpoint(struct store *st, int64_t *pending)
+#define REWIND_WAIT_MS 100 /* how long a rewind may hold the writer back */
+
+static enum werr sq_checkpoint(struct store *st, bool rewind, int64_t *logged)
 {
 	struct sqlite_store *s = sq(st);
 	int log = 0, done = 0;
 	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
 
-	if (pending)
-		*pending = log > done ? log - done : 0;
+	if (rewind && rc == SQLITE_OK) {
+		sqlite3_busy_timeout(s->db, REWIND_WAIT_MS);
+		rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, &log, &done);
+		sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	}
+	if (logged)
+		*logged = log > 0 ? log : 0;
 	/* busy: a writer or reader holds what is left; the next pass takes it */
 	return rc == SQLITE_OK || rc == SQLITE_BUSY ? WERR_OK : sq_fail(s, rc, "unable to checkpoint");
 }

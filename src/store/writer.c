@@ -47,12 +47,13 @@ struct writer {
 
 	/* The checkpointer: the writer's connection never copies the WAL into
 	 * the database itself (that took a tenth of its time, inside commits);
-	 * this thread does, on its own handle, after enough commits or a
-	 * moment of quiet (docs/performance.md). */
+	 * this thread does, on its own handle, after CKPT_PAGES written or a
+	 * moment of quiet, and starts the WAL over when it grew past that
+	 * (docs/performance.md). */
 	struct store *ckpt;
 	pthread_t ckpt_thread;
 	pthread_cond_t ckpt_cv;
-	unsigned commits_since_ckpt;
+	uint64_t pages_since_ckpt;
 	bool ckpt_started;
 	size_t last_jobs;         /* jobs the last batch took */
 };
@@ -62,8 +63,9 @@ struct writer {
  * waits up to this long for them, so that they share one commit's pages
  * and fsync (docs/performance.md).  A lone client never waits. */
 #define GATHER_US 300
-#define CKPT_COMMITS 1000    /* commits between checkpoints under load */
-#define CKPT_IDLE_MS 1000    /* and one after this long without */
+#define CKPT_PAGES 4096   /* pages written (16 MiB) between checkpoints under load; a
+			     WAL longer than this is started over */
+#define CKPT_IDLE_MS 1000 /* and one after this long without */
 
 static void *ckpt_main(void *p)
 {
@@ -72,13 +74,17 @@ static void *ckpt_main(void *p)
 	pthread_mutex_lock(&w->mu);
 	while (!w->stopping) {
 		struct timespec until = clock_deadline(CLOCK_REALTIME, CKPT_IDLE_MS);
-		if (w->commits_since_ckpt < CKPT_COMMITS)
+		if (w->pages_since_ckpt < CKPT_PAGES)
 			pthread_cond_timedwait(&w->ckpt_cv, &w->mu, &until);
-		if (w->stopping || !w->commits_since_ckpt)
+		if (w->stopping || !w->pages_since_ckpt)
 			continue;
-		w->commits_since_ckpt = 0;
+		w->pages_since_ckpt = 0;
 		pthread_mutex_unlock(&w->mu);
-		if (store_checkpoint(w->ckpt, NULL))
+		int64_t logged = 0;
+		enum werr err = store_checkpoint(w->ckpt, false, &logged);
+		if (!err && logged > CKPT_PAGES)
+			err = store_checkpoint(w->ckpt, true, NULL);
+		if (err)
 			wlog(LOG_WARN, "checkpoint_failed", "error", store_errmsg(w->ckpt), NULL);
 		pthread_mutex_lock(&w->mu);
 	}
@@ -661,8 +667,10 @@ static void *writer_main(void *p)
 		err = run_batch(w, batch);
 		double dt = (clock_mono_us() / 1000.0) - t0;
 
+		uint64_t pages = store_pages_written(w->st);
 		pthread_mutex_lock(&w->mu);
-		if (++w->commits_since_ckpt >= CKPT_COMMITS)
+		w->pages_since_ckpt += pages - w->stats.pages_written;
+		if (w->pages_since_ckpt >= CKPT_PAGES)
 			pthread_cond_signal(&w->ckpt_cv);
 		w->stats.commits++;
 		w->stats.jobs += njobs;
@@ -673,7 +681,7 @@ static void *writer_main(void *p)
 		w->stats.batch_sum += nev;
 		w->stats.latency_hist[bucket(dt)]++;
 		w->stats.latency_sum_ms += dt;
-		w->stats.pages_written = store_pages_written(w->st);
+		w->stats.pages_written = pages;
 		pthread_mutex_unlock(&w->mu);
 
 		for (j = batch; j;) {
@@ -817,7 +825,7 @@ void writer_free(struct writer *w)
 	/* the data's last copy out of the WAL, before the writer's own
 	 * connection closes (and checkpoints what is left) */
 	if (w->ckpt)
-		store_checkpoint(w->ckpt, NULL);
+		store_checkpoint(w->ckpt, false, NULL);
 	store_close(w->ckpt);
 	store_close(w->st);
 	pthread_mutex_destroy(&w->mu);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -484,6 +485,93 @@ static off_t file_size(const char *path)
 	return stat(path, &sb) ? 0 : sb.st_size;
 }
 
+/* A stream of jobs kept in flight by wal_job_done until the deadline. */
+struct stream {
+	struct fx *f;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t inflight, sent;
+	int64_t until_ms;
+	struct writer_job jobs[32];
+	struct event evs[32];
+	bool dup[32];
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void stream_done(struct writer_job *job)
+{
+	struct stream *st = job->ctx;
+
+	assert_int_equal(job->result, WERR_OK);
+	pthread_mutex_lock(&st->mu);
+	st->inflight--;
+	pthread_cond_signal(&st->cv);
+	pthread_mutex_unlock(&st->mu);
+}
+
+/*
+ * Defect (issue 17): the checkpointer copied the WAL passively, which
+ * under a steady stream of commits never reaches the end, so the WAL was
+ * never started over: 1.5 GB after 10 s of one-event requests.  Under a
+ * stream of one-event jobs for two seconds the WAL now stays bounded.
+ */
+static void test_wal_stays_bounded(void **state)
+{
+	struct fx *f = *state;
+	struct stream *st = calloc(1, sizeof(*st));
+	char wal[sizeof(f->db.path) + 8];
+	off_t most = 0;
+
+	snprintf(wal, sizeof(wal), "%s-wal", f->db.path);
+	pthread_mutex_init(&st->mu, NULL);
+	pthread_cond_init(&st->cv, NULL);
+	st->until_ms = now_ms() + 2000;
+	pthread_mutex_lock(&st->mu);
+	while (now_ms() < st->until_ms) {
+		while (st->inflight == 32)
+			pthread_cond_wait(&st->cv, &st->mu);
+		/* slots are reused in turn: the writer finishes jobs in the order
+		 * they came, so with fewer than 32 in flight the oldest is done */
+		size_t k = st->sent % 32;
+		char id[32], order[32];
+		snprintf(id, sizeof(id), "w%zu", st->sent);
+		snprintf(order, sizeof(order), "W%zu", st->sent / 10);
+		ev_make(&st->evs[k], "shopify", id, order, "", "", EV_PLACED, (int)(st->sent % 1000));
+		memset(&st->jobs[k], 0, sizeof(st->jobs[k]));
+		st->jobs[k].source = "shopify";
+		st->jobs[k].events = &st->evs[k];
+		st->jobs[k].nevents = 1;
+		st->jobs[k].duplicate = &st->dup[k];
+		st->jobs[k].received_at = 1700000000000;
+		st->jobs[k].done = stream_done;
+		st->jobs[k].ctx = st;
+		st->inflight++;
+		st->sent++;
+		pthread_mutex_unlock(&st->mu);
+		assert_int_equal(writer_submit(f->w, &st->jobs[k]), WERR_OK);
+		if (file_size(wal) > most)
+			most = file_size(wal);
+		pthread_mutex_lock(&st->mu);
+	}
+	while (st->inflight)
+		pthread_cond_wait(&st->cv, &st->mu);
+	pthread_mutex_unlock(&st->mu);
+	assert_true(st->sent > 1000);
+	/* 16 MiB between checkpoints; the passive copy alone let it grow
+	 * by hundreds of MiB in two seconds */
+	if (most > 96 << 20)
+		fail_msg("WAL reached %lld bytes after %zu jobs", (long long)most, st->sent);
+	pthread_mutex_destroy(&st->mu);
+	pthread_cond_destroy(&st->cv);
+	free(st);
+}
+
 /*
  * Defect (issue 12, storage faults): a disk that fills up gave 500
  * storage_error, and nothing said the writer carries on once space returns.
@@ -554,6 +642,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unmapped_and_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_bodies_kept_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_incremental_refold_equals_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_stays_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parcel_owner_claim_move_and_rebuild, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_12_storage_fault_writer_recovers, setup, teardown),
 	};
