@@ -22,7 +22,12 @@ test_pkgs=(python3 curl sqlite3
 	clang
 	# the fuzz targets (tests/fuzz): libFuzzer and clang's sanitizer runtimes, only a
 	# Recommends of clang, which --no-install-recommends skips
-	libclang-rt-dev)
+	libclang-rt-dev
+	# the PostgreSQL tests (tests/store/pgserver.h): libpq, and the server binaries (initdb,
+	# pg_ctl under /usr/lib/postgresql/15/bin) with which each test starts a server of its
+	# own.  The package may also create and start a cluster of the system's: the tests never
+	# use it (docs/scale-out.md)
+	postgresql libpq-dev)
 bench_pkgs=(wrk)
 
 want=("${build_pkgs[@]}")
