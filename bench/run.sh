@@ -156,7 +156,7 @@ stop_server "$SPID"
 rm -f "$DB" "$DB"-*
 
 # ---- growth ----
-declare -A G_ING G_P99 G_RPS G_P50 G_RSS G_RSSI G_BPE
+declare -A G_ING G_P99 G_RPS G_P50 G_RSS G_RSSI G_BPE G_CEIL
 for n in "${SIZES[@]}"; do
 	orders=$((n / PER_ORDER))
 	DB="$WORK/growth-$n.db"
@@ -173,6 +173,10 @@ for n in "${SIZES[@]}"; do
 	I=$(loadgen ingest --port "$PORT" --key "$KEY" --conns $CONNS --batch 50 --tag "g$n-")
 	G_RSSI[$n]=$(peak_rss_mib "$SPID")
 	stop_server "$SPID"
+	# the ceiling at this size: SQLite alone, into a table already holding n rows (issue 17)
+	log "growth $n: the SQLite ceiling after $n rows"
+	G_CEIL[$n]=$(kv "$("$BB/sqlite_ceiling" "$WORK/ceiling-n.db" $((CONNS * 50)) "$SECS" "$n")" rows_per_s)
+	rm -f "$WORK"/ceiling-n.db*
 	G_RPS[$n]=$(kv "$L" requests_per_s)
 	G_P50[$n]=$(kv "$L" p50_ms)
 	G_P99[$n]=$(kv "$L" p99_ms)
@@ -231,6 +235,9 @@ for n in "${SIZES[@]}"; do
 	row "Growth $(printf '%.0e' "$n" | sed 's/e+0*/e/'): ingest ev/s; lookup p99 ms" \
 		"$(fmt_int "${G_ING[$n]}"); ${G_P99[$n]}" "$(fmt_int "$c50"); $(kv "$HELLO" p99_ms)" \
 		"$(pct "${G_ING[$n]}" "$c50")" "" -
+	row "  ingest against SQLite at this size (64x50 rows per commit after $(fmt_int "$n") rows), ev/s" \
+		"$(fmt_int "${G_ING[$n]}")" "$(fmt_int "${G_CEIL[$n]}")" "$(pct "${G_ING[$n]}" "${G_CEIL[$n]}")" \
+		">= 70%" "$(ok ge "$(awk -v a="${G_ING[$n]}" -v b="${G_CEIL[$n]}" 'BEGIN{print a/b}')" 0.7)"
 	row "  peak RSS MiB (after lookups / after ingest); DB bytes/event" \
 		"${G_RSS[$n]} / ${G_RSSI[$n]}; ${G_BPE[$n]}" "" "" "" -
 done

@@ -51,6 +51,7 @@
 #include "schema/v10_tickets.h"
 #include "schema/v11_parcels.h"
 #include "schema/v12_remap.h"
+#include "schema/v13_supersedes.h"
 #include "sqlite_int.h"
 #include "../base/banned.h"
 
@@ -206,6 +207,8 @@ static const char *const migrations[] = {
 	SCHEMA_V11_PARCELS,
 	/* 12: unknown codes' raw payloads, kept until remapped (schema/v12_remap.h) */
 	SCHEMA_V12_REMAP,
+	/* 13: the key an event corrects, as a column (schema/v13_supersedes.h) */
+	SCHEMA_V13_SUPERSEDES,
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -41,7 +41,7 @@ static const char SQL_RAW_GET[] = "SELECT content_type, body FROM raw_payloads W
  * duplicate; any other constraint failure stays an error. */
 static const char SQL_APPEND[] =
 	"INSERT INTO events(key, source, order_no, package, status, occurred_at, received_at,"
-	" raw_id, body, carrier) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+	" raw_id, body, carrier, supersedes) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
 	" ON CONFLICT(key) DO NOTHING";
 /* The duplicate is filed under the first delivery's order and source;
  * first_received is when that first delivery arrived. */
@@ -226,8 +226,8 @@ static enum werr sq_append_event(struct store *st, struct event *ev, int64_t raw
 		goto out;
 	/* package and carrier are optional (NULL when empty); carrier is
 	 * there for the KPIs by carrier (schema/v4_web.h) */
-	rc = sq_bind(q, "SSSsSiiots", ev->key, ev->source, ev->order, ev->package, ev_status_name(ev->status),
-		     ev->occurred_at, ev->received_at, raw_id, body.p, body.len, ev->carrier);
+	rc = sq_bind(q, "SSSsSiiotss", ev->key, ev->source, ev->order, ev->package, ev_status_name(ev->status),
+		     ev->occurred_at, ev->received_at, raw_id, body.p, body.len, ev->carrier, ev->supersedes);
 	if ((err = sq_step_write(s, q, rc, "unable to append event", &changed)))
 		goto out;
 	if (!changed) {

@@ -45,7 +45,7 @@ static const char SQL_REMAP_PENDING[] =
 	" AND (?2 IS NULL OR code = ?2) AND raw_id > ?3 ORDER BY raw_id LIMIT ?4";
 static const char SQL_RAW_UNKNOWN_EVENTS[] =
 	"SELECT body, seq, received_at FROM events e WHERE raw_id = ?1 AND status = 'unknown'"
-	" AND NOT EXISTS (SELECT 1 FROM events c WHERE json_extract(c.body, '$.supersedes') = e.key) ORDER BY seq";
+	" AND NOT EXISTS (SELECT 1 FROM events c WHERE c.supersedes = e.key) ORDER BY seq";
 static const char SQL_REMAP_DONE[] = "DELETE FROM unmapped_raw WHERE source = ?1 AND code = ?2 AND raw_id = ?3";
 static const char SQL_UNMAPPED_FORGET[] =
 	"DELETE FROM unmapped WHERE source = ?1 AND code = ?2"

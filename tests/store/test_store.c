@@ -333,6 +333,52 @@ static void test_newer_schema_refused(void **state)
 	assert_null(st);
 }
 
+/* SQLite-specific: migration 13 copies the key a correction supersedes from
+ * the body into its column (a database of version 12 rebuilt by hand). */
+static void test_migration_13_supersedes(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct event ev;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	bool dup;
+	int from = -1, to = -1;
+
+	if (!is_sqlite(state))
+		skip();
+	st = open_store(state, 0);
+	make_event(&ev, 1, "1001", "", EV_PLACED);
+	OK(store_append_event(st, &ev, 0, &dup));
+	make_event(&ev, 2, "1001", "", EV_CONFIRMED);
+	snprintf(ev.supersedes, sizeof(ev.supersedes), "i:%032x", 1);
+	OK(store_append_event(st, &ev, 0, &dup));
+	store_close(st);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP INDEX events_supersedes; ALTER TABLE events DROP COLUMN supersedes;"
+				      "CREATE INDEX events_supersedes ON events(json_extract(body, '$.supersedes'))"
+				      " WHERE json_extract(body, '$.supersedes') IS NOT NULL;"
+				      "DELETE FROM schema_migrations WHERE version = 13",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+
+	st = open_store(state, 0); /* opening migrates */
+	OK(store_migrate(st, &from, &to));
+	assert_int_equal(to, 13);
+	store_close(st);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT key, supersedes FROM events INDEXED BY events_supersedes"
+					    " WHERE supersedes IS NOT NULL", -1, &q, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 1), "i:00000000000000000000000000000001");
+	assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
 /* SQLite-specific: the benchmark-only override of synchronous. */
 static void test_sqlite_sync_env(void **state)
 {
@@ -1062,6 +1108,7 @@ int main(void)
 		T(test_open_no_migrate),
 		T(test_open_errors),
 		T(test_newer_schema_refused),
+		T(test_migration_13_supersedes),
 		T(test_sqlite_sync_env),
 		T(test_append_and_duplicates),
 		T(test_12_5_purge_keeps_bodies_pending_fetches_need),
