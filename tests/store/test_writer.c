@@ -78,13 +78,17 @@ static void ev_make(struct event *ev, const char *source, const char *id, const 
 	ev->occurred_at = 1700000000000 + (int64_t)minute * 60000;
 }
 
-/* Submits events (and aliases) as one job and waits for the commit. */
-static void submit(struct fx *f, const char *source, struct event *evs, size_t n, const struct store_alias *al,
-		   size_t nal, bool *dup, bool *parked)
+/* Submits events (and aliases, and the body they came in, when not NULL)
+ * as one job and waits for the commit. */
+static void submit_with(struct fx *f, const char *source, const char *body, struct event *evs, size_t n,
+			const struct store_alias *al, size_t nal, bool *dup, bool *parked)
 {
 	struct writer_job job = { 0 };
 
 	job.source = source;
+	job.content_type = "application/json";
+	job.raw = body;
+	job.rawlen = body ? strlen(body) : 0;
 	job.events = evs;
 	job.nevents = n;
 	job.aliases = al;
@@ -93,6 +97,12 @@ static void submit(struct fx *f, const char *source, struct event *evs, size_t n
 	job.parked = parked;
 	job.received_at = 1700000100000;
 	assert_int_equal(writer_submit_wait(f->w, &job), WERR_OK);
+}
+
+static void submit(struct fx *f, const char *source, struct event *evs, size_t n, const struct store_alias *al,
+		   size_t nal, bool *dup, bool *parked)
+{
+	submit_with(f, source, NULL, evs, n, al, nal, dup, parked);
 }
 
 static char *order_json(struct fx *f, const char *order)
@@ -303,22 +313,12 @@ static bool raw_exists(struct fx *f, int64_t id)
  * points to (0: none). */
 static int64_t submit_body(struct fx *f, const char *body, struct event *evs, size_t n, bool *dup)
 {
-	struct writer_job job = { 0 };
 	bool parked[4];
 	struct event_meta *m = NULL;
 	size_t nm = 0;
 	int64_t raw = 0;
 
-	job.source = "shopify";
-	job.content_type = "application/json";
-	job.raw = body;
-	job.rawlen = strlen(body);
-	job.events = evs;
-	job.nevents = n;
-	job.duplicate = dup;
-	job.parked = parked;
-	job.received_at = 1700000100000;
-	assert_int_equal(writer_submit_wait(f->w, &job), WERR_OK);
+	submit_with(f, "shopify", body, evs, n, NULL, 0, dup, parked);
 	assert_int_equal(store_event_meta(f->st, evs[n - 1].order, &m, &nm), WERR_OK);
 	for (size_t i = 0; i < nm; i++)
 		if (!strcmp(m[i].key, evs[n - 1].key))
@@ -372,22 +372,30 @@ static void test_raw_bodies_kept_once(void **state)
 	assert_false(raw_exists(f, second + 2));
 }
 
-/* What the async jobs of one round wait on. */
-struct round {
+/* Jobs submitted without waiting: how many have not finished yet. */
+struct pending {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	size_t done;
+	size_t n;
 };
 
-static void round_done(struct writer_job *job)
+static void pending_done(struct writer_job *job)
 {
-	struct round *r = job->ctx;
+	struct pending *p = job->ctx;
 
 	assert_int_equal(job->result, WERR_OK);
-	pthread_mutex_lock(&r->mu);
-	r->done++;
-	pthread_cond_signal(&r->cv);
-	pthread_mutex_unlock(&r->mu);
+	pthread_mutex_lock(&p->mu);
+	p->n--;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Waits until at most `most` jobs are pending; returns with p->mu held. */
+static void pending_wait(struct pending *p, size_t most)
+{
+	pthread_mutex_lock(&p->mu);
+	while (p->n > most)
+		pthread_cond_wait(&p->cv, &p->mu);
 }
 
 /*
@@ -412,7 +420,7 @@ static void test_incremental_refold_equals_full(void **state)
 	int id = 0;
 
 	for (int round = 0; round < ROUNDS; round++) {
-		struct round r = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+		struct pending r = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
 		size_t njobs = 1 + (size_t)(rand_r(&seed) % JOBS);
 
 		for (size_t j = 0; j < njobs; j++) {
@@ -439,14 +447,13 @@ static void test_incremental_refold_equals_full(void **state)
 			jobs[j].nevents = n;
 			jobs[j].duplicate = dup[j];
 			jobs[j].received_at = 1700000000000 + (int64_t)round * 60000;
-			jobs[j].done = round_done;
+			jobs[j].done = pending_done;
 			jobs[j].ctx = &r;
 		}
+		r.n = njobs;
 		for (size_t j = 0; j < njobs; j++)
 			assert_int_equal(writer_submit(f->w, &jobs[j]), WERR_OK);
-		pthread_mutex_lock(&r.mu);
-		while (r.done < njobs)
-			pthread_cond_wait(&r.cv, &r.mu);
+		pending_wait(&r, 0);
 		pthread_mutex_unlock(&r.mu);
 		for (size_t j = 0; j < njobs; j++)
 			for (size_t i = 0; i < jobs[j].nevents; i++)
@@ -485,13 +492,10 @@ static off_t file_size(const char *path)
 	return stat(path, &sb) ? 0 : sb.st_size;
 }
 
-/* A stream of jobs kept in flight by wal_job_done until the deadline. */
+/* A stream of one-event jobs, up to 32 in flight. */
 struct stream {
-	struct fx *f;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	size_t inflight, sent;
-	int64_t until_ms;
+	struct pending p;
+	size_t sent;
 	struct writer_job jobs[32];
 	struct event evs[32];
 	bool dup[32];
@@ -502,17 +506,6 @@ static int64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void stream_done(struct writer_job *job)
-{
-	struct stream *st = job->ctx;
-
-	assert_int_equal(job->result, WERR_OK);
-	pthread_mutex_lock(&st->mu);
-	st->inflight--;
-	pthread_cond_signal(&st->cv);
-	pthread_mutex_unlock(&st->mu);
 }
 
 /*
@@ -527,15 +520,13 @@ static void test_wal_stays_bounded(void **state)
 	struct stream *st = calloc(1, sizeof(*st));
 	char wal[sizeof(f->db.path) + 8];
 	off_t most = 0;
+	int64_t until = now_ms() + 2000;
 
 	snprintf(wal, sizeof(wal), "%s-wal", f->db.path);
-	pthread_mutex_init(&st->mu, NULL);
-	pthread_cond_init(&st->cv, NULL);
-	st->until_ms = now_ms() + 2000;
-	pthread_mutex_lock(&st->mu);
-	while (now_ms() < st->until_ms) {
-		while (st->inflight == 32)
-			pthread_cond_wait(&st->cv, &st->mu);
+	pthread_mutex_init(&st->p.mu, NULL);
+	pthread_cond_init(&st->p.cv, NULL);
+	while (now_ms() < until) {
+		pending_wait(&st->p, 31);
 		/* slots are reused in turn: the writer finishes jobs in the order
 		 * they came, so with fewer than 32 in flight the oldest is done */
 		size_t k = st->sent % 32;
@@ -549,26 +540,24 @@ static void test_wal_stays_bounded(void **state)
 		st->jobs[k].nevents = 1;
 		st->jobs[k].duplicate = &st->dup[k];
 		st->jobs[k].received_at = 1700000000000;
-		st->jobs[k].done = stream_done;
-		st->jobs[k].ctx = st;
-		st->inflight++;
+		st->jobs[k].done = pending_done;
+		st->jobs[k].ctx = &st->p;
+		st->p.n++;
 		st->sent++;
-		pthread_mutex_unlock(&st->mu);
+		pthread_mutex_unlock(&st->p.mu);
 		assert_int_equal(writer_submit(f->w, &st->jobs[k]), WERR_OK);
 		if (file_size(wal) > most)
 			most = file_size(wal);
-		pthread_mutex_lock(&st->mu);
 	}
-	while (st->inflight)
-		pthread_cond_wait(&st->cv, &st->mu);
-	pthread_mutex_unlock(&st->mu);
+	pending_wait(&st->p, 0);
+	pthread_mutex_unlock(&st->p.mu);
 	assert_true(st->sent > 1000);
 	/* 16 MiB between checkpoints; the passive copy alone let it grow
 	 * by hundreds of MiB in two seconds */
 	if (most > 96 << 20)
 		fail_msg("WAL reached %lld bytes after %zu jobs", (long long)most, st->sent);
-	pthread_mutex_destroy(&st->mu);
-	pthread_cond_destroy(&st->cv);
+	pthread_mutex_destroy(&st->p.mu);
+	pthread_cond_destroy(&st->p.cv);
 	free(st);
 }
 
