@@ -432,7 +432,9 @@ static void test_incremental_refold_equals_full(void **state)
 				/* a duplicate now and then: an id seen before */
 				int this_id = id > 4 && rand_r(&seed) % 6 == 0 ? rand_r(&seed) % id : id++;
 				snprintf(order, sizeof(order), "P%d", o);
-				snprintf(pkg, sizeof(pkg), parcel ? "1ZP%d%d" : "", o, rand_r(&seed) % 2);
+				pkg[0] = '\0';
+				if (parcel)
+					snprintf(pkg, sizeof(pkg), "1ZP%d%d", o, rand_r(&seed) % 2);
 				snprintf(eid, sizeof(eid), "e%d", this_id);
 				/* late events: any time in a 3-day window, in any order */
 				ev_make(&evs[j][i], sources[src], eid, order, pkg, "",
