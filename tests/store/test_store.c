@@ -350,9 +350,11 @@ static void test_migration_13_supersedes(void **state)
 	st = open_store(state, 0);
 	make_event(&ev, 1, "1001", "", EV_PLACED);
 	OK(store_append_event(st, &ev, 0, &dup));
+	event_release(&ev);
 	make_event(&ev, 2, "1001", "", EV_CONFIRMED);
 	snprintf(ev.supersedes, sizeof(ev.supersedes), "i:%032x", 1);
 	OK(store_append_event(st, &ev, 0, &dup));
+	event_release(&ev);
 	store_close(st);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
