@@ -203,13 +203,16 @@ enum http_result api_post_events(struct http_req *r)
 		}
 		adapter_event_key(api_app(r)->maps, ev);
 		res->slot = in->nvalid++;
-		if (!kept_arr && (kept = cJSON_CreateObject()))
-			kept_arr = cJSON_AddArrayToObject(kept, "events");
-		if (kept_arr)
-			cJSON_AddItemToArray(kept_arr, cJSON_Duplicate(it, true));
 	}
 	if (in->nvalid && in->nvalid < n) {
-		/* defect 12.4: the raw payload keeps the accepted events only */
+		/* defect 12.4: the raw payload keeps the accepted events only
+		 * (copied only then: most batches have no rejection) */
+		i = 0;
+		if ((kept = cJSON_CreateObject()))
+			kept_arr = cJSON_AddArrayToObject(kept, "events");
+		cJSON_ArrayForEach(it, arr)
+			if (kept_arr && in->res[i++].outcome != EVR_REJECTED)
+				cJSON_AddItemToArray(kept_arr, cJSON_Duplicate(it, true));
 		if (!kept_arr || !(in->accepted_raw = cJSON_PrintUnformatted(kept))) {
 			http_werr(r, WERR_NOMEM, NULL);
 			goto out;
