@@ -33,12 +33,49 @@ static enum werr fail(struct ev_error *err, const char *code, const char *fmt, .
 	return WERR_INVALID;
 }
 
+/*
+ * An object with a 64-bit summary of the names it holds, one bit per name
+ * hash: an event names ~8 of the ~35 fields parse() looks for, and a name
+ * whose bit is clear is absent without a look (cJSON's lookup compares the
+ * name of every member).  A set bit is only a hint; the lookup decides.
+ */
+struct jobj {
+	const cJSON *o;
+	uint64_t names;
+};
+
+static unsigned name_bit(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h & 63;
+}
+
+static struct jobj jobj_of(const cJSON *o)
+{
+	struct jobj j = { o, 0 };
+
+	for (const cJSON *c = o ? o->child : NULL; c; c = c->next)
+		if (c->string)
+			j.names |= (uint64_t)1 << name_bit(c->string);
+	return j;
+}
+
+static const cJSON *member(const struct jobj *j, const char *name)
+{
+	if (!(j->names >> name_bit(name) & 1))
+		return NULL;
+	return cJSON_GetObjectItemCaseSensitive(j->o, name);
+}
+
 /* Reads an optional string (or an exactly representable integer, for ids and
  * order numbers that some platforms send as numbers) into a fixed field. */
-static enum werr get_str(const cJSON *obj, const char *name, char *field, size_t cap, bool required,
+static enum werr get_str(const struct jobj *obj, const char *name, char *field, size_t cap, bool required,
 			 bool allow_number, struct ev_error *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	const cJSON *v = member(obj, name);
 	char num[32];
 	const char *s;
 
@@ -70,10 +107,10 @@ static enum werr get_str(const cJSON *obj, const char *name, char *field, size_t
 	return WERR_OK;
 }
 
-static enum werr get_time(const cJSON *obj, const char *name, int64_t *out, bool required, int flags,
+static enum werr get_time(const struct jobj *obj, const char *name, int64_t *out, bool required, int flags,
 			  struct ev_error *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	const cJSON *v = member(obj, name);
 
 	*out = 0;
 	if (!v || cJSON_IsNull(v)) {
@@ -94,9 +131,9 @@ static enum werr get_time(const cJSON *obj, const char *name, int64_t *out, bool
 	}
 }
 
-static enum werr get_int(const cJSON *obj, const char *name, int64_t *out, struct ev_error *err)
+static enum werr get_int(const struct jobj *obj, const char *name, int64_t *out, struct ev_error *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	const cJSON *v = member(obj, name);
 	if (!v)
 		return WERR_OK;
 	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
@@ -106,9 +143,9 @@ static enum werr get_int(const cJSON *obj, const char *name, int64_t *out, struc
 	return WERR_OK;
 }
 
-static const cJSON *get_obj(const cJSON *obj, const char *name, enum werr *e, struct ev_error *err)
+static const cJSON *get_obj(const struct jobj *obj, const char *name, enum werr *e, struct ev_error *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	const cJSON *v = member(obj, name);
 	*e = WERR_OK;
 	if (!v || cJSON_IsNull(v))
 		return NULL;
@@ -119,14 +156,16 @@ static const cJSON *get_obj(const cJSON *obj, const char *name, enum werr *e, st
 	return v;
 }
 
-static enum werr get_location(const cJSON *obj, const char *name, struct event_location *l,
+static enum werr get_location(const struct jobj *obj, const char *name, struct event_location *l,
 			      struct ev_error *err)
 {
-	const cJSON *loc;
+	const cJSON *o;
+	struct jobj lj, *loc = &lj;
 	enum werr e;
 
-	if ((loc = get_obj(obj, name, &e, err)) == NULL)
+	if ((o = get_obj(obj, name, &e, err)) == NULL)
 		return e;
+	lj = jobj_of(o);
 	if ((e = get_str(loc, "city", l->city, sizeof(l->city), false, false, err)) ||
 	    (e = get_str(loc, "region", l->region, sizeof(l->region), false, false, err)) ||
 	    (e = get_str(loc, "country", l->country, sizeof(l->country), false, false, err)))
@@ -135,9 +174,9 @@ static enum werr get_location(const cJSON *obj, const char *name, struct event_l
 }
 
 /* An optional amount: a number from 0 to EV_VALUE_MAX. */
-static enum werr get_amount(const cJSON *obj, const char *name, bool *has, double *out, struct ev_error *err)
+static enum werr get_amount(const struct jobj *obj, const char *name, bool *has, double *out, struct ev_error *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	const cJSON *v = member(obj, name);
 
 	if (!v || cJSON_IsNull(v))
 		return WERR_OK;
@@ -150,7 +189,7 @@ static enum werr get_amount(const cJSON *obj, const char *name, bool *has, doubl
 
 /* "value" and "refund_amount", with "currency": three capital letters (ISO
  * 4217), which only goes with an amount. */
-static enum werr get_value(const cJSON *obj, struct event *ev, struct ev_error *err)
+static enum werr get_value(const struct jobj *obj, struct event *ev, struct ev_error *err)
 {
 	enum werr e;
 
@@ -167,9 +206,9 @@ static enum werr get_value(const cJSON *obj, struct event *ev, struct ev_error *
 }
 
 /* obj[name] as a boolean: absent or null leaves *out. */
-static enum werr get_bool(const cJSON *obj, const char *name, bool *out, struct ev_error *err)
+static enum werr get_bool(const struct jobj *obj, const char *name, bool *out, struct ev_error *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	const cJSON *v = member(obj, name);
 
 	if (!v || cJSON_IsNull(v))
 		return WERR_OK;
@@ -181,7 +220,7 @@ static enum werr get_bool(const cJSON *obj, const char *name, bool *out, struct 
 
 /* The return fields (core/returns.h): which return, why, what became of the
  * goods, and whether a package is a return parcel. */
-static enum werr get_return(const cJSON *obj, struct event *ev, struct ev_error *err)
+static enum werr get_return(const struct jobj *obj, struct event *ev, struct ev_error *err)
 {
 	enum werr e;
 
@@ -199,9 +238,9 @@ static enum werr get_return(const cJSON *obj, struct event *ev, struct ev_error 
 	return WERR_OK;
 }
 
-static enum werr get_items(const cJSON *obj, struct event *ev, struct ev_error *err)
+static enum werr get_items(const struct jobj *obj, struct event *ev, struct ev_error *err)
 {
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, "items");
+	const cJSON *arr = member(obj, "items");
 	const cJSON *it;
 	size_t n, i = 0;
 	enum werr e;
@@ -219,14 +258,15 @@ static enum werr get_items(const cJSON *obj, struct event *ev, struct ev_error *
 	ev->items = wcalloc(n, sizeof(*ev->items));
 	cJSON_ArrayForEach(it, arr) {
 		struct event_item *item = &ev->items[i];
+		struct jobj ij = jobj_of(it);
 		const cJSON *q;
 		if (!cJSON_IsObject(it))
 			return fail(err, "invalid_field", "'%s' entries must be objects", "items");
-		if ((e = get_str(it, "sku", item->sku, sizeof(item->sku), true, true, err)) ||
-		    (e = get_str(it, "name", item->name, sizeof(item->name), false, false, err)))
+		if ((e = get_str(&ij, "sku", item->sku, sizeof(item->sku), true, true, err)) ||
+		    (e = get_str(&ij, "name", item->name, sizeof(item->name), false, false, err)))
 			return e;
 		item->quantity = 1;
-		q = cJSON_GetObjectItemCaseSensitive(it, "quantity");
+		q = member(&ij, "quantity");
 		if (q) {
 			if (!cJSON_IsNumber(q) || q->valuedouble != floor(q->valuedouble) ||
 			    q->valuedouble < 1 || q->valuedouble > 1000000)
@@ -248,14 +288,15 @@ static bool source_name_ok(const char *s)
 	return true;
 }
 
-static enum werr parse(const cJSON *obj, bool with_meta, struct event *ev, struct ev_error *err)
+static enum werr parse(const cJSON *root, bool with_meta, struct event *ev, struct ev_error *err)
 {
+	struct jobj j = jobj_of(root), *obj = &j, cj;
 	char status[32];
 	const cJSON *cust, *ar;
 	enum werr e;
 	int st;
 
-	if (!cJSON_IsObject(obj))
+	if (!cJSON_IsObject(root))
 		return fail(err, "invalid_field", "%s must be a JSON object", "an event");
 	if ((e = get_str(obj, "source", ev->source, sizeof(ev->source), true, false, err)))
 		return e;
@@ -285,7 +326,7 @@ static enum werr parse(const cJSON *obj, bool with_meta, struct event *ev, struc
 	if (ev_status_is_order_level(ev->status) && ev->package[0])
 		return fail(err, "invalid_field",
 			    "status '%s' is an order milestone and must not name a 'package'", status);
-	ar = cJSON_GetObjectItemCaseSensitive(obj, "action_required");
+	ar = member(obj, "action_required");
 	if (ar && !cJSON_IsNull(ar)) {
 		if (!cJSON_IsBool(ar))
 			return fail(err, "invalid_field", "'%s' must be true or false", "action_required");
@@ -306,10 +347,11 @@ static enum werr parse(const cJSON *obj, bool with_meta, struct event *ev, struc
 	    (e = get_str(obj, "supersedes", ev->supersedes, sizeof(ev->supersedes), false, false, err)))
 		return e;
 	if ((cust = get_obj(obj, "customer", &e, err)) != NULL) {
-		if ((e = get_str(cust, "name", ev->customer.name, sizeof(ev->customer.name), false, false, err)) ||
-		    (e = get_str(cust, "email", ev->customer.email, sizeof(ev->customer.email), false, false, err)) ||
-		    (e = get_str(cust, "phone", ev->customer.phone, sizeof(ev->customer.phone), false, false, err)) ||
-		    (e = get_str(cust, "postal_code", ev->customer.postal_code, sizeof(ev->customer.postal_code), false, true, err)))
+		cj = jobj_of(cust);
+		if ((e = get_str(&cj, "name", ev->customer.name, sizeof(ev->customer.name), false, false, err)) ||
+		    (e = get_str(&cj, "email", ev->customer.email, sizeof(ev->customer.email), false, false, err)) ||
+		    (e = get_str(&cj, "phone", ev->customer.phone, sizeof(ev->customer.phone), false, false, err)) ||
+		    (e = get_str(&cj, "postal_code", ev->customer.postal_code, sizeof(ev->customer.postal_code), false, true, err)))
 			return e;
 	} else if (e) {
 		return e;
