@@ -333,11 +333,11 @@ struct store_log_ops {
 	/* Copies what the log (SQLite: the WAL) holds into the database without
 	 * waiting for readers or the writer (a passive checkpoint); *logged
 	 * (may be NULL) gets the number of pages the log holds.  With rewind,
-	 * it then also waits a moment for the writer's transaction and the
-	 * readers, so that the next write starts the log over (SQLite:
-	 * RESTART): under a steady stream of commits a passive copy never
-	 * catches up with the end, and the log would grow without bound.  A
-	 * wait that times out is not an error (the next call tries again). */
+	 * it instead waits a moment for the writer's transaction and the
+	 * readers, copies all, and so lets the next write start the log over
+	 * (SQLite: RESTART): under a steady stream of commits a passive copy
+	 * never catches up with the end, and the log would grow without bound.
+	 * A wait that times out is not an error (the next call tries again). */
 	enum werr (*checkpoint)(struct store *st, bool rewind, int64_t *logged);
 	/* Database pages this handle has written since it was opened (SQLite:
 	 * pages appended to the WAL), for the writer's write amplification. */
@@ -357,12 +357,11 @@ struct store_log_ops {
 	 * Sets ev->seq on insert.  When the key exists: *duplicate = true, the
 	 * duplicates row is created or bumped, and nothing else changes. */
 	enum werr (*append_event)(struct store *st, struct event *ev, int64_t raw_id, bool *duplicate);
-	/* Every event of one order, in seq order.  Free with event_array_free(). */
-	enum werr (*order_events)(struct store *st, const char *order, struct event **evs, size_t *n);
-	/* The same, only the events with seq < before (the writer has the
-	 * newer ones of its batch in memory). */
-	enum werr (*order_events_before)(struct store *st, const char *order, int64_t before, struct event **evs,
-					 size_t *n);
+	/* The events of one order with seq < before, in seq order: all of them
+	 * through store_order_events(); the writer has the newer ones of its
+	 * batch in memory.  Free with event_array_free(). */
+	enum werr (*order_events)(struct store *st, const char *order, int64_t before, struct event **evs,
+				  size_t *n);
 	enum werr (*order_duplicates)(struct store *st, const char *order, struct dup_row **rows, size_t *n);
 	/* Calls fn for every distinct order number in the event log. */
 	enum werr (*each_order)(struct store *st, enum werr (*fn)(const char *order, void *ctx), void *ctx);
@@ -786,8 +785,8 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 #define store_raw_drop(st, ...)        ((st)->ops->log->raw_drop((st), __VA_ARGS__))
 #define store_raw_get(st, ...)         ((st)->ops->log->raw_get((st), __VA_ARGS__))
 #define store_append_event(st, ...)    ((st)->ops->log->append_event((st), __VA_ARGS__))
-#define store_order_events(st, ...)    ((st)->ops->log->order_events((st), __VA_ARGS__))
-#define store_order_events_before(st, ...) ((st)->ops->log->order_events_before((st), __VA_ARGS__))
+#define store_order_events(st, order, evs, n) ((st)->ops->log->order_events((st), (order), INT64_MAX, (evs), (n)))
+#define store_order_events_before(st, ...) ((st)->ops->log->order_events((st), __VA_ARGS__))
 #define store_order_duplicates(st, ...) ((st)->ops->log->order_duplicates((st), __VA_ARGS__))
 #define store_each_order(st, ...)      ((st)->ops->log->each_order((st), __VA_ARGS__))
 #define store_count_events(st, ...)    ((st)->ops->log->count_events((st), __VA_ARGS__))

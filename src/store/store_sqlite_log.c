@@ -51,8 +51,6 @@ static const char SQL_DUP_BUMP[] =
 	" ON CONFLICT(key) DO UPDATE SET count = count + 1,"
 	" last_received = max(last_received, excluded.last_received)";
 static const char SQL_ORDER_EVENTS[] =
-	"SELECT body, seq, received_at FROM events WHERE order_no = ?1 ORDER BY seq";
-static const char SQL_ORDER_EVENTS_BEFORE[] =
 	"SELECT body, seq, received_at FROM events WHERE order_no = ?1 AND seq < ?2 ORDER BY seq";
 static const char SQL_ORDER_DUPS[] =
 	"SELECT key, source, count, first_received, last_received FROM duplicates"
@@ -291,22 +289,12 @@ static enum werr read_event_row(struct sqlite_store *s, sqlite3_stmt *q, void *r
 	return sq_read_event(s, q, row);
 }
 
-static enum werr sq_order_events(struct store *st, const char *order, struct event **evs, size_t *n)
+static enum werr sq_order_events(struct store *st, const char *order, int64_t before, struct event **evs,
+			       size_t *n)
 {
 	struct sqlite_store *s = sq(st);
 	sqlite3_stmt *q = NULL;
 	enum werr err = sq_stmt(s, SQL_ORDER_EVENTS, &q);
-
-	return sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "S", order), sizeof(struct event), read_event_row,
-			     "unable to read events", release_events, (void **)evs, n);
-}
-
-static enum werr sq_order_events_before(struct store *st, const char *order, int64_t before, struct event **evs,
-					size_t *n)
-{
-	struct sqlite_store *s = sq(st);
-	sqlite3_stmt *q = NULL;
-	enum werr err = sq_stmt(s, SQL_ORDER_EVENTS_BEFORE, &q);
 
 	return sq_query_rows(s, q, err, err ? 0 : sq_bind(q, "Si", order, before), sizeof(struct event),
 			     read_event_row, "unable to read events", release_events, (void **)evs, n);
@@ -425,14 +413,14 @@ static enum werr sq_event_meta(struct store *st, const char *order, struct event
 static enum werr sq_checkpoint(struct store *st, bool rewind, int64_t *logged)
 {
 	struct sqlite_store *s = sq(st);
-	int log = 0, done = 0;
-	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	int log = 0, done = 0, rc;
 
-	if (rewind && rc == SQLITE_OK) {
+	if (rewind)
 		sqlite3_busy_timeout(s->db, REWIND_WAIT_MS);
-		rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, &log, &done);
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, rewind ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE,
+				       &log, &done);
+	if (rewind)
 		sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-	}
 	if (logged)
 		*logged = log > 0 ? log : 0;
 	/* busy: a writer or reader holds what is left; the next pass takes it */
@@ -456,7 +444,6 @@ const struct store_log_ops sq_log_ops = {
 	.raw_get = sq_raw_get,
 	.append_event = sq_append_event,
 	.order_events = sq_order_events,
-	.order_events_before = sq_order_events_before,
 	.order_duplicates = sq_order_duplicates,
 	.each_order = sq_each_order,
 	.count_events = sq_count_events,

@@ -9,7 +9,8 @@
  *
  * The batch is whatever queued while the previous commit was running, capped
  * at BATCH_MAX_EVENTS, so the number of fsyncs follows the load: one request
- * alone commits at once, many requests share one commit.
+ * alone commits at once, many requests share one commit; while fewer wait
+ * than the last batch took, the writer waits up to GATHER_US for the rest.
  */
 #include "writer.h"
 
