@@ -60,12 +60,20 @@ enum werr store_open(const char *url, int flags, struct store **out, char *errbu
 		}
 		return store_sqlite_open(path, flags, out, errbuf, errcap);
 	}
-	if (!strncmp(url, "postgres:", 9) || !strncmp(url, "postgresql:", 11)) {
-		/* The URL may hold a password: do not echo it. */
-		set_err(errbuf, errcap, "postgresql store is not built in this version");
+	if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13)) {
+		/* The URL may hold a password: never echo it. */
+#ifdef WISMO_HAVE_PG
+		return store_pg_open(url, flags, out, errbuf, errcap);
+#else
+		set_err(errbuf, errcap, "postgresql store is not built in this version (build with libpq)");
 		return WERR_UNSUPPORTED;
+#endif
 	}
-	set_err(errbuf, errcap, "unknown store url '%s' (expected sqlite:PATH)", url);
+	if (!strncmp(url, "postgres", 8)) {
+		set_err(errbuf, errcap, "postgresql store url must start with postgres:// or postgresql://");
+		return WERR_INVALID;
+	}
+	set_err(errbuf, errcap, "unknown store url (expected sqlite:PATH or postgres://...)");
 	return WERR_INVALID;
 }
 

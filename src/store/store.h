@@ -736,7 +736,9 @@ struct store {
 };
 
 /*
- * Opens a store from a URL: "sqlite:PATH" (PATH may be relative).  Applies
+ * Opens a store from a URL: "sqlite:PATH" (PATH may be relative) or a
+ * PostgreSQL connection URI "postgres://user:pass@host:port/db?..." (never
+ * echoed in messages: it may hold a password).  Applies
  * pending migrations unless STORE_NO_MIGRATE or STORE_READONLY.  On failure
  * returns an error, *out is NULL and errbuf (if not NULL) says why.
  */
@@ -768,6 +770,8 @@ int key_role_from_name(const char *name);
 
 /* Backends. */
 enum werr store_sqlite_open(const char *path, int flags, struct store **out, char *errbuf, size_t errcap);
+/* url: a libpq connection URI (postgres://...); built when libpq was found. */
+enum werr store_pg_open(const char *url, int flags, struct store **out, char *errbuf, size_t errcap);
 
 /* The wrappers every caller uses: store_begin(st) rather than
  * st->ops->begin(st), store_append_event(st, ...) rather than

@@ -2,8 +2,9 @@
  * test_store.c - the storage conformance suite (store.h).
  *
  * Every case talks to the store through store.h only, opened by the URL that
- * setup() makes (a fresh "sqlite:<tmpdir>/x.db" per case), so the same cases
- * can run against another backend by giving it its own setup and teardown.
+ * setup() makes (tempdb.h: a fresh SQLite file per case, or with
+ * WISMO_TEST_STORE=postgres a fresh PostgreSQL database), so the same cases
+ * run against both backends (tests/meson.build runs this program twice).
  * The cases that only make sense for SQLite (a fresh file, a schema written
  * by a newer build) check is_sqlite() and skip otherwise.
  *
@@ -28,44 +29,35 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "tempdb.h"
 
 #include "base/banned.h"
 
 struct fixture {
-	char dir[64];
-	char path[128];
-	char url[160];
+	struct tempdb db;
+	char *dir, *path, *url; /* db's */
 };
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/wismo-store-XXXXXX");
-	if (!mkdtemp(f->dir)) {
+	if (!f || tempdb_make(&f->db, "store")) {
 		free(f);
 		return -1;
 	}
-	snprintf(f->path, sizeof(f->path), "%s/x.db", f->dir);
-	snprintf(f->url, sizeof(f->url), "sqlite:%s", f->path);
+	f->dir = f->db.dir;
+	f->path = f->db.path;
+	f->url = f->db.url;
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
 	struct fixture *f = *state;
-	char p[160];
-	size_t i;
 
-	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, suffixes[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	tempdb_remove(&f->db);
 	free(f);
 	return 0;
 }

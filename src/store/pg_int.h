@@ -1,0 +1,148 @@
+/*
+ * pg_int.h - what the files of the PostgreSQL backend share (internal).
+ *
+ * store_pg.c holds the connection, the migrations, the transactions and the
+ * helpers below; each concern of store.h has its table of operations in a
+ * file of its own (store_pg_<concern>.c), exported as pg_<concern>_ops, the
+ * same split as the SQLite backend's (sqlite_int.h).  Nothing outside
+ * src/store includes this header.  Every name here starts with pg_ (PG_ for
+ * macros).
+ *
+ * Statements: pg_run() prepares a statement on first use and keeps it for
+ * the life of the connection, keyed by the address of its SQL text (so pass
+ * a string literal or a static array, never a built string).  Parameters
+ * are $1, $2, ... in the SQL and come from a format of one letter each (the
+ * letters of sq_bind: s S t b i o); columns are read with pg_row() (the
+ * letters of sq_row).  Results are in text format; a bytea column reads
+ * with pg_bytea().
+ *
+ * Transactions: PostgreSQL aborts the whole transaction on a failed
+ * statement, so an operation never "tries and falls back" inside one: a
+ * conflict is an ON CONFLICT clause, an absent row a SELECT first.  Every
+ * write transaction (store_begin on a handle not opened read-only, and the
+ * transaction an operation opens for itself) takes one advisory lock,
+ * PG_WRITE_LOCK, first: writes are serialized across all connections and
+ * all nodes as SQLite serializes its writers, so the writer's fold (which
+ * reads what committed before its batch) sees exactly what one node would
+ * (docs/scale-out.md).  Readers never wait for it.
+ */
+#ifndef WISMO_PG_INT_H
+#define WISMO_PG_INT_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "store.h"
+
+#define PG_STMTS 160      /* prepared statements per connection */
+#define PG_MAX_PARAMS 32  /* parameters per statement */
+/* The advisory lock every write transaction takes (an arbitrary constant:
+ * "wismo" in ASCII, as SQL text). */
+#define PG_WRITE_LOCK "512870280559"
+#define PG_LOCK_TIMEOUT_MS 5000 /* how long a statement waits for a lock */
+
+struct pg_store {
+	struct store base; /* first: a struct store * points here */
+	PGconn *conn;
+	int flags;
+	bool in_tx;        /* between store_begin and commit/rollback */
+	struct {
+		const char *sql;
+	} stmts[PG_STMTS]; /* statement i is prepared as "w<i>" */
+	int nstmts;
+};
+
+static inline struct pg_store *pg(struct store *st)
+{
+	return (struct pg_store *)st;
+}
+
+void pg_msg(struct pg_store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Records the server's message for a failed result (or the connection's
+ * when r is NULL) with what, and maps its SQLSTATE to an error. */
+enum werr pg_fail(struct pg_store *s, const PGresult *r, const char *what);
+
+/*
+ * Runs sql (a static string, prepared on first use) with parameters from
+ * fmt, one letter each, then the arguments:
+ *   's' const char *: NULL or "" sends NULL (an optional value)
+ *   'S' const char *: sent as it is, "" as an empty text; NULL sends NULL
+ *   't' const char *, size_t: text of that length
+ *   'b' const void *, size_t: bytea of that length (NULL: empty)
+ *   'i' int64_t
+ *   'o' int64_t: 0 sends NULL (an optional time or id)
+ * Every integer argument must be an int64_t: cast ints.  On success *res
+ * (when res is not NULL; the caller PQclear()s it) holds the result;
+ * on failure *res is NULL and the error is returned.
+ */
+enum werr pg_run(struct pg_store *s, const char *sql, const char *what, PGresult **res, const char *fmt, ...);
+/* Rows a write changed (INSERT, UPDATE, DELETE). */
+int64_t pg_changes(const PGresult *r);
+
+/*
+ * Reads columns 0.. of row `row` of r from fmt, one letter each:
+ *   'f' char *, size_t cap: text into a fixed field; WERR_DB if it does not fit
+ *   'c' char *, size_t cap: text into a field, cut to fit (for people)
+ *   'i' int64_t *          (NULL reads as 0)
+ *   'n' int *
+ *   'b' bool *             (an integer column: non-zero is true)
+ *   'd' char **: a malloc'd copy, NULL for NULL
+ *   'D' char **: a malloc'd copy, "" for NULL
+ *   '-' no argument: skips the column
+ * NULL text reads as "".
+ */
+enum werr pg_row(struct pg_store *s, const PGresult *r, int row, const char *fmt, ...);
+#define PG_FIELD(f) (f), sizeof(f)
+/* Appends the bytea column (row, col) of r to out. */
+enum werr pg_bytea(struct pg_store *s, const PGresult *r, int row, int col, struct buf *out);
+
+/*
+ * A whole list query: runs sql with fmt's parameters and reads every row
+ * with read() into an array of elem-sized zeroed entries.  On success *out
+ * and *n hold the rows (the caller frees them; NULL and 0 when none); on
+ * failure they are NULL and 0, what was read went to release().
+ */
+typedef enum werr (*pg_read_fn)(struct pg_store *s, const PGresult *r, int row, void *out);
+enum werr pg_query_rows(struct pg_store *s, const char *sql, const char *what, size_t elem, pg_read_fn read,
+			void (*release)(void *rows, size_t n), void **out, size_t *n, const char *fmt, ...);
+void pg_release_plain(void *rows, size_t n);
+
+/* One integer (the first column of the first row; *found false and *v 0
+ * when there is no row). */
+enum werr pg_query_int(struct pg_store *s, const char *sql, const char *what, int64_t *v, bool *found,
+		       const char *fmt, ...);
+
+/* A transaction around a multi-statement operation when the caller has
+ * none (inside one, the caller's rollback covers it): pg_op_begin opens it
+ * (taking PG_WRITE_LOCK when write), pg_op_end commits it on success and
+ * rolls it back on failure, and returns err. */
+enum werr pg_op_begin(struct pg_store *s, bool write, bool *own);
+enum werr pg_op_end(struct pg_store *s, bool own, enum werr err);
+
+/* Shared readers. */
+/* "body, seq, received_at" into a struct event. */
+enum werr pg_read_event(struct pg_store *s, const PGresult *r, int row, struct event *ev);
+/* "order_no, status, updated_at, json" into a struct order_row. */
+enum werr pg_read_order_row(struct pg_store *s, const PGresult *r, int row, void *out);
+void pg_release_order_rows(void *rows, size_t n);
+/* One tracking number into char[EV_PACKAGE_MAX + 1]. */
+enum werr pg_read_tracking(struct pg_store *s, const PGresult *r, int row, void *out);
+
+/* The concerns' tables (store.h), one file each. */
+extern const struct store_log_ops pg_log_ops;             /* store_pg_log.c */
+extern const struct store_order_ops pg_order_ops;         /* store_pg_orders.c */
+extern const struct store_key_ops pg_key_ops;             /* store_pg_keys.c */
+extern const struct store_source_ops pg_source_ops;       /* store_pg_sources.c */
+extern const struct store_kpi_ops pg_kpi_ops;             /* store_pg_web.c */
+extern const struct store_notify_ops pg_notify_ops;       /* store_pg_notify.c */
+extern const struct store_setting_ops pg_setting_ops;     /* store_pg_settings.c */
+extern const struct store_fetch_ops pg_fetch_ops;         /* store_pg_fetch.c */
+extern const struct store_privacy_ops pg_privacy_ops;     /* store_pg_privacy.c */
+extern const struct store_exception_ops pg_exception_ops; /* store_pg_exceptions.c */
+extern const struct store_return_ops pg_return_ops;       /* store_pg_returns.c */
+extern const struct store_ticket_ops pg_ticket_ops;       /* store_pg_tickets.c */
+extern const struct store_parcel_ops pg_parcel_ops;       /* store_pg_parcels.c */
+/* Replaces the returns rows of o (store_pg_returns.c; put_order calls it). */
+enum werr pg_put_returns(struct pg_store *s, const struct order_state *o);
+
+#endif

@@ -1,0 +1,784 @@
+/*
+ * store_pg.c - the PostgreSQL storage backend (DESIGN.md section 6,
+ * docs/scale-out.md): several wismo nodes on one database.
+ *
+ * Connection: a libpq connection URI (postgres://user:pass@host:port/db?...
+ * or postgresql://...), one connection per struct store (store.h: one per
+ * thread).  The URI is never written to a message: it may hold a password.
+ * Each session runs in UTC with lock_timeout PG_LOCK_TIMEOUT_MS (a lock wait
+ * beyond it is WERR_BUSY, as SQLite's busy timeout), read-only handles with
+ * default_transaction_read_only.
+ *
+ * Durability: the server's synchronous_commit as configured (on by
+ * default): a COMMIT that returned is on the server's disk (and on its
+ * synchronous standbys when it has any) before the event is acknowledged.
+ *
+ * Schema: the numbered migrations of this backend (pg_migrations below), each
+ * in its own transaction under an advisory lock, so that nodes starting at
+ * once apply each migration once.  Numbers are those of store_schema_version():
+ * migration N means the same schema in both backends.  The backend came with
+ * schema 13, so its first migration creates at once what SQLite's 1..13 built
+ * up (schema/pg_v13.h); later ones are the same change as SQLite's.
+ *
+ * This file holds the connection, the migrations, the transactions and the
+ * helpers (pg_int.h); the operations live one concern per file
+ * (store_pg_<concern>.c).
+ */
+#include "store.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_int.h"
+#include "schema/pg_v13.h"
+#include "../core/event_json.h"
+#include "../base/banned.h"
+
+/* The advisory lock migrations take ("wismo-m" in ASCII). */
+#define PG_MIGRATE_LOCK "33611466706726253"
+
+struct pg_migration {
+	int version;
+	const char *sql;
+};
+
+static const struct pg_migration pg_migrations[] = {
+	{ 13, PG_SCHEMA_V13 },
+};
+#define NPG_MIGRATIONS ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
+#define PG_NEWEST (pg_migrations[NPG_MIGRATIONS - 1].version)
+
+/* ---- helpers (pg_int.h) ---- */
+
+void pg_msg(struct pg_store *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->base.errmsg, sizeof(s->base.errmsg), fmt, ap);
+	va_end(ap);
+}
+
+/* libpq's messages end in a newline (and may run over lines): keep the
+ * first line. */
+static void first_line(char *dst, size_t cap, const char *msg)
+{
+	size_t n = strcspn(msg ? msg : "", "\r\n");
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, msg ? msg : "", n);
+	dst[n] = '\0';
+}
+
+enum werr pg_fail(struct pg_store *s, const PGresult *r, const char *what)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	char line[200];
+
+	first_line(line, sizeof(line), r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));
+	if (!line[0])
+		first_line(line, sizeof(line), PQerrorMessage(s->conn));
+	pg_msg(s, "%s: %s", what, line);
+	if (PQstatus(s->conn) != CONNECTION_OK)
+		return WERR_STORAGE_DOWN; /* the next call reconnects */
+	if (!state)
+		return WERR_DB;
+	/* serialization failure, deadlock, lock timeout, cancel: retry */
+	if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03") ||
+	    !strcmp(state, "57014"))
+		return WERR_BUSY;
+	if (!strcmp(state, "53100")) /* disk_full */
+		return WERR_STORAGE_FULL;
+	if (!strncmp(state, "53", 2) && strcmp(state, "53200")) /* insufficient resources, not out of memory */
+		return WERR_STORAGE_DOWN;
+	if (!strcmp(state, "53200"))
+		return WERR_NOMEM;
+	if (!strncmp(state, "08", 2) || !strcmp(state, "25006") || !strncmp(state, "57P", 3))
+		return WERR_STORAGE_DOWN; /* connection, read-only transaction, server shutting down */
+	if (!strcmp(state, "23505"))
+		return WERR_EXISTS;
+	return WERR_DB;
+}
+
+/* Session settings, run after each (re)connect. */
+static enum werr configure(struct pg_store *s)
+{
+	char sql[256];
+	PGresult *r;
+	enum werr err = WERR_OK;
+
+	snprintf(sql, sizeof(sql),
+		 "SET TIME ZONE 'UTC'; SET lock_timeout = %d; SET client_min_messages = warning;%s",
+		 PG_LOCK_TIMEOUT_MS,
+		 (s->flags & STORE_READONLY) ? " SET default_transaction_read_only = on;" : "");
+	r = PQexec(s->conn, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		err = pg_fail(s, r, "unable to configure session");
+	PQclear(r);
+	return err;
+}
+
+/* A lost connection (the server restarted, a network cut) is made again
+ * before the next statement, outside a transaction only: inside one, the
+ * transaction is gone and the caller must see the error. */
+static enum werr ensure_connected(struct pg_store *s)
+{
+	if (PQstatus(s->conn) == CONNECTION_OK)
+		return WERR_OK;
+	if (s->in_tx) {
+		pg_msg(s, "connection to the database lost inside a transaction");
+		return WERR_STORAGE_DOWN;
+	}
+	PQreset(s->conn);
+	s->nstmts = 0; /* prepared statements live in the session */
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		char line[200];
+
+		first_line(line, sizeof(line), PQerrorMessage(s->conn));
+		pg_msg(s, "unable to reconnect to the database: %s", line);
+		return WERR_STORAGE_DOWN;
+	}
+	return configure(s);
+}
+
+/* The name of sql's prepared statement, preparing it on first use. */
+static enum werr stmt_name(struct pg_store *s, const char *sql, char name[16])
+{
+	PGresult *r;
+	int i;
+
+	for (i = 0; i < s->nstmts; i++)
+		if (s->stmts[i].sql == sql) {
+			snprintf(name, 16, "w%d", i);
+			return WERR_OK;
+		}
+	if (s->nstmts == PG_STMTS) {
+		pg_msg(s, "more than %d statements", PG_STMTS);
+		return WERR_INTERNAL;
+	}
+	snprintf(name, 16, "w%d", i);
+	r = PQprepare(s->conn, name, sql, 0, NULL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		enum werr err = pg_fail(s, r, "unable to prepare statement");
+
+		PQclear(r);
+		return err;
+	}
+	PQclear(r);
+	s->stmts[i].sql = sql;
+	s->nstmts++;
+	return WERR_OK;
+}
+
+static enum werr run_v(struct pg_store *s, const char *sql, const char *what, PGresult **res, const char *fmt,
+		       va_list ap)
+{
+	const char *values[PG_MAX_PARAMS];
+	int lengths[PG_MAX_PARAMS], formats[PG_MAX_PARAMS];
+	char nums[PG_MAX_PARAMS][24];
+	char name[16];
+	ExecStatusType status;
+	enum werr err;
+	PGresult *r;
+	int n = 0;
+
+	if (res)
+		*res = NULL;
+	if ((err = ensure_connected(s)) || (err = stmt_name(s, sql, name)))
+		return err;
+	for (; *fmt; fmt++, n++) {
+		if (n == PG_MAX_PARAMS) {
+			pg_msg(s, "more than %d parameters", PG_MAX_PARAMS);
+			return WERR_INTERNAL;
+		}
+		lengths[n] = 0;
+		formats[n] = 0;
+		switch (*fmt) {
+		case 's': {
+			const char *v = va_arg(ap, const char *);
+			values[n] = v && v[0] ? v : NULL;
+			break;
+		}
+		case 'S':
+			values[n] = va_arg(ap, const char *);
+			break;
+		case 't': {
+			const char *v = va_arg(ap, const char *);
+			size_t len = va_arg(ap, size_t);
+			/* text parameters end at their NUL: copy a counted one */
+			if (v && memchr(v, '\0', len)) {
+				pg_msg(s, "text parameter holds a NUL byte");
+				return WERR_INVALID;
+			}
+			if (len > (size_t)INT32_MAX) {
+				pg_msg(s, "text parameter too large (%zu bytes)", len);
+				return WERR_TOO_LARGE;
+			}
+			values[n] = v ? v : "";
+			lengths[n] = (int)len;
+			formats[n] = 1; /* binary text is the bytes themselves */
+			break;
+		}
+		case 'b': {
+			const void *v = va_arg(ap, const void *);
+			size_t len = va_arg(ap, size_t);
+			if (len > (size_t)INT32_MAX) {
+				pg_msg(s, "bytea parameter too large (%zu bytes)", len);
+				return WERR_TOO_LARGE;
+			}
+			values[n] = v ? v : "";
+			lengths[n] = v ? (int)len : 0;
+			formats[n] = 1;
+			break;
+		}
+		case 'i':
+		case 'o': {
+			int64_t v = va_arg(ap, int64_t);
+			snprintf(nums[n], sizeof(nums[n]), "%" PRId64, v);
+			values[n] = *fmt == 'o' && !v ? NULL : nums[n];
+			break;
+		}
+		default:
+			pg_msg(s, "unknown parameter format '%c'", *fmt);
+			return WERR_INTERNAL;
+		}
+	}
+	r = PQexecPrepared(s->conn, name, n, values, lengths, formats, 0);
+	status = PQresultStatus(r);
+	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+		err = pg_fail(s, r, what);
+		PQclear(r);
+		return err;
+	}
+	if (res)
+		*res = r;
+	else
+		PQclear(r);
+	return WERR_OK;
+}
+
+enum werr pg_run(struct pg_store *s, const char *sql, const char *what, PGresult **res, const char *fmt, ...)
+{
+	va_list ap;
+	enum werr err;
+
+	va_start(ap, fmt);
+	err = run_v(s, sql, what, res, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int64_t pg_changes(const PGresult *r)
+{
+	const char *t = PQcmdTuples((PGresult *)r);
+
+	return t && *t ? strtoll(t, NULL, 10) : 0;
+}
+
+static enum werr col_field(struct pg_store *s, const PGresult *r, int row, int i, char *dst, size_t cap)
+{
+	const char *t = PQgetvalue(r, row, i);
+	size_t n = (size_t)PQgetlength(r, row, i);
+
+	if (n >= cap) {
+		pg_msg(s, "stored value of column '%s' is too long (%zu bytes)", PQfname(r, i), n);
+		return WERR_DB;
+	}
+	memcpy(dst, t, n);
+	dst[n] = '\0';
+	return WERR_OK;
+}
+
+enum werr pg_row(struct pg_store *s, const PGresult *r, int row, const char *fmt, ...)
+{
+	enum werr err = WERR_OK;
+	va_list ap;
+
+	va_start(ap, fmt);
+	for (int i = 0; *fmt && !err; fmt++, i++) {
+		if (i >= PQnfields(r)) {
+			pg_msg(s, "result has %d columns, format asks for more", PQnfields(r));
+			err = WERR_INTERNAL;
+			break;
+		}
+		switch (*fmt) {
+		case 'f': {
+			char *dst = va_arg(ap, char *);
+			size_t cap = va_arg(ap, size_t);
+			err = col_field(s, r, row, i, dst, cap);
+			break;
+		}
+		case 'c': {
+			char *dst = va_arg(ap, char *);
+			size_t cap = va_arg(ap, size_t);
+			snprintf(dst, cap, "%s", PQgetvalue(r, row, i));
+			break;
+		}
+		case 'i':
+			*va_arg(ap, int64_t *) = strtoll(PQgetvalue(r, row, i), NULL, 10);
+			break;
+		case 'n':
+			*va_arg(ap, int *) = (int)strtol(PQgetvalue(r, row, i), NULL, 10);
+			break;
+		case 'b':
+			*va_arg(ap, bool *) = strtoll(PQgetvalue(r, row, i), NULL, 10) != 0;
+			break;
+		case 'd':
+		case 'D': {
+			char **dst = va_arg(ap, char **);
+			size_t n = (size_t)PQgetlength(r, row, i);
+			*dst = NULL;
+			if (*fmt == 'd' && PQgetisnull(r, row, i))
+				break;
+			if (!(*dst = malloc(n + 1))) {
+				pg_msg(s, "out of memory reading column '%s'", PQfname(r, i));
+				err = WERR_NOMEM;
+				break;
+			}
+			memcpy(*dst, PQgetvalue(r, row, i), n);
+			(*dst)[n] = '\0';
+			break;
+		}
+		case '-':
+			break;
+		default:
+			pg_msg(s, "unknown column format '%c'", *fmt);
+			err = WERR_INTERNAL;
+		}
+	}
+	va_end(ap);
+	return err;
+}
+
+enum werr pg_bytea(struct pg_store *s, const PGresult *r, int row, int col, struct buf *out)
+{
+	size_t n = 0;
+	unsigned char *p = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), &n);
+	enum werr err = WERR_OK;
+
+	if (!p) {
+		pg_msg(s, "out of memory reading column '%s'", PQfname(r, col));
+		return WERR_NOMEM;
+	}
+	if (n && buf_append(out, p, n)) {
+		pg_msg(s, "column '%s' does not fit (%zu bytes)", PQfname(r, col), n);
+		err = WERR_TOO_LARGE;
+	}
+	PQfreemem(p);
+	return err;
+}
+
+void pg_release_plain(void *rows, size_t n)
+{
+	(void)n;
+	free(rows);
+}
+
+enum werr pg_query_rows(struct pg_store *s, const char *sql, const char *what, size_t elem, pg_read_fn read,
+			void (*release)(void *rows, size_t n), void **out, size_t *n, const char *fmt, ...)
+{
+	PGresult *r = NULL;
+	enum werr err;
+	va_list ap;
+	char *arr = NULL;
+	size_t len = 0, rows;
+
+	*out = NULL;
+	*n = 0;
+	va_start(ap, fmt);
+	err = run_v(s, sql, what, &r, fmt, ap);
+	va_end(ap);
+	if (err)
+		return err;
+	rows = (size_t)PQntuples(r);
+	if (rows && !(arr = calloc(rows, elem))) {
+		pg_msg(s, "out of memory: %s", what);
+		PQclear(r);
+		return WERR_NOMEM;
+	}
+	for (; len < rows; len++)
+		if ((err = read(s, r, (int)len, arr + len * elem)))
+			break;
+	PQclear(r);
+	if (err) {
+		release(arr, len + (len < rows)); /* the row that failed may hold allocations too */
+		return err;
+	}
+	*out = arr;
+	*n = len;
+	return WERR_OK;
+}
+
+enum werr pg_query_int(struct pg_store *s, const char *sql, const char *what, int64_t *v, bool *found,
+		       const char *fmt, ...)
+{
+	PGresult *r = NULL;
+	enum werr err;
+	va_list ap;
+
+	*v = 0;
+	if (found)
+		*found = false;
+	va_start(ap, fmt);
+	err = run_v(s, sql, what, &r, fmt, ap);
+	va_end(ap);
+	if (err)
+		return err;
+	if (PQntuples(r) > 0 && PQnfields(r) > 0) {
+		*v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		if (found)
+			*found = true;
+	}
+	PQclear(r);
+	return WERR_OK;
+}
+
+/* Runs a statement of the connection's own (no parameters, not prepared). */
+static enum werr exec_plain(struct pg_store *s, const char *sql, const char *what)
+{
+	PGresult *r;
+	enum werr err = WERR_OK;
+	ExecStatusType st;
+
+	r = PQexec(s->conn, sql);
+	st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		err = pg_fail(s, r, what);
+	PQclear(r);
+	return err;
+}
+
+static const char SQL_WRITE_LOCK[] = "SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")";
+
+static enum werr begin_tx(struct pg_store *s, bool write)
+{
+	enum werr err;
+
+	if ((err = ensure_connected(s)) || (err = exec_plain(s, "BEGIN", "unable to begin transaction")))
+		return err;
+	s->in_tx = true;
+	if (write && (err = pg_run(s, SQL_WRITE_LOCK, "unable to take the write lock", NULL, ""))) {
+		exec_plain(s, "ROLLBACK", "unable to roll back");
+		s->in_tx = false;
+	}
+	return err;
+}
+
+static enum werr end_tx(struct pg_store *s, bool commit)
+{
+	enum werr err;
+
+	if (!s->in_tx)
+		return WERR_OK;
+	err = exec_plain(s, commit ? "COMMIT" : "ROLLBACK", commit ? "unable to commit" : "unable to roll back");
+	s->in_tx = false;
+	return err;
+}
+
+enum werr pg_op_begin(struct pg_store *s, bool write, bool *own)
+{
+	enum werr err;
+
+	*own = false;
+	if (s->in_tx)
+		return WERR_OK;
+	if (!(err = begin_tx(s, write && !(s->flags & STORE_READONLY))))
+		*own = true;
+	return err;
+}
+
+enum werr pg_op_end(struct pg_store *s, bool own, enum werr err)
+{
+	char keep[sizeof(s->base.errmsg)];
+
+	if (!own)
+		return err;
+	if (!err)
+		return end_tx(s, true);
+	memcpy(keep, s->base.errmsg, sizeof(keep));
+	end_tx(s, false);
+	memcpy(s->base.errmsg, keep, sizeof(keep));
+	return err;
+}
+
+enum werr pg_read_event(struct pg_store *s, const PGresult *r, int row, struct event *ev)
+{
+	const char *text = PQgetvalue(r, row, 0);
+	size_t len = (size_t)PQgetlength(r, row, 0);
+	int64_t seq = strtoll(PQgetvalue(r, row, 1), NULL, 10);
+	struct ev_error everr;
+	cJSON *obj;
+	enum werr err;
+
+	event_init(ev);
+	if (PQgetisnull(r, row, 0)) {
+		pg_msg(s, "event seq %" PRId64 " has no body", seq);
+		return WERR_DB;
+	}
+	obj = cJSON_ParseWithLength(text, len);
+	if (!obj) {
+		pg_msg(s, "stored event seq %" PRId64 " is not valid JSON", seq);
+		return WERR_DB;
+	}
+	memset(&everr, 0, sizeof(everr));
+	err = event_from_json(obj, true, ev, &everr);
+	cJSON_Delete(obj);
+	if (err == WERR_NOMEM) {
+		pg_msg(s, "out of memory reading events");
+		return err;
+	}
+	if (err) {
+		pg_msg(s, "stored event seq %" PRId64 " does not parse: %s", seq, everr.message);
+		return WERR_DB;
+	}
+	ev->seq = seq;
+	ev->received_at = strtoll(PQgetvalue(r, row, 2), NULL, 10);
+	return WERR_OK;
+}
+
+enum werr pg_read_order_row(struct pg_store *s, const PGresult *r, int row, void *out)
+{
+	struct order_row *o = out;
+
+	return pg_row(s, r, row, "ffiD", PG_FIELD(o->order), PG_FIELD(o->status), &o->updated_at, &o->json);
+}
+
+void pg_release_order_rows(void *rows, size_t n)
+{
+	order_rows_free(rows, n);
+}
+
+enum werr pg_read_tracking(struct pg_store *s, const PGresult *r, int row, void *out)
+{
+	return pg_row(s, r, row, "f", (char *)out, (size_t)(EV_PACKAGE_MAX + 1));
+}
+
+/* ---- schema versions and migrations ---- */
+
+static const char SQL_HAS_MIGRATIONS[] = "SELECT count(*) FROM pg_catalog.pg_tables"
+					 " WHERE schemaname = current_schema() AND tablename = 'schema_migrations'";
+static const char SQL_VERSION[] = "SELECT coalesce(max(version), 0) FROM schema_migrations";
+static const char SQL_MIGRATION_DONE[] =
+	"INSERT INTO schema_migrations(version, applied_at)"
+	" VALUES($1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)";
+static const char SQL_MIGRATE_LOCK[] = "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")";
+
+static enum werr read_version(struct pg_store *s, int *version)
+{
+	int64_t v = 0;
+	enum werr err;
+
+	*version = 0;
+	err = pg_query_int(s, SQL_HAS_MIGRATIONS, "unable to read schema", &v, NULL, "");
+	if (err || !v)
+		return err;
+	err = pg_query_int(s, SQL_VERSION, "unable to read schema version", &v, NULL, "");
+	if (!err)
+		*version = (int)v;
+	return err;
+}
+
+static enum werr check_not_newer(struct pg_store *s, int version)
+{
+	if (version <= PG_NEWEST)
+		return WERR_OK;
+	pg_msg(s, "database schema version %d is newer than this build of wismo knows (%d); upgrade wismo",
+	       version, PG_NEWEST);
+	return WERR_UNSUPPORTED;
+}
+
+/* Applies migration m in its own transaction, under the migration lock,
+ * unless another node applied it first. */
+static enum werr apply_migration(struct pg_store *s, const struct pg_migration *m)
+{
+	enum werr err;
+	int cur;
+
+	if ((err = begin_tx(s, false)))
+		return err;
+	if (!(err = pg_run(s, SQL_MIGRATE_LOCK, "unable to take the migration lock", NULL, "")) &&
+	    !(err = exec_plain(s,
+			       "CREATE TABLE IF NOT EXISTS schema_migrations("
+			       "version bigint PRIMARY KEY, applied_at bigint NOT NULL)",
+			       "unable to create schema_migrations")) &&
+	    !(err = read_version(s, &cur)) && cur < m->version) {
+		PGresult *r = PQexec(s->conn, m->sql);
+
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "migration %d failed", m->version);
+			err = pg_fail(s, r, what);
+		}
+		PQclear(r);
+		if (!err)
+			err = pg_run(s, SQL_MIGRATION_DONE, "unable to record migration", NULL, "i",
+				     (int64_t)m->version);
+	}
+	return pg_op_end(s, true, err);
+}
+
+static enum werr pg_migrate(struct store *st, int *from, int *to)
+{
+	struct pg_store *s = pg(st);
+	enum werr err;
+	int cur, i;
+
+	if (s->in_tx) {
+		pg_msg(s, "unable to migrate inside a transaction");
+		return WERR_INVALID;
+	}
+	if ((err = read_version(s, &cur)))
+		return err;
+	if (from)
+		*from = cur;
+	if (to)
+		*to = cur;
+	if ((err = check_not_newer(s, cur)))
+		return err;
+	if (cur < PG_NEWEST && (s->flags & STORE_READONLY)) {
+		pg_msg(s, "database schema version %d needs migrations up to %d; the store is open read-only", cur,
+		       PG_NEWEST);
+		return WERR_DB;
+	}
+	for (i = 0; i < NPG_MIGRATIONS; i++)
+		if (pg_migrations[i].version > cur && (err = apply_migration(s, &pg_migrations[i])))
+			return err;
+	err = read_version(s, &cur);
+	if (!err && to)
+		*to = cur;
+	return err;
+}
+
+/* ---- open and close ---- */
+
+static void pg_close(struct store *st)
+{
+	struct pg_store *s = pg(st);
+
+	if (!s)
+		return;
+	PQfinish(s->conn); /* an open transaction is rolled back by the server */
+	free(s);
+}
+
+static const struct store_ops pg_ops;
+
+/* A notice (e.g. "relation exists, skipping") is not for the log. */
+static void quiet_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+enum werr store_pg_open(const char *url, int flags, struct store **out, char *errbuf, size_t errcap)
+{
+	struct pg_store *s;
+	enum werr err;
+	int version;
+
+	*out = NULL;
+	if (errbuf && errcap)
+		errbuf[0] = '\0';
+	if (PG_NEWEST != store_schema_version()) {
+		if (errbuf && errcap)
+			snprintf(errbuf, errcap, "postgresql backend knows schema %d, schema version is %d",
+				 PG_NEWEST, store_schema_version());
+		return WERR_INTERNAL;
+	}
+	if (!(s = calloc(1, sizeof(*s)))) {
+		if (errbuf && errcap)
+			snprintf(errbuf, errcap, "out of memory");
+		return WERR_NOMEM;
+	}
+	s->base.ops = &pg_ops;
+	s->flags = flags;
+	s->conn = PQconnectdb(url);
+	if (!s->conn) {
+		pg_msg(s, "out of memory");
+		err = WERR_NOMEM;
+		goto out;
+	}
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		char line[200];
+
+		/* libpq's message names host and port, never the password */
+		first_line(line, sizeof(line), PQerrorMessage(s->conn));
+		pg_msg(s, "unable to connect to postgresql: %s", line);
+		err = WERR_STORAGE_DOWN;
+		goto out;
+	}
+	PQsetNoticeProcessor(s->conn, quiet_notice, NULL);
+	if ((err = configure(s)) || (err = read_version(s, &version)) || (err = check_not_newer(s, version)))
+		goto out;
+	if (!(flags & (STORE_READONLY | STORE_NO_MIGRATE))) {
+		err = pg_migrate(&s->base, NULL, NULL);
+	} else if ((flags & STORE_READONLY) && version < PG_NEWEST) {
+		pg_msg(s, "database schema version %d is older than this build (%d); run 'wismo migrate'", version,
+		       PG_NEWEST);
+		err = WERR_DB;
+	}
+	if (err)
+		goto out;
+	*out = &s->base;
+	s = NULL;
+out:
+	if (s) {
+		if (errbuf && errcap)
+			snprintf(errbuf, errcap, "%s", s->base.errmsg);
+		pg_close(&s->base);
+	}
+	return err;
+}
+
+/* ---- transactions ---- */
+
+static enum werr pg_begin(struct store *st)
+{
+	struct pg_store *s = pg(st);
+
+	if (s->in_tx) {
+		pg_msg(s, "a transaction is open already");
+		return WERR_INVALID;
+	}
+	return begin_tx(s, !(s->flags & STORE_READONLY));
+}
+
+static enum werr pg_commit(struct store *st)
+{
+	return end_tx(pg(st), true);
+}
+
+static enum werr pg_rollback(struct store *st)
+{
+	return end_tx(pg(st), false);
+}
+
+static const struct store_ops pg_ops = {
+	.name = "postgresql",
+	.close = pg_close,
+	.migrate = pg_migrate,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.log = &pg_log_ops,
+	.orders = &pg_order_ops,
+	.keys = &pg_key_ops,
+	.sources = &pg_source_ops,
+	.kpis = &pg_kpi_ops,
+	.notify = &pg_notify_ops,
+	.settings = &pg_setting_ops,
+	.fetch = &pg_fetch_ops,
+	.privacy = &pg_privacy_ops,
+	.exceptions = &pg_exception_ops,
+	.returns = &pg_return_ops,
+	.tickets = &pg_ticket_ops,
+	.parcels = &pg_parcel_ops,
+};
