@@ -9,7 +9,9 @@ set -euo pipefail
 
 build_pkgs=(gcc libc6-dev make pkg-config meson ninja-build
 	libmicrohttpd-dev libcjson-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev libinih-dev
-	libcmocka-dev ca-certificates tzdata)
+	libcmocka-dev ca-certificates tzdata
+	# the PostgreSQL backend (--store postgres://...; docs/scale-out.md)
+	libpq-dev)
 # (tzdata: carriers give local times without an offset; their zone rules come from it)
 # (cmocka is in the build set: build/ is configured once, with its unit tests, by whichever
 # of `make demo` and `make test` comes first)
@@ -23,11 +25,11 @@ test_pkgs=(python3 curl sqlite3
 	# the fuzz targets (tests/fuzz): libFuzzer and clang's sanitizer runtimes, only a
 	# Recommends of clang, which --no-install-recommends skips
 	libclang-rt-dev
-	# the PostgreSQL tests (tests/store/pgserver.h): libpq, and the server binaries (initdb,
-	# pg_ctl under /usr/lib/postgresql/15/bin) with which each test starts a server of its
-	# own.  The package may also create and start a cluster of the system's: the tests never
-	# use it (docs/scale-out.md)
-	postgresql libpq-dev)
+	# the PostgreSQL tests (tests/store/pgserver.h): the server binaries (initdb, pg_ctl
+	# under /usr/lib/postgresql/15/bin) with which each test starts a server of its own.  The
+	# package may also create and start a cluster of the system's: the tests never use it
+	# (docs/scale-out.md)
+	postgresql)
 bench_pkgs=(wrk)
 
 want=("${build_pkgs[@]}")

@@ -713,12 +713,13 @@ int cmd_demo(struct config *cfg, const struct cli_opts *o)
 		return 1;
 	}
 	{
-		char first[24];
+		char first[24], store[sizeof(cfg->store.url)];
 		struct buf link = BUF_INIT;
 		int64_t exp;
 
 		/* the first simulated order's tracking page (valid once the feed has placed it) */
 		snprintf(first, sizeof(first), "%ld", s->next_number);
+		store_url_display(cfg->store.url, store, sizeof(store));
 		if (link_signer_url(serve_links(srv), first, 7, clock_wall_ms(), &link, &exp))
 			buf_puts(&link, "(no link secret)");
 		printf("wismo demo: serving %s  (store %s)\n"
@@ -729,7 +730,7 @@ int cmd_demo(struct config *cfg, const struct cli_opts *o)
 		       "  lookup form:    %s/track\n"
 		       "  try:  curl -H 'Authorization: Bearer %s' %s/v1/orders/%s?view=agent\n"
 		       "  stop with Ctrl-C\n",
-		       s->base, cfg->store.url, s->rate, s->speed, admin, s->base, link.p, first, s->base, admin,
+		       s->base, store, s->rate, s->speed, admin, s->base, link.p, first, s->base, admin,
 		       s->base, first);
 		buf_release(&link);
 	}

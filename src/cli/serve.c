@@ -34,6 +34,7 @@
 #include "../app/counters.h"
 #include "../app/links.h"
 #include "../app/live.h"
+#include "../app/peers.h"
 #include "../app/retention.h"
 #include "../base/log.h"
 #include "../exceptions/engine.h"
@@ -58,6 +59,7 @@ struct serve {
 	struct worker *worker;
 	struct notify_planner *planner;
 	struct app_live *live;
+	struct peers *peers;
 	struct http_server *http;
 	struct poller *poller;
 	struct fetcher *fetcher;
@@ -71,6 +73,7 @@ static void serve_free(struct serve *s)
 	/* a purge batch in progress ends before the writer stops */
 	retention_stop(s->retention);
 	exc_sweep_stop(s->sweep);
+	peers_stop(s->peers); /* before the hub stops */
 	/* the writer first: its hooks and listeners point at the others */
 	writer_stop(s->app.writer);
 	worker_stop(s->worker);
@@ -170,6 +173,9 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	}
 	sse_hub_set_feed(http_server_hub(s->http), app_live_feed, s->live);
 	sse_hub_set_check(http_server_hub(s->http), app_live_check, s->live);
+	/* and what the other nodes on the same database commit (none with SQLite) */
+	if ((err = peers_start(cfg->store.url, http_server_hub(s->http), &s->peers, errbuf, errcap)))
+		goto fail;
 	/* the exceptions first: the planner's rules see what they opened */
 	s->engine = (struct exc_engine){ &cfg->exceptions, &cfg->policy, exc_lanes_new() };
 	a->lanes = s->engine.lanes;

@@ -84,9 +84,14 @@ static void *sweep_main(void *p)
 		size_t n = 0;
 		enum werr err;
 
+		bool held = false;
+
 		pthread_mutex_unlock(&s->mu);
-		lanes_due(s);
-		if ((err = exc_sweep_once(s->st, s->w, clock_wall_ms(), &n)) && err != WERR_SHUTDOWN)
+		lanes_due(s); /* every node: the lane model lives in its memory */
+		/* one node sweeps (the lease's holder); another takes over when it dies */
+		if ((err = store_lease(s->st, "sweep", &held)))
+			wlog(LOG_ERROR, "exception_sweep_lease_failed", "error", werr_name(err), NULL);
+		else if (held && (err = exc_sweep_once(s->st, s->w, clock_wall_ms(), &n)) && err != WERR_SHUTDOWN)
 			wlog(LOG_ERROR, "exception_sweep_failed", "error", werr_name(err), NULL);
 		pthread_mutex_lock(&s->mu);
 		until = clock_deadline(CLOCK_MONOTONIC, (int64_t)s->interval_s * 1000);

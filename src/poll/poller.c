@@ -350,7 +350,14 @@ static void poll_carrier(struct poller *p, struct carrier *c, int64_t now)
 	size_t n = 0;
 	int want;
 
+	char lease[64];
+	bool held = false;
+
 	if (now < c->paused_until)
+		return;
+	/* one node polls each carrier (the lease's holder; docs/scale-out.md) */
+	snprintf(lease, sizeof(lease), "poll:%.56s", c->sc->name);
+	if (store_lease(p->st, lease, &held) || !held)
 		return;
 	c->tokens = c->tokens + c->per_ms * 1000;
 	if (c->tokens > c->burst)

@@ -40,6 +40,7 @@
  * "wismo" in ASCII, as SQL text). */
 #define PG_WRITE_LOCK "512870280559"
 #define PG_LOCK_TIMEOUT_MS 5000 /* how long a statement waits for a lock */
+#define PG_LEASES 16      /* leases one handle may hold */
 
 struct pg_store {
 	struct store base; /* first: a struct store * points here */
@@ -50,6 +51,10 @@ struct pg_store {
 		const char *sql;
 	} stmts[PG_STMTS]; /* statement i is prepared as "w<i>" */
 	int nstmts;
+	/* session state a reconnect loses (store_pg_peers.c) */
+	bool listening;    /* LISTEN issued */
+	char leases[PG_LEASES][64];
+	int nleases;
 };
 
 static inline struct pg_store *pg(struct store *st)
@@ -142,6 +147,7 @@ extern const struct store_exception_ops pg_exception_ops; /* store_pg_exceptions
 extern const struct store_return_ops pg_return_ops;       /* store_pg_returns.c */
 extern const struct store_ticket_ops pg_ticket_ops;       /* store_pg_tickets.c */
 extern const struct store_parcel_ops pg_parcel_ops;       /* store_pg_parcels.c */
+extern const struct store_peer_ops pg_peer_ops;           /* store_pg_peers.c */
 /* Replaces the returns rows of o (store_pg_returns.c; put_order calls it). */
 enum werr pg_put_returns(struct pg_store *s, const struct order_state *o);
 

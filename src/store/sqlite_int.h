@@ -135,6 +135,7 @@ extern const struct store_exception_ops sq_exception_ops; /* store_sqlite_except
 extern const struct store_return_ops sq_return_ops;       /* store_sqlite_returns.c */
 extern const struct store_ticket_ops sq_ticket_ops;       /* store_sqlite_tickets.c */
 extern const struct store_parcel_ops sq_parcel_ops;       /* store_sqlite_parcels.c */
+extern const struct store_peer_ops sq_peer_ops;           /* store_sqlite_peers.c */
 /* Replaces the returns rows of o (store_sqlite_returns.c; put_order calls it). */
 enum werr sq_put_returns(struct sqlite_store *s, const struct order_state *o);
 

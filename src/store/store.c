@@ -77,6 +77,34 @@ enum werr store_open(const char *url, int flags, struct store **out, char *errbu
 	return WERR_INVALID;
 }
 
+void store_url_display(const char *url, char *out, size_t cap)
+{
+	const char *auth, *at, *colon, *pw;
+	struct buf b = BUF_INIT;
+
+	if (!cap)
+		return;
+	if (!strncmp(url, "postgres", 8) && (auth = strstr(url, "://"))) {
+		auth += 3;
+		at = strchr(auth, '@');
+		colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon) {
+			buf_append(&b, url, (size_t)(colon + 1 - url));
+			buf_puts(&b, "***");
+			url = at;
+		}
+		/* password=... among the parameters, up to the next & */
+		while ((pw = strstr(url, "password="))) {
+			buf_append(&b, url, (size_t)(pw + 9 - url));
+			buf_puts(&b, "***");
+			url = pw + 9 + strcspn(pw + 9, "&");
+		}
+	}
+	buf_puts(&b, url);
+	snprintf(out, cap, "%s", b.p ? b.p : "");
+	buf_release(&b);
+}
+
 void store_close(struct store *st)
 {
 	if (st)

@@ -321,6 +321,8 @@ struct task_query {
  *                                     lane samples and predictions,     exception_checks,
  *                                     tasks                             package_lanes, tasks
  *   parcels   struct store_parcel_ops who owns each tracking number     parcel_owners, parcel_claims
+ *   peers     struct store_peer_ops   what several nodes need: change   (none)
+ *                                     announcements, leases
  *
  * struct store_ops holds the connection's own operations (close, migrate,
  * transactions) and one pointer per table; none may be NULL.  Callers do
@@ -707,6 +709,28 @@ struct store_parcel_ops {
 					void *ctx);
 };
 
+/* peers: what several nodes on one database need of it (docs/scale-out.md).
+ * SQLite serves one node: announce does nothing, listen is unsupported and
+ * every lease is held. */
+struct store_peer_ops {
+	/* In the caller's transaction: tells the other nodes' listeners, when it
+	 * commits, that these orders changed (PostgreSQL: NOTIFY, delivered only
+	 * if and when the transaction commits). */
+	enum werr (*announce)(struct store *st, const char *const *orders, size_t n);
+	/* Waits up to timeout_ms for other processes' announcements on this
+	 * handle (its own session; never inside a transaction) and calls fn with
+	 * each one's orders; a process never hears its own.  WERR_OK after a
+	 * timeout too; WERR_UNSUPPORTED when the backend has no other nodes. */
+	enum werr (*listen)(struct store *st, int timeout_ms,
+			    void (*fn)(void *ctx, const char *const *orders, size_t n), void *ctx);
+	/* Takes or keeps the lease `name` for this handle's session: *held says
+	 * whether this handle holds it now.  At most one handle holds a lease; it
+	 * is released when the handle closes or its connection ends (a node that
+	 * dies loses it as soon as the server sees the connection go).  The one
+	 * node of SQLite always holds it. */
+	enum werr (*lease)(struct store *st, const char *name, bool *held);
+};
+
 struct store_ops {
 	const char *name;
 	void (*close)(struct store *st);
@@ -727,6 +751,7 @@ struct store_ops {
 	const struct store_return_ops *returns;
 	const struct store_ticket_ops *tickets;
 	const struct store_parcel_ops *parcels;
+	const struct store_peer_ops *peers;
 };
 
 /* Every backend's struct starts with this. */
@@ -744,6 +769,9 @@ struct store {
  */
 enum werr store_open(const char *url, int flags, struct store **out, char *errbuf, size_t errcap);
 void store_close(struct store *st);
+/* url as people may see it (a log line, a banner): a PostgreSQL URI's
+ * password (user:PASSWORD@ and password=...) replaced with "***". */
+void store_url_display(const char *url, char *out, size_t cap);
 const char *store_errmsg(const struct store *st);
 
 /* The latest schema version this build knows. */
@@ -888,5 +916,9 @@ enum werr store_pg_open(const char *url, int flags, struct store **out, char *er
 #define store_parcel_note(st, ...)     ((st)->ops->parcels->parcel_note((st), __VA_ARGS__))
 #define store_parcel_facts(st, ...)    ((st)->ops->parcels->parcel_facts((st), __VA_ARGS__))
 #define store_parcel_each_attach(st, ...) ((st)->ops->parcels->parcel_each_attach((st), __VA_ARGS__))
+/* peers */
+#define store_announce(st, ...)        ((st)->ops->peers->announce((st), __VA_ARGS__))
+#define store_listen(st, ...)          ((st)->ops->peers->listen((st), __VA_ARGS__))
+#define store_lease(st, ...)           ((st)->ops->peers->lease((st), __VA_ARGS__))
 
 #endif

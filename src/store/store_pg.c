@@ -137,7 +137,10 @@ static enum werr ensure_connected(struct pg_store *s)
 		return WERR_STORAGE_DOWN;
 	}
 	PQreset(s->conn);
-	s->nstmts = 0; /* prepared statements live in the session */
+	/* prepared statements, LISTEN and advisory locks live in the session */
+	s->nstmts = 0;
+	s->listening = false;
+	s->nleases = 0;
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		char line[200];
 
@@ -461,7 +464,12 @@ static enum werr begin_tx(struct pg_store *s, bool write)
 {
 	enum werr err;
 
-	if ((err = ensure_connected(s)) || (err = exec_plain(s, "BEGIN", "unable to begin transaction")))
+	/* A reader's transaction reads one snapshot, as SQLite's does; a writer
+	 * reads what committed before it took the write lock (READ COMMITTED:
+	 * each statement sees the latest commits, and no other writer runs). */
+	if ((err = ensure_connected(s)) ||
+	    (err = exec_plain(s, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ",
+			      "unable to begin transaction")))
 		return err;
 	s->in_tx = true;
 	if (write && (err = pg_run(s, SQL_WRITE_LOCK, "unable to take the write lock", NULL, ""))) {
@@ -781,4 +789,5 @@ static const struct store_ops pg_ops = {
 	.returns = &pg_return_ops,
 	.tickets = &pg_ticket_ops,
 	.parcels = &pg_parcel_ops,
+	.peers = &pg_peer_ops,
 };

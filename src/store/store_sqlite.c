@@ -938,4 +938,5 @@ static const struct store_ops sq_ops = {
 	.returns = &sq_return_ops,
 	.tickets = &sq_ticket_ops,
 	.parcels = &sq_parcel_ops,
+	.peers = &sq_peer_ops,
 };

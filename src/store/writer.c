@@ -436,7 +436,7 @@ static enum werr project_one(struct writer *w, struct touched *t, const char *or
 			err = w->hooks[i].fn(w->hooks[i].ctx, w->st, &o, now);
 	}
 	order_release(&o);
-	if (!err && w->nlisteners) {
+	if (!err) {
 		if (grow((void **)&t->done, &t->donecap, t->ndone, sizeof(*t->done)))
 			return WERR_NOMEM;
 		snprintf(t->done[t->ndone++], sizeof(t->done[0]), "%s", order);
@@ -460,23 +460,22 @@ static enum werr project_touched(struct writer *w, struct touched *t)
 	return err;
 }
 
-/* Tells the commit listeners which orders the batch refolded, each once. */
-static void notify_committed(struct writer *w, struct touched *t)
+/* The orders the batch refolded, each once (names point into t->done;
+ * free() the array).  NULL with *n 0 when none, or out of memory. */
+static const char **refolded(struct touched *t, size_t *n)
 {
 	const char **names;
-	size_t n = 0;
 
-	if (!w->nlisteners || !t->ndone)
-		return;
+	*n = 0;
+	if (!t->ndone)
+		return NULL;
 	qsort(t->done, t->ndone, sizeof(*t->done), cmp_order);
 	if (!(names = malloc(t->ndone * sizeof(*names))))
-		return;
+		return NULL;
 	for (size_t i = 0; i < t->ndone; i++)
 		if (!i || strcmp(t->done[i], t->done[i - 1]))
-			names[n++] = t->done[i];
-	for (size_t i = 0; i < w->nlisteners; i++)
-		w->listeners[i].fn(w->listeners[i].ctx, names, n);
-	free(names);
+			names[(*n)++] = t->done[i];
+	return names;
 }
 
 /*
@@ -529,6 +528,8 @@ static enum werr release_parked(struct writer *w, struct touched *t)
 static enum werr run_batch(struct writer *w, struct writer_job *batch)
 {
 	struct touched t = { 0 };
+	const char **names = NULL;
+	size_t nnames = 0;
 	enum werr err;
 
 	if ((err = store_begin(w->st)))
@@ -597,18 +598,28 @@ static enum werr run_batch(struct writer *w, struct writer_job *batch)
 	}
 	if ((err = project_touched(w, &t)) || (err = release_parked(w, &t)))
 		goto fail;
+	/* the other nodes hear of the batch's orders when it commits */
+	names = refolded(&t, &nnames);
+	if (t.ndone && !names) {
+		err = WERR_NOMEM;
+		goto fail;
+	}
+	if (nnames && (err = store_announce(w->st, names, nnames)))
+		goto fail;
 	/* visible_at: just before COMMIT, so it excludes the commit's fsync */
 	if (t.first_seq && (err = store_mark_visible(w->st, t.first_seq, clock_wall_ms())))
 		goto fail;
 	err = store_commit(w->st);
 	if (!err) {
-		notify_committed(w, &t);
+		for (size_t i = 0; nnames && i < w->nlisteners; i++)
+			w->listeners[i].fn(w->listeners[i].ctx, names, nnames);
 		goto out;
 	}
 fail:
 	wlog(LOG_ERROR, "writer_batch_failed", "error", werr_name(err), "detail", store_errmsg(w->st), NULL);
 	store_rollback(w->st);
 out:
+	free(names);
 	free(t.orders);
 	free(t.keys);
 	free(t.done);

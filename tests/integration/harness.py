@@ -2,6 +2,12 @@
 
 Each Server gets its own temporary directory and SQLite file, a free port on
 127.0.0.1, and admin/ingest/agent keys made with `wismo keys create`.
+
+With WISMO_IT_STORE=postgres the store is a fresh database on a PostgreSQL
+server this test process starts once (WISMO_PG_HELPER: tests/store/pgserver_main.c)
+and which goes when the process ends; Server.db is then None, and the cases
+that read SQLite's file are marked @sqlite_only.  Without the server
+programs every case is skipped (exit 77).
 """
 import json
 import os
@@ -16,6 +22,34 @@ import urllib.error
 import urllib.request
 
 WISMO = os.environ.get("WISMO_BIN", "build/wismo")
+ON_PG = os.environ.get("WISMO_IT_STORE") == "postgres"
+sqlite_only = unittest.skipIf(ON_PG, "reads SQLite's file")
+
+
+class PgServer:
+    """The test process's PostgreSQL server (one per process, started on first use)."""
+    proc = None
+    serial = 0
+
+    @classmethod
+    def database(cls):
+        if cls.proc is None:
+            helper = os.environ.get("WISMO_PG_HELPER", "build/tests/test_pgserver_run")
+            cls.proc = subprocess.Popen([helper], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            first = cls.proc.stdout.readline().strip()
+            if first.startswith("unavailable"):
+                print("skipped:", first)
+                sys.stdout.flush()
+                os._exit(77)
+            if not first.startswith("url "):
+                raise RuntimeError("postgresql test server: " + first)
+        cls.serial += 1
+        cls.proc.stdin.write(f"db it{os.getpid()}_{cls.serial}\n")
+        cls.proc.stdin.flush()
+        line = cls.proc.stdout.readline().strip()
+        if not line.startswith("url "):
+            raise RuntimeError("postgresql test database: " + line)
+        return line[4:]
 
 
 def free_port():
@@ -29,8 +63,12 @@ def free_port():
 class Server:
     def __init__(self, tmp=None, config=None):
         self.tmp = tmp or tempfile.mkdtemp(prefix="wismo-it-")
-        self.db = os.path.join(self.tmp, "wismo.db")
-        self.store = "sqlite:" + self.db
+        if ON_PG:
+            self.db = None
+            self.store = PgServer.database()
+        else:
+            self.db = os.path.join(self.tmp, "wismo.db")
+            self.store = "sqlite:" + self.db
         self.config = config
         self.proc = None
         self.port = None

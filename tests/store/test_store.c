@@ -299,6 +299,32 @@ static void test_open_errors(void **state)
 	assert_true(why[0] != '\0');
 }
 
+/* A PostgreSQL URI's password never reaches a message or a banner. */
+static void test_url_display(void **state)
+{
+	struct store *st = (struct store *)1;
+	char out[256], why[256];
+
+	(void)state;
+	store_url_display("postgres://shop:s3cret@db.example:5432/wismo?sslmode=require", out, sizeof(out));
+	assert_string_equal(out, "postgres://shop:***@db.example:5432/wismo?sslmode=require");
+	store_url_display("postgresql://db/wismo?user=shop&password=s3cret&sslmode=verify-full", out, sizeof(out));
+	assert_string_equal(out, "postgresql://db/wismo?user=shop&password=***&sslmode=verify-full");
+	store_url_display("postgresql://shop@db/wismo", out, sizeof(out));
+	assert_string_equal(out, "postgresql://shop@db/wismo");
+	store_url_display("sqlite:./wismo.db", out, sizeof(out));
+	assert_string_equal(out, "sqlite:./wismo.db");
+	/* a server that is not there: the error names no password */
+	assert_int_not_equal(store_open("postgresql://shop:s3cret@127.0.0.1:1/wismo?connect_timeout=2", 0, &st, why,
+					sizeof(why)),
+			     WERR_OK);
+	assert_null(st);
+	assert_null(strstr(why, "s3cret"));
+	st = (struct store *)1;
+	assert_int_equal(store_open("postgres:/x", 0, &st, why, sizeof(why)), WERR_INVALID);
+	assert_null(st);
+}
+
 /* SQLite-specific: a file written by a newer wismo is refused, clearly. */
 static void test_newer_schema_refused(void **state)
 {
@@ -1101,6 +1127,7 @@ int main(void)
 		T(test_open_and_migrate),
 		T(test_open_no_migrate),
 		T(test_open_errors),
+		T(test_url_display),
 		T(test_newer_schema_refused),
 		T(test_migration_13_supersedes),
 		T(test_sqlite_sync_env),

@@ -297,6 +297,9 @@ static void test_backfill_matches_put_order(void **state)
 	const char *cols = "SELECT placed_at, shipped_at, delivered_at, promised_by, conflicts,"
 			   " (SELECT status_at FROM packages WHERE tracking = 'P2') FROM orders WHERE order_no = 'C1'";
 
+	if (tempdb_is_pg())
+		skip(); /* SQLite's migration 4 replayed on a SQLite file */
+
 	memset(&o, 0, sizeof(o));
 	memset(p, 0, sizeof(p));
 	memset(&c, 0, sizeof(c));

@@ -1,0 +1,44 @@
+/*
+ * pgserver_main.c - pgserver.h as a program, for the integration tests
+ * (tests/integration/harness.py with WISMO_IT_STORE=postgres) and for
+ * people trying the PostgreSQL backend by hand.
+ *
+ * Starts a server of its own and talks on stdin/stdout, one line each way:
+ *   started:                    "url URI"            (the server's postgres database)
+ *   "db NAME" in:               "url URI" | "error WHY"   (a new database)
+ *   end of stdin:               stops the server, removes its directory, exits 0
+ * Without the server programs it prints "unavailable WHY" and exits 77;
+ * when they fail, "error WHY" and exits 1.  Should the caller die, stdin
+ * closes and the server goes; should this program die, pgserver's watchdog
+ * stops the server.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "pgserver.h"
+
+int main(void)
+{
+	struct pgserver s;
+	char line[256], url[160], why[512];
+	enum pgserver_result r = pgserver_start(&s, why, sizeof(why));
+
+	if (r != PGSERVER_OK) {
+		printf("%s %s\n", r == PGSERVER_UNAVAILABLE ? "unavailable" : "error", why);
+		return r == PGSERVER_UNAVAILABLE ? 77 : 1;
+	}
+	printf("url %s\n", s.url);
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!strncmp(line, "db ", 3) && !pgserver_create_db(&s, line + 3, url, sizeof(url), why, sizeof(why)))
+			printf("url %s\n", url);
+		else if (!strncmp(line, "db ", 3))
+			printf("error %s\n", why);
+		else
+			printf("error unknown command\n");
+		fflush(stdout);
+	}
+	pgserver_stop(&s);
+	return 0;
+}
