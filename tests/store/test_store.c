@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -954,6 +955,96 @@ static void test_reader_sees_committed_only(void **state)
 	store_close(w);
 }
 
+/* ---- peers: announcements and leases (several nodes on one database) ---- */
+
+struct heard {
+	char orders[8][EV_ORDER_MAX + 1];
+	size_t n;
+};
+
+static void on_heard(void *ctx, const char *const *orders, size_t n)
+{
+	struct heard *h = ctx;
+
+	for (size_t i = 0; i < n && h->n < 8; i++)
+		snprintf(h->orders[h->n++], sizeof(h->orders[0]), "%s", orders[i]);
+}
+
+/* Another process (a node) announces two orders; a rolled-back
+ * announcement is never heard, and a process does not hear its own. */
+static void test_peers_announce(void **state)
+{
+	struct fixture *f = *state;
+	const char *two[] = { "1001", "1002" }, *lost[] = { "9999" };
+	struct store *l = open_store(state, STORE_NO_MIGRATE), *w = open_store(state, 0);
+	struct heard h = { .n = 0 };
+	pid_t pid;
+	int status;
+
+	if (is_sqlite(state)) {
+		assert_int_equal(store_listen(l, 0, on_heard, &h), WERR_UNSUPPORTED);
+		OK(store_announce(w, two, 2));
+		goto out;
+	}
+	OK(store_listen(l, 0, on_heard, &h)); /* LISTEN */
+	/* the child first: it must not inherit this process's id, made on
+	 * its first announcement */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *c = NULL;
+		int bad = store_open(f->url, 0, &c, NULL, 0) || store_begin(c) || store_announce(c, lost, 1) ||
+			  store_rollback(c) || store_begin(c) || store_announce(c, two, 2) || store_commit(c);
+		store_close(c);
+		_exit(bad);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* our own announcement: not heard */
+	OK(store_begin(w));
+	OK(store_announce(w, lost, 1));
+	OK(store_commit(w));
+	for (int i = 0; i < 50 && h.n < 2; i++)
+		OK(store_listen(l, 100, on_heard, &h));
+	assert_int_equal(h.n, 2);
+	assert_string_equal(h.orders[0], "1001");
+	assert_string_equal(h.orders[1], "1002");
+	OK(store_listen(l, 200, on_heard, &h));
+	assert_int_equal(h.n, 2); /* nothing more: neither ours nor the rolled-back one */
+out:
+	store_close(l);
+	store_close(w);
+}
+
+/* One handle holds a lease at a time (SQLite: the one node holds all); it
+ * goes with its handle. */
+static void test_peers_lease(void **state)
+{
+	struct store *a, *b;
+	bool held = false;
+
+	store_close(open_store(state, 0)); /* made and migrated */
+	a = open_store(state, STORE_READONLY);
+	b = open_store(state, STORE_READONLY);
+	OK(store_lease(a, "sweep", &held));
+	assert_true(held);
+	OK(store_lease(a, "sweep", &held)); /* kept */
+	assert_true(held);
+	OK(store_lease(b, "sweep", &held));
+	assert_true(held == is_sqlite(state));
+	OK(store_lease(b, "poll:ups", &held));
+	assert_true(held);
+	store_close(a);
+	for (int i = 0; i < 50; i++) {
+		OK(store_lease(b, "sweep", &held));
+		if (held)
+			break;
+		usleep(20000);
+	}
+	assert_true(held);
+	store_close(b);
+}
+
 #define CONC_TX 40
 #define CONC_PER_TX 25
 
@@ -1143,6 +1234,8 @@ int main(void)
 		T(test_each_order),
 		T(test_reader_sees_committed_only),
 		T(test_concurrent_writer_reader),
+		T(test_peers_announce),
+		T(test_peers_lease),
 		T(test_reopen_keeps_data),
 	};
 #undef T
