@@ -41,7 +41,9 @@ struct store *app_reader(struct app *a, struct http_req *r)
 
 	if (st)
 		return st;
-	if (store_open(a->store->url, STORE_READONLY, &st, msg, sizeof(msg))) {
+	/* lookups may read a replica ([store] read_url; docs/scale-out.md) */
+	if (store_open(a->store->read_url[0] ? a->store->read_url : a->store->url, STORE_READONLY, &st, msg,
+		       sizeof(msg))) {
 		wlog(LOG_ERROR, "reader_open_failed", "detail", msg, NULL);
 		http_fail(r, HE_STORAGE_UNAVAILABLE, "the store cannot be read now");
 		r->retry_after = "1";

@@ -1,4 +1,4 @@
-/* store_config.c - [server] store and [limits] queue (contract in store_config.h). */
+/* store_config.c - [server] store, [store] read_url and [limits] queue (contract in store_config.h). */
 #include "store_config.h"
 
 #include <stdio.h>
@@ -29,6 +29,15 @@ int store_config_set(struct store_config *c, const char *section, const char *na
 
 	if (!strcmp(section, "server") && !strcmp(name, "store"))
 		return store_config_set_url(c, value) ? -1 : 1;
+	if (!strcmp(section, "store") && !strcmp(name, "read_url")) {
+		/* a replica serves one backend only: a SQLite file has none */
+		if (*value && strncmp(value, "postgres://", 11) && strncmp(value, "postgresql://", 13))
+			return -1;
+		if (strlen(value) >= sizeof(c->read_url))
+			return -1;
+		memcpy(c->read_url, value, strlen(value) + 1);
+		return 1;
+	}
 	if (!strcmp(section, "limits") && !strcmp(name, "queue")) {
 		if (!num_parse(value, 1, 10000000, &n))
 			return -1;

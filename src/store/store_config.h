@@ -1,7 +1,7 @@
 /*
  * store_config.h - which store to open and how much the writer may queue:
- * [server] store and [limits] queue (docs/config.md), WISMO_STORE and
- * --store on top (the loader applies those).
+ * [server] store, [store] read_url and [limits] queue (docs/config.md),
+ * WISMO_STORE and --store on top (the loader applies those).
  */
 #ifndef WISMO_STORE_CONFIG_H
 #define WISMO_STORE_CONFIG_H
@@ -9,7 +9,9 @@
 #include <stddef.h>
 
 struct store_config {
-	char url[1024];     /* "sqlite:PATH" (store.h) */
+	char url[1024];     /* "sqlite:PATH" or "postgres://..." (store.h) */
+	char read_url[1024]; /* "" or a PostgreSQL replica's URI: the request
+				threads' lookups read there (docs/scale-out.md) */
 	size_t queue_max;   /* writer queue, events; 503 above */
 };
 

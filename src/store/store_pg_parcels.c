@@ -1,8 +1,253 @@
 /*
- * store_pg_parcels.c - the PostgreSQL backend's parcels operations (store.h,
- * struct store_parcel_ops).  SKELETON: to be written.
+ * store_pg_parcels.c - the PostgreSQL backend's parcel ownership (store.h,
+ * struct store_parcel_ops; docs/parcels.md): tables parcel_owners and
+ * parcel_claims (schema/pg_v13.h), written in log order by the writer and
+ * by a rebuild's replay, read as facts by every fold of an order.  The
+ * same statements as store_sqlite_parcels.c, in PostgreSQL's words.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "pg_int.h"
 #include "../base/banned.h"
 
-const struct store_parcel_ops pg_parcel_ops = { 0 };
+#define ATTACH_PAGE 1000
+
+static const char SQL_OWNER_GET[] =
+	"SELECT order_no, source, last_at, last_status FROM parcel_owners WHERE tracking = $1";
+static const char SQL_OWNER_PUT[] =
+	"INSERT INTO parcel_owners(tracking, order_no, source, last_at, last_status) VALUES($1, $2, $3, $4, $5)"
+	" ON CONFLICT(tracking) DO UPDATE SET order_no = excluded.order_no, source = excluded.source,"
+	" last_at = excluded.last_at, last_status = excluded.last_status";
+/* A claim keeps its order's latest claiming event (by event time, then the
+ * log); a move keeps the latest move away. */
+static const char SQL_CLAIM_PUT[] =
+	"INSERT INTO parcel_claims(tracking, order_no, kind, other_order, source, status, at, key)"
+	" VALUES($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT(tracking, order_no, kind) DO UPDATE SET"
+	" other_order = excluded.other_order, source = excluded.source, status = excluded.status,"
+	" at = excluded.at, key = excluded.key WHERE excluded.at >= parcel_claims.at OR excluded.kind = 'moved'";
+/* What an order now owning the number no longer claims nor lost. */
+static const char SQL_CLAIMS_DROP_ORDER[] = "DELETE FROM parcel_claims WHERE tracking = $1 AND order_no = $2";
+/* A reused number starts afresh: the old shipment's claims are moot. */
+static const char SQL_CLAIMS_DROP_ALL[] = "DELETE FROM parcel_claims WHERE tracking = $1 AND kind = 'claim'";
+static const char SQL_CLAIMANTS[] =
+	"SELECT DISTINCT order_no FROM parcel_claims WHERE tracking = $1 AND kind = 'claim' ORDER BY order_no";
+/* Role 0 claimant, 1 claimed, 2 moved away (enum parcel_role).  Each
+ * (role, tracking, other order) is one row: the order is total. */
+static const char SQL_FACTS[] =
+	"SELECT 0, c.tracking, o.order_no, c.source, c.status, c.at, c.key, o.source, o.last_status"
+	" FROM parcel_claims c JOIN parcel_owners o ON o.tracking = c.tracking"
+	" WHERE c.order_no = $1 AND c.kind = 'claim' AND o.order_no <> $1"
+	" UNION ALL"
+	" SELECT 1, c.tracking, c.order_no, c.source, c.status, c.at, c.key, o.source, o.last_status"
+	" FROM parcel_owners o JOIN parcel_claims c ON c.tracking = o.tracking AND c.kind = 'claim'"
+	" AND c.order_no <> o.order_no WHERE o.order_no = $1"
+	" UNION ALL"
+	" SELECT 2, c.tracking, c.other_order, c.source, c.status, c.at, c.key, '', 'unknown'"
+	" FROM parcel_claims c WHERE c.order_no = $1 AND c.kind = 'moved' AND NOT EXISTS"
+	" (SELECT 1 FROM parcel_owners o WHERE o.tracking = c.tracking AND o.order_no = $1)"
+	" ORDER BY 1, 2, 3";
+static const char SQL_ATTACHES[] =
+	"SELECT seq, key, source, order_no, package, status, occurred_at, received_at FROM events"
+	" WHERE seq > $1 AND package <> '' ORDER BY seq LIMIT $2";
+
+static enum ev_status status_of(const char *name)
+{
+	int s = ev_status_from_name(name);
+	return s < 0 ? EV_UNKNOWN : (enum ev_status)s;
+}
+
+static enum werr pg_parcel_owner(struct store *st, const char *tracking, struct parcel_owner *out)
+{
+	struct pg_store *s = pg(st);
+	PGresult *r = NULL;
+	char status[32] = "";
+	enum werr err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = pg_run(s, SQL_OWNER_GET, "unable to read parcel owner", &r, "S", tracking)))
+		return err;
+	if (PQntuples(r) > 0) {
+		err = pg_row(s, r, 0, "ffic", PG_FIELD(out->order), PG_FIELD(out->source), &out->last_at,
+			     PG_FIELD(status));
+		snprintf(out->tracking, sizeof(out->tracking), "%s", tracking);
+		out->last_status = status_of(status);
+	} else {
+		err = WERR_NOT_FOUND;
+	}
+	PQclear(r);
+	return err;
+}
+
+static enum werr put_owner(struct pg_store *s, const struct parcel_owner *o)
+{
+	return pg_run(s, SQL_OWNER_PUT, "unable to store parcel owner", NULL, "SSSiS", o->tracking, o->order,
+		      o->source, o->last_at, ev_status_name(o->last_status));
+}
+
+static enum werr put_claim(struct pg_store *s, const struct event *e, const char *order, const char *kind,
+			   const char *other, const char *source)
+{
+	return pg_run(s, SQL_CLAIM_PUT, "unable to store parcel claim", NULL, "SSSSSSiS", e->package, order, kind,
+		      other, source, ev_status_name(e->status), e->occurred_at, e->key);
+}
+
+static enum werr drop(struct pg_store *s, const char *sql, const char *tracking, const char *order)
+{
+	return order ? pg_run(s, sql, "unable to drop parcel claims", NULL, "SS", tracking, order)
+		     : pg_run(s, sql, "unable to drop parcel claims", NULL, "S", tracking);
+}
+
+/* Appends order to the list (once). */
+static enum werr add_order(char (**orders)[EV_ORDER_MAX + 1], size_t *n, const char *order)
+{
+	char (*p)[EV_ORDER_MAX + 1];
+
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*orders)[i], order))
+			return WERR_OK;
+	if (!(p = realloc(*orders, (*n + 1) * sizeof(**orders))))
+		return WERR_NOMEM;
+	*orders = p;
+	snprintf(p[*n], sizeof(p[0]), "%s", order);
+	(*n)++;
+	return WERR_OK;
+}
+
+/* The orders claiming tracking, added to the list. */
+static enum werr add_claimants(struct pg_store *s, const char *tracking, char (**orders)[EV_ORDER_MAX + 1],
+			       size_t *n)
+{
+	PGresult *r = NULL;
+	enum werr err = pg_run(s, SQL_CLAIMANTS, "unable to list parcel claims", &r, "S", tracking);
+
+	for (int i = 0; !err && i < PQntuples(r); i++)
+		err = add_order(orders, n, PQgetvalue(r, i, 0));
+	PQclear(r);
+	return err;
+}
+
+static enum werr pg_parcel_note(struct store *st, enum parcel_decision d, const struct event *e,
+				const struct parcel_owner *prev, const struct parcel_owner *next,
+				char (**orders)[EV_ORDER_MAX + 1], size_t *n)
+{
+	struct pg_store *s = pg(st);
+	bool own = false;
+	enum werr err;
+
+	*orders = NULL;
+	*n = 0;
+	if (d == PARCEL_NONE)
+		return WERR_OK;
+	if ((err = pg_op_begin(s, true, &own)))
+		return err;
+	switch (d) {
+	case PARCEL_TAKE:
+		err = put_owner(s, next);
+		break;
+	case PARCEL_KEEP:
+		/* the claiming orders show the owner's latest status: they
+		 * change with it */
+		if (!(err = put_owner(s, next)) && prev &&
+		    (prev->last_at != next->last_at || prev->last_status != next->last_status))
+			err = add_claimants(s, e->package, orders, n);
+		break;
+	case PARCEL_REUSE:
+		/* a new shipment: the old owner keeps its history, the old
+		 * claims go */
+		if (!(err = add_order(orders, n, prev->order)) && !(err = add_claimants(s, e->package, orders, n)) &&
+		    !(err = drop(s, SQL_CLAIMS_DROP_ALL, e->package, NULL)) &&
+		    !(err = drop(s, SQL_CLAIMS_DROP_ORDER, e->package, e->order)))
+			err = put_owner(s, next);
+		break;
+	case PARCEL_MOVE:
+		/* the old owner's events for it become "moved"; claims by other
+		 * orders now stand against the new owner */
+		if (!(err = add_order(orders, n, prev->order)) && !(err = add_claimants(s, e->package, orders, n)) &&
+		    !(err = drop(s, SQL_CLAIMS_DROP_ORDER, e->package, e->order)) &&
+		    !(err = put_claim(s, e, prev->order, "moved", e->order, prev->source)))
+			err = put_owner(s, next);
+		break;
+	case PARCEL_CLAIM:
+		if (!(err = add_order(orders, n, prev->order)))
+			err = put_claim(s, e, e->order, "claim", prev->order, e->source);
+		break;
+	case PARCEL_NONE:
+		break;
+	}
+	if (err == WERR_NOMEM)
+		pg_msg(s, "out of memory listing the orders a parcel changes");
+	if (err) {
+		free(*orders);
+		*orders = NULL;
+		*n = 0;
+	}
+	return pg_op_end(s, own, err);
+}
+
+static enum werr read_fact(struct pg_store *s, const PGresult *r, int row, void *out)
+{
+	struct parcel_fact *f = out;
+	char claim[32] = "", owner[32] = "";
+	int role = 0;
+	enum werr err;
+
+	err = pg_row(s, r, row, "nfffciffc", &role, PG_FIELD(f->tracking), PG_FIELD(f->other_order),
+		     PG_FIELD(f->claim_source), PG_FIELD(claim), &f->claim_at, PG_FIELD(f->claim_key),
+		     PG_FIELD(f->owner_source), PG_FIELD(owner));
+	f->role = (enum parcel_role)role;
+	f->claim_status = status_of(claim);
+	f->owner_status = status_of(owner);
+	return err;
+}
+
+static enum werr pg_parcel_facts(struct store *st, const char *order, struct parcel_fact **out, size_t *n)
+{
+	return pg_query_rows(pg(st), SQL_FACTS, "unable to read parcel facts", sizeof(**out), read_fact,
+			     pg_release_plain, (void **)out, n, "S", order);
+}
+
+static enum werr read_attach(struct pg_store *s, const PGresult *r, int row, void *out)
+{
+	struct event *e = out;
+	char status[32] = "";
+	enum werr err;
+
+	event_init(e);
+	err = pg_row(s, r, row, "ifffffii", &e->seq, PG_FIELD(e->key), PG_FIELD(e->source), PG_FIELD(e->order),
+		     PG_FIELD(e->package), PG_FIELD(status), &e->occurred_at, &e->received_at);
+	e->status = status_of(status);
+	return err;
+}
+
+/* Pages of events, each read whole before any callback (fn writes, and a
+ * page's rows are then in memory, not in a cursor its writes could move). */
+static enum werr pg_parcel_each_attach(struct store *st, enum werr (*fn)(const struct event *e, void *ctx),
+				       void *ctx)
+{
+	struct pg_store *s = pg(st);
+	struct event *page = NULL;
+	int64_t after = 0;
+	size_t n = 0;
+	enum werr err;
+
+	do {
+		err = pg_query_rows(s, SQL_ATTACHES, "unable to read the log", sizeof(*page), read_attach,
+				    pg_release_plain, (void **)&page, &n, "ii", after, (int64_t)ATTACH_PAGE);
+		for (size_t i = 0; i < n && !err; i++)
+			err = fn(&page[i], ctx);
+		if (n)
+			after = page[n - 1].seq;
+		free(page);
+		page = NULL;
+	} while (!err && n == ATTACH_PAGE);
+	return err;
+}
+
+const struct store_parcel_ops pg_parcel_ops = {
+	.parcel_owner = pg_parcel_owner,
+	.parcel_note = pg_parcel_note,
+	.parcel_facts = pg_parcel_facts,
+	.parcel_each_attach = pg_parcel_each_attach,
+};

@@ -309,6 +309,17 @@ static bool raw_exists(struct fx *f, int64_t id)
 	return ok;
 }
 
+/* How many raw payloads are kept (ids are small here; a backend may skip
+ * ids, so count them rather than expect the next one). */
+static int raw_count(struct fx *f)
+{
+	int n = 0;
+
+	for (int64_t id = 1; id <= 64; id++)
+		n += raw_exists(f, id);
+	return n;
+}
+
 /* Submits one body and its events; returns the raw id the first event
  * points to (0: none). */
 static int64_t submit_body(struct fx *f, const char *body, struct event *evs, size_t n, bool *dup)
@@ -348,15 +359,16 @@ static void test_raw_bodies_kept_once(void **state)
 	ev_make(&ev[0], "shopify", "s:1", "4004", "", "", EV_PLACED, 0);
 	submit_body(f, "{\"id\":1,\"retry\":2}", ev, 1, dup);
 	assert_true(dup[0]);
-	assert_false(raw_exists(f, first + 1));
+	assert_int_equal(raw_count(f), 1);
 	/* one seen event and one new: kept, and the new event points to it */
 	ev_make(&ev[0], "shopify", "s:1", "4004", "", "", EV_PLACED, 0);
 	ev_make(&ev[1], "shopify", "s:2", "4004", "", "", EV_CONFIRMED, 1);
 	second = submit_body(f, "{\"id\":2}", ev, 2, dup);
 	assert_true(dup[0]);
 	assert_false(dup[1]);
-	assert_int_equal(second, first + 1);
+	assert_true(second > first);
 	assert_true(raw_exists(f, first) && raw_exists(f, second));
+	assert_int_equal(raw_count(f), 2);
 
 	/* a rejected body twice: one row */
 	for (int i = 0; i < 2; i++) {
@@ -368,8 +380,7 @@ static void test_raw_bodies_kept_once(void **state)
 		job.received_at = 1700000200000 + i;
 		assert_int_equal(writer_submit_wait(f->w, &job), WERR_OK);
 	}
-	assert_true(raw_exists(f, second + 1));
-	assert_false(raw_exists(f, second + 2));
+	assert_int_equal(raw_count(f), 3);
 }
 
 /* Jobs submitted without waiting: how many have not finished yet. */
