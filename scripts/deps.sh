@@ -28,8 +28,8 @@ test_pkgs=(python3 curl sqlite3
 	# the PostgreSQL tests (tests/store/pgserver.h): the server binaries (initdb, pg_ctl
 	# under /usr/lib/postgresql/15/bin) with which each test starts a server of its own.  The
 	# package may also create and start a cluster of the system's: the tests never use it
-	# (docs/scale-out.md)
-	postgresql)
+	# (docs/scale-out.md); the integration tests read its databases with psycopg2
+	postgresql python3-psycopg2)
 bench_pkgs=(wrk)
 
 want=("${build_pkgs[@]}")

@@ -74,6 +74,39 @@ class Server:
         self.port = None
         self.keys = {}
 
+    # A raw payload's body as text in SQL (a blob in SQLite, bytea in PostgreSQL).
+    BODY_TEXT = "convert_from(body, 'UTF8')" if ON_PG else "CAST(body AS TEXT)"
+
+    def sql(self, query, params=(), write=False):
+        """Runs one statement on the server's database ('?' placeholders) and returns its rows
+        (bytes for blobs); for checks the API does not offer."""
+        if ON_PG:
+            import psycopg2
+            c = psycopg2.connect(self.store)
+            try:
+                with c, c.cursor() as cur:
+                    cur.execute(query.replace("%", "%%").replace("?", "%s"), params)
+                    rows = cur.fetchall() if cur.description else []
+                return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r) for r in rows]
+            finally:
+                c.close()
+        import sqlite3
+        c = sqlite3.connect(self.db, timeout=10)
+        try:
+            rows = c.execute(query, params).fetchall()
+            if write:
+                c.commit()
+            return rows
+        finally:
+            c.close()
+
+    def tables(self):
+        """The names of the database's tables."""
+        if ON_PG:
+            return [r[0] for r in self.sql("SELECT table_name FROM information_schema.tables"
+                                           " WHERE table_schema = current_schema()")]
+        return [r[0] for r in self.sql("SELECT name FROM sqlite_master WHERE type = 'table'")]
+
     def cli(self, *args, check=True):
         cmd = [WISMO, *args, "--store", self.store]
         if self.config:

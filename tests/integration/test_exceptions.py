@@ -11,7 +11,7 @@ import unittest
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, ev, main  # noqa: E402
+from harness import Server, ev, main, sqlite_only  # noqa: E402
 from receivers import HttpReceiver, SmtpReceiver  # noqa: E402
 from test_kpis import SSE  # noqa: E402
 
@@ -126,6 +126,7 @@ express = 0,2
         self.assertEqual(self.kinds("X-300"), [("not_handed_over", "1ZSOON")])
         self.assertEqual(len(self.tasks(order="X-300", state="open")), 1)
 
+    @sqlite_only
     def test_13_the_sweep_reads_only_due_orders(self):
         with sqlite3.connect(self.srv.db, timeout=10) as c:
             plan = " ".join(r[3] for r in c.execute(
@@ -217,8 +218,7 @@ express = 0,2
     def test_zz_rebuild_compares_identical(self):
         r = self.srv.cli("rebuild", "--verify")
         self.assertIn("projections identical", r.stdout)
-        with sqlite3.connect(self.srv.db, timeout=10) as c:
-            self.assertGreater(c.execute("SELECT count(*) FROM order_exceptions").fetchone()[0], 0)
+        self.assertGreater(self.srv.sql("SELECT count(*) FROM order_exceptions")[0][0], 0)
 
 
 class InternalFirst(unittest.TestCase):

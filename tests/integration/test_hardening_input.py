@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import json
 import os
-import sqlite3
 import sys
 import tempfile
 import time
@@ -176,21 +175,18 @@ class Retention(unittest.TestCase):
             self.assertEqual(st, 200, body)
         finally:
             self.assertEqual(s.stop(), 0)
-        db = sqlite3.connect(s.db)
-        self.assertEqual(db.execute("SELECT count(*) FROM raw_payloads WHERE source = 'shopify'"
-                                    " AND CAST(body AS TEXT) LIKE '%Raw Street%'").fetchone()[0], 1)
-        # 40 days pass for the webhook's body; the batch's body is recent
-        db.execute("UPDATE raw_payloads SET received_at = received_at - 40 * 86400000 WHERE CAST(body AS TEXT) LIKE '%R5%'")
-        db.commit()
-        db.close()
+        body = s.BODY_TEXT
+        self.assertEqual(s.sql("SELECT count(*) FROM raw_payloads WHERE source = 'shopify'"
+                               f" AND {body} LIKE '%Raw Street%'")[0][0], 1)
+        # 40 days (3456000000 ms) pass for the webhook's body; the batch's body is recent
+        s.sql(f"UPDATE raw_payloads SET received_at = received_at - 3456000000 WHERE {body} LIKE '%R5%'",
+              write=True)
         s.start()
         try:
             deadline = time.time() + 10
             while time.time() < deadline:
-                db = sqlite3.connect(s.db)
-                left = db.execute("SELECT count(*) FROM raw_payloads WHERE CAST(body AS TEXT) LIKE '%Raw Street%'").fetchone()[0]
-                kept = db.execute("SELECT count(*) FROM raw_payloads WHERE CAST(body AS TEXT) LIKE '%R6%'").fetchone()[0]
-                db.close()
+                left = s.sql(f"SELECT count(*) FROM raw_payloads WHERE {body} LIKE '%Raw Street%'")[0][0]
+                kept = s.sql(f"SELECT count(*) FROM raw_payloads WHERE {body} LIKE '%R6%'")[0][0]
                 if left == 0:
                     break
                 time.sleep(0.1)

@@ -9,7 +9,6 @@ import http.server
 import json
 import os
 import socket
-import sqlite3
 import tempfile
 import threading
 import time
@@ -377,8 +376,7 @@ class ShipNotify(unittest.TestCase):
         return o if st == 200 else None
 
     def jobs(self):
-        with sqlite3.connect(self.s.db) as db:
-            return db.execute("SELECT state, attempts, next_at, last_error FROM fetch_jobs").fetchall()
+        return self.s.sql("SELECT state, attempts, next_at, last_error FROM fetch_jobs")
 
     def test_resource_url_is_fetched_from_the_configured_api(self):
         st, body = self.notify(42)
@@ -418,8 +416,7 @@ class ShipNotify(unittest.TestCase):
         self.assertIsNone(self.order(6043))
         # five minutes later, with the credentials fixed: the retry applies the events
         self.s.stop()
-        with sqlite3.connect(self.s.db) as db:
-            db.execute("UPDATE fetch_jobs SET next_at = 0")
+        self.s.sql("UPDATE fetch_jobs SET next_at = 0", write=True)
         self.configure("ss-secret")
         self.s.start()
         o = self.wait_for(lambda: self.order(6043))
@@ -433,8 +430,7 @@ class ShipNotify(unittest.TestCase):
         self.assertEqual(st, 200, body)
         self.wait_for(lambda: self.jobs() and self.jobs()[0][1] == 1 or None)
         self.s.stop()
-        with sqlite3.connect(self.s.db) as db:
-            db.execute("UPDATE fetch_jobs SET next_at = 0, attempts = 7")
+        self.s.sql("UPDATE fetch_jobs SET next_at = 0, attempts = 7", write=True)
         self.s.start()
         self.wait_for(lambda: self.jobs()[0][0] == "failed" or None)
         st, rj = self.s.get("/v1/rejected?source=shipstation", key="admin")

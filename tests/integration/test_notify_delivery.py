@@ -17,7 +17,6 @@ import hmac
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import tempfile
 import time
@@ -367,11 +366,7 @@ template = ticket_solved
         phone, to = "+15555551206", "+15555550199"
 
         def consent():
-            db = sqlite3.connect(f"file:{self.s.db}?mode=ro", uri=True)
-            try:
-                return db.execute("SELECT sms, updated_at FROM consent WHERE phone = ?", (phone,)).fetchone()
-            finally:
-                db.close()
+            return self.s.sql("SELECT sms, updated_at FROM consent WHERE phone = ?", (phone,))[0]
 
         def audited():
             st, body = self.s.request("GET", "/v1/audit?limit=200", key="admin")

@@ -8,7 +8,6 @@ import hmac
 import json
 import os
 import socket
-import sqlite3
 import sys
 import time
 import unittest
@@ -79,9 +78,6 @@ interval = 1
     def tearDownClass(cls):
         cls.srv.stop()
 
-    def db(self):
-        return sqlite3.connect(self.srv.db, timeout=10)
-
     def shopify(self, payload, topic):
         raw = json.dumps(payload).encode()
         return self.srv.request("POST", "/hooks/shopify", raw=raw, key=None, headers=shopify_headers(raw, topic))
@@ -89,14 +85,13 @@ interval = 1
     def every_text(self):
         """Every text and blob cell of every table, for "is it gone" checks."""
         out = []
-        with self.db() as c:
-            for (t,) in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
-                for row in c.execute(f'SELECT * FROM "{t}"'):
-                    for v in row:
-                        if isinstance(v, bytes):
-                            v = v.decode(errors="replace")
-                        if isinstance(v, str):
-                            out.append((t, v))
+        for t in self.srv.tables():
+            for row in self.srv.sql(f'SELECT * FROM "{t}"'):
+                for v in row:
+                    if isinstance(v, bytes):
+                        v = v.decode(errors="replace")
+                    if isinstance(v, str):
+                        out.append((t, v))
         return out
 
     def assert_absent(self, needles, where):
@@ -113,10 +108,8 @@ interval = 1
         for _ in range(20):
             st, out = self.shopify(body, "orders/create")
             self.assertEqual(st, 200, out)
-        with self.db() as c:
-            rows = c.execute("SELECT count(*) FROM raw_payloads WHERE CAST(body AS TEXT) LIKE '%7700001%'"
-                             ).fetchone()[0]
-            ids = {r[0] for r in c.execute("SELECT DISTINCT raw_id FROM events WHERE order_no = '7701'")}
+        rows = self.srv.sql(f"SELECT count(*) FROM raw_payloads WHERE {self.srv.BODY_TEXT} LIKE '%7700001%'")[0][0]
+        ids = {r[0] for r in self.srv.sql("SELECT DISTINCT raw_id FROM events WHERE order_no = '7701'")}
         self.assertEqual(rows, 1)
         self.assertEqual(len(ids), 1)
 
@@ -133,10 +126,9 @@ interval = 1
 
     def test_retention_purges_old_raw_payloads_and_events_still_rebuild(self):
         old = int((time.time() - 3 * 86400) * 1000)
-        with self.db() as c:
-            c.execute("INSERT INTO raw_payloads(source, content_type, received_at, body, digest)"
-                      " VALUES('shopify', 'application/json', ?, ?, 'old-1')", (old, b'{"address1":"1 Old St"}'))
-            rid = c.execute("SELECT id FROM raw_payloads WHERE digest = 'old-1'").fetchone()[0]
+        rid = self.srv.sql("INSERT INTO raw_payloads(source, content_type, received_at, body, digest)"
+                           " VALUES('shopify', 'application/json', ?, ?, 'old-1') RETURNING id",
+                           (old, b'{"address1":"1 Old St"}'), write=True)[0][0]
         st, _ = self.srv.request("GET", f"/v1/raw/{rid}")
         deadline = time.time() + 10
         while st == 200 and time.time() < deadline:
@@ -148,9 +140,7 @@ interval = 1
                                "orders/create")
         self.assertEqual(st, 200, out)
         time.sleep(1.5)
-        with self.db() as c:
-            n = c.execute("SELECT count(*) FROM raw_payloads WHERE CAST(body AS TEXT) LIKE '%7700003%'"
-                          ).fetchone()[0]
+        n = self.srv.sql(f"SELECT count(*) FROM raw_payloads WHERE {self.srv.BODY_TEXT} LIKE '%7700003%'")[0][0]
         self.assertEqual(n, 1)
         self.rebuild_verify()
 
@@ -247,9 +237,8 @@ interval = 1
         self.assertGreaterEqual(out["orders"], 1)
         self.assert_absent([email, phone, "Linnaeus", "Privacy Lane"], self.every_text())
         # a privacy request's body is not kept either
-        with self.db() as c:
-            n = c.execute("SELECT count(*) FROM raw_payloads WHERE CAST(body AS TEXT) LIKE '%orders_to_redact%'"
-                          ).fetchone()[0]
+        n = self.srv.sql(f"SELECT count(*) FROM raw_payloads WHERE {self.srv.BODY_TEXT} LIKE '%orders_to_redact%'"
+                         )[0][0]
         self.assertEqual(n, 0)
         # unsigned: refused like any webhook
         st, _ = self.srv.request("POST", "/hooks/shopify", raw=b'{"shop_id":1}', key=None,

@@ -11,7 +11,6 @@ import html
 import html.parser
 import http.client
 import os
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -624,9 +623,7 @@ class Track(unittest.TestCase):
     # -- raw payloads -------------------------------------------------
 
     def test_raw_payload_admin_only(self):
-        db = sqlite3.connect(f"file:{self.s.db}?mode=ro", uri=True)
-        rid, body = db.execute("SELECT id, body FROM raw_payloads ORDER BY id LIMIT 1").fetchone()
-        db.close()
+        rid, body = self.s.sql("SELECT id, body FROM raw_payloads ORDER BY id LIMIT 1")[0]
         st, h, got, _ = self.req("GET", f"/v1/raw/{rid}",
                                  headers={"Authorization": "Bearer " + self.s.keys["admin"]})
         self.assertEqual(st, 200)
