@@ -61,9 +61,12 @@ def free_port():
 
 
 class Server:
-    def __init__(self, tmp=None, config=None):
+    def __init__(self, tmp=None, config=None, store=None):
         self.tmp = tmp or tempfile.mkdtemp(prefix="wismo-it-")
-        if ON_PG:
+        if store:  # a store another Server uses too (several nodes)
+            self.db = None
+            self.store = store
+        elif ON_PG:
             self.db = None
             self.store = PgServer.database()
         else:
@@ -80,7 +83,7 @@ class Server:
     def sql(self, query, params=(), write=False):
         """Runs one statement on the server's database ('?' placeholders) and returns its rows
         (bytes for blobs); for checks the API does not offer."""
-        if ON_PG:
+        if self.store.startswith("postgres"):
             import psycopg2
             c = psycopg2.connect(self.store)
             try:
