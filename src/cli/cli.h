@@ -90,6 +90,9 @@ int cmd_eval_predictions(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 /* remap.c: asks the running server to remap (own options) */
 int cmd_remap(int argc, char **argv);
+int cmd_copy(int argc, char **argv);
+/* `wismo rebuild [--verify]` on cfg->store.url: 0 when done (and identical). */
+int cli_rebuild(const struct config *cfg, int verify);
 
 /* The usage table (main.c) has one row per subcommand.  cli_help() answers
  * `wismo NAME --help` on stdout (the caller then exits 0); cli_usage() prints

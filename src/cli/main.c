@@ -51,6 +51,8 @@ static const struct command {
 	  "score delivery predictions against carriers' estimates on a simulated history" },
 	{ "remap", "[--source S] [--code C] [--dry-run] [--url URL] [--config FILE]",
 	  "read unknown codes' kept payloads again with today's tables (the running server; WISMO_API_KEY)" },
+	{ "copy", "--from sqlite:PATH --to postgres://... [--config FILE]",
+	  "copy a SQLite store into PostgreSQL (resumable), then check it with a rebuild" },
 	{ "report", "--month YYYY-MM [--format text|html] [--change YYYY-MM-DD] [--store URL] [--config FILE]",
 	  "the month's where-is-my-order tickets: the rate, their causes, what to fix first" },
 };
@@ -168,7 +170,7 @@ static enum werr engine_inline(struct store *st, const struct config *cfg, struc
 	return err ? (store_rollback(st), err) : store_commit(st);
 }
 
-static int cmd_rebuild(const struct config *cfg, int verify)
+int cli_rebuild(const struct config *cfg, int verify)
 {
 	struct store *st;
 	struct buf before = BUF_INIT, after = BUF_INIT;
@@ -307,7 +309,7 @@ static int run(const char *cmd, struct config *cfg, const struct cli_opts *o)
 	if (!strcmp(cmd, "migrate"))
 		return cmd_migrate(cfg);
 	if (!strcmp(cmd, "rebuild"))
-		return cmd_rebuild(cfg, o->verify);
+		return cli_rebuild(cfg, o->verify);
 	if (!strcmp(cmd, "order"))
 		return cmd_order(cfg, o);
 	if (!strcmp(cmd, "keys"))
@@ -367,6 +369,8 @@ int main(int argc, char **argv)
 		return cmd_report(argc, argv);
 	if (!strcmp(cmd, "remap"))
 		return cmd_remap(argc, argv);
+	if (!strcmp(cmd, "copy"))
+		return cmd_copy(argc, argv);
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
