@@ -199,6 +199,73 @@ BIG=${SIZES[${#SIZES[@]} - 1]}
 # them whole, so growth from there says nothing about flatness.
 MID=${SIZES[${#SIZES[@]} - 2]}
 
+# ---- PostgreSQL (docs/scale-out.md): a server of the run's own, durable (fsync, synchronous_commit on) ----
+PGRUN="$ROOT/$BUILD/tests/test_pgserver_run"
+PG_OK=0
+if [ -x "$PGRUN" ] && [ -x "$BB/pg_ceiling" ]; then
+	coproc PGSRV { "$PGRUN" --durable; }
+	read -r -u "${PGSRV[0]}" pgline || pgline=""
+	if [ "${pgline%% *}" = url ]; then
+		PG_OK=1
+		PIDS+=("$PGSRV_PID")
+	else
+		log "PostgreSQL rows skipped: ${pgline:-the server did not start}"
+	fi
+fi
+pg_db() { # NAME -> the new database's URL
+	echo "db $1" >&"${PGSRV[1]}"
+	local l
+	read -r -u "${PGSRV[0]}" l
+	[ "${l%% *}" = url ] || { echo "run.sh: $l" >&2; exit 1; }
+	echo "${l#url }"
+}
+PG_ORDERS=10000 # preloaded for the lookups and the nodes (10^5 events)
+if [ "$PG_OK" = 1 ]; then
+	log "PostgreSQL ceiling: libpq, pipelined, ${CONNS}x50 and ${CONNS}x1 rows per commit, synchronous_commit=on"
+	PGC50=$("$BB/pg_ceiling" "$(pg_db ceiling)" $((CONNS * 50)) "$SECS")
+	PGC1=$("$BB/pg_ceiling" "$(pg_db ceiling1)" $((CONNS * 1)) "$SECS")
+	log "PostgreSQL: ingest, 64 clients 50 per request, 16 clients 1 per request"
+	PGU=$(pg_db ingest)
+	KEY=$("$BIN" keys create --role admin --store "$PGU" 2>/dev/null | tail -1)
+	start_server "$PORT" "$BIN" serve --listen "127.0.0.1:$PORT" --store "$PGU" --config "$CONF"
+	PGI50=$(loadgen_cpu "$SPID" ingest --port "$PORT" --key "$KEY" --conns $CONNS --batch 50 --tag pa)
+	PGI16=$(loadgen_cpu "$SPID" ingest --port "$PORT" --key "$KEY" --conns 16 --batch 1 --tag pc)
+	stop_server "$SPID"
+	log "PostgreSQL: preloading $PG_ORDERS orders, then 1, 2 and 3 nodes on one database"
+	PGU=$(pg_db nodes)
+	"$BB/loader" --store "$PGU" --orders "$PG_ORDERS"
+	KEY=$("$BIN" keys create --role admin --store "$PGU" 2>/dev/null | tail -1)
+	declare -A PGN_ING PGN_RPS PGN_P99
+	for nodes in 1 2 3; do
+		NPIDS=()
+		for ((i = 0; i < nodes; i++)); do
+			start_server $((PORT + 10 + i)) "$BIN" serve --listen "127.0.0.1:$((PORT + 10 + i))" --store "$PGU" \
+				--config "$CONF"
+			NPIDS+=("$SPID")
+		done
+		# lookups: wrk against each node at once, the connections shared out; then ingest alike
+		MPIDS=()
+		for ((i = 0; i < nodes; i++)); do
+			timeout $((SECS + WARM + 30)) wrk -t1 -c$((CONNS / nodes)) -d"${SECS}s" -s "$ROOT/bench/lookup.lua" \
+				"http://127.0.0.1:$((PORT + 10 + i))" -- "$KEY" "$PG_ORDERS" o >"$WORK/wrk-$i" &
+			MPIDS+=($!)
+		done
+		for j in "${MPIDS[@]}"; do wait "$j" || true; done
+		MPIDS=()
+		for ((i = 0; i < nodes; i++)); do
+			loadgen ingest --port $((PORT + 10 + i)) --key "$KEY" --conns $((CONNS / nodes)) --batch 50 \
+				--tag "n$nodes-$i-" >"$WORK/ing-$i" &
+			MPIDS+=($!)
+		done
+		for j in "${MPIDS[@]}"; do wait "$j" || true; done
+		PGN_RPS[$nodes]=$(tail -qn1 "$WORK"/wrk-* | awk -F'requests_per_s=' '{ split($2, a, " "); s += a[1] } END { printf "%d", s }')
+		PGN_P99[$nodes]=$(tail -qn1 "$WORK"/wrk-* | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' | sort -g | tail -1)
+		PGN_ING[$nodes]=$(cat "$WORK"/ing-* | awk -F'events_per_s=' '{ split($2, a, " "); s += a[1] } END { printf "%d", s }')
+		rm -f "$WORK"/wrk-* "$WORK"/ing-*
+		for p in "${NPIDS[@]}"; do stop_server "$p"; done
+	done
+fi
+
 # ---- the table ----
 ROWS=()
 FAILS=0
@@ -252,10 +319,29 @@ row "Exception sweep, 1,000 due of 10^5 / 10^6 open: orders/s" \
 row "  idle pass (nothing due), 10^5 / 10^6 open, us (median; p99)" \
 	"$(kv "$SW5" idle_us); $(kv "$SW5" idle_p99_us) / $(kv "$SW6" idle_us); $(kv "$SW6" idle_p99_us)" "" "" \
 	"10^6 <= 2x 10^5 + 5 us" "$(ok ge "$(awk -v a="$(kv "$SW5" idle_us)" 'BEGIN{print 2 * a + 5}')" "$(kv "$SW6" idle_us)")"
+if [ "$PG_OK" = 1 ]; then
+	p50=$(kv "$PGI50" events_per_s); pc50=$(kv "$PGC50" rows_per_s)
+	row "PostgreSQL: ingest, 50 ev/request, events/s" "$(fmt_int "$p50")" "$(fmt_int "$pc50")" "$(pct "$p50" "$pc50")" \
+		">= 50%" "$(ok ge "$(awk -v a="$p50" -v b="$pc50" 'BEGIN{print a/b}')" 0.5)"
+	row "  server CPU per request, ms (50 ev / 1 ev at 16 connections)" \
+		"$(kv "$PGI50" cpu_ms_per_req) / $(kv "$PGI16" cpu_ms_per_req)" "" "" "" -
+	p16=$(kv "$PGI16" events_per_s); pc1=$(kv "$PGC1" rows_per_s)
+	row "PostgreSQL: ingest, 1 ev/request, 16 connections, events/s" "$(fmt_int "$p16")" "$(fmt_int "$pc1")" \
+		"$(pct "$p16" "$pc1")" "" -
+	for nodes in 1 2 3; do
+		row "PostgreSQL, $nodes node(s): lookups ($PG_ORDERS orders) req/s; p99 ms" \
+			"$(fmt_int "${PGN_RPS[$nodes]}"); ${PGN_P99[$nodes]}" "$(fmt_int "$hr")" "$(pct "${PGN_RPS[$nodes]}" "$hr")" \
+			"$([ "$nodes" = 1 ] && echo ">= 40%")" \
+			"$([ "$nodes" = 1 ] && ok ge "$(awk -v a="${PGN_RPS[1]}" -v b="$hr" 'BEGIN{print a/b}')" 0.4 || echo -)"
+		row "  ingest, 50 ev/request, events/s" "$(fmt_int "${PGN_ING[$nodes]}")" "$(fmt_int "$pc50")" \
+			"$(pct "${PGN_ING[$nodes]}" "$pc50")" "" -
+	done
+fi
 
 echo
 echo "wismo bench ($MODE) $(date -u +%Y-%m-%dT%H:%MZ) - $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), Linux $(uname -r)"
 echo "ceilings: SQLite synchronous=FULL at ${CONNS}x50 and ${CONNS}x1 rows per commit; hello-world libmicrohttpd (same flags, pool of 2)"
+[ "$PG_OK" = 1 ] && echo "PostgreSQL: the run's own server (fsync on, synchronous_commit=on, shared_buffers 256MB); its ceiling: the same rows with libpq, pipelined, one connection; nodes share the machine's cores with the database and the load"
 echo
 printf '| %s | %s | %s | %s | %s | %s |\n' figure wismo ceiling ratio target result
 printf '|---|---|---|---|---|---|\n'

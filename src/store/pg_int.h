@@ -16,6 +16,14 @@
  * letters of sq_row).  Results are in text format; a bytea column reads
  * with pg_bytea().
  *
+ * Pipelining: inside a write transaction a statement run with res NULL (a
+ * write whose result nobody reads) is sent without waiting for its answer;
+ * the answers are read, in order, before the next statement that returns a
+ * result, and at the latest at COMMIT.  A failure is thus reported by a
+ * later call of the same transaction (with the failed statement's what),
+ * and the commit then fails: callers roll back on any error anyway.  One
+ * round trip per read instead of per statement (docs/scale-out.md).
+ *
  * Transactions: PostgreSQL aborts the whole transaction on a failed
  * statement, so an operation never "tries and falls back" inside one: a
  * conflict is an ON CONFLICT clause, an absent row a SELECT first.  Every
@@ -41,12 +49,19 @@
 #define PG_WRITE_LOCK "512870280559"
 #define PG_LOCK_TIMEOUT_MS 5000 /* how long a statement waits for a lock */
 #define PG_LEASES 16      /* leases one handle may hold */
+#define PG_PIPE_MAX 128   /* statements sent ahead of their results (store_pg.c) */
 
 struct pg_store {
 	struct store base; /* first: a struct store * points here */
 	PGconn *conn;
 	int flags;
 	bool in_tx;        /* between store_begin and commit/rollback */
+	/* a write transaction runs in libpq's pipeline mode: statements whose
+	 * result nobody reads are sent without waiting (store_pg.c) */
+	bool piped;
+	int pending;                        /* sent, result not read yet */
+	const char *pending_what[PG_PIPE_MAX];
+	enum werr pipe_err;                 /* the first failure read back */
 	struct {
 		const char *sql;
 	} stmts[PG_STMTS]; /* statement i is prepared as "w<i>" */

@@ -151,6 +151,94 @@ static enum werr ensure_connected(struct pg_store *s)
 	return configure(s);
 }
 
+/* ---- the pipeline of a write transaction (pg_int.h) ---- */
+
+/* Reads the answers of every statement sent ahead; the first failure is
+ * kept (and returned) until the transaction ends. */
+static enum werr pipe_drain(struct pg_store *s)
+{
+	for (int i = 0; s->pending; i++, s->pending--) {
+		PGresult *r;
+		ExecStatusType st;
+
+		if (i == 0 && (!PQsendFlushRequest(s->conn) || PQflush(s->conn))) {
+			s->pending = 0;
+			return s->pipe_err ? s->pipe_err : (s->pipe_err = pg_fail(s, NULL, "unable to send"));
+		}
+		if (!(r = PQgetResult(s->conn))) {
+			s->pending = 0;
+			return s->pipe_err ? s->pipe_err : (s->pipe_err = pg_fail(s, NULL, s->pending_what[i]));
+		}
+		st = PQresultStatus(r);
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !s->pipe_err)
+			s->pipe_err = st == PGRES_PIPELINE_ABORTED ? (pg_msg(s, "%s: aborted", s->pending_what[i]), WERR_DB)
+								  : pg_fail(s, r, s->pending_what[i]);
+		PQclear(r);
+		while ((r = PQgetResult(s->conn))) /* the NULL that ends a statement's answers */
+			PQclear(r);
+	}
+	return s->pipe_err;
+}
+
+/* Notes a statement sent ahead (what: for its failure); drains when the
+ * pipeline is full. */
+static enum werr pipe_sent(struct pg_store *s, const char *what)
+{
+	s->pending_what[s->pending++] = what;
+	if (s->pending == PG_PIPE_MAX)
+		return pipe_drain(s);
+	return s->pipe_err;
+}
+
+/* The answer of the statement just sent, after those of the statements
+ * sent ahead of it; an error (its own or an earlier one) consumes it. */
+static enum werr pipe_own(struct pg_store *s, const char *what, PGresult **out)
+{
+	enum werr err = WERR_OK;
+	PGresult *r, *extra;
+
+	*out = NULL;
+	if (s->pending)
+		err = pipe_drain(s); /* its flush request covers ours */
+	else if (!PQsendFlushRequest(s->conn) || PQflush(s->conn))
+		return s->pipe_err = pg_fail(s, NULL, what);
+	if (!(r = PQgetResult(s->conn)))
+		return s->pipe_err ? s->pipe_err : (s->pipe_err = pg_fail(s, NULL, what));
+	while ((extra = PQgetResult(s->conn)))
+		PQclear(extra);
+	if (!err && PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		err = s->pipe_err = pg_fail(s, r, what);
+	if (err) {
+		PQclear(r);
+		return err;
+	}
+	*out = r;
+	return WERR_OK;
+}
+
+/* Leaves pipeline mode at the end of a transaction: sync, read everything,
+ * exit. */
+static void pipe_end(struct pg_store *s)
+{
+	PGresult *r;
+
+	if (!s->piped)
+		return;
+	if (PQpipelineSync(s->conn)) {
+		pipe_drain(s);
+		while ((r = PQgetResult(s->conn))) { /* up to the sync */
+			ExecStatusType st = PQresultStatus(r);
+
+			PQclear(r);
+			if (st == PGRES_PIPELINE_SYNC)
+				break;
+		}
+	}
+	PQexitPipelineMode(s->conn);
+	s->piped = false;
+	s->pending = 0;
+}
+
 /* The name of sql's prepared statement, preparing it on first use. */
 static enum werr stmt_name(struct pg_store *s, const char *sql, char name[16])
 {
@@ -167,6 +255,15 @@ static enum werr stmt_name(struct pg_store *s, const char *sql, char name[16])
 		return WERR_INTERNAL;
 	}
 	snprintf(name, 16, "w%d", i);
+	if (s->piped) {
+		/* its answer is read with the next ones; a failure fails the
+		 * transaction, and its end forgets every statement */
+		if (!PQsendPrepare(s->conn, name, sql, 0, NULL))
+			return pg_fail(s, NULL, "unable to prepare statement");
+		s->stmts[i].sql = sql;
+		s->nstmts++;
+		return pipe_sent(s, "unable to prepare statement");
+	}
 	r = PQprepare(s->conn, name, sql, 0, NULL);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		enum werr err = pg_fail(s, r, "unable to prepare statement");
@@ -253,7 +350,16 @@ static enum werr run_v(struct pg_store *s, const char *sql, const char *what, PG
 			return WERR_INTERNAL;
 		}
 	}
-	r = PQexecPrepared(s->conn, name, n, values, lengths, formats, 0);
+	if (s->piped) {
+		if (!PQsendQueryPrepared(s->conn, name, n, values, lengths, formats, 0))
+			return s->pipe_err = pg_fail(s, NULL, what);
+		if (!res)
+			return pipe_sent(s, what);
+		if ((err = pipe_own(s, what, &r)))
+			return err;
+	} else {
+		r = PQexecPrepared(s->conn, name, n, values, lengths, formats, 0);
+	}
 	status = PQresultStatus(r);
 	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
 		err = pg_fail(s, r, what);
@@ -460,7 +566,7 @@ static enum werr exec_plain(struct pg_store *s, const char *sql, const char *wha
 
 static const char SQL_WRITE_LOCK[] = "SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")";
 
-static enum werr begin_tx(struct pg_store *s, bool write)
+static enum werr begin_tx(struct pg_store *s, bool write, bool pipeline)
 {
 	enum werr err;
 
@@ -475,17 +581,52 @@ static enum werr begin_tx(struct pg_store *s, bool write)
 	if (write && (err = pg_run(s, SQL_WRITE_LOCK, "unable to take the write lock", NULL, ""))) {
 		exec_plain(s, "ROLLBACK", "unable to roll back");
 		s->in_tx = false;
+		return err;
 	}
-	return err;
+	/* a writer's statements go ahead of their answers (pg_int.h) */
+	if (write && pipeline) {
+		if (!PQenterPipelineMode(s->conn)) {
+			err = pg_fail(s, NULL, "unable to enter pipeline mode");
+			exec_plain(s, "ROLLBACK", "unable to roll back");
+			s->in_tx = false;
+			return err;
+		}
+		s->piped = true;
+		s->pending = 0;
+		s->pipe_err = WERR_OK;
+	}
+	return WERR_OK;
 }
 
 static enum werr end_tx(struct pg_store *s, bool commit)
 {
-	enum werr err;
+	enum werr err = WERR_OK;
 
 	if (!s->in_tx)
 		return WERR_OK;
-	err = exec_plain(s, commit ? "COMMIT" : "ROLLBACK", commit ? "unable to commit" : "unable to roll back");
+	if (s->piped) {
+		if (commit) {
+			if (!PQsendQueryParams(s->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0))
+				s->pipe_err = pg_fail(s, NULL, "unable to commit");
+			else
+				pipe_sent(s, "unable to commit");
+		}
+		pipe_end(s);
+		err = commit ? s->pipe_err : WERR_OK;
+		/* after a failure the transaction is still open, aborted: end it;
+		 * the statements prepared after the failure do not exist, so all
+		 * are forgotten and made again on their next use */
+		if (s->pipe_err || !commit)
+			exec_plain(s, "ROLLBACK", "unable to roll back");
+		if (s->pipe_err) {
+			s->nstmts = 0;
+			if (PQstatus(s->conn) == CONNECTION_OK)
+				exec_plain(s, "DEALLOCATE ALL", "unable to deallocate");
+		}
+		s->pipe_err = WERR_OK;
+	} else {
+		err = exec_plain(s, commit ? "COMMIT" : "ROLLBACK", commit ? "unable to commit" : "unable to roll back");
+	}
 	s->in_tx = false;
 	return err;
 }
@@ -497,7 +638,7 @@ enum werr pg_op_begin(struct pg_store *s, bool write, bool *own)
 	*own = false;
 	if (s->in_tx)
 		return WERR_OK;
-	if (!(err = begin_tx(s, write && !(s->flags & STORE_READONLY))))
+	if (!(err = begin_tx(s, write && !(s->flags & STORE_READONLY), true)))
 		*own = true;
 	return err;
 }
@@ -609,7 +750,7 @@ static enum werr apply_migration(struct pg_store *s, const struct pg_migration *
 	enum werr err;
 	int cur;
 
-	if ((err = begin_tx(s, false)))
+	if ((err = begin_tx(s, false, false)))
 		return err;
 	if (!(err = pg_run(s, SQL_MIGRATE_LOCK, "unable to take the migration lock", NULL, "")) &&
 	    !(err = exec_plain(s,
@@ -756,7 +897,7 @@ static enum werr pg_begin(struct store *st)
 		pg_msg(s, "a transaction is open already");
 		return WERR_INVALID;
 	}
-	return begin_tx(s, !(s->flags & STORE_READONLY));
+	return begin_tx(s, !(s->flags & STORE_READONLY), true);
 }
 
 static enum werr pg_commit(struct store *st)

@@ -52,19 +52,25 @@ static char *const child_env[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", "LANG=C", N
 
 /*
  * Appended to postgresql.conf; a macro, as formats must be literals
- * (-Wformat-nonliteral).  Durability off: a test's data need not survive a
- * crash.
+ * (-Wformat-nonliteral).  Durability off unless s->durable: a test's data
+ * need not survive a crash; a benchmark's ceiling must pay for the fsync.
  */
 #define CONF_FMT \
 	"\n# pgserver.c (a test's own server)\n" \
 	"listen_addresses = '127.0.0.1'\n" \
 	"unix_socket_directories = '%s'\n" \
+	"timezone = 'UTC'\n" \
+	"log_timezone = 'UTC'\n"
+#define CONF_FAST \
 	"fsync = off\n" \
 	"synchronous_commit = off\n" \
 	"full_page_writes = off\n" \
-	"shared_buffers = 32MB\n" \
-	"timezone = 'UTC'\n" \
-	"log_timezone = 'UTC'\n"
+	"shared_buffers = 32MB\n"
+#define CONF_DURABLE \
+	"fsync = on\n" \
+	"synchronous_commit = on\n" \
+	"shared_buffers = 256MB\n" \
+	"max_wal_size = 2GB\n"
 
 __attribute__((format(printf, 3, 4)))
 static void say(char *why, size_t whycap, const char *fmt, ...)
@@ -401,7 +407,7 @@ static int write_conf(const struct pgserver *s, char *why, size_t whycap)
 		say(why, whycap, "cannot open '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	bad = fprintf(f, CONF_FMT, s->dir) < 0;
+	bad = fprintf(f, CONF_FMT, s->dir) < 0 || fputs(s->durable ? CONF_DURABLE : CONF_FAST, f) < 0;
 	if (fclose(f) || bad) {
 		say(why, whycap, "cannot write '%s'", path);
 		return -1;
@@ -435,7 +441,10 @@ enum pgserver_result pgserver_start(struct pgserver *s, char *why, size_t whycap
 	bool tried_start = false;
 	int rc;
 
+	bool durable = s->durable;
+
 	memset(s, 0, sizeof(*s));
+	s->durable = durable;
 	s->watch_fd = -1;
 	if (find_bindir(s, why, whycap) || pick_user(s, why, whycap))
 		return PGSERVER_UNAVAILABLE;

@@ -6,7 +6,7 @@
  * newest /usr/lib/postgresql/VERSION/bin, else PATH), makes a temporary
  * directory /tmp/wismo-pg-XXXXXX, runs initdb into DIR/data (superuser
  * "wismo", trust authentication, UTF8, locale C, durability off: a test's data
- * need not survive a crash), and starts the server with `pg_ctl -w`, listening
+ * need not survive a crash; `durable` keeps it on), and starts the server with `pg_ctl -w`, listening
  * on 127.0.0.1 only, on a free port it picks, with its unix socket in DIR.  It
  * never connects to, stops or reads a cluster it did not start.
  *
@@ -21,7 +21,7 @@
  * program failed, the end of its log is also printed to stderr.
  *
  * Lifecycle: the caller allocates the struct (it may live on the stack, it
- * holds no pointers); after pgserver_start returns PGSERVER_OK the caller must
+ * holds no pointers; zero it, or set only `durable`, before the start); after pgserver_start returns PGSERVER_OK the caller must
  * call pgserver_stop, which stops the server (`pg_ctl -m fast stop`) and
  * removes DIR.  pgserver_stop on a struct whose start failed, or that was
  * stopped already, does nothing.  Should the test process end without it
@@ -50,6 +50,7 @@ enum pgserver_result {
 #define PGSERVER_USER "wismo" /* the superuser initdb makes */
 
 struct pgserver {
+	bool durable;       /* set before pgserver_start: fsync and synchronous_commit on (benchmarks) */
 	char bindir[256];   /* where initdb and pg_ctl are */
 	char dir[64];       /* the temporary directory; "" when none */
 	char url[128];      /* postgresql://wismo@127.0.0.1:PORT/postgres */

@@ -3,7 +3,8 @@
  * (tests/integration/harness.py with WISMO_IT_STORE=postgres) and for
  * people trying the PostgreSQL backend by hand.
  *
- * Starts a server of its own and talks on stdin/stdout, one line each way:
+ * Starts a server of its own (with --durable: fsync and synchronous_commit
+ * on, for the benchmarks) and talks on stdin/stdout, one line each way:
  *   started:                    "url URI"            (the server's postgres database)
  *   "db NAME" in:               "url URI" | "error WHY"   (a new database)
  *   end of stdin:               stops the server, removes its directory, exits 0
@@ -17,9 +18,9 @@
 
 #include "pgserver.h"
 
-int main(void)
+int main(int argc, char **argv)
 {
-	struct pgserver s;
+	struct pgserver s = { .durable = argc > 1 && !strcmp(argv[1], "--durable") };
 	char line[256], url[160], why[512];
 	enum pgserver_result r = pgserver_start(&s, why, sizeof(why));
 

@@ -153,7 +153,7 @@ static void test_unavailable(void **state)
 {
 	const char *old = getenv("WISMO_PG_BINDIR");
 	char saved[256] = "", why[256] = "";
-	struct pgserver s;
+	struct pgserver s = { 0 };
 	enum pgserver_result r;
 
 	(void)state;
@@ -276,7 +276,7 @@ static void test_watchdog_after_kill(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct pgserver s;
+		struct pgserver s = { 0 };
 		char why[256];
 
 		close(fds[0]);

@@ -955,6 +955,46 @@ static void test_reader_sees_committed_only(void **state)
 	store_close(w);
 }
 
+/* PostgreSQL sends a write transaction's statements ahead of their answers
+ * (store_pg.c): a write that fails is reported by a later call or by the
+ * commit, nothing of the transaction is kept, and the handle goes on. */
+static void test_failed_write_fails_the_transaction(void **state)
+{
+	struct store *st;
+	struct store_alias a = { .ref = "", .order = "1001" };
+	struct event *evs = NULL;
+	size_t n = 0;
+	int64_t nev = -1;
+	enum werr err;
+
+	if (is_sqlite(state))
+		skip(); /* SQLite stores any bytes as text */
+	st = open_store(state, 0);
+	OK(store_begin(st));
+	append(st, 1, "1001", NULL, EV_PLACED, NULL);
+	snprintf(a.ref, sizeof(a.ref), "bad\xff\xfe"); /* not UTF-8: the server refuses it */
+	err = store_alias_put(st, "shop", &a, 1);
+	if (!err)
+		err = store_order_events(st, "1001", &evs, &n);
+	event_array_free(evs, n);
+	if (!err)
+		err = store_commit(st);
+	else
+		store_rollback(st);
+	assert_int_not_equal(err, WERR_OK);
+	assert_true(store_errmsg(st)[0] != '\0');
+	if (store_count_events(st, &nev, NULL))
+		fail_msg("after the failure: %s", store_errmsg(st));
+	assert_int_equal(nev, 0);
+	/* the next transaction works, its statements prepared again */
+	OK(store_begin(st));
+	append(st, 2, "1002", NULL, EV_PLACED, NULL);
+	OK(store_commit(st));
+	OK(store_count_events(st, &nev, NULL));
+	assert_int_equal(nev, 1);
+	store_close(st);
+}
+
 /* ---- peers: announcements and leases (several nodes on one database) ---- */
 
 struct heard {
@@ -1234,6 +1274,7 @@ int main(void)
 		T(test_each_order),
 		T(test_reader_sees_committed_only),
 		T(test_concurrent_writer_reader),
+		T(test_failed_write_fails_the_transaction),
 		T(test_peers_announce),
 		T(test_peers_lease),
 		T(test_reopen_keeps_data),
