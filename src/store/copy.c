@@ -41,6 +41,7 @@ enum werr store_copy(const char *from, const char *to, copy_progress_fn progress
 #include "../base/banned.h"
 
 #define MAX_COLS 32
+#define SQL_MAX 8192 /* a statement naming every column twice, and the table */
 
 struct table {
 	char name[64];
@@ -263,7 +264,7 @@ static enum werr copy_batch(struct copy *c, const struct table *t, sqlite3_stmt 
 {
 	static const char LOCK[] = "SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")";
 	struct buf b = BUF_INIT;
-	char sql[1400], line[200];
+	char sql[SQL_MAX], line[200];
 	enum werr err;
 	PGresult *r;
 	int rc = SQLITE_OK;
@@ -333,7 +334,7 @@ out:
 
 static enum werr copy_table(struct copy *c, struct table *t, int64_t *total)
 {
-	char sql[1400];
+	char sql[SQL_MAX];
 	const char *tname = t->name;
 	sqlite3_stmt *q = NULL;
 	int64_t last = 0, done = 0;

@@ -66,6 +66,7 @@ struct pg_store {
 		const char *sql;
 	} stmts[PG_STMTS]; /* statement i is prepared as "w<i>" */
 	int nstmts;
+	struct pg_txmem *txmem; /* the write transaction's memory (pg_tx_get) */
 	/* session state a reconnect loses (store_pg_peers.c) */
 	bool listening;    /* LISTEN issued */
 	char leases[PG_LEASES][64];
@@ -138,6 +139,35 @@ enum werr pg_query_int(struct pg_store *s, const char *sql, const char *what, in
  * rolls it back on failure, and returns err. */
 enum werr pg_op_begin(struct pg_store *s, bool write, bool *own);
 enum werr pg_op_end(struct pg_store *s, bool own, enum werr err);
+
+/*
+ * The write transaction's memory: what an operation learned (a key is in the
+ * log, a parcel's owner, the next seq) kept for the rest of the transaction,
+ * by kind (one letter per use) and key, so that it need not ask the server
+ * again.  Valid because the write lock keeps every other writer out, and
+ * forgotten when the transaction ends (commit or rollback).  Only inside a
+ * write transaction: elsewhere pg_tx_get finds nothing and pg_tx_put keeps
+ * nothing.  pg_tx_put copies size bytes (val NULL: forget the entry);
+ * pg_tx_get returns the stored bytes or NULL.
+ *   kinds: 'k' event keys, 's' the next seq (store_pg_log.c);
+ *          'o' parcel owners, 'c' parcels without claims, 'C' the claims
+ *          table empty (store_pg_parcels.c); 'P' no parked events
+ *          (store_pg_sources.c)
+ */
+void *pg_tx_get(struct pg_store *s, char kind, const char *key);
+enum werr pg_tx_put(struct pg_store *s, char kind, const char *key, const void *val, size_t size);
+/* Forgets everything (an operation that empties tables others remembered). */
+void pg_tx_forget(struct pg_store *s);
+/*
+ * Whether a table is empty, as the write transaction knows it (kind, key
+ * ""): asked once with exists_sql ("SELECT EXISTS (SELECT 1 FROM t)", a
+ * static string), then kept; whatever adds rows to the table calls
+ * pg_tx_filled.  Outside a write transaction *empty is false: ask the table.
+ * For tables that are empty most of the time (parked events, parcel claims),
+ * so that the writer does not ask them about every order.
+ */
+enum werr pg_tx_empty(struct pg_store *s, char kind, const char *exists_sql, bool *empty);
+enum werr pg_tx_filled(struct pg_store *s, char kind);
 
 /* Shared readers. */
 /* "body, seq, received_at" into a struct event. */

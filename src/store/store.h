@@ -359,6 +359,12 @@ struct store_log_ops {
 	 * Sets ev->seq on insert.  When the key exists: *duplicate = true, the
 	 * duplicates row is created or bumped, and nothing else changes. */
 	enum werr (*append_event)(struct store *st, struct event *ev, int64_t raw_id, bool *duplicate);
+	/* A hint, in a transaction, before appending events with these keys:
+	 * the backend may learn at once which of them the log holds, so that
+	 * each append_event need not wait for its own answer (PostgreSQL: one
+	 * statement for a whole job instead of one wait per event).  Changes
+	 * no answer; SQLite has nothing to learn. */
+	enum werr (*append_hint)(struct store *st, const char *const *keys, size_t n);
 	/* The events of one order with seq < before, in seq order: all of them
 	 * through store_order_events(); the writer has the newer ones of its
 	 * batch in memory.  Free with event_array_free(). */
@@ -817,6 +823,7 @@ enum werr store_pg_open(const char *url, int flags, struct store **out, char *er
 #define store_raw_drop(st, ...)        ((st)->ops->log->raw_drop((st), __VA_ARGS__))
 #define store_raw_get(st, ...)         ((st)->ops->log->raw_get((st), __VA_ARGS__))
 #define store_append_event(st, ...)    ((st)->ops->log->append_event((st), __VA_ARGS__))
+#define store_append_hint(st, ...)     ((st)->ops->log->append_hint((st), __VA_ARGS__))
 #define store_order_events(st, order, evs, n) ((st)->ops->log->order_events((st), (order), INT64_MAX, (evs), (n)))
 #define store_order_events_before(st, ...) ((st)->ops->log->order_events((st), __VA_ARGS__))
 #define store_order_duplicates(st, ...) ((st)->ops->log->order_duplicates((st), __VA_ARGS__))

@@ -151,6 +151,142 @@ static enum werr ensure_connected(struct pg_store *s)
 	return configure(s);
 }
 
+/* ---- the write transaction's memory (pg_int.h) ---- */
+
+struct txent {
+	char *key;   /* kind, then the key: one allocation (malloc-aligned) with the value after it, aligned */
+	void *val;
+	size_t size;
+};
+
+struct pg_txmem {
+	struct txent *slots; /* open addressing, a power of two, at most half full */
+	size_t cap, used;
+};
+
+static uint64_t tx_hash(char kind, const char *key)
+{
+	uint64_t h = 1469598103934665603ULL ^ (unsigned char)kind;
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
+	return h;
+}
+
+static struct txent *tx_find(struct pg_txmem *m, char kind, const char *key)
+{
+	size_t i = (size_t)tx_hash(kind, key) & (m->cap - 1);
+
+	for (; m->slots[i].key; i = (i + 1) & (m->cap - 1))
+		if (m->slots[i].key[0] == kind && !strcmp(m->slots[i].key + 1, key))
+			return &m->slots[i];
+	return &m->slots[i];
+}
+
+void pg_tx_forget(struct pg_store *s)
+{
+	struct pg_txmem *m = s->txmem;
+
+	if (!m || !m->used)
+		return;
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->slots[i].key);
+	memset(m->slots, 0, m->cap * sizeof(*m->slots));
+	m->used = 0;
+}
+
+static void tx_free(struct pg_store *s)
+{
+	pg_tx_forget(s);
+	if (s->txmem)
+		free(s->txmem->slots);
+	free(s->txmem);
+	s->txmem = NULL;
+}
+
+static enum werr tx_grow(struct pg_txmem *m)
+{
+	struct pg_txmem bigger = { calloc(m->cap ? 2 * m->cap : 256, sizeof(struct txent)), m->cap ? 2 * m->cap : 256,
+				   m->used };
+
+	if (!bigger.slots)
+		return WERR_NOMEM;
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->slots[i].key)
+			*tx_find(&bigger, m->slots[i].key[0], m->slots[i].key + 1) = m->slots[i];
+	free(m->slots);
+	*m = bigger;
+	return WERR_OK;
+}
+
+void *pg_tx_get(struct pg_store *s, char kind, const char *key)
+{
+	struct txent *e;
+
+	if (!s->piped || !s->txmem || !s->txmem->used)
+		return NULL;
+	e = tx_find(s->txmem, kind, key);
+	return e->key && e->size ? e->val : NULL;
+}
+
+enum werr pg_tx_put(struct pg_store *s, char kind, const char *key, const void *val, size_t size)
+{
+	size_t klen = strlen(key), at = (1 + klen + 1 + 15) & ~(size_t)15; /* the value aligned for any type */
+	struct txent *e;
+	char *p;
+
+	if (!s->piped || (!val && (!s->txmem || !s->txmem->used)))
+		return WERR_OK;
+	if (!s->txmem && !(s->txmem = calloc(1, sizeof(*s->txmem))))
+		return WERR_NOMEM;
+	if (2 * (s->txmem->used + 1) > s->txmem->cap && tx_grow(s->txmem))
+		return WERR_NOMEM;
+	e = tx_find(s->txmem, kind, key);
+	if (!val) { /* forgotten: kept as an empty entry, so probes go on past it */
+		if (e->key)
+			e->size = 0;
+		return WERR_OK;
+	}
+	if (!(p = malloc(at + size)))
+		return WERR_NOMEM;
+	p[0] = kind;
+	memcpy(p + 1, key, klen + 1);
+	memcpy(p + at, val, size);
+	if (e->key)
+		free(e->key);
+	else
+		s->txmem->used++;
+	*e = (struct txent){ p, p + at, size };
+	return WERR_OK;
+}
+
+enum werr pg_tx_empty(struct pg_store *s, char kind, const char *exists_sql, bool *empty)
+{
+	static const char yes = 'E', no = 'F';
+	const char *known = pg_tx_get(s, kind, "");
+	int64_t exists = 1;
+	enum werr err;
+
+	*empty = false;
+	if (!s->piped)
+		return WERR_OK;
+	if (known) {
+		*empty = *known == yes;
+		return WERR_OK;
+	}
+	if ((err = pg_query_int(s, exists_sql, "unable to look into a table", &exists, NULL, "")))
+		return err;
+	*empty = !exists;
+	return pg_tx_put(s, kind, "", *empty ? &yes : &no, 1);
+}
+
+enum werr pg_tx_filled(struct pg_store *s, char kind)
+{
+	static const char no = 'F';
+
+	return pg_tx_put(s, kind, "", &no, 1);
+}
+
 /* ---- the pipeline of a write transaction (pg_int.h) ---- */
 
 /* Reads the answers of every statement sent ahead; the first failure is
@@ -237,6 +373,7 @@ static void pipe_end(struct pg_store *s)
 	PQexitPipelineMode(s->conn);
 	s->piped = false;
 	s->pending = 0;
+	pg_tx_forget(s);
 }
 
 /* The name of sql's prepared statement, preparing it on first use. */
@@ -815,6 +952,7 @@ static void pg_close(struct store *st)
 	if (!s)
 		return;
 	PQfinish(s->conn); /* an open transaction is rolled back by the server */
+	tx_free(s);
 	free(s);
 }
 

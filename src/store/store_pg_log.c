@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "pg_int.h"
+#include "backend.h"
 #include "../base/crypto.h"
 #include "../base/walloc.h"
 #include "../core/event_json.h"
@@ -40,11 +41,21 @@ static const char SQL_RAW_BY_DIGEST[] = "SELECT id FROM raw_payloads WHERE diges
 static const char SQL_RAW_DROP[] = "DELETE FROM raw_payloads WHERE id = $1";
 static const char SQL_RAW_GET[] = "SELECT content_type, body FROM raw_payloads WHERE id = $1";
 /* ON CONFLICT(key): only a repeated key is a duplicate; any other
- * constraint failure stays an error. */
+ * constraint failure stays an error.  seq is given here, not by the
+ * column's identity: under the write lock the next one is the log's
+ * highest plus one, read once per transaction ('s' in the transaction's
+ * memory), so an append whose key is known to be new needs no answer. */
 static const char SQL_APPEND[] =
-	"INSERT INTO events(key, source, order_no, package, status, occurred_at, received_at,"
-	" raw_id, body, carrier, supersedes) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+	"INSERT INTO events(seq, key, source, order_no, package, status, occurred_at, received_at,"
+	" raw_id, body, carrier, supersedes) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
 	" ON CONFLICT(key) DO NOTHING RETURNING seq";
+/* A key the transaction read as absent: no ON CONFLICT, so that a wrong
+ * hint fails the transaction loudly instead of losing the event. */
+static const char SQL_APPEND_NEW[] =
+	"INSERT INTO events(seq, key, source, order_no, package, status, occurred_at, received_at,"
+	" raw_id, body, carrier, supersedes) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+static const char SQL_NEXT_SEQ[] = "SELECT coalesce(max(seq), 0) + 1 FROM events";
+static const char SQL_KEYS_HELD[] = "SELECT key FROM events WHERE key = ANY($1::text[])";
 /* The duplicate is filed under the first delivery's order and source;
  * first_received is when that first delivery arrived. */
 static const char SQL_DUP_BUMP[] =
@@ -65,23 +76,6 @@ static const char SQL_MARK_VISIBLE[] =
 	"UPDATE events SET visible_at = $2 WHERE seq >= $1 AND visible_at IS NULL";
 static const char SQL_EVENT_META[] =
 	"SELECT key, coalesce(raw_id, 0), coalesce(visible_at, 0) FROM events WHERE order_no = $1 ORDER BY seq";
-
-/* hex SHA-256 of source, a NUL, and the body: the NUL keeps ("ab", "c")
- * and ("a", "bc") apart.  The same digest as the SQLite backend's, so a
- * copied database keeps deduplicating. */
-static void raw_digest(const char *source, const void *body, size_t len, char out[SHA256_HEX_LEN + 1])
-{
-	size_t sl = source ? strlen(source) : 0;
-	char *p = wmalloc(sl + 1 + len);
-
-	if (sl)
-		memcpy(p, source, sl);
-	p[sl] = '\0';
-	if (len)
-		memcpy(p + sl + 1, body, len);
-	crypto_sha256_hex(p, sl + 1 + len, out);
-	free(p);
-}
 
 /* Inserts a body with its digest (NULL or "": none, never a conflict);
  * *raw_id (may be NULL) gets the new row's id, 0 when none was added (one
@@ -119,7 +113,7 @@ static enum werr pg_put_raw(struct store *st, const char *source, const char *co
 	enum werr err;
 
 	if (len <= (size_t)INT32_MAX)
-		raw_digest(source, body, len, digest);
+		be_raw_digest(source, body, len, digest);
 	err = insert_raw(s, source, content_type, body, len, received_at, digest, &id);
 	if (err || !raw_id)
 		return err;
@@ -173,24 +167,87 @@ static enum werr bump_duplicate(struct pg_store *s, const struct event *ev)
 	return pg_run(s, SQL_DUP_BUMP, "unable to record duplicate", NULL, "Si", ev->key, ev->received_at);
 }
 
-/* Inserts ev's row; *seq gets its seq, 0 when the key exists. */
-static enum werr insert_event(struct pg_store *s, const struct event *ev, int64_t raw_id, const struct buf *body,
-			      int64_t *seq)
+/* The seq the next event gets (read once per transaction, then counted). */
+static enum werr next_seq(struct pg_store *s, int64_t *seq)
 {
+	const int64_t *known = pg_tx_get(s, 's', "");
+
+	if (known) {
+		*seq = *known;
+		return WERR_OK;
+	}
+	return pg_query_int(s, SQL_NEXT_SEQ, "unable to read the log's end", seq, NULL, "");
+}
+
+/* Inserts ev's row with the next seq; *seq gets it, 0 when the key exists.
+ * new_key: the key is known not to be in the log (append_hint), so the
+ * answer is not waited for. */
+static enum werr insert_event(struct pg_store *s, const struct event *ev, int64_t raw_id, const struct buf *body,
+			      bool new_key, int64_t *seq)
+{
+	static const char present = 'P';
 	PGresult *r = NULL;
+	int64_t next;
 	enum werr err;
 
 	*seq = 0;
+	if ((err = next_seq(s, &next)))
+		return err;
 	/* package and carrier are optional (NULL when empty); carrier is
 	 * there for the KPIs by carrier */
-	err = pg_run(s, SQL_APPEND, "unable to append event", &r, "SSSsSiiotss", ev->key, ev->source, ev->order,
-		     ev->package, ev_status_name(ev->status), ev->occurred_at, ev->received_at, raw_id, body->p,
-		     body->len, ev->carrier, ev->supersedes);
+	err = pg_run(s, new_key ? SQL_APPEND_NEW : SQL_APPEND, "unable to append event", new_key ? NULL : &r,
+		     "iSSSsSiiotss", next, ev->key,
+		     ev->source, ev->order, ev->package, ev_status_name(ev->status), ev->occurred_at, ev->received_at,
+		     raw_id, body->p, body->len, ev->carrier, ev->supersedes);
 	if (err)
 		return err;
-	if (PQntuples(r) > 0)
+	if (new_key)
+		*seq = next;
+	else if (PQntuples(r) > 0)
 		err = pg_row(s, r, 0, "i", seq);
 	PQclear(r);
+	if (!err && *seq) {
+		next = *seq + 1;
+		if ((err = pg_tx_put(s, 's', "", &next, sizeof(next))) ||
+		    (err = pg_tx_put(s, 'k', ev->key, &present, 1)))
+			pg_msg(s, "out of memory appending events");
+	}
+	return err;
+}
+
+/* One statement for a job's keys: each is remembered as in the log ('P')
+ * or not ('A') for the rest of the transaction (pg_int.h). */
+static enum werr pg_append_hint(struct store *st, const char *const *keys, size_t n)
+{
+	static const char present = 'P', absent = 'A';
+	struct pg_store *s = pg(st);
+	struct buf arr = BUF_INIT;
+	PGresult *r = NULL;
+	enum werr err = WERR_OK;
+
+	if (!s->piped || !n)
+		return WERR_OK; /* only a write transaction remembers */
+	/* a text[] literal; keys are printable ASCII without quotes or backslashes */
+	err = buf_putc(&arr, '{');
+	for (size_t i = 0; i < n && !err; i++) {
+		if (strpbrk(keys[i], "\"{},") || !keys[i][0])
+			goto out; /* not a key this hint can carry: no hint */
+		if (!(err = buf_puts(&arr, i ? ",\"" : "\"")) && !(err = buf_puts(&arr, keys[i])))
+			err = buf_putc(&arr, '"');
+	}
+	if (!err)
+		err = buf_putc(&arr, '}');
+	if (err || (err = pg_run(s, SQL_KEYS_HELD, "unable to read event keys", &r, "S", arr.p)))
+		goto out;
+	for (size_t i = 0; i < n && !err; i++)
+		err = pg_tx_put(s, 'k', keys[i], &absent, 1);
+	for (int i = 0; i < PQntuples(r) && !err; i++)
+		err = pg_tx_put(s, 'k', PQgetvalue(r, i, 0), &present, 1);
+	if (err == WERR_NOMEM)
+		pg_msg(s, "out of memory reading event keys");
+out:
+	PQclear(r);
+	buf_release(&arr);
 	return err;
 }
 
@@ -199,6 +256,7 @@ static enum werr pg_append_event(struct store *st, struct event *ev, int64_t raw
 	struct pg_store *s = pg(st);
 	struct buf body = BUF_INIT;
 	struct event stored;
+	const char *known;
 	int64_t seq = 0;
 	bool own = false;
 	enum werr err;
@@ -220,7 +278,9 @@ static enum werr pg_append_event(struct store *st, struct event *ev, int64_t raw
 	}
 	if ((err = pg_op_begin(s, true, &own)))
 		goto out;
-	if ((err = insert_event(s, ev, raw_id, &body, &seq)))
+	/* a key the transaction knows is in the log is a duplicate at once */
+	known = pg_tx_get(s, 'k', ev->key);
+	if ((!known || *known != 'P') && (err = insert_event(s, ev, raw_id, &body, known && *known == 'A', &seq)))
 		goto end;
 	if (!seq) {
 		err = bump_duplicate(s, ev);
@@ -380,6 +440,7 @@ const struct store_log_ops pg_log_ops = {
 	.put_raw = pg_put_raw,
 	.raw_get = pg_raw_get,
 	.append_event = pg_append_event,
+	.append_hint = pg_append_hint,
 	.order_events = pg_order_events,
 	.order_duplicates = pg_order_duplicates,
 	.each_order = pg_each_order,

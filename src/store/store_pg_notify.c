@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "pg_int.h"
+#include "backend.h"
 #include "../core/outbox.h"
 #include "../base/banned.h"
 
@@ -57,14 +58,6 @@ static void release_outbox(void *rows, size_t n)
 	outbox_rows_free(rows, n);
 }
 
-/* A new row starts in a state the planner may plan into. */
-static bool plannable(const char *state)
-{
-	int to = outbox_state_from_name(state);
-
-	return to >= 0 && outbox_move_ok(OUTBOX_PLAN, OUTBOX_NEW, (enum outbox_state)to);
-}
-
 /* The insert returns the new id; on a key already there it returns no row
  * (ON CONFLICT DO NOTHING: no statement fails, so a caller's transaction
  * goes on) and the existing row's id is read. */
@@ -82,7 +75,7 @@ static enum werr pg_outbox_put(struct store *st, struct outbox_row *row, bool *d
 
 	*dup = false;
 	if (!row->key[0] || !row->order[0] || !row->milestone[0] || !row->channel[0] || !row->recipient[0] ||
-	    !plannable(row->state)) {
+	    !be_outbox_plannable(row->state)) {
 		pg_msg(s, "outbox row lacks a key, order, milestone, channel or recipient, or has a bad state");
 		return WERR_INVALID;
 	}

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "pg_int.h"
+#include "backend.h"
 #include "../core/kpi.h"
 #include "../base/crypto.h"
 #include "../base/banned.h"
@@ -121,14 +122,6 @@ static int64_t clamp_limit(int limit)
 	return limit < 1 ? 1 : limit > WEB_LIST_MAX ? WEB_LIST_MAX : limit;
 }
 
-static bool has_package(const struct order_state *o, const char *tracking)
-{
-	for (size_t i = 0; i < o->npackages; i++)
-		if (!strcmp(o->packages[i].tracking, tracking))
-			return true;
-	return false;
-}
-
 /* The order's package rows: each written when it changed, the ones it no
  * longer has deleted. */
 static enum werr put_packages(struct pg_store *s, const struct order_state *o)
@@ -141,7 +134,7 @@ static enum werr put_packages(struct pg_store *s, const struct order_state *o)
 				 pg_release_plain, (void **)&rows, &n, "S", o->order)))
 		return err;
 	for (size_t i = 0; i < n && !err; i++)
-		if (!has_package(o, rows[i]))
+		if (!be_has_package(o, rows[i]))
 			err = pg_run(s, SQL_DEL_PACKAGE, "unable to replace packages", NULL, "SS", rows[i], o->order);
 	free(rows);
 	for (size_t i = 0; i < o->npackages && !err; i++) {
@@ -221,55 +214,6 @@ static enum werr pg_find_package(struct store *st, const char *tracking, char or
 	return err;
 }
 
-/*
- * The list cursor: "<updated_at>:<order number in lower-case hex>" of the
- * last row of the page, the position after which the next page starts.  Hex
- * keeps any byte of an order number out of the separator's way.  The same
- * as SQLite's: a cursor is valid with either backend.
- */
-static void cursor_encode(char out[160], int64_t updated_at, const char *order)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t at, i, n = strnlen(order, EV_ORDER_MAX);
-
-	at = (size_t)snprintf(out, 160, "%" PRId64 ":", updated_at);
-	for (i = 0; i < n && at + 2 < 160; i++) {
-		out[at++] = hex[(unsigned char)order[i] >> 4];
-		out[at++] = hex[(unsigned char)order[i] & 15];
-	}
-	out[at] = '\0';
-}
-
-static bool cursor_decode(const char *cur, int64_t *updated_at, char order[EV_ORDER_MAX + 1])
-{
-	const char *p;
-	char *end;
-	long long v;
-	size_t n, i;
-	int hi, lo;
-
-	if (!(*cur == '-' || (*cur >= '0' && *cur <= '9')))
-		return false;
-	errno = 0;
-	v = strtoll(cur, &end, 10);
-	if (errno || end == cur || *end != ':')
-		return false;
-	p = end + 1;
-	n = strlen(p);
-	if (n == 0 || n % 2 || n / 2 > EV_ORDER_MAX)
-		return false;
-	for (i = 0; i < n / 2; i++) {
-		hi = crypto_hex_digit(p[2 * i]);
-		lo = crypto_hex_digit(p[2 * i + 1]);
-		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-			return false;
-		order[i] = (char)(hi << 4 | lo);
-	}
-	order[n / 2] = '\0';
-	*updated_at = v;
-	return true;
-}
-
 /* Reads the rows of r into page (at most limit; one more says there is a
  * next page). */
 static enum werr read_page(struct pg_store *s, const PGresult *r, int limit, struct order_page *page)
@@ -282,7 +226,7 @@ static enum werr read_page(struct pg_store *s, const PGresult *r, int limit, str
 		if (page->n == (size_t)limit) {
 			/* One row more than asked for: there is a next page. */
 			o = &page->rows[page->n - 1];
-			cursor_encode(page->next_cursor, o->updated_at, o->order);
+			be_cursor_encode(page->next_cursor, o->updated_at, o->order);
 			break;
 		}
 		o = &page->rows[page->n];
@@ -312,7 +256,7 @@ static enum werr pg_list_orders(struct store *st, const struct order_query *q, s
 		pg_msg(s, "unknown order status '%s'", q->status);
 		return WERR_INVALID;
 	}
-	if (q->cursor && *q->cursor && !cursor_decode(q->cursor, &after_at, after_order)) {
+	if (q->cursor && *q->cursor && !be_cursor_decode(q->cursor, &after_at, after_order)) {
 		pg_msg(s, "invalid cursor");
 		return WERR_INVALID;
 	}
@@ -358,6 +302,7 @@ static enum werr pg_clear_projections(struct store *st)
 		return err;
 	for (size_t i = 0; i < sizeof(clears) / sizeof(clears[0]) && !err; i++)
 		err = pg_run(s, clears[i].sql, clears[i].what, NULL, "");
+	pg_tx_forget(s); /* the parcel owners it remembered are gone */
 	return pg_op_end(s, own, err);
 }
 

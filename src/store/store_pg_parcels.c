@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pg_int.h"
+#include "backend.h"
 #include "../base/banned.h"
 
 #define ATTACH_PAGE 1000
@@ -52,67 +53,80 @@ static const char SQL_ATTACHES[] =
 	"SELECT seq, key, source, order_no, package, status, occurred_at, received_at FROM events"
 	" WHERE seq > $1 AND package <> '' ORDER BY seq LIMIT $2";
 
-static enum ev_status status_of(const char *name)
-{
-	int s = ev_status_from_name(name);
-	return s < 0 ? EV_UNKNOWN : (enum ev_status)s;
-}
+/* What the write transaction remembers of a parcel's owner ('o', pg_int.h):
+ * the writer reads it for every event naming a parcel. */
+struct known_owner {
+	bool has;
+	struct parcel_owner o;
+};
 
 static enum werr pg_parcel_owner(struct store *st, const char *tracking, struct parcel_owner *out)
 {
 	struct pg_store *s = pg(st);
+	const struct known_owner *known = pg_tx_get(s, 'o', tracking);
+	struct known_owner k;
 	PGresult *r = NULL;
 	char status[32] = "";
 	enum werr err;
 
 	memset(out, 0, sizeof(*out));
+	memset(&k, 0, sizeof(k));
+	if (known) {
+		*out = known->o;
+		return known->has ? WERR_OK : WERR_NOT_FOUND;
+	}
 	if ((err = pg_run(s, SQL_OWNER_GET, "unable to read parcel owner", &r, "S", tracking)))
 		return err;
 	if (PQntuples(r) > 0) {
 		err = pg_row(s, r, 0, "ffic", PG_FIELD(out->order), PG_FIELD(out->source), &out->last_at,
 			     PG_FIELD(status));
 		snprintf(out->tracking, sizeof(out->tracking), "%s", tracking);
-		out->last_status = status_of(status);
+		out->last_status = be_status_of(status);
+		k = (struct known_owner){ true, *out };
 	} else {
 		err = WERR_NOT_FOUND;
 	}
 	PQclear(r);
+	if ((!err || err == WERR_NOT_FOUND) && pg_tx_put(s, 'o', tracking, &k, sizeof(k))) {
+		pg_msg(s, "out of memory reading parcel owners");
+		err = WERR_NOMEM;
+	}
 	return err;
 }
 
 static enum werr put_owner(struct pg_store *s, const struct parcel_owner *o)
 {
-	return pg_run(s, SQL_OWNER_PUT, "unable to store parcel owner", NULL, "SSSiS", o->tracking, o->order,
-		      o->source, o->last_at, ev_status_name(o->last_status));
+	struct known_owner k = { true, *o };
+	enum werr err = pg_run(s, SQL_OWNER_PUT, "unable to store parcel owner", NULL, "SSSiS", o->tracking,
+			       o->order, o->source, o->last_at, ev_status_name(o->last_status));
+
+	return err ? err : pg_tx_put(s, 'o', o->tracking, &k, sizeof(k));
 }
+
+/* 'c': a parcel the transaction knows has no claims (add_claimants). */
+static const char no_claims = 'N';
+
+/* 'C': the claims table is empty (no order claims or lost any parcel):
+ * most shops' normal, so the writer does not ask it about every parcel. */
+static const char SQL_CLAIMS_ANY[] = "SELECT EXISTS (SELECT 1 FROM parcel_claims)::int";
 
 static enum werr put_claim(struct pg_store *s, const struct event *e, const char *order, const char *kind,
 			   const char *other, const char *source)
 {
+	enum werr err;
+
+	pg_tx_put(s, 'c', e->package, NULL, 0);
+	if ((err = pg_tx_filled(s, 'C')))
+		return err;
 	return pg_run(s, SQL_CLAIM_PUT, "unable to store parcel claim", NULL, "SSSSSSiS", e->package, order, kind,
 		      other, source, ev_status_name(e->status), e->occurred_at, e->key);
 }
 
+/* Dropping claims adds none: what the transaction knows of "no claims" holds. */
 static enum werr drop(struct pg_store *s, const char *sql, const char *tracking, const char *order)
 {
 	return order ? pg_run(s, sql, "unable to drop parcel claims", NULL, "SS", tracking, order)
 		     : pg_run(s, sql, "unable to drop parcel claims", NULL, "S", tracking);
-}
-
-/* Appends order to the list (once). */
-static enum werr add_order(char (**orders)[EV_ORDER_MAX + 1], size_t *n, const char *order)
-{
-	char (*p)[EV_ORDER_MAX + 1];
-
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp((*orders)[i], order))
-			return WERR_OK;
-	if (!(p = realloc(*orders, (*n + 1) * sizeof(**orders))))
-		return WERR_NOMEM;
-	*orders = p;
-	snprintf(p[*n], sizeof(p[0]), "%s", order);
-	(*n)++;
-	return WERR_OK;
 }
 
 /* The orders claiming tracking, added to the list. */
@@ -120,10 +134,19 @@ static enum werr add_claimants(struct pg_store *s, const char *tracking, char (*
 			       size_t *n)
 {
 	PGresult *r = NULL;
-	enum werr err = pg_run(s, SQL_CLAIMANTS, "unable to list parcel claims", &r, "S", tracking);
+	bool none = false;
+	enum werr err;
 
+	if (pg_tx_get(s, 'c', tracking))
+		return WERR_OK;
+	if ((err = pg_tx_empty(s, 'C', SQL_CLAIMS_ANY, &none)) || none)
+		return err;
+	if ((err = pg_run(s, SQL_CLAIMANTS, "unable to list parcel claims", &r, "S", tracking)))
+		return err;
 	for (int i = 0; !err && i < PQntuples(r); i++)
-		err = add_order(orders, n, PQgetvalue(r, i, 0));
+		err = be_add_order(orders, n, PQgetvalue(r, i, 0));
+	if (!err && !PQntuples(r))
+		err = pg_tx_put(s, 'c', tracking, &no_claims, 1);
 	PQclear(r);
 	return err;
 }
@@ -156,7 +179,7 @@ static enum werr pg_parcel_note(struct store *st, enum parcel_decision d, const 
 	case PARCEL_REUSE:
 		/* a new shipment: the old owner keeps its history, the old
 		 * claims go */
-		if (!(err = add_order(orders, n, prev->order)) && !(err = add_claimants(s, e->package, orders, n)) &&
+		if (!(err = be_add_order(orders, n, prev->order)) && !(err = add_claimants(s, e->package, orders, n)) &&
 		    !(err = drop(s, SQL_CLAIMS_DROP_ALL, e->package, NULL)) &&
 		    !(err = drop(s, SQL_CLAIMS_DROP_ORDER, e->package, e->order)))
 			err = put_owner(s, next);
@@ -164,13 +187,13 @@ static enum werr pg_parcel_note(struct store *st, enum parcel_decision d, const 
 	case PARCEL_MOVE:
 		/* the old owner's events for it become "moved"; claims by other
 		 * orders now stand against the new owner */
-		if (!(err = add_order(orders, n, prev->order)) && !(err = add_claimants(s, e->package, orders, n)) &&
+		if (!(err = be_add_order(orders, n, prev->order)) && !(err = add_claimants(s, e->package, orders, n)) &&
 		    !(err = drop(s, SQL_CLAIMS_DROP_ORDER, e->package, e->order)) &&
 		    !(err = put_claim(s, e, prev->order, "moved", e->order, prev->source)))
 			err = put_owner(s, next);
 		break;
 	case PARCEL_CLAIM:
-		if (!(err = add_order(orders, n, prev->order)))
+		if (!(err = be_add_order(orders, n, prev->order)))
 			err = put_claim(s, e, e->order, "claim", prev->order, e->source);
 		break;
 	case PARCEL_NONE:
@@ -197,13 +220,21 @@ static enum werr read_fact(struct pg_store *s, const PGresult *r, int row, void 
 		     PG_FIELD(f->claim_source), PG_FIELD(claim), &f->claim_at, PG_FIELD(f->claim_key),
 		     PG_FIELD(f->owner_source), PG_FIELD(owner));
 	f->role = (enum parcel_role)role;
-	f->claim_status = status_of(claim);
-	f->owner_status = status_of(owner);
+	f->claim_status = be_status_of(claim);
+	f->owner_status = be_status_of(owner);
 	return err;
 }
 
 static enum werr pg_parcel_facts(struct store *st, const char *order, struct parcel_fact **out, size_t *n)
 {
+	bool none = false;
+	enum werr err;
+
+	*out = NULL;
+	*n = 0;
+	/* every fact is a claim or a move: none without claims */
+	if ((err = pg_tx_empty(pg(st), 'C', SQL_CLAIMS_ANY, &none)) || none)
+		return err;
 	return pg_query_rows(pg(st), SQL_FACTS, "unable to read parcel facts", sizeof(**out), read_fact,
 			     pg_release_plain, (void **)out, n, "S", order);
 }
@@ -217,7 +248,7 @@ static enum werr read_attach(struct pg_store *s, const PGresult *r, int row, voi
 	event_init(e);
 	err = pg_row(s, r, row, "ifffffii", &e->seq, PG_FIELD(e->key), PG_FIELD(e->source), PG_FIELD(e->order),
 		     PG_FIELD(e->package), PG_FIELD(status), &e->occurred_at, &e->received_at);
-	e->status = status_of(status);
+	e->status = be_status_of(status);
 	return err;
 }
 

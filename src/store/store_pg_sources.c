@@ -112,8 +112,9 @@ static enum werr pg_park_event(struct store *st, const struct event *ev, int64_t
 
 	if ((err = event_to_json(ev, true, &body)))
 		return err;
-	err = pg_run(s, SQL_PARK, "unable to park event", &r, "ssssois", ev->key, ev->source, ev->ref, ev->package,
-		     raw_id, ev->received_at, body.p);
+	if (!(err = pg_tx_filled(s, 'P')))
+		err = pg_run(s, SQL_PARK, "unable to park event", &r, "ssssois", ev->key, ev->source, ev->ref,
+			     ev->package, raw_id, ev->received_at, body.p);
 	buf_release(&body);
 	if (!err && duplicate)
 		*duplicate = pg_changes(r) == 0;
@@ -139,15 +140,21 @@ static void release_parked(void *rows, size_t n)
 /* The rows go only if they are all read, as in SQLite (which reads before
  * it deletes): a failure rolls the DELETE back with the operation's own
  * transaction, or the caller's rollback does. */
+/* 'P' in the write transaction's memory: the parked table is empty. */
+static const char SQL_PARKED_ANY[] = "SELECT EXISTS (SELECT 1 FROM parked)::int";
+
 static enum werr pg_unpark(struct store *st, const char *package, const char *source, const char *ref,
 			   struct parked_event **out, size_t *n)
 {
 	struct pg_store *s = pg(st);
+	bool own, none = false;
 	enum werr err;
-	bool own;
 
 	*out = NULL;
 	*n = 0;
+	/* nothing parked (the usual case): nothing to ask */
+	if ((err = pg_tx_empty(s, 'P', SQL_PARKED_ANY, &none)) || none)
+		return err;
 	if ((err = pg_op_begin(s, true, &own)))
 		return err;
 	err = pg_query_rows(s, SQL_UNPARK, "unable to unpark events", sizeof(struct parked_event), read_parked_row,

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "sqlite_int.h"
+#include "backend.h"
 #include "../core/outbox.h"
 #include "../base/banned.h"
 
@@ -44,14 +45,6 @@ static void release_outbox(void *rows, size_t n)
 	outbox_rows_free(rows, n);
 }
 
-/* A new row starts in a state the planner may plan into. */
-static bool plannable(const char *state)
-{
-	int to = outbox_state_from_name(state);
-
-	return to >= 0 && outbox_move_ok(OUTBOX_PLAN, OUTBOX_NEW, (enum outbox_state)to);
-}
-
 static enum werr sq_outbox_put(struct store *st, struct outbox_row *row, bool *dup)
 {
 	static const char ins[] =
@@ -67,7 +60,7 @@ static enum werr sq_outbox_put(struct store *st, struct outbox_row *row, bool *d
 
 	*dup = false;
 	if (!row->key[0] || !row->order[0] || !row->milestone[0] || !row->channel[0] || !row->recipient[0] ||
-	    !plannable(row->state)) {
+	    !be_outbox_plannable(row->state)) {
 		sq_msg(s, "outbox row lacks a key, order, milestone, channel or recipient, or has a bad state");
 		return WERR_INVALID;
 	}

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sqlite_int.h"
+#include "backend.h"
 #include "../core/kpi.h"
 #include "../base/crypto.h"
 #include "../base/banned.h"
@@ -130,14 +131,6 @@ static int64_t clamp_limit(int limit)
 	return limit < 1 ? 1 : limit > WEB_LIST_MAX ? WEB_LIST_MAX : limit;
 }
 
-static bool has_package(const struct order_state *o, const char *tracking)
-{
-	for (size_t i = 0; i < o->npackages; i++)
-		if (!strcmp(o->packages[i].tracking, tracking))
-			return true;
-	return false;
-}
-
 /* The order's package rows: each written when it changed, the ones it no
  * longer has deleted. */
 static enum werr put_packages(struct sqlite_store *s, const struct order_state *o)
@@ -152,7 +145,7 @@ static enum werr put_packages(struct sqlite_store *s, const struct order_state *
 				 "unable to read packages", sq_release_plain, (void **)&rows, &n)))
 		return err;
 	for (size_t i = 0; i < n && !err; i++)
-		if (!has_package(o, rows[i]) && !(err = sq_stmt(s, SQL_DEL_PACKAGE, &q)))
+		if (!be_has_package(o, rows[i]) && !(err = sq_stmt(s, SQL_DEL_PACKAGE, &q)))
 			err = sq_step_write(s, q, sq_bind(q, "SS", rows[i], o->order), "unable to replace packages",
 					    NULL);
 	free(rows);
@@ -253,54 +246,6 @@ static enum werr sq_find_package(struct store *st, const char *tracking, char or
 	return err;
 }
 
-/*
- * The list cursor: "<updated_at>:<order number in lower-case hex>" of the
- * last row of the page, the position after which the next page starts.  Hex
- * keeps any byte of an order number out of the separator's way.
- */
-static void cursor_encode(char out[160], int64_t updated_at, const char *order)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t at, i, n = strnlen(order, EV_ORDER_MAX);
-
-	at = (size_t)snprintf(out, 160, "%" PRId64 ":", updated_at);
-	for (i = 0; i < n && at + 2 < 160; i++) {
-		out[at++] = hex[(unsigned char)order[i] >> 4];
-		out[at++] = hex[(unsigned char)order[i] & 15];
-	}
-	out[at] = '\0';
-}
-
-static bool cursor_decode(const char *cur, int64_t *updated_at, char order[EV_ORDER_MAX + 1])
-{
-	const char *p;
-	char *end;
-	long long v;
-	size_t n, i;
-	int hi, lo;
-
-	if (!(*cur == '-' || (*cur >= '0' && *cur <= '9')))
-		return false;
-	errno = 0;
-	v = strtoll(cur, &end, 10);
-	if (errno || end == cur || *end != ':')
-		return false;
-	p = end + 1;
-	n = strlen(p);
-	if (n == 0 || n % 2 || n / 2 > EV_ORDER_MAX)
-		return false;
-	for (i = 0; i < n / 2; i++) {
-		hi = crypto_hex_digit(p[2 * i]);
-		lo = crypto_hex_digit(p[2 * i + 1]);
-		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-			return false;
-		order[i] = (char)(hi << 4 | lo);
-	}
-	order[n / 2] = '\0';
-	*updated_at = v;
-	return true;
-}
-
 static enum werr sq_list_orders(struct store *st, const struct order_query *q, struct order_page *page)
 {
 	struct sqlite_store *s = sq(st);
@@ -322,7 +267,7 @@ static enum werr sq_list_orders(struct store *st, const struct order_query *q, s
 		sq_msg(s, "unknown order status '%s'", q->status);
 		return WERR_INVALID;
 	}
-	if (q->cursor && *q->cursor && !cursor_decode(q->cursor, &after_at, after_order)) {
+	if (q->cursor && *q->cursor && !be_cursor_decode(q->cursor, &after_at, after_order)) {
 		sq_msg(s, "invalid cursor");
 		return WERR_INVALID;
 	}
@@ -347,7 +292,7 @@ static enum werr sq_list_orders(struct store *st, const struct order_query *q, s
 		if (page->n == (size_t)q->limit) {
 			/* One row more than asked for: there is a next page. */
 			r = &page->rows[page->n - 1];
-			cursor_encode(page->next_cursor, r->updated_at, r->order);
+			be_cursor_encode(page->next_cursor, r->updated_at, r->order);
 			rc = SQLITE_DONE;
 			break;
 		}

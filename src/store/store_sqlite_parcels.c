@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sqlite_int.h"
+#include "backend.h"
 #include "../base/banned.h"
 
 #define ATTACH_PAGE 1000
@@ -50,12 +51,6 @@ static const char SQL_ATTACHES[] =
 	"SELECT seq, key, source, order_no, package, status, occurred_at, received_at FROM events"
 	" WHERE seq > ?1 AND package <> '' ORDER BY seq LIMIT ?2";
 
-static enum ev_status status_of(const char *name)
-{
-	int s = ev_status_from_name(name);
-	return s < 0 ? EV_UNKNOWN : (enum ev_status)s;
-}
-
 static enum werr sq_parcel_owner(struct store *st, const char *tracking, struct parcel_owner *out)
 {
 	struct sqlite_store *s = sq(st);
@@ -72,7 +67,7 @@ static enum werr sq_parcel_owner(struct store *st, const char *tracking, struct 
 		err = sq_row(s, q, "ffic", SQ_FIELD(out->order), SQ_FIELD(out->source), &out->last_at,
 			     SQ_FIELD(status));
 		snprintf(out->tracking, sizeof(out->tracking), "%s", tracking);
-		out->last_status = status_of(status);
+		out->last_status = be_status_of(status);
 	} else if (rc == SQLITE_DONE) {
 		err = WERR_NOT_FOUND;
 	}
@@ -115,22 +110,6 @@ static enum werr drop(struct sqlite_store *s, const char *sql, const char *track
 				   "unable to drop parcel claims", NULL);
 }
 
-/* Appends order to the list (once). */
-static enum werr add_order(char (**orders)[EV_ORDER_MAX + 1], size_t *n, const char *order)
-{
-	char (*p)[EV_ORDER_MAX + 1];
-
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp((*orders)[i], order))
-			return WERR_OK;
-	if (!(p = realloc(*orders, (*n + 1) * sizeof(**orders))))
-		return WERR_NOMEM;
-	*orders = p;
-	snprintf(p[*n], sizeof(p[0]), "%s", order);
-	(*n)++;
-	return WERR_OK;
-}
-
 /* The orders claiming tracking, added to the list. */
 static enum werr add_claimants(struct sqlite_store *s, const char *tracking, char (**orders)[EV_ORDER_MAX + 1],
 			       size_t *n)
@@ -143,7 +122,7 @@ static enum werr add_claimants(struct sqlite_store *s, const char *tracking, cha
 		return err;
 	rc = sq_bind(q, "S", tracking);
 	while (!err && rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		err = add_order(orders, n, sq_col_text(q, 0));
+		err = be_add_order(orders, n, sq_col_text(q, 0));
 		rc = SQLITE_OK;
 	}
 	if (!err && rc != SQLITE_DONE)
@@ -180,7 +159,7 @@ static enum werr sq_parcel_note(struct store *st, enum parcel_decision d, const 
 	case PARCEL_REUSE:
 		/* a new shipment: the old owner keeps its history, the old
 		 * claims go */
-		if (!(err = add_order(orders, n, prev->order)) && !(err = add_claimants(s, e->package, orders, n)) &&
+		if (!(err = be_add_order(orders, n, prev->order)) && !(err = add_claimants(s, e->package, orders, n)) &&
 		    !(err = drop(s, SQL_CLAIMS_DROP_ALL, e->package, NULL)) &&
 		    !(err = drop(s, SQL_CLAIMS_DROP_ORDER, e->package, e->order)))
 			err = put_owner(s, next);
@@ -188,13 +167,13 @@ static enum werr sq_parcel_note(struct store *st, enum parcel_decision d, const 
 	case PARCEL_MOVE:
 		/* the old owner's events for it become "moved"; claims by other
 		 * orders now stand against the new owner */
-		if (!(err = add_order(orders, n, prev->order)) && !(err = add_claimants(s, e->package, orders, n)) &&
+		if (!(err = be_add_order(orders, n, prev->order)) && !(err = add_claimants(s, e->package, orders, n)) &&
 		    !(err = drop(s, SQL_CLAIMS_DROP_ORDER, e->package, e->order)) &&
 		    !(err = put_claim(s, e, prev->order, "moved", e->order, prev->source)))
 			err = put_owner(s, next);
 		break;
 	case PARCEL_CLAIM:
-		if (!(err = add_order(orders, n, prev->order)))
+		if (!(err = be_add_order(orders, n, prev->order)))
 			err = put_claim(s, e, e->order, "claim", prev->order, e->source);
 		break;
 	case PARCEL_NONE:
@@ -219,8 +198,8 @@ static enum werr read_fact(struct sqlite_store *s, sqlite3_stmt *q, void *row)
 		     SQ_FIELD(f->claim_source), SQ_FIELD(claim), &f->claim_at, SQ_FIELD(f->claim_key),
 		     SQ_FIELD(f->owner_source), SQ_FIELD(owner));
 	f->role = (enum parcel_role)role;
-	f->claim_status = status_of(claim);
-	f->owner_status = status_of(owner);
+	f->claim_status = be_status_of(claim);
+	f->owner_status = be_status_of(owner);
 	return err;
 }
 
@@ -243,7 +222,7 @@ static enum werr read_attach(struct sqlite_store *s, sqlite3_stmt *q, void *row)
 	event_init(e);
 	err = sq_row(s, q, "ifffffii", &e->seq, SQ_FIELD(e->key), SQ_FIELD(e->source), SQ_FIELD(e->order),
 		     SQ_FIELD(e->package), SQ_FIELD(status), &e->occurred_at, &e->received_at);
-	e->status = status_of(status);
+	e->status = be_status_of(status);
 	return err;
 }
 

@@ -525,6 +525,29 @@ static enum werr release_parked(struct writer *w, struct touched *t)
 }
 
 /* Runs one batch in one transaction.  Returns the batch's result. */
+/* Tells the store which keys the batch's events will append (store.h:
+ * append_hint), so that it can learn their duplicates in one go. */
+static enum werr hint_keys(struct writer *w, const struct writer_job *batch)
+{
+	const char **keys;
+	size_t n = 0;
+	enum werr err;
+
+	for (const struct writer_job *j = batch; j; j = j->next)
+		n += j->nevents;
+	if (n < 2)
+		return WERR_OK; /* one event: its own append asks as fast */
+	if (!(keys = malloc(n * sizeof(*keys))))
+		return WERR_NOMEM;
+	n = 0;
+	for (const struct writer_job *j = batch; j; j = j->next)
+		for (size_t i = 0; i < j->nevents; i++)
+			keys[n++] = j->events[i].key;
+	err = store_append_hint(w->st, keys, n);
+	free(keys);
+	return err;
+}
+
 static enum werr run_batch(struct writer *w, struct writer_job *batch)
 {
 	struct touched t = { 0 };
@@ -534,6 +557,8 @@ static enum werr run_batch(struct writer *w, struct writer_job *batch)
 
 	if ((err = store_begin(w->st)))
 		goto out;
+	if ((err = hint_keys(w, batch)))
+		goto fail;
 	for (struct writer_job *j = batch; j; j = j->next) {
 		int64_t raw_id = 0;
 		/* a body that brings events is kept unless they were all seen
