@@ -20,9 +20,13 @@
  * schema 13, so its first migration creates at once what SQLite's 1..13 built
  * up (schema/pg_v13.h); later ones are the same change as SQLite's.
  *
- * This file holds the connection, the migrations, the transactions and the
- * helpers (pg_int.h); the operations live one concern per file
- * (store_pg_<concern>.c).
+ * Write transactions take the write lock, then run in libpq's pipeline
+ * mode and keep a memory of what they learned (pg_int.h): the writer waits
+ * for about one answer per event (docs/performance.md, "PostgreSQL").
+ *
+ * This file holds the connection, the migrations, the transactions, the
+ * pipeline, the transaction's memory and the helpers (pg_int.h); the
+ * operations live one concern per file (store_pg_<concern>.c).
  */
 #include "store.h"
 

@@ -18,6 +18,14 @@
  * A repeated key or digest is never a failed statement (which would abort
  * the writer's whole transaction): the inserts say ON CONFLICT DO NOTHING
  * RETURNING the new id, and no row back means the key or digest was there.
+ *
+ * Appends without waiting: an event's seq is the log's highest plus one,
+ * read once per write transaction and counted on (the write lock keeps every
+ * other writer out; the column's identity default is not used), and
+ * append_hint reads a whole batch's keys in one statement.  An event whose
+ * key the transaction knows is new is then inserted without waiting for the
+ * answer (without ON CONFLICT: a wrong guess fails the transaction rather
+ * than losing the event); a known key is a duplicate at once.
  */
 #include <inttypes.h>
 #include <stdlib.h>

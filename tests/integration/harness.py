@@ -44,12 +44,22 @@ class PgServer:
             if not first.startswith("url "):
                 raise RuntimeError("postgresql test server: " + first)
         cls.serial += 1
-        cls.proc.stdin.write(f"db it{os.getpid()}_{cls.serial}\n")
+        return cls.ask(f"db it{os.getpid()}_{cls.serial}")
+
+    @classmethod
+    def ask(cls, line):
+        cls.proc.stdin.write(line + "\n")
         cls.proc.stdin.flush()
-        line = cls.proc.stdout.readline().strip()
-        if not line.startswith("url "):
-            raise RuntimeError("postgresql test database: " + line)
-        return line[4:]
+        answer = cls.proc.stdout.readline().strip()
+        if not answer.startswith("url "):
+            raise RuntimeError("postgresql test server: " + answer)
+        return answer[4:]
+
+    @classmethod
+    def replica_of(cls, url):
+        """The same database on a streaming standby of the server (started on first use)."""
+        base = cls.ask("replica")
+        return base.rsplit("/", 1)[0] + "/" + url.rsplit("/", 1)[1]
 
 
 def free_port():

@@ -432,12 +432,17 @@ static bool port_taken(const struct pgserver *s)
 	return taken;
 }
 
-enum pgserver_result pgserver_start(struct pgserver *s, char *why, size_t whycap)
+/* Starts s: a new cluster (initdb), or with primary a streaming standby of
+ * it (pg_basebackup -R). */
+static enum pgserver_result start(struct pgserver *s, const struct pgserver *primary, char *why, size_t whycap)
 {
-	char data[sizeof(s->dir) + 8], prog[sizeof(s->bindir) + 8], log[sizeof(s->dir) + 16], opt[32];
+	char data[sizeof(s->dir) + 8], prog[sizeof(s->bindir) + 16], log[sizeof(s->dir) + 16], opt[32];
 	char *initdb[] = { prog, "-D", data, "-U", PGSERVER_USER, "-A", "trust", "-E", "UTF8",
 			   "--locale=C", "--no-sync", "--no-instructions", NULL };
 	char *start[] = { prog, "-D", data, "-l", log, "-o", opt, "-w", "-t", "60", "start", NULL };
+	char from[16];
+	char *basebackup[] = { prog, "-D", data, "-h", "127.0.0.1", "-p", from, "-U", PGSERVER_USER, "-R",
+			       "-X", "stream", "--no-sync", NULL };
 	bool tried_start = false;
 	int rc;
 
@@ -463,10 +468,16 @@ enum pgserver_result pgserver_start(struct pgserver *s, char *why, size_t whycap
 
 	snprintf(data, sizeof(data), "%s/data", s->dir);
 	snprintf(log, sizeof(log), "%s/server.log", s->dir);
-	snprintf(prog, sizeof(prog), "%s/initdb", s->bindir);
-	rc = run(s, initdb, "initdb.log");
+	if (primary) {
+		snprintf(prog, sizeof(prog), "%s/pg_basebackup", s->bindir);
+		snprintf(from, sizeof(from), "%d", primary->port);
+		rc = run(s, basebackup, "initdb.log");
+	} else {
+		snprintf(prog, sizeof(prog), "%s/initdb", s->bindir);
+		rc = run(s, initdb, "initdb.log");
+	}
 	if (rc) {
-		fail_with_log(s, "initdb.log", "initdb failed", why, whycap);
+		fail_with_log(s, "initdb.log", primary ? "pg_basebackup failed" : "initdb failed", why, whycap);
 		goto fail;
 	}
 	if (write_conf(s, why, whycap))
@@ -502,6 +513,22 @@ fail:
 	s->dir[0] = '\0';
 	watchdog_end(s);
 	return PGSERVER_FAILED;
+}
+
+enum pgserver_result pgserver_start(struct pgserver *s, char *why, size_t whycap)
+{
+	return start(s, NULL, why, whycap);
+}
+
+enum pgserver_result pgserver_start_replica(struct pgserver *s, const struct pgserver *primary, char *why,
+					    size_t whycap)
+{
+	if (!primary->running) {
+		s->dir[0] = '\0';
+		say(why, whycap, "no primary running");
+		return PGSERVER_FAILED;
+	}
+	return start(s, primary, why, whycap);
 }
 
 int pgserver_create_db(const struct pgserver *s, const char *name, char *url, size_t urlcap,

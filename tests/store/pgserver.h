@@ -71,6 +71,17 @@ struct pgserver {
 enum pgserver_result pgserver_start(struct pgserver *s, char *why, size_t whycap);
 
 /*
+ * Starts s as a streaming standby of the running primary (pg_basebackup -R:
+ * a copy of the primary's cluster that replays its WAL and answers reads
+ * only), in a directory of its own, on a free port, with a watchdog, like
+ * pgserver_start; stop it with pgserver_stop (before or after the primary).
+ * Its url names its own port; a database made on the primary appears on it
+ * within the replay delay.
+ */
+enum pgserver_result pgserver_start_replica(struct pgserver *s, const struct pgserver *primary, char *why,
+					    size_t whycap);
+
+/*
  * Creates database `name` (1 to 63 characters of [a-z0-9_], not starting
  * with a digit) on the running server and writes its connection URI to url.
  * 0 on success; -1 with why filled when the name is refused, the database

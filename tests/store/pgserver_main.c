@@ -7,6 +7,9 @@
  * on, for the benchmarks) and talks on stdin/stdout, one line each way:
  *   started:                    "url URI"            (the server's postgres database)
  *   "db NAME" in:               "url URI" | "error WHY"   (a new database)
+ *   "replica" in:               "url URI" | "error WHY"   (a streaming standby of the
+ *                               server, started once: its postgres database; the
+ *                               primary's databases appear on it under their names)
  *   end of stdin:               stops the server, removes its directory, exits 0
  * Without the server programs it prints "unavailable WHY" and exits 77;
  * when they fail, "error WHY" and exits 1.  Should the caller die, stdin
@@ -20,7 +23,7 @@
 
 int main(int argc, char **argv)
 {
-	struct pgserver s = { .durable = argc > 1 && !strcmp(argv[1], "--durable") };
+	struct pgserver s = { .durable = argc > 1 && !strcmp(argv[1], "--durable") }, standby = { 0 };
 	char line[256], url[160], why[512];
 	enum pgserver_result r = pgserver_start(&s, why, sizeof(why));
 
@@ -36,10 +39,17 @@ int main(int argc, char **argv)
 			printf("url %s\n", url);
 		else if (!strncmp(line, "db ", 3))
 			printf("error %s\n", why);
+		else if (!strcmp(line, "replica") && standby.running)
+			printf("url %s\n", standby.url);
+		else if (!strcmp(line, "replica") && pgserver_start_replica(&standby, &s, why, sizeof(why)) == PGSERVER_OK)
+			printf("url %s\n", standby.url);
+		else if (!strcmp(line, "replica"))
+			printf("error %s\n", why);
 		else
 			printf("error unknown command\n");
 		fflush(stdout);
 	}
+	pgserver_stop(&standby);
 	pgserver_stop(&s);
 	return 0;
 }

@@ -3,7 +3,8 @@
  * schema SQLite's migrations 1 to 13 built up, created at once.  Same
  * tables, columns and indexes; the differences are PostgreSQL's own:
  *  - ids and event sequence numbers are identity columns (BY DEFAULT, so
- *    `wismo copy` can keep a source's ids);
+ *    `wismo copy` can keep a source's ids; the writer gives events their seq
+ *    itself, store_pg_log.c);
  *  - every text column is ctext, text compared byte by byte (COLLATE "C"),
  *    as SQLite compares it: cursors and canonical dumps sort the same in both
  *    backends whatever the database's locale;
