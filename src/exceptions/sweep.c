@@ -83,7 +83,6 @@ static void *sweep_main(void *p)
 		struct timespec until;
 		size_t n = 0;
 		enum werr err;
-
 		bool held = false;
 
 		pthread_mutex_unlock(&s->mu);

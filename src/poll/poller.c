@@ -349,7 +349,6 @@ static void poll_carrier(struct poller *p, struct carrier *c, int64_t now)
 	struct poll_row *rows = NULL;
 	size_t n = 0;
 	int want;
-
 	char lease[64];
 	bool held = false;
 

@@ -3,8 +3,8 @@
  *
  * One interface, tables of function pointers grouped by concern (log,
  * orders, keys, sources, kpis, notify, settings, fetch, privacy: see struct store_ops
- * below), with one implementation per backend (store_sqlite*.c now,
- * store_pg*.c later, one file per concern), and one conformance suite
+ * below), with one implementation per backend (store_sqlite*.c and
+ * store_pg*.c, one file per concern), and one conformance suite
  * (tests/store/test_store*.c) that every backend must pass.
  *
  * What is stored:

@@ -204,9 +204,8 @@ static enum werr insert_event(struct pg_store *s, const struct event *ev, int64_
 	/* package and carrier are optional (NULL when empty); carrier is
 	 * there for the KPIs by carrier */
 	err = pg_run(s, new_key ? SQL_APPEND_NEW : SQL_APPEND, "unable to append event", new_key ? NULL : &r,
-		     "iSSSsSiiotss", next, ev->key,
-		     ev->source, ev->order, ev->package, ev_status_name(ev->status), ev->occurred_at, ev->received_at,
-		     raw_id, body->p, body->len, ev->carrier, ev->supersedes);
+		     "iSSSsSiiotss", next, ev->key, ev->source, ev->order, ev->package, ev_status_name(ev->status),
+		     ev->occurred_at, ev->received_at, raw_id, body->p, body->len, ev->carrier, ev->supersedes);
 	if (err)
 		return err;
 	if (new_key)

@@ -524,7 +524,6 @@ static enum werr release_parked(struct writer *w, struct touched *t)
 	return err;
 }
 
-/* Runs one batch in one transaction.  Returns the batch's result. */
 /* Tells the store which keys the batch's events will append (store.h:
  * append_hint), so that it can learn their duplicates in one go. */
 static enum werr hint_keys(struct writer *w, const struct writer_job *batch)
@@ -548,6 +547,7 @@ static enum werr hint_keys(struct writer *w, const struct writer_job *batch)
 	return err;
 }
 
+/* Runs one batch in one transaction.  Returns the batch's result. */
 static enum werr run_batch(struct writer *w, struct writer_job *batch)
 {
 	struct touched t = { 0 };
