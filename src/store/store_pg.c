@@ -239,18 +239,18 @@ enum werr pg_tx_put(struct pg_store *s, char kind, const char *key, const void *
 	struct txent *e;
 	char *p;
 
-	if (!s->piped || (!val && (!s->txmem || !s->txmem->used)))
+	if (!s->piped)
 		return WERR_OK;
+	if (!val) { /* forgotten: kept as an empty entry, so probes go on past it */
+		if (s->txmem && s->txmem->used && (e = tx_find(s->txmem, kind, key))->key)
+			e->size = 0;
+		return WERR_OK;
+	}
 	if (!s->txmem && !(s->txmem = calloc(1, sizeof(*s->txmem))))
 		return WERR_NOMEM;
 	if (2 * (s->txmem->used + 1) > s->txmem->cap && tx_grow(s->txmem))
 		return WERR_NOMEM;
 	e = tx_find(s->txmem, kind, key);
-	if (!val) { /* forgotten: kept as an empty entry, so probes go on past it */
-		if (e->key)
-			e->size = 0;
-		return WERR_OK;
-	}
 	if (!(p = malloc(at + size)))
 		return WERR_NOMEM;
 	p[0] = kind;
