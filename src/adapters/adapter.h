@@ -77,6 +77,9 @@ struct adapter_env {
 	/* The tracking number the answer was asked about (the poller, remap, `wismo parse --tracking`), or
 	 * NULL: a described carrier whose answer does not repeat it names it "{tracking}" (declared.h). */
 	const char *tracking;
+	/* The shop's own milestones (core/milestones.h): a warehouse or ERP
+	 * feed may report one by its name (scans.c); NULL: none configured. */
+	const struct ms_config *milestones;
 };
 
 /* What an earlier body said a reference stands for. */

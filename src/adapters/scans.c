@@ -175,7 +175,12 @@ static enum werr scan_event(struct sc *c, const struct scan *s, size_t line)
 	EVENT_SET(ev->id, id);
 	ev->occurred_at = at;
 	EVENT_SET(ev->carrier, carrier);
-	mapping_apply(c->env->maps, SCANS_TABLE, code, NULL, ev);
+	if (!mapping_apply(c->env->maps, SCANS_TABLE, code, NULL, ev) && c->env->milestones &&
+	    ms_find(c->env->milestones, code) >= 0) {
+		/* one of the shop's own milestones, by its name (docs/milestones.md) */
+		ev->status = EV_MILESTONE;
+		EVENT_SET(ev->milestone, code);
+	}
 	if (ev_status_is_return(ev->status)) {
 		/* a return step (docs/returns.md): the barcode is the return
 		 * parcel's, the return named or told by its parcel */

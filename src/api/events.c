@@ -179,6 +179,16 @@ enum http_result api_post_events(struct http_req *r)
 			http_werr(r, err, NULL);
 			goto out;
 		}
+		if (!err && ev->status == EV_MILESTONE && ms_find(&pol->milestones, ev->milestone) < 0) {
+			/* a word neither the language nor the shop's configuration has */
+			res->err.code = "unknown_status";
+			snprintf(res->err.message, sizeof(res->err.message),
+				 "'%s' is neither a word of the shared status language (docs/status.md) nor a "
+				 "configured milestone (docs/milestones.md)",
+				 ev->milestone);
+			event_release(ev);
+			err = WERR_INVALID;
+		}
 		/* the fold would hold it (rule 8); refused here, with a clear answer */
 		ev->received_at = now;
 		if (!err && event_too_far_ahead(pol, ev)) {

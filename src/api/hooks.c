@@ -243,6 +243,7 @@ enum http_result api_post_hook(struct http_req *r)
 	env.source = h->source;
 	env.maps = api_app(r)->maps;
 	env.zones = api_app(r)->zones;
+	env.milestones = &api_app(r)->policy->milestones;
 	env.now_ms = clock_wall_ms();
 	/* no API access configured: the adapter says so (502 below) */
 	env.fetch = sc->api_base[0] ? defer_fetch : NULL;

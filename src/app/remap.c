@@ -79,7 +79,7 @@ static enum werr remap_body(struct store *st, struct writer *w, const struct map
 		goto out;
 	{
 		struct adapter_env env = { row->source, maps, zones, old[0].received_at, NULL, NULL,
-					   old[0].package[0] ? old[0].package : NULL };
+					   old[0].package[0] ? old[0].package : NULL, NULL };
 		if (!read_again(ad, &env, ctype, &body, &out)) {
 			res->unreadable++;
 			goto out;

@@ -35,6 +35,7 @@ SETTER(set_retention, retention_config_set, retention)
 SETTER(set_exceptions, exc_config_set, exceptions)
 SETTER(set_promises, promise_config_set, policy.promises)
 SETTER(set_parcels, parcel_config_set, policy.parcels)
+SETTER(set_milestones, ms_config_set, policy.milestones)
 SETTER(set_returns, returns_config_set, returns)
 SETTER(set_tickets, helpdesk_config_set, tickets)
 #undef SETTER
@@ -46,7 +47,7 @@ static int set_sources(struct config *c, const char *section, const char *key, c
 
 static int (*const setters[])(struct config *, const char *, const char *, const char *) = {
 	set_http, set_store, set_policy, set_sources, set_api, set_views, set_web, set_rules, set_notify,
-	set_retention, set_exceptions, set_promises, set_parcels, set_returns, set_tickets,
+	set_retention, set_exceptions, set_promises, set_parcels, set_milestones, set_returns, set_tickets,
 };
 
 struct load_ctx {

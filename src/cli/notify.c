@@ -99,7 +99,7 @@ static int preview(const struct config *cfg, const char *rule_name, const char *
 	struct notify_shop shop;
 	struct notify_planner_opts po = { &cfg->rules,	  &cfg->notify,	      &shop,
 					  &links,	  cfg->store.url,     &cfg->exceptions,
-					  &cfg->policy.cal };
+					  &cfg->policy.cal,  &cfg->policy.milestones };
 	struct rules_exception *x = NULL;
 	struct exception_row *xrows = NULL;
 	size_t nx = 0;

@@ -161,7 +161,8 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	config_shop(cfg, &shop);
 	{
 		struct notify_planner_opts po = { &cfg->rules, &s->notify, &shop,	   &s->links,
-						  cfg->store.url, &cfg->exceptions, &cfg->policy.cal };
+						  cfg->store.url, &cfg->exceptions, &cfg->policy.cal,
+						  &cfg->policy.milestones };
 		if ((err = notify_planner_new(&po, &s->planner, errbuf, errcap)))
 			goto fail;
 	}

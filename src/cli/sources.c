@@ -93,6 +93,7 @@ int cmd_parse(const struct config *cfg, const struct cli_opts *o)
 	env.zones = zones;
 	env.now_ms = clock_wall_ms();
 	env.tracking = o->tracking; /* a carrier answer that does not repeat the number asked about */
+	env.milestones = &cfg->policy.milestones;
 	rq.body = body;
 	rq.len = len;
 	rq.content_type = cli_header(o, "Content-Type");

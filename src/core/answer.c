@@ -378,8 +378,18 @@ static void put_split(struct ctx *c, const struct package_state **live, size_t n
 	}
 }
 
-enum werr answer_text(const struct order_state *o, int64_t now, struct buf *out)
+/* The shop's own milestone the order is in, when the customer may see it
+ * (docs/milestones.md). */
+static const struct ms_def *visible_step(const struct order_state *o, const struct ms_config *mc)
 {
+	int d = mc && o->ms_current >= 0 ? ms_find(mc, o->ms_reached[o->ms_current].name) : -1;
+
+	return d >= 0 && mc->defs[d].visible ? &mc->defs[d] : NULL;
+}
+
+enum werr answer_text(const struct order_state *o, const struct ms_config *mc, int64_t now, struct buf *out)
+{
+	const struct ms_def *step = visible_step(o, mc);
 	struct ctx c = { o, now, out };
 	const struct package_state *live[64];
 	size_t nlive = 0, start = out->len;
@@ -394,7 +404,8 @@ enum werr answer_text(const struct order_state *o, int64_t now, struct buf *out)
 		break;
 	case ORD_PLACED:
 	case ORD_CONFIRMED:
-		buf_puts(out, "We have received your order and will start preparing it soon.");
+		buf_puts(out, step ? "We are working on your order."
+				   : "We have received your order and will start preparing it soon.");
 		break;
 	case ORD_PROCESSING:
 	case ORD_PICKED:
@@ -420,6 +431,11 @@ enum werr answer_text(const struct order_state *o, int64_t now, struct buf *out)
 		else
 			buf_printf(out, "Your order is %s.", ord_customer_label(o->status));
 		break;
+	}
+	if (step) {
+		char day[32];
+		answer_day(o->ms_reached[o->ms_current].at, now, day, sizeof(day));
+		buf_printf(out, " Latest step: %s, %s.", ms_label(step, "en"), day);
 	}
 	put_return(&c);
 	put_refund(&c);

@@ -14,7 +14,9 @@
  * date when the estimate is past the promise (or the order is flagged
  * delayed), gives the next step after a failed attempt or an exception,
  * counts parcels of a split shipment ("2 of 3 parcels of your order have
- * been delivered"), and mentions cancellations and refunds.
+ * been delivered"), and mentions cancellations and refunds.  With the
+ * shop's milestones (mc, may be NULL) it names the customer-visible one
+ * the order is in ("Latest step: In production, on Tuesday.").
  */
 #ifndef WISMO_ANSWER_H
 #define WISMO_ANSWER_H
@@ -26,7 +28,7 @@
 
 /* Appends the answer (one or more sentences, no newline) to out.
  * WERR_NOMEM / WERR_TOO_LARGE from the buffer. */
-enum werr answer_text(const struct order_state *o, int64_t now, struct buf *out);
+enum werr answer_text(const struct order_state *o, const struct ms_config *mc, int64_t now, struct buf *out);
 
 /* "today", "on Tuesday", "on 3 March", "on 3 March 2023" for day t seen
  * from now; written into out. */

@@ -46,6 +46,7 @@
 #define EV_RETURN_ID_MAX 64
 #define EV_REASON_MAX 64
 #define EV_DISPOSITION_MAX 24
+#define EV_MILESTONE_MAX 32 /* MS_NAME_MAX */
 
 struct event_item {
 	char sku[EV_SKU_MAX + 1];
@@ -77,6 +78,7 @@ struct event {
 	                                    resolved by the writer (adapters/adapter.h) */
 	char carrier[EV_CARRIER_MAX + 1];
 	enum ev_status status;
+	char milestone[EV_MILESTONE_MAX + 1]; /* status milestone: the shop's milestone's name */
 	char detail[EV_DETAIL_MAX + 1];  /* e.g. exception reason, "" if none */
 	char code[EV_CODE_MAX + 1];      /* the source's own status code, "" if none;
 	                                    with status unknown it feeds the unmapped queue */

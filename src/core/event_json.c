@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../base/walloc.h"
+#include "milestones.h"
 #include "returns.h"
 #include "../base/wtime.h"
 #include "../base/banned.h"
@@ -291,7 +292,7 @@ static bool source_name_ok(const char *s)
 static enum werr parse(const cJSON *root, bool with_meta, struct event *ev, struct ev_error *err)
 {
 	struct jobj j = jobj_of(root), *obj = &j, cj;
-	char status[32];
+	char status[MS_NAME_MAX + 1];
 	const cJSON *cust, *ar;
 	enum werr e;
 	int st;
@@ -314,7 +315,21 @@ static enum werr parse(const cJSON *root, bool with_meta, struct event *ev, stru
 	    (e = get_str(obj, "code", ev->code, sizeof(ev->code), false, false, err)) ||
 	    (e = get_str(obj, "description", ev->description, sizeof(ev->description), false, false, err)))
 		return e;
+	if ((e = get_str(obj, "milestone", ev->milestone, sizeof(ev->milestone), false, false, err)))
+		return e;
 	st = ev_status_from_name(status);
+	if (st < 0 && !ev->milestone[0] && ms_name_valid(status) && ord_status_from_name(status) < 0) {
+		/* the shop's own word: the caller checks that it is configured */
+		st = EV_MILESTONE;
+		memcpy(ev->milestone, status, sizeof(ev->milestone));
+	}
+	if (st == EV_MILESTONE && (!ms_name_valid(ev->milestone) || ord_status_from_name(ev->milestone) >= 0))
+		return fail(err, ev->milestone[0] ? "invalid_field" : "missing_field",
+			    "status 'milestone' needs a 'milestone': a configured milestone's name");
+	if (st >= 0 && st != EV_MILESTONE && ev->milestone[0])
+		return fail(err, "invalid_field", "'milestone' goes only with status 'milestone'");
+	if (st == EV_MILESTONE && ev->package[0])
+		return fail(err, "invalid_field", "a milestone is about the order and must not name a 'package'");
 	if (st < 0)
 		return fail(err, "unknown_status",
 			    "'status' is not a word of the shared status language (docs/status.md): '%s'",
@@ -429,6 +444,7 @@ enum werr event_to_json(const struct event *ev, bool with_meta, struct buf *b)
 	put_str(b, &first, "ref", ev->ref);
 	put_str(b, &first, "carrier", ev->carrier);
 	put_str(b, &first, "status", ev_status_name(ev->status));
+	put_str(b, &first, "milestone", ev->milestone);
 	put_str(b, &first, "detail", ev->detail);
 	put_str(b, &first, "code", ev->code);
 	put_str(b, &first, "description", ev->description);

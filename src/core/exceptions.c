@@ -41,6 +41,7 @@ static const char *const kind_names[EXC__COUNT] = {
 	[EXC_RETURN_NOT_INSPECTED] = "return_not_inspected",
 	[EXC_RETURN_NOT_REFUNDED] = "return_not_refunded",
 	[EXC_PARCEL_CLAIMED] = "parcel_claimed",
+	[EXC_MILESTONE_OVERDUE] = "milestone_overdue",
 };
 static const char *const team_names[TEAM__COUNT] = { "support", "warehouse", "operations", "returns" };
 static const char *const prio_names[PRIO__COUNT] = { "low", "normal", "high" };
@@ -109,6 +110,9 @@ void exc_config_defaults(struct exc_config *c)
 		/* two orders name one tracking number: whoever put the label
 		 * on a parcel knows which order it holds */
 		[EXC_PARCEL_CLAIMED] = { TEAM_WAREHOUSE, PRIO_HIGH },
+		/* production, freight, customs: the people who run the order's
+		 * own steps */
+		[EXC_MILESTONE_OVERDUE] = { TEAM_OPERATIONS, PRIO_NORMAL },
 	};
 
 	memset(c, 0, sizeof(*c));
@@ -220,7 +224,7 @@ void exceptions_lane(const struct order_state *o, const struct package_state *p,
 
 size_t exceptions_max(const struct order_state *o)
 {
-	return 4 + 2 * o->npackages + o->nreturns + o->nconflicts;
+	return 5 + 2 * o->npackages + o->nreturns + o->nconflicts;
 }
 
 /* The scan of one order: what opened, and the earliest threshold ahead. */
@@ -604,6 +608,25 @@ static void return_checks(struct scan *s, const struct order_state *o)
 	}
 }
 
+/* The shop's own milestones (core/order.h rule 11): the one the order is
+ * in, past its expected time (the fold gives when). */
+static void milestone_check(struct scan *s, const struct order_state *o)
+{
+	const struct ms_reached *m;
+	struct order_exception *x;
+	char t[WTIME_BUFSZ];
+
+	if (o->ms_current < 0 || !o->ms_due)
+		return;
+	m = &o->ms_reached[o->ms_current];
+	if ((x = at(s, EXC_MILESTONE_OVERDUE, m->name, o->ms_due, 0))) {
+		fmt_time(m->at, t);
+		snprintf(x->reason, sizeof(x->reason),
+			 "The order reached '%s' on %s (%s) and has not moved on within the expected time.", m->name, t,
+			 m->source);
+	}
+}
+
 static int exc_cmp(const void *a, const void *b)
 {
 	const struct order_exception *x = a, *y = b;
@@ -626,6 +649,7 @@ void exceptions_compute(const struct order_state *o, const struct calendar *cal,
 	parcel_checks(&s, o);
 	cancel_check(&s, o);
 	return_checks(&s, o);
+	milestone_check(&s, o);
 	qsort(out, s.n, sizeof(*out), exc_cmp);
 	*n = s.n;
 	*next_check = s.next;

@@ -50,6 +50,9 @@ enum exc_kind {
 	EXC_RETURN_NOT_REFUNDED, /* inspected and disposed, no refund after return_refund_hours */
 	/* parcels (docs/parcels.md): the exception's "package" is the tracking number */
 	EXC_PARCEL_CLAIMED,      /* another order claims a parcel this order owns */
+	/* the shop's own milestones (docs/milestones.md): the exception's
+	 * "package" is the milestone's name */
+	EXC_MILESTONE_OVERDUE,   /* the order stayed in a milestone longer than expected */
 	EXC__COUNT
 };
 
@@ -92,7 +95,7 @@ struct order_exception {
 
 /*
  * The open exceptions of o at now (at most cap; an order has at most
- * 4 + 2 per package, and what does not fit is left out) into out,
+ * 5 + 2 per package, and what does not fit is left out) into out,
  * their number in *n, in a fixed order (kind, then package).  *next_check
  * gets the earliest instant after now at which a threshold passes (0:
  * none; only a new event can change the answer).  stats holds what the

@@ -166,6 +166,20 @@ bool notify_view_add_timeline(cJSON *view, const struct event *evs, size_t n, si
 	return a && cJSON_AddBoolToObject(view, "has_timeline", n > 0);
 }
 
+/* "shop_milestone": the shop's own milestone the order is in, with its
+ * label in the message's locale; null when none. */
+static bool add_shop_milestone(cJSON *v, const struct order_state *o, const struct ms_config *mc, const char *locale)
+{
+	const struct ms_reached *m = o->ms_current >= 0 ? &o->ms_reached[o->ms_current] : NULL;
+	int d = m && mc ? ms_find(mc, m->name) : -1;
+	cJSON *s;
+
+	if (!m)
+		return cJSON_AddNullToObject(v, "shop_milestone") != NULL;
+	return (s = cJSON_AddObjectToObject(v, "shop_milestone")) && add_str(s, "name", m->name) &&
+	       add_str(s, "label", d >= 0 ? ms_label(&mc->defs[d], locale) : m->name) && add_time(s, "date", m->at);
+}
+
 cJSON *notify_view(const struct order_state *o, const struct notify_view_ctx *c)
 {
 	cJSON *v = cJSON_CreateObject(), *dates, *pkgs, *p, *support, *flags, *items;
@@ -220,6 +234,7 @@ cJSON *notify_view(const struct order_state *o, const struct notify_view_ctx *c)
 	else if (ok)
 		ok = cJSON_AddNullToObject(v, "return") != NULL;
 	ok = ok && add_exception(v, c ? c->exc : NULL);
+	ok = ok && add_shop_milestone(v, o, c ? c->milestones : NULL, c && c->locale ? c->locale : "en");
 	ok = ok && (support = cJSON_AddObjectToObject(v, "support"));
 	ok = ok && add_str(support, "email", c ? c->support_email : NULL) &&
 	     add_str(support, "phone", c ? c->support_phone : NULL);

@@ -9,7 +9,8 @@
  * and carrier tracking link, the tracking page link, the shop's support
  * contact, and for an exception's milestone the exception (kind, reason,
  * owning team, priority, since), and for a return's milestone the return
- * (id, words, items, reason, refund, the shop's return instructions).  Never payment data, an email address or phone number, a postal
+ * (id, words, items, reason, refund, the shop's return instructions), and
+ * the shop's own milestone the order is in (name, label, date).  Never payment data, an email address or phone number, a postal
  * code or a street address (none of which the view builder reads).
  *
  * Memory: notify_view() returns a new cJSON tree (cJSON_Delete) or NULL on
@@ -37,6 +38,7 @@ struct notify_view_ctx {
 	const char *support_phone; /* the shop's, may be NULL */
 	const struct rules_exception *exc; /* the exception the milestone is about, may be NULL */
 	const char *return_instructions;   /* the shop's ([returns] instructions), may be NULL */
+	const struct ms_config *milestones; /* the shop's own milestones' labels, may be NULL */
 };
 
 cJSON *notify_view(const struct order_state *o, const struct notify_view_ctx *ctx);

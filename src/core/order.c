@@ -63,6 +63,7 @@ void order_init(struct order_state *o)
 	memset(o, 0, sizeof(*o));
 	o->status = ORD_PLACED;
 	o->milestone = EV_PLACED;
+	o->ms_current = -1;
 }
 
 void order_release(struct order_state *o)
@@ -73,6 +74,7 @@ void order_release(struct order_state *o)
 	free(o->conflicts);
 	free(o->moved);
 	free(o->items);
+	free(o->ms_reached);
 	returns_free(o->returns, o->nreturns);
 	order_init(o);
 }
@@ -90,6 +92,7 @@ struct fev {
 	int prog;
 	enum ev_outcome out;
 	bool foreign;           /* names a parcel that is not this order's (rule 10) */
+	int msdef;              /* a shop's milestone: its definition, -1 unknown (rule 11) */
 };
 
 /* Per-package accumulators of the replay. */
@@ -344,6 +347,7 @@ static void classify(const struct policy *pol, struct fev *f, int npk)
 	f->prec = policy_precedence(pol, e->source);
 	f->prog = status_progress(f->status);
 	f->slot = -1;
+	f->msdef = -1;
 	if (f->foreign) {
 		/* rule 10: another order's parcel; fold_classify set the outcome */
 	} else if (event_too_far_ahead(pol, e)) {
@@ -352,6 +356,13 @@ static void classify(const struct policy *pol, struct fev *f, int npk)
 		f->out = OUT_UNMAPPED; /* rule 6: creates the package, nothing more */
 	} else if (ev_status_is_return(f->status)) {
 		/* rule 9: the return's own owners decide (fold_returns) */
+	} else if (f->status == EV_MILESTONE) {
+		/* rule 11: its owner's class decides (classify_milestones) */
+		f->msdef = ms_find(&pol->milestones, e->milestone);
+		if (f->msdef >= 0) {
+			f->ms = pol->milestones.defs[f->msdef].cls;
+			f->prog = ms_position(&pol->milestones, f->msdef);
+		}
 	} else if (ev_status_is_order_level(f->status) ||
 		   (f->status == EV_CANCELLED && !has_pkg)) {
 		f->ms = ev_milestone(f->status, false);
@@ -406,6 +417,7 @@ struct fold {
 	const struct parcel_fact *facts; /* what the store knows of the parcels (rule 10) */
 	size_t nfacts;
 	const char *only_return;  /* where a return event naming no return goes (fold_return_parcels) */
+	const struct fev *ms_first[MS_DEFS_MAX]; /* per shop milestone, its first applied event */
 };
 
 static void fold_release(struct fold *fd)
@@ -476,6 +488,7 @@ static void fold_classify(struct fold *fd, const struct event *events, const str
 			  enum ev_outcome *outcomes)
 {
 	enum trust (*level)[MS__COUNT] = wcalloc(fd->nslots, sizeof(*level));
+	enum trust mslevel[MS_DEFS_MAX] = { TRUST_NONE };
 
 	for (size_t i = 0; i < fd->n; i++) {
 		struct fev *f = &fd->fv[i];
@@ -489,11 +502,19 @@ static void fold_classify(struct fold *fd, const struct event *events, const str
 		classify(fd->pol, f, (int)fd->npk);
 		if (f->slot >= 0 && f->trust > level[f->slot][f->ms])
 			level[f->slot][f->ms] = f->trust;
+		if (f->status == EV_MILESTONE && f->out != OUT_HELD && f->msdef >= 0 && f->trust > mslevel[f->msdef])
+			mslevel[f->msdef] = f->trust;
 	}
 	for (size_t i = 0; i < fd->n; i++) {
 		struct fev *f = &fd->fv[i];
 		if (f->out == OUT_UNMAPPED || f->out == OUT_HELD || f->foreign)
 			continue;
+		if (f->status == EV_MILESTONE) {
+			f->out = f->msdef >= 0 && f->trust > TRUST_NONE && f->trust == mslevel[f->msdef]
+					 ? OUT_APPLIED
+					 : OUT_CLAIM;
+			continue;
+		}
 		if (f->slot >= 0 && f->trust > TRUST_NONE && f->trust == level[f->slot][f->ms])
 			f->out = OUT_APPLIED;
 		else
@@ -562,9 +583,15 @@ static void fold_replay(struct fold *fd, struct order_state *out)
 			if (e->service[0])
 				fd->pw[f->pkg].service = f;
 		}
-		/* an applied event always has a slot (fold_classify) */
-		if (f->out != OUT_APPLIED || NEVER(f->slot < 0))
+		/* an applied event always has a slot or a milestone (fold_classify) */
+		if (f->out != OUT_APPLIED || NEVER(f->slot < 0 && f->status != EV_MILESTONE))
 			continue;
+		if (f->status == EV_MILESTONE) {
+			/* rule 11: reached at its first applied event */
+			if (!fd->ms_first[f->msdef])
+				fd->ms_first[f->msdef] = f;
+			continue;
+		}
 		fd->newest[f->slot] = e->occurred_at;
 		fd->has_newest[f->slot] = true;
 		if (f->status == EV_REFUNDED) {
@@ -1017,6 +1044,38 @@ static void fold_assert_invariants(const struct order_state *out)
 #endif
 }
 
+/*
+ * Rule 11: the shop's milestones the order reached, in progress order, the
+ * one it is in and when that one has lasted its expected time.  Needs the
+ * roll-up done.
+ */
+static void fold_shop_milestones(const struct fold *fd, struct order_state *o)
+{
+	const struct ms_config *mc = &fd->pol->milestones;
+	int order[MS_DEFS_MAX], n = 0, all = ms_in_order(mc, order);
+
+	for (int k = 0; k < all; k++)
+		if (fd->ms_first[order[k]])
+			order[n++] = order[k];
+	if (!n)
+		return;
+	o->ms_reached = wcalloc((size_t)n, sizeof(*o->ms_reached));
+	for (int k = 0; k < n; k++) {
+		const struct event *e = fd->ms_first[order[k]]->ev;
+		struct ms_reached *r = &o->ms_reached[o->nms_reached++];
+		COPY_FIELD(r->name, e->milestone);
+		COPY_FIELD(r->source, e->source);
+		r->at = e->occurred_at;
+	}
+	/* the furthest one, while the order has not moved past it */
+	const struct ms_def *d = &mc->defs[order[n - 1]];
+	if (o->status != ORD_CANCELLED && o->status <= d->after) {
+		o->ms_current = n - 1;
+		if (d->expected_ms)
+			o->ms_due = calendar_add(&fd->pol->cal, o->ms_reached[n - 1].at, d->expected_ms);
+	}
+}
+
 /* The promises the store did not give, from the shipping method's policy
  * (core/promise.h), for an order a store or warehouse has spoken of (an
  * order milestone decided). */
@@ -1062,6 +1121,7 @@ enum werr order_fold_parcels(const struct policy *pol, const struct event *event
 		fold_parcel_conflicts(&fd, events, out);
 		fold_moved(&fd, events, out);
 		fold_rollup(out);
+		fold_shop_milestones(&fd, out);
 		fold_promises(&fd, out);
 		fold_release(&fd);
 	}
@@ -1149,6 +1209,10 @@ bool order_check(const struct order_state *o, char *why, size_t whycap)
 			maxstep = pstep;
 	}
 
+	if (o->ms_current != -1 && o->ms_current != (int)o->nms_reached - 1)
+		return fail(why, whycap, "current milestone %d of %zu reached", o->ms_current, o->nms_reached);
+	if ((o->ms_due != 0) && o->ms_current < 0)
+		return fail(why, whycap, "a milestone due time without a current milestone");
 	if (((o->flags & FLAG_CONFLICT) != 0) != (o->nconflicts > 0))
 		return fail(why, whycap, "conflict flag with %zu conflicts", o->nconflicts);
 	want = package_flags(o);

@@ -46,6 +46,14 @@
  *     order, is not one of this order's packages: its events stay on the
  *     timeline as claims (or "moved").  A claim is a parcel conflict on both
  *     orders.
+ * 11. The shop's own milestones (core/milestones.h, docs/milestones.md):
+ *     per configured milestone, the events at the highest trust present
+ *     (the trust of its owner's class) are applied and the rest are
+ *     claims; an event naming a milestone the configuration does not know
+ *     is a claim.  They move no built-in status.  The order is in the
+ *     furthest milestone reached (by configured position) while its status
+ *     has not moved past that milestone's "after"; ms_due is when it has
+ *     lasted its expected time.
  *
  * Memory: an order_state owns its arrays; release it with order_release().
  * Thread-safety: none needed; no globals.
@@ -59,6 +67,7 @@
 
 #include "../base/err.h"
 #include "event.h"
+#include "milestones.h"
 #include "policy.h"
 #include "returns.h"
 #include "status.h"
@@ -130,6 +139,13 @@ struct parcel_move {
 	int64_t at;                     /* event time of the event that moved it */
 };
 
+/* One of the shop's own milestones the order reached (rule 11). */
+struct ms_reached {
+	char name[MS_NAME_MAX + 1];
+	int64_t at;                     /* event time of its first applied event */
+	char source[EV_SOURCE_MAX + 1]; /* who reported that event */
+};
+
 struct order_state {
 	char order[EV_ORDER_MAX + 1];
 	enum ord_status status;
@@ -160,6 +176,10 @@ struct order_state {
 	struct parcel_move *moved;      /* sorted by tracking number; none of them is a package here */
 	size_t nreturns;
 	struct return_state *returns;   /* sorted by id (rule 9) */
+	size_t nms_reached;
+	struct ms_reached *ms_reached;  /* the shop's milestones reached, in progress order (rule 11) */
+	int ms_current;                 /* index in ms_reached the order is in, -1 none */
+	int64_t ms_due;                 /* when the current one has lasted its expected time, 0 none */
 	size_t nevents;
 };
 

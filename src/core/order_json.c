@@ -376,6 +376,27 @@ enum werr order_to_json(const struct order_state *o, struct buf *out)
 		a_return(&w, &o->returns[i]);
 	}
 	raw(&w, "]");
+	if (o->nms_reached) {
+		/* only orders with the shop's own milestones carry the field: the
+		 * projections of every other order stay as they were */
+		key(&w, "milestones", false);
+		raw(&w, "[");
+		for (size_t i = 0; i < o->nms_reached; i++) {
+			raw(&w, i ? ",{" : "{");
+			key(&w, "name", true);
+			str(&w, o->ms_reached[i].name);
+			key(&w, "at", false);
+			time_or_null(&w, o->ms_reached[i].at);
+			key(&w, "source", false);
+			str(&w, o->ms_reached[i].source);
+			key(&w, "current", false);
+			raw(&w, o->ms_current == (int)i ? "true" : "false");
+			key(&w, "due", false);
+			time_or_null(&w, o->ms_current == (int)i ? o->ms_due : 0);
+			raw(&w, "}");
+		}
+		raw(&w, "]");
+	}
 	key(&w, "events", false);
 	num(&w, (long long)o->nevents);
 	raw(&w, "}");

@@ -28,6 +28,7 @@
 #include "../base/err.h"
 #include "calendar.h"
 #include "event.h"
+#include "milestones.h"
 #include "parcels.h"
 #include "promise.h"
 #include "status.h"
@@ -76,6 +77,9 @@ struct policy {
 	/* Who owns a tracking number ([parcels], core/parcels.h): the writer
 	 * decides with it as it appends, a rebuild replays the log with it. */
 	struct parcel_config parcels;
+	/* The shop's own milestones ([milestone NAME], core/milestones.h): the
+	 * fold places and trusts them with it. */
+	struct ms_config milestones;
 };
 
 void policy_init_defaults(struct policy *p);

@@ -21,7 +21,7 @@
 const char *const rules_triggers[] = {
 	"confirmed", "shipped", "out_for_delivery", "delivered", "cancelled", "delivery_attempted",
 	"available_for_pickup", "returned_to_sender", "exception", "delayed", "refunded",
-	"return_requested", "return_approved", "return_rejected", "return_received", "any", NULL,
+	"return_requested", "return_approved", "return_rejected", "return_received", "milestone", "any", NULL,
 };
 
 static const char *const channel_names[RCH__COUNT] = { "email", "sms", "webhook", "ticket" };
@@ -48,6 +48,7 @@ static const char *const exc_triggers[EXC__COUNT] = {
 	[EXC_RETURN_NOT_INSPECTED] = "exception:return_not_inspected",
 	[EXC_RETURN_NOT_REFUNDED] = "exception:return_not_refunded",
 	[EXC_PARCEL_CLAIMED] = "exception:parcel_claimed",
+	[EXC_MILESTONE_OVERDUE] = "exception:milestone_overdue",
 };
 
 const char *rules_exception_trigger(enum exc_kind k)
@@ -384,6 +385,8 @@ static const struct {
 	{ "return_approved", "return_approved", AUD_CUSTOMER, RCH_EMAIL, "return_approved", 0 },
 	{ "return_received", "return_received", AUD_CUSTOMER, RCH_EMAIL, "return_received", 0 },
 	{ "refund_issued", "refunded", AUD_CUSTOMER, RCH_EMAIL, "refund_issued", 0 },
+	/* the shop's own milestones the customer sees (docs/milestones.md) */
+	{ "milestone_update", "milestone", AUD_CUSTOMER, RCH_EMAIL, "milestone_update", 0 },
 	{ "webhooks", "any", AUD_SUBSCRIBERS, RCH_WEBHOOK, "milestone", 0 },
 	{ "webhook_exceptions", "exception:any", AUD_SUBSCRIBERS, RCH_WEBHOOK, "milestone", 0 },
 };
@@ -597,6 +600,12 @@ size_t rules_milestones(const struct order_state *o, struct rules_milestone *out
 		out[n - 1].ret = (int)i;
 		make_key(out[n - 1].key, trig, r->id);
 	}
+	/* the shop's own milestone the order is in (core/order.h rule 11): the
+	 * ones it went past are stale; detail is its name */
+	if (o->ms_current >= 0 && add(out, cap, &n, "milestone", -1, o->ms_reached[o->ms_current].at)) {
+		snprintf(out[n - 1].detail, sizeof(out[n - 1].detail), "%s", o->ms_reached[o->ms_current].name);
+		make_key(out[n - 1].key, "ms", out[n - 1].detail);
+	}
 	if (o->refunded_at && add(out, cap, &n, "refunded", -1, o->refunded_at)) {
 		snprintf(out[n - 1].detail, sizeof(out[n - 1].detail), "%s", o->refund[0] ? o->refund : "partial");
 		make_key(out[n - 1].key, "refunded", out[n - 1].detail);
@@ -664,6 +673,8 @@ static bool matches(const struct rule *r, const struct rules_milestone *m, const
 	}
 	if (r->detail[0] && strcmp(r->detail, m->detail))
 		return false;
+	if (m->internal && r->audience == AUD_CUSTOMER)
+		return false;
 	if ((r->has_min_value || r->has_max_value) &&
 	    (!o->has_value || (r->has_min_value && o->value < r->min_value) ||
 	     (r->has_max_value && o->value > r->max_value)))
@@ -713,6 +724,12 @@ enum werr rules_plan(const struct rule *rules, size_t n, const struct rules_env 
 	struct plans ps = { 0 };
 	enum werr err = WERR_OK;
 
+	for (size_t i = 0; i < nms; i++) {
+		int d = ms[i].trigger && !strcmp(ms[i].trigger, "milestone") && env->milestones
+				? ms_find(env->milestones, ms[i].detail)
+				: -1;
+		ms[i].internal = d >= 0 && !env->milestones->defs[d].visible;
+	}
 	for (size_t i = 0; i < env->nexceptions && nms < MILESTONES_MAX; i++)
 		rules_exception_milestone(o, &env->exceptions[i], &ms[nms++]);
 

@@ -105,6 +105,9 @@ struct rules_env {
 	const char *locale;                /* message locale; NULL = "en" */
 	const struct rules_exception *exceptions; /* the order's open exceptions */
 	size_t nexceptions;
+	/* the shop's own milestones: an internal one never reaches the
+	 * customer; NULL: none configured */
+	const struct ms_config *milestones;
 };
 
 struct rule_plan {
@@ -132,6 +135,7 @@ struct rules_milestone {
 	int ret;                           /* a return's milestone: its index in o->returns; else -1 */
 	int64_t at;                        /* trigger time (event time) */
 	int64_t revised;                   /* delayed: the new estimate, 0 if none */
+	bool internal;                     /* a shop milestone the customer does not see */
 	const struct rules_exception *exc; /* an exception's milestone: it; else NULL */
 };
 

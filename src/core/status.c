@@ -47,6 +47,7 @@ static const char *const ev_names[] = {
 	[EV_RETURN_STORE_CREDIT] = "return_store_credit",
 	[EV_RETURN_CLOSED] = "return_closed",
 	[EV_RETURN_CANCELLED] = "return_cancelled",
+	[EV_MILESTONE] = "milestone",
 };
 _Static_assert(ARRAY_SIZE(ev_names) == EV__COUNT, "one name per ev_status");
 
@@ -151,6 +152,7 @@ enum milestone ev_milestone(enum ev_status s, bool has_package)
 	case EV_PLACED:
 	case EV_CONFIRMED:
 	case EV_REFUNDED:
+	case EV_MILESTONE: /* the fold takes the class from the milestone's owner */
 	case EV_CANCEL_REQUESTED:
 		return MS_ORDER;
 	case EV_RETURN_REQUESTED:

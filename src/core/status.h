@@ -68,6 +68,9 @@ enum ev_status {
 	EV_RETURN_STORE_CREDIT,
 	EV_RETURN_CLOSED,
 	EV_RETURN_CANCELLED,
+	/* one of the shop's own milestones (core/milestones.h), named in the
+	 * event's "milestone"; order-level, it moves no built-in status */
+	EV_MILESTONE,
 	EV__COUNT
 };
 

@@ -270,7 +270,8 @@ static char *note_view(const struct helpdesk *h, const struct order_state *o, co
 
 	if (h->app->links && !link_signer_url(h->app->links, o->order, 90, now, &url, &exp))
 		c.tracking_url = url.p;
-	if (!(v = notify_view(o, &c)) || answer_text(o, now, &answer))
+	c.milestones = &h->app->policy->milestones;
+	if (!(v = notify_view(o, &c)) || answer_text(o, c.milestones, now, &answer))
 		goto out;
 	cJSON_AddStringToObject(v, "answer", answer.p);
 	snprintf(label, sizeof(label), "%s", ord_customer_label(o->status));

@@ -25,6 +25,7 @@ struct notify_planner {
 	struct notify_shop shop;
 	struct exc_config exc;
 	struct calendar cal;
+	struct ms_config milestones;
 	char store_url[1024];
 	pthread_mutex_t rules_mu;
 	struct rule_set base;       /* defaults + config */
@@ -140,8 +141,9 @@ int notify_rules_config_set(struct rules_config *cfg, const char *section, const
 
 /* ---- rows ---- */
 
-static enum werr view_text(const struct notify_shop *shop, const struct order_state *o, const struct rule *r,
-			   const struct rule_plan *pl, const char *tracking_url, char **out)
+static enum werr view_text(const struct notify_shop *shop, const struct ms_config *milestones,
+			   const struct order_state *o, const struct rule *r, const struct rule_plan *pl,
+			   const char *tracking_url, char **out)
 {
 	struct notify_view_ctx c = {
 		.milestone = pl->milestone,
@@ -156,6 +158,7 @@ static enum werr view_text(const struct notify_shop *shop, const struct order_st
 		.support_phone = shop->support_phone,
 		.exc = pl->exc,
 		.return_instructions = shop->return_instructions,
+		.milestones = milestones,
 	};
 	cJSON *v = notify_view(o, &c);
 
@@ -251,6 +254,7 @@ enum werr notify_build_rows(const struct notify_planner_opts *po, const struct r
 	env.exceptions = x;
 	env.nexceptions = nx;
 	env.locale = po->rules->locale[0] ? po->rules->locale : "en";
+	env.milestones = po->milestones;
 	if ((err = rules_plan(rules, nrules, &env, o, now, &plans, &np)) || !np)
 		goto out;
 	if (!(out = calloc(np, sizeof(*out))) || !(consent = calloc(np, sizeof(*consent)))) {
@@ -273,7 +277,7 @@ enum werr notify_build_rows(const struct notify_planner_opts *po, const struct r
 		row->next_at = pl->next_at;
 		notify_outbox_key(row->order, row->milestone, row->channel, row->recipient, row->key);
 		consent[i] = pl->needs_consent;
-		if ((err = view_text(po->shop, o, r, pl, tracking_url, &row->view)))
+		if ((err = view_text(po->shop, po->milestones, o, r, pl, tracking_url, &row->view)))
 			goto out;
 	}
 	*rows = out;
@@ -432,6 +436,10 @@ enum werr notify_planner_new(const struct notify_planner_opts *o, struct notify_
 	p->o.shop = &p->shop;
 	p->o.links = o->links;
 	p->o.store_url = p->store_url;
+	if (o->milestones) {
+		p->milestones = *o->milestones;
+		p->o.milestones = &p->milestones;
+	}
 	if (o->exc && o->cal) {
 		p->exc = *o->exc;
 		p->cal = *o->cal;

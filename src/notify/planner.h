@@ -81,6 +81,8 @@ struct notify_planner_opts {
 	 * counted in; NULL: the order's exceptions are not read */
 	const struct exc_config *exc;
 	const struct calendar *cal;
+	/* the shop's own milestones (labels, who may hear of them); NULL: none */
+	const struct ms_config *milestones;
 };
 
 struct notify_planner;

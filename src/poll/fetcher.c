@@ -223,7 +223,7 @@ static bool run_job(struct fetcher *f, const struct fetch_row *row, int64_t now)
 	}
 	{
 		struct hook_request rq = { body.p, body.len, ctype, NULL, NULL };
-		struct adapter_env env = { row->source, f->maps, f->zones, now, fetch_page, &fc, NULL };
+		struct adapter_env env = { row->source, f->maps, f->zones, now, fetch_page, &fc, NULL, NULL };
 		err = adapter_parse(ad, &env, &rq, &out);
 	}
 	for (size_t i = 0; !err && i < out.nevents; i++) {

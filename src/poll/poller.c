@@ -307,7 +307,7 @@ static bool feed(struct poller *p, struct carrier *c, const char *tracking, cons
 		 int64_t now)
 {
 	struct hook_request rq = { resp->body.p, resp->body.len, NULL, NULL, NULL };
-	struct adapter_env env = { c->sc->name, p->maps, p->zones, now, NULL, NULL, tracking };
+	struct adapter_env env = { c->sc->name, p->maps, p->zones, now, NULL, NULL, tracking, NULL };
 	struct adapter_out out = { 0 };
 	struct writer_job job = { 0 };
 	bool *dup = NULL, ok = false;

@@ -540,7 +540,7 @@ enum werr view_agent(struct store *st, const struct policy *pol, const char *id,
 		goto out;
 	if ((err = store_fold(st, pol, evs, n, &o, outc)))
 		goto out;
-	if ((err = answer_text(&o, now, &answer)))
+	if ((err = answer_text(&o, &pol->milestones, now, &answer)))
 		goto out;
 	err = WERR_NOMEM;
 	if (!(proj = cJSON_Parse(json)) || !(root = cJSON_CreateObject()))

@@ -272,7 +272,7 @@ static void add_carrier(cJSON *pkg, const char *carrier, const char *tracking)
 /* A friendly line for an event's status (no codes, no source words). */
 /* The customer's words for an event on the timeline; NULL for one the page
  * does not show.  A return parcel's scans speak of the return (os). */
-static const char *event_label(const struct event *ev, const struct order_state *os)
+static const char *event_label(const struct event *ev, const struct order_state *os, const struct ms_config *mc)
 {
 	const struct package_state *rp = order_package(os, ev->package);
 	int step;
@@ -314,6 +314,11 @@ static const char *event_label(const struct event *ev, const struct order_state 
 	case EV_CANCELLED: return ev->package[0] ? "Shipment cancelled" : "Order cancelled";
 	case EV_REFUNDED: return "Refund issued";
 	case EV_CANCEL_REQUESTED: return "You asked to cancel";
+	case EV_MILESTONE: {
+		/* the shop's own step, when the customer is meant to see it */
+		int d = ms_find(mc, ev->milestone);
+		return d >= 0 && mc->defs[d].visible ? ms_label(&mc->defs[d], "en") : NULL;
+	}
 	case EV_RETURN_REQUESTED:
 	case EV_RETURN_APPROVED:
 	case EV_RETURN_REJECTED:
@@ -360,7 +365,7 @@ static void add_place(cJSON *o, const char *city, const char *region, const char
 
 /* Events applied to the order, newest first, as the customer sees them. */
 static enum werr add_events(const struct event *evs, size_t n, const enum ev_outcome *outc,
-			    const struct order_state *os, cJSON *view)
+			    const struct order_state *os, const struct ms_config *mc, cJSON *view)
 {
 	cJSON *arr = cJSON_AddArrayToObject(view, "events");
 	size_t *idx = n ? calloc(n, sizeof(*idx)) : NULL, k = 0;
@@ -370,7 +375,7 @@ static enum werr add_events(const struct event *evs, size_t n, const enum ev_out
 		return WERR_NOMEM;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (outc[i] == OUT_APPLIED && event_label(&evs[i], os))
+		if (outc[i] == OUT_APPLIED && event_label(&evs[i], os, mc))
 			idx[k++] = i;
 	/* newest first by event time (a small n: insertion sort) */
 	for (size_t i = 1; i < k; i++)
@@ -394,11 +399,58 @@ static enum werr add_events(const struct event *evs, size_t n, const enum ev_out
 		page_datetime(ev->occurred_at, when, sizeof(when));
 		cJSON_AddStringToObject(e, "when", when);
 		cJSON_AddStringToObject(e, "iso", wtime_format(ev->occurred_at, iso));
-		cJSON_AddStringToObject(e, "label", event_label(ev, os));
+		cJSON_AddStringToObject(e, "label", event_label(ev, os, mc));
 		add_place(e, ev->location.city, ev->location.region, ev->location.country);
 	}
 	free(idx);
 	return WERR_OK;
+}
+
+/*
+ * The shop's own milestones (docs/milestones.md) as steps, for an order that
+ * reached one: the customer-visible ones it reached, with their dates, then
+ * those still ahead of it.  One the order went past without reaching it
+ * (no customs on a domestic order) is not shown.
+ */
+static void add_milestones(const struct ms_config *mc, const struct order_state *os, cJSON *view)
+{
+	const struct ms_reached *last = os->nms_reached ? &os->ms_reached[os->nms_reached - 1] : NULL;
+	int lastdef = last ? ms_find(mc, last->name) : -1;
+	cJSON *arr;
+
+	if (lastdef < 0 || !(arr = cJSON_AddArrayToObject(view, "milestones")))
+		return;
+	int order[MS_DEFS_MAX], n = ms_in_order(mc, order);
+
+	for (int k = 0; k < n; k++) {
+		const struct ms_def *d = &mc->defs[order[k]];
+		const struct ms_reached *got = NULL;
+		cJSON *m;
+		char when[48];
+		for (size_t i = 0; i < os->nms_reached && !got; i++)
+			if (!strcmp(os->ms_reached[i].name, d->name))
+				got = &os->ms_reached[i];
+		if (!d->visible)
+			continue;
+		/* ahead: after the furthest reached, and the order not past it */
+		if (!got && (ms_position(mc, order[k]) < ms_position(mc, lastdef) || os->status > d->after ||
+			     os->status == ORD_CANCELLED))
+			continue;
+		if (!(m = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, m)) {
+			cJSON_Delete(m);
+			return;
+		}
+		cJSON_AddStringToObject(m, "name", d->name);
+		cJSON_AddStringToObject(m, "label", ms_label(d, "en"));
+		if (got) {
+			page_datetime(got->at, when, sizeof(when));
+			cJSON_AddStringToObject(m, "when", when);
+			cJSON_AddBoolToObject(m, "done", true);
+		}
+		if (got && os->ms_current >= 0 && got == &os->ms_reached[os->ms_current])
+			cJSON_AddBoolToObject(m, "current", true);
+	}
+	cJSON_AddBoolToObject(view, "has_milestones", cJSON_GetArraySize(arr) > 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -789,7 +841,8 @@ enum http_result web_track_page(struct http_req *r)
 		goto out;
 	}
 	add_returns(r, &os, token, exp, v);
-	if ((err = add_events(evs, n, outc, &os, v))) {
+	add_milestones(&web_app(r)->policy->milestones, &os, v);
+	if ((err = add_events(evs, n, outc, &os, &web_app(r)->policy->milestones, v))) {
 		http_werr(r, err, "unable to build the page");
 		goto out;
 	}

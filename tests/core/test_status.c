@@ -72,6 +72,7 @@ static const struct {
 	{ EV_RETURN_STORE_CREDIT, "return_store_credit", false, false, MS_ORDER, MS_ORDER, -1 },
 	{ EV_RETURN_CLOSED, "return_closed", false, false, MS_ORDER, MS_ORDER, -1 },
 	{ EV_RETURN_CANCELLED, "return_cancelled", false, false, MS_ORDER, MS_ORDER, -1 },
+	{ EV_MILESTONE, "milestone", false, false, MS_ORDER, MS_ORDER, -1 },
 };
 
 /* Every package status: its class, progress and what the customer sees. */
