@@ -47,6 +47,7 @@
 #define EV_REASON_MAX 64
 #define EV_DISPOSITION_MAX 24
 #define EV_MILESTONE_MAX 32 /* MS_NAME_MAX */
+#define EV_CHANNEL_MAX 32
 
 struct event_item {
 	char sku[EV_SKU_MAX + 1];
@@ -92,6 +93,8 @@ struct event {
 	int64_t promised_ship_by;        /* order events: promised shipping, 0 if none */
 	char service[EV_SERVICE_MAX + 1];/* package events: the carrier's service level */
 	char shipping_method[EV_METHOD_MAX + 1]; /* order events: the method the customer chose */
+	char channel[EV_CHANNEL_MAX + 1]; /* order events: the sales channel or product line the store
+	                                     names ("b2b", "retail"), for the KPIs; "" none */
 	bool has_value;                  /* order events: value was given */
 	double value;                    /* the order's value, 0 .. EV_VALUE_MAX */
 	char currency[EV_CURRENCY_MAX + 1]; /* ISO 4217 code of value, "" if not given */

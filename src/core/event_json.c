@@ -354,6 +354,7 @@ static enum werr parse(const cJSON *root, bool with_meta, struct event *ev, stru
 	    (e = get_str(obj, "service", ev->service, sizeof(ev->service), false, false, err)) ||
 	    (e = get_str(obj, "shipping_method", ev->shipping_method, sizeof(ev->shipping_method), false, false,
 			 err)) ||
+	    (e = get_str(obj, "channel", ev->channel, sizeof(ev->channel), false, false, err)) ||
 	    (e = get_value(obj, ev, err)) ||
 	    (e = get_location(obj, "location", &ev->location, err)) ||
 	    (e = get_location(obj, "ship_to", &ev->ship_to, err)) ||
@@ -456,6 +457,7 @@ enum werr event_to_json(const struct event *ev, bool with_meta, struct buf *b)
 	put_time(b, &first, "promised_ship_by", ev->promised_ship_by);
 	put_str(b, &first, "service", ev->service);
 	put_str(b, &first, "shipping_method", ev->shipping_method);
+	put_str(b, &first, "channel", ev->channel);
 	if (ev->has_value)
 		buf_printf(b, ",\"value\":%.15g", ev->value);
 	if (ev->has_refund_amount)

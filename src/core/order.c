@@ -564,6 +564,8 @@ static void fold_replay(struct fold *fd, struct order_state *out)
 			out->promised_ship_by = e->promised_ship_by;
 		if (e->shipping_method[0])
 			COPY_FIELD(out->shipping_method, e->shipping_method);
+		if (e->channel[0])
+			COPY_FIELD(out->channel, e->channel);
 		if (e->has_value) {
 			out->has_value = true;
 			out->value = e->value;
@@ -1044,6 +1046,34 @@ static void fold_assert_invariants(const struct order_state *out)
 #endif
 }
 
+/* The order status an applied event brings the order to at least (rule 7's
+ * steps: a carrier scan ships, out for delivery, a delivery), -1 for one
+ * that brings none (a label, an exception, a return's parcel). */
+static int implied_status(const struct fold *fd, const struct order_state *o, const struct fev *f)
+{
+	if (f->slot == (int)fd->npk)
+		return milestone_ord_status(f->status);
+	if (f->slot < 0 || o->packages[f->slot].is_return)
+		return -1;
+	if (f->status == EV_DELIVERED)
+		return ORD_PARTIALLY_DELIVERED;
+	if (f->status == EV_OUT_FOR_DELIVERY)
+		return ORD_OUT_FOR_DELIVERY;
+	return pkg_status_is_possession((enum pkg_status)f->status) ? ORD_PARTIALLY_SHIPPED : -1;
+}
+
+/* The time of the first applied event at or after since that moves the
+ * order past after; 0 when none does. */
+static int64_t moved_past(const struct fold *fd, const struct order_state *o, int64_t since, enum ord_status after)
+{
+	for (size_t i = 0; i < fd->n; i++) {
+		const struct fev *f = &fd->fv[i];
+		if (f->out == OUT_APPLIED && f->ev->occurred_at >= since && implied_status(fd, o, f) > (int)after)
+			return f->ev->occurred_at;
+	}
+	return 0;
+}
+
 /*
  * Rule 11: the shop's milestones the order reached, in progress order, the
  * one it is in and when that one has lasted its expected time.  Needs the
@@ -1073,6 +1103,16 @@ static void fold_shop_milestones(const struct fold *fd, struct order_state *o)
 		o->ms_current = n - 1;
 		if (d->expected_ms)
 			o->ms_due = calendar_add(&fd->pol->cal, o->ms_reached[n - 1].at, d->expected_ms);
+	}
+	/* left: the next milestone reached, or the order's own progress past
+	 * "after", whichever came first */
+	for (int k = 0; k < n; k++) {
+		struct ms_reached *r = &o->ms_reached[k];
+		if (k == o->ms_current)
+			continue;
+		r->left_at = moved_past(fd, o, r->at, mc->defs[order[k]].after);
+		if (k + 1 < n && (!r->left_at || o->ms_reached[k + 1].at < r->left_at))
+			r->left_at = o->ms_reached[k + 1].at;
 	}
 }
 

@@ -143,6 +143,8 @@ struct parcel_move {
 struct ms_reached {
 	char name[MS_NAME_MAX + 1];
 	int64_t at;                     /* event time of its first applied event */
+	int64_t left_at;                /* when the order moved on: the next milestone reached, or the
+	                                   first applied event past its "after"; 0 while in it (or unknown) */
 	char source[EV_SOURCE_MAX + 1]; /* who reported that event */
 };
 
@@ -156,6 +158,7 @@ struct order_state {
 	int64_t promised_ship_by;       /* promised shipping (latest given), 0 if none */
 	bool promise_from_policy;       /* a promise above came from [promises], not the store */
 	char shipping_method[EV_METHOD_MAX + 1]; /* latest given, "" if none */
+	char channel[EV_CHANNEL_MAX + 1]; /* sales channel or product line, latest given, "" if none */
 	bool has_value;
 	double value;                   /* latest value given (has_value), with its currency */
 	char currency[EV_CURRENCY_MAX + 1];

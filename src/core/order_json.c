@@ -303,6 +303,11 @@ enum werr order_to_json(const struct order_state *o, struct buf *out)
 	str_or_null(&w, o->promised_by || o->promised_ship_by ? (o->promise_from_policy ? "policy" : "store") : "");
 	key(&w, "shipping_method", false);
 	str_or_null(&w, o->shipping_method);
+	if (o->channel[0]) {
+		/* only when a store names one: other orders' projections stay as they were */
+		key(&w, "channel", false);
+		str(&w, o->channel);
+	}
 	key(&w, "value", false);
 	if (o->has_value) {
 		/* %.15g: the amount as given (money has at most a few decimals) */
@@ -387,6 +392,8 @@ enum werr order_to_json(const struct order_state *o, struct buf *out)
 			str(&w, o->ms_reached[i].name);
 			key(&w, "at", false);
 			time_or_null(&w, o->ms_reached[i].at);
+			key(&w, "left_at", false);
+			time_or_null(&w, o->ms_reached[i].left_at);
 			key(&w, "source", false);
 			str(&w, o->ms_reached[i].source);
 			key(&w, "current", false);

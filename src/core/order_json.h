@@ -8,7 +8,7 @@
  *   {"order":"1001","status":"shipped","flags":["delayed"],
  *    "customer_view":{"step":3,"step_name":"shipped","label":"Shipped"},
  *    "placed_at":"...","promised_by":"..."|null,"promised_ship_by":..|null,
- *    "shipping_method":"express"|null,"value":{"amount":129.5,"currency":"EUR"}|null,
+ *    "shipping_method":"express"|null,"channel":"b2b" (only when given),"value":{"amount":129.5,"currency":"EUR"}|null,
  *    "ship_to":{"city":..,"region":..,"country":..}|null,"refund":..,"updated_at":"...",
  *    "last_event_at":"...","customer":{"first_name":"Ada"},
  *    "items":[{"sku":"A1","name":"Mug","quantity":2}],
@@ -24,6 +24,8 @@
  *       "cancel_ignored":false,"requested_at":..,"received_at":..,"resolved_at":..,
  *       "closed_at":..,"updated_at":..,"parcels":["1Z.."],"items":[...],"claims":0,
  *       "customer_view":{"step":3,"label":"Return received"}}],
+ *    "milestones":[{"name":"production_started","at":"...","left_at":..|null,"source":"erp",
+ *       "current":true,"due":"..."|null}],   (only when the order reached one)
  *    "events":12}
  *
  * Only the first name of the customer is shown (staff views that need more

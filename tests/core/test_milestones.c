@@ -251,6 +251,7 @@ static void fold_moves_past(void **state)
 	fold(sp, &o, NULL);
 	assert_int_equal(o.status, ORD_PROCESSING);
 	assert_int_equal(o.nms_reached, 1);
+	assert_int_equal(o.ms_reached[0].left_at, MON + 3 * DAY);
 	assert_int_equal(o.ms_current, -1);
 	assert_int_equal(o.ms_due, 0);
 	order_release(&o);
@@ -258,10 +259,14 @@ static void fold_moves_past(void **state)
 	assert_int_equal(o.status, ORD_SHIPPED);
 	assert_int_equal(o.nms_reached, 2);
 	assert_string_equal(o.ms_reached[o.ms_current].name, "customs_cleared");
+	/* freight_booked ended with the first scan, before customs */
+	assert_int_equal(o.ms_reached[0].left_at, MON + DAY);
+	assert_int_equal(o.ms_reached[1].left_at, 0);
 	order_release(&o);
 	fold(done, &o, NULL);
 	assert_int_equal(o.status, ORD_DELIVERED);
 	assert_int_equal(o.ms_current, -1);
+	assert_int_equal(o.ms_reached[0].left_at, MON + 3 * DAY);
 	order_release(&o);
 	fold(cancelled, &o, NULL);
 	assert_int_equal(o.ms_current, -1);
