@@ -48,6 +48,7 @@
 #define EV_DISPOSITION_MAX 24
 #define EV_MILESTONE_MAX 32 /* MS_NAME_MAX */
 #define EV_CHANNEL_MAX 32
+#define EV_URL_MAX 512
 
 struct event_item {
 	char sku[EV_SKU_MAX + 1];
@@ -66,6 +67,15 @@ struct event_customer {
 	char email[EV_EMAIL_MAX + 1];
 	char phone[EV_PHONE_MAX + 1];
 	char postal_code[EV_POSTAL_MAX + 1];
+};
+
+/* Proof of delivery, as a carrier or a delivery partner reports it. */
+struct event_proof {
+	char signed_by[EV_NAME_MAX + 1]; /* who signed, "" none (staff only: may be a neighbour) */
+	char url[EV_URL_MAX + 1];        /* a photo or proof-of-delivery page (https), "" none */
+	char left_at[EV_PLACE_MAX + 1];  /* where it was left ("front door"), "" none */
+	bool has_geo;
+	double lat, lng;                 /* where the driver was, when has_geo */
 };
 
 struct event {
@@ -91,6 +101,13 @@ struct event {
 	int64_t estimated_delivery;      /* carrier's estimate, 0 if none */
 	int64_t promised_by;             /* order events: promised delivery, 0 if none */
 	int64_t promised_ship_by;        /* order events: promised shipping, 0 if none */
+	int64_t window_start, window_end;/* package events: a delivery window (an appointment's, or a
+	                                    carrier's or route's ETA window), 0 if none */
+	bool has_stops;
+	int stops_away;                  /* a route's stops before this one, when has_stops */
+	bool has_installed;
+	bool installed;                  /* delivered with installation, when has_installed */
+	struct event_proof proof;        /* proof of delivery, on a delivered (or attempted) event */
 	char service[EV_SERVICE_MAX + 1];/* package events: the carrier's service level */
 	char shipping_method[EV_METHOD_MAX + 1]; /* order events: the method the customer chose */
 	char channel[EV_CHANNEL_MAX + 1]; /* order events: the sales channel or product line the store

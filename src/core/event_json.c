@@ -239,6 +239,54 @@ static enum werr get_return(const struct jobj *obj, struct event *ev, struct ev_
 	return WERR_OK;
 }
 
+/* "proof": who signed, a photo or proof link (https), where it was left,
+ * and "lat"/"lng" (both or neither). */
+static enum werr get_proof(const struct jobj *obj, struct event_proof *pr, struct ev_error *err)
+{
+	const cJSON *o, *lat, *lng;
+	struct jobj pj;
+	enum werr e;
+
+	if ((o = get_obj(obj, "proof", &e, err)) == NULL)
+		return e;
+	pj = jobj_of(o);
+	if ((e = get_str(&pj, "signed_by", pr->signed_by, sizeof(pr->signed_by), false, false, err)) ||
+	    (e = get_str(&pj, "url", pr->url, sizeof(pr->url), false, false, err)) ||
+	    (e = get_str(&pj, "left_at", pr->left_at, sizeof(pr->left_at), false, false, err)))
+		return e;
+	if (pr->url[0] && strncmp(pr->url, "https://", 8))
+		return fail(err, "invalid_field", "'%s' must be an https:// link", "proof.url");
+	lat = member(&pj, "lat");
+	lng = member(&pj, "lng");
+	if (!lat && !lng)
+		return WERR_OK;
+	if (!cJSON_IsNumber(lat) || !cJSON_IsNumber(lng) || !(fabs(lat->valuedouble) <= 90) ||
+	    !(fabs(lng->valuedouble) <= 180))
+		return fail(err, "invalid_field", "'%s' needs both 'lat' (-90..90) and 'lng' (-180..180)", "proof");
+	pr->has_geo = true;
+	pr->lat = lat->valuedouble;
+	pr->lng = lng->valuedouble;
+	return WERR_OK;
+}
+
+/* "window": {"start", "end"}, a delivery window; end after start. */
+static enum werr get_window(const struct jobj *obj, struct event *ev, struct ev_error *err)
+{
+	const cJSON *o;
+	struct jobj wj;
+	enum werr e;
+
+	if ((o = get_obj(obj, "window", &e, err)) == NULL)
+		return e;
+	wj = jobj_of(o);
+	if ((e = get_time(&wj, "start", &ev->window_start, true, 0, err)) ||
+	    (e = get_time(&wj, "end", &ev->window_end, true, 0, err)))
+		return e;
+	if (ev->window_end <= ev->window_start)
+		return fail(err, "invalid_field", "'%s' must end after it starts", "window");
+	return WERR_OK;
+}
+
 static enum werr get_items(const struct jobj *obj, struct event *ev, struct ev_error *err)
 {
 	const cJSON *arr = member(obj, "items");
@@ -360,8 +408,27 @@ static enum werr parse(const cJSON *root, bool with_meta, struct event *ev, stru
 	    (e = get_location(obj, "ship_to", &ev->ship_to, err)) ||
 	    (e = get_return(obj, ev, err)) ||
 	    (e = get_bool(obj, "summary", &ev->summary, err)) ||
+	    (e = get_proof(obj, &ev->proof, err)) ||
+	    (e = get_window(obj, ev, err)) ||
 	    (e = get_str(obj, "supersedes", ev->supersedes, sizeof(ev->supersedes), false, false, err)))
 		return e;
+	if (member(obj, "installed")) {
+		ev->has_installed = true;
+		if ((e = get_bool(obj, "installed", &ev->installed, err)))
+			return e;
+	}
+	if (member(obj, "stops_away")) {
+		int64_t stops = -1;
+		if ((e = get_int(obj, "stops_away", &stops, err)))
+			return e;
+		if (stops < 0 || stops > 10000)
+			return fail(err, "invalid_field", "'%s' must be an integer from 0 to 10000", "stops_away");
+		ev->has_stops = true;
+		ev->stops_away = (int)stops;
+	}
+	if (st == EV_NOT_RECEIVED && ev->package[0])
+		return fail(err, "invalid_field", "status '%s' is about the order and must not name a 'package'",
+			    "not_received");
 	if ((cust = get_obj(obj, "customer", &e, err)) != NULL) {
 		cj = jobj_of(cust);
 		if ((e = get_str(&cj, "name", ev->customer.name, sizeof(ev->customer.name), false, false, err)) ||
@@ -455,6 +522,27 @@ enum werr event_to_json(const struct event *ev, bool with_meta, struct buf *b)
 	put_time(b, &first, "estimated_delivery", ev->estimated_delivery);
 	put_time(b, &first, "promised_by", ev->promised_by);
 	put_time(b, &first, "promised_ship_by", ev->promised_ship_by);
+	if (ev->window_start) {
+		bool f = true;
+		buf_puts(b, ",\"window\":{");
+		put_time(b, &f, "start", ev->window_start);
+		put_time(b, &f, "end", ev->window_end);
+		buf_putc(b, '}');
+	}
+	if (ev->has_stops)
+		buf_printf(b, ",\"stops_away\":%d", ev->stops_away);
+	if (ev->has_installed)
+		buf_puts(b, ev->installed ? ",\"installed\":true" : ",\"installed\":false");
+	if (ev->proof.signed_by[0] || ev->proof.url[0] || ev->proof.left_at[0] || ev->proof.has_geo) {
+		bool f = true;
+		buf_puts(b, ",\"proof\":{");
+		put_str(b, &f, "signed_by", ev->proof.signed_by);
+		put_str(b, &f, "url", ev->proof.url);
+		put_str(b, &f, "left_at", ev->proof.left_at);
+		if (ev->proof.has_geo)
+			buf_printf(b, "%s\"lat\":%.7f,\"lng\":%.7f", f ? "" : ",", ev->proof.lat, ev->proof.lng);
+		buf_putc(b, '}');
+	}
 	put_str(b, &first, "service", ev->service);
 	put_str(b, &first, "shipping_method", ev->shipping_method);
 	put_str(b, &first, "channel", ev->channel);

@@ -42,6 +42,8 @@ static const char *const kind_names[EXC__COUNT] = {
 	[EXC_RETURN_NOT_REFUNDED] = "return_not_refunded",
 	[EXC_PARCEL_CLAIMED] = "parcel_claimed",
 	[EXC_MILESTONE_OVERDUE] = "milestone_overdue",
+	[EXC_APPOINTMENT_MISSED] = "appointment_missed",
+	[EXC_NOT_RECEIVED] = "not_received",
 };
 static const char *const team_names[TEAM__COUNT] = { "support", "warehouse", "operations", "returns" };
 static const char *const prio_names[PRIO__COUNT] = { "low", "normal", "high" };
@@ -113,7 +115,16 @@ void exc_config_defaults(struct exc_config *c)
 		/* production, freight, customs: the people who run the order's
 		 * own steps */
 		[EXC_MILESTONE_OVERDUE] = { TEAM_OPERATIONS, PRIO_NORMAL },
+		/* the customer waits at home, or has nothing: support talks to them */
+		[EXC_APPOINTMENT_MISSED] = { TEAM_SUPPORT, PRIO_HIGH },
+		[EXC_NOT_RECEIVED] = { TEAM_SUPPORT, PRIO_HIGH },
 	};
+	/* common carriers' claim windows for loss, in days after delivery: a
+	 * default to check against the shop's own contract (docs/appointments.md) */
+	static const struct {
+		const char *carrier;
+		int days;
+	} claims[] = { { "ups", 60 }, { "fedex", 60 }, { "usps", 60 }, { "dhl", 30 } };
 
 	memset(c, 0, sizeof(*c));
 	c->not_handed_over_ms = 24 * HOUR_MS;
@@ -133,6 +144,46 @@ void exc_config_defaults(struct exc_config *c)
 	/* a team can often fix these before the customer notices */
 	c->grace_ms[EXC_NOT_HANDED_OVER] = 24 * HOUR_MS;
 	c->grace_ms[EXC_STALLED] = 24 * HOUR_MS;
+	/* a missed appointment: the team books a new one, then the customer hears */
+	c->grace_ms[EXC_APPOINTMENT_MISSED] = HOUR_MS;
+	c->claim_days = 30;
+	for (size_t i = 0; i < sizeof(claims) / sizeof(claims[0]); i++) {
+		snprintf(c->claims[i].carrier, sizeof(c->claims[i].carrier), "%s", claims[i].carrier);
+		c->claims[i].days = claims[i].days;
+	}
+	c->nclaims = (int)(sizeof(claims) / sizeof(claims[0]));
+}
+
+int64_t exc_claim_until(const struct exc_config *cfg, const char *carrier, int64_t delivered_at)
+{
+	int days = cfg->claim_days;
+
+	for (int i = 0; i < cfg->nclaims; i++)
+		if (!strcmp(cfg->claims[i].carrier, carrier))
+			days = cfg->claims[i].days;
+	return delivered_at + (int64_t)days * 24 * HOUR_MS;
+}
+
+/* [claims]: default_days = N, CARRIER = N (days, 1..730). */
+static int claims_set(struct exc_config *c, const char *name, const char *value)
+{
+	long n;
+	int i;
+
+	if (!num_parse(value, 1, 730, &n) || !name[0] || strlen(name) > EV_CARRIER_MAX)
+		return -1;
+	if (!strcmp(name, "default_days")) {
+		c->claim_days = (int)n;
+		return 1;
+	}
+	for (i = 0; i < c->nclaims && strcmp(c->claims[i].carrier, name); i++)
+		;
+	if (i == EXC_CLAIMS_MAX)
+		return -1;
+	if (i == c->nclaims)
+		snprintf(c->claims[c->nclaims++].carrier, sizeof(c->claims[i].carrier), "%s", name);
+	c->claims[i].days = (int)n;
+	return 1;
 }
 
 int64_t exc_customer_at(const struct exc_config *cfg, const struct calendar *cal, enum exc_kind kind, int64_t since)
@@ -160,6 +211,8 @@ int exc_config_set(struct exc_config *c, const char *section, const char *name, 
 	long n;
 	int k, v;
 
+	if (!strcmp(section, "claims"))
+		return claims_set(c, name, value);
 	if (strcmp(section, "exceptions"))
 		return 0;
 	for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
@@ -224,7 +277,7 @@ void exceptions_lane(const struct order_state *o, const struct package_state *p,
 
 size_t exceptions_max(const struct order_state *o)
 {
-	return 5 + 2 * o->npackages + o->nreturns + o->nconflicts;
+	return 6 + 3 * o->npackages + o->nreturns + o->nconflicts;
 }
 
 /* The scan of one order: what opened, and the earliest threshold ahead. */
@@ -320,6 +373,14 @@ static void package_checks(struct scan *s, const struct order_state *o, const st
 	default:
 		break;
 	}
+	/* a missed appointment, until a new one (or the delivery) */
+	if (p->appt.state == EV_APPOINTMENT_MISSED && (x = at(s, EXC_APPOINTMENT_MISSED, p->tracking, p->appt.at, 0))) {
+		fmt_time(p->appt.at, t);
+		snprintf(x->reason, sizeof(x->reason),
+			 "The delivery appointment for parcel %s was missed on %s%s%s: book a new one with the "
+			 "customer.",
+			 p->tracking, t, p->appt.reason[0] ? " - " : "", p->appt.reason);
+	}
 	/* not handed over: a label and no carrier scan yet */
 	if (p->label_at && !p->shipped_at && (p->status == PKG_LABEL_CREATED || p->status == PKG_UNKNOWN)) {
 		int64_t due = calendar_add(s->cal, p->label_at, s->cfg->not_handed_over_ms);
@@ -366,7 +427,14 @@ static void package_checks(struct scan *s, const struct order_state *o, const st
 			rhythm = st->gap_p90 > s->cfg->stalled_floor_ms ? st->gap_p90 : s->cfg->stalled_floor_ms;
 			basis = level_names[st->level];
 		}
-		int64_t due = calendar_add(s->cal, p->last_scan_at, rhythm);
+		/* a parcel waiting for its appointment is not stalled: the wait
+		 * counts from the latest word about it, or the window's end */
+		int64_t base = p->last_scan_at;
+		if (p->appt.state != EV_UNKNOWN) {
+			base = p->appt.at > base ? p->appt.at : base;
+			base = p->appt.window_end > base ? p->appt.window_end : base;
+		}
+		int64_t due = calendar_add(s->cal, base, rhythm);
 		if ((x = at(s, EXC_STALLED, p->tracking, due, rhythm))) {
 			fmt_time(p->last_scan_at, t);
 			snprintf(x->basis, sizeof(x->basis), "%s", st && st->level >= 0 ? "learned" : "default");
@@ -627,6 +695,46 @@ static void milestone_check(struct scan *s, const struct order_state *o)
 	}
 }
 
+/* "I haven't received it" (docs/appointments.md): the latest delivered
+ * parcel's proof and its carrier's claim window, for the support task.  A
+ * refund or a delivery after the report settles it. */
+static void not_received_check(struct scan *s, const struct order_state *o)
+{
+	const struct package_state *d = NULL;
+	struct order_exception *x;
+	char t[WTIME_BUFSZ], dt[WTIME_BUFSZ], until[WTIME_BUFSZ], text[1536];
+	size_t len;
+
+	if (!o->not_received_at || o->refunded_at >= o->not_received_at)
+		return;
+	for (size_t i = 0; i < o->npackages; i++) {
+		const struct package_state *p = &o->packages[i];
+		if (p->is_return || p->status != PKG_DELIVERED)
+			continue;
+		if (p->delivered_at > o->not_received_at)
+			return;
+		if (!d || p->delivered_at > d->delivered_at)
+			d = p;
+	}
+	if (!(x = at(s, EXC_NOT_RECEIVED, d ? d->tracking : "", o->not_received_at, 0)))
+		return;
+	fmt_time(o->not_received_at, t);
+	len = (size_t)snprintf(text, sizeof(text), "The customer reports on %s that the order has not arrived.", t);
+	if (d) {
+		const struct event_proof *pr = &d->proof;
+		fmt_time(d->delivered_at, dt);
+		wtime_format(exc_claim_until(s->cfg, d->carrier, d->delivered_at), until);
+		snprintf(text + len, sizeof(text) - len, " %s %s delivered %s%s%s%s%s; claim with the carrier by %s.%s%s",
+			 d->carrier[0] ? d->carrier : "Parcel", d->tracking, dt, pr->left_at[0] ? ", left at " : "",
+			 pr->left_at, pr->signed_by[0] ? ", signed by " : "", pr->signed_by, until,
+			 pr->url[0] ? " Proof: " : "", pr->url);
+	}
+	/* the reason's room; the agent view has the whole proof */
+	len = strnlen(text, sizeof(x->reason) - 1);
+	memcpy(x->reason, text, len);
+	x->reason[len] = '\0';
+}
+
 static int exc_cmp(const void *a, const void *b)
 {
 	const struct order_exception *x = a, *y = b;
@@ -650,6 +758,7 @@ void exceptions_compute(const struct order_state *o, const struct calendar *cal,
 	cancel_check(&s, o);
 	return_checks(&s, o);
 	milestone_check(&s, o);
+	not_received_check(&s, o);
 	qsort(out, s.n, sizeof(*out), exc_cmp);
 	*n = s.n;
 	*next_check = s.next;

@@ -53,11 +53,16 @@ enum exc_kind {
 	/* the shop's own milestones (docs/milestones.md): the exception's
 	 * "package" is the milestone's name */
 	EXC_MILESTONE_OVERDUE,   /* the order stayed in a milestone longer than expected */
+	/* appointments and proof (docs/appointments.md) */
+	EXC_APPOINTMENT_MISSED,  /* a parcel's delivery appointment was missed: book a new one */
+	EXC_NOT_RECEIVED,        /* the customer says a delivered order never reached them */
 	EXC__COUNT
 };
 
 enum exc_team { TEAM_SUPPORT = 0, TEAM_WAREHOUSE, TEAM_OPERATIONS, TEAM_RETURNS, TEAM__COUNT };
 enum exc_priority { PRIO_LOW = 0, PRIO_NORMAL, PRIO_HIGH, PRIO__COUNT };
+
+#define EXC_CLAIMS_MAX 16
 
 /* The shop's thresholds and routing ([exceptions], docs/config.md). */
 struct exc_config {
@@ -74,12 +79,20 @@ struct exc_config {
 	/* working time the owning team has to fix an exception quietly before
 	 * the customer's rules may fire (stalled, not_handed_over: 24 h; 0) */
 	int64_t grace_ms[EXC__COUNT];
+	/* [claims]: how long after a delivery a carrier accepts a claim
+	 * (calendar days), per carrier, else claim_days (30) */
+	struct {
+		char carrier[EV_CARRIER_MAX + 1];
+		int days;
+	} claims[EXC_CLAIMS_MAX];
+	int nclaims;
+	int claim_days;
 	int sweep_seconds;           /* how often the sweep looks for due orders (60) */
 	int lanes_refresh_minutes;   /* how often the lanes learn from new deliveries (60) */
 };
 
 void exc_config_defaults(struct exc_config *c);
-/* One INI entry of [exceptions]: 1 taken, 0 not ours, -1 bad value. */
+/* One INI entry of [exceptions] or [claims]: 1 taken, 0 not ours, -1 bad value. */
 int exc_config_set(struct exc_config *c, const char *section, const char *name, const char *value);
 
 #define EXC_REASON_MAX 255
@@ -95,7 +108,7 @@ struct order_exception {
 
 /*
  * The open exceptions of o at now (at most cap; an order has at most
- * 5 + 2 per package, and what does not fit is left out) into out,
+ * 6 + 3 per package, and what does not fit is left out) into out,
  * their number in *n, in a fixed order (kind, then package).  *next_check
  * gets the earliest instant after now at which a threshold passes (0:
  * none; only a new event can change the answer).  stats holds what the
@@ -112,6 +125,10 @@ void exceptions_compute(const struct order_state *o, const struct calendar *cal,
  * next check of exceptions_compute() includes it, so the planner looks
  * again when the grace ends. */
 int64_t exc_customer_at(const struct exc_config *cfg, const struct calendar *cal, enum exc_kind kind, int64_t since);
+
+/* The last day a carrier takes a claim for a parcel delivered at
+ * delivered_at ([claims]; calendar days). */
+int64_t exc_claim_until(const struct exc_config *cfg, const char *carrier, int64_t delivered_at);
 
 /* Upper bound of exceptions_compute()'s count for o. */
 size_t exceptions_max(const struct order_state *o);

@@ -106,6 +106,12 @@ struct pkg_work {
 	const struct fev *eta_first;   /* first applied event with an estimate */
 	const struct fev *service;     /* latest event naming a service */
 	const struct fev *origin;      /* first possession event with a country */
+	const struct fev *appt;        /* latest applied appointment word (rule 12) */
+	const struct fev *appt_window; /* latest applied appointment word giving a window */
+	const struct fev *window;      /* latest applied event giving a window */
+	const struct fev *stops;       /* latest applied event giving stops_away */
+	const struct fev *proof;       /* latest applied event giving proof */
+	const struct fev *installed;   /* latest applied event saying whether it was installed */
 	int64_t shipped_at;
 	int64_t label_at;
 	int64_t last_scan_at;
@@ -363,7 +369,7 @@ static void classify(const struct policy *pol, struct fev *f, int npk)
 			f->ms = pol->milestones.defs[f->msdef].cls;
 			f->prog = ms_position(&pol->milestones, f->msdef);
 		}
-	} else if (ev_status_is_order_level(f->status) ||
+	} else if (ev_status_is_order_level(f->status) || f->status == EV_NOT_RECEIVED ||
 		   (f->status == EV_CANCELLED && !has_pkg)) {
 		f->ms = ev_milestone(f->status, false);
 		f->slot = npk;
@@ -600,6 +606,12 @@ static void fold_replay(struct fold *fd, struct order_state *out)
 			note_refund(out, e);
 			continue;
 		}
+		if (f->status == EV_NOT_RECEIVED) {
+			/* rule 12: a report, not a status; the latest counts */
+			out->not_received_at = e->occurred_at;
+			COPY_FIELD(out->not_received_note, e->description);
+			continue;
+		}
 		if (f->status == EV_CANCEL_REQUESTED) {
 			/* a request, not a cancellation: the store decides */
 			if (!out->cancel_requested_at || e->occurred_at < out->cancel_requested_at)
@@ -614,6 +626,22 @@ static void fold_replay(struct fold *fd, struct order_state *out)
 		}
 
 		struct pkg_work *w = &fd->pw[f->slot];
+		/* rule 12: what any applied event of the package says besides its status */
+		if (e->window_start)
+			w->window = f;
+		if (e->has_stops)
+			w->stops = f;
+		if (e->proof.signed_by[0] || e->proof.url[0] || e->proof.left_at[0] || e->proof.has_geo)
+			w->proof = f;
+		if (e->has_installed)
+			w->installed = f;
+		if (ev_status_is_appointment(f->status)) {
+			/* a word about the appointment moves no status */
+			w->appt = f;
+			if (e->window_start)
+				w->appt_window = f;
+			continue;
+		}
 		/* rules 1 and 2 */
 		if (w->cur && pkg_status_is_terminal((enum pkg_status)w->cur->status) &&
 		    !pkg_status_is_terminal((enum pkg_status)f->status) &&
@@ -655,6 +683,36 @@ static void fold_replay(struct fold *fd, struct order_state *out)
 		out->placed_at = fd->fv[0].ev->occurred_at;
 	if (fd->mile)
 		out->milestone = fd->mile->status;
+}
+
+/* Rule 12: the package's appointment, window, stops, proof and installation. */
+static void fold_write_appointment(const struct pkg_work *w, struct package_state *p)
+{
+	if (w->appt) {
+		const struct event *e = w->appt->ev;
+		p->appt.state = w->appt->status;
+		p->appt.at = e->occurred_at;
+		COPY_FIELD(p->appt.reason, e->detail);
+		COPY_FIELD(p->appt.source, e->source);
+		if (w->appt_window) {
+			p->appt.window_start = w->appt_window->ev->window_start;
+			p->appt.window_end = w->appt_window->ev->window_end;
+		}
+	}
+	if (w->window) {
+		p->window_start = w->window->ev->window_start;
+		p->window_end = w->window->ev->window_end;
+	}
+	if (w->stops) {
+		p->has_stops = true;
+		p->stops_away = w->stops->ev->stops_away;
+	}
+	if (w->proof)
+		p->proof = w->proof->ev->proof;
+	if (w->installed) {
+		p->has_installed = true;
+		p->installed = w->installed->ev->installed;
+	}
 }
 
 /*
@@ -703,6 +761,7 @@ static void fold_write_packages(const struct fold *fd, struct order_state *out)
 			p->location = w->loc->ev->location;
 		if (w->items)
 			dup_items(w->items->ev->items, w->items->ev->nitems, &p->items, &p->nitems);
+		fold_write_appointment(w, p);
 	}
 	if (fd->oitems)
 		dup_items(fd->oitems->ev->items, fd->oitems->ev->nitems, &out->items, &out->nitems);

@@ -54,6 +54,14 @@
  *     furthest milestone reached (by configured position) while its status
  *     has not moved past that milestone's "after"; ms_due is when it has
  *     lasted its expected time.
+ * 12. Appointments and proof (docs/appointments.md): appointment words
+ *     (offered, scheduled, rescheduled, missed) are applied to their
+ *     package like carrier statuses (rule 5's trust) but move no status:
+ *     the package keeps the latest as its appointment, and the latest
+ *     window any applied event gave.  A delivered package keeps the proof
+ *     and installation its delivering event gave.  A "not received"
+ *     report is order-level (the order class's trust) and moves nothing:
+ *     the order keeps the latest.
  *
  * Memory: an order_state owns its arrays; release it with order_release().
  * Thread-safety: none needed; no globals.
@@ -85,6 +93,15 @@ bool event_too_far_ahead(const struct policy *pol, const struct event *e);
 
 const char *ev_outcome_name(enum ev_outcome o);
 
+/* An appointment delivery's latest word (docs/appointments.md). */
+struct appointment {
+	enum ev_status state;       /* EV_APPOINTMENT_*; EV_UNKNOWN: none */
+	int64_t at;                 /* event time of that word */
+	int64_t window_start, window_end; /* the window it gives (or the one before, when it gives none) */
+	char reason[EV_DETAIL_MAX + 1];   /* missed: why ("recipient_unavailable"), "" none */
+	char source[EV_SOURCE_MAX + 1];
+};
+
 struct package_state {
 	char tracking[EV_PACKAGE_MAX + 1];
 	char carrier[EV_CARRIER_MAX + 1];
@@ -109,6 +126,13 @@ struct package_state {
 	struct event_item *items;   /* items in this parcel, if a source said */
 	bool is_return;             /* a return parcel (rule 9) */
 	char return_id[RET_ID_MAX + 1]; /* its return, when is_return */
+	struct appointment appt;    /* rule 12: the latest appointment word, state EV_UNKNOWN if none */
+	int64_t window_start, window_end; /* the latest delivery window given (appointment or ETA), 0 none */
+	bool has_stops;
+	int stops_away;             /* the latest "stops before yours", while out for delivery */
+	struct event_proof proof;   /* rule 12: the proof the delivering event gave (or the latest
+	                               applied event giving one, while not delivered) */
+	bool has_installed, installed; /* delivered with installation (the delivering event says) */
 };
 
 enum conflict_kind {
@@ -165,6 +189,8 @@ struct order_state {
 	struct event_location ship_to;  /* latest non-empty destination */
 	int64_t refunded_at;            /* latest applied refund, 0 if none */
 	int64_t cancel_requested_at;    /* first applied cancellation request, 0 if none */
+	int64_t not_received_at;        /* latest applied "not received" report (rule 12), 0 if none */
+	char not_received_note[EV_DESC_MAX + 1]; /* the customer's own words with it, "" none */
 	char refund[EV_DETAIL_MAX + 1]; /* "full" once any refund says so, else "partial" */
 	int64_t last_event_at;          /* latest event time */
 	int64_t updated_at;             /* latest received_at over all events */

@@ -133,6 +133,69 @@ static void customer(struct jw *w, const struct event_customer *c)
 	raw(w, "}");
 }
 
+static void window(struct jw *w, const char *name, int64_t start, int64_t end)
+{
+	key(w, name, false);
+	if (!start) {
+		raw(w, "null");
+		return;
+	}
+	raw(w, "{");
+	key(w, "start", true);
+	time_or_null(w, start);
+	key(w, "end", false);
+	time_or_null(w, end);
+	raw(w, "}");
+}
+
+/* Rule 12's fields, each only when a source gave it: the projections of
+ * parcels without them stay as they were. */
+static void package_extras(struct jw *w, const struct package_state *p)
+{
+	const struct event_proof *pr = &p->proof;
+
+	if (p->appt.state != EV_UNKNOWN) {
+		key(w, "appointment", false);
+		raw(w, "{");
+		key(w, "state", true);
+		str(w, ev_status_name(p->appt.state) + strlen("appointment_"));
+		key(w, "at", false);
+		time_or_null(w, p->appt.at);
+		window(w, "window", p->appt.window_start, p->appt.window_end);
+		key(w, "reason", false);
+		str_or_null(w, p->appt.reason);
+		key(w, "source", false);
+		str(w, p->appt.source);
+		raw(w, "}");
+	}
+	if (p->window_start)
+		window(w, "window", p->window_start, p->window_end);
+	if (p->has_stops) {
+		key(w, "stops_away", false);
+		num(w, p->stops_away);
+	}
+	if (pr->signed_by[0] || pr->url[0] || pr->left_at[0] || pr->has_geo) {
+		key(w, "proof", false);
+		raw(w, "{");
+		key(w, "signed_by", true);
+		str_or_null(w, pr->signed_by);
+		key(w, "url", false);
+		str_or_null(w, pr->url);
+		key(w, "left_at", false);
+		str_or_null(w, pr->left_at);
+		key(w, "geo", false);
+		if (pr->has_geo && !w->err)
+			w->err = buf_printf(w->b, "{\"lat\":%.7f,\"lng\":%.7f}", pr->lat, pr->lng);
+		else
+			raw(w, "null");
+		raw(w, "}");
+	}
+	if (p->has_installed) {
+		key(w, "installed", false);
+		raw(w, p->installed ? "true" : "false");
+	}
+}
+
 static void package(struct jw *w, const struct package_state *p)
 {
 	raw(w, "{");
@@ -166,6 +229,7 @@ static void package(struct jw *w, const struct package_state *p)
 	customer_view(w, pkg_customer_step(p->status), pkg_customer_label(p->status));
 	key(w, "return_id", false);
 	str_or_null(w, p->is_return ? p->return_id : "");
+	package_extras(w, p);
 	raw(w, "}");
 }
 
@@ -332,6 +396,16 @@ enum werr order_to_json(const struct order_state *o, struct buf *out)
 	}
 	key(&w, "cancel_requested_at", false);
 	time_or_null(&w, o->cancel_requested_at);
+	if (o->not_received_at) {
+		/* only once a customer reported one (rule 12) */
+		key(&w, "not_received", false);
+		raw(&w, "{");
+		key(&w, "at", true);
+		time_or_null(&w, o->not_received_at);
+		key(&w, "note", false);
+		str_or_null(&w, o->not_received_note);
+		raw(&w, "}");
+	}
 	key(&w, "updated_at", false);
 	time_or_null(&w, o->updated_at);
 	key(&w, "last_event_at", false);

@@ -49,6 +49,8 @@ static const char *const exc_triggers[EXC__COUNT] = {
 	[EXC_RETURN_NOT_REFUNDED] = "exception:return_not_refunded",
 	[EXC_PARCEL_CLAIMED] = "exception:parcel_claimed",
 	[EXC_MILESTONE_OVERDUE] = "exception:milestone_overdue",
+	[EXC_APPOINTMENT_MISSED] = "exception:appointment_missed",
+	[EXC_NOT_RECEIVED] = "exception:not_received",
 };
 
 const char *rules_exception_trigger(enum exc_kind k)
@@ -387,6 +389,10 @@ static const struct {
 	{ "refund_issued", "refunded", AUD_CUSTOMER, RCH_EMAIL, "refund_issued", 0 },
 	/* the shop's own milestones the customer sees (docs/milestones.md) */
 	{ "milestone_update", "milestone", AUD_CUSTOMER, RCH_EMAIL, "milestone_update", 0 },
+	/* appointments and "I haven't received it" (docs/appointments.md): the
+	 * next step, after the team's grace for a missed appointment */
+	{ "appointment_missed", "exception:appointment_missed", AUD_CUSTOMER, RCH_EMAIL, "appointment_missed", 0 },
+	{ "not_received", "exception:not_received", AUD_CUSTOMER, RCH_EMAIL, "not_received", 0 },
 	{ "webhooks", "any", AUD_SUBSCRIBERS, RCH_WEBHOOK, "milestone", 0 },
 	{ "webhook_exceptions", "exception:any", AUD_SUBSCRIBERS, RCH_WEBHOOK, "milestone", 0 },
 };

@@ -48,6 +48,11 @@ static const char *const ev_names[] = {
 	[EV_RETURN_CLOSED] = "return_closed",
 	[EV_RETURN_CANCELLED] = "return_cancelled",
 	[EV_MILESTONE] = "milestone",
+	[EV_APPOINTMENT_OFFERED] = "appointment_offered",
+	[EV_APPOINTMENT_SCHEDULED] = "appointment_scheduled",
+	[EV_APPOINTMENT_RESCHEDULED] = "appointment_rescheduled",
+	[EV_APPOINTMENT_MISSED] = "appointment_missed",
+	[EV_NOT_RECEIVED] = "not_received",
 };
 _Static_assert(ARRAY_SIZE(ev_names) == EV__COUNT, "one name per ev_status");
 
@@ -133,7 +138,12 @@ const char *milestone_name(enum milestone m)
 
 bool ev_status_needs_package(enum ev_status s)
 {
-	return s >= EV_LABEL_CREATED && s <= EV_RETURNED_TO_SENDER;
+	return (s >= EV_LABEL_CREATED && s <= EV_RETURNED_TO_SENDER) || ev_status_is_appointment(s);
+}
+
+bool ev_status_is_appointment(enum ev_status s)
+{
+	return s >= EV_APPOINTMENT_OFFERED && s <= EV_APPOINTMENT_MISSED;
 }
 
 bool ev_status_is_order_level(enum ev_status s)
@@ -153,6 +163,7 @@ enum milestone ev_milestone(enum ev_status s, bool has_package)
 	case EV_CONFIRMED:
 	case EV_REFUNDED:
 	case EV_MILESTONE: /* the fold takes the class from the milestone's owner */
+	case EV_NOT_RECEIVED:
 	case EV_CANCEL_REQUESTED:
 		return MS_ORDER;
 	case EV_RETURN_REQUESTED:
@@ -190,6 +201,10 @@ enum milestone ev_milestone(enum ev_status s, bool has_package)
 	case EV_DELIVERED:
 	case EV_EXCEPTION:
 	case EV_RETURNED_TO_SENDER:
+	case EV_APPOINTMENT_OFFERED:
+	case EV_APPOINTMENT_SCHEDULED:
+	case EV_APPOINTMENT_RESCHEDULED:
+	case EV_APPOINTMENT_MISSED:
 	case EV__COUNT:
 		break;
 	}

@@ -71,6 +71,17 @@ enum ev_status {
 	/* one of the shop's own milestones (core/milestones.h), named in the
 	 * event's "milestone"; order-level, it moves no built-in status */
 	EV_MILESTONE,
+	/* appointment deliveries (freight, white glove, local fleets;
+	 * docs/appointments.md): about a package, they move no package
+	 * status; the package keeps the latest as its appointment */
+	EV_APPOINTMENT_OFFERED,
+	EV_APPOINTMENT_SCHEDULED,
+	EV_APPOINTMENT_RESCHEDULED,
+	EV_APPOINTMENT_MISSED,
+	/* the customer says a delivered order never reached them (the
+	 * tracking page's "I haven't received it"); order-level, it moves no
+	 * status: a support task follows (docs/appointments.md) */
+	EV_NOT_RECEIVED,
 	EV__COUNT
 };
 
@@ -144,6 +155,8 @@ bool ev_status_needs_package(enum ev_status s);
 bool ev_status_is_order_level(enum ev_status s);
 /* True for the return steps (return_requested ... return_cancelled). */
 bool ev_status_is_return(enum ev_status s);
+/* True for the appointment statuses (appointment_offered ... _missed). */
+bool ev_status_is_appointment(enum ev_status s);
 
 /* The milestone class of an event: depends on whether it names a package
  * (for cancelled and unknown). */

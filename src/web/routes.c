@@ -20,6 +20,7 @@ static const struct http_route rows[] = {
 	{ "POST", "/track/", 0, "track", web_track_lookup },
 	{ "GET", "/track/{token*}/stream", 0, "track_stream", web_track_stream },
 	{ "POST", "/track/{token*}/cancel", 0, "track_cancel", web_track_cancel },
+	{ "POST", "/track/{token*}/not-received", 0, "track_not_received", web_track_not_received },
 	{ "POST", "/track/{token*}/return", 0, "track_return", web_track_return },
 	{ "GET", "/track/{token*}", 0, "track", web_track_page },
 	{ "GET", "/static/{name*}", 0, "static", web_static },
@@ -90,6 +91,7 @@ int web_config_set(struct web_config *c, const char *section, const char *name, 
 		WEB_STR("accent_color", accent), WEB_STR("support_email", support_email),
 		WEB_STR("support_phone", support_phone), WEB_STR("public_url", public_url),
 		WEB_STR("link_secret", link_secret), WEB_STR("templates", templates),
+		WEB_STR("reschedule_url", reschedule_url),
 #undef WEB_STR
 	};
 

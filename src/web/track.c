@@ -28,6 +28,7 @@
 #include "../base/clock.h"
 #include "../base/crypto.h"
 #include "../base/log.h"
+#include "../base/text.h"
 #include "../base/wtime.h"
 #include "../adapters/adapter.h"
 #include "../core/order.h"
@@ -309,11 +310,16 @@ static const char *event_label(const struct event *ev, const struct order_state 
 	case EV_OUT_FOR_DELIVERY: return "Out for delivery";
 	case EV_AVAILABLE_FOR_PICKUP: return "Ready for pickup";
 	case EV_DELIVERY_ATTEMPTED: return "Delivery attempted";
-	case EV_DELIVERED: return "Delivered";
+	case EV_DELIVERED: return ev->has_installed && ev->installed ? "Delivered and installed" : "Delivered";
 	case EV_RETURNED_TO_SENDER: return "Returning to sender";
 	case EV_CANCELLED: return ev->package[0] ? "Shipment cancelled" : "Order cancelled";
 	case EV_REFUNDED: return "Refund issued";
 	case EV_CANCEL_REQUESTED: return "You asked to cancel";
+	case EV_APPOINTMENT_OFFERED: return "Delivery appointment offered";
+	case EV_APPOINTMENT_SCHEDULED: return "Delivery appointment booked";
+	case EV_APPOINTMENT_RESCHEDULED: return "Delivery appointment changed";
+	case EV_APPOINTMENT_MISSED: return "Delivery appointment missed";
+	case EV_NOT_RECEIVED: return "You told us it has not arrived";
 	case EV_MILESTONE: {
 		/* the shop's own step, when the customer is meant to see it */
 		int d = ms_find(mc, ev->milestone);
@@ -627,6 +633,119 @@ static void place_order_items(cJSON *v, const cJSON *o, int nitems)
 		add_items(dst, oitems);
 }
 
+/* "Mar 9, 08:00 UTC - 12:00 UTC" (the end's date too when it is another day). */
+static void window_text(int64_t start, int64_t end, char *out, size_t cap)
+{
+	char a[48], b[48];
+
+	page_datetime(start, a, sizeof(a));
+	page_datetime(end, b, sizeof(b));
+	if (start / 86400000 == end / 86400000 && strchr(b, ','))
+		snprintf(out, cap, "%s - %s", a, strchr(b, ',') + 2);
+	else
+		snprintf(out, cap, "%s - %s", a, b);
+}
+
+/* [web] reschedule_url with {order} and {tracking} replaced (escaped). */
+static void reschedule_link(const char *tmpl, const char *order, const char *tracking, struct buf *out)
+{
+	for (const char *c = tmpl; *c; c++) {
+		if (!strncmp(c, "{order}", 7)) {
+			page_url_escape(out, order);
+			c += 6;
+		} else if (!strncmp(c, "{tracking}", 10)) {
+			page_url_escape(out, tracking);
+			c += 9;
+		} else {
+			buf_putc(out, *c);
+		}
+	}
+}
+
+/*
+ * Appointments, a route's progress and proof of delivery on one package
+ * (docs/appointments.md): the window and the way to book another, the stops
+ * before the customer's, and of the proof only what is the customer's own
+ * to see: where it was left, and an installation.  Who signed (maybe a
+ * neighbour), the photo and the coordinates are for staff.
+ */
+static void add_delivery(struct http_req *r, cJSON *pk, const cJSON *p, const char *order, const char *tn)
+{
+	const cJSON *ap = cJSON_GetObjectItemCaseSensitive(p, "appointment");
+	const cJSON *win = cJSON_GetObjectItemCaseSensitive(ap ? ap : p, "window");
+	const cJSON *proof = cJSON_GetObjectItemCaseSensitive(p, "proof");
+	const cJSON *stops = cJSON_GetObjectItemCaseSensitive(p, "stops_away");
+	const char *pst = jstr(p, "status"), *ast = jstr(ap, "state"), *left = jstr(proof, "left_at");
+	const char *tmpl = web_of(r)->cfg.reschedule_url;
+	char when[128], line[256];
+	bool open = pst && strcmp(pst, "delivered") && strcmp(pst, "cancelled") && strcmp(pst, "returned_to_sender");
+
+	if (open && ast) {
+		bool missed = !strcmp(ast, "missed");
+		if (jtime(win, "start"))
+			window_text(jtime(win, "start"), jtime(win, "end"), when, sizeof(when));
+		else
+			snprintf(when, sizeof(when), "a time to be agreed");
+		if (missed)
+			snprintf(line, sizeof(line), "The delivery appointment was missed. Please choose a new time.");
+		else if (!strcmp(ast, "offered"))
+			snprintf(line, sizeof(line), "Delivery appointment offered: %s. Please confirm or choose another time.",
+				 when);
+		else
+			snprintf(line, sizeof(line), "Delivery appointment: %s", when);
+		cJSON_AddStringToObject(pk, "appointment", line);
+		if (missed)
+			cJSON_AddTrueToObject(pk, "appointment_missed");
+		if (tmpl[0]) {
+			struct buf b = BUF_INIT;
+			reschedule_link(tmpl, order, tn, &b);
+			if (b.p)
+				cJSON_AddStringToObject(pk, "reschedule_url", b.p);
+			buf_release(&b);
+		}
+	} else if (open && pst && !strcmp(pst, "out_for_delivery") && jtime(win, "start")) {
+		window_text(jtime(win, "start"), jtime(win, "end"), when, sizeof(when));
+		snprintf(line, sizeof(line), "Expected %s", when);
+		cJSON_AddStringToObject(pk, "window", line);
+	}
+	if (open && pst && !strcmp(pst, "out_for_delivery") && cJSON_IsNumber(stops)) {
+		if (stops->valueint == 0)
+			snprintf(line, sizeof(line), "You are the driver's next stop.");
+		else
+			snprintf(line, sizeof(line), "The driver has %d %s before yours.", stops->valueint,
+				 stops->valueint == 1 ? "stop" : "stops");
+		cJSON_AddStringToObject(pk, "stops", line);
+	}
+	if (pst && !strcmp(pst, "delivered")) {
+		if (left && left[0]) {
+			snprintf(line, sizeof(line), "Left at: %s", left);
+			cJSON_AddStringToObject(pk, "left_at", line);
+		}
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "installed")))
+			cJSON_AddStringToObject(pk, "installed", "Delivered and installed");
+	}
+}
+
+#define NOT_RECEIVED_DAYS 60
+
+/* The page offers "I haven't received it": an order shown delivered (in
+ * part or whole), its last delivery within NOT_RECEIVED_DAYS, not reported
+ * yet. */
+static bool not_received_open(const cJSON *o, int64_t now)
+{
+	const char *st = jstr(o, "status");
+	const cJSON *p;
+	int64_t last = 0;
+
+	if (!st || (strcmp(st, "delivered") && strcmp(st, "partially_delivered")) ||
+	    cJSON_GetObjectItemCaseSensitive(o, "not_received"))
+		return false;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(o, "packages"))
+		if (!jstr(p, "return_id") && jtime(p, "delivered_at") > last)
+			last = jtime(p, "delivered_at");
+	return last && now - last <= (int64_t)NOT_RECEIVED_DAYS * 86400000;
+}
+
 static cJSON *build_view(struct http_req *r, const cJSON *o, const char *token, const char *order)
 {
 	static const char *const step_keys[] = { "ordered", "preparing", "shipped", "out_for_delivery",
@@ -706,6 +825,7 @@ static cJSON *build_view(struct http_req *r, const cJSON *o, const char *token, 
 		cJSON_AddStringToObject(pk, "status_label", jstr(pcv, "label") ? jstr(pcv, "label") : "");
 		if ((items = cJSON_AddArrayToObject(pk, "items")))
 			add_items(items, cJSON_GetObjectItemCaseSensitive(p, "items"));
+		add_delivery(r, pk, p, order, tn ? tn : "");
 		nitems += cJSON_GetArraySize(items);
 		if (delivered) {
 			page_date(delivered, buf, sizeof(buf));
@@ -750,6 +870,20 @@ static cJSON *build_view(struct http_req *r, const cJSON *o, const char *token, 
 	}
 	/* the mail-order rule's choice: wait for the new date, or cancel for a
 	 * prompt refund (docs/web.md "Cancel and refund") */
+	if (jtime(cJSON_GetObjectItemCaseSensitive(o, "not_received"), "at")) {
+		char line[256];
+		page_date(jtime(cJSON_GetObjectItemCaseSensitive(o, "not_received"), "at"), buf, sizeof(buf));
+		snprintf(line, sizeof(line),
+			 "You told us on %s that your order has not arrived. Our support team is checking the "
+			 "carrier's proof of delivery and will contact you within one working day.",
+			 buf);
+		cJSON_AddStringToObject(v, "not_received", line);
+	} else if (not_received_open(o, clock_wall_ms())) {
+		struct buf url = BUF_INIT;
+		buf_printf(&url, "/track/%s/not-received", token);
+		cJSON_AddStringToObject(v, "not_received_url", url.p);
+		buf_release(&url);
+	}
 	if (jtime(o, "cancel_requested_at")) {
 		char line[256];
 		page_date(jtime(o, "cancel_requested_at"), buf, sizeof(buf));
@@ -859,9 +993,9 @@ out:
 	return HTTP_DONE;
 }
 
-/* A refused return request: the customer's words on a page of their own,
+/* A refused request from the page: the customer's words on a page of their own,
  * with the way back to the order (a form post is a person, not a client). */
-static void return_refused(struct http_req *r, unsigned status, const char *token, const char *notice)
+static void refused(struct http_req *r, unsigned status, const char *token, const char *title, const char *notice)
 {
 	cJSON *v = cJSON_CreateObject();
 	struct buf back = BUF_INIT;
@@ -871,7 +1005,7 @@ static void return_refused(struct http_req *r, unsigned status, const char *toke
 		return;
 	}
 	buf_printf(&back, "/track/%s", token);
-	cJSON_AddStringToObject(v, "title", "Your return");
+	cJSON_AddStringToObject(v, "title", title);
 	cJSON_AddStringToObject(v, "notice", notice);
 	cJSON_AddStringToObject(v, "back", back.p);
 	buf_release(&back);
@@ -918,14 +1052,14 @@ enum http_result web_track_return(struct http_req *r)
 	    link_verify(ls->secret, ls->secretlen, LINK_PURPOSE_RETURN_FORM, csrf, clock_wall_ms() / 1000, named,
 			sizeof(named), &cexp) ||
 	    strcmp(named, order)) {
-		return_refused(r, 403, token, "This form has expired. Go back to your order, reload it and try again.");
+		refused(r, 403, token, "Your return", "This form has expired. Go back to your order, reload it and try again.");
 		return HTTP_DONE;
 	}
 	if (!lookup_allowed(r, &retry)) {
 		char s[16];
 		snprintf(s, sizeof(s), "%u", retry);
 		http_add_header(r, "Retry-After", s);
-		return_refused(r, 429, token, "Too many attempts. Please wait a minute and try again.");
+		refused(r, 429, token, "Your return", "Too many attempts. Please wait a minute and try again.");
 		return HTTP_DONE;
 	}
 	if ((err = view_fold(st, web_app(r)->policy, order, &os))) {
@@ -945,7 +1079,7 @@ enum http_result web_track_return(struct http_req *r)
 			continue;
 		q = strtol(val, &end, 10);
 		if (*end || q < 0 || q > can[i].quantity) {
-			return_refused(r, 422, token, "Choose how many of each item to return, up to what was delivered.");
+			refused(r, 422, token, "Your return", "Choose how many of each item to return, up to what was delivered.");
 			goto out;
 		}
 		if (q) {
@@ -963,7 +1097,7 @@ enum http_result web_track_return(struct http_req *r)
 	rq = (struct return_request){ "tracking_page", id, reason, nasked, asked };
 	if (!(nev = returns_request_events(web_app(r)->returns, &os, &rq, clock_wall_ms(), evs, &code, why,
 					   sizeof(why)))) {
-		return_refused(r, strcmp(code, "invalid_field") ? 409 : 422, token,
+		refused(r, strcmp(code, "invalid_field") ? 409 : 422, token, "Your return",
 			       !nasked ? "Choose at least one item to return."
 			       : !strcmp(code, "invalid_field")
 				       ? "Choose a reason for your return."
@@ -1021,6 +1155,81 @@ enum http_result web_track_cancel(struct http_req *r)
 	buf_printf(&loc, "/track/%s", token);
 	page_redirect(r, loc.p);
 	buf_release(&loc);
+	return HTTP_DONE;
+}
+
+/*
+ * POST /track/{token}/not-received: "I haven't received it" on a delivered
+ * order (docs/appointments.md).  Reached only through the signed link, and
+ * within the lookup form's budget per client.  Recorded as a not_received
+ * event of the source "tracking_page" with the customer's own words (the
+ * form's "note", at most EV_DESC_MAX bytes of UTF-8; one report per order
+ * and day: a second press is a duplicate), which opens a support task with
+ * the carrier's proof and claim window.  Then back to the page (303), which
+ * says what happens next.
+ */
+enum http_result web_track_not_received(struct http_req *r)
+{
+	const char *token = r->param;
+	char order[EV_ORDER_MAX + 1], note[1024], day[WTIME_BUFSZ], *json = NULL;
+	struct buf loc = BUF_INIT;
+	unsigned retry = 1;
+	struct event ev;
+	bool dup = false;
+	struct store *st;
+	cJSON *o = NULL;
+	int64_t exp, now = clock_wall_ms();
+	size_t n, at;
+	enum werr err;
+
+	if (!open_link(r, token, order, &st, &json, &exp))
+		return HTTP_DONE;
+	o = cJSON_Parse(json);
+	free(json);
+	if (!lookup_allowed(r, &retry)) {
+		char s[16];
+		snprintf(s, sizeof(s), "%u", retry);
+		http_add_header(r, "Retry-After", s);
+		refused(r, 429, token, "Your order", "Too many attempts. Please wait a minute and try again.");
+		goto out;
+	}
+	if (!o || !not_received_open(o, now)) {
+		refused(r, 409, token, "Your order",
+			       "This order is not shown as delivered, so there is nothing to report yet. Please contact us.");
+		goto out;
+	}
+	page_form_value(r->body.p, r->body.len, "note", note, sizeof(note));
+	if (text_check(note, strlen(note), false, &at) != TEXT_OK) {
+		refused(r, 422, token, "Your order", "Please write your message again (it holds characters we cannot read).");
+		goto out;
+	}
+	for (char *c = note; *c; c++)
+		if ((unsigned char)*c < 0x20)
+			*c = ' ';
+	/* cut at EV_DESC_MAX on a character's first byte */
+	n = strlen(note);
+	if (n > EV_DESC_MAX)
+		for (n = EV_DESC_MAX; n && ((unsigned char)note[n] & 0xC0) == 0x80; n--)
+			;
+	note[n] = '\0';
+	event_init(&ev);
+	snprintf(ev.source, sizeof(ev.source), "tracking_page");
+	snprintf(ev.order, sizeof(ev.order), "%s", order);
+	wtime_format(now, day);
+	snprintf(ev.id, sizeof(ev.id), "not_received:%.10s", day);
+	snprintf(ev.description, sizeof(ev.description), "%s", note);
+	ev.status = EV_NOT_RECEIVED;
+	ev.occurred_at = now;
+	if ((err = app_record(web_app(r), &ev, 1, &dup))) {
+		http_werr(r, err, "unable to record the report");
+		goto out;
+	}
+	wlog(LOG_INFO, "not_received", "duplicate", dup ? "true" : "false", NULL);
+	buf_printf(&loc, "/track/%s", token);
+	page_redirect(r, loc.p);
+	buf_release(&loc);
+out:
+	cJSON_Delete(o);
 	return HTTP_DONE;
 }
 

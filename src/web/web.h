@@ -23,6 +23,8 @@ struct web_config {
 	char public_url[512];      /* base of signed links; default http://127.0.0.1:PORT */
 	char link_secret[256];     /* WISMO_LINK_SECRET wins; else one kept in the database */
 	char templates[1024];      /* override directory: page templates found here win */
+	char reschedule_url[512];  /* where a customer books another delivery appointment:
+	                              {order} and {tracking} are replaced; "" none */
 	int lookups_per_minute;    /* lookups per client IP; default 10 */
 	int link_days;             /* validity of links the lookup form makes; default 30 */
 };

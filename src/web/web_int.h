@@ -33,6 +33,7 @@ enum http_result web_track_lookup(struct http_req *r);
 enum http_result web_track_page(struct http_req *r);
 enum http_result web_track_stream(struct http_req *r);
 enum http_result web_track_cancel(struct http_req *r);
+enum http_result web_track_not_received(struct http_req *r);
 /* static.c */
 enum http_result web_static(struct http_req *r);
 /* dashboard.c */

@@ -46,6 +46,13 @@ public_url = ${base}
 name = Harbor & Pine
 support_email = help@harbor-pine.example
 lookups_per_minute = 30
+reschedule_url = https://harbor-pine.example/delivery?order={order}&parcel={tracking}
+[milestones]
+preset = b2b
+[source erp]
+kind = warehouse
+[source fleet]
+kind = carrier
 [streams]
 ; every page of the suite comes from 127.0.0.1: the per-address cap is not what these tests look at
 public_per_client = 1000
@@ -411,6 +418,56 @@ test('start a return: pick items and a reason, see the return and what to do nex
   const got = await server.request('GET', `/v1/orders/${o.order}`, { key: 'agent' });
   assertEqual(got.body.returns.length, 1, 'one return in the order');
   assertEqual(got.body.returns[0].reason, 'too_small', 'its reason');
+});
+
+test('"I haven\'t received it": the customer-safe proof, the report, what happens next, and the support task', async () => {
+  ready();
+  const o = ORDERS.missing;
+  await withPage('desktop', await trackPath(o.order), async (page) => {
+    await expectTrackingPage(page, o);
+    assertEqual(await text(page, `section.package[data-tracking="${o.tracking}"] p.left-at`), 'Left at: Front porch',
+      'where the parcel was left');
+    const main = await page.locator('main').textContent();
+    assert(!/NEIGHBOUR|pod\.example|42\.37/.test(main), 'who signed, the photo and the place are for staff only');
+    await page.locator('details.not-received-report summary').click();
+    await page.getByLabel('Anything we should know? (optional)').fill('Nothing on the porch, neighbours have nothing');
+    await Promise.all([page.waitForURL(/\/track\/[^/]+$/),
+      page.locator('#not-received-form button[type=submit]').click()]);
+    const said = await text(page, 'p.not-received');
+    assert(/has not arrived/.test(said) && /one working day/.test(said), `what happens next: ${said}`);
+    assertEqual(await count(page, '#not-received-form'), 0, 'reported once: no second form');
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'track-not-received-desktop.png'), fullPage: true });
+  });
+  const tasks = await server.request('GET', `/v1/tasks?order=${o.order}`, { key: 'agent' });
+  const t = tasks.body.tasks.filter((x) => x.kind === 'not_received');
+  assertEqual(t.length, 1, 'one support task');
+  assertEqual(t[0].team, 'support', 'owned by support');
+  assert(/Front porch/.test(t[0].reason) && /claim with the carrier by/.test(t[0].reason), `task reason: ${t[0].reason}`);
+  const got = await server.request('GET', `/v1/orders/${o.order}`, { key: 'agent' });
+  assertEqual(got.body.not_received.note, 'Nothing on the porch, neighbours have nothing', 'the customer\'s words');
+  assertEqual(got.body.packages[0].proof.signed_by, 'R NEIGHBOUR', 'staff see who signed');
+});
+
+test('an appointment delivery shows its window and the way to book another; B2B milestones show as steps', async () => {
+  ready();
+  await withPage('phone', await trackPath(ORDERS.sofa.order), async (page) => {
+    await expectTrackingPage(page, ORDERS.sofa);
+    const line = await text(page, 'p.appointment');
+    assert(/^Delivery appointment: \w{3} \d+, \d\d:\d\d UTC - \d\d:\d\d UTC$/.test(line), `appointment: ${line}`);
+    const href = await page.locator('a.reschedule').getAttribute('href');
+    assertEqual(href, `https://harbor-pine.example/delivery?order=${ORDERS.sofa.order}&parcel=${ORDERS.sofa.tracking}`,
+      'the reschedule link');
+  });
+  await withPage('desktop', await trackPath(ORDERS.b2b.order), async (page) => {
+    await expectTrackingPage(page, ORDERS.b2b);
+    const steps = await page.locator('section.milestones li').evaluateAll((els) => els.map((e) => e.dataset.milestone));
+    assertEqual(JSON.stringify(steps), JSON.stringify(['po_accepted', 'production_started', 'quality_check_passed',
+      'freight_booked', 'customs_cleared']), 'visible milestones, reached and ahead');
+    assertEqual(await page.locator('section.milestones li.current').getAttribute('data-milestone'),
+      'production_started', 'the current one');
+    assertEqual(await count(page, 'section.milestones li.done'), 2, 'two reached');
+  });
 });
 
 test('tracking page works without JavaScript', async () => {

@@ -73,6 +73,11 @@ static const struct {
 	{ EV_RETURN_CLOSED, "return_closed", false, false, MS_ORDER, MS_ORDER, -1 },
 	{ EV_RETURN_CANCELLED, "return_cancelled", false, false, MS_ORDER, MS_ORDER, -1 },
 	{ EV_MILESTONE, "milestone", false, false, MS_ORDER, MS_ORDER, -1 },
+	{ EV_APPOINTMENT_OFFERED, "appointment_offered", true, false, MS_CARRIER, MS_CARRIER, -1 },
+	{ EV_APPOINTMENT_SCHEDULED, "appointment_scheduled", true, false, MS_CARRIER, MS_CARRIER, -1 },
+	{ EV_APPOINTMENT_RESCHEDULED, "appointment_rescheduled", true, false, MS_CARRIER, MS_CARRIER, -1 },
+	{ EV_APPOINTMENT_MISSED, "appointment_missed", true, false, MS_CARRIER, MS_CARRIER, -1 },
+	{ EV_NOT_RECEIVED, "not_received", false, false, MS_ORDER, MS_ORDER, -1 },
 };
 
 /* Every package status: its class, progress and what the customer sees. */

@@ -15,6 +15,10 @@ export const ORDERS = {
   live: { order: 'BR-1006', email: 'donald@example.com', postal: '94305', first: 'Donald', tracking: '1ZBRW0000000000066' },
   returnable: { order: 'BR-1007', email: 'frances@example.com', postal: '60601', first: 'Frances',
     tracking: '1ZBRW0000000000077' },
+  missing: { order: 'BR-1008', email: 'margaret@example.com', postal: '02142', first: 'Margaret',
+    tracking: '1ZBRW0000000000088' },
+  sofa: { order: 'BR-1009', email: 'john@example.com', postal: '98101', first: 'John', tracking: 'FLEET-0009' },
+  b2b: { order: 'BR-1010', email: 'purchasing@acme.example', postal: '73301', first: 'Ken', tracking: '1ZBRW0000000000100' },
 };
 
 const placed = (o, name, items, extra = {}) => ({
@@ -34,7 +38,7 @@ const carrier = (o, tracking, status, hours, extra = {}) => ({
 const city = (c, region, country = 'US') => ({ city: c, region, country });
 
 export function scenarioEvents() {
-  const { transit, split, delayed, action, conflict, live, returnable } = ORDERS;
+  const { transit, split, delayed, action, conflict, live, returnable, missing, sofa, b2b } = ORDERS;
   return [
     // an order in transit, estimate before the promise
     placed(transit, 'Ada Lovelace', [{ sku: 'MUG-01', name: 'Stoneware mug', quantity: 2 }],
@@ -94,6 +98,27 @@ export function scenarioEvents() {
     ], { value: 120, currency: 'USD' }),
     carrier(returnable, returnable.tracking, 'in_transit', -40, { location: city('Chicago', 'IL') }),
     carrier(returnable, returnable.tracking, 'delivered', -20, { location: city('Evanston', 'IL') }),
+
+    // delivered with proof, but the customer has nothing: "I haven't received it"
+    placed(missing, 'Margaret Hamilton', [{ sku: 'KETTLE-1', name: 'Kettle', quantity: 1 }]),
+    carrier(missing, missing.tracking, 'in_transit', -30, { location: city('Boston', 'MA') }),
+    carrier(missing, missing.tracking, 'delivered', -5, {
+      location: city('Cambridge', 'MA'),
+      proof: { left_at: 'Front porch', signed_by: 'R NEIGHBOUR', url: 'https://pod.example/1ZBRW0000000000088',
+        lat: 42.3736, lng: -71.1097 },
+    }),
+
+    // a sofa by appointment, from the shop's own delivery fleet
+    placed(sofa, 'John Backus', [{ sku: 'SOFA-3', name: 'Three-seat sofa', quantity: 1 }]),
+    { source: 'fleet', carrier: 'fleet', id: `${sofa.tracking}-transit`, order: sofa.order, package: sofa.tracking,
+      status: 'in_transit', occurred_at: at(-20) },
+    { source: 'fleet', carrier: 'fleet', id: `${sofa.tracking}-appt`, order: sofa.order, package: sofa.tracking,
+      status: 'appointment_scheduled', occurred_at: at(-10), window: { start: at(30), end: at(34) } },
+
+    // a business order through the shop's own milestones
+    placed(b2b, 'Ken Thompson', [{ sku: 'RACK-42', name: 'Server rack', quantity: 2 }]),
+    { source: 'erp', id: `${b2b.order}-po`, order: b2b.order, status: 'po_accepted', occurred_at: at(-70) },
+    { source: 'erp', id: `${b2b.order}-prod`, order: b2b.order, status: 'production_started', occurred_at: at(-40) },
   ];
 }
 
