@@ -16,6 +16,7 @@
 #include "../base/wtime.h"
 #include "../core/order.h"
 #include "../exceptions/engine.h"
+#include "../store/milestone_times.h"
 #include "../store/writer.h"
 #include "cli.h"
 #include "../base/banned.h"
@@ -179,6 +180,7 @@ int cli_rebuild(const struct config *cfg, int verify)
 	int rc = 1;
 	struct exc_engine engine = { &cfg->exceptions, &cfg->policy, exc_lanes_new() };
 	int64_t now = clock_wall_ms();
+	struct milestone_times_chain hooks = { exc_engine_project, &engine };
 
 	if (store_open(cfg->store.url, 0, &st, msg, sizeof(msg))) {
 		fprintf(stderr, "wismo: %s\n", msg);
@@ -196,7 +198,7 @@ int cli_rebuild(const struct config *cfg, int verify)
 		fprintf(stderr, "wismo: rebuild: %s\n", store_errmsg(st));
 		goto out;
 	}
-	if (store_rebuild(st, &cfg->policy, exc_engine_project, &engine, now, &n)) {
+	if (store_rebuild(st, &cfg->policy, milestone_times_chain, &hooks, now, &n)) {
 		fprintf(stderr, "wismo: rebuild: %s\n", store_errmsg(st));
 		goto out;
 	}

@@ -38,6 +38,7 @@
 #include "../app/retention.h"
 #include "../base/log.h"
 #include "../exceptions/engine.h"
+#include "../store/milestone_times.h"
 #include "../notify/worker.h"
 #include "../helpdesk/helpdesk.h"
 #include "../poll/fetcher.h"
@@ -183,6 +184,7 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	if ((err = writer_add_project_hook(a->writer, exc_engine_project, &s->engine)) ||
 	    (err = writer_add_project_hook(a->writer, notify_planner_hook, s->planner)) ||
 	    (err = writer_add_project_hook(a->writer, helpdesk_project, &s->helpdesk)) ||
+	    (err = writer_add_project_hook(a->writer, milestone_times_project, NULL)) ||
 	    (err = writer_add_commit_listener(a->writer, app_live_committed, s->live)) ||
 	    (err = writer_add_commit_listener(a->writer, worker_commit_listener, s->worker)))
 		goto fail;

@@ -1213,6 +1213,8 @@ enum werr order_fold_parcels(const struct policy *pol, const struct event *event
 	if (n > 0) {
 		COPY_FIELD(out->order, events[0].order);
 		out->nevents = n;
+		for (size_t i = 0; i < n; i++)
+			out->nms_events += events[i].status == EV_MILESTONE;
 		fold_resolve(&fd, events, out, outcomes);
 		if (fd.returns)
 			fold_returns(&fd, out, outcomes, events);

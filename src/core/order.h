@@ -209,6 +209,8 @@ struct order_state {
 	struct ms_reached *ms_reached;  /* the shop's milestones reached, in progress order (rule 11) */
 	int ms_current;                 /* index in ms_reached the order is in, -1 none */
 	int64_t ms_due;                 /* when the current one has lasted its expected time, 0 none */
+	size_t nms_events;              /* events naming a shop milestone (status milestone), configured
+	                                   or not, applied or not: none, and the order never reached one */
 	size_t nevents;
 };
 

@@ -191,6 +191,7 @@ extern const struct store_privacy_ops pg_privacy_ops;     /* store_pg_privacy.c 
 extern const struct store_exception_ops pg_exception_ops; /* store_pg_exceptions.c */
 extern const struct store_return_ops pg_return_ops;       /* store_pg_returns.c */
 extern const struct store_ticket_ops pg_ticket_ops;       /* store_pg_tickets.c */
+extern const struct store_milestone_ops pg_milestone_ops; /* store_pg_milestones.c */
 extern const struct store_parcel_ops pg_parcel_ops;       /* store_pg_parcels.c */
 extern const struct store_peer_ops pg_peer_ops;           /* store_pg_peers.c */
 /* Replaces the returns rows of o (store_pg_returns.c; put_order calls it). */

@@ -134,6 +134,7 @@ extern const struct store_privacy_ops sq_privacy_ops; /* store_sqlite_privacy.c 
 extern const struct store_exception_ops sq_exception_ops; /* store_sqlite_exceptions.c */
 extern const struct store_return_ops sq_return_ops;       /* store_sqlite_returns.c */
 extern const struct store_ticket_ops sq_ticket_ops;       /* store_sqlite_tickets.c */
+extern const struct store_milestone_ops sq_milestone_ops; /* store_sqlite_milestones.c */
 extern const struct store_parcel_ops sq_parcel_ops;       /* store_sqlite_parcels.c */
 extern const struct store_peer_ops sq_peer_ops;           /* store_sqlite_peers.c */
 /* Replaces the returns rows of o (store_sqlite_returns.c; put_order calls it). */

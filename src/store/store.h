@@ -44,6 +44,7 @@
 #include "../base/buf.h"
 #include "../base/err.h"
 #include "../core/event.h"
+#include "../core/kpi_ms.h"
 #include "../core/lanes.h"
 #include "../core/order.h"
 #include "../core/outbox.h"
@@ -321,6 +322,8 @@ struct task_query {
  *                                     lane samples and predictions,     exception_checks,
  *                                     tasks                             package_lanes, tasks
  *   parcels   struct store_parcel_ops who owns each tracking number     parcel_owners, parcel_claims
+ *   milestones struct store_milestone_ops the time spent in each of the  order_milestones
+ *                                     shop's milestones
  *   peers     struct store_peer_ops   what several nodes need: change   (none)
  *                                     announcements, leases
  *
@@ -693,6 +696,18 @@ struct store_ticket_ops {
 	enum werr (*tk_kpis)(struct store *st, int64_t from, int64_t to, struct ticket_row **rows, size_t *n);
 };
 
+/* milestones: the time orders spend in each of the shop's milestones
+ * (core/kpi_ms.h, docs/kpis.md "Milestones").  A projection: the writer's
+ * hook (store/milestone_times.h) writes it, store_clear_projections()
+ * empties it and store_rebuild() with the hook refills it. */
+struct store_milestone_ops {
+	/* Replaces the rows of order with rows[0..n) (each naming order; n 0:
+	 * deletes them). */
+	enum werr (*ms_put)(struct store *st, const char *order, const struct kpi_ms_row *rows, size_t n);
+	/* The rows that left in [from, to), and every current one (free()). */
+	enum werr (*ms_kpis)(struct store *st, int64_t from, int64_t to, struct kpi_ms_row **rows, size_t *n);
+};
+
 /* parcels: who owns each tracking number (core/parcels.h, docs/parcels.md).
  * A projection of the log in log order: the writer writes it as it appends,
  * store_clear_projections() empties it and store_rebuild() replays it. */
@@ -758,6 +773,7 @@ struct store_ops {
 	const struct store_ticket_ops *tickets;
 	const struct store_parcel_ops *parcels;
 	const struct store_peer_ops *peers;
+	const struct store_milestone_ops *milestones;
 };
 
 /* Every backend's struct starts with this. */
@@ -923,6 +939,9 @@ enum werr store_pg_open(const char *url, int flags, struct store **out, char *er
 #define store_parcel_note(st, ...)     ((st)->ops->parcels->parcel_note((st), __VA_ARGS__))
 #define store_parcel_facts(st, ...)    ((st)->ops->parcels->parcel_facts((st), __VA_ARGS__))
 #define store_parcel_each_attach(st, ...) ((st)->ops->parcels->parcel_each_attach((st), __VA_ARGS__))
+/* milestones */
+#define store_ms_put(st, ...)          ((st)->ops->milestones->ms_put((st), __VA_ARGS__))
+#define store_ms_kpis(st, ...)         ((st)->ops->milestones->ms_kpis((st), __VA_ARGS__))
 /* peers */
 #define store_announce(st, ...)        ((st)->ops->peers->announce((st), __VA_ARGS__))
 #define store_listen(st, ...)          ((st)->ops->peers->listen((st), __VA_ARGS__))

@@ -41,6 +41,7 @@
 
 #include "pg_int.h"
 #include "schema/pg_v13.h"
+#include "schema/v14_milestones.h"
 #include "../core/event_json.h"
 #include "../base/banned.h"
 
@@ -54,6 +55,7 @@ struct pg_migration {
 
 static const struct pg_migration pg_migrations[] = {
 	{ 13, PG_SCHEMA_V13 },
+	{ 14, PG_SCHEMA_V14_MILESTONES },
 };
 #define NPG_MIGRATIONS ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
 #define PG_NEWEST (pg_migrations[NPG_MIGRATIONS - 1].version)
@@ -1071,6 +1073,7 @@ static const struct store_ops pg_ops = {
 	.exceptions = &pg_exception_ops,
 	.returns = &pg_return_ops,
 	.tickets = &pg_ticket_ops,
+	.milestones = &pg_milestone_ops,
 	.parcels = &pg_parcel_ops,
 	.peers = &pg_peer_ops,
 };

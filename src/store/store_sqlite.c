@@ -52,6 +52,7 @@
 #include "schema/v11_parcels.h"
 #include "schema/v12_remap.h"
 #include "schema/v13_supersedes.h"
+#include "schema/v14_milestones.h"
 #include "sqlite_int.h"
 #include "../base/banned.h"
 
@@ -209,6 +210,8 @@ static const char *const migrations[] = {
 	SCHEMA_V12_REMAP,
 	/* 13: the key an event corrects, as a column (schema/v13_supersedes.h) */
 	SCHEMA_V13_SUPERSEDES,
+	/* 14: the time orders spend in each of the shop's milestones (schema/v14_milestones.h) */
+	SCHEMA_V14_MILESTONES,
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -937,6 +940,7 @@ static const struct store_ops sq_ops = {
 	.exceptions = &sq_exception_ops,
 	.returns = &sq_return_ops,
 	.tickets = &sq_ticket_ops,
+	.milestones = &sq_milestone_ops,
 	.parcels = &sq_parcel_ops,
 	.peers = &sq_peer_ops,
 };

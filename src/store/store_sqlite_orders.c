@@ -93,6 +93,9 @@ static const char SQL_DUMP_RETURNS[] =
 static const char SQL_CLEAR_CHECKS[] = "DELETE FROM exception_checks";
 static const char SQL_CLEAR_PARCELS[] = "DELETE FROM parcel_owners";
 static const char SQL_CLEAR_CLAIMS[] = "DELETE FROM parcel_claims";
+static const char SQL_CLEAR_MILESTONES[] = "DELETE FROM order_milestones";
+static const char SQL_DUMP_MILESTONES[] =
+	"SELECT order_no, name, channel, reached_at, left_at, current FROM order_milestones ORDER BY order_no, name";
 static const char SQL_DUMP_PARCELS[] =
 	"SELECT tracking, order_no, source, last_at, last_status FROM parcel_owners ORDER BY tracking";
 static const char SQL_DUMP_CLAIMS[] =
@@ -336,6 +339,8 @@ static enum werr sq_clear_projections(struct store *st)
 		err = sq_exec(s, SQL_CLEAR_PARCELS, "unable to clear parcel owners");
 	if (!err)
 		err = sq_exec(s, SQL_CLEAR_CLAIMS, "unable to clear parcel claims");
+	if (!err)
+		err = sq_exec(s, SQL_CLEAR_MILESTONES, "unable to clear milestone times");
 	return sq_op_end(s, own, err);
 }
 
@@ -352,6 +357,7 @@ static const struct {
 	{ "return", SQL_DUMP_RETURNS },
 	{ "parcel", SQL_DUMP_PARCELS },
 	{ "parcel_claim", SQL_DUMP_CLAIMS },
+	{ "milestone", SQL_DUMP_MILESTONES },
 };
 
 static enum werr sq_dump_projections(struct store *st, struct buf *out)

@@ -890,7 +890,7 @@ enum werr view_kpis(struct store *st, int64_t from, int64_t to, const char *grou
 		cJSON_AddItemToArray(a1, o);
 	}
 	if ((err = view_kpis_exceptions(st, from, to, now, root)) || (err = view_kpis_returns(st, from, to, root)) ||
-	    (err = view_kpis_tickets(st, from, to, root)))
+	    (err = view_kpis_tickets(st, from, to, root)) || (err = view_kpis_milestones(st, from, to, root)))
 		goto out;
 	*out = root;
 	root = NULL;

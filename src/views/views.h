@@ -128,7 +128,7 @@ enum werr view_timeline(struct store *st, const struct policy *pol, const char *
  *    "failures_total": n,
  *    "series": [{"day":"YYYY-MM-DD","events":n,"failures":n,"delivered":n,"on_time":n,
  *                "latency_p50_ms":x|null,"latency_p95_ms":x|null}],  one entry per UTC day in range
- *    "exceptions": see view_kpis_exceptions }
+ *    "exceptions": see view_kpis_exceptions, then "returns", "tickets", "milestones" (below) }
  */
 enum werr view_kpis(struct store *st, int64_t from, int64_t to, const char *group_by, int64_t now, cJSON **out);
 
@@ -166,6 +166,17 @@ enum werr view_kpis_returns(struct store *st, int64_t from, int64_t to, cJSON *r
  * (core/ticket.h); by_link: the avoidable ones, most first.
  */
 enum werr view_kpis_tickets(struct store *st, int64_t from, int64_t to, cJSON *root);
+
+/*
+ * Adds to root the time orders spend in each of the shop's milestones
+ * (kpi_milestones.c, core/kpi_ms.h), last:
+ *   "milestones": [{"name","n","p50_ms":x|null,"p90_ms":x|null,"open":n,
+ *                   "by_channel":[{"channel", the same figures}]}]
+ * n and the percentiles: of left_at - reached_at over the orders that left
+ * the milestone in [from, to); open: the orders in it now.  By name, then
+ * channel (bytes); channel "none" for orders without one.
+ */
+enum werr view_kpis_milestones(struct store *st, int64_t from, int64_t to, cJSON *root);
 
 /*
  * Finds orders by order number ("#1001" too), tracking number, or customer

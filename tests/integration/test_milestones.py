@@ -173,6 +173,62 @@ poll_ms = 100
         self.assertEqual((r[1]["outcome"], r[1]["error"]["code"]), ("rejected", "unknown_status"))
         self.assertEqual((r[2]["outcome"], r[2]["error"]["code"]), ("rejected", "missing_field"))
 
+    def test_19_kpis_time_in_each_milestone(self):
+        # a January 2025 day no other test of the class writes in; channels of this test's own
+        def t(day, hour):
+            return f"2025-01-{day:02d}T{hour:02d}:00:00Z"
+        plan = [  # order, channel, po_accepted, production_started, quality_check_passed
+            ("K-1", "kpi-wholesale", t(5, 10), t(6, 1), None),   # po: 15 h, left in the day
+            ("K-2", "kpi-wholesale", t(5, 20), t(6, 2), None),   # po: 6 h
+            ("K-3", "kpi-retail", t(5, 22), t(6, 3), t(6, 13)),  # po: 5 h; production: 10 h
+            ("K-4", None, t(5, 23), t(6, 6), None),              # po: 7 h, no channel
+            ("K-5", "kpi-retail", t(5, 12), t(7, 1), None),      # po left after the day
+            ("K-6", "kpi-retail", t(4, 0), t(5, 0), None),       # po left before it
+        ]
+        events = []
+        for order, channel, po, prod, qc in plan:
+            extra = {"channel": channel} if channel else {}
+            events.append(ev(order, "placed", t(3, 12), source="shopify", **extra))
+            events.append(ev(order, "po_accepted", po, source="shopify"))
+            events.append(ev(order, "production_started", prod, source="erp"))
+            if qc:
+                events.append(ev(order, "quality_check_passed", qc, source="erp"))
+        st, body = self.srv.post_events(events)
+        self.assertEqual(st, 200, body)
+        self.assertEqual({r["outcome"] for r in body["results"]}, {"accepted"})
+        st, k = self.srv.get("/v1/kpis?from=2025-01-06T00:00:00Z&to=2025-01-07T00:00:00Z")
+        self.assertEqual(st, 200, k)
+        ms = {m["name"]: m for m in k["milestones"]}
+        hour = 3600000
+
+        def chan(m, name):
+            return {c["channel"]: c for c in ms[m]["by_channel"]}.get(name)
+
+        # po_accepted left in the day after 5, 6, 7, 15 h: p50 rank 2, p90 rank ceil(3.6) = 4
+        po = ms["po_accepted"]
+        self.assertEqual((po["n"], po["p50_ms"], po["p90_ms"]), (4, 6 * hour, 15 * hour))
+        self.assertEqual(chan("po_accepted", "kpi-wholesale"),
+                         {"channel": "kpi-wholesale", "n": 2, "p50_ms": 6 * hour, "p90_ms": 15 * hour, "open": 0})
+        self.assertEqual(chan("po_accepted", "kpi-retail"),
+                         {"channel": "kpi-retail", "n": 1, "p50_ms": 5 * hour, "p90_ms": 5 * hour, "open": 0})
+        none = chan("po_accepted", "none")
+        self.assertEqual((none["n"], none["p50_ms"], none["p90_ms"]), (1, 7 * hour, 7 * hour))
+        # production_started: K-3 left it after 10 h; K-1, K-2, K-4, K-5, K-6 are in it
+        prod = ms["production_started"]
+        self.assertEqual((prod["n"], prod["p50_ms"], prod["p90_ms"]), (1, 10 * hour, 10 * hour))
+        self.assertGreaterEqual(prod["open"], 5)  # other tests' orders may be in it too
+        self.assertEqual(chan("production_started", "kpi-wholesale"),
+                         {"channel": "kpi-wholesale", "n": 0, "p50_ms": None, "p90_ms": None, "open": 2})
+        self.assertEqual(chan("production_started", "kpi-retail"),
+                         {"channel": "kpi-retail", "n": 1, "p50_ms": 10 * hour, "p90_ms": 10 * hour, "open": 2})
+        self.assertEqual(chan("quality_check_passed", "kpi-retail"),
+                         {"channel": "kpi-retail", "n": 0, "p50_ms": None, "p90_ms": None, "open": 1})
+        # a day before: only K-6's po_accepted (24 h) left in it
+        st, k = self.srv.get("/v1/kpis?from=2025-01-05T00:00:00Z&to=2025-01-06T00:00:00Z")
+        self.assertEqual(st, 200, k)
+        po = {m["name"]: m for m in k["milestones"]}["po_accepted"]
+        self.assertEqual((po["n"], po["p50_ms"], po["p90_ms"]), (1, 24 * hour, 24 * hour))
+
     def test_19_z_rebuild_compares_identical(self):
         self.srv.post_events([
             ev("B-500", "placed", hours_ago(30), source="shopify"),

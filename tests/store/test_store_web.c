@@ -362,6 +362,92 @@ static void test_backfill_matches_put_order(void **state)
 		assert_int_equal(got[i], want[i]);
 }
 
+static struct kpi_ms_row ms_row(const char *order, const char *name, const char *channel, int64_t at, int64_t left,
+				bool current)
+{
+	struct kpi_ms_row r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.order, sizeof(r.order), "%s", order);
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	snprintf(r.channel, sizeof(r.channel), "%s", channel);
+	r.reached_at = at;
+	r.left_at = left;
+	r.current = current;
+	return r;
+}
+
+static int cmp_ms(const void *a, const void *b)
+{
+	const struct kpi_ms_row *x = a, *y = b;
+	int c = strcmp(x->order, y->order);
+
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/* The milestone times (store_ms_put / store_ms_kpis): rows left in the
+ * period and current ones come back, an order's rows are replaced whole,
+ * n 0 deletes them, clear_projections empties the table and the dump
+ * shows it. */
+static void test_milestone_times(void **state)
+{
+	struct fixture *f = *state;
+	struct kpi_ms_row a[3] = {
+		ms_row("B-1", "po_accepted", "wholesale", T0, T0 + HOUR, false),
+		ms_row("B-1", "production_started", "wholesale", T0 + HOUR, T0 + 3 * DAY, false),
+		ms_row("B-1", "quality_check_passed", "wholesale", T0 + 3 * DAY, 0, true),
+	};
+	struct kpi_ms_row b[1] = { ms_row("B-2", "po_accepted", "", T0 - 2 * DAY, T0 - DAY, false) };
+	struct kpi_ms_row *rows = NULL;
+	struct buf dump = BUF_INIT;
+	size_t n = 0;
+
+	OK(store_begin(f->st));
+	OK(store_ms_put(f->st, "B-1", a, 3));
+	OK(store_ms_put(f->st, "B-2", b, 1));
+	OK(store_commit(f->st));
+	/* [T0, T0 + 2 days): B-1's po_accepted left in it; its current one is open */
+	OK(store_ms_kpis(f->st, T0, T0 + 2 * DAY, &rows, &n));
+	assert_int_equal(n, 2);
+	qsort(rows, n, sizeof(*rows), cmp_ms);
+	assert_string_equal(rows[0].name, "po_accepted");
+	assert_string_equal(rows[0].channel, "wholesale");
+	assert_int_equal(rows[0].reached_at, T0);
+	assert_int_equal(rows[0].left_at, T0 + HOUR);
+	assert_false(rows[0].current);
+	assert_string_equal(rows[1].name, "quality_check_passed");
+	assert_int_equal(rows[1].left_at, 0);
+	assert_true(rows[1].current);
+	free(rows);
+	/* a wider period takes every row that left in it, B-2's empty channel as it is */
+	OK(store_ms_kpis(f->st, T0 - 7 * DAY, T0 + 7 * DAY, &rows, &n));
+	assert_int_equal(n, 4);
+	qsort(rows, n, sizeof(*rows), cmp_ms);
+	assert_string_equal(rows[3].order, "B-2");
+	assert_string_equal(rows[3].channel, "");
+	free(rows);
+	/* replaced whole: B-1 now has one row, in another channel */
+	a[0].left_at = T0 + 2 * HOUR;
+	snprintf(a[0].channel, sizeof(a[0].channel), "retail");
+	OK(store_begin(f->st));
+	OK(store_ms_put(f->st, "B-1", a, 1));
+	OK(store_ms_put(f->st, "B-2", NULL, 0));
+	OK(store_commit(f->st));
+	OK(store_ms_kpis(f->st, T0 - 7 * DAY, T0 + 7 * DAY, &rows, &n));
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].order, "B-1");
+	assert_string_equal(rows[0].channel, "retail");
+	assert_int_equal(rows[0].left_at, T0 + 2 * HOUR);
+	free(rows);
+	OK(store_dump_projections(f->st, &dump));
+	assert_non_null(strstr(dump.p, "milestone\tB-1\tpo_accepted\tretail\t"));
+	buf_release(&dump);
+	OK(store_clear_projections(f->st));
+	OK(store_ms_kpis(f->st, T0 - 7 * DAY, T0 + 7 * DAY, &rows, &n));
+	assert_int_equal(n, 0);
+	free(rows);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +455,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failures_by_day, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orders_search_and_queues, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backfill_matches_put_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_milestone_times, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
