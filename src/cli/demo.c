@@ -24,6 +24,15 @@
  * update carrying the tracker's whole history).  The other parcels' carrier
  * scans, and the storefront's relayed claims, go through POST /v1/events as
  * a carrier integration of one's own would.
+ *
+ * Two kinds of order are not parcels a carrier scans (docs/milestones.md,
+ * docs/appointments.md): about one in fourteen is a business order from a
+ * purchasing portal through the shop's B2B milestones (the preset, unless
+ * the configuration names milestones of its own), some of them stuck in
+ * production; about one in sixteen is furniture delivered by appointment by
+ * the shop's own fleet, some appointments missed and booked again, with
+ * the stops before the customer's and the proof at the door.  A few
+ * customers say a delivered parcel never arrived.
  */
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -62,6 +71,12 @@ struct step {
 	bool posted;
 	bool again;          /* post a second time (duplicate delivery) */
 	bool ret;            /* a step of the order's return (return_id R<number>) */
+	double win_h;        /* a delivery window [win_h, win_h + 4] in simulated hours, 0 none */
+	int stops;           /* stops before this one + 1 (out for delivery), 0 none */
+	const char *left_at; /* proof: where it was left, NULL none */
+	bool installed;      /* delivered and installed */
+	const char *note;    /* the description (a customer's words), NULL none */
+	const char *channel; /* on the placed event: the sales channel, NULL none */
 };
 
 struct sim_order {
@@ -144,7 +159,86 @@ static void add(struct sim_order *o, double at, const char *src, const char *sta
 {
 	if (o->nsteps >= MAX_STEPS)
 		return;
-	o->steps[o->nsteps++] = (struct step){ at, 0, src, status, detail, pkg, city, false, false, false };
+	o->steps[o->nsteps++] = (struct step){ at, 0, src, status, detail, pkg, city, false, false, false,
+					       0, 0, NULL, false, NULL, NULL };
+}
+
+/* The step add() made last. */
+static struct step *last(struct sim_order *o)
+{
+	return &o->steps[o->nsteps - 1];
+}
+
+/*
+ * A business order (docs/milestones.md, the B2B preset): placed on the
+ * shop's purchasing portal (channel b2b), the purchase order accepted, then
+ * the ERP's materials and production; one in five stays in production past
+ * its expected time (milestone_overdue), the rest pass the quality check,
+ * book freight, ship, and half of them clear customs (a broker, a generic
+ * source) before delivery.
+ */
+static void add_b2b(struct sim *s, struct sim_order *o, int origin)
+{
+	const char *c = carriers[rnd(s, 4)];
+	int dest = rnd(s, NCITIES), v = rnd(s, 100);
+
+	o->carrier[0] = c;
+	make_tracking(s, c, o->tracking[0]);
+	o->qty = 10 + rnd(s, 40);
+	add(o, 0, "portal", "placed", NULL, -1, -1);
+	last(o)->channel = "b2b";
+	add(o, 0.5, "portal", "confirmed", NULL, -1, -1);
+	add(o, 2, "portal", "po_accepted", NULL, -1, -1);
+	add(o, 30, "erp", "materials_received", NULL, -1, origin);
+	add(o, 40, "erp", "production_started", NULL, -1, origin);
+	if (v < 20)
+		return; /* stuck in production */
+	add(o, 130, "erp", "quality_check_passed", NULL, -1, origin);
+	add(o, 140, "erp", "freight_booked", NULL, -1, origin);
+	add(o, 150, c, "label_created", NULL, 0, -1);
+	add(o, 155, c, "in_transit", "picked_up", 0, origin);
+	if (v < 60)
+		add(o, 175, "broker", "customs_cleared", NULL, -1, dest);
+	add(o, 190, c, "out_for_delivery", NULL, 0, dest);
+	add(o, 192, c, "delivered", NULL, 0, dest);
+	last(o)->left_at = "Loading dock";
+}
+
+/*
+ * Furniture by appointment (docs/appointments.md): the shop's fleet offers a
+ * window and books it; one in four is missed (nobody home) and booked again;
+ * out for delivery with the stops before this one, then delivered, installed,
+ * with where it was left.
+ */
+static void add_appointment(struct sim *s, struct sim_order *o, int origin)
+{
+	int dest = rnd(s, NCITIES), v = rnd(s, 100);
+	double w = 50;
+
+	o->carrier[0] = "fleet";
+	snprintf(o->tracking[0], sizeof(o->tracking[0]), "FLT-%ld", o->number);
+	add(o, 0, "shopify", "placed", NULL, -1, -1);
+	add(o, 0.2, "shopify", "confirmed", NULL, -1, -1);
+	add(o, 1, "scans", "processing", NULL, -1, origin);
+	add(o, 3, "scans", "packed", NULL, -1, origin);
+	add(o, 10, "fleet", "in_transit", NULL, 0, origin);
+	add(o, 20, "fleet", "appointment_offered", NULL, 0, -1);
+	last(o)->win_h = w;
+	add(o, 22, "fleet", "appointment_scheduled", NULL, 0, -1);
+	last(o)->win_h = w;
+	if (v < 25) {
+		add(o, w + 4, "fleet", "appointment_missed", "recipient_unavailable", 0, dest);
+		w = 74;
+		add(o, 60, "fleet", "appointment_rescheduled", NULL, 0, -1);
+		last(o)->win_h = w;
+	}
+	add(o, w, "fleet", "out_for_delivery", NULL, 0, dest);
+	last(o)->stops = 1 + 3 + rnd(s, 5);
+	add(o, w + 1, "fleet", "out_for_delivery", NULL, 0, dest);
+	last(o)->stops = 1 + 0;
+	add(o, w + 1.5, "fleet", "delivered", NULL, 0, dest);
+	last(o)->installed = true;
+	last(o)->left_at = "Living room";
 }
 
 static const char *const reasons[] = { "too_small", "too_large", "changed_mind", "not_as_described", "damaged" };
@@ -189,7 +283,7 @@ done:
 static struct sim_order *new_order(struct sim *s, int64_t now)
 {
 	struct sim_order *o = calloc(1, sizeof(*o));
-	int origin = rnd(s, NCITIES);
+	int origin = rnd(s, NCITIES), kind;
 
 	if (!o)
 		return NULL;
@@ -200,6 +294,16 @@ static struct sim_order *new_order(struct sim *s, int64_t now)
 	o->product[0] = rnd(s, 5);
 	o->product[1] = (o->product[0] + 1 + rnd(s, 4)) % 5;
 	o->qty = 1 + rnd(s, 2);
+	kind = rnd(s, 100);
+	if (kind < 7 || kind >= 94) {
+		o->npkg = 1;
+		if (kind < 7)
+			add_b2b(s, o, origin);
+		else
+			add_appointment(s, o, origin);
+		s->orders++;
+		return o;
+	}
 	add(o, 0, "shopify", "placed", NULL, -1, -1);
 	add(o, 0.2, "shopify", "confirmed", NULL, -1, -1);
 	add(o, 1, "scans", "processing", NULL, -1, origin);
@@ -246,6 +350,13 @@ static struct sim_order *new_order(struct sim *s, int64_t now)
 		} else {
 			add(o, 30 + d, c, "out_for_delivery", NULL, p, dest);
 			add(o, 32 + d, c, "delivered", rnd(s, 4) ? NULL : "front_door", p, dest);
+			if (last(o)->detail)
+				last(o)->left_at = "Front door";
+			if (o->npkg == 1 && rnd(s, 100) < 3) {
+				/* "I haven't received it", from the tracking page */
+				add(o, 40, "tracking_page", "not_received", NULL, -1, -1);
+				last(o)->note = "Nothing at the door, neighbours have not seen it";
+			}
 			if (o->npkg == 1 && rnd(s, 100) < 16)
 				add_return(s, o, 32, origin, dest);
 		}
@@ -285,6 +396,23 @@ static void event_json(struct sim *s, struct buf *b, struct sim_order *o, int i,
 	if (st->pkg >= 0)
 		buf_printf(b, ",\"package\":\"%s\",\"carrier\":\"%s\"", o->tracking[st->pkg],
 			   o->carrier[st->pkg]);
+	if (st->win_h) {
+		/* a 4-hour window, in the simulated hours of the order */
+		int64_t w = o->start_ms + (int64_t)(st->win_h * 1000.0 / s->speed);
+		buf_printf(b, ",\"window\":{\"start\":\"%s\"", wtime_format(w, ts));
+		buf_printf(b, ",\"end\":\"%s\"}", wtime_format(w + (int64_t)(4 * 1000.0 / s->speed) + 1000, ts));
+	}
+	if (st->stops)
+		buf_printf(b, ",\"stops_away\":%d", st->stops - 1);
+	if (st->installed)
+		buf_puts(b, ",\"installed\":true");
+	if (st->left_at)
+		buf_printf(b, ",\"proof\":{\"left_at\":\"%s\"%s}", st->left_at,
+			   st->installed ? ",\"signed_by\":\"The customer\"" : "");
+	if (st->note)
+		buf_printf(b, ",\"description\":\"%s\"", st->note);
+	if (st->channel)
+		buf_printf(b, ",\"channel\":\"%s\"", st->channel);
 	if (st->city >= 0)
 		buf_printf(b, ",\"location\":{\"city\":\"%s\",\"region\":\"%s\",\"country\":\"%s\"}",
 			   cities[st->city].city, cities[st->city].region, cities[st->city].country);
@@ -634,6 +762,10 @@ static void compress_exceptions(struct config *cfg, double speed)
 		*waits[i] = (int64_t)((double)*waits[i] * f) + 1;
 	for (int k = 0; k < EXC__COUNT; k++)
 		x->grace_ms[k] = (int64_t)((double)x->grace_ms[k] * f);
+	for (int i = 0; i < cfg->policy.milestones.n; i++) {
+		int64_t *e = &cfg->policy.milestones.defs[i].expected_ms;
+		*e = *e ? (int64_t)((double)*e * f) + 1 : 0;
+	}
 	x->sweep_seconds = 1;
 	x->lanes_refresh_minutes = 1;
 	cfg->policy.cal.workdays = 0x7f;
@@ -682,6 +814,15 @@ int cmd_demo(struct config *cfg, const struct cli_opts *o)
 		}
 		crypto_hex(rnd_bytes, sizeof(rnd_bytes), secrets[4]);
 		snprintf(cfg->tickets.webhook_secret, sizeof(cfg->tickets.webhook_secret), "%s", secrets[4]);
+	}
+	/* the business orders' portal and ERP, the furniture fleet: and the B2B
+	 * milestones, unless the shop configured its own */
+	if (!cfg->policy.milestones.n)
+		ms_config_preset_b2b(&cfg->policy.milestones);
+	if (policy_set_kind(&cfg->policy, "portal", KIND_STOREFRONT) ||
+	    policy_set_kind(&cfg->policy, "erp", KIND_WAREHOUSE) || policy_set_kind(&cfg->policy, "fleet", KIND_CARRIER)) {
+		fprintf(stderr, "wismo: demo: too many sources configured\n");
+		return 1;
 	}
 	compress_exceptions(cfg, o->speed);
 	if (serve_start(cfg, &srv, msg, sizeof(msg))) {

@@ -117,7 +117,8 @@ export function scenarioEvents() {
 
     // a business order through the shop's own milestones
     placed(b2b, 'Ken Thompson', [{ sku: 'RACK-42', name: 'Server rack', quantity: 2 }]),
-    { source: 'erp', id: `${b2b.order}-po`, order: b2b.order, status: 'po_accepted', occurred_at: at(-70) },
+    // the purchase order is the store's word (its owner), production the ERP's
+    { source: 'shopify', id: `${b2b.order}-po`, order: b2b.order, status: 'po_accepted', occurred_at: at(-70) },
     { source: 'erp', id: `${b2b.order}-prod`, order: b2b.order, status: 'production_started', occurred_at: at(-40) },
   ];
 }
