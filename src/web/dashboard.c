@@ -534,6 +534,9 @@ static void order_page(struct http_req *r, struct store *st, const char *order)
 	/* the order's own number (the path may name a parcel) */
 	if ((number = jstr(cJSON_GetObjectItemCaseSensitive(a, "order"), "order")))
 		order = number;
+	/* the shop's own milestones (docs/milestones.md): a heading only when there are some */
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a, "order"), "milestones")))
+		cJSON_AddTrueToObject(cJSON_GetObjectItemCaseSensitive(a, "order"), "has_milestones");
 	x = cJSON_GetObjectItemCaseSensitive(a, "timeline");
 	/* the tasks' openings and closings among the events */
 	if ((err = view_task_entries(st, order, x)) || (err = view_ticket_entries(st, order, x))) {

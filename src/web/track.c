@@ -1217,7 +1217,7 @@ enum http_result web_track_not_received(struct http_req *r)
 	snprintf(ev.order, sizeof(ev.order), "%s", order);
 	wtime_format(now, day);
 	snprintf(ev.id, sizeof(ev.id), "not_received:%.10s", day);
-	snprintf(ev.description, sizeof(ev.description), "%s", note);
+	memcpy(ev.description, note, n + 1); /* n <= EV_DESC_MAX (above) */
 	ev.status = EV_NOT_RECEIVED;
 	ev.occurred_at = now;
 	if ((err = app_record(web_app(r), &ev, 1, &dup))) {

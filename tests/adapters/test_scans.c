@@ -326,6 +326,37 @@ static void test_package_status_from_user_table(void **state)
 	mappings_free(m);
 }
 
+/* The shop's own milestones by name (docs/milestones.md): a code the table
+ * does not have but the configuration names is that milestone, about the
+ * order (the barcode is not its package); one neither knows stays unknown. */
+static void test_milestone_by_name(void **state)
+{
+	const char *body = "order,barcode,event,time\n7,1Z1,PRODUCTION_STARTED,2024-05-01T09:00:00Z\n"
+			   "7,,painting_done,2024-05-01T09:05:00Z\n7,,packed,2024-05-01T09:06:00Z\n";
+	struct ms_config mc = { 0 };
+	struct adapter_env env = { .source = "scans", .zones = fx_zones, .maps = fx_maps, .milestones = &mc };
+	struct hook_request rq = { .body = body, .len = strlen(body), .content_type = "text/csv" };
+	struct adapter_out out = { 0 };
+
+	(void)state;
+	ms_config_preset_b2b(&mc);
+	assert_int_equal(adapter_scans.parse(&env, &rq, &out), WERR_OK);
+	assert_int_equal(out.nevents, 3);
+	assert_int_equal(out.events[0].status, EV_MILESTONE);
+	assert_string_equal(out.events[0].milestone, "production_started");
+	assert_string_equal(out.events[0].package, "");
+	assert_string_equal(out.events[0].order, "7");
+	assert_int_equal(out.events[1].status, EV_UNKNOWN);
+	assert_string_equal(out.events[1].code, "painting_done");
+	assert_int_equal(out.events[2].status, EV_PACKED);
+	adapter_out_free(&out);
+	/* without the configuration the same scan is an unmapped code */
+	env.milestones = NULL;
+	assert_int_equal(adapter_scans.parse(&env, &rq, &out), WERR_OK);
+	assert_int_equal(out.events[0].status, EV_UNKNOWN);
+	adapter_out_free(&out);
+}
+
 static void test_at_most_10000_scans(void **state)
 {
 	struct buf b = BUF_INIT;
@@ -361,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_jsonl),
 		cmocka_unit_test(test_bad_scans),
 		cmocka_unit_test(test_package_status_from_user_table),
+		cmocka_unit_test(test_milestone_by_name),
 		cmocka_unit_test(test_at_most_10000_scans),
 	};
 	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
