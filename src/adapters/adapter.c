@@ -7,6 +7,7 @@
 #include "mapping.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -116,6 +117,46 @@ enum werr adapter_set_id(struct adapter_out *out, struct event *ev, const char *
 	if (n < 0 || (size_t)n >= sizeof(ev->id))
 		return adapter_fail(out, "event id '%.40s...' is longer than %d bytes", ev->id, EV_ID_MAX);
 	return WERR_OK;
+}
+
+bool adapter_proof_url(struct event_proof *pr, const char *url)
+{
+	static const char scheme[] = "https://";
+	const size_t slen = sizeof(scheme) - 1;
+	size_t n;
+
+	if (!url || strncasecmp(url, scheme, slen))
+		return false;
+	n = strlen(url);
+	if (n == slen || n > EV_URL_MAX)
+		return false; /* nothing after the scheme, or a link that would be cut */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)url[i] <= ' ' || url[i] == 0x7f)
+			return false;
+	memcpy(pr->url, scheme, slen);
+	memcpy(pr->url + slen, url + slen, n - slen + 1);
+	return true;
+}
+
+bool adapter_proof_geo(struct event_proof *pr, double lat, double lng)
+{
+	/* !(x <= y) also refuses NaN */
+	if (!(fabs(lat) <= 90) || !(fabs(lng) <= 180))
+		return false;
+	pr->has_geo = true;
+	pr->lat = lat;
+	pr->lng = lng;
+	return true;
+}
+
+struct event *adapter_newest_with(struct adapter_out *out, size_t from, enum ev_status s)
+{
+	struct event *best = NULL;
+
+	for (size_t i = from; i < out->nevents; i++)
+		if (out->events[i].status == s && (!best || out->events[i].occurred_at >= best->occurred_at))
+			best = &out->events[i];
+	return best;
 }
 
 void adapter_set_text(char *field, size_t cap, const char *s)

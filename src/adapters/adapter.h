@@ -175,6 +175,22 @@ void adapter_set_text(char *field, size_t cap, const char *s);
  * without control characters: a cut e-mail address is a wrong one. */
 void adapter_set_contact(char *field, size_t cap, const char *s);
 #define ADAPTER_SET_CONTACT(field, s) adapter_set_contact((field), sizeof(field), (s))
+/*
+ * Proof of delivery (core/event.h struct event_proof, docs/appointments.md),
+ * the same way for every source.  signed_by and left_at are text for people
+ * (ADAPTER_SET_TEXT: cut at a UTF-8 boundary).  A link is kept only whole
+ * and only when it is https:// with no space or control character in it
+ * (the scheme is written in lower case, as POST /v1/events wants it); any
+ * other link is dropped, never the event.  Coordinates are kept only when
+ * both are finite and in range (lat -90..90, lng -180..180).  Each returns
+ * whether it kept the value.
+ */
+bool adapter_proof_url(struct event_proof *pr, const char *url);
+bool adapter_proof_geo(struct event_proof *pr, double lat, double lng);
+/* The newest event of out->events[from..) whose status is s (the later one
+ * of two at the same time), or NULL: where a body's proof goes when the
+ * source gives it for the parcel rather than for one scan. */
+struct event *adapter_newest_with(struct adapter_out *out, size_t from, enum ev_status s);
 /* Sets out->reason and returns WERR_INVALID. */
 enum werr adapter_fail(struct adapter_out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void adapter_out_free(struct adapter_out *out);

@@ -23,6 +23,14 @@
  * without a subtag maps by its tag, and the legacy bare-date checkpoint_time
  * is read.
  *
+ * Proof (docs/appointments.md): the Tracking's signed_by goes on its newest
+ * delivered event; a delivered or failed-attempt checkpoint's coordinate
+ * {latitude, longitude} (2023-10 and later; the legacy "coordinates" array
+ * was deprecated in 2013 and is not read) is where the driver was.  A
+ * coordinate on any other checkpoint is where the parcel passed, not proof,
+ * and is not kept.  Appointments: subtag OutForDelivery_004 ("delivery
+ * appointment scheduled") maps to appointment_scheduled.
+ *
  * Also read: the API's {"data":{"tracking":{...}}} and a bare Tracking.  A
  * webhook without checkpoints (tracking_pending_time, an edd_revise with no
  * new scan) holds no event: an estimate alone has no status to carry it.
@@ -167,6 +175,13 @@ static enum werr parse_checkpoint(const struct adapter_env *env, const struct tr
 	codes[0] = subtag;
 	codes[1] = tag;
 	agg_map(env, TABLE, codes, 2, message, ev);
+	if (ev->status == EV_DELIVERED || ev->status == EV_DELIVERY_ATTEMPTED) {
+		const cJSON *co = agg_obj(c, "coordinate");
+		const cJSON *lat = co ? cJSON_GetObjectItemCaseSensitive(co, "latitude") : NULL;
+		const cJSON *lng = co ? cJSON_GetObjectItemCaseSensitive(co, "longitude") : NULL;
+		if (cJSON_IsNumber(lat) && cJSON_IsNumber(lng))
+			adapter_proof_geo(&ev->proof, lat->valuedouble, lng->valuedouble);
+	}
 	return WERR_OK;
 }
 
@@ -200,6 +215,11 @@ static enum werr parse_tracking(const struct adapter_env *env, const cJSON *t, s
 		if ((e = parse_checkpoint(env, &tc, c, i++, out)))
 			return e;
 	agg_sort_events(out, first);
+	{
+		struct event *dl = adapter_newest_with(out, first, EV_DELIVERED);
+		if (dl)
+			ADAPTER_SET_TEXT(dl->proof.signed_by, agg_strz(t, "signed_by"));
+	}
 	if (tracking_estimate(env, t, &est))
 		agg_estimate_on_newest(out, first, est);
 	{

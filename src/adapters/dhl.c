@@ -5,9 +5,12 @@
  *  1. Shipment Tracking - Unified API (GET /track/shipments), JSON:
  *       shipments[] {id, events[] {timestamp, statusCode, status,
  *       description, location.address {addressLocality, countryCode}},
- *       estimatedTimeOfDelivery}
+ *       estimatedTimeOfDelivery, details.proofOfDelivery {documentUrl,
+ *       signatureUrl, signed {name, givenName, familyName}}}
  *     statusCode is DHL's own normalized word (pre-transit, transit,
- *     delivered, failure, unknown): the table key.
+ *     delivered, failure, unknown): the table key.  The proof of delivery
+ *     goes on the shipment's newest delivered event: who signed, and the
+ *     proof document's link (else the signature's), https only.
  *  2. MyDHL API (DHL Express, GET /shipments/{number}/tracking), JSON:
  *       shipments[] {shipmentTrackingNumber, estimatedTimeOfDelivery,
  *       events[] {date, time, GMTOffset, typeCode, description,
@@ -85,12 +88,34 @@ static void split_area(const char *area, char *city, size_t ccap, char *country,
 
 /* ---- 1 and 2: JSON ---- */
 
+/* details.proofOfDelivery -> the proof of the newest delivered event of
+ * out->events[from..). */
+static void unified_proof(struct adapter_out *out, size_t from, const cJSON *sh)
+{
+	const cJSON *pod = item(item(sh, "details"), "proofOfDelivery");
+	const cJSON *who = item(pod, "signed");
+	struct event *ev;
+
+	if (!cJSON_IsObject(pod) || !(ev = adapter_newest_with(out, from, EV_DELIVERED)))
+		return;
+	if (STR(who, "name")[0]) {
+		carrier_scan_text(ev->proof.signed_by, sizeof(ev->proof.signed_by), STR(who, "name"));
+	} else if (STR(who, "givenName")[0] || STR(who, "familyName")[0]) {
+		char both[2 * EV_NAME_MAX + 2];
+		snprintf(both, sizeof(both), "%.*s %.*s", EV_NAME_MAX, STR(who, "givenName"), EV_NAME_MAX,
+			 STR(who, "familyName"));
+		carrier_scan_text(ev->proof.signed_by, sizeof(ev->proof.signed_by), both);
+	}
+	if (!adapter_proof_url(&ev->proof, STR(pod, "documentUrl")))
+		adapter_proof_url(&ev->proof, STR(pod, "signatureUrl"));
+}
+
 static enum werr unified_shipment(const struct adapter_env *env, struct adapter_out *out, const cJSON *sh)
 {
 	char tracking[EV_PACKAGE_MAX + 1];
 	const cJSON *ev;
 	int64_t estimated = 0;
-	size_t idx = 0;
+	size_t idx = 0, from = out->nevents;
 
 	/* a scan's local time without its place is read where the parcel goes,
 	 * else where it came from; the event says which (issue 16) */
@@ -120,6 +145,7 @@ static enum werr unified_shipment(const struct adapter_env *env, struct adapter_
 			return e;
 		idx++;
 	}
+	unified_proof(out, from, sh);
 	return WERR_OK;
 }
 

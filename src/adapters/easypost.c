@@ -9,6 +9,10 @@
  * and the writer's dedupe keeps only the new ones.  Status codes map through
  * mappings/easypost.tsv, first as "status/status_detail" (the detail refines
  * failures and delays: "failure/address_correction"), then as "status".
+ * The tracker's signed_by (who signed, as the carrier reports it) is the
+ * proof of its newest delivered event; EasyPost gives no proof link, place
+ * or coordinates, and no appointment status (its status_detail list has
+ * none).
  *
  * Also read, for `wismo parse` and replays: a Tracker posted alone, a
  * Shipment that embeds its tracker, and the API's lists {"trackers":[...]}
@@ -140,6 +144,11 @@ static enum werr parse_tracker(const struct adapter_env *env, const cJSON *t, st
 	}
 	agg_sort_events(out, first);
 	agg_mark_return(out, first, t);
+	{
+		struct event *dl = adapter_newest_with(out, first, EV_DELIVERED);
+		if (dl)
+			ADAPTER_SET_TEXT(dl->proof.signed_by, agg_strz(t, "signed_by"));
+	}
 	if (agg_estimate(env, agg_str(t, "est_delivery_date"), NULL, NULL, &est))
 		agg_estimate_on_newest(out, first, est);
 	{

@@ -14,6 +14,11 @@
  *     stateOrProvinceCode, countryCode}
  *   trackResults[].dateAndTimes[] (ESTIMATED_DELIVERY) and
  *   estimatedDeliveryTimeWindow.window {begins, ends}: the estimate
+ *   trackResults[].deliveryDetails {signedByName, receivedByName,
+ *   locationDescription}: who signed (else who received it) and where it
+ *   was left ("Front Door"), the proof on the result's newest delivered
+ *   event.  FedEx gives its signature and picture proof as documents of
+ *   another API, not as links: none is kept.
  *
  * Status: mappings/fedex.tsv keyed "EVENTTYPE/EXCEPTIONCODE" ("DE/08"),
  * falling back to the event type ("DE").
@@ -100,12 +105,26 @@ static bool not_found(const char *code)
 	return strstr(code, "NOTFOUND") != NULL;
 }
 
+/* deliveryDetails -> the proof of the newest delivered event of
+ * out->events[from..). */
+static void fedex_proof(struct adapter_out *out, size_t from, const cJSON *tr)
+{
+	const cJSON *dd = item(tr, "deliveryDetails");
+	const char *who = STR(dd, "signedByName");
+	struct event *ev;
+
+	if (!cJSON_IsObject(dd) || !(ev = adapter_newest_with(out, from, EV_DELIVERED)))
+		return;
+	carrier_scan_text(ev->proof.signed_by, sizeof(ev->proof.signed_by), who[0] ? who : STR(dd, "receivedByName"));
+	carrier_scan_text(ev->proof.left_at, sizeof(ev->proof.left_at), STR(dd, "locationDescription"));
+}
+
 static enum werr fedex_result(const struct adapter_env *env, struct adapter_out *out, const char *tracking,
 			      const cJSON *tr)
 {
 	const cJSON *ev;
 	int64_t estimated = fedex_estimate(env, tr);
-	size_t idx = 0;
+	size_t idx = 0, from = out->nevents;
 
 	if (!tracking[0])
 		tracking = STR(item(tr, "trackingNumberInfo"), "trackingNumber");
@@ -140,6 +159,7 @@ static enum werr fedex_result(const struct adapter_env *env, struct adapter_out 
 			return e;
 		idx++;
 	}
+	fedex_proof(out, from, tr);
 	return WERR_OK;
 }
 

@@ -10,6 +10,13 @@
  *     gmtDate, gmtTime, gmtOffset        the same instant in UTC, when given
  *     location.address {city, stateProvince, countryCode}
  *   package[].deliveryDate[] {type SDD|RDD|DEL, date}  the estimate
+ *   package[].deliveryInformation {receivedBy, location}  who took the
+ *                                        parcel and where it was left
+ *                                        ("FRONT DOOR"): the proof on the
+ *                                        package's newest delivered event.
+ *                                        Its signature, pod and
+ *                                        deliveryPhoto are base64 images,
+ *                                        not links: not kept.
  *
  * Status: mappings/ups.tsv keyed "TYPE/CODE" ("I/OT"), falling back to the
  * type alone ("X"): UPS publishes its types, not a full list of codes, so a
@@ -152,6 +159,19 @@ static enum werr ups_activity(const struct adapter_env *env, struct adapter_out 
 	return carrier_scan_emit(env, out, &s);
 }
 
+/* deliveryInformation -> the proof of the newest delivered event of the
+ * package's events out->events[from..). */
+static void ups_proof(struct adapter_out *out, size_t from, const cJSON *pkg)
+{
+	const cJSON *di = cJSON_GetObjectItemCaseSensitive(pkg, "deliveryInformation");
+	struct event *ev;
+
+	if (!cJSON_IsObject(di) || !(ev = adapter_newest_with(out, from, EV_DELIVERED)))
+		return;
+	carrier_scan_text(ev->proof.signed_by, sizeof(ev->proof.signed_by), carrier_scan_str(di, "receivedBy"));
+	carrier_scan_text(ev->proof.left_at, sizeof(ev->proof.left_at), carrier_scan_str(di, "location"));
+}
+
 static enum werr ups_parse(const struct adapter_env *env, const struct hook_request *rq, struct adapter_out *out)
 {
 	cJSON *root = text_json_one(rq->body, rq->len, NULL);
@@ -187,7 +207,7 @@ static enum werr ups_parse(const struct adapter_env *env, const struct hook_requ
 			const char *tracking = carrier_scan_str(pkg, "trackingNumber");
 			int64_t estimated = ups_estimate(pkg);
 			const cJSON *act;
-			size_t idx = 0;
+			size_t idx = 0, from = out->nevents;
 
 			if (!tracking[0])
 				tracking = inquiry;
@@ -196,6 +216,7 @@ static enum werr ups_parse(const struct adapter_env *env, const struct hook_requ
 				if (e)
 					goto out;
 			}
+			ups_proof(out, from, pkg);
 		}
 	}
 out:

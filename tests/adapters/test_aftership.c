@@ -86,6 +86,46 @@ static void test_tracking_update(void **state)
 	adapter_out_free(&out);
 }
 
+/* signed_by on the newest delivered event; coordinates only on a delivered or failed-attempt checkpoint and
+ * only in range; OutForDelivery_004 is a booked appointment, which moves no parcel status. */
+static void test_proof_and_appointment(void **state)
+{
+	struct adapter_out out;
+	const struct event *ev;
+
+	(void)state;
+	assert_int_equal(fx_agg_case(&adapter_aftership, "delivered_proof", NULL, &out), 4);
+	ev = &out.events[0];
+	assert_int_equal(ev->status, EV_IN_TRANSIT);
+	assert_false(ev->proof.has_geo); /* where it passed, not proof */
+	ev = &out.events[1];
+	assert_int_equal(ev->status, EV_APPOINTMENT_SCHEDULED);
+	assert_string_equal(ev->code, "OutForDelivery_004");
+	assert_string_equal(ev->detail, "");
+	ev = &out.events[2];
+	assert_int_equal(ev->status, EV_DELIVERY_ATTEMPTED);
+	assert_false(ev->proof.has_geo); /* latitude 139.7: out of range, dropped */
+	assert_string_equal(ev->proof.signed_by, "");
+	ev = &out.events[3];
+	assert_int_equal(ev->status, EV_DELIVERED);
+	assert_string_equal(ev->proof.signed_by, "M GARCIA");
+	assert_true(ev->proof.has_geo);
+	assert_true(ev->proof.lat == 39.7392 && ev->proof.lng == -104.9903);
+	assert_string_equal(ev->proof.url, "");
+	adapter_out_free(&out);
+
+	/* one coordinate alone is no place */
+	assert_int_equal(fx_parse_text(&adapter_aftership,
+				       "{\"msg\": {\"tracking_number\": \"T1\", \"slug\": \"ups\", \"checkpoints\": [{"
+				       "\"checkpoint_time\": \"2024-06-12T10:12:00-06:00\", \"tag\": \"Delivered\", "
+				       "\"coordinate\": {\"latitude\": 39.7, \"longitude\": null}}]}}",
+				       &out),
+			 WERR_OK);
+	assert_int_equal(out.nevents, 1);
+	assert_false(out.events[0].proof.has_geo);
+	adapter_out_free(&out);
+}
+
 static void test_checkpoints_newest_first_give_the_same_events(void **state)
 {
 	(void)state;
@@ -304,6 +344,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_signature_good_bad_missing),
 		cmocka_unit_test(test_tracking_update),
+		cmocka_unit_test(test_proof_and_appointment),
 		cmocka_unit_test(test_checkpoints_newest_first_give_the_same_events),
 		cmocka_unit_test(test_exceptions_subtags_and_unknown_codes),
 		cmocka_unit_test(test_webhooks_without_checkpoints),

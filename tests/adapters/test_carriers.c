@@ -10,6 +10,8 @@
 #include "adapters/carrier_scan.h"
 #include "base/wtime.h"
 
+#include <math.h>
+
 extern const struct adapter adapter_ups, adapter_fedex, adapter_usps, adapter_dhl;
 
 /* Carrier responses come without headers, and these parsers never look at the time. */
@@ -106,6 +108,27 @@ static void test_ups_dst(void **state)
 	adapter_out_free(&out);
 }
 
+/* deliveryInformation: who took it and where it was left, on the delivered event only; its base64 images
+ * are not links and are not kept; empty strings give no proof. */
+static void test_ups_proof(void **state)
+{
+	struct adapter_out out;
+
+	(void)state;
+	expect_events(&adapter_ups, "ups/delivered_proof.json", 4);
+	assert_int_equal(parse_file(&adapter_ups, "ups/delivered_proof.json", &out), WERR_OK);
+	assert_int_equal(out.events[0].status, EV_DELIVERED);
+	assert_string_equal(out.events[0].proof.signed_by, "DRIVER RELEASE");
+	assert_string_equal(out.events[0].proof.left_at, "FRONT DOOR");
+	assert_string_equal(out.events[0].proof.url, "");
+	assert_false(out.events[0].proof.has_geo);
+	for (size_t i = 1; i < out.nevents; i++) {
+		assert_string_equal(out.events[i].proof.signed_by, "");
+		assert_string_equal(out.events[i].proof.left_at, "");
+	}
+	adapter_out_free(&out);
+}
+
 static void test_ups_answers(void **state)
 {
 	struct adapter_out out;
@@ -149,6 +172,27 @@ static void test_fedex_reused_number(void **state)
 	assert_string_equal(out.events[2].code, "ZZ");
 	assert_int_equal(out.events[1].status, EV_AVAILABLE_FOR_PICKUP);
 	assert_int_equal(out.events[7].status, EV_LABEL_CREATED);
+	adapter_out_free(&out);
+}
+
+/* deliveryDetails: signedByName before receivedByName, locationDescription; on the newest delivered event of
+ * each number. */
+static void test_fedex_proof(void **state)
+{
+	struct adapter_out out;
+
+	(void)state;
+	expect_events(&adapter_fedex, "fedex/delivered_proof.json", 4);
+	assert_int_equal(parse_file(&adapter_fedex, "fedex/delivered_proof.json", &out), WERR_OK);
+	assert_int_equal(out.events[0].status, EV_DELIVERED);
+	assert_string_equal(out.events[0].proof.signed_by, "PNGUYEN");
+	assert_string_equal(out.events[0].proof.left_at, "Receptionist/Front Desk");
+	assert_string_equal(out.events[1].proof.signed_by, "");
+	assert_string_equal(out.events[1].proof.left_at, "");
+	assert_string_equal(out.events[3].package, "794843185282");
+	assert_string_equal(out.events[3].proof.signed_by, "");
+	assert_string_equal(out.events[3].proof.left_at, "Front Door");
+	assert_string_equal(out.events[3].proof.url, "");
 	adapter_out_free(&out);
 }
 
@@ -279,6 +323,37 @@ static void test_dhl_unified(void **state)
 
 /* A local time without its place: read in the destination's zone (else the
  * origin's), and the event says so; with neither, UTC and said too. */
+/* proofOfDelivery: signed.name (else given and family name), the document's link before the signature's,
+ * and a link that is not https dropped, not the event. */
+static void test_dhl_unified_proof(void **state)
+{
+	struct adapter_out out;
+
+	(void)state;
+	expect_events(&adapter_dhl, "dhl/unified_proof.json", 3);
+	assert_int_equal(parse_file(&adapter_dhl, "dhl/unified_proof.json", &out), WERR_OK);
+	assert_int_equal(out.events[0].status, EV_DELIVERED);
+	assert_string_equal(out.events[0].proof.signed_by, "Anna Schr\xC3\xB6" "der");
+	assert_string_equal(out.events[0].proof.url, "https://proof.dhl.example/pod/00340434161094042557.pdf");
+	assert_string_equal(out.events[1].proof.signed_by, "");
+	assert_string_equal(out.events[1].proof.url, "");
+	assert_string_equal(out.events[2].proof.signed_by, "Jonas Weber");
+	assert_string_equal(out.events[2].proof.url, "https://proof.dhl.example/signature/00340434161094042564.png");
+	adapter_out_free(&out);
+
+	/* only an http link: no url, the rest of the proof and the event kept */
+	assert_int_equal(parse_text(&adapter_dhl,
+				    "{\"shipments\": [{\"id\": \"JJD0099\", \"details\": {\"proofOfDelivery\": "
+				    "{\"documentUrl\": \"http://x.example/p\", \"signed\": {\"name\": \"K\"}}}, \"events\": "
+				    "[{\"timestamp\": \"2024-05-14T12:10:00+02:00\", \"statusCode\": \"delivered\"}]}]}",
+				    &out),
+			 WERR_OK);
+	assert_int_equal(out.nevents, 1);
+	assert_string_equal(out.events[0].proof.url, "");
+	assert_string_equal(out.events[0].proof.signed_by, "K");
+	adapter_out_free(&out);
+}
+
 static void test_dhl_local_time_without_place(void **state)
 {
 	struct adapter_out out;
@@ -384,6 +459,43 @@ static void test_dhl_xml_depth(void **state)
 
 /* ---- shared ---- */
 
+/* The proof rules every adapter shares (adapter.h). */
+static void test_proof_rules(void **state)
+{
+	struct event_proof pr;
+	char longurl[EV_URL_MAX + 2];
+
+	(void)state;
+	memset(&pr, 0, sizeof(pr));
+	assert_false(adapter_proof_url(&pr, "http://a.example/p"));
+	assert_false(adapter_proof_url(&pr, "ftp://a.example/p"));
+	assert_false(adapter_proof_url(&pr, "https://"));
+	assert_false(adapter_proof_url(&pr, "https://a.example/p q"));
+	assert_false(adapter_proof_url(&pr, "https://a.example/\n"));
+	assert_false(adapter_proof_url(&pr, ""));
+	assert_false(adapter_proof_url(&pr, NULL));
+	assert_string_equal(pr.url, "");
+	assert_true(adapter_proof_url(&pr, "HTTPS://a.example/P"));
+	assert_string_equal(pr.url, "https://a.example/P");
+	/* a link that would be cut is dropped whole: the one before stays */
+	memset(longurl, 'a', sizeof(longurl) - 1);
+	memcpy(longurl, "https://", 8);
+	longurl[sizeof(longurl) - 1] = '\0';
+	assert_false(adapter_proof_url(&pr, longurl));
+	assert_string_equal(pr.url, "https://a.example/P");
+	longurl[EV_URL_MAX] = '\0';
+	assert_true(adapter_proof_url(&pr, longurl));
+	assert_int_equal(strlen(pr.url), EV_URL_MAX);
+
+	assert_false(adapter_proof_geo(&pr, 90.5, 10));
+	assert_false(adapter_proof_geo(&pr, 10, -180.5));
+	assert_false(adapter_proof_geo(&pr, NAN, 10));
+	assert_false(pr.has_geo);
+	assert_true(adapter_proof_geo(&pr, -90, 180));
+	assert_true(pr.has_geo);
+	assert_true(pr.lat == -90 && pr.lng == 180);
+}
+
 static void test_long_text_is_cut_at_a_character(void **state)
 {
 	char dst[8];
@@ -414,19 +526,23 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ups_dst),
+		cmocka_unit_test(test_ups_proof),
 		cmocka_unit_test(test_ups_answers),
 		cmocka_unit_test(test_fedex_reused_number),
+		cmocka_unit_test(test_fedex_proof),
 		cmocka_unit_test(test_fedex_answers),
 		cmocka_unit_test(test_scans_without_a_place),
 		cmocka_unit_test(test_retired_xml_apis_are_named),
 		cmocka_unit_test(test_usps_track),
 		cmocka_unit_test(test_usps_answers),
 		cmocka_unit_test(test_dhl_unified),
+		cmocka_unit_test(test_dhl_unified_proof),
 		cmocka_unit_test(test_dhl_local_time_without_place),
 		cmocka_unit_test(test_dhl_mydhl),
 		cmocka_unit_test(test_dhl_express_xml),
 		cmocka_unit_test(test_dhl_answers),
 		cmocka_unit_test(test_dhl_xml_depth),
+		cmocka_unit_test(test_proof_rules),
 		cmocka_unit_test(test_long_text_is_cut_at_a_character),
 		cmocka_unit_test(test_every_code_row_is_a_known_word),
 	};

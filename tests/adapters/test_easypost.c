@@ -237,7 +237,44 @@ static void test_tracker_updated(void **state)
 	assert_int_equal(out.events[5].estimated_delivery, 0);
 	assert_int_equal(out.events[6].status, EV_DELIVERED);
 	assert_int_equal(out.events[6].estimated_delivery, 1710115200000LL); /* 2024-03-11 */
+	/* the tracker's signed_by is the proof of its delivered event, and of no other */
+	assert_string_equal(out.events[6].proof.signed_by, "J SMITH");
+	assert_string_equal(out.events[6].proof.url, "");
+	assert_string_equal(out.events[6].proof.left_at, "");
+	assert_false(out.events[6].proof.has_geo);
+	for (size_t i = 0; i < 6; i++)
+		assert_string_equal(out.events[i].proof.signed_by, "");
 	adapter_out_free(&out);
+}
+
+/* signed_by on a tracker not delivered is nobody's proof; a long name is cut at a character, not refused. */
+static void test_signed_by_only_on_delivered(void **state)
+{
+	struct adapter_out out;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(fx_parse_text(&adapter_easypost,
+				       "{\"object\": \"Tracker\", \"id\": \"trk_1\", \"tracking_code\": \"EZ1\", \"signed_by\": "
+				       "\"J SMITH\", \"tracking_details\": [{\"status\": \"in_transit\", \"datetime\": "
+				       "\"2024-03-10T10:00:00Z\"}]}",
+				       &out),
+			 WERR_OK);
+	assert_int_equal(out.nevents, 1);
+	assert_string_equal(out.events[0].proof.signed_by, "");
+	adapter_out_free(&out);
+
+	assert_int_equal(buf_puts(&b, "{\"object\": \"Tracker\", \"id\": \"trk_2\", \"tracking_code\": \"EZ2\", "
+				      "\"signed_by\": \""), WERR_OK);
+	for (int i = 0; i < EV_NAME_MAX - 1; i++)
+		assert_int_equal(buf_puts(&b, "a"), WERR_OK);
+	assert_int_equal(buf_puts(&b, "\xC3\xA9\xC3\xA9\", \"tracking_details\": [{\"status\": \"delivered\", "
+				      "\"datetime\": \"2024-03-10T10:00:00Z\"}]}"), WERR_OK);
+	assert_int_equal(fx_parse_text(&adapter_easypost, b.p, &out), WERR_OK);
+	assert_int_equal(out.nevents, 1);
+	assert_int_equal(strlen(out.events[0].proof.signed_by), EV_NAME_MAX - 1); /* the é would straddle the cut */
+	adapter_out_free(&out);
+	buf_release(&b);
 }
 
 static void test_details_newest_first_give_the_same_events(void **state)
@@ -537,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_signature_key_is_nfkd_of_the_secret),
 		cmocka_unit_test(test_corpus_hmac_vector),
 		cmocka_unit_test(test_tracker_updated),
+		cmocka_unit_test(test_signed_by_only_on_delivered),
 		cmocka_unit_test(test_shipment_is_return),
 		cmocka_unit_test(test_tracker_status_disagreeing_with_its_scans),
 		cmocka_unit_test(test_numeric_tracking_code),

@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const ctypes[] = { NULL, "application/x-ndjson", "text/csv" };
 	struct hook_request rq = { (const char *)data, size, NULL, NULL, NULL };
-	struct adapter_env env = { FUZZ_ADAPTER, maps, zones, 1700000000000, fetch_echo, &rq, "FUZZ0001" };
+	struct adapter_env env = { FUZZ_ADAPTER, maps, zones, 1700000000000, fetch_echo, &rq, "FUZZ0001", NULL };
 	struct adapter_out out = { 0 };
 
 	if (!strcmp(FUZZ_ADAPTER, "scans")) {

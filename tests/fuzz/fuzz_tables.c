@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (decl_load("fuzz", (const char *)data, nul ? (size_t)(nul - data) : size, "fuzz.carrier", &d, err,
 		      sizeof(err)) == WERR_OK) {
 		struct adapter_out out = { 0 };
-		struct adapter_env env = { "fuzz", NULL, NULL, 1700000000000, NULL, NULL, NULL };
+		struct adapter_env env = { "fuzz", NULL, NULL, 1700000000000, NULL, NULL, NULL, NULL };
 		struct hook_request rq = { nul ? (const char *)nul + 1 : "", nul ? size - (size_t)(nul - data) - 1 : 0,
 					   NULL, NULL, NULL };
 		FUZZ_CHECK(decl_adapter(d)->decl == d);
