@@ -197,6 +197,10 @@ poll_ms = 100
         self.assertIn("Too many attempts", replies[-1][1])
         self.assertIn("<h1>Your order</h1>", replies[-1][1])
 
+    def test_19_zz_rebuild_compares_identical(self):
+        r = self.srv.cli("rebuild", "--verify")
+        self.assertIn("identical", r.stdout + r.stderr)
+
 
 if __name__ == "__main__":
     main()
