@@ -1120,6 +1120,26 @@ out:
 	return HTTP_DONE;
 }
 
+/* Records the page's one event ev (a customer's request of the source
+ * "tracking_page"), logs what it was and whether it was a duplicate, and
+ * sends the customer back to the page (303). */
+static void record_then_back(struct http_req *r, struct event *ev, const char *token)
+{
+	struct buf loc = BUF_INIT;
+	bool dup = false;
+	enum werr err;
+
+	snprintf(ev->source, sizeof(ev->source), "tracking_page");
+	if ((err = app_record(web_app(r), ev, 1, &dup))) {
+		http_werr(r, err, "unable to record the request");
+		return;
+	}
+	wlog(LOG_INFO, ev_status_name(ev->status), "duplicate", dup ? "true" : "false", NULL);
+	buf_printf(&loc, "/track/%s", token);
+	page_redirect(r, loc.p);
+	buf_release(&loc);
+}
+
 /*
  * POST /track/{token}/cancel: the customer asks to cancel a delayed order
  * for a refund.  Recorded as a cancel_requested event of the source
@@ -1131,30 +1151,19 @@ enum http_result web_track_cancel(struct http_req *r)
 {
 	const char *token = r->param;
 	char order[EV_ORDER_MAX + 1], *json = NULL;
-	struct buf loc = BUF_INIT;
 	struct event ev;
-	bool dup = false;
 	struct store *st;
 	int64_t exp;
-	enum werr err;
 
 	if (!open_link(r, token, order, &st, &json, &exp))
 		return HTTP_DONE;
 	free(json);
 	event_init(&ev);
-	snprintf(ev.source, sizeof(ev.source), "tracking_page");
 	snprintf(ev.order, sizeof(ev.order), "%s", order);
 	snprintf(ev.id, sizeof(ev.id), "cancel_request");
 	ev.status = EV_CANCEL_REQUESTED;
 	ev.occurred_at = clock_wall_ms();
-	if ((err = app_record(web_app(r), &ev, 1, &dup))) {
-		http_werr(r, err, "unable to record the request");
-		return HTTP_DONE;
-	}
-	wlog(LOG_INFO, "cancel_requested", "duplicate", dup ? "true" : "false", NULL);
-	buf_printf(&loc, "/track/%s", token);
-	page_redirect(r, loc.p);
-	buf_release(&loc);
+	record_then_back(r, &ev, token);
 	return HTTP_DONE;
 }
 
@@ -1172,15 +1181,12 @@ enum http_result web_track_not_received(struct http_req *r)
 {
 	const char *token = r->param;
 	char order[EV_ORDER_MAX + 1], note[1024], day[WTIME_BUFSZ], *json = NULL;
-	struct buf loc = BUF_INIT;
 	unsigned retry = 1;
 	struct event ev;
-	bool dup = false;
 	struct store *st;
 	cJSON *o = NULL;
 	int64_t exp, now = clock_wall_ms();
 	size_t n, at;
-	enum werr err;
 
 	if (!open_link(r, token, order, &st, &json, &exp))
 		return HTTP_DONE;
@@ -1213,21 +1219,13 @@ enum http_result web_track_not_received(struct http_req *r)
 			;
 	note[n] = '\0';
 	event_init(&ev);
-	snprintf(ev.source, sizeof(ev.source), "tracking_page");
 	snprintf(ev.order, sizeof(ev.order), "%s", order);
 	wtime_format(now, day);
 	snprintf(ev.id, sizeof(ev.id), "not_received:%.10s", day);
 	memcpy(ev.description, note, n + 1); /* n <= EV_DESC_MAX (above) */
 	ev.status = EV_NOT_RECEIVED;
 	ev.occurred_at = now;
-	if ((err = app_record(web_app(r), &ev, 1, &dup))) {
-		http_werr(r, err, "unable to record the report");
-		goto out;
-	}
-	wlog(LOG_INFO, "not_received", "duplicate", dup ? "true" : "false", NULL);
-	buf_printf(&loc, "/track/%s", token);
-	page_redirect(r, loc.p);
-	buf_release(&loc);
+	record_then_back(r, &ev, token);
 out:
 	cJSON_Delete(o);
 	return HTTP_DONE;
