@@ -29,7 +29,9 @@ test_pkgs=(python3 curl sqlite3
 	# under /usr/lib/postgresql/15/bin) with which each test starts a server of its own.  The
 	# package may also create and start a cluster of the system's: the tests never use it
 	# (docs/scale-out.md); the integration tests read its databases with psycopg2
-	postgresql python3-psycopg2)
+	postgresql python3-psycopg2
+	# test_openapi.py validates answers against api/openapi.json (JSON Schema 2020-12, 4.x)
+	python3-jsonschema)
 bench_pkgs=(wrk)
 
 want=("${build_pkgs[@]}")

@@ -35,6 +35,8 @@ enum http_result api_list_orders(struct http_req *r);
 enum http_result api_healthz(struct http_req *r);
 enum http_result api_readyz(struct http_req *r);
 enum http_result api_metrics(struct http_req *r);
+/* openapi.c */
+enum http_result api_openapi(struct http_req *r);
 /* kpis.c */
 enum http_result api_get_order_agent(struct http_req *r, const char *order); /* ?view=agent of api_get_order */
 enum http_result api_get_kpis(struct http_req *r);

@@ -52,6 +52,8 @@ static const struct http_route rows[] = {
 	{ "GET", "/healthz", 0, "healthz", api_healthz },
 	{ "GET", "/readyz", 0, "readyz", api_readyz },
 	{ "GET", "/metrics", 0, "metrics", api_metrics },
+	/* the API's description (api/openapi.json): no key, no data */
+	{ "GET", "/v1/openapi.json", 0, "openapi", api_openapi },
 };
 
 struct http_routes api_routes(struct api *a)

@@ -8,6 +8,11 @@ server this test process starts once (WISMO_PG_HELPER: tests/store/pgserver_main
 and which goes when the process ends; Server.db is then None, and the cases
 that read SQLite's file are marked @sqlite_only.  Without the server
 programs every case is skipped (exit 77).
+
+With WISMO_IT_RECORD=FILE every answer Server.request() reads is appended to
+FILE as one JSON line {"method", "path", "status", "content_type", "body"}
+(body: the parsed JSON, else null), for test_openapi.py to check against
+api/openapi.json (docs/testing.md).
 """
 import json
 import os
@@ -22,6 +27,7 @@ import urllib.error
 import urllib.request
 
 WISMO = os.environ.get("WISMO_BIN", "build/wismo")
+RECORD = os.environ.get("WISMO_IT_RECORD")
 ON_PG = os.environ.get("WISMO_IT_STORE") == "postgres"
 sqlite_only = unittest.skipIf(ON_PG, "reads SQLite's file")
 
@@ -189,8 +195,11 @@ class Server:
             text = e.read().decode()
             status = e.code
             ctype = e.headers.get("Content-Type", "")
-        if "json" in ctype and text:
-            return status, json.loads(text)
+        body = json.loads(text) if "json" in ctype and text else None
+        if RECORD:
+            record(method, path, status, ctype, body)
+        if body is not None:
+            return status, body
         return status, text
 
     def get(self, path, key="agent"):
@@ -198,6 +207,17 @@ class Server:
 
     def post_events(self, events, key="ingest"):
         return self.request("POST", "/v1/events", {"events": events}, key=key)
+
+
+def record(method, path, status, ctype, body):
+    """Appends one answer to WISMO_IT_RECORD (one line, written whole: suites may share the file)."""
+    line = json.dumps({"method": method, "path": path, "status": status,
+                       "content_type": ctype, "body": body}) + "\n"
+    fd = os.open(RECORD, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)
 
 
 def ev(order, status, at, source="ups", package=None, **kw):
