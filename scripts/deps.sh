@@ -29,7 +29,10 @@ test_pkgs=(python3 curl sqlite3
 	# under /usr/lib/postgresql/15/bin) with which each test starts a server of its own.  The
 	# package may also create and start a cluster of the system's: the tests never use it
 	# (docs/scale-out.md); the integration tests read its databases with psycopg2
-	postgresql python3-psycopg2)
+	postgresql python3-psycopg2
+	# the Debian package and its man pages (tests/package, tests/man; docs/packaging.md):
+	# dpkg-buildpackage, dh and its meson buildsystem, lintian; groff-base and mandoc render the pages
+	dpkg-dev debhelper fakeroot lintian groff-base mandoc)
 bench_pkgs=(wrk)
 
 want=("${build_pkgs[@]}")

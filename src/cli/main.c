@@ -107,18 +107,18 @@ void cli_help(const char *name)
 }
 
 /* Writes s as roff text: a backslash is \e, every '-' is \- (an ASCII hyphen, as options are
- * typed), and a line never starts with a control character. */
+ * typed), and no line starts with a control character ('.' or '\''). */
 static void man_text(FILE *to, const char *s)
 {
-	if (*s == '.' || *s == '\'')
-		fputs("\\&", to);
-	for (; *s; s++) {
-		if (*s == '\\')
+	for (const char *p = s; *p; p++) {
+		if ((p == s || p[-1] == '\n') && (*p == '.' || *p == '\''))
+			fputs("\\&", to);
+		if (*p == '\\')
 			fputs("\\e", to);
-		else if (*s == '-')
+		else if (*p == '-')
 			fputs("\\-", to);
 		else
-			fputc(*s, to);
+			fputc(*p, to);
 	}
 }
 
@@ -133,7 +133,6 @@ static void usage_man(FILE *to)
 	time_t t = epoch && *epoch ? (time_t)strtoll(epoch, NULL, 10) : time(NULL);
 	struct tm tm;
 	char date[16] = "";
-	const char *line, *nl;
 
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
@@ -161,13 +160,7 @@ static void usage_man(FILE *to)
 		fputs(".\n", to);
 	}
 	fputs(".SH OPTIONS\n", to);
-	for (line = usage_notes; *line; line = nl + 1) {
-		char buf[256];
-		nl = strchr(line, '\n');
-		snprintf(buf, sizeof(buf), "%.*s", (int)(nl - line), line);
-		man_text(to, buf);
-		fputc('\n', to);
-	}
+	man_text(to, usage_notes); /* lines, each ending in a newline */
 	fputs(".SH SIGNALS\n"
 	      "\\fBserve\\fR stops on SIGTERM or SIGINT: new requests are answered 503, the carrier poller\n"
 	      "stops, the writer commits what is queued, the outbox worker finishes the message it is\n"

@@ -115,7 +115,10 @@ else
 	workdir=$(sed -n 's/^WorkingDirectory=//p' "$unit")
 	user=$(sed -n 's/^User=//p' "$unit")
 	echo "PID 1 is not systemd: running '$exec_start' as $user in $workdir"
-	(cd "$workdir" && exec env WISMO_LISTEN="127.0.0.1:$port" runuser -u "$user" -- $exec_start) \
+	# (setpriv execs the server itself, so that our SIGTERM reaches it and its exit status is ours;
+	# runuser would stay in between and die of the signal it forwards)
+	(cd "$workdir" && exec env WISMO_LISTEN="127.0.0.1:$port" \
+		setpriv --reuid="$user" --regid="$user" --init-groups -- $exec_start) \
 		>"$work/serve.log" 2>&1 &
 	pid=$!
 fi
