@@ -31,7 +31,10 @@ test_pkgs=(python3 curl sqlite3
 	# (docs/scale-out.md); the integration tests read its databases with psycopg2
 	postgresql python3-psycopg2
 	# test_openapi.py validates answers against api/openapi.json (JSON Schema 2020-12, 4.x)
-	python3-jsonschema)
+	python3-jsonschema
+	# the Debian package and its man pages (tests/package, tests/man; docs/packaging.md):
+	# dpkg-buildpackage, dh and its meson buildsystem, lintian; groff-base and mandoc render the pages
+	dpkg-dev debhelper fakeroot lintian groff-base mandoc)
 bench_pkgs=(wrk)
 
 want=("${build_pkgs[@]}")

@@ -106,6 +106,80 @@ void cli_help(const char *name)
 	printf("usage: wismo %s %s\n\n%s.\n\n%s", c->name, c->synopsis, c->summary, usage_notes);
 }
 
+/* Writes s as roff text: a backslash is \e, every '-' is \- (an ASCII hyphen, as options are
+ * typed), and no line starts with a control character ('.' or '\''). */
+static void man_text(FILE *to, const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		if ((p == s || p[-1] == '\n') && (*p == '.' || *p == '\''))
+			fputs("\\&", to);
+		if (*p == '\\')
+			fputs("\\e", to);
+		else if (*p == '-')
+			fputs("\\-", to);
+		else
+			fputc(*p, to);
+	}
+}
+
+/*
+ * wismo(1) in roff, from the usage table and its notes: the hidden `wismo --man`, which the
+ * build runs to make the installed man page (meson.build), so that --help and the page cannot
+ * differ.  The date is SOURCE_DATE_EPOCH's when set (reproducible builds), else today's.
+ */
+static void usage_man(FILE *to)
+{
+	const char *epoch = getenv("SOURCE_DATE_EPOCH");
+	time_t t = epoch && *epoch ? (time_t)strtoll(epoch, NULL, 10) : time(NULL);
+	struct tm tm;
+	char date[16] = "";
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	fprintf(to, ".TH WISMO 1 %s \"wismo %s\" \"User Commands\"\n", date, WISMO_VERSION);
+	fputs(".SH NAME\n"
+	      "wismo \\- order\\-tracking hub: one timeline per order from storefront, warehouse and carrier events\n"
+	      ".SH SYNOPSIS\n"
+	      ".B wismo\n.I command\n.RI [ options ]\n"
+	      ".br\n.B wismo\n.I command\n.B \\-\\-help\n"
+	      ".SH DESCRIPTION\n"
+	      "wismo takes the events a shop's storefront, warehouse and carriers emit, maps them into one\n"
+	      "status language, keeps one timestamped timeline per order and serves it over HTTP: the JSON\n"
+	      "API, the customer's tracking page and the staff dashboard.\n"
+	      ".PP\n"
+	      "\\fBwismo\\fR \\fIcommand\\fR \\fB\\-\\-help\\fR (or \\fB\\-h\\fR) prints that command's usage and exits 0.\n"
+	      ".SH COMMANDS\n",
+	      to);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		fputs(".TP\n\\fBwismo ", to);
+		man_text(to, commands[i].name);
+		fputs("\\fR ", to);
+		man_text(to, commands[i].synopsis);
+		fputc('\n', to);
+		man_text(to, commands[i].summary);
+		fputs(".\n", to);
+	}
+	fputs(".SH OPTIONS\n", to);
+	man_text(to, usage_notes); /* lines, each ending in a newline */
+	fputs(".SH SIGNALS\n"
+	      "\\fBserve\\fR stops on SIGTERM or SIGINT: new requests are answered 503, the carrier poller\n"
+	      "stops, the writer commits what is queued, the outbox worker finishes the message it is\n"
+	      "sending, and the process exits 0.\n"
+	      ".SH FILES\n"
+	      ".TP\n.I ./wismo.ini\n"
+	      "the configuration file when \\fB\\-\\-config\\fR is not given; see \\fBwismo.ini\\fR(5).\n"
+	      ".TP\n.I /etc/wismo/wismo.ini\n"
+	      "the configuration the Debian package's service (wismo.service) runs with.\n"
+	      ".TP\n.I ",
+	      to);
+	man_text(to, WISMO_DATADIR);
+	fputs("\n"
+	      "the mapping tables, templates and web assets.\n"
+	      ".SH SEE ALSO\n"
+	      ".BR wismo.ini (5)\n",
+	      to);
+}
+
 bool cli_is_help(const char *arg)
 {
 	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
@@ -349,6 +423,10 @@ int main(int argc, char **argv)
 	walloc_init(); /* before any thread: cJSON allocates through it */
 	o.speed = 1.0;
 	o.rate = 0.5;
+	if (argc == 2 && !strcmp(argv[1], "--man")) { /* hidden: the build's wismo(1) */
+		usage_man(stdout);
+		return fflush(stdout) ? 1 : 0;
+	}
 	if (argc < 2 || cli_is_help(argv[1]) || !strcmp(argv[1], "help")) {
 		usage_all(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
