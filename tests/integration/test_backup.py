@@ -98,6 +98,8 @@ class Backup(unittest.TestCase):
             # between the acknowledged counts at start and at end ...
             self.assertGreaterEqual(len(got), len(before))
             self.assertLessEqual(len(got), len(after))
+            # and the server's writer went on acknowledging while the backup ran
+            self.assertGreater(len(after), len(before), "nothing was acknowledged during the backup")
             # ... every event acknowledged before the start is in it, and it is one commit's worth:
             # the first N acknowledged, in order, nothing from later without what came before
             self.assertTrue(before <= set(got), "an event acknowledged before the backup is missing")
