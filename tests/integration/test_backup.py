@@ -206,6 +206,7 @@ class Backup(unittest.TestCase):
             with self.assertRaises(RuntimeError) as cm:
                 s.start()
             self.assertIn("a restore is replacing", str(cm.exception))
+            s.log.close()
         s.start()  # released: it starts
         s.stop()
 
