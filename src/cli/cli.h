@@ -91,6 +91,9 @@ int cmd_report(int argc, char **argv);
 /* remap.c: asks the running server to remap (own options) */
 int cmd_remap(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
+/* backup.c: `wismo backup` and `wismo restore` (own options; store/backup.h) */
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 /* `wismo rebuild [--verify]` on cfg->store.url: 0 when done (and identical). */
 int cli_rebuild(const struct config *cfg, int verify);
 

@@ -56,6 +56,10 @@ static const struct command {
 	  "copy a SQLite store into PostgreSQL (resumable), then check it with a rebuild" },
 	{ "report", "--month YYYY-MM [--format text|html] [--change YYYY-MM-DD] [--store URL] [--config FILE]",
 	  "the month's where-is-my-order tickets: the rate, their causes, what to fix first" },
+	{ "backup", "--to FILE [--force] [--store URL] [--config FILE]",
+	  "copy a SQLite store while the server runs (PostgreSQL: prints pg_dump's use, exit 3); docs/operations.md" },
+	{ "restore", "--from FILE [--store URL] [--config FILE]",
+	  "put a backup in place of a SQLite store no server is running on; docs/operations.md" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -451,6 +455,10 @@ int main(int argc, char **argv)
 		return cmd_remap(argc, argv);
 	if (!strcmp(cmd, "copy"))
 		return cmd_copy(argc, argv);
+	if (!strcmp(cmd, "backup"))
+		return cmd_backup(argc, argv);
+	if (!strcmp(cmd, "restore"))
+		return cmd_restore(argc, argv);
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {

@@ -38,6 +38,7 @@
 #include "../app/retention.h"
 #include "../base/log.h"
 #include "../exceptions/engine.h"
+#include "../store/backup.h"
 #include "../store/milestone_times.h"
 #include "../notify/worker.h"
 #include "../helpdesk/helpdesk.h"
@@ -67,6 +68,7 @@ struct serve {
 	struct retention *retention;
 	struct exc_engine engine;
 	struct exc_sweep *sweep;
+	int lock_fd; /* the serve lock (store/backup.h): no restore while this server runs */
 };
 
 static void serve_free(struct serve *s)
@@ -89,6 +91,7 @@ static void serve_free(struct serve *s)
 	mappings_free(s->maps);
 	zones_free(s->zones);
 	auth_cache_clear();
+	store_lock_release(s->lock_fd); /* last: the store is closed */
 	free(s);
 }
 
@@ -106,6 +109,7 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	if (!s)
 		return WERR_NOMEM;
 	s->cfg = cfg;
+	s->lock_fd = -1;
 	a = &s->app;
 	a->store = &cfg->store;
 	a->policy = &cfg->policy;
@@ -122,6 +126,9 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 		goto fail;
 	a->maps = s->maps;
 	a->zones = s->zones;
+	/* before the store is opened: a restore in progress keeps the server from starting */
+	if ((err = store_lock_take(cfg->store.url, false, &s->lock_fd, errbuf, errcap)))
+		goto fail;
 	if ((err = writer_new(cfg->store.url, &cfg->policy, cfg->store.queue_max, &a->writer, errbuf, errcap)))
 		goto fail;
 	app_link_signer_init(&s->links, cfg->web.link_secret, cfg->store.url);

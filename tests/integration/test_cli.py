@@ -16,7 +16,7 @@ from harness import WISMO, main  # noqa: E402
 # Every subcommand, as the user types it before --help.
 SUBCOMMANDS = [["serve"], ["demo"], ["migrate"], ["rebuild"], ["order"], ["keys"], ["keys", "create"],
                ["parse"], ["check"], ["erase"], ["track-link"], ["notify"], ["notify", "preview"],
-               ["eval-predictions"]]
+               ["eval-predictions"], ["backup"], ["restore"]]
 
 
 def run(*args):
