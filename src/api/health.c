@@ -9,7 +9,9 @@
 #include "api_int.h"
 #include "../app/counters.h"
 #include "../adapters/mapping.h"
+#include "../base/clock.h"
 #include "../http/metrics.h"
+#include "../views/views.h"
 #include "../base/banned.h"
 
 enum http_result api_healthz(struct http_req *r)
@@ -52,6 +54,31 @@ static void text_hit(void *ctx, const char *table, const char *phrase, unsigned 
 	buf_printf(b, "\"} %llu\n", n);
 }
 
+/* The dashboard's queues (GET /v1/queues) as gauges: what an operator alerts
+ * on (docs/operations.md).  false with a 503 set when the store cannot be
+ * read. */
+static bool queue_gauges(struct app *a, struct http_req *r, struct buf *b)
+{
+	struct store *st = app_reader(a, r);
+	const cJSON *c;
+	cJSON *q = NULL;
+
+	if (!st)
+		return false;
+	if (view_queue_counts(st, a->views, clock_wall_ms(), &q)) {
+		http_fail(r, HE_STORAGE_UNAVAILABLE, "unable to read the store's queues");
+		return false;
+	}
+	buf_puts(b, "# HELP wismo_queue_items Items in the dashboard's queues: source conflicts, unmapped codes, "
+		    "rejected payloads, quiet parcels, failed syncs of the last 7 days.\n"
+		    "# TYPE wismo_queue_items gauge\n");
+	cJSON_ArrayForEach(c, q)
+		if (cJSON_IsNumber(c))
+			buf_printf(b, "wismo_queue_items{queue=\"%s\"} %.0f\n", c->string, c->valuedouble);
+	cJSON_Delete(q);
+	return true;
+}
+
 enum http_result api_metrics(struct http_req *r)
 {
 	struct app *a = api_app(r);
@@ -64,6 +91,8 @@ enum http_result api_metrics(struct http_req *r)
 	buf_puts(&r->out, "# HELP wismo_text_rules_total Events whose status a source's words decided, by rule.\n"
 			  "# TYPE wismo_text_rules_total counter\n");
 	mappings_text_hits(a->maps, text_hit, &r->out);
+	if (!queue_gauges(a, r, &r->out))
+		return HTTP_DONE; /* the store cannot be read: the 503 says so */
 	r->status = 200;
 	r->content_type = "text/plain; version=0.0.4";
 	return HTTP_DONE;

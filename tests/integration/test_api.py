@@ -239,6 +239,11 @@ class Api(unittest.TestCase):
         for name in ("wismo_http_requests_total", "wismo_events_total", "wismo_writer_queue_events",
                      "wismo_commit_batch_events_bucket", "wismo_commit_latency_ms_count"):
             self.assertIn(name, m)
+        # the dashboard's queues as gauges, equal to GET /v1/queues (docs/operations.md)
+        st, q = self.s.get("/v1/queues")
+        self.assertEqual(st, 200, q)
+        for name in ("conflicts", "unmapped", "rejected", "quiet", "failures"):
+            self.assertIn(f'wismo_queue_items{{queue="{name}"}} {q[name]}\n', m)
 
     def test_keep_alive(self):
         # libmicrohttpd closes the connection when a reply is queued too early
