@@ -67,6 +67,7 @@ struct pg_store {
 	} stmts[PG_STMTS]; /* statement i is prepared as "w<i>" */
 	int nstmts;
 	struct pg_txmem *txmem; /* the write transaction's memory (pg_tx_get) */
+	struct pg_evq *evq;     /* events appended, not sent yet (store_pg_log.c) */
 	/* session state a reconnect loses (store_pg_peers.c) */
 	bool listening;    /* LISTEN issued */
 	char leases[PG_LEASES][64];
@@ -149,12 +150,16 @@ enum werr pg_op_end(struct pg_store *s, bool own, enum werr err);
  * write transaction: elsewhere pg_tx_get finds nothing and pg_tx_put keeps
  * nothing.  pg_tx_put copies size bytes (val NULL: forget the entry);
  * pg_tx_get returns the stored bytes or NULL.
- *   kinds: 'k' event keys, 's' the next seq (store_pg_log.c);
+ *   kinds: 'k' event keys, 's' the next seq, 'e' orders without events
+ *          before a seq (store_pg_log.c); 'p' 'l' 'x' 't' (pg_tx_none);
+ *          'X' an order's exceptions as the transaction wrote them
+ *          (store_pg_exceptions.c);
  *          'o' parcel owners, 'c' parcels without claims, 'C' the claims
  *          table empty (store_pg_parcels.c); 'P' no parked events
  *          (store_pg_sources.c)
  */
 void *pg_tx_get(struct pg_store *s, char kind, const char *key);
+size_t pg_tx_size(struct pg_store *s, char kind, const char *key); /* 0: nothing stored */
 enum werr pg_tx_put(struct pg_store *s, char kind, const char *key, const void *val, size_t size);
 /* Forgets everything (an operation that empties tables others remembered). */
 void pg_tx_forget(struct pg_store *s);
@@ -168,6 +173,34 @@ void pg_tx_forget(struct pg_store *s);
  */
 enum werr pg_tx_empty(struct pg_store *s, char kind, const char *exists_sql, bool *empty);
 enum werr pg_tx_filled(struct pg_store *s, char kind);
+/*
+ * Whether an order has no rows of a kind, as the write transaction knows it
+ * (store.h refold_hint): pg_tx_none is true only when the hint found none
+ * and nothing of the transaction added one since; whatever adds rows of the
+ * kind for an order calls pg_tx_some first.  Kinds: 'p' packages, 'l' lanes,
+ * 'x' exceptions, 't' tasks (events before a seq: store_pg_log.c).
+ */
+bool pg_tx_none(struct pg_store *s, char kind, const char *order);
+enum werr pg_tx_some(struct pg_store *s, char kind, const char *order);
+
+/*
+ * The events a write transaction appended, held back (store_pg_log.c): an
+ * event whose key the transaction knows is new is queued, and the queue goes
+ * to the server as one multi-row INSERT at the latest before COMMIT, stamped
+ * with visible_at when store_mark_visible comes first (no UPDATE of every
+ * row).  pg_run sends the queue before any statement that names the events
+ * table, so no statement of the transaction reads the log without them;
+ * pg_evq_discard drops it when the transaction ends without commit.
+ */
+bool pg_evq_waiting(const struct pg_store *s, const char *sql);
+enum werr pg_evq_send(struct pg_store *s);
+void pg_evq_discard(struct pg_store *s);
+
+/* Array input syntax: one element appended to b (a ',' before all but the
+ * first), NULL or the value in double quotes with '"' and '\\' escaped. */
+void pg_array_elem(struct buf *b, const char *v, size_t len, bool null);
+/* A text[] literal of strs[0..n) into *out (malloc'd; the caller frees). */
+enum werr pg_text_array(struct pg_store *s, const char *const *strs, size_t n, char **out);
 
 /* Shared readers. */
 /* "body, seq, received_at" into a struct event. */

@@ -368,6 +368,13 @@ struct store_log_ops {
 	 * statement for a whole job instead of one wait per event).  Changes
 	 * no answer; SQLite has nothing to learn. */
 	enum werr (*append_hint)(struct store *st, const char *const *keys, size_t n);
+	/* A hint, in a transaction, before refolding these orders (the writer
+	 * reads each one's events before seq `before`, and its packages, lanes,
+	 * exceptions and tasks): the backend may learn at once which of them
+	 * have none, so that those reads need not wait (PostgreSQL: one
+	 * statement for the batch instead of a wait per order and table).
+	 * Changes no answer; SQLite has nothing to learn. */
+	enum werr (*refold_hint)(struct store *st, const char *const *orders, size_t n, int64_t before);
 	/* The events of one order with seq < before, in seq order: all of them
 	 * through store_order_events(); the writer has the newer ones of its
 	 * batch in memory.  Free with event_array_free(). */
@@ -714,6 +721,10 @@ struct store_milestone_ops {
 struct store_parcel_ops {
 	/* The owner of tracking, or WERR_NOT_FOUND. */
 	enum werr (*parcel_owner)(struct store *st, const char *tracking, struct parcel_owner *out);
+	/* A hint, in a transaction, before the writer asks the owners of these
+	 * tracking numbers: the backend may read them all at once (PostgreSQL:
+	 * one statement for a batch).  Changes no answer; SQLite does nothing. */
+	enum werr (*owner_hint)(struct store *st, const char *const *trackings, size_t n);
 	/* Records decision d of parcel_decide() for e (prev: the owner before,
 	 * NULL when none; next: the owner after).  *orders (free(); NULL when
 	 * *n is 0) gets the other orders whose parcel facts it changed. */
@@ -840,6 +851,7 @@ enum werr store_pg_open(const char *url, int flags, struct store **out, char *er
 #define store_raw_get(st, ...)         ((st)->ops->log->raw_get((st), __VA_ARGS__))
 #define store_append_event(st, ...)    ((st)->ops->log->append_event((st), __VA_ARGS__))
 #define store_append_hint(st, ...)     ((st)->ops->log->append_hint((st), __VA_ARGS__))
+#define store_refold_hint(st, ...)     ((st)->ops->log->refold_hint((st), __VA_ARGS__))
 #define store_order_events(st, order, evs, n) ((st)->ops->log->order_events((st), (order), INT64_MAX, (evs), (n)))
 #define store_order_events_before(st, ...) ((st)->ops->log->order_events((st), __VA_ARGS__))
 #define store_order_duplicates(st, ...) ((st)->ops->log->order_duplicates((st), __VA_ARGS__))
@@ -936,6 +948,7 @@ enum werr store_pg_open(const char *url, int flags, struct store **out, char *er
 #define store_task_kpis(st, ...)       ((st)->ops->exceptions->task_kpis((st), __VA_ARGS__))
 /* parcels */
 #define store_parcel_owner(st, ...)    ((st)->ops->parcels->parcel_owner((st), __VA_ARGS__))
+#define store_owner_hint(st, ...)      ((st)->ops->parcels->owner_hint((st), __VA_ARGS__))
 #define store_parcel_note(st, ...)     ((st)->ops->parcels->parcel_note((st), __VA_ARGS__))
 #define store_parcel_facts(st, ...)    ((st)->ops->parcels->parcel_facts((st), __VA_ARGS__))
 #define store_parcel_each_attach(st, ...) ((st)->ops->parcels->parcel_each_attach((st), __VA_ARGS__))

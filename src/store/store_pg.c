@@ -235,6 +235,16 @@ void *pg_tx_get(struct pg_store *s, char kind, const char *key)
 	return e->key && e->size ? e->val : NULL;
 }
 
+size_t pg_tx_size(struct pg_store *s, char kind, const char *key)
+{
+	struct txent *e;
+
+	if (!s->piped || !s->txmem || !s->txmem->used)
+		return 0;
+	e = tx_find(s->txmem, kind, key);
+	return e->key ? e->size : 0;
+}
+
 enum werr pg_tx_put(struct pg_store *s, char kind, const char *key, const void *val, size_t size)
 {
 	size_t klen = strlen(key), at = (1 + klen + 1 + 15) & ~(size_t)15; /* the value aligned for any type */
@@ -291,6 +301,62 @@ enum werr pg_tx_filled(struct pg_store *s, char kind)
 	static const char no = 'F';
 
 	return pg_tx_put(s, kind, "", &no, 1);
+}
+
+bool pg_tx_none(struct pg_store *s, char kind, const char *order)
+{
+	const char *known = pg_tx_get(s, kind, order);
+
+	return known && *known == 'N';
+}
+
+enum werr pg_tx_some(struct pg_store *s, char kind, const char *order)
+{
+	return pg_tx_none(s, kind, order) ? pg_tx_put(s, kind, order, NULL, 0) : WERR_OK;
+}
+
+/* ---- array parameters (pg_int.h) ---- */
+
+void pg_array_elem(struct buf *b, const char *v, size_t len, bool null)
+{
+	if (b->len && b->p[b->len - 1] != '{')
+		buf_putc(b, ',');
+	if (null) {
+		buf_puts(b, "NULL");
+		return;
+	}
+	buf_putc(b, '"');
+	for (size_t i = 0; i < len; i++) {
+		size_t run = i;
+		while (run < len && v[run] != '"' && v[run] != '\\')
+			run++;
+		buf_append(b, v + i, run - i);
+		if (run == len)
+			break;
+		buf_putc(b, '\\');
+		buf_putc(b, v[run]);
+		i = run;
+	}
+	buf_putc(b, '"');
+}
+
+enum werr pg_text_array(struct pg_store *s, const char *const *strs, size_t n, char **out)
+{
+	struct buf b = BUF_INIT;
+	enum werr err;
+
+	*out = NULL;
+	buf_putc(&b, '{');
+	for (size_t i = 0; i < n; i++)
+		pg_array_elem(&b, strs[i], strlen(strs[i]), false);
+	buf_putc(&b, '}');
+	if ((err = buf_error(&b))) {
+		pg_msg(s, "unable to build an array parameter: %s", werr_name(err));
+		buf_release(&b);
+		return err;
+	}
+	*out = buf_detach(&b);
+	return WERR_OK;
 }
 
 /* ---- the pipeline of a write transaction (pg_int.h) ---- */
@@ -380,6 +446,7 @@ static void pipe_end(struct pg_store *s)
 	s->piped = false;
 	s->pending = 0;
 	pg_tx_forget(s);
+	pg_evq_discard(s);
 }
 
 /* The name of sql's prepared statement, preparing it on first use. */
@@ -434,6 +501,8 @@ static enum werr run_v(struct pg_store *s, const char *sql, const char *what, PG
 
 	if (res)
 		*res = NULL;
+	if (pg_evq_waiting(s, sql) && (err = pg_evq_send(s)))
+		return err;
 	if ((err = ensure_connected(s)) || (err = stmt_name(s, sql, name)))
 		return err;
 	for (; *fmt; fmt++, n++) {
@@ -748,7 +817,13 @@ static enum werr end_tx(struct pg_store *s, bool commit)
 	if (!s->in_tx)
 		return WERR_OK;
 	if (s->piped) {
-		if (commit) {
+		/* the events held back go before COMMIT (pg_int.h) */
+		if (commit && !s->pipe_err) {
+			enum werr sent = pg_evq_send(s);
+			if (sent && !s->pipe_err)
+				s->pipe_err = sent;
+		}
+		if (commit && !s->pipe_err) {
 			if (!PQsendQueryParams(s->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0))
 				s->pipe_err = pg_fail(s, NULL, "unable to commit");
 			else
@@ -959,6 +1034,7 @@ static void pg_close(struct store *st)
 		return;
 	PQfinish(s->conn); /* an open transaction is rolled back by the server */
 	tx_free(s);
+	pg_evq_discard(s);
 	free(s);
 }
 

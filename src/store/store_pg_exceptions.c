@@ -95,14 +95,60 @@ static const char SQL_TASK_UPDATE[] =
 
 static enum werr put_exceptions(struct pg_store *s, const char *order, const struct exception_row *rows, size_t n)
 {
-	enum werr err = pg_run(s, SQL_EXC_DELETE, "unable to clear exceptions", NULL, "S", order);
+	enum werr err = WERR_OK;
+
+	/* none stored, as refold_hint learned: nothing to clear */
+	if (!pg_tx_none(s, 'x', order))
+		err = pg_run(s, SQL_EXC_DELETE, "unable to clear exceptions", NULL, "S", order);
+	if (!err && n)
+		err = pg_tx_some(s, 'x', order);
+	if (!err)
+		err = pg_tx_put(s, 'X', order, NULL, 0);
 
 	for (size_t i = 0; i < n && !err; i++) {
 		const struct exception_row *r = &rows[i];
 		err = pg_run(s, SQL_EXC_INSERT, "unable to store an exception", NULL, "SSSiSSi", order, r->kind,
 			     r->package, r->since, r->reason, r->basis, r->threshold);
 	}
+	/* the order's rows are now exactly these: the rest of the write
+	 * transaction reads them from its memory ('X', pg_int.h) */
+	if (!err && n && (err = pg_tx_put(s, 'X', order, rows, n * sizeof(*rows))))
+		pg_msg(s, "out of memory storing exceptions");
+	else if (!err && !n && (err = pg_tx_put(s, 'x', order, "N", 1)))
+		pg_msg(s, "out of memory storing exceptions");
 	return err;
+}
+
+static int cmp_exc(const void *a, const void *b)
+{
+	const struct exception_row *x = a, *y = b;
+	int c = strcmp(x->kind, y->kind);
+
+	return c ? c : strcmp(x->package, y->package);
+}
+
+/* The order's rows as this write transaction wrote them, in the order
+ * SQL_EXC_LIST_ORDER gives; false when it wrote none. */
+static bool exc_known(struct pg_store *s, const char *order, int limit, struct exception_row **rows, size_t *n,
+		      enum werr *err)
+{
+	const struct exception_row *known = pg_tx_get(s, 'X', order);
+	size_t size = known ? pg_tx_size(s, 'X', order) : 0;
+
+	if (!size)
+		return false;
+	*n = size / sizeof(**rows);
+	if (limit >= 0 && *n > (size_t)limit)
+		*n = (size_t)limit;
+	if (!(*rows = malloc(size))) {
+		*n = 0;
+		*err = WERR_NOMEM;
+		return true;
+	}
+	memcpy(*rows, known, size);
+	qsort(*rows, size / sizeof(**rows), sizeof(**rows), cmp_exc);
+	*err = WERR_OK;
+	return true;
 }
 
 static enum werr pg_exc_put(struct store *st, const char *order, const struct exception_row *rows, size_t n,
@@ -137,6 +183,14 @@ static enum werr pg_exc_list(struct store *st, const char *order, int limit, str
 {
 	struct pg_store *s = pg(st);
 
+	enum werr err;
+
+	*rows = NULL;
+	*n = 0;
+	if (order && pg_tx_none(s, 'x', order)) /* refold_hint, or written: none */
+		return WERR_OK;
+	if (order && exc_known(s, order, limit, rows, n, &err))
+		return err;
 	if (order)
 		return pg_query_rows(s, SQL_EXC_LIST_ORDER, "unable to read exceptions", sizeof(**rows), read_exc,
 				     pg_release_plain, (void **)rows, n, "Si", order, (int64_t)limit);
@@ -174,9 +228,10 @@ static enum werr pg_task_open(struct store *st, struct task_row *row, bool *exis
 	*exists = false;
 	if (err)
 		return err;
-	if ((err = live_task(s, row, exists)) || *exists)
+	/* an order without tasks (refold_hint) has no live one */
+	if ((!pg_tx_none(s, 't', row->order) && (err = live_task(s, row, exists))) || *exists)
 		goto out;
-	if ((err = pg_run(s, SQL_TASK_INSERT, "unable to open a task", &r, "SSSSSSiii", row->order, row->kind,
+	if ((err = pg_tx_some(s, 't', row->order)) || (err = pg_run(s, SQL_TASK_INSERT, "unable to open a task", &r, "SSSSSSiii", row->order, row->kind,
 			  row->package, row->team, row->priority, row->reason, row->since, row->opened_at,
 			  row->due_at)))
 		goto out;
@@ -205,6 +260,11 @@ static enum werr read_task(struct pg_store *s, const PGresult *r, int row, void 
  * of every order's tasks takes no $4 (its limit is $4). */
 static enum werr pg_task_list(struct store *st, const struct task_query *tq, struct task_row **rows, size_t *n)
 {
+	if (tq->order && pg_tx_none(pg(st), 't', tq->order)) { /* refold_hint: none */
+		*rows = NULL;
+		*n = 0;
+		return WERR_OK;
+	}
 	if (tq->order)
 		return pg_query_rows(pg(st), SQL_TASK_LIST_ORDER, "unable to read tasks", sizeof(**rows), read_task,
 				     pg_release_plain, (void **)rows, n, "ssssi", tq->state, tq->team, tq->kind,
@@ -262,8 +322,12 @@ static enum werr lane_drop_missing(struct pg_store *s, const char *order, const 
 {
 	char (*have)[EV_PACKAGE_MAX + 1] = NULL;
 	size_t nhave = 0;
-	enum werr err = pg_query_rows(s, SQL_LANE_PACKAGES, "unable to read lane rows", sizeof(*have),
-				      pg_read_tracking, pg_release_plain, (void **)&have, &nhave, "S", order);
+	enum werr err;
+
+	if (pg_tx_none(s, 'l', order)) /* refold_hint: none to drop */
+		return n ? pg_tx_some(s, 'l', order) : WERR_OK;
+	err = pg_query_rows(s, SQL_LANE_PACKAGES, "unable to read lane rows", sizeof(*have), pg_read_tracking,
+			    pg_release_plain, (void **)&have, &nhave, "S", order);
 
 	for (size_t k = 0; k < nhave && !err; k++) {
 		bool keep = false;

@@ -23,9 +23,17 @@
  * read once per write transaction and counted on (the write lock keeps every
  * other writer out; the column's identity default is not used), and
  * append_hint reads a whole batch's keys in one statement.  An event whose
- * key the transaction knows is new is then inserted without waiting for the
- * answer (without ON CONFLICT: a wrong guess fails the transaction rather
- * than losing the event); a known key is a duplicate at once.
+ * key the transaction knows is new is then held back and the transaction's
+ * held-back events go as one multi-row INSERT (pg_int.h: before COMMIT,
+ * stamped with visible_at when store_mark_visible comes first, or before
+ * any statement that names the events table), without ON CONFLICT: a wrong
+ * guess fails the transaction rather than losing the event.  A known key is
+ * a duplicate at once.
+ *
+ * refold_hint asks, in one statement for a batch's orders, which of them
+ * have no events before the batch, no packages, lanes, exceptions or tasks
+ * (pg_tx_none): the refold's reads of those are then answered from the
+ * transaction's memory (docs/scale-out.md).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -57,11 +65,20 @@ static const char SQL_APPEND[] =
 	"INSERT INTO events(seq, key, source, order_no, package, status, occurred_at, received_at,"
 	" raw_id, body, carrier, supersedes) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
 	" ON CONFLICT(key) DO NOTHING RETURNING seq";
-/* A key the transaction read as absent: no ON CONFLICT, so that a wrong
- * hint fails the transaction loudly instead of losing the event. */
-static const char SQL_APPEND_NEW[] =
+/* The held-back events (pg_int.h): one row per element of the arrays;
+ * visible_at $13 (NULL when sent before store_mark_visible). */
+static const char SQL_APPEND_MANY[] =
 	"INSERT INTO events(seq, key, source, order_no, package, status, occurred_at, received_at,"
-	" raw_id, body, carrier, supersedes) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+	" raw_id, body, carrier, supersedes, visible_at)"
+	" SELECT t.*, $13::bigint FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],"
+	" $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::text[]) AS t";
+/* Which of a batch's orders have rows of each kind the writer's refold reads
+ * (store.h refold_hint). */
+static const char SQL_REFOLD_HINT[] =
+	"SELECT o, EXISTS (SELECT 1 FROM events WHERE order_no = o AND seq < $2),"
+	" EXISTS (SELECT 1 FROM packages WHERE order_no = o), EXISTS (SELECT 1 FROM package_lanes WHERE order_no = o),"
+	" EXISTS (SELECT 1 FROM order_exceptions WHERE order_no = o), EXISTS (SELECT 1 FROM tasks WHERE order_no = o)"
+	" FROM unnest($1::text[]) AS o";
 static const char SQL_NEXT_SEQ[] = "SELECT coalesce(max(seq), 0) + 1 FROM events";
 static const char SQL_KEYS_HELD[] = "SELECT key FROM events WHERE key = ANY($1::text[])";
 /* The duplicate is filed under the first delivery's order and source;
@@ -187,6 +204,130 @@ static enum werr next_seq(struct pg_store *s, int64_t *seq)
 	return pg_query_int(s, SQL_NEXT_SEQ, "unable to read the log's end", seq, NULL, "");
 }
 
+/* ---- events held back until one statement carries them (pg_int.h) ---- */
+
+enum { EVQ_COLS = 12, EVQ_MAX = 4096 /* rows per statement */ };
+#define EVQ_BYTES ((size_t)8 << 20) /* bodies per statement */
+
+struct pg_evq {
+	struct buf col[EVQ_COLS]; /* text[] / bigint[] literals without their braces */
+	size_t n;
+	int64_t first_seq;        /* the first queued row's seq */
+	bool hold;                /* a read of the log before first_seq: no need to send */
+	bool unstamped;           /* rows of this transaction were written without visible_at */
+};
+
+static void evq_int(struct buf *b, int64_t v, bool null)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%" PRId64, v);
+	pg_array_elem(b, num, strlen(num), null);
+}
+
+static void evq_str(struct buf *b, const char *v, bool optional)
+{
+	pg_array_elem(b, v ? v : "", v ? strlen(v) : 0, optional && (!v || !v[0]));
+}
+
+static struct pg_evq *evq_get(struct pg_store *s)
+{
+	if (s->evq)
+		return s->evq;
+	if (!(s->evq = calloc(1, sizeof(*s->evq)))) {
+		pg_msg(s, "out of memory appending events");
+		return NULL;
+	}
+	for (int i = 0; i < EVQ_COLS; i++)
+		buf_init(&s->evq->col[i], BUF_MAX_DEFAULT);
+	return s->evq;
+}
+
+static enum werr evq_add(struct pg_store *s, const struct event *ev, int64_t seq, int64_t raw_id,
+			 const struct buf *body)
+{
+	struct pg_evq *q = evq_get(s);
+	struct buf *c;
+	enum werr err = WERR_OK;
+
+	if (!q)
+		return WERR_NOMEM;
+	if ((q->n == EVQ_MAX || q->col[9].len > EVQ_BYTES) && (err = pg_evq_send(s)))
+		return err;
+	c = q->col;
+	if (!q->n)
+		q->first_seq = seq;
+	evq_int(&c[0], seq, false);
+	evq_str(&c[1], ev->key, false);
+	evq_str(&c[2], ev->source, false);
+	evq_str(&c[3], ev->order, false);
+	evq_str(&c[4], ev->package, true);
+	evq_str(&c[5], ev_status_name(ev->status), false);
+	evq_int(&c[6], ev->occurred_at, false);
+	evq_int(&c[7], ev->received_at, false);
+	evq_int(&c[8], raw_id, !raw_id);
+	pg_array_elem(&c[9], body->p, body->len, false);
+	evq_str(&c[10], ev->carrier, true);
+	evq_str(&c[11], ev->supersedes, true);
+	q->n++;
+	for (int i = 0; i < EVQ_COLS && !err; i++)
+		err = buf_error(&c[i]);
+	if (err)
+		pg_msg(s, "unable to hold back event '%s': %s", ev->key, werr_name(err));
+	return err;
+}
+
+bool pg_evq_waiting(const struct pg_store *s, const char *sql)
+{
+	return s->evq && s->evq->n && !s->evq->hold && strstr(sql, "events");
+}
+
+/* Sends the queue with visible_at (0: NULL). */
+static enum werr evq_send_at(struct pg_store *s, int64_t visible_at)
+{
+	struct pg_evq *q = s->evq;
+	struct buf lit[EVQ_COLS];
+	enum werr err = WERR_OK;
+
+	if (!q || !q->n)
+		return WERR_OK;
+	for (int i = 0; i < EVQ_COLS; i++) { /* {...} around each; the queue starts over */
+		buf_init(&lit[i], BUF_MAX_DEFAULT);
+		buf_putc(&lit[i], '{');
+		buf_append(&lit[i], q->col[i].p, q->col[i].len);
+		buf_putc(&lit[i], '}');
+		if (!err)
+			err = buf_error(&lit[i]);
+		buf_reset(&q->col[i]);
+	}
+	q->n = 0;
+	q->unstamped |= !visible_at;
+	if (err)
+		pg_msg(s, "unable to send held-back events: %s", werr_name(err));
+	else
+		err = pg_run(s, SQL_APPEND_MANY, "unable to append events", NULL, "SSSSSSSSSSSSo", lit[0].p, lit[1].p,
+			     lit[2].p, lit[3].p, lit[4].p, lit[5].p, lit[6].p, lit[7].p, lit[8].p, lit[9].p, lit[10].p,
+			     lit[11].p, visible_at);
+	for (int i = 0; i < EVQ_COLS; i++)
+		buf_release(&lit[i]);
+	return err;
+}
+
+enum werr pg_evq_send(struct pg_store *s)
+{
+	return evq_send_at(s, 0);
+}
+
+void pg_evq_discard(struct pg_store *s)
+{
+	if (!s->evq)
+		return;
+	for (int i = 0; i < EVQ_COLS; i++)
+		buf_release(&s->evq->col[i]);
+	free(s->evq);
+	s->evq = NULL;
+}
+
 /* Inserts ev's row with the next seq; *seq gets it, 0 when the key exists.
  * new_key: the key is known not to be in the log (append_hint), so the
  * answer is not waited for. */
@@ -202,10 +343,17 @@ static enum werr insert_event(struct pg_store *s, const struct event *ev, int64_
 	if ((err = next_seq(s, &next)))
 		return err;
 	/* package and carrier are optional (NULL when empty); carrier is
-	 * there for the KPIs by carrier */
-	err = pg_run(s, new_key ? SQL_APPEND_NEW : SQL_APPEND, "unable to append event", new_key ? NULL : &r,
-		     "iSSSsSiiotss", next, ev->key, ev->source, ev->order, ev->package, ev_status_name(ev->status),
-		     ev->occurred_at, ev->received_at, raw_id, body->p, body->len, ev->carrier, ev->supersedes);
+	 * there for the KPIs by carrier.  A new key is held back (pg_int.h). */
+	if (new_key)
+		err = evq_add(s, ev, next, raw_id, body);
+	else if (!(err = pg_run(s, SQL_APPEND, "unable to append event", &r, "iSSSsSiiotss", next, ev->key,
+				ev->source, ev->order, ev->package, ev_status_name(ev->status), ev->occurred_at,
+				ev->received_at, raw_id, body->p, body->len, ev->carrier, ev->supersedes))) {
+		if (evq_get(s))
+			s->evq->unstamped = true; /* for store_mark_visible */
+		else
+			err = WERR_NOMEM;
+	}
 	if (err)
 		return err;
 	if (new_key)
@@ -228,23 +376,14 @@ static enum werr pg_append_hint(struct store *st, const char *const *keys, size_
 {
 	static const char present = 'P', absent = 'A';
 	struct pg_store *s = pg(st);
-	struct buf arr = BUF_INIT;
+	char *arr = NULL;
 	PGresult *r = NULL;
-	enum werr err = WERR_OK;
+	enum werr err;
 
 	if (!s->piped || !n)
 		return WERR_OK; /* only a write transaction remembers */
-	/* a text[] literal; keys are printable ASCII without quotes or backslashes */
-	err = buf_putc(&arr, '{');
-	for (size_t i = 0; i < n && !err; i++) {
-		if (strpbrk(keys[i], "\"{},") || !keys[i][0])
-			goto out; /* not a key this hint can carry: no hint */
-		if (!(err = buf_puts(&arr, i ? ",\"" : "\"")) && !(err = buf_puts(&arr, keys[i])))
-			err = buf_putc(&arr, '"');
-	}
-	if (!err)
-		err = buf_putc(&arr, '}');
-	if (err || (err = pg_run(s, SQL_KEYS_HELD, "unable to read event keys", &r, "S", arr.p)))
+	if ((err = pg_text_array(s, keys, n, &arr)) ||
+	    (err = pg_run(s, SQL_KEYS_HELD, "unable to read event keys", &r, "S", arr)))
 		goto out;
 	for (size_t i = 0; i < n && !err; i++)
 		err = pg_tx_put(s, 'k', keys[i], &absent, 1);
@@ -254,7 +393,45 @@ static enum werr pg_append_hint(struct store *st, const char *const *keys, size_
 		pg_msg(s, "out of memory reading event keys");
 out:
 	PQclear(r);
-	buf_release(&arr);
+	free(arr);
+	return err;
+}
+
+/* One statement for a batch's orders: each kind an order has no rows of is
+ * remembered (pg_tx_none; 'e' keeps the seq its events were counted before). */
+static enum werr pg_refold_hint(struct store *st, const char *const *orders, size_t n, int64_t before)
+{
+	static const char none = 'N';
+	static const char kinds[] = "plxt"; /* columns 2.. of SQL_REFOLD_HINT */
+	struct pg_store *s = pg(st);
+	char *arr = NULL;
+	PGresult *r = NULL;
+	bool hold;
+	enum werr err;
+
+	if (!s->piped || !n)
+		return WERR_OK; /* only a write transaction remembers */
+	if ((err = pg_text_array(s, orders, n, &arr)))
+		return err;
+	/* it counts only events before the held-back ones: no need to send them */
+	hold = s->evq && s->evq->n && before <= s->evq->first_seq;
+	if (hold)
+		s->evq->hold = true;
+	err = pg_run(s, SQL_REFOLD_HINT, "unable to look ahead at orders", &r, "Si", arr, before);
+	if (hold)
+		s->evq->hold = false;
+	for (int i = 0; !err && i < PQntuples(r); i++) {
+		const char *order = PQgetvalue(r, i, 0);
+		if (*PQgetvalue(r, i, 1) == 'f')
+			err = pg_tx_put(s, 'e', order, &before, sizeof(before));
+		for (int k = 0; kinds[k] && !err; k++)
+			if (*PQgetvalue(r, i, 2 + k) == 'f')
+				err = pg_tx_put(s, kinds[k], order, &none, 1);
+	}
+	if (err == WERR_NOMEM)
+		pg_msg(s, "out of memory looking ahead at orders");
+	PQclear(r);
+	free(arr);
 	return err;
 }
 
@@ -316,8 +493,25 @@ static enum werr read_event_row(struct pg_store *s, const PGresult *r, int row, 
 static enum werr pg_order_events(struct store *st, const char *order, int64_t before, struct event **evs,
 				 size_t *n)
 {
-	return pg_query_rows(pg(st), SQL_ORDER_EVENTS, "unable to read events", sizeof(struct event),
-			     read_event_row, release_events, (void **)evs, n, "Si", order, before);
+	struct pg_store *s = pg(st);
+	/* the rows held back come after `before`: this read needs none of them */
+	bool hold = s->evq && s->evq->n && before <= s->evq->first_seq;
+	const int64_t *none_before = pg_tx_get(s, 'e', order);
+	enum werr err;
+
+	if (none_before && before <= *none_before) { /* refold_hint: none */
+		*evs = NULL;
+		*n = 0;
+		return WERR_OK;
+	}
+
+	if (hold)
+		s->evq->hold = true;
+	err = pg_query_rows(s, SQL_ORDER_EVENTS, "unable to read events", sizeof(struct event), read_event_row,
+			    release_events, (void **)evs, n, "Si", order, before);
+	if (hold)
+		s->evq->hold = false;
+	return err;
 }
 
 static enum werr read_dup_row(struct pg_store *s, const PGresult *r, int row, void *out)
@@ -400,9 +594,16 @@ static enum werr pg_count_events(struct store *st, int64_t *events, int64_t *dup
 	return WERR_OK;
 }
 
+/* The held-back events go with their stamp; only rows written without one
+ * (sent early, or appended with an unknown key) are updated. */
 static enum werr pg_mark_visible(struct store *st, int64_t first_seq, int64_t at)
 {
-	return pg_run(pg(st), SQL_MARK_VISIBLE, "unable to mark events visible", NULL, "ii", first_seq, at);
+	struct pg_store *s = pg(st);
+	enum werr err = evq_send_at(s, at);
+
+	if (!err && (!s->evq || s->evq->unstamped))
+		err = pg_run(s, SQL_MARK_VISIBLE, "unable to mark events visible", NULL, "ii", first_seq, at);
+	return err;
 }
 
 static enum werr read_meta(struct pg_store *s, const PGresult *r, int row, void *out)
@@ -448,6 +649,7 @@ const struct store_log_ops pg_log_ops = {
 	.raw_get = pg_raw_get,
 	.append_event = pg_append_event,
 	.append_hint = pg_append_hint,
+	.refold_hint = pg_refold_hint,
 	.order_events = pg_order_events,
 	.order_duplicates = pg_order_duplicates,
 	.each_order = pg_each_order,

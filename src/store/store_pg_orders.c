@@ -133,7 +133,9 @@ static enum werr put_packages(struct pg_store *s, const struct order_state *o)
 	size_t n = 0;
 	enum werr err;
 
-	if ((err = pg_query_rows(s, SQL_ORDER_PACKAGES, "unable to read packages", sizeof(*rows), pg_read_tracking,
+	/* none stored, as refold_hint learned: nothing to read or delete */
+	if (!pg_tx_none(s, 'p', o->order) &&
+	    (err = pg_query_rows(s, SQL_ORDER_PACKAGES, "unable to read packages", sizeof(*rows), pg_read_tracking,
 				 pg_release_plain, (void **)&rows, &n, "S", o->order)))
 		return err;
 	for (size_t i = 0; i < n && !err; i++)
@@ -145,7 +147,8 @@ static enum werr put_packages(struct pg_store *s, const struct order_state *o)
 
 		if (!p->tracking[0])
 			continue;
-		err = pg_run(s, SQL_PUT_PACKAGE, "unable to store package", NULL, "SSsSio", p->tracking, o->order,
+		if (!(err = pg_tx_some(s, 'p', o->order)))
+			err = pg_run(s, SQL_PUT_PACKAGE, "unable to store package", NULL, "SSsSio", p->tracking, o->order,
 			     p->carrier, pkg_status_name(p->status), o->updated_at, p->status_at);
 		if (!err)
 			err = pg_run(s, SQL_PUT_PACKAGE_TIME, "unable to store package", NULL, "SSi", p->tracking,

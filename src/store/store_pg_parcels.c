@@ -17,6 +17,8 @@
 
 static const char SQL_OWNER_GET[] =
 	"SELECT order_no, source, last_at, last_status FROM parcel_owners WHERE tracking = $1";
+static const char SQL_OWNERS_GET[] =
+	"SELECT tracking, order_no, source, last_at, last_status FROM parcel_owners WHERE tracking = ANY($1::text[])";
 static const char SQL_OWNER_PUT[] =
 	"INSERT INTO parcel_owners(tracking, order_no, source, last_at, last_status) VALUES($1, $2, $3, $4, $5)"
 	" ON CONFLICT(tracking) DO UPDATE SET order_no = excluded.order_no, source = excluded.source,"
@@ -91,6 +93,48 @@ static enum werr pg_parcel_owner(struct store *st, const char *tracking, struct 
 		pg_msg(s, "out of memory reading parcel owners");
 		err = WERR_NOMEM;
 	}
+	return err;
+}
+
+/* One statement for a batch's parcels: each owner found, or its absence,
+ * is remembered ('o') as pg_parcel_owner would. */
+static enum werr pg_owner_hint(struct store *st, const char *const *trackings, size_t n)
+{
+	struct pg_store *s = pg(st);
+	struct known_owner none = { 0 };
+	const char **want;
+	PGresult *r = NULL;
+	char *arr = NULL;
+	size_t nwant = 0;
+	enum werr err = WERR_OK;
+
+	if (!s->piped || !n)
+		return WERR_OK; /* only a write transaction remembers */
+	if (!(want = malloc(n * sizeof(*want))))
+		return WERR_NOMEM;
+	for (size_t i = 0; i < n; i++) /* one known already may be newer than the table */
+		if (!pg_tx_get(s, 'o', trackings[i]))
+			want[nwant++] = trackings[i];
+	if (nwant && !(err = pg_text_array(s, want, nwant, &arr)))
+		err = pg_run(s, SQL_OWNERS_GET, "unable to read parcel owners", &r, "S", arr);
+	for (size_t i = 0; i < nwant && !err; i++)
+		err = pg_tx_put(s, 'o', want[i], &none, sizeof(none));
+	for (int i = 0; !err && r && i < PQntuples(r); i++) {
+		struct known_owner k;
+		char status[32] = "";
+		memset(&k, 0, sizeof(k));
+		k.has = true;
+		if (!(err = pg_row(s, r, i, "fffic", PG_FIELD(k.o.tracking), PG_FIELD(k.o.order), PG_FIELD(k.o.source),
+				   &k.o.last_at, PG_FIELD(status)))) {
+			k.o.last_status = be_status_of(status);
+			err = pg_tx_put(s, 'o', k.o.tracking, &k, sizeof(k));
+		}
+	}
+	if (err == WERR_NOMEM)
+		pg_msg(s, "out of memory reading parcel owners");
+	PQclear(r);
+	free(arr);
+	free(want);
 	return err;
 }
 
@@ -278,6 +322,7 @@ static enum werr pg_parcel_each_attach(struct store *st, enum werr (*fn)(const s
 
 const struct store_parcel_ops pg_parcel_ops = {
 	.parcel_owner = pg_parcel_owner,
+	.owner_hint = pg_owner_hint,
 	.parcel_note = pg_parcel_note,
 	.parcel_facts = pg_parcel_facts,
 	.parcel_each_attach = pg_parcel_each_attach,

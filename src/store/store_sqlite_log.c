@@ -273,6 +273,16 @@ static enum werr sq_append_hint(struct store *st, const char *const *keys, size_
 	return WERR_OK;
 }
 
+/* Nor a read: nothing to learn ahead of a refold either. */
+static enum werr sq_refold_hint(struct store *st, const char *const *orders, size_t n, int64_t before)
+{
+	(void)st;
+	(void)orders;
+	(void)n;
+	(void)before;
+	return WERR_OK;
+}
+
 static void release_events(void *rows, size_t n)
 {
 	event_array_free(rows, n);
@@ -438,6 +448,7 @@ const struct store_log_ops sq_log_ops = {
 	.raw_get = sq_raw_get,
 	.append_event = sq_append_event,
 	.append_hint = sq_append_hint,
+	.refold_hint = sq_refold_hint,
 	.order_events = sq_order_events,
 	.order_duplicates = sq_order_duplicates,
 	.each_order = sq_each_order,

@@ -51,6 +51,15 @@ static const char SQL_ATTACHES[] =
 	"SELECT seq, key, source, order_no, package, status, occurred_at, received_at FROM events"
 	" WHERE seq > ?1 AND package <> '' ORDER BY seq LIMIT ?2";
 
+/* SQLite reads an owner without a round trip: nothing to read ahead. */
+static enum werr sq_owner_hint(struct store *st, const char *const *trackings, size_t n)
+{
+	(void)st;
+	(void)trackings;
+	(void)n;
+	return WERR_OK;
+}
+
 static enum werr sq_parcel_owner(struct store *st, const char *tracking, struct parcel_owner *out)
 {
 	struct sqlite_store *s = sq(st);
@@ -254,6 +263,7 @@ static enum werr sq_parcel_each_attach(struct store *st, enum werr (*fn)(const s
 
 const struct store_parcel_ops sq_parcel_ops = {
 	.parcel_owner = sq_parcel_owner,
+	.owner_hint = sq_owner_hint,
 	.parcel_note = sq_parcel_note,
 	.parcel_facts = sq_parcel_facts,
 	.parcel_each_attach = sq_parcel_each_attach,

@@ -444,15 +444,36 @@ static enum werr project_one(struct writer *w, struct touched *t, const char *or
 	return err;
 }
 
+/* Tells the store which orders project_touched is about to refold (store.h:
+ * refold_hint), each once. */
+static enum werr hint_orders(struct writer *w, struct touched *t)
+{
+	const char **names = malloc(t->n * sizeof(*names));
+	size_t n = 0;
+	enum werr err;
+
+	if (!names)
+		return WERR_NOMEM;
+	for (size_t i = 0; i < t->n; i++)
+		if (!i || strcmp(t->orders[i], t->orders[i - 1]))
+			names[n++] = t->orders[i];
+	err = store_refold_hint(w->st, names, n, t->first_seq ? t->first_seq : INT64_MAX);
+	free(names);
+	return err;
+}
+
 /* Refolds every order touched since the last call, once each. */
 static enum werr project_touched(struct writer *w, struct touched *t)
 {
 	enum werr err = WERR_OK;
 
+	if (!t->n)
+		return WERR_OK;
 	if (t->n > 1)
 		qsort(t->orders, t->n, sizeof(*t->orders), cmp_order);
 	if (t->nfresh > 1)
 		qsort(t->fresh, t->nfresh, sizeof(*t->fresh), cmp_fresh);
+	err = hint_orders(w, t);
 	for (size_t i = 0; i < t->n && !err; i++)
 		if (!i || strcmp(t->orders[i], t->orders[i - 1]))
 			err = project_one(w, t, t->orders[i]);
@@ -524,26 +545,39 @@ static enum werr release_parked(struct writer *w, struct touched *t)
 	return err;
 }
 
-/* Tells the store which keys the batch's events will append (store.h:
- * append_hint), so that it can learn their duplicates in one go. */
+/* Tells the store which keys the batch's events will append and whose
+ * parcels' owners it will ask (store.h: append_hint, owner_hint), so that it
+ * can learn them in one go. */
 static enum werr hint_keys(struct writer *w, const struct writer_job *batch)
 {
-	const char **keys;
-	size_t n = 0;
+	const char **keys, **parcels;
+	size_t n = 0, np = 0;
 	enum werr err;
 
 	for (const struct writer_job *j = batch; j; j = j->next)
 		n += j->nevents;
 	if (n < 2)
-		return WERR_OK; /* one event: its own append asks as fast */
-	if (!(keys = malloc(n * sizeof(*keys))))
+		return WERR_OK; /* one event: its own reads ask as fast */
+	keys = malloc(n * sizeof(*keys));
+	parcels = malloc(n * sizeof(*parcels));
+	if (!keys || !parcels) {
+		free(keys);
+		free(parcels);
 		return WERR_NOMEM;
+	}
 	n = 0;
 	for (const struct writer_job *j = batch; j; j = j->next)
-		for (size_t i = 0; i < j->nevents; i++)
-			keys[n++] = j->events[i].key;
+		for (size_t i = 0; i < j->nevents; i++) {
+			const struct event *ev = &j->events[i];
+			keys[n++] = ev->key;
+			if (ev->package[0] && ev->order[0] && (!np || strcmp(parcels[np - 1], ev->package)))
+				parcels[np++] = ev->package;
+		}
 	err = store_append_hint(w->st, keys, n);
+	if (!err && np)
+		err = store_owner_hint(w->st, parcels, np);
 	free(keys);
+	free(parcels);
 	return err;
 }
 

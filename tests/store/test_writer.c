@@ -415,6 +415,48 @@ static void pending_wait(struct pending *p, size_t most)
  * it holds them; for random arrival orders, batch shapes, duplicates and
  * late events, every stored projection equals a full refold of the log.
  */
+/* Names with the characters array parameters quote (PostgreSQL sends a
+ * batch's keys, orders, parcels and events as array literals): each is
+ * stored and read back as it came, a repeat is a duplicate. */
+static void test_batch_names_with_array_syntax(void **state)
+{
+	static const char *const names[] = { "A\"1", "B\\2", "C,3", "{D4}", "NULL", "E 5", "F\\\"}6", "G\u00e9" };
+	enum { N = sizeof(names) / sizeof(names[0]) };
+	struct fx *f = *state;
+	struct event evs[N], again[N];
+	bool dup[N];
+
+	for (size_t i = 0; i < N; i++) {
+		char pkg[32];
+		snprintf(pkg, sizeof(pkg), "1Z%s", names[i]);
+		ev_make(&evs[i], "ups", names[i], names[i], pkg, "", EV_IN_TRANSIT, (int)i);
+		ev_make(&again[i], "ups", names[i], names[i], pkg, "", EV_IN_TRANSIT, (int)i);
+	}
+	submit(f, "ups", evs, N, NULL, 0, dup, NULL);
+	for (size_t i = 0; i < N; i++)
+		assert_false(dup[i]);
+	submit(f, "ups", again, N, NULL, 0, dup, NULL);
+	for (size_t i = 0; i < N; i++) {
+		char pkg[32], order[EV_ORDER_MAX + 1], *json;
+		struct event *all = NULL;
+		size_t n = 0;
+
+		assert_true(dup[i]);
+		snprintf(pkg, sizeof(pkg), "1Z%s", names[i]);
+		assert_int_equal(store_find_package(f->st, pkg, order), WERR_OK);
+		assert_string_equal(order, names[i]);
+		assert_non_null(json = order_json(f, names[i]));
+		free(json);
+		assert_int_equal(store_order_events(f->st, names[i], &all, &n), WERR_OK);
+		assert_int_equal(n, 1);
+		assert_string_equal(all[0].id, names[i]);
+		assert_string_equal(all[0].package, pkg);
+		event_array_free(all, n);
+		event_release(&evs[i]);
+		event_release(&again[i]);
+	}
+}
+
 static void test_incremental_refold_equals_full(void **state)
 {
 	static const enum ev_status order_st[] = { EV_PLACED, EV_CONFIRMED, EV_PROCESSING, EV_PACKED,
@@ -651,6 +693,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tracking_number_parked_until_package_known, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmapped_and_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_bodies_kept_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_names_with_array_syntax, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_incremental_refold_equals_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wal_stays_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parcel_owner_claim_move_and_rebuild, setup, teardown),
