@@ -68,6 +68,7 @@ struct pg_store {
 	int nstmts;
 	struct pg_txmem *txmem; /* the write transaction's memory (pg_tx_get) */
 	struct pg_evq *evq;     /* events appended, not sent yet (store_pg_log.c) */
+	struct pg_owq *owq;     /* parcel owners changed, not written yet (store_pg_parcels.c) */
 	/* session state a reconnect loses (store_pg_peers.c) */
 	bool listening;    /* LISTEN issued */
 	char leases[PG_LEASES][64];
@@ -98,6 +99,12 @@ enum werr pg_fail(struct pg_store *s, const PGresult *r, const char *what);
  * on failure *res is NULL and the error is returned.
  */
 enum werr pg_run(struct pg_store *s, const char *sql, const char *what, PGresult **res, const char *fmt, ...);
+/* pg_run, planned for these parameters each time instead of prepared once:
+ * for a statement run once per batch whose best plan depends on the size
+ * of an array parameter and of tables that grow (a plan made while a table
+ * was small would scan it for every batch). */
+enum werr pg_run_planned(struct pg_store *s, const char *sql, const char *what, PGresult **res, const char *fmt,
+			 ...);
 /* Rows a write changed (INSERT, UPDATE, DELETE). */
 int64_t pg_changes(const PGresult *r);
 
@@ -151,7 +158,7 @@ enum werr pg_op_end(struct pg_store *s, bool own, enum werr err);
  * nothing.  pg_tx_put copies size bytes (val NULL: forget the entry);
  * pg_tx_get returns the stored bytes or NULL.
  *   kinds: 'k' event keys, 's' the next seq, 'e' orders without events
- *          before a seq (store_pg_log.c); 'p' 'l' 'x' 't' (pg_tx_none);
+ *          before a seq (store_pg_log.c); 'p' 'l' 'x' 't' 'r' 'h' (pg_tx_none);
  *          'X' an order's exceptions as the transaction wrote them
  *          (store_pg_exceptions.c);
  *          'o' parcel owners, 'c' parcels without claims, 'C' the claims
@@ -178,7 +185,8 @@ enum werr pg_tx_filled(struct pg_store *s, char kind);
  * (store.h refold_hint): pg_tx_none is true only when the hint found none
  * and nothing of the transaction added one since; whatever adds rows of the
  * kind for an order calls pg_tx_some first.  Kinds: 'p' packages, 'l' lanes,
- * 'x' exceptions, 't' tasks (events before a seq: store_pg_log.c).
+ * 'x' exceptions, 't' tasks, 'r' returns, 'h' exception checks (events
+ * before a seq: store_pg_log.c).
  */
 bool pg_tx_none(struct pg_store *s, char kind, const char *order);
 enum werr pg_tx_some(struct pg_store *s, char kind, const char *order);
@@ -195,6 +203,13 @@ enum werr pg_tx_some(struct pg_store *s, char kind, const char *order);
 bool pg_evq_waiting(const struct pg_store *s, const char *sql);
 enum werr pg_evq_send(struct pg_store *s);
 void pg_evq_discard(struct pg_store *s);
+/* The same for parcel owners (store_pg_parcels.c): an owner the writer
+ * changes is kept in the transaction's memory ('o') and written once, with
+ * its last value, by one multi-row upsert of every changed owner, before
+ * COMMIT or before any statement that names parcel_owners. */
+bool pg_owq_waiting(const struct pg_store *s, const char *sql);
+enum werr pg_owq_send(struct pg_store *s);
+void pg_owq_discard(struct pg_store *s);
 
 /* Array input syntax: one element appended to b (a ',' before all but the
  * first), NULL or the value in double quotes with '"' and '\\' escaped. */

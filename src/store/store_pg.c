@@ -447,6 +447,7 @@ static void pipe_end(struct pg_store *s)
 	s->pending = 0;
 	pg_tx_forget(s);
 	pg_evq_discard(s);
+	pg_owq_discard(s);
 }
 
 /* The name of sql's prepared statement, preparing it on first use. */
@@ -487,8 +488,8 @@ static enum werr stmt_name(struct pg_store *s, const char *sql, char name[16])
 	return WERR_OK;
 }
 
-static enum werr run_v(struct pg_store *s, const char *sql, const char *what, PGresult **res, const char *fmt,
-		       va_list ap)
+static enum werr run_v(struct pg_store *s, bool plan_now, const char *sql, const char *what, PGresult **res,
+		       const char *fmt, va_list ap)
 {
 	const char *values[PG_MAX_PARAMS];
 	int lengths[PG_MAX_PARAMS], formats[PG_MAX_PARAMS];
@@ -501,9 +502,10 @@ static enum werr run_v(struct pg_store *s, const char *sql, const char *what, PG
 
 	if (res)
 		*res = NULL;
-	if (pg_evq_waiting(s, sql) && (err = pg_evq_send(s)))
+	/* what the transaction held back goes before a statement that reads it */
+	if ((pg_evq_waiting(s, sql) && (err = pg_evq_send(s))) || (pg_owq_waiting(s, sql) && (err = pg_owq_send(s))))
 		return err;
-	if ((err = ensure_connected(s)) || (err = stmt_name(s, sql, name)))
+	if ((err = ensure_connected(s)) || (!plan_now && (err = stmt_name(s, sql, name))))
 		return err;
 	for (; *fmt; fmt++, n++) {
 		if (n == PG_MAX_PARAMS) {
@@ -563,12 +565,15 @@ static enum werr run_v(struct pg_store *s, const char *sql, const char *what, PG
 		}
 	}
 	if (s->piped) {
-		if (!PQsendQueryPrepared(s->conn, name, n, values, lengths, formats, 0))
+		if (plan_now ? !PQsendQueryParams(s->conn, sql, n, NULL, values, lengths, formats, 0)
+			     : !PQsendQueryPrepared(s->conn, name, n, values, lengths, formats, 0))
 			return s->pipe_err = pg_fail(s, NULL, what);
 		if (!res)
 			return pipe_sent(s, what);
 		if ((err = pipe_own(s, what, &r)))
 			return err;
+	} else if (plan_now) {
+		r = PQexecParams(s->conn, sql, n, NULL, values, lengths, formats, 0);
 	} else {
 		r = PQexecPrepared(s->conn, name, n, values, lengths, formats, 0);
 	}
@@ -591,7 +596,19 @@ enum werr pg_run(struct pg_store *s, const char *sql, const char *what, PGresult
 	enum werr err;
 
 	va_start(ap, fmt);
-	err = run_v(s, sql, what, res, fmt, ap);
+	err = run_v(s, false, sql, what, res, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+enum werr pg_run_planned(struct pg_store *s, const char *sql, const char *what, PGresult **res, const char *fmt,
+			 ...)
+{
+	va_list ap;
+	enum werr err;
+
+	va_start(ap, fmt);
+	err = run_v(s, true, sql, what, res, fmt, ap);
 	va_end(ap);
 	return err;
 }
@@ -714,7 +731,7 @@ enum werr pg_query_rows(struct pg_store *s, const char *sql, const char *what, s
 	*out = NULL;
 	*n = 0;
 	va_start(ap, fmt);
-	err = run_v(s, sql, what, &r, fmt, ap);
+	err = run_v(s, false, sql, what, &r, fmt, ap);
 	va_end(ap);
 	if (err)
 		return err;
@@ -748,7 +765,7 @@ enum werr pg_query_int(struct pg_store *s, const char *sql, const char *what, in
 	if (found)
 		*found = false;
 	va_start(ap, fmt);
-	err = run_v(s, sql, what, &r, fmt, ap);
+	err = run_v(s, false, sql, what, &r, fmt, ap);
 	va_end(ap);
 	if (err)
 		return err;
@@ -820,6 +837,8 @@ static enum werr end_tx(struct pg_store *s, bool commit)
 		/* the events held back go before COMMIT (pg_int.h) */
 		if (commit && !s->pipe_err) {
 			enum werr sent = pg_evq_send(s);
+			if (!sent)
+				sent = pg_owq_send(s);
 			if (sent && !s->pipe_err)
 				s->pipe_err = sent;
 		}
@@ -1035,6 +1054,7 @@ static void pg_close(struct store *st)
 	PQfinish(s->conn); /* an open transaction is rolled back by the server */
 	tx_free(s);
 	pg_evq_discard(s);
+	pg_owq_discard(s);
 	free(s);
 }
 

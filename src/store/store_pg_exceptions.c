@@ -162,9 +162,9 @@ static enum werr pg_exc_put(struct store *st, const char *order, const struct ex
 		return err;
 	if (rows && (err = put_exceptions(s, order, rows, n)))
 		goto out;
-	if (next_at)
+	if (next_at && !(err = pg_tx_some(s, 'h', order)))
 		err = pg_run(s, SQL_CHECK_PUT, "unable to store a check", NULL, "Si", order, next_at);
-	else
+	else if (!next_at && !pg_tx_none(s, 'h', order)) /* refold_hint: none to clear */
 		err = pg_run(s, SQL_CHECK_DELETE, "unable to clear a check", NULL, "S", order);
 out:
 	return pg_op_end(s, own, err);

@@ -31,8 +31,8 @@
  * a duplicate at once.
  *
  * refold_hint asks, in one statement for a batch's orders, which of them
- * have no events before the batch, no packages, lanes, exceptions or tasks
- * (pg_tx_none): the refold's reads of those are then answered from the
+ * have no events before the batch, no packages, lanes, exceptions, tasks,
+ * returns or exception checks (pg_tx_none): the refold's reads of those are then answered from the
  * transaction's memory (docs/scale-out.md).
  */
 #include <inttypes.h>
@@ -77,7 +77,8 @@ static const char SQL_APPEND_MANY[] =
 static const char SQL_REFOLD_HINT[] =
 	"SELECT o, EXISTS (SELECT 1 FROM events WHERE order_no = o AND seq < $2),"
 	" EXISTS (SELECT 1 FROM packages WHERE order_no = o), EXISTS (SELECT 1 FROM package_lanes WHERE order_no = o),"
-	" EXISTS (SELECT 1 FROM order_exceptions WHERE order_no = o), EXISTS (SELECT 1 FROM tasks WHERE order_no = o)"
+	" EXISTS (SELECT 1 FROM order_exceptions WHERE order_no = o), EXISTS (SELECT 1 FROM tasks WHERE order_no = o),"
+	" EXISTS (SELECT 1 FROM returns WHERE order_no = o), EXISTS (SELECT 1 FROM exception_checks WHERE order_no = o)"
 	" FROM unnest($1::text[]) AS o";
 static const char SQL_NEXT_SEQ[] = "SELECT coalesce(max(seq), 0) + 1 FROM events";
 static const char SQL_KEYS_HELD[] = "SELECT key FROM events WHERE key = ANY($1::text[])";
@@ -383,7 +384,7 @@ static enum werr pg_append_hint(struct store *st, const char *const *keys, size_
 	if (!s->piped || !n)
 		return WERR_OK; /* only a write transaction remembers */
 	if ((err = pg_text_array(s, keys, n, &arr)) ||
-	    (err = pg_run(s, SQL_KEYS_HELD, "unable to read event keys", &r, "S", arr)))
+	    (err = pg_run_planned(s, SQL_KEYS_HELD, "unable to read event keys", &r, "S", arr)))
 		goto out;
 	for (size_t i = 0; i < n && !err; i++)
 		err = pg_tx_put(s, 'k', keys[i], &absent, 1);
@@ -402,7 +403,7 @@ out:
 static enum werr pg_refold_hint(struct store *st, const char *const *orders, size_t n, int64_t before)
 {
 	static const char none = 'N';
-	static const char kinds[] = "plxt"; /* columns 2.. of SQL_REFOLD_HINT */
+	static const char kinds[] = "plxtrh"; /* columns 2.. of SQL_REFOLD_HINT */
 	struct pg_store *s = pg(st);
 	char *arr = NULL;
 	PGresult *r = NULL;
@@ -417,7 +418,7 @@ static enum werr pg_refold_hint(struct store *st, const char *const *orders, siz
 	hold = s->evq && s->evq->n && before <= s->evq->first_seq;
 	if (hold)
 		s->evq->hold = true;
-	err = pg_run(s, SQL_REFOLD_HINT, "unable to look ahead at orders", &r, "Si", arr, before);
+	err = pg_run_planned(s, SQL_REFOLD_HINT, "unable to look ahead at orders", &r, "Si", arr, before);
 	if (hold)
 		s->evq->hold = false;
 	for (int i = 0; !err && i < PQntuples(r); i++) {

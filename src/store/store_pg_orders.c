@@ -131,10 +131,13 @@ static enum werr put_packages(struct pg_store *s, const struct order_state *o)
 {
 	char (*rows)[EV_PACKAGE_MAX + 1] = NULL;
 	size_t n = 0;
+	/* none stored, as refold_hint learned: nothing to read or delete, and
+	 * each row written below is either new, with this updated_at, or
+	 * another order's, which the time's update does not touch */
+	bool fresh = pg_tx_none(s, 'p', o->order);
 	enum werr err;
 
-	/* none stored, as refold_hint learned: nothing to read or delete */
-	if (!pg_tx_none(s, 'p', o->order) &&
+	if (!fresh &&
 	    (err = pg_query_rows(s, SQL_ORDER_PACKAGES, "unable to read packages", sizeof(*rows), pg_read_tracking,
 				 pg_release_plain, (void **)&rows, &n, "S", o->order)))
 		return err;
@@ -150,7 +153,7 @@ static enum werr put_packages(struct pg_store *s, const struct order_state *o)
 		if (!(err = pg_tx_some(s, 'p', o->order)))
 			err = pg_run(s, SQL_PUT_PACKAGE, "unable to store package", NULL, "SSsSio", p->tracking, o->order,
 			     p->carrier, pkg_status_name(p->status), o->updated_at, p->status_at);
-		if (!err)
+		if (!err && !fresh)
 			err = pg_run(s, SQL_PUT_PACKAGE_TIME, "unable to store package", NULL, "SSi", p->tracking,
 				     o->order, o->updated_at);
 	}

@@ -6,6 +6,7 @@
  * same statements as store_sqlite_parcels.c, in PostgreSQL's words.
  */
 #include <stdio.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,11 @@ static const char SQL_OWNER_GET[] =
 	"SELECT order_no, source, last_at, last_status FROM parcel_owners WHERE tracking = $1";
 static const char SQL_OWNERS_GET[] =
 	"SELECT tracking, order_no, source, last_at, last_status FROM parcel_owners WHERE tracking = ANY($1::text[])";
+static const char SQL_OWNERS_PUT[] =
+	"INSERT INTO parcel_owners(tracking, order_no, source, last_at, last_status)"
+	" SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[])"
+	" ON CONFLICT(tracking) DO UPDATE SET order_no = excluded.order_no, source = excluded.source,"
+	" last_at = excluded.last_at, last_status = excluded.last_status";
 static const char SQL_OWNER_PUT[] =
 	"INSERT INTO parcel_owners(tracking, order_no, source, last_at, last_status) VALUES($1, $2, $3, $4, $5)"
 	" ON CONFLICT(tracking) DO UPDATE SET order_no = excluded.order_no, source = excluded.source,"
@@ -116,7 +122,7 @@ static enum werr pg_owner_hint(struct store *st, const char *const *trackings, s
 		if (!pg_tx_get(s, 'o', trackings[i]))
 			want[nwant++] = trackings[i];
 	if (nwant && !(err = pg_text_array(s, want, nwant, &arr)))
-		err = pg_run(s, SQL_OWNERS_GET, "unable to read parcel owners", &r, "S", arr);
+		err = pg_run_planned(s, SQL_OWNERS_GET, "unable to read parcel owners", &r, "S", arr);
 	for (size_t i = 0; i < nwant && !err; i++)
 		err = pg_tx_put(s, 'o', want[i], &none, sizeof(none));
 	for (int i = 0; !err && r && i < PQntuples(r); i++) {
@@ -138,13 +144,99 @@ static enum werr pg_owner_hint(struct store *st, const char *const *trackings, s
 	return err;
 }
 
+/* The owners a write transaction changed (pg_int.h), each once ('d' marks
+ * one listed); their values are the 'o' entries. */
+struct pg_owq {
+	char (*tracking)[EV_PACKAGE_MAX + 1];
+	size_t n, cap;
+};
+
+bool pg_owq_waiting(const struct pg_store *s, const char *sql)
+{
+	return s->owq && s->owq->n && strstr(sql, "parcel_owners");
+}
+
+enum werr pg_owq_send(struct pg_store *s)
+{
+	struct pg_owq *q = s->owq;
+	struct buf col[5];
+	enum werr err = WERR_OK;
+
+	if (!q || !q->n)
+		return WERR_OK;
+	for (int i = 0; i < 5; i++) {
+		buf_init(&col[i], BUF_MAX_DEFAULT);
+		buf_putc(&col[i], '{');
+	}
+	for (size_t i = 0; i < q->n; i++) {
+		const struct known_owner *k = pg_tx_get(s, 'o', q->tracking[i]);
+		char at[24];
+		if (!k || !k->has)
+			continue; /* cannot happen: a listed owner is remembered */
+		snprintf(at, sizeof(at), "%" PRId64, k->o.last_at);
+		pg_array_elem(&col[0], k->o.tracking, strlen(k->o.tracking), false);
+		pg_array_elem(&col[1], k->o.order, strlen(k->o.order), false);
+		pg_array_elem(&col[2], k->o.source, strlen(k->o.source), false);
+		pg_array_elem(&col[3], at, strlen(at), false);
+		pg_array_elem(&col[4], ev_status_name(k->o.last_status), strlen(ev_status_name(k->o.last_status)),
+			      false);
+		pg_tx_put(s, 'd', q->tracking[i], NULL, 0);
+	}
+	q->n = 0;
+	for (int i = 0; i < 5; i++) {
+		buf_putc(&col[i], '}');
+		if (!err)
+			err = buf_error(&col[i]);
+	}
+	if (err)
+		pg_msg(s, "unable to send parcel owners: %s", werr_name(err));
+	else
+		err = pg_run(s, SQL_OWNERS_PUT, "unable to store parcel owners", NULL, "SSSSS", col[0].p, col[1].p,
+			     col[2].p, col[3].p, col[4].p);
+	for (int i = 0; i < 5; i++)
+		buf_release(&col[i]);
+	return err;
+}
+
+void pg_owq_discard(struct pg_store *s)
+{
+	if (!s->owq)
+		return;
+	free(s->owq->tracking);
+	free(s->owq);
+	s->owq = NULL;
+}
+
 static enum werr put_owner(struct pg_store *s, const struct parcel_owner *o)
 {
+	static const char listed = 'Y';
 	struct known_owner k = { true, *o };
-	enum werr err = pg_run(s, SQL_OWNER_PUT, "unable to store parcel owner", NULL, "SSSiS", o->tracking,
-			       o->order, o->source, o->last_at, ev_status_name(o->last_status));
+	struct pg_owq *q;
+	enum werr err;
 
-	return err ? err : pg_tx_put(s, 'o', o->tracking, &k, sizeof(k));
+	if (!s->piped) /* no transaction's memory to keep it in */
+		return pg_run(s, SQL_OWNER_PUT, "unable to store parcel owner", NULL, "SSSiS", o->tracking, o->order,
+			      o->source, o->last_at, ev_status_name(o->last_status));
+	if ((err = pg_tx_put(s, 'o', o->tracking, &k, sizeof(k))))
+		goto nomem;
+	if (pg_tx_get(s, 'd', o->tracking))
+		return WERR_OK; /* listed already: written with its last value */
+	if (!(q = s->owq) && !(q = s->owq = calloc(1, sizeof(*q))))
+		goto nomem;
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? 2 * q->cap : 256;
+		void *more = realloc(q->tracking, cap * sizeof(*q->tracking));
+		if (!more)
+			goto nomem;
+		q->tracking = more;
+		q->cap = cap;
+	}
+	snprintf(q->tracking[q->n++], sizeof(q->tracking[0]), "%s", o->tracking);
+	if (!(err = pg_tx_put(s, 'd', o->tracking, &listed, 1)))
+		return WERR_OK;
+nomem:
+	pg_msg(s, "out of memory storing parcel owners");
+	return WERR_NOMEM;
 }
 
 /* 'c': a parcel the transaction knows has no claims (add_claimants). */

@@ -30,9 +30,12 @@ static const char SQL_KPIS[] =
 
 enum werr pg_put_returns(struct pg_store *s, const struct order_state *o)
 {
-	enum werr err;
+	enum werr err = WERR_OK;
 
-	if ((err = pg_run(s, SQL_DEL, "unable to replace returns", NULL, "S", o->order)))
+	/* none stored, as refold_hint learned: nothing to replace */
+	if (!pg_tx_none(s, 'r', o->order) && (err = pg_run(s, SQL_DEL, "unable to replace returns", NULL, "S", o->order)))
+		return err;
+	if (o->nreturns && (err = pg_tx_some(s, 'r', o->order)))
 		return err;
 	for (size_t i = 0; i < o->nreturns && !err; i++) {
 		const struct return_state *r = &o->returns[i];

@@ -1252,6 +1252,56 @@ static void test_12_5_purge_keeps_bodies_pending_fetches_need(void **state)
 	store_close(st);
 }
 
+/* Parcel owners the writer notes in a transaction (PostgreSQL keeps them in
+ * the transaction's memory and writes each once, with its last value): all
+ * of them, last values, after the commit; none after a rollback. */
+static void test_parcel_owners_noted_in_a_transaction(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_url(f->url, 0);
+	struct parcel_owner o;
+	char (*orders)[EV_ORDER_MAX + 1] = NULL;
+	size_t n = 0;
+
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(store_begin(st), WERR_OK);
+		for (int i = 0; i < 300; i++) {
+			struct event e;
+			struct parcel_owner next = { 0 };
+			event_init(&e);
+			snprintf(e.package, sizeof(e.package), "1Z%c%03d", round ? 'R' : 'C', i % 100);
+			snprintf(e.order, sizeof(e.order), "O%d", i % 100);
+			snprintf(e.source, sizeof(e.source), "ups");
+			snprintf(e.key, sizeof(e.key), "k%d-%d", round, i);
+			e.status = EV_IN_TRANSIT;
+			e.occurred_at = 1700000000000 + i;
+			next = (struct parcel_owner){ .last_at = e.occurred_at, .last_status = e.status };
+			snprintf(next.tracking, sizeof(next.tracking), "%s", e.package);
+			snprintf(next.order, sizeof(next.order), "%s", e.order);
+			snprintf(next.source, sizeof(next.source), "%s", e.source);
+			assert_int_equal(store_parcel_note(st, i < 100 ? PARCEL_TAKE : PARCEL_KEEP, &e, NULL, &next,
+							   &orders, &n),
+					 WERR_OK);
+			free(orders);
+			orders = NULL;
+			event_release(&e);
+		}
+		if (round == 0)
+			assert_int_equal(store_commit(st), WERR_OK);
+		else
+			store_rollback(st);
+	}
+	for (int i = 0; i < 100; i++) {
+		char t[32];
+		snprintf(t, sizeof(t), "1ZC%03d", i);
+		assert_int_equal(store_parcel_owner(st, t, &o), WERR_OK);
+		assert_int_equal(o.last_at, 1700000000000 + 200 + i); /* the last of its three */
+		snprintf(t, sizeof(t), "1ZR%03d", i);
+		assert_int_equal(store_parcel_owner(st, t, &o), WERR_NOT_FOUND);
+	}
+	store_close(st);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1279,6 +1329,7 @@ int main(void)
 		T(test_peers_announce),
 		T(test_peers_lease),
 		T(test_reopen_keeps_data),
+		T(test_parcel_owners_noted_in_a_transaction),
 	};
 #undef T
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
