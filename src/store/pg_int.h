@@ -38,6 +38,7 @@
 #define WISMO_PG_INT_H
 
 #include <libpq-fe.h>
+#include <stdarg.h>
 #include <stdbool.h>
 
 #include "store.h"
@@ -50,6 +51,7 @@
 #define PG_LOCK_TIMEOUT_MS 5000 /* how long a statement waits for a lock */
 #define PG_LEASES 16      /* leases one handle may hold */
 #define PG_PIPE_MAX 128   /* statements sent ahead of their results (store_pg.c) */
+#define PG_LATER 8        /* statements gathered into multi-row ones (store_pg_later.c) */
 
 struct pg_store {
 	struct store base; /* first: a struct store * points here */
@@ -69,6 +71,8 @@ struct pg_store {
 	struct pg_txmem *txmem; /* the write transaction's memory (pg_tx_get) */
 	struct pg_evq *evq;     /* events appended, not sent yet (store_pg_log.c) */
 	struct pg_owq *owq;     /* parcel owners changed, not written yet (store_pg_parcels.c) */
+	struct pg_later *later[PG_LATER]; /* rows gathered per statement (store_pg_later.c) */
+	int nlater;
 	/* session state a reconnect loses (store_pg_peers.c) */
 	bool listening;    /* LISTEN issued */
 	char leases[PG_LEASES][64];
@@ -105,6 +109,26 @@ enum werr pg_run(struct pg_store *s, const char *sql, const char *what, PGresult
  * was small would scan it for every batch). */
 enum werr pg_run_planned(struct pg_store *s, const char *sql, const char *what, PGresult **res, const char *fmt,
 			 ...);
+/* pg_run with the parameters as a va_list, for a write (no result). */
+enum werr pg_run_v(struct pg_store *s, const char *sql, const char *what, const char *fmt, va_list ap);
+/* sql (static, prepared on first use) with n text parameters. */
+enum werr pg_run_texts(struct pg_store *s, const char *sql, const char *what, const char *const *values, int n);
+/*
+ * A write whose result nobody reads, gathered with the transaction's other
+ * rows of the same statement into one multi-row statement
+ * (store_pg_later.c, which says which statements have that form and when
+ * the rows go).  key: the row's conflict target for an upsert (a row whose
+ * key is gathered already sends the others first), NULL for a plain
+ * insert.  Formats 's' 'S' 't' 'i' 'o'.  Outside a write transaction, or
+ * for a statement of another shape, it runs at once.
+ */
+enum werr pg_run_later(struct pg_store *s, const char *sql, const char *key, const char *what, const char *fmt,
+		       ...);
+/* Sends the gathered rows of every statement whose table sql names (every
+ * one when sql is NULL); drops them all (a transaction's end). */
+enum werr pg_later_send(struct pg_store *s, const char *sql);
+void pg_later_discard(struct pg_store *s);
+
 /* Rows a write changed (INSERT, UPDATE, DELETE). */
 int64_t pg_changes(const PGresult *r);
 
@@ -160,13 +184,16 @@ enum werr pg_op_end(struct pg_store *s, bool own, enum werr err);
  *   kinds: 'k' event keys, 's' the next seq, 'e' orders without events
  *          before a seq (store_pg_log.c); 'p' 'l' 'x' 't' 'r' 'h' (pg_tx_none);
  *          'X' an order's exceptions as the transaction wrote them
- *          (store_pg_exceptions.c);
+ *          (store_pg_exceptions.c), 'T' the next task id (ibid.);
+ *          '0'..'7' keys gathered per statement
+ *          (store_pg_later.c);
  *          'o' parcel owners, 'c' parcels without claims, 'C' the claims
  *          table empty (store_pg_parcels.c); 'P' no parked events
  *          (store_pg_sources.c)
  */
 void *pg_tx_get(struct pg_store *s, char kind, const char *key);
 size_t pg_tx_size(struct pg_store *s, char kind, const char *key); /* 0: nothing stored */
+void pg_tx_forget_kind(struct pg_store *s, char kind);
 enum werr pg_tx_put(struct pg_store *s, char kind, const char *key, const void *val, size_t size);
 /* Forgets everything (an operation that empties tables others remembered). */
 void pg_tx_forget(struct pg_store *s);

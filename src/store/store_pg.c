@@ -189,6 +189,17 @@ static struct txent *tx_find(struct pg_txmem *m, char kind, const char *key)
 	return &m->slots[i];
 }
 
+void pg_tx_forget_kind(struct pg_store *s, char kind)
+{
+	struct pg_txmem *m = s->txmem;
+
+	if (!m || !m->used)
+		return;
+	for (size_t i = 0; i < m->cap; i++) /* kept as empty entries, as pg_tx_put's forget */
+		if (m->slots[i].key && m->slots[i].key[0] == kind)
+			m->slots[i].size = 0;
+}
+
 void pg_tx_forget(struct pg_store *s)
 {
 	struct pg_txmem *m = s->txmem;
@@ -448,6 +459,7 @@ static void pipe_end(struct pg_store *s)
 	pg_tx_forget(s);
 	pg_evq_discard(s);
 	pg_owq_discard(s);
+	pg_later_discard(s);
 }
 
 /* The name of sql's prepared statement, preparing it on first use. */
@@ -488,6 +500,21 @@ static enum werr stmt_name(struct pg_store *s, const char *sql, char name[16])
 	return WERR_OK;
 }
 
+/* What the transaction held back goes before a statement that names its
+ * table (pg_int.h). */
+static enum werr send_held(struct pg_store *s, const char *sql)
+{
+	enum werr err = WERR_OK;
+
+	if (pg_evq_waiting(s, sql))
+		err = pg_evq_send(s);
+	if (!err && pg_owq_waiting(s, sql))
+		err = pg_owq_send(s);
+	if (!err && s->nlater)
+		err = pg_later_send(s, sql);
+	return err;
+}
+
 static enum werr run_v(struct pg_store *s, bool plan_now, const char *sql, const char *what, PGresult **res,
 		       const char *fmt, va_list ap)
 {
@@ -502,8 +529,7 @@ static enum werr run_v(struct pg_store *s, bool plan_now, const char *sql, const
 
 	if (res)
 		*res = NULL;
-	/* what the transaction held back goes before a statement that reads it */
-	if ((pg_evq_waiting(s, sql) && (err = pg_evq_send(s))) || (pg_owq_waiting(s, sql) && (err = pg_owq_send(s))))
+	if ((err = send_held(s, sql)))
 		return err;
 	if ((err = ensure_connected(s)) || (!plan_now && (err = stmt_name(s, sql, name))))
 		return err;
@@ -598,6 +624,31 @@ enum werr pg_run(struct pg_store *s, const char *sql, const char *what, PGresult
 	va_start(ap, fmt);
 	err = run_v(s, false, sql, what, res, fmt, ap);
 	va_end(ap);
+	return err;
+}
+
+enum werr pg_run_v(struct pg_store *s, const char *sql, const char *what, const char *fmt, va_list ap)
+{
+	return run_v(s, false, sql, what, NULL, fmt, ap);
+}
+
+enum werr pg_run_texts(struct pg_store *s, const char *sql, const char *what, const char *const *values, int n)
+{
+	char name[16];
+	PGresult *r;
+	enum werr err;
+
+	if ((err = send_held(s, sql)) || (err = ensure_connected(s)) || (err = stmt_name(s, sql, name)))
+		return err;
+	if (s->piped) {
+		if (!PQsendQueryPrepared(s->conn, name, n, values, NULL, NULL, 0))
+			return s->pipe_err = pg_fail(s, NULL, what);
+		return pipe_sent(s, what);
+	}
+	r = PQexecPrepared(s->conn, name, n, values, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		err = pg_fail(s, r, what);
+	PQclear(r);
 	return err;
 }
 
@@ -839,6 +890,8 @@ static enum werr end_tx(struct pg_store *s, bool commit)
 			enum werr sent = pg_evq_send(s);
 			if (!sent)
 				sent = pg_owq_send(s);
+			if (!sent)
+				sent = pg_later_send(s, NULL);
 			if (sent && !s->pipe_err)
 				s->pipe_err = sent;
 		}
@@ -1055,6 +1108,7 @@ static void pg_close(struct store *st)
 	tx_free(s);
 	pg_evq_discard(s);
 	pg_owq_discard(s);
+	pg_later_discard(s);
 	free(s);
 }
 

@@ -63,15 +63,18 @@ static const char SQL_LANE_SAMPLES[] =
 	" ORDER BY delivered_at DESC, order_no DESC, package DESC LIMIT $1";
 static const char SQL_TASK_LIVE[] =
 	"SELECT id FROM tasks WHERE order_no = $1 AND kind = $2 AND package = $3 AND state != 'resolved'";
-/* The SELECT above comes first, as in SQLite: an INSERT that meets the
- * conflict would still draw an id from the identity's sequence, and the
- * ids of the next tasks would differ from SQLite's.  The ON CONFLICT (with
- * the predicate of the partial index tasks_live, which PostgreSQL needs to
+/* The SELECT above comes first, as in SQLite.  A task's id is the highest
+ * plus one, read once per write transaction and counted on under the write
+ * lock (the identity's sequence is not used, as the log's seq), so that the
+ * INSERT needs no answer and goes with the transaction's other tasks
+ * (pg_run_later); the ids are SQLite's.  The ON CONFLICT (with the
+ * predicate of the partial index tasks_live, which PostgreSQL needs to
  * infer it) only keeps a race from failing the transaction. */
+static const char SQL_TASK_NEXT_ID[] = "SELECT coalesce(max(id), 0) + 1 FROM tasks";
 static const char SQL_TASK_INSERT[] =
-	"INSERT INTO tasks(order_no, kind, package, team, priority, state, reason, since, opened_at, due_at)"
-	" VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9)"
-	" ON CONFLICT (order_no, kind, package) WHERE state != 'resolved' DO NOTHING RETURNING id";
+	"INSERT INTO tasks(id, order_no, kind, package, team, priority, state, reason, since, opened_at, due_at)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+	" ON CONFLICT (order_no, kind, package) WHERE state != 'resolved' DO NOTHING";
 #define TASK_COLS                                                                                     \
 	"SELECT id, order_no, kind, package, team, priority, state, assignee, reason, since, opened_at," \
 	" due_at, acked_at, resolved_at, resolution, note FROM tasks"
@@ -107,8 +110,8 @@ static enum werr put_exceptions(struct pg_store *s, const char *order, const str
 
 	for (size_t i = 0; i < n && !err; i++) {
 		const struct exception_row *r = &rows[i];
-		err = pg_run(s, SQL_EXC_INSERT, "unable to store an exception", NULL, "SSSiSSi", order, r->kind,
-			     r->package, r->since, r->reason, r->basis, r->threshold);
+		err = pg_run_later(s, SQL_EXC_INSERT, NULL, "unable to store an exception", "SSSiSSi", order, r->kind,
+				   r->package, r->since, r->reason, r->basis, r->threshold);
 	}
 	/* the order's rows are now exactly these: the rest of the write
 	 * transaction reads them from its memory ('X', pg_int.h) */
@@ -163,7 +166,7 @@ static enum werr pg_exc_put(struct store *st, const char *order, const struct ex
 	if (rows && (err = put_exceptions(s, order, rows, n)))
 		goto out;
 	if (next_at && !(err = pg_tx_some(s, 'h', order)))
-		err = pg_run(s, SQL_CHECK_PUT, "unable to store a check", NULL, "Si", order, next_at);
+		err = pg_run_later(s, SQL_CHECK_PUT, order, "unable to store a check", "Si", order, next_at);
 	else if (!next_at && !pg_tx_none(s, 'h', order)) /* refold_hint: none to clear */
 		err = pg_run(s, SQL_CHECK_DELETE, "unable to clear a check", NULL, "S", order);
 out:
@@ -221,7 +224,8 @@ static enum werr live_task(struct pg_store *s, struct task_row *row, bool *found
 static enum werr pg_task_open(struct store *st, struct task_row *row, bool *exists)
 {
 	struct pg_store *s = pg(st);
-	PGresult *r = NULL;
+	const int64_t *known;
+	int64_t id = 0, next;
 	bool own = false;
 	enum werr err = pg_op_begin(s, true, &own);
 
@@ -231,17 +235,18 @@ static enum werr pg_task_open(struct store *st, struct task_row *row, bool *exis
 	/* an order without tasks (refold_hint) has no live one */
 	if ((!pg_tx_none(s, 't', row->order) && (err = live_task(s, row, exists))) || *exists)
 		goto out;
-	if ((err = pg_tx_some(s, 't', row->order)) || (err = pg_run(s, SQL_TASK_INSERT, "unable to open a task", &r, "SSSSSSiii", row->order, row->kind,
-			  row->package, row->team, row->priority, row->reason, row->since, row->opened_at,
-			  row->due_at)))
+	if ((known = pg_tx_get(s, 'T', "")))
+		id = *known;
+	else if ((err = pg_query_int(s, SQL_TASK_NEXT_ID, "unable to read task ids", &id, NULL, "")))
 		goto out;
-	if (PQntuples(r) == 1) {
-		err = pg_row(s, r, 0, "i", &row->id);
-		snprintf(row->state, sizeof(row->state), "open");
-	} else { /* another connection opened it first */
-		err = live_task(s, row, exists);
-	}
-	PQclear(r);
+	next = id + 1;
+	if ((err = pg_tx_some(s, 't', row->order)) || (err = pg_tx_put(s, 'T', "", &next, sizeof(next))) ||
+	    (err = pg_run_later(s, SQL_TASK_INSERT, NULL, "unable to open a task", "iSSSSSSSiii", id, row->order,
+				row->kind, row->package, row->team, row->priority, "open", row->reason, row->since,
+				row->opened_at, row->due_at)))
+		goto out;
+	row->id = id;
+	snprintf(row->state, sizeof(row->state), "open");
 out:
 	return pg_op_end(s, own, err);
 }
@@ -352,10 +357,12 @@ static enum werr pg_lane_put(struct store *st, const char *order, const struct p
 	for (size_t i = 0; i < n && !err; i++) {
 		const struct lane_sample *x = &rows[i].sample;
 		const struct prediction *p = &rows[i].pred;
-		err = pg_run(s, SQL_LANE_INSERT, "unable to store a lane row", NULL, "SSSSSSiiiiiiiiii", order,
-			     rows[i].package, x->lane.carrier, x->lane.service, x->lane.origin, x->lane.destination,
-			     x->shipped_at, x->delivered_at, x->max_gap, x->first_estimate, p->earliest, p->likely,
-			     p->latest, (int64_t)p->level, (int64_t)p->n, rows[i].best);
+		char key[EV_ORDER_MAX + EV_PACKAGE_MAX + 2]; /* the conflict target */
+		snprintf(key, sizeof(key), "%s\x1f%s", order, rows[i].package);
+		err = pg_run_later(s, SQL_LANE_INSERT, key, "unable to store a lane row", "SSSSSSiiiiiiiiii", order,
+				   rows[i].package, x->lane.carrier, x->lane.service, x->lane.origin,
+				   x->lane.destination, x->shipped_at, x->delivered_at, x->max_gap, x->first_estimate,
+				   p->earliest, p->likely, p->latest, (int64_t)p->level, (int64_t)p->n, rows[i].best);
 	}
 	return pg_op_end(s, own, err);
 }

@@ -364,7 +364,8 @@ static enum werr pg_audit_put(struct store *st, const char *actor, const char *a
 		pg_msg(s, "an audit entry needs an actor and an action");
 		return WERR_INVALID;
 	}
-	return pg_run(s, sql, "unable to store audit entry", NULL, "issss", at, actor, action, subject, detail_json);
+	return pg_run_later(s, sql, NULL, "unable to store audit entry", "issss", at, actor, action, subject,
+			    detail_json);
 }
 
 static enum werr read_audit(struct pg_store *s, const PGresult *res, int row, void *p)

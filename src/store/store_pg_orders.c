@@ -151,8 +151,9 @@ static enum werr put_packages(struct pg_store *s, const struct order_state *o)
 		if (!p->tracking[0])
 			continue;
 		if (!(err = pg_tx_some(s, 'p', o->order)))
-			err = pg_run(s, SQL_PUT_PACKAGE, "unable to store package", NULL, "SSsSio", p->tracking, o->order,
-			     p->carrier, pkg_status_name(p->status), o->updated_at, p->status_at);
+			err = pg_run_later(s, SQL_PUT_PACKAGE, p->tracking, "unable to store package", "SSsSio",
+					   p->tracking, o->order, p->carrier, pkg_status_name(p->status),
+					   o->updated_at, p->status_at);
 		if (!err && !fresh)
 			err = pg_run(s, SQL_PUT_PACKAGE_TIME, "unable to store package", NULL, "SSi", p->tracking,
 				     o->order, o->updated_at);
@@ -175,9 +176,9 @@ static enum werr pg_put_order(struct store *st, const struct order_state *o, con
 	if (err)
 		return err;
 	kpi_order_times(o, &shipped, &delivered); /* columns of SQLite's schema/v4_web.h */
-	err = pg_run(s, SQL_PUT_ORDER, "unable to store order", NULL, "SSissSooooi", o->order,
-		     ord_status_name(o->status), o->updated_at, o->customer.email, o->customer.postal_code, json,
-		     o->placed_at, shipped, delivered, o->promised_by, (int64_t)o->nconflicts);
+	err = pg_run_later(s, SQL_PUT_ORDER, o->order, "unable to store order", "SSissSooooi", o->order,
+			   ord_status_name(o->status), o->updated_at, o->customer.email, o->customer.postal_code, json,
+			   o->placed_at, shipped, delivered, o->promised_by, (int64_t)o->nconflicts);
 	if (!err)
 		err = put_packages(s, o);
 	if (!err)

@@ -18,8 +18,10 @@
 
 static const char SQL_OWNER_GET[] =
 	"SELECT order_no, source, last_at, last_status FROM parcel_owners WHERE tracking = $1";
+/* One index probe per number, as SQL_KEYS_HELD in store_pg_log.c. */
 static const char SQL_OWNERS_GET[] =
-	"SELECT tracking, order_no, source, last_at, last_status FROM parcel_owners WHERE tracking = ANY($1::text[])";
+	"SELECT p.tracking, p.order_no, p.source, p.last_at, p.last_status FROM unnest($1::text[]) AS t(k)"
+	" CROSS JOIN LATERAL (SELECT * FROM parcel_owners WHERE tracking = t.k LIMIT 1) p";
 static const char SQL_OWNERS_PUT[] =
 	"INSERT INTO parcel_owners(tracking, order_no, source, last_at, last_status)"
 	" SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[])"
