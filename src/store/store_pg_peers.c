@@ -38,7 +38,8 @@
 #define LISTEN_BATCH 256         /* orders handed to fn at once */
 
 static char proc_id[17];
-static pthread_once_t proc_once = PTHREAD_ONCE_INIT;
+static pid_t proc_pid; /* the process proc_id was made for: a forked child makes its own */
+static pthread_mutex_t proc_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void make_proc_id(void)
 {
@@ -51,7 +52,12 @@ static void make_proc_id(void)
 
 static const char *self_id(void)
 {
-	pthread_once(&proc_once, make_proc_id);
+	pthread_mutex_lock(&proc_mu);
+	if (proc_pid != getpid()) {
+		make_proc_id();
+		proc_pid = getpid();
+	}
+	pthread_mutex_unlock(&proc_mu);
 	return proc_id;
 }
 
@@ -84,6 +90,22 @@ static enum werr pg_announce(struct store *st, const char *const *orders, size_t
 	if (!err && b.len)
 		err = send_payload(s, &b);
 	buf_release(&b);
+	if (!err)
+		pg_cache_announced(s, orders, n);
+	return err;
+}
+
+/* A payload without orders: every order changed (a rebuild). */
+enum werr pg_announce_all(struct pg_store *s)
+{
+	struct buf b = BUF_INIT;
+	enum werr err;
+
+	if (!(err = buf_puts(&b, self_id())) && !(err = buf_putc(&b, '\n')))
+		err = send_payload(s, &b);
+	buf_release(&b);
+	if (!err)
+		pg_cache_all_changed(s);
 	return err;
 }
 
@@ -96,9 +118,15 @@ static void deliver(char *payload, void (*fn)(void *ctx, const char *const *orde
 
 	if (!next || (size_t)(next - payload) != strlen(self_id()) || !strncmp(payload, self_id(), strlen(self_id())))
 		return; /* ours, or not wismo's */
+	if (!next[1]) {
+		pg_cache_heard_all();
+		return;
+	}
 	for (line = next + 1; line && *line; line = next) {
 		if ((next = strchr(line, '\n')))
 			*next++ = '\0';
+		/* the cache forgets it before anyone is told to read it again */
+		pg_cache_heard(line);
 		orders[n++] = line;
 		if (n == LISTEN_BATCH) {
 			fn(ctx, orders, n);
@@ -122,24 +150,35 @@ static enum werr pg_listen(struct store *st, int timeout_ms,
 		pg_msg(s, "unable to listen inside a transaction");
 		return WERR_INVALID;
 	}
-	/* (re)connects when needed; a new session listens again */
+	/* (re)connects when needed; a new session listens again.  While no
+	 * LISTEN is active, announcements are lost: the lookup cache is told
+	 * on both edges (store_pg_cache.c) */
 	if (!s->listening || PQstatus(s->conn) != CONNECTION_OK) {
+		pg_cache_listening(s, false);
 		if ((err = pg_run(s, SQL_LISTEN, "unable to listen", NULL, "")))
 			return err;
 		s->listening = true;
+		pg_cache_listening(s, true);
 	}
 	pfd.fd = PQsocket(s->conn);
 	pfd.events = POLLIN;
 	pfd.revents = 0;
 	if (pfd.fd < 0 || (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)) {
+		pg_cache_listening(s, false);
 		pg_msg(s, "unable to wait for announcements");
 		return WERR_STORAGE_DOWN;
 	}
-	if (!PQconsumeInput(s->conn))
+	if (!PQconsumeInput(s->conn)) {
+		pg_cache_listening(s, false);
 		return pg_fail(s, NULL, "unable to read announcements");
+	}
 	while ((note = PQnotifies(s->conn))) {
 		deliver(note->extra, fn, ctx);
 		PQfreemem(note);
+	}
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		pg_cache_listening(s, false);
+		return pg_fail(s, NULL, "unable to read announcements");
 	}
 	return WERR_OK;
 }
