@@ -7,10 +7,16 @@
  * transaction commits, after the data is visible.  A payload is the
  * sending process's random id, then one order number per line, at most
  * PAYLOAD_MAX bytes (the server's limit is 8000): a longer list goes as
- * several.  A listener skips its own process's payloads (its node's commit
- * listeners were told directly).  An announcement sent while a listener's
- * connection is down is lost for it (docs/scale-out.md: a page that
- * missed one catches up with the next change or a reload).
+ * several; a payload with no order says that every order changed (a
+ * rebuild: pg_announce_all).  A listener skips its own process's payloads
+ * (its node's commit listeners were told directly).  The listener also
+ * keeps the process's lookup cache true (store_pg_cache.c): it invalidates
+ * what it hears before handing it on, and tells the cache when its LISTEN
+ * becomes active and when its session is lost.  An announcement sent
+ * while a listener's connection is down is lost for it (docs/scale-out.md:
+ * a page that missed one catches up with the next change or a reload; the
+ * cache stays empty until the LISTEN is back).  The process id is made
+ * again in a forked child, so that its announcements are heard.
  *
  * Leases: a session advisory lock in a space of wismo's own (the
  * two-integer form, first key LEASE_SPACE, second hashtext(name)); held
