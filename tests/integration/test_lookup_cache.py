@@ -181,6 +181,14 @@ class LookupCache(unittest.TestCase):
         self.b.cli("rebuild")  # another process rewrites every projection
         self.wait_for(lambda: self.order(self.b, "C-6")["status"] == "placed", DEADLINE,
                       "the rebuild to reach B's cache")
+        # the operator's flush (docs/scale-out.md): an announcement of every order
+        self.assertEqual(self.cached(self.b, "C-6")["status"], "placed")
+        self.b.sql("UPDATE orders SET json = replace(json, '\"placed\"', '\"tampered\"') WHERE order_no = 'C-6'",
+                   write=True)
+        self.assertEqual(self.order(self.b, "C-6")["status"], "placed")  # not announced: still cached
+        self.b.sql("SELECT pg_notify('wismo_orders', '0000000000000000' || chr(10))")
+        self.wait_for(lambda: self.order(self.b, "C-6")["status"] == "tampered", DEADLINE,
+                      "the operator's flush to reach B's cache")
 
 
 if __name__ == "__main__":
