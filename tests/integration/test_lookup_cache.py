@@ -8,15 +8,18 @@ cache (/metrics); an event posted to A is visible on B within the notification l
 `wismo rebuild` rewrote; and when B's listener
 connection is killed on the server (pg_terminate_backend), B empties its cache and serves
 no stale answer, then caches again once its LISTEN is back.
-Runs only against PostgreSQL (WISMO_IT_STORE=postgres); skipped otherwise."""
+These run only against PostgreSQL (WISMO_IT_STORE=postgres).  On SQLite (it_test_lookup_cache) the
+other class shows the cache off: no lookup_cache series on a SQLite node, and a bad
+lookup_cache_mb refused at start."""
 import json
 import os
+import subprocess
 import tempfile
 import time
 import unittest
 from datetime import datetime, timedelta, timezone
 
-from harness import ON_PG, PgServer, Server, main
+from harness import ON_PG, WISMO, PgServer, Server, main
 
 DEADLINE = 5.0  # seconds an announcement may take to reach the other node
 
@@ -189,6 +192,37 @@ class LookupCache(unittest.TestCase):
         self.b.sql("SELECT pg_notify('wismo_orders', '0000000000000000' || chr(10))")
         self.wait_for(lambda: self.order(self.b, "C-6")["status"] == "tampered", DEADLINE,
                       "the operator's flush to reach B's cache")
+
+
+@unittest.skipIf(ON_PG, "shows the cache off on SQLite")
+class LookupCacheOff(unittest.TestCase):
+    def test_sqlite_has_no_cache(self):
+        srv = Server()
+        srv.config = os.path.join(srv.tmp, "wismo.ini")
+        with open(srv.config, "w") as f:
+            f.write("[store]\nlookup_cache_mb = 64\n")
+        srv.start()
+        try:
+            self.assertEqual(srv.post_events([shop("O-1", "placed", -10, "o1-p")])[0], 200)
+            for _ in range(2):
+                self.assertEqual(srv.get("/v1/orders/O-1")[0], 200)
+            st, text = srv.request("GET", "/metrics", key=None)
+            self.assertEqual(st, 200)
+            self.assertIn("wismo_writer_commits_total", text)
+            self.assertNotIn("wismo_lookup_cache_", text)
+        finally:
+            srv.stop()
+
+    def test_a_bad_size_is_refused(self):
+        tmp = tempfile.mkdtemp(prefix="wismo-cache-")
+        cfg = os.path.join(tmp, "wismo.ini")
+        for bad in ("-1", "lots", "1048577"):
+            with open(cfg, "w") as f:
+                f.write(f"[store]\nlookup_cache_mb = {bad}\n")
+            r = subprocess.run([WISMO, "serve", "--listen", "127.0.0.1:0", "--store", "sqlite:" + os.path.join(tmp, "x.db"),
+                                "--config", cfg], capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(r.returncode, 0, bad)
+            self.assertIn("lookup_cache_mb", r.stderr, bad)
 
 
 if __name__ == "__main__":
