@@ -11,6 +11,7 @@
 #include "../adapters/mapping.h"
 #include "../base/clock.h"
 #include "../http/metrics.h"
+#include "../store/store_cache.h"
 #include "../views/views.h"
 #include "../base/banned.h"
 
@@ -79,6 +80,38 @@ static bool queue_gauges(struct app *a, struct http_req *r, struct buf *b)
 	return true;
 }
 
+/* The lookup cache (docs/scale-out.md), when this node runs one. */
+static void cache_metrics(struct buf *b)
+{
+	struct lookup_cache_stats cs;
+
+	if (!store_cache_stats(&cs))
+		return;
+	buf_printf(b,
+		   "# HELP wismo_lookup_cache_hits_total Order lookups answered from the lookup cache.\n"
+		   "# TYPE wismo_lookup_cache_hits_total counter\nwismo_lookup_cache_hits_total %llu\n"
+		   "# HELP wismo_lookup_cache_misses_total Order lookups the lookup cache sent to the database.\n"
+		   "# TYPE wismo_lookup_cache_misses_total counter\nwismo_lookup_cache_misses_total %llu\n"
+		   "# HELP wismo_lookup_cache_invalidations_total Orders the lookup cache forgot: this node's "
+		   "commits and the announcements it heard.\n"
+		   "# TYPE wismo_lookup_cache_invalidations_total counter\nwismo_lookup_cache_invalidations_total %llu\n"
+		   "# HELP wismo_lookup_cache_flushes_total Times the lookup cache was emptied (listener down, rebuild).\n"
+		   "# TYPE wismo_lookup_cache_flushes_total counter\nwismo_lookup_cache_flushes_total %llu\n"
+		   "# HELP wismo_lookup_cache_evictions_total Entries dropped to stay within lookup_cache_mb.\n"
+		   "# TYPE wismo_lookup_cache_evictions_total counter\nwismo_lookup_cache_evictions_total %llu\n"
+		   "# HELP wismo_lookup_cache_refused_total Insertions refused: the order changed during its read.\n"
+		   "# TYPE wismo_lookup_cache_refused_total counter\nwismo_lookup_cache_refused_total %llu\n"
+		   "# HELP wismo_lookup_cache_entries Orders in the lookup cache.\n"
+		   "# TYPE wismo_lookup_cache_entries gauge\nwismo_lookup_cache_entries %zu\n"
+		   "# HELP wismo_lookup_cache_bytes Memory the lookup cache's entries hold.\n"
+		   "# TYPE wismo_lookup_cache_bytes gauge\nwismo_lookup_cache_bytes %zu\n"
+		   "# HELP wismo_lookup_cache_usable 1 while the announcements are heard and the cache is used.\n"
+		   "# TYPE wismo_lookup_cache_usable gauge\nwismo_lookup_cache_usable %d\n",
+		   (unsigned long long)cs.hits, (unsigned long long)cs.misses, (unsigned long long)cs.invalidations,
+		   (unsigned long long)cs.flushes, (unsigned long long)cs.evictions, (unsigned long long)cs.refused,
+		   cs.entries, cs.bytes, cs.usable ? 1 : 0);
+}
+
 enum http_result api_metrics(struct http_req *r)
 {
 	struct app *a = api_app(r);
@@ -91,6 +124,7 @@ enum http_result api_metrics(struct http_req *r)
 	buf_puts(&r->out, "# HELP wismo_text_rules_total Events whose status a source's words decided, by rule.\n"
 			  "# TYPE wismo_text_rules_total counter\n");
 	mappings_text_hits(a->maps, text_hit, &r->out);
+	cache_metrics(&r->out);
 	if (!queue_gauges(a, r, &r->out))
 		return HTTP_DONE; /* the store cannot be read: the 503 says so */
 	r->status = 200;

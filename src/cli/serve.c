@@ -39,6 +39,7 @@
 #include "../base/log.h"
 #include "../exceptions/engine.h"
 #include "../store/backup.h"
+#include "../store/store_cache.h"
 #include "../store/milestone_times.h"
 #include "../notify/worker.h"
 #include "../helpdesk/helpdesk.h"
@@ -91,6 +92,7 @@ static void serve_free(struct serve *s)
 	mappings_free(s->maps);
 	zones_free(s->zones);
 	auth_cache_clear();
+	store_cache_stop(); /* every store handle is closed */
 	store_lock_release(s->lock_fd); /* last: the store is closed */
 	free(s);
 }
@@ -128,6 +130,9 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	a->zones = s->zones;
 	/* before the store is opened: a restore in progress keeps the server from starting */
 	if ((err = store_lock_take(cfg->store.url, false, &s->lock_fd, errbuf, errcap)))
+		goto fail;
+	/* before the first store handle opens (store_cache.h) */
+	if ((err = store_cache_start(store_config_cache_bytes(&cfg->store))))
 		goto fail;
 	if ((err = writer_new(cfg->store.url, &cfg->policy, cfg->store.queue_max, &a->writer, errbuf, errcap)))
 		goto fail;

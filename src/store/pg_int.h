@@ -42,6 +42,7 @@
 #include <stdbool.h>
 
 #include "store.h"
+#include "lookup_cache.h"
 
 #define PG_STMTS 160      /* prepared statements per connection */
 #define PG_MAX_PARAMS 32  /* parameters per statement */
@@ -77,6 +78,12 @@ struct pg_store {
 	bool listening;    /* LISTEN issued */
 	char leases[PG_LEASES][64];
 	int nleases;
+	/* the lookup cache's part (store_pg_cache.c) */
+	struct {
+		struct buf names; /* announced in this transaction, each NUL-ended */
+		bool all;         /* this transaction rewrote every order */
+		struct lookup_cache *on; /* counted as a listener of this cache */
+	} cache;
 };
 
 static inline struct pg_store *pg(struct store *st)
@@ -269,6 +276,31 @@ extern const struct store_ticket_ops pg_ticket_ops;       /* store_pg_tickets.c 
 extern const struct store_milestone_ops pg_milestone_ops; /* store_pg_milestones.c */
 extern const struct store_parcel_ops pg_parcel_ops;       /* store_pg_parcels.c */
 extern const struct store_peer_ops pg_peer_ops;           /* store_pg_peers.c */
+/*
+ * The process's lookup cache (store_pg_cache.c, store_cache.h).  A miss
+ * (pg_cache_get false) gives the ticket that pg_cache_put needs; both do
+ * nothing inside a transaction or without a cache.  pg_cache_announced
+ * keeps the names a transaction announces (invalidated at once outside
+ * one), pg_cache_all_changed marks a transaction that rewrites every
+ * order, and pg_cache_tx_end (end_tx, after the COMMIT or ROLLBACK)
+ * invalidates them when it committed.  The listener calls pg_cache_heard
+ * for each name another process announced, pg_cache_heard_all for a
+ * rewrite of every order, and pg_cache_listening on each edge of its
+ * LISTEN; pg_close calls pg_cache_release.
+ */
+bool pg_cache_get(struct pg_store *s, const char *order, char **json, struct lookup_ticket *t);
+void pg_cache_put(struct pg_store *s, const char *order, const char *json, const struct lookup_ticket *t);
+void pg_cache_announced(struct pg_store *s, const char *const *orders, size_t n);
+void pg_cache_all_changed(struct pg_store *s);
+void pg_cache_tx_end(struct pg_store *s, bool commit);
+void pg_cache_heard(const char *order);
+void pg_cache_heard_all(void);
+void pg_cache_listening(struct pg_store *s, bool up);
+void pg_cache_release(struct pg_store *s);
+/* Tells the other processes, in the caller's transaction, that every order
+ * changed (store_pg_peers.c). */
+enum werr pg_announce_all(struct pg_store *s);
+
 /* Replaces the returns rows of o (store_pg_returns.c; put_order calls it). */
 enum werr pg_put_returns(struct pg_store *s, const struct order_state *o);
 

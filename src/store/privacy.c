@@ -177,6 +177,24 @@ static enum werr audit(struct store *st, const struct privacy_who *who, const ch
 	return err;
 }
 
+/* The refolded orders, to the other nodes and to the lookup caches
+ * (store_cache.h): a cache that served the projection from before the
+ * erasure would show the person's data again. */
+static enum werr announce(struct store *st, const struct privacy_result *res)
+{
+	const char **names;
+	enum werr err;
+
+	if (!res->norders)
+		return WERR_OK;
+	names = wcalloc(res->norders, sizeof(*names));
+	for (size_t i = 0; i < res->norders; i++)
+		names[i] = res->orders[i];
+	err = store_announce(st, names, res->norders);
+	free(names);
+	return err;
+}
+
 enum werr privacy_erase(struct store *st, const struct policy *pol, const struct privacy_who *who,
 			const char *actor, int64_t at, struct privacy_result *res)
 {
@@ -199,6 +217,8 @@ enum werr privacy_erase(struct store *st, const struct policy *pol, const struct
 		err = store_erase_person(st, ids->email[i], "", at, &res->counts);
 	for (size_t i = 0; i < ids->nphone && !err; i++)
 		err = store_erase_person(st, "", ids->phone[i], at, &res->counts);
+	if (!err)
+		err = announce(st, res);
 	if (!err)
 		err = audit(st, who, actor, at, res);
 out:

@@ -19,9 +19,11 @@
  * Erasure keeps the facts (events keep key, order, package, status and
  * times; the log rebuilds) and removes the person: each event's customer,
  * the raw payloads, the outbox rows' recipient and view; then refolds each
- * order (project_order), so the projections lose them as well, and writes
- * one audit entry ("privacy.erase") that names the orders and the counts,
- * never the email or phone.
+ * order (project_order), so the projections lose them as well, announces
+ * the refolded orders (store_announce: the other nodes' live pages and
+ * every node's lookup cache, store_cache.h, forget the old projection when
+ * the transaction commits), and writes one audit entry ("privacy.erase")
+ * that names the orders and the counts, never the email or phone.
  *
  * Threads and transactions: both functions run on the caller's store
  * inside the caller's transaction (the writer's batch, or the CLI's own);

@@ -1,4 +1,4 @@
-/* store_config.c - [server] store, [store] read_url and [limits] queue (contract in store_config.h). */
+/* store_config.c - [server] store, [store] read_url and lookup_cache_mb, [limits] queue (contract in store_config.h). */
 #include "store_config.h"
 
 #include <stdio.h>
@@ -13,6 +13,7 @@ void store_config_defaults(struct store_config *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->url, sizeof(c->url), "sqlite:./wismo.db");
 	c->queue_max = 100000;
+	c->lookup_cache_mb = 64;
 }
 
 int store_config_set_url(struct store_config *c, const char *url)
@@ -38,6 +39,12 @@ int store_config_set(struct store_config *c, const char *section, const char *na
 		memcpy(c->read_url, value, strlen(value) + 1);
 		return 1;
 	}
+	if (!strcmp(section, "store") && !strcmp(name, "lookup_cache_mb")) {
+		if (!num_parse(value, 0, 1048576, &n))
+			return -1;
+		c->lookup_cache_mb = (size_t)n;
+		return 1;
+	}
 	if (!strcmp(section, "limits") && !strcmp(name, "queue")) {
 		if (!num_parse(value, 1, 10000000, &n))
 			return -1;
@@ -45,4 +52,11 @@ int store_config_set(struct store_config *c, const char *section, const char *na
 		return 1;
 	}
 	return 0;
+}
+
+size_t store_config_cache_bytes(const struct store_config *c)
+{
+	if (c->read_url[0] || (strncmp(c->url, "postgres://", 11) && strncmp(c->url, "postgresql://", 13)))
+		return 0;
+	return c->lookup_cache_mb << 20;
 }

@@ -918,6 +918,7 @@ static enum werr end_tx(struct pg_store *s, bool commit)
 		err = exec_plain(s, commit ? "COMMIT" : "ROLLBACK", commit ? "unable to commit" : "unable to roll back");
 	}
 	s->in_tx = false;
+	pg_cache_tx_end(s, commit); /* before the caller learns it committed */
 	return err;
 }
 
@@ -1105,6 +1106,7 @@ static void pg_close(struct store *st)
 	if (!s)
 		return;
 	PQfinish(s->conn); /* an open transaction is rolled back by the server */
+	pg_cache_release(s);
 	tx_free(s);
 	pg_evq_discard(s);
 	pg_owq_discard(s);
@@ -1143,6 +1145,7 @@ enum werr store_pg_open(const char *url, int flags, struct store **out, char *er
 	}
 	s->base.ops = &pg_ops;
 	s->flags = flags;
+	buf_init(&s->cache.names, BUF_MAX_DEFAULT);
 	s->conn = PQconnectdb(url);
 	if (!s->conn) {
 		pg_msg(s, "out of memory");

@@ -190,13 +190,17 @@ static enum werr pg_get_order(struct store *st, const char *order, char **json)
 {
 	struct pg_store *s = pg(st);
 	PGresult *r = NULL;
+	struct lookup_ticket t;
 	enum werr err;
 
-	*json = NULL;
+	/* the cache's ticket before the SELECT's snapshot (store_pg_cache.c) */
+	if (pg_cache_get(s, order, json, &t))
+		return WERR_OK;
 	if ((err = pg_run(s, SQL_GET_ORDER, "unable to read order", &r, "S", order)))
 		return err;
 	if (PQntuples(r) > 0) {
-		err = pg_row(s, r, 0, "D", json);
+		if (!(err = pg_row(s, r, 0, "D", json)))
+			pg_cache_put(s, order, *json, &t);
 	} else {
 		pg_msg(s, "no order '%s'", order);
 		err = WERR_NOT_FOUND;
@@ -313,6 +317,9 @@ static enum werr pg_clear_projections(struct store *st)
 		return err;
 	for (size_t i = 0; i < sizeof(clears) / sizeof(clears[0]) && !err; i++)
 		err = pg_run(s, clears[i].sql, clears[i].what, NULL, "");
+	/* every order's lookup changes: this node's and the others' caches forget all */
+	if (!err)
+		err = pg_announce_all(s);
 	pg_tx_forget(s); /* the parcel owners it remembered are gone */
 	return pg_op_end(s, own, err);
 }

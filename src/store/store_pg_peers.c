@@ -7,10 +7,16 @@
  * transaction commits, after the data is visible.  A payload is the
  * sending process's random id, then one order number per line, at most
  * PAYLOAD_MAX bytes (the server's limit is 8000): a longer list goes as
- * several.  A listener skips its own process's payloads (its node's commit
- * listeners were told directly).  An announcement sent while a listener's
- * connection is down is lost for it (docs/scale-out.md: a page that
- * missed one catches up with the next change or a reload).
+ * several; a payload with no order says that every order changed (a
+ * rebuild: pg_announce_all).  A listener skips its own process's payloads
+ * (its node's commit listeners were told directly).  The listener also
+ * keeps the process's lookup cache true (store_pg_cache.c): it invalidates
+ * what it hears before handing it on, and tells the cache when its LISTEN
+ * becomes active and when its session is lost.  An announcement sent
+ * while a listener's connection is down is lost for it (docs/scale-out.md:
+ * a page that missed one catches up with the next change or a reload; the
+ * cache stays empty until the LISTEN is back).  The process id is made
+ * again in a forked child, so that its announcements are heard.
  *
  * Leases: a session advisory lock in a space of wismo's own (the
  * two-integer form, first key LEASE_SPACE, second hashtext(name)); held
@@ -38,7 +44,8 @@
 #define LISTEN_BATCH 256         /* orders handed to fn at once */
 
 static char proc_id[17];
-static pthread_once_t proc_once = PTHREAD_ONCE_INIT;
+static pid_t proc_pid; /* the process proc_id was made for: a forked child makes its own */
+static pthread_mutex_t proc_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void make_proc_id(void)
 {
@@ -51,7 +58,12 @@ static void make_proc_id(void)
 
 static const char *self_id(void)
 {
-	pthread_once(&proc_once, make_proc_id);
+	pthread_mutex_lock(&proc_mu);
+	if (proc_pid != getpid()) {
+		make_proc_id();
+		proc_pid = getpid();
+	}
+	pthread_mutex_unlock(&proc_mu);
 	return proc_id;
 }
 
@@ -84,6 +96,22 @@ static enum werr pg_announce(struct store *st, const char *const *orders, size_t
 	if (!err && b.len)
 		err = send_payload(s, &b);
 	buf_release(&b);
+	if (!err)
+		pg_cache_announced(s, orders, n);
+	return err;
+}
+
+/* A payload without orders: every order changed (a rebuild). */
+enum werr pg_announce_all(struct pg_store *s)
+{
+	struct buf b = BUF_INIT;
+	enum werr err;
+
+	if (!(err = buf_puts(&b, self_id())) && !(err = buf_putc(&b, '\n')))
+		err = send_payload(s, &b);
+	buf_release(&b);
+	if (!err)
+		pg_cache_all_changed(s);
 	return err;
 }
 
@@ -96,9 +124,15 @@ static void deliver(char *payload, void (*fn)(void *ctx, const char *const *orde
 
 	if (!next || (size_t)(next - payload) != strlen(self_id()) || !strncmp(payload, self_id(), strlen(self_id())))
 		return; /* ours, or not wismo's */
+	if (!next[1]) {
+		pg_cache_heard_all();
+		return;
+	}
 	for (line = next + 1; line && *line; line = next) {
 		if ((next = strchr(line, '\n')))
 			*next++ = '\0';
+		/* the cache forgets it before anyone is told to read it again */
+		pg_cache_heard(line);
 		orders[n++] = line;
 		if (n == LISTEN_BATCH) {
 			fn(ctx, orders, n);
@@ -122,24 +156,35 @@ static enum werr pg_listen(struct store *st, int timeout_ms,
 		pg_msg(s, "unable to listen inside a transaction");
 		return WERR_INVALID;
 	}
-	/* (re)connects when needed; a new session listens again */
+	/* (re)connects when needed; a new session listens again.  While no
+	 * LISTEN is active, announcements are lost: the lookup cache is told
+	 * on both edges (store_pg_cache.c) */
 	if (!s->listening || PQstatus(s->conn) != CONNECTION_OK) {
+		pg_cache_listening(s, false);
 		if ((err = pg_run(s, SQL_LISTEN, "unable to listen", NULL, "")))
 			return err;
 		s->listening = true;
+		pg_cache_listening(s, true);
 	}
 	pfd.fd = PQsocket(s->conn);
 	pfd.events = POLLIN;
 	pfd.revents = 0;
 	if (pfd.fd < 0 || (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)) {
+		pg_cache_listening(s, false);
 		pg_msg(s, "unable to wait for announcements");
 		return WERR_STORAGE_DOWN;
 	}
-	if (!PQconsumeInput(s->conn))
+	if (!PQconsumeInput(s->conn)) {
+		pg_cache_listening(s, false);
 		return pg_fail(s, NULL, "unable to read announcements");
+	}
 	while ((note = PQnotifies(s->conn))) {
 		deliver(note->extra, fn, ctx);
 		PQfreemem(note);
+	}
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		pg_cache_listening(s, false);
+		return pg_fail(s, NULL, "unable to read announcements");
 	}
 	return WERR_OK;
 }
