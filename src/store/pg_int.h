@@ -248,6 +248,10 @@ void pg_owq_discard(struct pg_store *s);
 /* Array input syntax: one element appended to b (a ',' before all but the
  * first), NULL or the value in double quotes with '"' and '\\' escaped. */
 void pg_array_elem(struct buf *b, const char *v, size_t len, bool null);
+/* The array literals of k columns of elements: lits[i] (initialised here;
+ * the caller releases them) is "{" cols[i] "}"; each column starts over.
+ * Returns the first error of a buffer. */
+enum werr pg_array_literals(struct buf *cols, size_t k, struct buf *lits);
 /* A text[] literal of strs[0..n) into *out (malloc'd; the caller frees). */
 enum werr pg_text_array(struct pg_store *s, const char *const *strs, size_t n, char **out);
 

@@ -351,6 +351,22 @@ void pg_array_elem(struct buf *b, const char *v, size_t len, bool null)
 	buf_putc(b, '"');
 }
 
+enum werr pg_array_literals(struct buf *cols, size_t k, struct buf *lits)
+{
+	enum werr err = WERR_OK;
+
+	for (size_t i = 0; i < k; i++) {
+		buf_init(&lits[i], BUF_MAX_DEFAULT);
+		buf_putc(&lits[i], '{');
+		buf_append(&lits[i], cols[i].p, cols[i].len);
+		buf_putc(&lits[i], '}');
+		if (!err)
+			err = buf_error(&lits[i]);
+		buf_reset(&cols[i]);
+	}
+	return err;
+}
+
 enum werr pg_text_array(struct pg_store *s, const char *const *strs, size_t n, char **out)
 {
 	struct buf b = BUF_INIT;

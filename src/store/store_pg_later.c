@@ -122,20 +122,13 @@ static enum werr send_queue(struct pg_store *s, struct pg_later *q)
 	const char *values[PG_MAX_PARAMS];
 	struct buf lit[PG_MAX_PARAMS];
 	size_t k = strlen(q->fmt);
-	enum werr err = WERR_OK;
+	enum werr err;
 
 	if (!q->n)
 		return WERR_OK;
-	for (size_t i = 0; i < k; i++) { /* {...} around each; the queue starts over */
-		buf_init(&lit[i], BUF_MAX_DEFAULT);
-		buf_putc(&lit[i], '{');
-		buf_append(&lit[i], q->col[i].p, q->col[i].len);
-		buf_putc(&lit[i], '}');
-		if (!err)
-			err = buf_error(&lit[i]);
+	err = pg_array_literals(q->col, k, lit); /* the queue starts over */
+	for (size_t i = 0; i < k; i++)
 		values[i] = lit[i].p;
-		buf_reset(&q->col[i]);
-	}
 	q->n = 0;
 	pg_tx_forget_kind(s, q->kind);
 	if (err)

@@ -292,19 +292,11 @@ static enum werr evq_send_at(struct pg_store *s, int64_t visible_at)
 {
 	struct pg_evq *q = s->evq;
 	struct buf lit[EVQ_COLS];
-	enum werr err = WERR_OK;
+	enum werr err;
 
 	if (!q || !q->n)
 		return WERR_OK;
-	for (int i = 0; i < EVQ_COLS; i++) { /* {...} around each; the queue starts over */
-		buf_init(&lit[i], BUF_MAX_DEFAULT);
-		buf_putc(&lit[i], '{');
-		buf_append(&lit[i], q->col[i].p, q->col[i].len);
-		buf_putc(&lit[i], '}');
-		if (!err)
-			err = buf_error(&lit[i]);
-		buf_reset(&q->col[i]);
-	}
+	err = pg_array_literals(q->col, EVQ_COLS, lit); /* the queue starts over */
 	q->n = 0;
 	q->unstamped |= !visible_at;
 	if (err)
