@@ -32,8 +32,8 @@
  *
  * refold_hint asks, in one statement for a batch's orders, which of them
  * have no events before the batch, no packages, lanes, exceptions, tasks,
- * returns or exception checks (pg_tx_none): the refold's reads of those are then answered from the
- * transaction's memory (docs/scale-out.md).
+ * returns or exception checks (pg_tx_none): the refold's reads of those
+ * are then answered from the transaction's memory (docs/scale-out.md).
  */
 #include <inttypes.h>
 #include <stdlib.h>

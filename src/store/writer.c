@@ -548,7 +548,7 @@ static enum werr release_parked(struct writer *w, struct touched *t)
 /* Tells the store which keys the batch's events will append and whose
  * parcels' owners it will ask (store.h: append_hint, owner_hint), so that it
  * can learn them in one go. */
-static enum werr hint_keys(struct writer *w, const struct writer_job *batch)
+static enum werr hint_batch(struct writer *w, const struct writer_job *batch)
 {
 	const char **keys, **parcels;
 	size_t n = 0, np = 0;
@@ -591,7 +591,7 @@ static enum werr run_batch(struct writer *w, struct writer_job *batch)
 
 	if ((err = store_begin(w->st)))
 		goto out;
-	if ((err = hint_keys(w, batch)))
+	if ((err = hint_batch(w, batch)))
 		goto fail;
 	for (struct writer_job *j = batch; j; j = j->next) {
 		int64_t raw_id = 0;
