@@ -1302,6 +1302,85 @@ static void test_parcel_owners_noted_in_a_transaction(void **state)
 	store_close(st);
 }
 
+static void put_exception_and_task(struct store *st, const char *order)
+{
+	struct exception_row x = { 0 };
+	struct task_row t = { 0 };
+	bool exists;
+
+	snprintf(x.order, sizeof(x.order), "%s", order);
+	snprintf(x.kind, sizeof(x.kind), "stalled");
+	snprintf(x.reason, sizeof(x.reason), "no scan");
+	snprintf(x.basis, sizeof(x.basis), "hours");
+	x.since = 1700000000000;
+	assert_int_equal(store_exc_put(st, order, &x, 1, 0), WERR_OK);
+	snprintf(t.order, sizeof(t.order), "%s", order);
+	snprintf(t.kind, sizeof(t.kind), "stalled");
+	snprintf(t.team, sizeof(t.team), "operations");
+	snprintf(t.priority, sizeof(t.priority), "normal");
+	snprintf(t.reason, sizeof(t.reason), "no scan");
+	t.since = t.opened_at = 1700000000000;
+	t.due_at = t.opened_at + 3600000;
+	assert_int_equal(store_task_open(st, &t, &exists), WERR_OK);
+	assert_false(exists);
+}
+
+/* What an order's refold reads, the same with the writer's refold hint as
+ * without (PostgreSQL answers orders it found empty from the transaction's
+ * memory): an order with rows, one without, and one given rows after the
+ * hint in the same transaction. */
+static void test_refold_hint_changes_no_answer(void **state)
+{
+	static const char *const orders[] = { "H1", "H2" };
+	struct fixture *f = *state;
+	struct store *st = open_url(f->url, 0);
+	struct task_query q = { "live", NULL, NULL, NULL, 10 };
+	struct exception_row *x = NULL;
+	struct task_row *t = NULL;
+	struct event ev, *evs = NULL;
+	size_t n = 0;
+	bool dup;
+
+	event_init(&ev);
+	snprintf(ev.key, sizeof(ev.key), "i:h1");
+	snprintf(ev.source, sizeof(ev.source), "shop");
+	snprintf(ev.order, sizeof(ev.order), "H1");
+	ev.status = EV_PLACED;
+	ev.occurred_at = ev.received_at = 1700000000000;
+	assert_int_equal(store_begin(st), WERR_OK);
+	assert_int_equal(store_append_event(st, &ev, 0, &dup), WERR_OK);
+	put_exception_and_task(st, "H1");
+	assert_int_equal(store_commit(st), WERR_OK);
+
+	assert_int_equal(store_begin(st), WERR_OK);
+	assert_int_equal(store_refold_hint(st, orders, 2, INT64_MAX), WERR_OK);
+	for (int i = 0; i < 2; i++) {
+		size_t want = i == 0; /* H1 has one of each, H2 none */
+		q.order = orders[i];
+		assert_int_equal(store_order_events_before(st, orders[i], INT64_MAX, &evs, &n), WERR_OK);
+		assert_int_equal(n, want);
+		event_array_free(evs, n);
+		assert_int_equal(store_exc_list(st, orders[i], 10, &x, &n), WERR_OK);
+		assert_int_equal(n, want);
+		free(x);
+		assert_int_equal(store_task_list(st, &q, &t, &n), WERR_OK);
+		assert_int_equal(n, want);
+		free(t);
+	}
+	put_exception_and_task(st, "H2"); /* H2 was empty at the hint */
+	q.order = "H2";
+	assert_int_equal(store_exc_list(st, "H2", 10, &x, &n), WERR_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(x[0].kind, "stalled");
+	free(x);
+	assert_int_equal(store_task_list(st, &q, &t, &n), WERR_OK);
+	assert_int_equal(n, 1);
+	free(t);
+	store_rollback(st);
+	event_release(&ev);
+	store_close(st);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1330,6 +1409,7 @@ int main(void)
 		T(test_peers_lease),
 		T(test_reopen_keeps_data),
 		T(test_parcel_owners_noted_in_a_transaction),
+		T(test_refold_hint_changes_no_answer),
 	};
 #undef T
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
