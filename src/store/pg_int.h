@@ -64,6 +64,8 @@ struct pg_store {
 	bool piped;
 	int pending;                        /* sent, result not read yet */
 	const char *pending_what[PG_PIPE_MAX];
+	int kept_at;                        /* 1 + the index of the one whose answer is kept, 0: none */
+	PGresult *kept;                     /* that answer, once read (pipe_behind) */
 	enum werr pipe_err;                 /* the first failure read back */
 	struct {
 		const char *sql;
@@ -116,6 +118,15 @@ enum werr pg_run(struct pg_store *s, const char *sql, const char *what, PGresult
  * was small would scan it for every batch). */
 enum werr pg_run_planned(struct pg_store *s, const char *sql, const char *what, PGresult **res, const char *fmt,
 			 ...);
+/* pg_run_planned for a read the caller waits for, with behind() called
+ * after it is sent and before its answer is read: what behind sends goes
+ * after the read, so the server answers the read first and works on the
+ * rest while the caller goes on (the writer's held events behind the
+ * refold hint, store_pg_log.c).  Outside a write transaction behind() runs
+ * after the answer. */
+typedef enum werr (*pg_behind_fn)(struct pg_store *s);
+enum werr pg_run_ahead(struct pg_store *s, const char *sql, const char *what, PGresult **res, pg_behind_fn behind,
+		       const char *fmt, ...);
 /* pg_run with the parameters as a va_list, for a write (no result). */
 enum werr pg_run_v(struct pg_store *s, const char *sql, const char *what, const char *fmt, va_list ap);
 /* sql (static, prepared on first use) with n text parameters. */
@@ -204,13 +215,23 @@ void pg_tx_forget_kind(struct pg_store *s, char kind);
 enum werr pg_tx_put(struct pg_store *s, char kind, const char *key, const void *val, size_t size);
 /* Forgets everything (an operation that empties tables others remembered). */
 void pg_tx_forget(struct pg_store *s);
+/* The next id of a table whose ids the writer gives under the write lock
+ * instead of the server's identity: 's' events.seq, 'T' tasks.id, 'R'
+ * raw_payloads.id.  The first use in a write transaction reads all three
+ * with the emptiness of parcel_claims and parked (pg_tx_empty): one round
+ * trip, before the batch's events are sent, since a read after them would
+ * wait for their insert; the caller that uses the id stores id + 1
+ * with pg_tx_put(s, kind, "", ...).  Every insert into these tables gives
+ * its id this way, so the identity sequences are not used. */
+enum werr pg_counted(struct pg_store *s, char kind, int64_t *next);
 /*
  * Whether a table is empty, as the write transaction knows it (kind, key
  * ""): asked once with exists_sql ("SELECT EXISTS (SELECT 1 FROM t)", a
  * static string), then kept; whatever adds rows to the table calls
  * pg_tx_filled.  Outside a write transaction *empty is false: ask the table.
  * For tables that are empty most of the time (parked events, parcel claims),
- * so that the writer does not ask them about every order.
+ * so that the writer does not ask them about every order; those two are
+ * asked in the transaction's first read with the counted ids (pg_counted).
  */
 enum werr pg_tx_empty(struct pg_store *s, char kind, const char *exists_sql, bool *empty);
 enum werr pg_tx_filled(struct pg_store *s, char kind);
@@ -228,14 +249,23 @@ enum werr pg_tx_some(struct pg_store *s, char kind, const char *order);
 /*
  * The events a write transaction appended, held back (store_pg_log.c): an
  * event whose key the transaction knows is new is queued, and the queue goes
- * to the server as one multi-row INSERT at the latest before COMMIT, stamped
- * with visible_at when store_mark_visible comes first (no UPDATE of every
- * row).  pg_run sends the queue before any statement that names the events
- * table, so no statement of the transaction reads the log without them;
- * pg_evq_discard drops it when the transaction ends without commit.
+ * to the server as one multi-row INSERT: behind the refold hint, so that the
+ * server inserts while the writer folds (pg_run_ahead), or at the latest
+ * before COMMIT, stamped with visible_at when store_mark_visible comes
+ * first.  Rows sent without it get their batch's from one row of
+ * event_batches (no UPDATE of every row).  pg_run sends the queue before
+ * any statement that names the events table, so no statement of the
+ * transaction reads the log without them; pg_evq_discard drops it when the
+ * transaction ends without commit.
  */
 bool pg_evq_waiting(const struct pg_store *s, const char *sql);
 enum werr pg_evq_send(struct pg_store *s);
+/* An event's visible_at in a statement reading FROM events (no alias), 0
+ * when none: its own, else its batch's (schema/v15_batches.h: the events
+ * sent before the fold carry none, their batch's row does). */
+#define PG_VISIBLE_AT                                                                                     \
+	"coalesce(events.visible_at, (SELECT CASE WHEN b.last_seq >= events.seq THEN b.visible_at END"     \
+	" FROM event_batches b WHERE b.first_seq <= events.seq ORDER BY b.first_seq DESC LIMIT 1), 0)"
 void pg_evq_discard(struct pg_store *s);
 /* The same for parcel owners (store_pg_parcels.c): an owner the writer
  * changes is kept in the transaction's memory ('o') and written once, with

@@ -19,7 +19,7 @@
  * PostgreSQL), so one number serves all; a backend whose list of migrations
  * disagrees refuses to open.
  */
-#define STORE_SCHEMA_VERSION 14
+#define STORE_SCHEMA_VERSION 15
 
 int store_schema_version(void)
 {

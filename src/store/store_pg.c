@@ -42,6 +42,7 @@
 #include "pg_int.h"
 #include "schema/pg_v13.h"
 #include "schema/v14_milestones.h"
+#include "schema/v15_batches.h"
 #include "../core/event_json.h"
 #include "../base/banned.h"
 
@@ -56,6 +57,7 @@ struct pg_migration {
 static const struct pg_migration pg_migrations[] = {
 	{ 13, PG_SCHEMA_V13 },
 	{ 14, PG_SCHEMA_V14_MILESTONES },
+	{ 15, PG_SCHEMA_V15_BATCHES },
 };
 #define NPG_MIGRATIONS ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
 #define PG_NEWEST (pg_migrations[NPG_MIGRATIONS - 1].version)
@@ -287,9 +289,57 @@ enum werr pg_tx_put(struct pg_store *s, char kind, const char *key, const void *
 	return WERR_OK;
 }
 
+/* A write transaction's first read (pg_int.h): the next id of each counted
+ * table, then whether each rarely filled table is empty.  It names every
+ * table, so their held-back rows go first. */
+static const char SQL_FIRST_READ[] = "SELECT (SELECT coalesce(max(seq), 0) + 1 FROM events),"
+				     " (SELECT coalesce(max(id), 0) + 1 FROM tasks),"
+				     " (SELECT coalesce(max(id), 0) + 1 FROM raw_payloads),"
+				     " EXISTS (SELECT 1 FROM parcel_claims)::int, EXISTS (SELECT 1 FROM parked)::int";
+static const char FIRST_COUNTED[] = "sTR", FIRST_EMPTY[] = "CP"; /* its columns' kinds */
+static const char TX_EMPTY = 'E', TX_FILLED = 'F';
+
+/* *next (may be NULL) gets the next id of counted table want. */
+static enum werr first_read(struct pg_store *s, char want, int64_t *next)
+{
+	const int ncounted = (int)sizeof(FIRST_COUNTED) - 1;
+	PGresult *r = NULL;
+	enum werr err;
+
+	if ((err = pg_run(s, SQL_FIRST_READ, "unable to read the next ids", &r, "")))
+		return err;
+	for (int i = 0; FIRST_COUNTED[i] && !err; i++) {
+		int64_t v = strtoll(PQgetvalue(r, 0, i), NULL, 10);
+		if (next && FIRST_COUNTED[i] == want)
+			*next = v;
+		err = pg_tx_put(s, FIRST_COUNTED[i], "", &v, sizeof(v));
+	}
+	for (int i = 0; FIRST_EMPTY[i] && !err; i++)
+		err = pg_tx_put(s, FIRST_EMPTY[i], "", *PQgetvalue(r, 0, ncounted + i) == '0' ? &TX_EMPTY : &TX_FILLED,
+				1);
+	PQclear(r);
+	if (err)
+		pg_msg(s, "out of memory remembering the next ids");
+	return err;
+}
+
+enum werr pg_counted(struct pg_store *s, char kind, int64_t *next)
+{
+	const int64_t *known = pg_tx_get(s, kind, "");
+
+	*next = 0;
+	if (!kind || !strchr(FIRST_COUNTED, kind)) {
+		pg_msg(s, "no counter '%c'", kind);
+		return WERR_INTERNAL;
+	}
+	if (!known)
+		return first_read(s, kind, next);
+	*next = *known;
+	return WERR_OK;
+}
+
 enum werr pg_tx_empty(struct pg_store *s, char kind, const char *exists_sql, bool *empty)
 {
-	static const char yes = 'E', no = 'F';
 	const char *known = pg_tx_get(s, kind, "");
 	int64_t exists = 1;
 	enum werr err;
@@ -297,21 +347,24 @@ enum werr pg_tx_empty(struct pg_store *s, char kind, const char *exists_sql, boo
 	*empty = false;
 	if (!s->piped)
 		return WERR_OK;
+	if (!known && kind && strchr(FIRST_EMPTY, kind)) {
+		if ((err = first_read(s, kind, NULL)))
+			return err;
+		known = pg_tx_get(s, kind, "");
+	}
 	if (known) {
-		*empty = *known == yes;
+		*empty = *known == TX_EMPTY;
 		return WERR_OK;
 	}
 	if ((err = pg_query_int(s, exists_sql, "unable to look into a table", &exists, NULL, "")))
 		return err;
 	*empty = !exists;
-	return pg_tx_put(s, kind, "", *empty ? &yes : &no, 1);
+	return pg_tx_put(s, kind, "", *empty ? &TX_EMPTY : &TX_FILLED, 1);
 }
 
 enum werr pg_tx_filled(struct pg_store *s, char kind)
 {
-	static const char no = 'F';
-
-	return pg_tx_put(s, kind, "", &no, 1);
+	return pg_tx_put(s, kind, "", &TX_FILLED, 1);
 }
 
 bool pg_tx_none(struct pg_store *s, char kind, const char *order)
@@ -388,18 +441,15 @@ enum werr pg_text_array(struct pg_store *s, const char *const *strs, size_t n, c
 
 /* ---- the pipeline of a write transaction (pg_int.h) ---- */
 
-/* Reads the answers of every statement sent ahead; the first failure is
- * kept (and returned) until the transaction ends. */
-static enum werr pipe_drain(struct pg_store *s)
+/* Reads the answers of the first n statements sent ahead (their flush
+ * already asked for); the one marked kept (pipe_behind) is handed to
+ * s->kept, the others are cleared.  The rest move to the front. */
+static enum werr pipe_read(struct pg_store *s, int n)
 {
-	for (int i = 0; s->pending; i++, s->pending--) {
+	for (int i = 0; i < n; i++) {
 		PGresult *r;
 		ExecStatusType st;
 
-		if (i == 0 && (!PQsendFlushRequest(s->conn) || PQflush(s->conn))) {
-			s->pending = 0;
-			return s->pipe_err ? s->pipe_err : (s->pipe_err = pg_fail(s, NULL, "unable to send"));
-		}
 		if (!(r = PQgetResult(s->conn))) {
 			s->pending = 0;
 			return s->pipe_err ? s->pipe_err : (s->pipe_err = pg_fail(s, NULL, s->pending_what[i]));
@@ -408,11 +458,30 @@ static enum werr pipe_drain(struct pg_store *s)
 		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !s->pipe_err)
 			s->pipe_err = st == PGRES_PIPELINE_ABORTED ? (pg_msg(s, "%s: aborted", s->pending_what[i]), WERR_DB)
 								  : pg_fail(s, r, s->pending_what[i]);
-		PQclear(r);
+		if (i + 1 == s->kept_at && !s->pipe_err)
+			s->kept = r;
+		else
+			PQclear(r);
 		while ((r = PQgetResult(s->conn))) /* the NULL that ends a statement's answers */
 			PQclear(r);
 	}
+	s->pending -= n;
+	memmove(s->pending_what, s->pending_what + n, (size_t)s->pending * sizeof(s->pending_what[0]));
+	s->kept_at = s->kept_at > n ? s->kept_at - n : 0;
 	return s->pipe_err;
+}
+
+/* Reads the answers of every statement sent ahead; the first failure is
+ * kept (and returned) until the transaction ends. */
+static enum werr pipe_drain(struct pg_store *s)
+{
+	if (!s->pending)
+		return s->pipe_err;
+	if (!PQsendFlushRequest(s->conn) || PQflush(s->conn)) {
+		s->pending = 0;
+		return s->pipe_err ? s->pipe_err : (s->pipe_err = pg_fail(s, NULL, "unable to send"));
+	}
+	return pipe_read(s, s->pending);
 }
 
 /* Notes a statement sent ahead (what: for its failure); drains when the
@@ -449,6 +518,41 @@ static enum werr pipe_own(struct pg_store *s, const char *what, PGresult **out)
 	}
 	*out = r;
 	return WERR_OK;
+}
+
+/* pipe_own for a statement with more sent behind it (pg_run_ahead): the
+ * server is asked to flush right after it, so its answer comes back while
+ * the server goes on with what followed. */
+static enum werr pipe_behind(struct pg_store *s, const char *what, pg_behind_fn behind, PGresult **out)
+{
+	enum werr err;
+
+	*out = NULL;
+	if (!PQsendFlushRequest(s->conn))
+		return s->pipe_err = pg_fail(s, NULL, what);
+	s->kept_at = s->pending + 1;
+	if (!(err = pipe_sent(s, what)))
+		err = behind(s);
+	/* not read yet while no drain passed it */
+	if (s->kept_at && !s->pipe_err) {
+		if (PQflush(s->conn))
+			err = s->pipe_err = pg_fail(s, NULL, what);
+		else
+			err = pipe_read(s, s->kept_at);
+	}
+	s->kept_at = 0;
+	if (!err)
+		err = s->pipe_err;
+	if (err) {
+		PQclear(s->kept);
+	} else if (!s->kept) {
+		pg_msg(s, "%s: no answer", what);
+		err = WERR_INTERNAL;
+	} else {
+		*out = s->kept;
+	}
+	s->kept = NULL;
+	return err;
 }
 
 /* Leaves pipeline mode at the end of a transaction: sync, read everything,
@@ -531,8 +635,9 @@ static enum werr send_held(struct pg_store *s, const char *sql)
 	return err;
 }
 
+/* behind (NULL: none) is sent after sql and before its answer is read. */
 static enum werr run_v(struct pg_store *s, bool plan_now, const char *sql, const char *what, PGresult **res,
-		       const char *fmt, va_list ap)
+		       pg_behind_fn behind, const char *fmt, va_list ap)
 {
 	const char *values[PG_MAX_PARAMS];
 	int lengths[PG_MAX_PARAMS], formats[PG_MAX_PARAMS];
@@ -612,7 +717,7 @@ static enum werr run_v(struct pg_store *s, bool plan_now, const char *sql, const
 			return s->pipe_err = pg_fail(s, NULL, what);
 		if (!res)
 			return pipe_sent(s, what);
-		if ((err = pipe_own(s, what, &r)))
+		if ((err = behind ? pipe_behind(s, what, behind, &r) : pipe_own(s, what, &r)))
 			return err;
 	} else if (plan_now) {
 		r = PQexecParams(s->conn, sql, n, NULL, values, lengths, formats, 0);
@@ -622,6 +727,10 @@ static enum werr run_v(struct pg_store *s, bool plan_now, const char *sql, const
 	status = PQresultStatus(r);
 	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
 		err = pg_fail(s, r, what);
+		PQclear(r);
+		return err;
+	}
+	if (behind && !s->piped && (err = behind(s))) {
 		PQclear(r);
 		return err;
 	}
@@ -638,14 +747,14 @@ enum werr pg_run(struct pg_store *s, const char *sql, const char *what, PGresult
 	enum werr err;
 
 	va_start(ap, fmt);
-	err = run_v(s, false, sql, what, res, fmt, ap);
+	err = run_v(s, false, sql, what, res, NULL, fmt, ap);
 	va_end(ap);
 	return err;
 }
 
 enum werr pg_run_v(struct pg_store *s, const char *sql, const char *what, const char *fmt, va_list ap)
 {
-	return run_v(s, false, sql, what, NULL, fmt, ap);
+	return run_v(s, false, sql, what, NULL, NULL, fmt, ap);
 }
 
 enum werr pg_run_texts(struct pg_store *s, const char *sql, const char *what, const char *const *values, int n)
@@ -675,7 +784,19 @@ enum werr pg_run_planned(struct pg_store *s, const char *sql, const char *what, 
 	enum werr err;
 
 	va_start(ap, fmt);
-	err = run_v(s, true, sql, what, res, fmt, ap);
+	err = run_v(s, true, sql, what, res, NULL, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+enum werr pg_run_ahead(struct pg_store *s, const char *sql, const char *what, PGresult **res, pg_behind_fn behind,
+		       const char *fmt, ...)
+{
+	va_list ap;
+	enum werr err;
+
+	va_start(ap, fmt);
+	err = run_v(s, true, sql, what, res, behind, fmt, ap);
 	va_end(ap);
 	return err;
 }
@@ -798,7 +919,7 @@ enum werr pg_query_rows(struct pg_store *s, const char *sql, const char *what, s
 	*out = NULL;
 	*n = 0;
 	va_start(ap, fmt);
-	err = run_v(s, false, sql, what, &r, fmt, ap);
+	err = run_v(s, false, sql, what, &r, NULL, fmt, ap);
 	va_end(ap);
 	if (err)
 		return err;
@@ -832,7 +953,7 @@ enum werr pg_query_int(struct pg_store *s, const char *sql, const char *what, in
 	if (found)
 		*found = false;
 	va_start(ap, fmt);
-	err = run_v(s, false, sql, what, &r, fmt, ap);
+	err = run_v(s, false, sql, what, &r, NULL, fmt, ap);
 	va_end(ap);
 	if (err)
 		return err;

@@ -70,7 +70,6 @@ static const char SQL_TASK_LIVE[] =
  * (pg_run_later); the ids are SQLite's.  The ON CONFLICT (with the
  * predicate of the partial index tasks_live, which PostgreSQL needs to
  * infer it) only keeps a race from failing the transaction. */
-static const char SQL_TASK_NEXT_ID[] = "SELECT coalesce(max(id), 0) + 1 FROM tasks";
 static const char SQL_TASK_INSERT[] =
 	"INSERT INTO tasks(id, order_no, kind, package, team, priority, state, reason, since, opened_at, due_at)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
@@ -224,7 +223,6 @@ static enum werr live_task(struct pg_store *s, struct task_row *row, bool *found
 static enum werr pg_task_open(struct store *st, struct task_row *row, bool *exists)
 {
 	struct pg_store *s = pg(st);
-	const int64_t *known;
 	int64_t id = 0, next;
 	bool own = false;
 	enum werr err = pg_op_begin(s, true, &own);
@@ -235,9 +233,7 @@ static enum werr pg_task_open(struct store *st, struct task_row *row, bool *exis
 	/* an order without tasks (refold_hint) has no live one */
 	if ((!pg_tx_none(s, 't', row->order) && (err = live_task(s, row, exists))) || *exists)
 		goto out;
-	if ((known = pg_tx_get(s, 'T', "")))
-		id = *known;
-	else if ((err = pg_query_int(s, SQL_TASK_NEXT_ID, "unable to read task ids", &id, NULL, "")))
+	if ((err = pg_counted(s, 'T', &id)))
 		goto out;
 	next = id + 1;
 	if ((err = pg_tx_some(s, 't', row->order)) || (err = pg_tx_put(s, 'T', "", &next, sizeof(next))) ||

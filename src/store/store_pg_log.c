@@ -2,7 +2,8 @@
  * store_pg_log.c - the PostgreSQL backend's log operations (store.h, struct
  * store_log_ops): raw payloads, the append-only event log, duplicates, and
  * the per-event stamps the writer adds (visible_at).  Tables raw_payloads,
- * events and duplicates (schema/pg_v13.h).
+ * events and duplicates (schema/pg_v13.h), event_batches
+ * (schema/v15_batches.h).
  *
  * Raw payloads: a body that brought events is stored without a digest
  * (raw_add; the writer drops it again when all its events were duplicates);
@@ -24,11 +25,12 @@
  * other writer out; the column's identity default is not used), and
  * append_hint reads a whole batch's keys in one statement.  An event whose
  * key the transaction knows is new is then held back and the transaction's
- * held-back events go as one multi-row INSERT (pg_int.h: before COMMIT,
- * stamped with visible_at when store_mark_visible comes first, or before
- * any statement that names the events table), without ON CONFLICT: a wrong
- * guess fails the transaction rather than losing the event.  A known key is
- * a duplicate at once.
+ * held-back events go as one multi-row INSERT (pg_int.h: behind the refold
+ * hint, before COMMIT stamped with visible_at, or before any statement that
+ * names the events table), without ON CONFLICT: a wrong guess fails the
+ * transaction rather than losing the event.  A known key is a duplicate at
+ * once.  Raw payloads' ids are counted as seq is (pg_counted), so a body's
+ * row needs no answer either.
  *
  * refold_hint asks, in one statement for a batch's orders, which of them
  * have no events before the batch, no packages, lanes, exceptions, tasks,
@@ -49,9 +51,10 @@
 #define EACH_ORDER_PAGE 256
 
 /* A body with a digest seen before adds no row (no id comes back); one
- * without a digest (NULL) never conflicts. */
+ * without a digest (NULL) never conflicts, so its answer is not waited
+ * for.  The id is counted (pg_counted). */
 static const char SQL_PUT_RAW[] =
-	"INSERT INTO raw_payloads(source, content_type, received_at, body, digest) VALUES($1, $2, $3, $4, $5)"
+	"INSERT INTO raw_payloads(id, source, content_type, received_at, body, digest) VALUES($1, $2, $3, $4, $5, $6)"
 	" ON CONFLICT(digest) DO NOTHING RETURNING id";
 static const char SQL_RAW_BY_DIGEST[] = "SELECT id FROM raw_payloads WHERE digest = $1";
 static const char SQL_RAW_DROP[] = "DELETE FROM raw_payloads WHERE id = $1";
@@ -80,7 +83,6 @@ static const char SQL_REFOLD_HINT[] =
 	" EXISTS (SELECT 1 FROM order_exceptions WHERE order_no = o), EXISTS (SELECT 1 FROM tasks WHERE order_no = o),"
 	" EXISTS (SELECT 1 FROM returns WHERE order_no = o), EXISTS (SELECT 1 FROM exception_checks WHERE order_no = o)"
 	" FROM unnest($1::text[]) AS o";
-static const char SQL_NEXT_SEQ[] = "SELECT coalesce(max(seq), 0) + 1 FROM events";
 /* One index probe per key (a lateral subquery cannot become a hash join):
  * "key = ANY($1)" made the planner scan the whole log for a batch of 1,600
  * keys (21 ms at 10^5 events) while the probes take a few. */
@@ -102,10 +104,15 @@ static const char SQL_ORDER_NUMBERS[] =
 	"SELECT DISTINCT order_no FROM events WHERE order_no > $1 ORDER BY order_no LIMIT $2";
 static const char SQL_COUNT_EVENTS[] = "SELECT count(*) FROM events";
 static const char SQL_COUNT_DUPS[] = "SELECT coalesce(sum(count), 0)::bigint FROM duplicates";
+/* events before those of this transaction (pg_mark_visible): $3 its first;
+ * neither stamped nor in a stamped batch */
 static const char SQL_MARK_VISIBLE[] =
-	"UPDATE events SET visible_at = $2 WHERE seq >= $1 AND visible_at IS NULL";
+	"UPDATE events SET visible_at = $2 WHERE seq >= $1 AND seq < $3 AND " PG_VISIBLE_AT " = 0";
+/* the events of a batch written without their visible_at (pg_mark_visible) */
+static const char SQL_BATCH_VISIBLE[] =
+	"INSERT INTO event_batches(first_seq, last_seq, visible_at) VALUES($1, $2, $3)";
 static const char SQL_EVENT_META[] =
-	"SELECT key, coalesce(raw_id, 0), coalesce(visible_at, 0) FROM events WHERE order_no = $1 ORDER BY seq";
+	"SELECT key, coalesce(raw_id, 0), " PG_VISIBLE_AT " FROM events WHERE order_no = $1 ORDER BY seq";
 
 /* Inserts a body with its digest (NULL or "": none, never a conflict);
  * *raw_id (may be NULL) gets the new row's id, 0 when none was added (one
@@ -114,6 +121,8 @@ static enum werr insert_raw(struct pg_store *s, const char *source, const char *
 			    size_t len, int64_t received_at, const char *digest, int64_t *raw_id)
 {
 	PGresult *r = NULL;
+	int64_t id, next;
+	bool own = false, added = true;
 	enum werr err;
 
 	if (raw_id)
@@ -122,15 +131,21 @@ static enum werr insert_raw(struct pg_store *s, const char *source, const char *
 		pg_msg(s, "raw payload too large (%zu bytes)", len);
 		return WERR_TOO_LARGE;
 	}
+	/* the id is counted under the write lock */
+	if ((err = pg_op_begin(s, true, &own)) || (err = pg_counted(s, 'R', &id)))
+		return pg_op_end(s, own, err);
 	/* a body of NULL is stored as an empty bytea, not NULL */
-	err = pg_run(s, SQL_PUT_RAW, "unable to store raw payload", &r, "SSibs", source, content_type, received_at,
-		     body, len, digest);
-	if (err)
-		return err;
-	if (PQntuples(r) > 0 && raw_id)
-		err = pg_row(s, r, 0, "i", raw_id);
+	err = pg_run(s, SQL_PUT_RAW, "unable to store raw payload", digest && digest[0] ? &r : NULL, "iSSibs", id,
+		     source, content_type, received_at, body, len, digest);
+	if (!err && r)
+		added = PQntuples(r) > 0;
 	PQclear(r);
-	return err;
+	next = id + 1;
+	if (!err && added && (err = pg_tx_put(s, 'R', "", &next, sizeof(next))))
+		pg_msg(s, "out of memory storing a raw payload");
+	if (!err && added && raw_id)
+		*raw_id = id;
+	return pg_op_end(s, own, err);
 }
 
 static enum werr pg_put_raw(struct store *st, const char *source, const char *content_type, const void *body,
@@ -197,18 +212,6 @@ static enum werr bump_duplicate(struct pg_store *s, const struct event *ev)
 	return pg_run(s, SQL_DUP_BUMP, "unable to record duplicate", NULL, "Si", ev->key, ev->received_at);
 }
 
-/* The seq the next event gets (read once per transaction, then counted). */
-static enum werr next_seq(struct pg_store *s, int64_t *seq)
-{
-	const int64_t *known = pg_tx_get(s, 's', "");
-
-	if (known) {
-		*seq = *known;
-		return WERR_OK;
-	}
-	return pg_query_int(s, SQL_NEXT_SEQ, "unable to read the log's end", seq, NULL, "");
-}
-
 /* ---- events held back until one statement carries them (pg_int.h) ---- */
 
 enum { EVQ_COLS = 12, EVQ_MAX = 4096 /* rows per statement */ };
@@ -217,9 +220,10 @@ enum { EVQ_COLS = 12, EVQ_MAX = 4096 /* rows per statement */ };
 struct pg_evq {
 	struct buf col[EVQ_COLS]; /* text[] / bigint[] literals without their braces */
 	size_t n;
-	int64_t first_seq;        /* the first queued row's seq */
+	int64_t first_seq, last_seq; /* the first and last queued rows' seq */
 	bool hold;                /* a read of the log before first_seq: no need to send */
-	bool unstamped;           /* rows of this transaction were written without visible_at */
+	int64_t mine;             /* the first seq this transaction appended, 0: none */
+	int64_t unstamped;        /* the last seq this transaction wrote without visible_at, 0: none */
 };
 
 static void evq_int(struct buf *b, int64_t v, bool null)
@@ -262,6 +266,7 @@ static enum werr evq_add(struct pg_store *s, const struct event *ev, int64_t seq
 	c = q->col;
 	if (!q->n)
 		q->first_seq = seq;
+	q->last_seq = seq;
 	evq_int(&c[0], seq, false);
 	evq_str(&c[1], ev->key, false);
 	evq_str(&c[2], ev->source, false);
@@ -297,8 +302,9 @@ static enum werr evq_send_at(struct pg_store *s, int64_t visible_at)
 	if (!q || !q->n)
 		return WERR_OK;
 	err = pg_array_literals(q->col, EVQ_COLS, lit); /* the queue starts over */
+	if (!visible_at && q->last_seq > q->unstamped)
+		q->unstamped = q->last_seq;
 	q->n = 0;
-	q->unstamped |= !visible_at;
 	if (err)
 		pg_msg(s, "unable to send held-back events: %s", werr_name(err));
 	else
@@ -337,7 +343,7 @@ static enum werr insert_event(struct pg_store *s, const struct event *ev, int64_
 	enum werr err;
 
 	*seq = 0;
-	if ((err = next_seq(s, &next)))
+	if ((err = pg_counted(s, 's', &next)))
 		return err;
 	/* package and carrier are optional (NULL when empty); carrier is
 	 * there for the KPIs by carrier.  A new key is held back (pg_int.h). */
@@ -346,18 +352,18 @@ static enum werr insert_event(struct pg_store *s, const struct event *ev, int64_
 	else if (!(err = pg_run(s, SQL_APPEND, "unable to append event", &r, "iSSSsSiiotss", next, ev->key,
 				ev->source, ev->order, ev->package, ev_status_name(ev->status), ev->occurred_at,
 				ev->received_at, raw_id, body->p, body->len, ev->carrier, ev->supersedes))) {
-		if (evq_get(s))
-			s->evq->unstamped = true; /* for store_mark_visible */
-		else
+		if (!evq_get(s))
 			err = WERR_NOMEM;
 	}
 	if (err)
 		return err;
 	if (new_key)
 		*seq = next;
-	else if (PQntuples(r) > 0)
-		err = pg_row(s, r, 0, "i", seq);
+	else if (PQntuples(r) > 0 && !(err = pg_row(s, r, 0, "i", seq)) && *seq > s->evq->unstamped)
+		s->evq->unstamped = *seq; /* for store_mark_visible */
 	PQclear(r);
+	if (!err && *seq && !s->evq->mine)
+		s->evq->mine = *seq;
 	if (!err && *seq) {
 		next = *seq + 1;
 		if ((err = pg_tx_put(s, 's', "", &next, sizeof(next))) ||
@@ -410,11 +416,13 @@ static enum werr pg_refold_hint(struct store *st, const char *const *orders, siz
 		return WERR_OK; /* only a write transaction remembers */
 	if ((err = pg_text_array(s, orders, n, &arr)))
 		return err;
-	/* it counts only events before the held-back ones: no need to send them */
+	/* it counts only events before the held-back ones: they go behind it,
+	 * and the server inserts them while the writer folds (pg_run_ahead) */
 	hold = s->evq && s->evq->n && before <= s->evq->first_seq;
 	if (hold)
 		s->evq->hold = true;
-	err = pg_run_planned(s, SQL_REFOLD_HINT, "unable to look ahead at orders", &r, "Si", arr, before);
+	err = pg_run_ahead(s, SQL_REFOLD_HINT, "unable to look ahead at orders", &r, hold ? pg_evq_send : NULL, "Si",
+			   arr, before);
 	if (hold)
 		s->evq->hold = false;
 	for (int i = 0; !err && i < PQntuples(r); i++) {
@@ -591,15 +599,24 @@ static enum werr pg_count_events(struct store *st, int64_t *events, int64_t *dup
 	return WERR_OK;
 }
 
-/* The held-back events go with their stamp; only rows written without one
- * (sent early, or appended with an unknown key) are updated. */
+/* The held-back events go with their stamp; rows this transaction wrote
+ * without one (sent behind the refold hint, or appended with an unknown key)
+ * get it from one row of event_batches (schema/v15_batches.h).  Rows of
+ * earlier transactions (first_seq before this one's: never the writer's
+ * case) are updated. */
 static enum werr pg_mark_visible(struct store *st, int64_t first_seq, int64_t at)
 {
 	struct pg_store *s = pg(st);
+	int64_t mine = s->evq && s->evq->mine ? s->evq->mine : INT64_MAX;
 	enum werr err = evq_send_at(s, at);
 
-	if (!err && (!s->evq || s->evq->unstamped))
-		err = pg_run(s, SQL_MARK_VISIBLE, "unable to mark events visible", NULL, "ii", first_seq, at);
+	if (!err && first_seq < mine)
+		err = pg_run(s, SQL_MARK_VISIBLE, "unable to mark events visible", NULL, "iii", first_seq, at, mine);
+	if (first_seq < mine)
+		first_seq = mine;
+	if (!err && s->evq && s->evq->unstamped >= first_seq)
+		err = pg_run(s, SQL_BATCH_VISIBLE, "unable to mark events visible", NULL, "iii", first_seq,
+			     s->evq->unstamped, at);
 	return err;
 }
 

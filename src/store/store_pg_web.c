@@ -36,7 +36,7 @@ static const char SQL_FAILURES[] =
 static const char SQL_KPI_EVENTS[] =
 	"SELECT source, coalesce(carrier, ''), status,"
 	" CASE WHEN package IS NOT NULL AND package <> '' THEN 1 ELSE 0 END,"
-	" occurred_at, received_at, coalesce(visible_at, 0)"
+	" occurred_at, received_at, " PG_VISIBLE_AT
 	" FROM events WHERE received_at >= $1 AND received_at < $2 ORDER BY seq";
 /* the carrier and destination only for a delivered order (the on-time
  * rate by carrier and lane): the others do not need the packages' read */

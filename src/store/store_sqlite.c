@@ -53,6 +53,7 @@
 #include "schema/v12_remap.h"
 #include "schema/v13_supersedes.h"
 #include "schema/v14_milestones.h"
+#include "schema/v15_batches.h"
 #include "sqlite_int.h"
 #include "../base/banned.h"
 
@@ -212,6 +213,8 @@ static const char *const migrations[] = {
 	SCHEMA_V13_SUPERSEDES,
 	/* 14: the time orders spend in each of the shop's milestones (schema/v14_milestones.h) */
 	SCHEMA_V14_MILESTONES,
+	/* 15: no index of events by raw_id (schema/v15_batches.h) */
+	SCHEMA_V15_BATCHES,
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -409,6 +409,72 @@ static void pending_wait(struct pending *p, size_t most)
 		pthread_cond_wait(&p->cv, &p->mu);
 }
 
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Every event of a batch reads back the batch's visible_at (taken just
+ * before its COMMIT), through the event metadata and the KPIs, and a later
+ * batch never moves it; each body gets its own raw id.  PostgreSQL sends a
+ * batch's events before folding them and stamps them through one row of
+ * event_batches (schema/v15_batches.h); SQLite stamps the rows. */
+static void test_batch_visible_at_and_raw_ids(void **state)
+{
+	static const char *const orders[] = { "V-1", "V-2", "V-3" };
+	struct fx *f = *state;
+	struct event evs[6], later;
+	struct event_meta *meta = NULL;
+	struct kpi_event_row *rows = NULL;
+	size_t n = 0;
+	int64_t t0, t1, stamp = 0, raw = 0;
+	bool dup[6];
+
+	for (int i = 0; i < 6; i++) {
+		char id[16], pkg[16];
+		snprintf(id, sizeof(id), "vis-%d", i);
+		snprintf(pkg, sizeof(pkg), "1ZV%d", i / 2);
+		ev_make(&evs[i], "ups", id, orders[i / 2], pkg, "", i % 2 ? EV_IN_TRANSIT : EV_LABEL_CREATED, i);
+	}
+	t0 = wall_ms();
+	submit_with(f, "ups", "{\"batch\":1}", evs, 6, NULL, 0, dup, NULL);
+	t1 = wall_ms();
+	for (int k = 0; k < 3; k++) {
+		assert_int_equal(store_event_meta(f->st, orders[k], &meta, &n), WERR_OK);
+		assert_int_equal(n, 2);
+		for (size_t i = 0; i < n; i++) {
+			if (!stamp)
+				stamp = meta[i].visible_at, raw = meta[i].raw_id;
+			assert_int_equal(meta[i].visible_at, stamp);
+			assert_int_equal(meta[i].raw_id, raw);
+		}
+		free(meta);
+	}
+	assert_true(stamp >= t0 && stamp <= t1);
+	assert_true(raw > 0);
+
+	ev_make(&later, "ups", "vis-later", "V-1", "1ZV0", "", EV_DELIVERED, 10);
+	submit_with(f, "ups", "{\"batch\":2}", &later, 1, NULL, 0, dup, NULL);
+	assert_int_equal(store_event_meta(f->st, "V-1", &meta, &n), WERR_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(meta[0].visible_at, stamp);
+	assert_int_equal(meta[1].visible_at, stamp);
+	assert_true(meta[2].visible_at >= stamp);
+	assert_true(meta[2].raw_id > raw);
+	free(meta);
+	assert_int_equal(store_kpi_events(f->st, 1700000100000, 1700000100001, &rows, &n), WERR_OK);
+	assert_int_equal(n, 7);
+	for (size_t i = 0; i < 6; i++)
+		assert_int_equal(rows[i].visible_at, stamp);
+	assert_true(rows[6].visible_at >= stamp);
+	free(rows);
+	for (int i = 0; i < 6; i++)
+		event_release(&evs[i]);
+	event_release(&later);
+}
+
 /*
  * Property (issue 17): the writer refolds an order from the events older
  * than its batch, read from the store, and the ones the batch appended, as
@@ -694,6 +760,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unmapped_and_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_bodies_kept_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_names_with_array_syntax, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_visible_at_and_raw_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_incremental_refold_equals_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wal_stays_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parcel_owner_claim_move_and_rebuild, setup, teardown),
