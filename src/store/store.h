@@ -373,7 +373,12 @@ struct store_log_ops {
 	 * exceptions and tasks): the backend may learn at once which of them
 	 * have none, so that those reads need not wait (PostgreSQL: one
 	 * statement for the batch instead of a wait per order and table).
-	 * Changes no answer; SQLite has nothing to learn. */
+	 * Changes no answer; SQLite has nothing to learn.  Every other row
+	 * asked about is a projection of the order's events, written by a
+	 * refold of the order (or the exception engine's pass over it) in the
+	 * transaction that added them or later, and events are never deleted:
+	 * an order with no events before `before` has none of those rows
+	 * either, unless this transaction wrote them before the hint. */
 	enum werr (*refold_hint)(struct store *st, const char *const *orders, size_t n, int64_t before);
 	/* The events of one order with seq < before, in seq order: all of them
 	 * through store_order_events(); the writer has the newer ones of its
