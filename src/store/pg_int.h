@@ -199,15 +199,16 @@ enum werr pg_op_end(struct pg_store *s, bool own, enum werr err);
  * write transaction: elsewhere pg_tx_get finds nothing and pg_tx_put keeps
  * nothing.  pg_tx_put copies size bytes (val NULL: forget the entry);
  * pg_tx_get returns the stored bytes or NULL.
- *   kinds: 'k' event keys, 's' the next seq, 'e' orders without events
- *          before a seq (store_pg_log.c); 'p' 'l' 'x' 't' 'r' 'h' (pg_tx_none);
+ *   kinds: 'k' event keys, 'e' orders without events before a seq
+ *          (store_pg_log.c); 's' 'T' 'R' the next seq, task id and raw
+ *          payload id, 'C' 'P' the claims and parked tables empty (the
+ *          first read, store_pg.c: pg_counted, pg_tx_empty); 'p' 'l' 'x' 't' 'r' 'h' (pg_tx_none);
  *          'X' an order's exceptions as the transaction wrote them
- *          (store_pg_exceptions.c), 'T' the next task id (ibid.);
+ *          (store_pg_exceptions.c);
  *          '0'..'7' keys gathered per statement
  *          (store_pg_later.c);
- *          'o' parcel owners, 'c' parcels without claims, 'C' the claims
- *          table empty (store_pg_parcels.c); 'P' no parked events
- *          (store_pg_sources.c)
+ *          'o' parcel owners, 'c' parcels without claims
+ *          (store_pg_parcels.c)
  */
 void *pg_tx_get(struct pg_store *s, char kind, const char *key);
 size_t pg_tx_size(struct pg_store *s, char kind, const char *key); /* 0: nothing stored */
@@ -225,15 +226,14 @@ void pg_tx_forget(struct pg_store *s);
  * its id this way, so the identity sequences are not used. */
 enum werr pg_counted(struct pg_store *s, char kind, int64_t *next);
 /*
- * Whether a table is empty, as the write transaction knows it (kind, key
- * ""): asked once with exists_sql ("SELECT EXISTS (SELECT 1 FROM t)", a
- * static string), then kept; whatever adds rows to the table calls
- * pg_tx_filled.  Outside a write transaction *empty is false: ask the table.
- * For tables that are empty most of the time (parked events, parcel claims),
- * so that the writer does not ask them about every order; those two are
- * asked in the transaction's first read with the counted ids (pg_counted).
+ * Whether a table that is empty most of the time is empty, as the write
+ * transaction knows it: 'C' parcel_claims, 'P' parked.  Asked in the
+ * transaction's first read with the counted ids (pg_counted), then kept;
+ * whatever adds rows to the table calls pg_tx_filled.  Outside a write
+ * transaction *empty is false: ask the table.  So that the writer does not
+ * ask them about every order.
  */
-enum werr pg_tx_empty(struct pg_store *s, char kind, const char *exists_sql, bool *empty);
+enum werr pg_tx_empty(struct pg_store *s, char kind, bool *empty);
 enum werr pg_tx_filled(struct pg_store *s, char kind);
 /*
  * Whether an order has no rows of a kind, as the write transaction knows it

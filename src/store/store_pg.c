@@ -338,28 +338,25 @@ enum werr pg_counted(struct pg_store *s, char kind, int64_t *next)
 	return WERR_OK;
 }
 
-enum werr pg_tx_empty(struct pg_store *s, char kind, const char *exists_sql, bool *empty)
+enum werr pg_tx_empty(struct pg_store *s, char kind, bool *empty)
 {
 	const char *known = pg_tx_get(s, kind, "");
-	int64_t exists = 1;
 	enum werr err;
 
 	*empty = false;
+	if (!kind || !strchr(FIRST_EMPTY, kind)) {
+		pg_msg(s, "no table of kind '%c' in the first read", kind);
+		return WERR_INTERNAL;
+	}
 	if (!s->piped)
 		return WERR_OK;
-	if (!known && kind && strchr(FIRST_EMPTY, kind)) {
+	if (!known) {
 		if ((err = first_read(s, kind, NULL)))
 			return err;
 		known = pg_tx_get(s, kind, "");
 	}
-	if (known) {
-		*empty = *known == TX_EMPTY;
-		return WERR_OK;
-	}
-	if ((err = pg_query_int(s, exists_sql, "unable to look into a table", &exists, NULL, "")))
-		return err;
-	*empty = !exists;
-	return pg_tx_put(s, kind, "", *empty ? &TX_EMPTY : &TX_FILLED, 1);
+	*empty = known && *known == TX_EMPTY;
+	return WERR_OK;
 }
 
 enum werr pg_tx_filled(struct pg_store *s, char kind)

@@ -246,7 +246,6 @@ static const char no_claims = 'N';
 
 /* 'C': the claims table is empty (no order claims or lost any parcel):
  * most shops' normal, so the writer does not ask it about every parcel. */
-static const char SQL_CLAIMS_ANY[] = "SELECT EXISTS (SELECT 1 FROM parcel_claims)::int";
 
 static enum werr put_claim(struct pg_store *s, const struct event *e, const char *order, const char *kind,
 			   const char *other, const char *source)
@@ -277,7 +276,7 @@ static enum werr add_claimants(struct pg_store *s, const char *tracking, char (*
 
 	if (pg_tx_get(s, 'c', tracking))
 		return WERR_OK;
-	if ((err = pg_tx_empty(s, 'C', SQL_CLAIMS_ANY, &none)) || none)
+	if ((err = pg_tx_empty(s, 'C', &none)) || none)
 		return err;
 	if ((err = pg_run(s, SQL_CLAIMANTS, "unable to list parcel claims", &r, "S", tracking)))
 		return err;
@@ -371,7 +370,7 @@ static enum werr pg_parcel_facts(struct store *st, const char *order, struct par
 	*out = NULL;
 	*n = 0;
 	/* every fact is a claim or a move: none without claims */
-	if ((err = pg_tx_empty(pg(st), 'C', SQL_CLAIMS_ANY, &none)) || none)
+	if ((err = pg_tx_empty(pg(st), 'C', &none)) || none)
 		return err;
 	return pg_query_rows(pg(st), SQL_FACTS, "unable to read parcel facts", sizeof(**out), read_fact,
 			     pg_release_plain, (void **)out, n, "S", order);

@@ -141,7 +141,6 @@ static void release_parked(void *rows, size_t n)
  * it deletes): a failure rolls the DELETE back with the operation's own
  * transaction, or the caller's rollback does. */
 /* 'P' in the write transaction's memory: the parked table is empty. */
-static const char SQL_PARKED_ANY[] = "SELECT EXISTS (SELECT 1 FROM parked)::int";
 
 static enum werr pg_unpark(struct store *st, const char *package, const char *source, const char *ref,
 			   struct parked_event **out, size_t *n)
@@ -153,7 +152,7 @@ static enum werr pg_unpark(struct store *st, const char *package, const char *so
 	*out = NULL;
 	*n = 0;
 	/* nothing parked (the usual case): nothing to ask */
-	if ((err = pg_tx_empty(s, 'P', SQL_PARKED_ANY, &none)) || none)
+	if ((err = pg_tx_empty(s, 'P', &none)) || none)
 		return err;
 	if ((err = pg_op_begin(s, true, &own)))
 		return err;
