@@ -55,6 +55,7 @@
 #include "schema/v14_milestones.h"
 #include "schema/v15_batches.h"
 #include "sqlite_int.h"
+#include "sqlite_walbuf.h"
 #include "../base/banned.h"
 
 /*
@@ -745,12 +746,14 @@ static enum werr sq_migrate(struct store *st, int *from, int *to)
 
 /* The synchronous setting: FULL unless WISMO_SQLITE_SYNC says otherwise
  * (benchmarks only, see the top of this file). */
+static const char sync_full[] = "PRAGMA synchronous=FULL";
+
 static const char *sync_pragma(void)
 {
 	const char *v = getenv("WISMO_SQLITE_SYNC");
 
 	if (!v || !*v || !strcasecmp(v, "FULL"))
-		return "PRAGMA synchronous=FULL";
+		return sync_full;
 	if (!strcasecmp(v, "NORMAL"))
 		return "PRAGMA synchronous=NORMAL";
 	if (!strcasecmp(v, "OFF"))
@@ -833,6 +836,7 @@ static const struct store_ops sq_ops;
 enum werr store_sqlite_open(const char *path, int flags, struct store **out, char *errbuf, size_t errcap)
 {
 	struct sqlite_store *s = NULL;
+	const char *vfs = NULL;
 	enum werr err;
 	int oflags, rc, version;
 
@@ -859,7 +863,11 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 		oflags |= SQLITE_OPEN_READONLY;
 	else
 		oflags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
+	/* A connection that writes and syncs each commit writes its WAL frames
+	 * in runs, one system call instead of two per page (sqlite_walbuf.h). */
+	if (!(flags & STORE_READONLY) && sync_pragma() == sync_full && sq_walbuf_register() == SQLITE_OK)
+		vfs = SQ_WALBUF_VFS;
+	rc = sqlite3_open_v2(path, &s->db, oflags, vfs);
 	if (rc != SQLITE_OK) {
 		sq_msg(s, "unable to open '%s': %s", path,
 			s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
