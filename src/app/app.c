@@ -34,23 +34,44 @@ void app_readers_release(struct app *a)
 	a->reader_key_made = false;
 }
 
+/* Whether this thread's handler marked its reader in use (store.h,
+ * STORE_KEEP_SNAPSHOT): from its first app_reader to app_after_handler. */
+static _Thread_local bool reader_in_use;
+
 struct store *app_reader(struct app *a, struct http_req *r)
 {
 	struct store *st = pthread_getspecific(a->reader_key);
 	char msg[256];
 
-	if (st)
-		return st;
-	/* lookups may read a replica ([store] read_url; docs/scale-out.md) */
-	if (store_open(a->store->read_url[0] ? a->store->read_url : a->store->url, STORE_READONLY, &st, msg,
-		       sizeof(msg))) {
-		wlog(LOG_ERROR, "reader_open_failed", "detail", msg, NULL);
-		http_fail(r, HE_STORAGE_UNAVAILABLE, "the store cannot be read now");
-		r->retry_after = "1";
-		return NULL;
+	if (!st) {
+		/* lookups may read a replica ([store] read_url; docs/scale-out.md) */
+		if (store_open(a->store->read_url[0] ? a->store->read_url : a->store->url,
+			       STORE_READONLY | STORE_KEEP_SNAPSHOT, &st, msg, sizeof(msg))) {
+			wlog(LOG_ERROR, "reader_open_failed", "detail", msg, NULL);
+			http_fail(r, HE_STORAGE_UNAVAILABLE, "the store cannot be read now");
+			r->retry_after = "1";
+			return NULL;
+		}
+		pthread_setspecific(a->reader_key, st);
 	}
-	pthread_setspecific(a->reader_key, st);
+	if (!reader_in_use) {
+		store_reader_enter(st);
+		reader_in_use = true;
+	}
 	return st;
+}
+
+void app_after_handler(void *ctx, struct http_req *r)
+{
+	struct app *a = ctx;
+
+	(void)r;
+	if (reader_in_use) {
+		struct store *st = pthread_getspecific(a->reader_key);
+
+		store_reader_leave(st);
+		reader_in_use = false;
+	}
 }
 
 /* Nesting depth of a JSON text, counted without parsing it, so that a deep

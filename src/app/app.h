@@ -59,6 +59,10 @@ void app_readers_release(struct app *a);
 /* This thread's read-only store handle (opened on first use), or NULL with
  * a 503 reply already set on r. */
 struct store *app_reader(struct app *a, struct http_req *r);
+/* The server's after-handler hook (http.h): the thread's reader is no
+ * longer in use until its next app_reader (its kept snapshot may then be
+ * ended by a checkpoint; store.h, STORE_KEEP_SNAPSHOT). */
+void app_after_handler(void *ctx, struct http_req *r);
 
 /* Records events wismo itself makes (a request on the tracking page, a
  * person's decision in the API) in one commit: each one's key from

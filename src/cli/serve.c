@@ -165,7 +165,7 @@ enum werr serve_start(const struct config *cfg, struct serve **out, char *errbuf
 	}
 	s->helpdesk = (struct helpdesk){ a, &s->tickets, &cfg->exceptions, s->notify.helpdesk.base_url[0] != '\0' };
 	s->tables[2] = helpdesk_routes(&s->helpdesk);
-	happ = (struct http_app){ a, app_authorize, s->tables, 3 };
+	happ = (struct http_app){ a, app_authorize, s->tables, 3, app_after_handler };
 	if ((err = http_server_new(&cfg->http, &happ, &s->http, errbuf, errcap)))
 		goto fail;
 	a->http = s->http;

@@ -92,12 +92,17 @@ int http_config_set(struct http_opts *o, const char *section, const char *name, 
  * What the layers above hand the server: the route tables and the
  * authorize hook.  authorize(ctx, r, roles) runs before a route with roles;
  * it returns true to go on, or false with the 401/403 (or 503) reply set.
+ * after(ctx, r) lets the layer above put away what a handler took for the
+ * thread (app.c: its reader's use mark).
  */
 struct http_app {
 	void *ctx;
 	bool (*authorize)(void *ctx, struct http_req *r, unsigned roles);
 	const struct http_routes *tables;
 	size_t ntables;
+	/* after each call of a handler (its first and each resume), on the
+	 * thread that called it; NULL: none */
+	void (*after)(void *ctx, struct http_req *r);
 };
 
 /*

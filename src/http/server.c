@@ -319,12 +319,19 @@ static bool framing_ok(struct http_req *r)
 	return false;
 }
 
+static void after_handler(struct http_req *r)
+{
+	if (r->srv->app.after)
+		r->srv->app.after(r->srv->app.ctx, r);
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
 				 const char *method, const char *version, const char *upload_data,
 				 size_t *upload_data_size, void **con_cls)
 {
 	struct http_server *s = cls;
 	struct http_req *r = *con_cls;
+	enum http_result res;
 
 	if (!r) {
 		const char *cl;
@@ -370,7 +377,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	if (r->resumed) {
 		r->resumed = false;
 		r->suspended = false;
-		if (r->resume(r) == HTTP_SUSPENDED)
+		res = r->resume(r);
+		after_handler(r);
+		if (res == HTTP_SUSPENDED)
 			return MHD_YES;
 		return send_reply(r);
 	}
@@ -383,7 +392,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	}
 	if (r->body_too_large)
 		return too_large(r);
-	if (route(r) == HTTP_SUSPENDED)
+	res = route(r);
+	after_handler(r);
+	if (res == HTTP_SUSPENDED)
 		return MHD_YES;
 	return send_reply(r);
 }

@@ -18,8 +18,10 @@
 #ifndef WISMO_SQLITE_INT_H
 #define WISMO_SQLITE_INT_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "store.h"
 
@@ -35,6 +37,14 @@ struct sqlite_store {
 		sqlite3_stmt *st;
 	} stmts[SQ_STMTS];
 	int nstmts;
+	/* STORE_KEEP_SNAPSHOT (store_sqlite.c, "Kept snapshots") */
+	struct sqlite_store *next_kept; /* the process's list of such handles */
+	pthread_mutex_t use;            /* held from reader_enter to reader_leave */
+	bool entered;                   /* by the owner, under use */
+	bool kept;                      /* a read transaction of ours is open */
+	uint64_t kept_gen;              /* sq_commits when it began */
+	int64_t kept_since_ns;          /* CLOCK_MONOTONIC when it began */
+	int64_t kept_max_ns;            /* how long it may serve */
 };
 
 static inline struct sqlite_store *sq(struct store *st)
@@ -43,6 +53,10 @@ static inline struct sqlite_store *sq(struct store *st)
 }
 
 void sq_msg(struct sqlite_store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Ends every kept snapshot (STORE_KEEP_SNAPSHOT) of the process whose
+ * handle is not in use, so that a checkpoint can copy and restart the whole
+ * log; called by the checkpoint before it starts. */
+void sq_snapshots_release_idle(void);
 /* Records SQLite's message for a failed call and maps its code. */
 enum werr sq_fail(struct sqlite_store *s, int rc, const char *what);
 /* The prepared statement for sql (a static string), prepared on first use. */

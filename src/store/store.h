@@ -56,6 +56,18 @@
 				    database itself (SQLite: wal_autocheckpoint=0):
 				    another handle's store_checkpoint() does, off
 				    the committing thread (the writer's checkpointer) */
+#define STORE_KEEP_SNAPSHOT 8 /* with STORE_READONLY, SQLite: between
+				 store_reader_enter() and _leave() of its thread,
+				 reads share one snapshot while no commit of this
+				 process happened since it began and for at most
+				 STORE_SNAPSHOT_MAX_US; it stays open between uses
+				 until then (a read transaction begun and ended per
+				 read costs three system calls), and the backend
+				 ends an unused one before each checkpoint.  A commit
+				 of another process is seen at the latest
+				 STORE_SNAPSHOT_MAX_US after it.  Other backends
+				 ignore it (docs/performance.md, "Lookups") */
+#define STORE_SNAPSHOT_MAX_US 1000
 
 struct store;
 
@@ -790,6 +802,9 @@ struct store_ops {
 	const struct store_parcel_ops *parcels;
 	const struct store_peer_ops *peers;
 	const struct store_milestone_ops *milestones;
+	/* STORE_KEEP_SNAPSHOT's use marks; NULL where it means nothing */
+	void (*reader_enter)(struct store *st);
+	void (*reader_leave)(struct store *st);
 };
 
 /* Every backend's struct starts with this. */
@@ -847,6 +862,11 @@ enum werr store_pg_open(const char *url, int flags, struct store **out, char *er
 #define store_begin(st)                ((st)->ops->begin(st))
 #define store_commit(st)               ((st)->ops->commit(st))
 #define store_rollback(st)             ((st)->ops->rollback(st))
+/* The thread that owns a STORE_KEEP_SNAPSHOT handle uses it only between
+ * the two (not nested); outside them the handle's kept snapshot may be
+ * ended by another thread (the backend's checkpoint).  No-ops elsewhere. */
+#define store_reader_enter(st)         ((st)->ops->reader_enter ? (st)->ops->reader_enter(st) : (void)0)
+#define store_reader_leave(st)         ((st)->ops->reader_leave ? (st)->ops->reader_leave(st) : (void)0)
 /* log */
 #define store_put_raw(st, ...)         ((st)->ops->log->put_raw((st), __VA_ARGS__))
 #define store_checkpoint(st, ...)      ((st)->ops->log->checkpoint((st), __VA_ARGS__))

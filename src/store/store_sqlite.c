@@ -35,12 +35,16 @@
 #include "store.h"
 
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "schema/v4_notify.h"
 #include "schema/v4_web.h"
@@ -269,7 +273,7 @@ enum werr sq_fail(struct sqlite_store *s, int rc, const char *what)
 	return WERR_DB;
 }
 
-enum werr sq_stmt(struct sqlite_store *s, const char *sql, sqlite3_stmt **out)
+static enum werr stmt_get(struct sqlite_store *s, const char *sql, sqlite3_stmt **out)
 {
 	int i, rc;
 
@@ -290,6 +294,172 @@ enum werr sq_stmt(struct sqlite_store *s, const char *sql, sqlite3_stmt **out)
 	s->nstmts++;
 	*out = s->stmts[i].st;
 	return WERR_OK;
+}
+
+/*
+ * Kept snapshots (STORE_KEEP_SNAPSHOT, store.h).  Beginning and ending a
+ * read transaction costs a lock and an unlock of the WAL's read mark (two
+ * fcntl calls) and, while the log is empty, an fstat: three of the ~6 system
+ * calls of a lookup.  A kept handle's read transaction therefore stays open
+ * after a read, and the next read of its thread reuses it while it is
+ * fresh: no commit of this process since it began (sq_commits, counted by
+ * every read-write connection's WAL hook after the commit and its lock are
+ * done, so a reader that sees the count unchanged began after it or before
+ * a commit it need not see) and younger than STORE_SNAPSHOT_MAX_US (other
+ * processes' commits are not counted here).  A stale one is ended before
+ * the next statement begins unless one of the handle's statements is still
+ * stepping (a nested read of one operation: it shares its snapshot).
+ * An idle handle's kept transaction would hold back the checkpoint (the WAL
+ * cannot restart while a reader uses it): the owner marks its use with
+ * reader_enter/_leave (the handle's mutex), and each checkpoint first ends
+ * the kept transactions of the handles no thread is using.
+ */
+static atomic_uint_fast64_t sq_commits;
+static pthread_mutex_t kept_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct sqlite_store *kept_list;
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* SQLite's own wal_autocheckpoint installs a WAL hook, which this one
+ * replaces: it does the same (arg: the pages that start a checkpoint; 0
+ * none, STORE_CHECKPOINT_APART), and counts the commit. */
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	atomic_fetch_add(&sq_commits, 1);
+	if ((intptr_t)arg && pages >= (intptr_t)arg)
+		sqlite3_wal_checkpoint(db, name);
+	return SQLITE_OK;
+}
+
+static void run_tx_stmt(struct sqlite_store *s, const char *sql)
+{
+	sqlite3_stmt *q;
+
+	if (!stmt_get(s, sql, &q)) {
+		sqlite3_step(q);
+		sqlite3_reset(q);
+	}
+}
+
+static bool stepping(sqlite3 *db)
+{
+	for (sqlite3_stmt *p = sqlite3_next_stmt(db, NULL); p; p = sqlite3_next_stmt(db, p))
+		if (sqlite3_stmt_busy(p))
+			return true;
+	return false;
+}
+
+/* Ends the kept read transaction: with nothing written, COMMIT only lets
+ * go of the snapshot. */
+static void kept_end(struct sqlite_store *s)
+{
+	if (s->kept && !sqlite3_get_autocommit(s->db))
+		run_tx_stmt(s, SQL_COMMIT);
+	s->kept = false;
+}
+
+/* Before a statement of a kept handle (not one of the four above). */
+static void kept_fresh(struct sqlite_store *s)
+{
+	int64_t now;
+
+	if (!s->entered) { /* used outside enter/leave: as any handle */
+		pthread_mutex_lock(&s->use);
+		kept_end(s);
+		pthread_mutex_unlock(&s->use);
+		return;
+	}
+	if (s->kept && sqlite3_get_autocommit(s->db))
+		s->kept = false; /* SQLite ended it (an error rolls back) */
+	now = mono_ns();
+	if (s->kept && (atomic_load(&sq_commits) != s->kept_gen || now - s->kept_since_ns > s->kept_max_ns) &&
+	    !stepping(s->db))
+		kept_end(s);
+	if (!s->kept && sqlite3_get_autocommit(s->db)) {
+		/* counted before the snapshot is taken (at the first step) */
+		s->kept_gen = atomic_load(&sq_commits);
+		s->kept_since_ns = now;
+		run_tx_stmt(s, SQL_BEGIN_READ);
+		s->kept = !sqlite3_get_autocommit(s->db);
+	}
+}
+
+static void sq_reader_enter(struct store *st)
+{
+	struct sqlite_store *s = sq(st);
+
+	if (s->flags & STORE_KEEP_SNAPSHOT) {
+		pthread_mutex_lock(&s->use);
+		s->entered = true;
+	}
+}
+
+static void sq_reader_leave(struct store *st)
+{
+	struct sqlite_store *s = sq(st);
+
+	if (s->flags & STORE_KEEP_SNAPSHOT) {
+		s->entered = false;
+		pthread_mutex_unlock(&s->use);
+	}
+}
+
+void sq_snapshots_release_idle(void)
+{
+	pthread_mutex_lock(&kept_mu);
+	for (struct sqlite_store *s = kept_list; s; s = s->next_kept)
+		if (!pthread_mutex_trylock(&s->use)) {
+			kept_end(s);
+			pthread_mutex_unlock(&s->use);
+		}
+	pthread_mutex_unlock(&kept_mu);
+}
+
+static void kept_register(struct sqlite_store *s)
+{
+	/* WISMO_SQLITE_SNAPSHOT_US: the age bound for tests (docs/config.md) */
+	const char *v = getenv("WISMO_SQLITE_SNAPSHOT_US");
+	char *end = NULL;
+	unsigned long long us = v ? strtoull(v, &end, 10) : 0;
+
+	s->kept_max_ns = (v && *v && !*end && us <= 60000000 ? (int64_t)us : STORE_SNAPSHOT_MAX_US) * 1000;
+	pthread_mutex_init(&s->use, NULL);
+	pthread_mutex_lock(&kept_mu);
+	s->next_kept = kept_list;
+	kept_list = s;
+	pthread_mutex_unlock(&kept_mu);
+}
+
+static void kept_unregister(struct sqlite_store *s)
+{
+	pthread_mutex_lock(&kept_mu);
+	for (struct sqlite_store **p = &kept_list; *p; p = &(*p)->next_kept)
+		if (*p == s) {
+			*p = s->next_kept;
+			break;
+		}
+	pthread_mutex_unlock(&kept_mu);
+	pthread_mutex_destroy(&s->use);
+}
+
+static bool tx_sql(const char *sql)
+{
+	return sql == SQL_BEGIN_READ || sql == SQL_BEGIN_WRITE || sql == SQL_COMMIT || sql == SQL_ROLLBACK;
+}
+
+enum werr sq_stmt(struct sqlite_store *s, const char *sql, sqlite3_stmt **out)
+{
+	enum werr err = stmt_get(s, sql, out);
+
+	if (!err && (s->flags & STORE_KEEP_SNAPSHOT) && !tx_sql(sql))
+		kept_fresh(s);
+	return err;
 }
 
 void sq_done(sqlite3_stmt *st)
@@ -814,6 +984,9 @@ static enum werr configure(struct sqlite_store *s)
 		sq_msg(s, "unable to switch to WAL mode (journal mode is '%s')", mode);
 		return WERR_DB;
 	}
+	/* after the pragma above, which would remove it; 1000 pages is
+	 * SQLite's default wal_autocheckpoint */
+	sqlite3_wal_hook(s->db, on_wal_commit, (void *)(intptr_t)((s->flags & STORE_CHECKPOINT_APART) ? 0 : 1000));
 	return WERR_OK;
 }
 
@@ -824,6 +997,11 @@ static void sq_close(struct store *st)
 
 	if (!s)
 		return;
+	if (s->flags & STORE_KEEP_SNAPSHOT) {
+		if (s->entered)
+			sq_reader_leave(st);
+		kept_unregister(s);
+	}
 	for (i = 0; i < s->nstmts; i++)
 		sqlite3_finalize(s->stmts[i].st);
 	/* An open transaction is rolled back by the close. */
@@ -856,7 +1034,11 @@ enum werr store_sqlite_open(const char *path, int flags, struct store **out, cha
 		return WERR_NOMEM;
 	}
 	s->base.ops = &sq_ops;
+	if (!(flags & STORE_READONLY))
+		flags &= ~STORE_KEEP_SNAPSHOT;
 	s->flags = flags;
+	if (flags & STORE_KEEP_SNAPSHOT)
+		kept_register(s);
 	/* NOMUTEX: a handle is used by one thread at a time (store.h). */
 	oflags = SQLITE_OPEN_NOMUTEX;
 	if (flags & STORE_READONLY)
@@ -910,7 +1092,14 @@ static enum werr sq_begin(struct store *st)
 	struct sqlite_store *s = sq(st);
 
 	/* IMMEDIATE takes the write lock now (waiting up to the busy timeout)
-	 * instead of failing with SQLITE_BUSY on the first write. */
+	 * instead of failing with SQLITE_BUSY on the first write.  A kept
+	 * snapshot ends first: the caller's transaction takes a fresh one. */
+	if (s->flags & STORE_KEEP_SNAPSHOT) {
+		if (s->entered)
+			kept_end(s);
+		else
+			kept_fresh(s);
+	}
 	if (s->flags & STORE_READONLY)
 		return sq_exec(s, SQL_BEGIN_READ, "unable to begin transaction");
 	return sq_exec(s, SQL_BEGIN_WRITE, "unable to begin transaction");
@@ -954,4 +1143,6 @@ static const struct store_ops sq_ops = {
 	.milestones = &sq_milestone_ops,
 	.parcels = &sq_parcel_ops,
 	.peers = &sq_peer_ops,
+	.reader_enter = sq_reader_enter,
+	.reader_leave = sq_reader_leave,
 };

@@ -1,0 +1,181 @@
+/*
+ * test_kept_snapshot.c - STORE_KEEP_SNAPSHOT on SQLite (store.h,
+ * src/store/store_sqlite.c "Kept snapshots"): a lookup thread's handle
+ * reuses its read snapshot, a commit of this process ends it at once,
+ * another process's commit only once the snapshot is older than its bound
+ * (set to 10 s here, so a reuse shows), a checkpoint ends it while the handle
+ * is not in use and leaves it while it is, a transaction of the caller
+ * starts fresh, and a handle used outside enter/leave reads as any handle.
+ *
+ * "Another process" is a plain SQLite connection of this program: it commits
+ * without the store's WAL hook, as a second process would.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "../../src/store/store.h"
+
+struct fx {
+	char dir[64], path[96];
+	struct store *w;  /* this process's writer (its commits are counted) */
+	struct store *r;  /* a lookup thread's handle */
+	sqlite3 *other;   /* another process's connection */
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char msg[256];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/wismo-kept-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/x.db", f->dir);
+	setenv("WISMO_SQLITE_SNAPSHOT_US", "10000000", 1);
+	assert_int_equal(store_sqlite_open(f->path, 0, &f->w, msg, sizeof(msg)), WERR_OK);
+	assert_int_equal(store_sqlite_open(f->path, STORE_READONLY | STORE_KEEP_SNAPSHOT, &f->r, msg, sizeof(msg)),
+			 WERR_OK);
+	assert_int_equal(sqlite3_open_v2(f->path, &f->other, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(f->other, 5000);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	sqlite3_close(f->other);
+	store_close(f->r);
+	store_close(f->w);
+	unsetenv("WISMO_SQLITE_SNAPSHOT_US");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* Another process stores order no. */
+static void other_puts(struct fx *f, const char *no)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO orders(order_no, status, updated_at, json) VALUES('%s', 'placed', 1, '{\"order\":\"%s\"}')",
+		 no, no);
+	assert_int_equal(sqlite3_exec(f->other, sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* This process commits something (any commit counts). */
+static void we_commit(struct fx *f, int n)
+{
+	struct api_key k = { .role = ROLE_ADMIN, .created_at = 1 };
+	char hash[65];
+	int64_t id;
+
+	snprintf(hash, sizeof(hash), "%064d", n);
+	snprintf(k.prefix, sizeof(k.prefix), "wsm_%d", n);
+	assert_int_equal(store_begin(f->w), WERR_OK);
+	assert_int_equal(store_key_put(f->w, hash, &k, &id), WERR_OK);
+	assert_int_equal(store_commit(f->w), WERR_OK);
+}
+
+static bool has(struct store *st, const char *no)
+{
+	char *json = NULL;
+	enum werr err = store_get_order(st, no, &json);
+
+	assert_true(err == WERR_OK || err == WERR_NOT_FOUND);
+	free(json);
+	return err == WERR_OK;
+}
+
+static void test_reused_until_this_process_commits(void **state)
+{
+	struct fx *f = *state;
+
+	store_reader_enter(f->r);
+	assert_false(has(f->r, "a"));
+	other_puts(f, "a");
+	assert_false(has(f->r, "a")); /* the same snapshot */
+	store_reader_leave(f->r);
+	store_reader_enter(f->r); /* and across uses */
+	assert_false(has(f->r, "a"));
+	we_commit(f, 1);
+	assert_true(has(f->r, "a")); /* a fresh one */
+	store_reader_leave(f->r);
+}
+
+static void test_checkpoint_ends_an_unused_one(void **state)
+{
+	struct fx *f = *state;
+
+	store_reader_enter(f->r);
+	assert_false(has(f->r, "b"));
+	store_reader_leave(f->r);
+	other_puts(f, "b");
+	assert_int_equal(store_checkpoint(f->w, true, NULL), WERR_OK);
+	store_reader_enter(f->r);
+	assert_true(has(f->r, "b"));
+	store_reader_leave(f->r);
+}
+
+static void test_checkpoint_leaves_one_in_use(void **state)
+{
+	struct fx *f = *state;
+
+	store_reader_enter(f->r);
+	assert_false(has(f->r, "c"));
+	other_puts(f, "c");
+	assert_int_equal(store_checkpoint(f->w, false, NULL), WERR_OK);
+	assert_false(has(f->r, "c"));
+	store_reader_leave(f->r);
+}
+
+static void test_own_transaction_is_fresh(void **state)
+{
+	struct fx *f = *state;
+
+	store_reader_enter(f->r);
+	assert_false(has(f->r, "d"));
+	other_puts(f, "d");
+	assert_int_equal(store_begin(f->r), WERR_OK);
+	assert_true(has(f->r, "d"));
+	assert_int_equal(store_commit(f->r), WERR_OK);
+	store_reader_leave(f->r);
+}
+
+static void test_outside_enter_reads_as_any_handle(void **state)
+{
+	struct fx *f = *state;
+
+	store_reader_enter(f->r);
+	assert_false(has(f->r, "e"));
+	store_reader_leave(f->r);
+	other_puts(f, "e");
+	assert_true(has(f->r, "e"));
+	other_puts(f, "f");
+	assert_true(has(f->r, "f"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_reused_until_this_process_commits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_ends_an_unused_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_leaves_one_in_use, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_own_transaction_is_fresh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outside_enter_reads_as_any_handle, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
