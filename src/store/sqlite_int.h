@@ -53,10 +53,12 @@ static inline struct sqlite_store *sq(struct store *st)
 }
 
 void sq_msg(struct sqlite_store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Ends every kept snapshot (STORE_KEEP_SNAPSHOT) of the process whose
- * handle is not in use, so that a checkpoint can copy and restart the whole
- * log; called by the checkpoint before it starts. */
-void sq_snapshots_release_idle(void);
+/* Around a checkpoint: between the two no handle of the process keeps a
+ * snapshot (STORE_KEEP_SNAPSHOT); the kept ones of unused handles end at
+ * pause, those in use at their next statement or when their use ends, so
+ * that the checkpoint can copy and restart the whole log. */
+void sq_snapshots_pause(void);
+void sq_snapshots_resume(void);
 /* Records SQLite's message for a failed call and maps its code. */
 enum werr sq_fail(struct sqlite_store *s, int rc, const char *what);
 /* The prepared statement for sql (a static string), prepared on first use. */

@@ -309,12 +309,15 @@ static enum werr stmt_get(struct sqlite_store *s, const char *sql, sqlite3_stmt 
  * processes' commits are not counted here).  A stale one is ended before
  * the next statement begins unless one of the handle's statements is still
  * stepping (a nested read of one operation: it shares its snapshot).
- * An idle handle's kept transaction would hold back the checkpoint (the WAL
- * cannot restart while a reader uses it): the owner marks its use with
- * reader_enter/_leave (the handle's mutex), and each checkpoint first ends
- * the kept transactions of the handles no thread is using.
+ * A kept transaction would hold back the checkpoint (the WAL cannot restart
+ * while a reader uses it, and a restart blocks the writer while it waits):
+ * the owner marks its use with reader_enter/_leave (the handle's mutex), and
+ * while a checkpoint runs (sq_snapshots_pause) no snapshot is kept: those
+ * of the handles no thread is using end at once, the others at their next
+ * statement or when their use ends.
  */
 static atomic_uint_fast64_t sq_commits;
+static atomic_int kept_paused; /* checkpoints running (sq_snapshots_pause) */
 static pthread_mutex_t kept_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct sqlite_store *kept_list;
 
@@ -378,10 +381,11 @@ static void kept_fresh(struct sqlite_store *s)
 	if (s->kept && sqlite3_get_autocommit(s->db))
 		s->kept = false; /* SQLite ended it (an error rolls back) */
 	now = mono_ns();
-	if (s->kept && (atomic_load(&sq_commits) != s->kept_gen || now - s->kept_since_ns > s->kept_max_ns) &&
+	if (s->kept &&
+	    (atomic_load(&sq_commits) != s->kept_gen || now - s->kept_since_ns > s->kept_max_ns || atomic_load(&kept_paused)) &&
 	    !stepping(s->db))
 		kept_end(s);
-	if (!s->kept && sqlite3_get_autocommit(s->db)) {
+	if (!s->kept && sqlite3_get_autocommit(s->db) && !atomic_load(&kept_paused)) {
 		/* counted before the snapshot is taken (at the first step) */
 		s->kept_gen = atomic_load(&sq_commits);
 		s->kept_since_ns = now;
@@ -405,13 +409,16 @@ static void sq_reader_leave(struct store *st)
 	struct sqlite_store *s = sq(st);
 
 	if (s->flags & STORE_KEEP_SNAPSHOT) {
+		if (atomic_load(&kept_paused))
+			kept_end(s);
 		s->entered = false;
 		pthread_mutex_unlock(&s->use);
 	}
 }
 
-void sq_snapshots_release_idle(void)
+void sq_snapshots_pause(void)
 {
+	atomic_fetch_add(&kept_paused, 1);
 	pthread_mutex_lock(&kept_mu);
 	for (struct sqlite_store *s = kept_list; s; s = s->next_kept)
 		if (!pthread_mutex_trylock(&s->use)) {
@@ -419,6 +426,11 @@ void sq_snapshots_release_idle(void)
 			pthread_mutex_unlock(&s->use);
 		}
 	pthread_mutex_unlock(&kept_mu);
+}
+
+void sq_snapshots_resume(void)
+{
+	atomic_fetch_sub(&kept_paused, 1);
 }
 
 static void kept_register(struct sqlite_store *s)

@@ -419,13 +419,14 @@ static enum werr sq_checkpoint(struct store *st, bool rewind, int64_t *logged)
 	struct sqlite_store *s = sq(st);
 	int log = 0, done = 0, rc;
 
-	sq_snapshots_release_idle();
+	sq_snapshots_pause();
 	if (rewind)
 		sqlite3_busy_timeout(s->db, REWIND_WAIT_MS);
 	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, rewind ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE,
 				       &log, &done);
 	if (rewind)
 		sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	sq_snapshots_resume();
 	if (logged)
 		*logged = log > 0 ? log : 0;
 	/* busy: a writer or reader holds what is left; the next pass takes it */

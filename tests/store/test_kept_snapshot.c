@@ -4,12 +4,13 @@
  * reuses its read snapshot, a commit of this process ends it at once,
  * another process's commit only once the snapshot is older than its bound
  * (set to 10 s here, so a reuse shows), a checkpoint ends it while the handle
- * is not in use and leaves it while it is, a transaction of the caller
+ * is not in use, and while it is once its use ends, a transaction of the caller
  * starts fresh, and a handle used outside enter/leave reads as any handle.
  *
  * "Another process" is a plain SQLite connection of this program: it commits
  * without the store's WAL hook, as a second process would.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -142,6 +143,40 @@ static void test_checkpoint_leaves_one_in_use(void **state)
 	store_reader_leave(f->r);
 }
 
+static void *rewind_log(void *p)
+{
+	struct fx *f = p;
+
+	assert_int_equal(store_checkpoint(f->w, true, NULL), WERR_OK);
+	return NULL;
+}
+
+/* A handle in use when a checkpoint starts lets go of its snapshot when its
+ * use ends, so the restart of the log (which waits up to 100 ms for every
+ * reader to leave it) succeeds: the next commit is written at the log's
+ * start. */
+static void test_checkpoint_restarts_once_use_ends(void **state)
+{
+	struct fx *f = *state;
+	char no[16];
+	pthread_t t;
+	int64_t logged = 0;
+
+	for (int i = 0; i < 20; i++) {
+		snprintf(no, sizeof(no), "g%d", i);
+		other_puts(f, no);
+	}
+	store_reader_enter(f->r);
+	assert_true(has(f->r, "g0")); /* a snapshot that reads the log */
+	assert_int_equal(pthread_create(&t, NULL, rewind_log, f), 0);
+	usleep(20 * 1000);
+	store_reader_leave(f->r);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	other_puts(f, "h");
+	assert_int_equal(store_checkpoint(f->w, false, &logged), WERR_OK);
+	assert_in_range(logged, 1, 10);
+}
+
 static void test_own_transaction_is_fresh(void **state)
 {
 	struct fx *f = *state;
@@ -174,6 +209,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reused_until_this_process_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_ends_an_unused_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_leaves_one_in_use, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_restarts_once_use_ends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_own_transaction_is_fresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outside_enter_reads_as_any_handle, setup, teardown),
 	};
