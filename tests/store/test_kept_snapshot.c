@@ -24,9 +24,10 @@
 #include <sqlite3.h>
 
 #include "../../src/store/store.h"
+#include "tempdb.h"
 
 struct fx {
-	char dir[64], path[96];
+	struct tempdb db;
 	struct store *w;  /* this process's writer (its commits are counted) */
 	struct store *r;  /* a lookup thread's handle */
 	sqlite3 *other;   /* another process's connection */
@@ -38,14 +39,12 @@ static int setup(void **state)
 	char msg[256];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/wismo-kept-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/x.db", f->dir);
+	assert_int_equal(tempdb_make(&f->db, "kept"), 0);
 	setenv("WISMO_SQLITE_SNAPSHOT_US", "10000000", 1);
-	assert_int_equal(store_sqlite_open(f->path, 0, &f->w, msg, sizeof(msg)), WERR_OK);
-	assert_int_equal(store_sqlite_open(f->path, STORE_READONLY | STORE_KEEP_SNAPSHOT, &f->r, msg, sizeof(msg)),
+	assert_int_equal(store_sqlite_open(f->db.path, 0, &f->w, msg, sizeof(msg)), WERR_OK);
+	assert_int_equal(store_sqlite_open(f->db.path, STORE_READONLY | STORE_KEEP_SNAPSHOT, &f->r, msg, sizeof(msg)),
 			 WERR_OK);
-	assert_int_equal(sqlite3_open_v2(f->path, &f->other, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_open_v2(f->db.path, &f->other, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	sqlite3_busy_timeout(f->other, 5000);
 	*state = f;
 	return 0;
@@ -54,14 +53,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
 	sqlite3_close(f->other);
 	store_close(f->r);
 	store_close(f->w);
 	unsetenv("WISMO_SQLITE_SNAPSHOT_US");
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	tempdb_remove(&f->db);
 	free(f);
 	return 0;
 }

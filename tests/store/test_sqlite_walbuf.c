@@ -19,19 +19,14 @@
 #include <sqlite3.h>
 
 #include "../../src/store/sqlite_walbuf.h"
-
-struct dir {
-	char path[64], db[96];
-};
+#include "tempdb.h"
 
 static int setup(void **state)
 {
-	struct dir *d = calloc(1, sizeof(*d));
+	struct tempdb *d = calloc(1, sizeof(*d));
 
 	assert_non_null(d);
-	snprintf(d->path, sizeof(d->path), "/tmp/wismo-walbuf-XXXXXX");
-	assert_non_null(mkdtemp(d->path));
-	snprintf(d->db, sizeof(d->db), "%s/x.db", d->path);
+	assert_int_equal(tempdb_make(d, "walbuf"), 0);
 	assert_int_equal(sq_walbuf_register(), SQLITE_OK);
 	*state = d;
 	return 0;
@@ -39,12 +34,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct dir *d = *state;
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->path);
-	assert_int_equal(system(cmd), 0);
-	free(d);
+	tempdb_remove(*state);
+	free(*state);
 	return 0;
 }
 
@@ -137,8 +128,8 @@ static void copy_file(const char *from, const char *to)
  * when the commit returns. */
 static void test_commit_frames_in_runs(void **state)
 {
-	struct dir *d = *state;
-	sqlite3 *w = open_writer(d->db, "FULL"), *r, *copy;
+	struct tempdb *d = *state;
+	sqlite3 *w = open_writer(d->path, "FULL"), *r, *copy;
 	uint64_t in0, out0, in1, out1;
 	char cdb[128], src[160], dst[160];
 
@@ -151,7 +142,7 @@ static void test_commit_frames_in_runs(void **state)
 	assert_true(in1 - in0 >= 2 * 300);
 	assert_true(out1 - out0 <= (in1 - in0) / 20);
 
-	r = open_reader(d->db);
+	r = open_reader(d->path);
 	assert_int_equal(query_int(r, "SELECT count(*) FROM t"), 2000);
 	assert_intact(r);
 	sqlite3_close(r);
@@ -159,9 +150,9 @@ static void test_commit_frames_in_runs(void **state)
 	/* the files as a crash would leave them, the writer still open: the
 	 * copy's WAL is recovered frame by frame (checksums), so a frame still
 	 * in memory would lose the commit */
-	snprintf(cdb, sizeof(cdb), "%s/copy.db", d->path);
-	copy_file(d->db, cdb);
-	snprintf(src, sizeof(src), "%s-wal", d->db);
+	snprintf(cdb, sizeof(cdb), "%s/copy.db", d->dir);
+	copy_file(d->path, cdb);
+	snprintf(src, sizeof(src), "%s-wal", d->path);
 	snprintf(dst, sizeof(dst), "%s-wal", cdb);
 	copy_file(src, dst);
 	assert_int_equal(sqlite3_open_v2(cdb, &copy, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
@@ -169,6 +160,10 @@ static void test_commit_frames_in_runs(void **state)
 	assert_int_equal(query_int(copy, "SELECT sum(length(v)) FROM t"), 2000 * 600);
 	assert_intact(copy);
 	sqlite3_close(copy);
+	unlink(cdb);
+	unlink(dst);
+	snprintf(dst, sizeof(dst), "%s-shm", cdb);
+	unlink(dst);
 	sqlite3_close(w);
 }
 
@@ -177,8 +172,8 @@ static void test_commit_frames_in_runs(void **state)
  * same transaction. */
 static void test_spill_and_rewrite(void **state)
 {
-	struct dir *d = *state;
-	sqlite3 *w = open_writer(d->db, "FULL"), *r;
+	struct tempdb *d = *state;
+	sqlite3 *w = open_writer(d->path, "FULL"), *r;
 
 	exec(w, "PRAGMA cache_size=8");
 	exec(w, "BEGIN");
@@ -187,7 +182,7 @@ static void test_spill_and_rewrite(void **state)
 		exec(w, "UPDATE t SET v = zeroblob(280 + id % 40) WHERE id % 3 = 0");
 	exec(w, "DELETE FROM t WHERE id % 7 = 0");
 	exec(w, "COMMIT");
-	r = open_reader(d->db);
+	r = open_reader(d->path);
 	assert_int_equal(query_int(r, "SELECT count(*) FROM t"), 3000 - 429);
 	assert_int_equal(query_int(r, "SELECT count(*) FROM t WHERE id % 3 = 0 AND length(v) = 280 + id % 40"),
 			 1000 - 143);
@@ -195,7 +190,7 @@ static void test_spill_and_rewrite(void **state)
 	sqlite3_close(r);
 	/* and after a checkpoint copies it into the database file */
 	exec(w, "PRAGMA wal_checkpoint(TRUNCATE)");
-	r = open_reader(d->db);
+	r = open_reader(d->path);
 	assert_int_equal(query_int(r, "SELECT count(*) FROM t"), 3000 - 429);
 	assert_intact(r);
 	sqlite3_close(r);
@@ -206,8 +201,8 @@ static void test_spill_and_rewrite(void **state)
  * publishes the commit: another connection sees every commit at once. */
 static void test_each_commit_seen_without_sync(void **state)
 {
-	struct dir *d = *state;
-	sqlite3 *w = open_writer(d->db, "NORMAL"), *r = open_reader(d->db);
+	struct tempdb *d = *state;
+	sqlite3 *w = open_writer(d->path, "NORMAL"), *r = open_reader(d->path);
 
 	for (int i = 0; i < 200; i++) {
 		exec(w, "BEGIN");
