@@ -94,7 +94,6 @@ static int preview(const struct config *cfg, const char *rule_name, const char *
 	struct outbox_row *rows = NULL;
 	bool *sms = NULL;
 	const struct rule *r;
-	struct buf url = BUF_INIT;
 	struct link_signer links;
 	struct notify_shop shop;
 	struct notify_planner_opts po = { &cfg->rules,	  &cfg->notify,	      &shop,
@@ -104,7 +103,6 @@ static int preview(const struct config *cfg, const char *rule_name, const char *
 	struct exception_row *xrows = NULL;
 	size_t nx = 0;
 	char msg[256];
-	int64_t exp;
 	size_t n = 0, nstored = 0;
 	int rc = 1;
 
@@ -130,13 +128,11 @@ static int preview(const struct config *cfg, const char *rule_name, const char *
 		goto out;
 	config_link_signer(cfg, &links);
 	config_shop(cfg, &shop);
-	if (link_signer_url(&links, os.order, 90, now, &url, &exp))
-		buf_reset(&url);
 	if (notify_order_exceptions(&po, st, &os, &x, &xrows, &nx)) {
 		fprintf(stderr, "wismo: %s\n", store_errmsg(st));
 		goto out;
 	}
-	if (notify_build_rows(&po, r, 1, true, &os, x, nx, now, url.len ? url.p : NULL, &rows, &sms, &n)) {
+	if (notify_build_rows(&po, r, 1, true, &os, x, nx, now, &rows, &sms, &n)) {
 		fprintf(stderr, "wismo: out of memory\n");
 		goto out;
 	}
@@ -164,7 +160,6 @@ static int preview(const struct config *cfg, const char *rule_name, const char *
 out:
 	free(x);
 	free(xrows);
-	buf_release(&url);
 	outbox_rows_free(rows, n);
 	free(sms);
 	rule_rows_free(stored, nstored);

@@ -225,15 +225,17 @@ enum werr notify_order_exceptions(const struct notify_planner_opts *po, struct s
 
 enum werr notify_build_rows(const struct notify_planner_opts *po, const struct rule *rules, size_t nrules, bool all_channels,
 			    const struct order_state *o, const struct rules_exception *x, size_t nx, int64_t now,
-			    const char *tracking_url, struct outbox_row **rows, bool **needs_consent, size_t *n)
+			    struct outbox_row **rows, bool **needs_consent, size_t *n)
 {
 	const struct notify_config *nc = po->notify;
 	const char *subs[NOTIFY_SUBSCRIBERS_MAX];
 	struct rules_env env = { 0 };
 	struct rule_plan *plans = NULL;
 	struct outbox_row *out = NULL;
+	struct buf url = BUF_INIT;
 	bool *consent = NULL;
 	size_t np = 0;
+	int64_t exp;
 	enum werr err;
 
 	*rows = NULL;
@@ -261,6 +263,10 @@ enum werr notify_build_rows(const struct notify_planner_opts *po, const struct r
 		err = WERR_NOMEM;
 		goto out;
 	}
+	/* signed only now: most refolds plan no message (an HMAC per order
+	 * was ~2 % of the writer's work at one event per request) */
+	if (po->links && link_signer_url(po->links, o->order, LINK_DAYS, now, &url, &exp))
+		buf_reset(&url);
 	for (size_t i = 0; i < np; i++) {
 		const struct rule_plan *pl = &plans[i];
 		const struct rule *r = &rules[pl->rule];
@@ -277,7 +283,7 @@ enum werr notify_build_rows(const struct notify_planner_opts *po, const struct r
 		row->next_at = pl->next_at;
 		notify_outbox_key(row->order, row->milestone, row->channel, row->recipient, row->key);
 		consent[i] = pl->needs_consent;
-		if ((err = view_text(po->shop, po->milestones, o, r, pl, tracking_url, &row->view)))
+		if ((err = view_text(po->shop, po->milestones, o, r, pl, url.len ? url.p : NULL, &row->view)))
 			goto out;
 	}
 	*rows = out;
@@ -290,21 +296,11 @@ out:
 		outbox_rows_free(out, np);
 	free(consent);
 	free(plans);
+	buf_release(&url);
 	return err;
 }
 
 /* ---- the writer's hook ---- */
-
-static void tracking_url(struct notify_planner *p, const char *order, int64_t now, char *out, size_t cap)
-{
-	struct buf url = BUF_INIT;
-	int64_t exp;
-
-	out[0] = '\0';
-	if (p->o.links && !link_signer_url(p->o.links, order, LINK_DAYS, now, &url, &exp))
-		snprintf(out, cap, "%s", url.p);
-	buf_release(&url);
-}
 
 enum werr notify_planner_hook(void *ctx, struct store *st, const struct order_state *o, int64_t now)
 {
@@ -314,14 +310,12 @@ enum werr notify_planner_hook(void *ctx, struct store *st, const struct order_st
 	struct exception_row *xrows = NULL;
 	bool *sms = NULL, dup;
 	size_t n = 0, nx = 0;
-	char url[1024];
 	enum werr err;
 
 	if ((err = notify_order_exceptions(&p->o, st, o, &x, &xrows, &nx)))
 		return err;
-	tracking_url(p, o->order, now, url, sizeof(url));
 	pthread_mutex_lock(&p->rules_mu);
-	err = notify_build_rows(&p->o, p->eff.r, p->eff.n, false, o, x, nx, now, url[0] ? url : NULL, &rows, &sms, &n);
+	err = notify_build_rows(&p->o, p->eff.r, p->eff.n, false, o, x, nx, now, &rows, &sms, &n);
 	pthread_mutex_unlock(&p->rules_mu);
 	free(x);
 	free(xrows);

@@ -126,13 +126,15 @@ enum werr notify_order_exceptions(const struct notify_planner_opts *po, struct s
 /*
  * What the hook does, without the store: the outbox rows the rules call
  * for on o and its open exceptions x[0..nx) at now (state pending or
- * review; SMS rows flagged by needs_consent[i] for the caller).
- * tracking_url may be NULL.  Used by the hook and by `wismo notify
- * preview`.  Free with outbox_rows_free(); free needs_consent with free().
+ * review; SMS rows flagged by needs_consent[i] for the caller).  Their
+ * views carry the order's tracking link signed with po->links for 90
+ * days (none when po->links is NULL or cannot sign), made only when a row
+ * is.  Used by the hook and by `wismo notify preview`.  Free with
+ * outbox_rows_free(); free needs_consent with free().
  */
 enum werr notify_build_rows(const struct notify_planner_opts *po, const struct rule *rules, size_t nrules, bool all_channels,
 			    const struct order_state *o, const struct rules_exception *x, size_t nx, int64_t now,
-			    const char *tracking_url, struct outbox_row **rows, bool **needs_consent, size_t *n);
+			    struct outbox_row **rows, bool **needs_consent, size_t *n);
 /* hex(sha256(order NUL milestone NUL channel NUL recipient)). */
 void notify_outbox_key(const char *order, const char *milestone, const char *channel, const char *recipient,
 		       char out[OUTBOX_KEY_MAX + 1]);

@@ -259,6 +259,7 @@ support_email = help@shop.example
         self.assertIn("Hello Ada,", out)
         self.assertIn("- 2 x Blue mug", out)
         self.assertIn("https://www.ups.com/track?tracknum=1ZN5201", out)
+        self.assertIn("https://shop.example/track/", out)  # the signed link, made for the row
         self.assertIn("<li>2 &times; Blue mug</li>", out)
         r = self.srv.cli("notify", "preview", "--rule", "delivered", "--order", o)
         self.assertIn("nothing to send now", r.stdout)
