@@ -3,8 +3,8 @@
 # to its ceiling measured in the same run, on loopback, the load generator
 # sharing the machine with the server.  See docs/performance.md.
 #
-#   bench/run.sh            full run (sizes 10^4, 10^6, 10^7 events; ~10 min)
-#   bench/run.sh --quick    sizes 10^4, 10^5, 10^6 events, shorter runs (~2 min)
+#   bench/run.sh            full run (sizes 10^4, 10^6, 10^7 events; ~20 min)
+#   bench/run.sh --quick    sizes 10^4, 10^5, 10^6 events, shorter runs (~4 min)
 #   options: --build DIR (default build), --port N (first of 3 ports, default 18600),
 #            --secs S (seconds per measurement), --keep (keep the work directory)
 #
