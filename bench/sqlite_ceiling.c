@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ceiling_db.h"
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -39,16 +41,9 @@ static int check(sqlite3 *db, int rc, const char *what)
 
 int main(int argc, char **argv)
 {
-	static const char schema[] =
-		"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-16384;"
-		"CREATE TABLE events (seq INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,"
-		" source TEXT NOT NULL, order_no TEXT NOT NULL, package TEXT, status TEXT NOT NULL,"
-		" occurred_at INTEGER NOT NULL, received_at INTEGER NOT NULL, raw_id INTEGER,"
-		" body TEXT NOT NULL);"
-		"CREATE INDEX events_order ON events(order_no, seq);";
 	sqlite3 *db;
 	sqlite3_stmt *ins, *begin, *commit;
-	char path[4096], key[64], order[32], body[512];
+	char key[64], order[32], body[512];
 	long batch;
 	double secs, t0, t;
 	unsigned long long n = 0, measured = 0, preload = 0;
@@ -60,13 +55,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: sqlite_ceiling PATH BATCH SECONDS [PRELOAD]\n");
 		return 2;
 	}
-	unlink(argv[1]);
-	snprintf(path, sizeof(path), "%s-wal", argv[1]);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s-shm", argv[1]);
-	unlink(path);
+	ceiling_remove(argv[1]);
 	check(NULL, sqlite3_open(argv[1], &db), "open");
-	check(db, sqlite3_exec(db, schema, NULL, NULL, NULL), "schema");
+	check(db, sqlite3_exec(db, ceiling_schema, NULL, NULL, NULL), "schema");
 	check(db, sqlite3_prepare_v2(db,
 				     "INSERT INTO events(key, source, order_no, package, status, occurred_at,"
 				     " received_at, raw_id, body) VALUES(?1, 'ups', ?2, ?3, 'in_transit', ?4, ?5,"

@@ -8,7 +8,7 @@
  *   stack_ceiling ingest PORT PATH
  *       POST /v1/events: reads the body, parses it with cJSON, suspends the
  *       connection and hands it to one writer thread, which inserts each
- *       event as one row of the events table of bench/sqlite_ceiling.c (WAL,
+ *       event as one row of the events table of bench/ceiling_db.h (WAL,
  *       synchronous=FULL, everything queued meanwhile in one transaction:
  *       group commit), then resumes the connections, which answer
  *       {"accepted":N}.  PATH is made fresh.
@@ -34,6 +34,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "ceiling_db.h"
 
 #define BODY_MAX (1024 * 1024)
 #define READERS_MAX 64
@@ -275,21 +277,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 static void open_db(const char *path)
 {
-	static const char schema[] =
-		"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-16384;"
-		"CREATE TABLE events (seq INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,"
-		" source TEXT NOT NULL, order_no TEXT NOT NULL, package TEXT, status TEXT NOT NULL,"
-		" occurred_at INTEGER NOT NULL, received_at INTEGER NOT NULL, raw_id INTEGER,"
-		" body TEXT NOT NULL);"
-		"CREATE INDEX events_order ON events(order_no, seq);";
-	char side[4096];
-
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
-	if (sqlite3_open(path, &db) != SQLITE_OK || sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
+	ceiling_remove(path);
+	if (sqlite3_open(path, &db) != SQLITE_OK || sqlite3_exec(db, ceiling_schema, NULL, NULL, NULL) != SQLITE_OK)
 		die("open");
 	if (sqlite3_prepare_v2(db,
 			       "INSERT INTO events(key, source, order_no, package, status, occurred_at,"
