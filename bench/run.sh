@@ -143,6 +143,7 @@ log "ceiling: one event per request over HTTP into SQLite with group commit, 16 
 start_server $((PORT + 1)) "$BB/stack_ceiling" ingest $((PORT + 1)) "$WORK/stack.db"
 WEB16=$(loadgen_cpu "$SPID" ingest --port $((PORT + 1)) --key none --conns 16 --batch 1 --tag w)
 stop_server "$SPID"
+[ "$(kv "$WEB16" non200)" = 0 ] || { echo "run.sh: the bare stack's ingest had errors: $WEB16" >&2; exit 1; }
 rm -f "$WORK"/stack.db*
 
 # ---- durable ingest and event to visible, on a fresh database ----
@@ -184,8 +185,11 @@ for n in "${SIZES[@]}"; do
 	stop_server "$SPID"
 	# the lookups' second ceiling: the bare stack reading the same rows (bench/stack_ceiling lookup)
 	start_server "$PORT" "$BB/stack_ceiling" lookup "$PORT" "$DB"
-	G_ROW[$n]=$(kv "$(wrk_lookup "$PORT" none "$orders")" requests_per_s)
+	R=$(wrk_lookup "$PORT" none "$orders")
 	stop_server "$SPID"
+	[ "$(kv "$R" non2xx)" = 0 ] && [ "$(kv "$R" errors)" = 0 ] ||
+		{ echo "run.sh: the bare stack's lookups at $n had errors: $R" >&2; exit 1; }
+	G_ROW[$n]=$(kv "$R" requests_per_s)
 	# the ceiling at this size: SQLite alone, into a table already holding n rows (issue 17)
 	log "growth $n: the SQLite ceiling after $n rows"
 	G_CEIL[$n]=$(kv "$("$BB/sqlite_ceiling" "$WORK/ceiling-n.db" $((CONNS * 50)) "$SECS" "$n")" rows_per_s)

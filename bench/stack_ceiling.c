@@ -21,12 +21,9 @@
  * Both listen on 127.0.0.1:PORT until SIGTERM or SIGINT and answer GET
  * /healthz.
  */
-#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -35,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ceiling_daemon.h"
 #include "ceiling_db.h"
 
 #define BODY_MAX (1024 * 1024)
@@ -56,7 +54,6 @@ static struct req *queue;
 static int stopping;
 static sqlite3 *db;
 static sqlite3_stmt *ins, *begin, *commit;
-static volatile sig_atomic_t stop;
 static int not_post; /* the context of a request other than a POST */
 static const char *db_path;
 /* lookup: one read connection per pool thread */
@@ -67,15 +64,10 @@ static struct reader {
 static int nreaders;
 static _Thread_local struct reader *my_reader;
 
-static void on_signal(int sig)
+/* conn: the connection that failed, or NULL */
+static void die(sqlite3 *conn, const char *what)
 {
-	(void)sig;
-	stop = 1;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "stack_ceiling: %s: %s\n", what, db ? sqlite3_errmsg(db) : "");
+	fprintf(stderr, "stack_ceiling: %s: %s\n", what, conn ? sqlite3_errmsg(conn) : "failed");
 	exit(1);
 }
 
@@ -95,7 +87,7 @@ static int insert_events(struct req *r, long long now)
 	{
 		char *json = cJSON_PrintUnformatted(e);
 		if (!json)
-			die("out of memory");
+			die(NULL, "out of memory");
 		sqlite3_bind_text(ins, 1, str(e, "id"), -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 2, str(e, "source"), -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 3, str(e, "order"), -1, SQLITE_STATIC);
@@ -104,7 +96,7 @@ static int insert_events(struct req *r, long long now)
 		sqlite3_bind_int64(ins, 6, now);
 		sqlite3_bind_text(ins, 7, json, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(ins) != SQLITE_DONE)
-			die("insert");
+			die(db, "insert");
 		n += sqlite3_changes(db);
 		sqlite3_reset(ins);
 		free(json);
@@ -129,12 +121,12 @@ static void *writer(void *arg)
 			return NULL;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		if (sqlite3_step(begin) != SQLITE_DONE)
-			die("begin");
+			die(db, "begin");
 		sqlite3_reset(begin);
 		for (r = batch; r; r = r->next)
 			r->accepted = insert_events(r, (long long)ts.tv_sec);
 		if (sqlite3_step(commit) != SQLITE_DONE)
-			die("commit");
+			die(db, "commit");
 		sqlite3_reset(commit);
 		for (r = batch; r; r = next) {
 			next = r->next;
@@ -164,10 +156,12 @@ static struct reader *reader(void)
 	pthread_mutex_lock(&mu);
 	r = nreaders < READERS_MAX ? &readers[nreaders++] : NULL;
 	pthread_mutex_unlock(&mu);
-	if (!r || sqlite3_open_v2(db_path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	if (!r)
+		die(NULL, "more pool threads than readers");
+	if (sqlite3_open_v2(db_path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 	    sqlite3_exec(r->db, "PRAGMA cache_size=-16384; PRAGMA mmap_size=0;", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(r->db, "SELECT json FROM orders WHERE order_no = ?1", -1, &r->get, NULL) != SQLITE_OK)
-		die("open reader");
+		die(r->db, db_path);
 	return my_reader = r;
 }
 
@@ -279,7 +273,7 @@ static void open_db(const char *path)
 {
 	ceiling_remove(path);
 	if (sqlite3_open(path, &db) != SQLITE_OK || sqlite3_exec(db, ceiling_schema, NULL, NULL, NULL) != SQLITE_OK)
-		die("open");
+		die(db, path);
 	if (sqlite3_prepare_v2(db,
 			       "INSERT INTO events(key, source, order_no, package, status, occurred_at,"
 			       " received_at, raw_id, body) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?6, NULL, ?7)"
@@ -287,12 +281,11 @@ static void open_db(const char *path)
 			       -1, &ins, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &begin, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "COMMIT", -1, &commit, NULL) != SQLITE_OK)
-		die("prepare");
+		die(db, "prepare");
 }
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in sin;
 	struct MHD_Daemon *d;
 	pthread_t wt;
 	bool ingest;
@@ -303,29 +296,19 @@ int main(int argc, char **argv)
 	}
 	ingest = !strcmp(argv[1], "ingest");
 	db_path = argv[3];
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)strtol(argv[2], NULL, 10));
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (ingest) {
 		open_db(db_path);
 		if (pthread_create(&wt, NULL, writer, NULL))
-			die("thread");
+			die(NULL, "thread");
+	} else {
+		reader(); /* a database without orders fails here, not at the first lookup */
 	}
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-				     MHD_USE_ITC,
-			     0, NULL, NULL, ingest ? on_ingest : on_lookup, NULL, MHD_OPTION_SOCK_ADDR, &sin,
-			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_THREAD_POOL_SIZE, 2u,
-			     MHD_OPTION_CONNECTION_LIMIT, 1064u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-			     MHD_OPTION_END);
+	d = ceiling_daemon(argv[2], ingest ? on_ingest : on_lookup, on_completed);
 	if (!d) {
 		fprintf(stderr, "stack_ceiling: unable to listen\n");
 		return 1;
 	}
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	while (!stop)
-		pause();
+	ceiling_wait();
 	MHD_quiesce_daemon(d);
 	if (ingest) {
 		pthread_mutex_lock(&mu);
