@@ -125,15 +125,25 @@ poll_ms = 100
         self.assertEqual(st, 200)
         self.assertIn("The delivery appointment was missed", html)
         self.assertIn('href="https://shop.example/book?o=A-100&amp;t=SOFA-100"', html)
-        # booked again: closed, the task resolves by itself
-        self.srv.post_events([ev("A-100", "appointment_rescheduled", hours_ago(0.5), source="fleet",
-                                 package="SOFA-100", window={"start": at(timedelta(days=2)),
-                                                             "end": at(timedelta(days=2, hours=4))})])
-        self.assertEqual(self.agent("A-100")["exceptions"], [])
-        t = self.tasks("A-100", "appointment_missed")
-        self.assertEqual((t[0]["state"], t[0]["resolution"]), ("resolved", "auto"))
-        st, html = self.srv.request("GET", self.link("A-100"), key=None)
-        self.assertIn("Delivery appointment: ", html)
+        # booked again: closed, the task resolves by itself; the page gives the window's end without its
+        # date when it ends the day it starts, and with it when it ends after midnight (UTC)
+        day = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=2)
+        iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+        shown = lambda t: f"{t:%b} {t.day}, {t:%H:%M} UTC"  # noqa: E731
+        for n, (start, end, text) in enumerate([
+                (day + timedelta(hours=9), day + timedelta(hours=13),
+                 lambda a, b: f"{shown(a)} - {b:%H:%M} UTC"),
+                (day + timedelta(hours=22), day + timedelta(hours=26),
+                 lambda a, b: f"{shown(a)} - {shown(b)}")]):
+            st, body = self.srv.post_events([ev("A-100", "appointment_rescheduled", hours_ago(0.5 - n / 100),
+                                                source="fleet", package="SOFA-100",
+                                                window={"start": iso(start), "end": iso(end)})])
+            self.assertEqual(st, 200, body)
+            self.assertEqual(self.agent("A-100")["exceptions"], [])
+            t = self.tasks("A-100", "appointment_missed")
+            self.assertEqual((t[0]["state"], t[0]["resolution"]), ("resolved", "auto"))
+            st, html = self.srv.request("GET", self.link("A-100"), key=None)
+            self.assertIn(f"Delivery appointment: {text(start, end)}<", html)
 
     def test_19_not_received_report_from_the_page(self):
         self.srv.post_events([

@@ -163,10 +163,15 @@ class LookupCache(unittest.TestCase):
             self.post(self.a, shop(order, "placed", -10, f"c5-{k}-p"))
             self.assertEqual(self.cached(self.b, order)["status"], "placed")
             flushes = self.metrics(self.b)["flushes_total"]
-            killed = self.b.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                                " WHERE application_name = 'wismo-cache-b' AND query LIKE 'LISTEN%'")
-            self.assertEqual(len(killed), 1, "B's listener session not found")
-            # at once: while B's listener is down, A's announcement is lost for it
+            pids = self.b.sql("SELECT pid FROM pg_stat_activity"
+                              " WHERE application_name = 'wismo-cache-b' AND query LIKE 'LISTEN%'")
+            self.assertEqual(len(pids), 1, "B's listener session not found")
+            self.b.sql("SELECT pg_terminate_backend(?)", pids[0])
+            # pg_terminate_backend only signals: until the session has ended, A's announcement could
+            # still reach B and make the case pass without the loss being noticed
+            self.wait_for(lambda: not self.b.sql("SELECT 1 FROM pg_stat_activity WHERE pid = ?", pids[0]),
+                          DEADLINE, "B's listener session to end")
+            # A's announcement is lost for B: only the loss of the listener can empty B's entry
             self.post(self.a, shop(order, "confirmed", -9, f"c5-{k}-c"))
             self.wait_for(lambda: self.order(self.b, order)["status"] == "confirmed", DEADLINE,
                           f"{order} confirmed on B after its listener was killed")
